@@ -1,0 +1,1 @@
+"""Pixels to embeddings: safe image decoding, detection, alignment, embedding, quality, matching."""
