@@ -1,0 +1,107 @@
+"""The default engine: dlib's HOG (or CNN) detector, 5-point alignment and 128-d ResNet descriptor."""
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+import dlib
+import face_recognition_models
+import numpy as np
+from PIL import Image
+
+from facegate.engine.face import Embedding, Face
+
+CHIP_SIZE = 150
+CHIP_PADDING = 0.25
+MAX_DETECT_PIXELS = 1_000_000  # larger photos are downscaled for detection, then boxes mapped back
+DEFAULT_THRESHOLD = 0.6
+
+
+@cache
+def model_digest(path: str) -> str:
+    """A short SHA-256 prefix of a model file, so an embedding names the exact weights that made it."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+class DlibDescriptor:
+    """dlib's own implementation of the ResNet descriptor: the reference, slower than the ONNX runtime."""
+
+    def __init__(self, model_path: Path | None = None) -> None:
+        path = str(model_path or face_recognition_models.face_recognition_model_location())
+        self.net = dlib.face_recognition_model_v1(path)
+        self.model_id = f"dlib-resnet-v1-{model_digest(path)}"
+
+    def compute(self, chips: np.ndarray) -> np.ndarray:
+        """Descriptors (N, 128) float32 for aligned RGB uint8 chips (N, 150, 150, 3)."""
+        if len(chips) == 0:
+            return np.zeros((0, 128), np.float32)
+        return np.asarray(self.net.compute_face_descriptor(list(chips)), dtype=np.float32)
+
+
+class DlibEngine:
+    """Detect with HOG (default) or CNN, align on 5 landmarks, describe with dlib's ResNet."""
+
+    threshold = DEFAULT_THRESHOLD
+
+    def __init__(self, detector: str = "hog", runtime: str = "onnx", threads: int = 1) -> None:
+        if detector not in ("hog", "cnn"):
+            raise ValueError(f"unknown detector {detector!r}: use 'hog' or 'cnn'")
+        self.detector_name = detector
+        if detector == "hog":
+            self.hog = dlib.get_frontal_face_detector()
+        else:
+            self.cnn = dlib.cnn_face_detection_model_v1(face_recognition_models.cnn_face_detector_model_location())
+        self.landmarks = dlib.shape_predictor(face_recognition_models.pose_predictor_five_point_model_location())
+        if runtime == "onnx":
+            from facegate.engine.resnet import ResNetDescriptor
+
+            self.descriptor = ResNetDescriptor(threads=threads)
+        elif runtime == "dlib":
+            self.descriptor = DlibDescriptor()
+        else:
+            raise ValueError(f"unknown runtime {runtime!r}: use 'onnx' or 'dlib'")
+        self.model_id = self.descriptor.model_id
+
+    def detect(self, image: np.ndarray) -> list[Face]:
+        """Faces in an RGB image, highest score first; large photos are searched downscaled."""
+        height, width = image.shape[:2]
+        scale = min(1.0, (MAX_DETECT_PIXELS / (height * width)) ** 0.5)
+        faces = self._detect_scaled(image, scale, upsample=0)
+        if not faces and scale < 1.0:  # only now pay for a finer search, for small faces in a big photo
+            faces = self._detect_scaled(image, min(1.0, 2 * scale), upsample=0)
+        elif not faces:  # a small photo: let dlib upsample once to find faces under 80 px
+            faces = self._detect_scaled(image, 1.0, upsample=1)
+        return sorted(faces, key=lambda f: f.score, reverse=True)
+
+    def _detect_scaled(self, image: np.ndarray, scale: float, upsample: int) -> list[Face]:
+        height, width = image.shape[:2]
+        if scale < 1.0:
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            image = np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BILINEAR))
+        if self.detector_name == "hog":
+            rects, scores, _ = self.hog.run(image, upsample, 0.0)
+        else:
+            found = self.cnn(image, upsample)
+            rects, scores = [d.rect for d in found], [d.confidence for d in found]
+        faces = []
+        for rect, score in zip(rects, scores, strict=True):
+            left, top = max(0, round(rect.left() / scale)), max(0, round(rect.top() / scale))
+            right = min(width, round((rect.right() + 1) / scale))
+            bottom = min(height, round((rect.bottom() + 1) / scale))
+            if right > left and bottom > top:
+                faces.append(Face(left, top, right, bottom, float(score)))
+        return faces
+
+    def chips(self, image: np.ndarray, faces: list[Face]) -> np.ndarray:
+        """Aligned 150x150 RGB chips, one per face, from the 5-point landmarks."""
+        if not faces:
+            return np.zeros((0, CHIP_SIZE, CHIP_SIZE, 3), np.uint8)
+        shapes = dlib.full_object_detections()
+        for face in faces:
+            shapes.append(self.landmarks(image, dlib.rectangle(face.left, face.top, face.right - 1, face.bottom - 1)))
+        return np.stack(dlib.get_face_chips(image, shapes, size=CHIP_SIZE, padding=CHIP_PADDING))
+
+    def embed(self, image: np.ndarray, faces: list[Face]) -> list[Embedding]:
+        """One 128-d embedding per face, in the order given."""
+        vectors = self.descriptor.compute(self.chips(image, faces))
+        return [Embedding(v, self.model_id) for v in vectors]
