@@ -1,0 +1,107 @@
+"""The database: an engine from a URL (SQLite file by default, or PostgreSQL), sessions and transactions."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from facegate.errors import InputError
+from facegate.home import data_home
+from facegate.store.migrate import upgrade
+
+DB_FILE = "facegate.db"
+URL_ENV = "FACEGATE_DATABASE_URL"
+BUSY_TIMEOUT_MS = 30_000
+# Execution option read by the SQLite "begin" hook: "IMMEDIATE" takes the write lock at BEGIN.
+SQLITE_BEGIN = "facegate_sqlite_begin"
+
+
+def database_url(home: Path, url: str | None = None) -> str:
+    """Return `url`, else $FACEGATE_DATABASE_URL, else the SQLite file `<home>/facegate.db`."""
+    if url:
+        return url
+    if os.environ.get(URL_ENV):
+        return os.environ[URL_ENV]
+    return f"sqlite:///{home / DB_FILE}"
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for `url`: SQLite gets WAL, foreign keys, a busy timeout and explicit BEGINs."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise InputError(f"not a database URL: {url!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        engine = create_engine(parsed, execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if backend == "postgresql":
+        if parsed.get_driver_name() != "psycopg":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True)
+    raise InputError(f"unsupported database {backend!r}: use sqlite:///FILE or postgresql+psycopg://...")
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # Hand transaction control to SQLAlchemy's "begin" hook (the pysqlite default BEGINs too late).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """One database: write sessions, read-only snapshot sessions and raw connections, all transactional."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.backend = engine.dialect.name
+        # Writers on SQLite take the write lock at BEGIN (no upgrade deadlocks between processes);
+        # readers get a snapshot: BEGIN DEFERRED on SQLite, REPEATABLE READ on PostgreSQL.
+        reader = (
+            engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
+            if self.backend == "sqlite"
+            else engine.execution_options(isolation_level="REPEATABLE READ")
+        )
+        self._writer = sessionmaker(bind=engine, expire_on_commit=False)
+        self._reader = sessionmaker(bind=reader, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str | None = None, *, home: Path | None = None, migrate: bool = True) -> "Database":
+        """Open the database at `url` (default: see `database_url`) and bring its schema to the newest."""
+        if url is None:
+            url = database_url(data_home(home))
+        db = cls(make_engine(url))
+        if migrate:
+            upgrade(db.engine)
+        return db
+
+    @contextmanager
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed when the block ends, rolled back on an exception."""
+        with (self._reader if readonly else self._writer)() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection in one write transaction: committed when the block ends, rolled back on error."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
