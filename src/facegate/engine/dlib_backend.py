@@ -14,7 +14,7 @@ from facegate.engine.face import Embedding, Face
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
 MAX_DETECT_PIXELS = 1_000_000  # larger photos are downscaled for detection, then boxes mapped back
-DEFAULT_THRESHOLD = 0.6
+DEFAULT_THRESHOLD = 0.61  # calibrated on LFW pairsDevTrain.txt (best 0.6148); see docs/engine.md
 
 
 @cache
