@@ -1,0 +1,65 @@
+"""Deployment specs, profiles and rules to findings: pure (no I/O, no clock; the time is passed in)."""
+
+from facegate.policy.document import Document, Gap
+from facegate.policy.evaluation import Finding, Report, evaluate
+from facegate.policy.lifecycle import (
+    Change,
+    Staleness,
+    Status,
+    TransitionError,
+    activate,
+    after_change,
+    after_incident,
+    check_operation,
+    filing_changes,
+    reassessment_triggers,
+    renotification_needed,
+    retire,
+    stale_consents,
+)
+from facegate.policy.minors import needs_guardian_consent
+from facegate.policy.notice import notice_document, notice_fields
+from facegate.policy.pia import pia_document
+from facegate.policy.profiles import DEFAULT_PROFILE, Profile, get_profile, profile_names
+from facegate.policy.rule import Rule
+from facegate.policy.rules import RULES, get_rule, rules_for
+from facegate.policy.settings import QUESTIONS, Settings
+from facegate.policy.spec import Deployment, parse_spec, spec_from_data
+
+__all__ = [
+    "DEFAULT_PROFILE",
+    "QUESTIONS",
+    "RULES",
+    "Change",
+    "Deployment",
+    "Document",
+    "Finding",
+    "Gap",
+    "Profile",
+    "Report",
+    "Rule",
+    "Settings",
+    "Staleness",
+    "Status",
+    "TransitionError",
+    "activate",
+    "after_change",
+    "after_incident",
+    "check_operation",
+    "evaluate",
+    "filing_changes",
+    "get_profile",
+    "get_rule",
+    "needs_guardian_consent",
+    "notice_document",
+    "notice_fields",
+    "parse_spec",
+    "pia_document",
+    "profile_names",
+    "reassessment_triggers",
+    "renotification_needed",
+    "retire",
+    "rules_for",
+    "spec_from_data",
+    "stale_consents",
+]

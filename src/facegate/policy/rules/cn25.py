@@ -1,0 +1,397 @@
+"""The rules of the final Measures (CN25, in force 2025-06-01) and the filing announcement (CN25-FA)."""
+
+from collections.abc import Iterator
+
+from facegate.policy import facts
+from facegate.policy.notice import notice_fields
+from facegate.policy.profiles import INFERENCE_EXCEPTIONS, SECURITY_HARMS, normalise
+from facegate.policy.rule import Context, Rule, Violation
+from facegate.policy.spec import Deployment, stated
+
+CN = ("cn2025",)
+KNOWN_ACCOUNT_PURPOSES = ("identity_verification", "payment", "device_unlock", "account_recovery")
+NATIONAL_CHANNEL_PURPOSES = ("identity_verification", "account_recovery")
+
+
+def context(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-2: R&D and training are outside CN25 and never live; live purposes are production."""
+    training = spec.purpose.category == "algorithm_training"
+    if spec.context == "rnd_algorithm_training" and not training:
+        yield Violation(
+            "context",
+            f"context is rnd_algorithm_training but the purpose ({spec.purpose.category}) is a live use; "
+            "set context: production, or keep R&D on its own spec with purpose.category: algorithm_training",
+        )
+    elif spec.context == "production" and training:
+        yield Violation(
+            "purpose.category",
+            "algorithm training is not a production purpose; set context: rnd_algorithm_training so the gate "
+            "keeps it apart from live matching",
+        )
+    elif training:
+        yield Violation(
+            "context",
+            "R&D and algorithm training are outside CN25 but PIPL still applies; the gate refuses live enrollment "
+            "and matching for this deployment",
+            severity="INFO",
+        )
+
+
+def exception_recorded(spec: Deployment, allowed: tuple[str, ...]) -> bool:
+    """Whether the spec records one of the `allowed` exceptions for a prohibited analysis, with its basis."""
+    exception = spec.analysis_exception
+    if exception is None or exception.basis not in allowed:
+        return False
+    if exception.basis == "separate_consent":
+        return spec.consent_based
+    return stated(exception.ref)
+
+
+def denied_analyses(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-3: no analysis on the deny-list (§5.2, §8 Q4) without a recorded exception."""
+    denied = [a for a in facts.analyses(spec) if a in ctx.inference_denylist]
+    if denied and not exception_recorded(spec, INFERENCE_EXCEPTIONS["cn"]):
+        yield Violation(
+            "analyses",
+            f"analyses {', '.join(denied)} are on the deny-list of prohibited inferences; remove them, or record a "
+            "national-security, public-security, emergency or separate-consent exception in analysis_exception "
+            "(with its ref)",
+            questions=("Q4",),
+        )
+
+
+def purpose_and_necessity(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-4a: a specific purpose, its necessity and the least-impact rationale are stated."""
+    asks = {
+        "description": "state the specific purpose in purpose.description",
+        "necessity": "state in purpose.necessity why face recognition is necessary for this purpose",
+        "least_impact": "state in purpose.least_impact why this modality, storage and retention are the least "
+        "intrusive choice",
+    }
+    for name, ask in asks.items():
+        if not stated(getattr(spec.purpose, name)):
+            yield Violation(f"purpose.{name}", f"no {name.replace('_', '-')} given: {ask}")
+
+
+def least_intrusive(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-4c: flag choices other than the least-intrusive defaults (1:1, on-device, template only)."""
+    if spec.modality == "identification" and spec.purpose.category in KNOWN_ACCOUNT_PURPOSES:
+        yield Violation(
+            "modality",
+            f"1:N identification used for {spec.purpose.category}, where the person has a known account; use 1:1 "
+            "verification against the claimed account",
+        )
+    elif spec.modality == "identification":
+        yield Violation(
+            "modality",
+            "1:N identification is more intrusive than 1:1 verification; make sure purpose.least_impact explains "
+            "why searching everyone enrolled is needed",
+        )
+    if spec.off_device:
+        yield Violation(
+            "storage.location",
+            f"storage.location is {spec.storage.location}, not the least-intrusive default (the device); make sure "
+            "purpose.least_impact explains why facial data must leave the device",
+        )
+    if spec.storage.raw_images != "discard":
+        yield Violation(
+            "storage.raw_images",
+            "raw images are kept; the least-intrusive default keeps only the template: set raw_images: discard "
+            "unless purpose.least_impact explains why images are needed",
+        )
+
+
+def notice_complete(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-5a: the notice says everything §5.3 requires."""
+    for item in notice_fields(spec):
+        if not item.present:
+            yield Violation(item.source, f"the notice lacks '{item.label}': set {item.source}")
+
+
+def accessible_notice(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-5d: barrier-free notice and capture for disabled and elderly people."""
+    if spec.notice.accessible:
+        return
+    yield Violation(
+        "notice.accessible",
+        "the notice has no accessible versions: provide screen-reader, large-font and voice versions and set "
+        "notice.accessible: true (list them in notice.accessible_variants)",
+        severity=None if facts.is_public_facing(spec) else "WARN",
+    )
+
+
+def minors_rules(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-7c: under-14s' data has special rules: linked rules, no 1:N, no transmission off the device."""
+    unknown_age = ctx.settings.get("minors.unknown_age")
+    if not spec.minors.expected and facts.minors_expected(spec, unknown_age):
+        yield Violation(
+            "minors.expected",
+            f"premises_type {spec.premises_type} is where children are likely and unknown ages count as under 14: "
+            "set minors.expected: true and meet the rules for under-14s",
+            questions=("Q15",),
+        )
+    if not facts.minors_expected(spec, unknown_age):
+        return
+    if not stated(spec.minors.rules_ref):
+        yield Violation(
+            "minors.rules_ref",
+            "under-14s are expected but no special processing rules are linked: publish them and set "
+            "minors.rules_ref",
+        )
+    if spec.modality == "identification":
+        yield Violation(
+            "modality",
+            "under-14s' facial data must not be used for 1:N identification: use 1:1 verification (e.g. a pupil "
+            "card plus face), or keep children out of the gallery",
+        )
+    if spec.off_device or spec.recipients:
+        yield Violation(
+            "storage.location",
+            "under-14s' facial data must not be transmitted: keep it on the device (storage.location: device) and "
+            "provide it to no recipient",
+        )
+
+
+def on_device(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-8a/b: facial data stays on the device unless separate consent or a law allows moving it."""
+    device_includes_server = ctx.settings.get("storage.device_definition") != "capture_endpoint"
+    if spec.storage.location == "on_premises" and device_includes_server:
+        return
+    if spec.off_device and not spec.storage.transmission_consent and not stated(spec.legal_basis_ref):
+        yield Violation(
+            "storage.location",
+            f"storage.location is {spec.storage.location}, so facial data leaves the recognition device; store it on "
+            "the device, or set storage.transmission_consent: true (the gate then asks each subject's separate "
+            "consent), or cite the law that allows it in legal_basis_ref",
+            questions=("Q5",),
+        )
+
+
+def retention(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-8c: a retention period, the shortest necessary and justified; raw images no longer than templates."""
+    storage = spec.storage
+    if storage.retention_days is None and not stated(storage.retention_determination_method):
+        yield Violation(
+            "storage.retention_days",
+            "no retention period: set storage.retention_days to the shortest period the purpose needs",
+        )
+    elif not stated(storage.retention_justification):
+        yield Violation(
+            "storage.retention_justification",
+            "the retention period is not justified: say in storage.retention_justification why this period is the "
+            "shortest the purpose needs",
+            severity="WARN",
+        )
+    if storage.raw_images != "discard":
+        if storage.raw_image_retention_days is None:
+            yield Violation(
+                "storage.raw_image_retention_days",
+                "raw images are kept without a period: set storage.raw_image_retention_days",
+            )
+        elif storage.retention_days is not None and storage.raw_image_retention_days > storage.retention_days:
+            yield Violation(
+                "storage.raw_image_retention_days",
+                f"raw images are kept {storage.raw_image_retention_days} days, longer than the templates "
+                f"({storage.retention_days}); shorten storage.raw_image_retention_days",
+            )
+
+
+def impact_assessment(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-9a/b: an approved impact assessment with its four sections exists before processing."""
+    pia = spec.impact_assessment
+    if pia is None:
+        yield Violation(
+            "impact_assessment",
+            "no impact assessment: do one before processing (four sections: lawfulness and necessity, rights "
+            "impact, security risks, protection measures; `facegate pia` drafts it) and record its approval",
+        )
+        return
+    if not stated(pia.approved_by):
+        yield Violation("impact_assessment.approved_by", "the impact assessment is not approved: set approved_by")
+    if pia.approved_on is None:
+        yield Violation("impact_assessment.approved_on", "the impact assessment has no approval date: set approved_on")
+    elif pia.approved_on > ctx.today:
+        yield Violation(
+            "impact_assessment.approved_on",
+            f"the impact assessment is approved on {pia.approved_on}, after today ({ctx.today}); it must be approved "
+            "before processing starts",
+        )
+    sections = {
+        "lawfulness_necessity": "whether purpose and method are lawful, proper and necessary",
+        "rights_impact": "the impact on individuals' rights and how well it is mitigated",
+        "security_risks": "the security risks and possible harm",
+        "protection_measures": "whether the protection measures are lawful, effective and proportionate",
+    }
+    for name, what in sections.items():
+        if not stated(getattr(pia, name)):
+            yield Violation(f"impact_assessment.{name}", f"the impact assessment lacks a section on {what}")
+    covered = {normalise(r.harm) for r in pia.risks}
+    text = (pia.security_risks or "").lower()
+    missing = [h for h in SECURITY_HARMS if h not in covered and h.replace("_", " ") not in text]
+    if missing:
+        yield Violation(
+            "impact_assessment.risks",
+            f"the security-risk section does not address {', '.join(missing)}: add rows to impact_assessment.risks",
+            severity="WARN",
+        )
+
+
+def alternatives(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-10a: face recognition is not the only way, unless a state provision makes it so."""
+    if not spec.alternatives and not stated(spec.sole_method_ref):
+        yield Violation(
+            "alternatives",
+            "face recognition is the only way: offer at least one non-biometric method in alternatives (access "
+            "card, PIN, ID document, staff check), or cite the state provision that makes face the only method "
+            "in sole_method_ref",
+        )
+
+
+def national_channel(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-11: identity checks are encouraged to use the national identity channels."""
+    if spec.purpose.category in NATIONAL_CHANNEL_PURPOSES and not stated(spec.identity_provider):
+        yield Violation(
+            "identity_provider",
+            "identity checks are encouraged to use the National Network Identity Authentication Public Service or "
+            "the National Population Basic Information Database; record the provider in identity_provider",
+        )
+
+
+def private_spaces(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-13a: no FR device in private spaces within public places (§5.1 blocklist)."""
+    where = facts.location(spec)
+    if where and where in ctx.location_blocklist:
+        yield Violation(
+            "location.type",
+            f"location.type {spec.location.type!r} is a private space ({where}) where no face recognition device "
+            "may be installed; remove the device or move it to a shared area such as the lobby or front desk",
+            questions=("Q13",),
+        )
+
+
+def public_places(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-13b: public-place FR only for public security, in a delimited area, with prominent signs."""
+    if spec.location.setting != "public_place":
+        return
+    if spec.purpose.category != "public_security":
+        yield Violation(
+            "purpose.category",
+            f"face recognition in a public place is allowed only where public security needs it, not for "
+            f"{spec.purpose.category}; remove the devices from the public place or move the use to private "
+            "premises with consent",
+        )
+    if not stated(spec.location.collection_area):
+        yield Violation(
+            "location.collection_area",
+            "the collection area is not delimited: describe it (area or field of view) in location.collection_area",
+        )
+    if not spec.location.signage:
+        yield Violation(
+            "location.signage",
+            "no prominent signs: put up signs at the collection area and set location.signage: true",
+        )
+
+
+def mlps(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-14e: the MLPS level of the system is recorded."""
+    if spec.security.mlps_level is None:
+        yield Violation(
+            "security.mlps_level",
+            "no MLPS (等级保护) level recorded: set security.mlps_level after grading the system",
+        )
+
+
+def complaints(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-16–18: a complaint and reporting channel exists for supervision."""
+    if not stated(spec.notice.complaint_channel):
+        yield Violation(
+            "notice.complaint_channel",
+            "no complaint and reporting channel: publish one and set notice.complaint_channel",
+        )
+
+
+def in_force(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-20: the Measures apply from 2025-06-01."""
+    effective = ctx.profile.numbers["effective_date"]
+    if ctx.today < effective:
+        yield Violation(None, f"the Measures apply from {effective}; today ({ctx.today}) they are not yet in force")
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("CN25-1", "Purpose; based on CSL, DSL, PIPL, NDSR", "INFO", "C", CN, enforced_at=("policy",)),
+    Rule("CN25-2", "Applies to FR processing, not R&D or algorithm training (PIPL still applies)", "BLOCK", "C", CN,
+         check=context, enforced_at=("gate",)),
+    Rule("CN25-3", "Lawful, ethical, honest; deny-list of purposes and inferences", "BLOCK", "C", CN,
+         check=denied_analyses, enforced_at=("gate",), questions=("Q4",)),
+    Rule("CN25-4a", "Specific purpose, sufficient necessity, least-impact method", "BLOCK", "C", CN,
+         check=purpose_and_necessity),
+    Rule("CN25-4b", "Requests stay within registered purposes", "BLOCK", "C", CN, enforced_at=("gate",)),
+    Rule("CN25-4c", "Least-intrusive defaults (1:1, on device, template only, minimum retention)", "WARN", "C", CN,
+         check=least_intrusive),
+    Rule("CN25-5a", "Notice with every required field before processing", "BLOCK", "S", CN,
+         check=notice_complete, enforced_at=("oversight",)),
+    Rule("CN25-5b", "Notice shown before first capture", "BLOCK", "S", CN, enforced_at=("gate",)),
+    Rule("CN25-5c", "Re-notify changed content", "BLOCK", "U", CN, enforced_at=("gate",), note="U/C (PIPL-17)"),
+    Rule("CN25-5d", "Barrier-free notice and capture for disabled and elderly people", "BLOCK", "C", CN,
+         check=accessible_notice, note="C (standard U)"),
+    Rule("CN25-6a/b", "Separate, voluntary, explicit, informed consent; written where law requires", "BLOCK", "S", CN,
+         enforced_at=("gate",), note="S (written U/C PIPL-29)"),
+    Rule("CN25-6c", "Convenient withdrawal", "BLOCK", "S", CN, enforced_at=("gate", "vault"), note="S/C (PIPL-15)"),
+    Rule("CN25-6d", "On withdrawal, stop and delete", "BLOCK", "S", CN, enforced_at=("gate", "vault"),
+         note="S/C (PIPL-47)", questions=("Q10",)),
+    Rule("CN25-6e", "Re-consent on change of purpose, method or data type", "BLOCK", "U", CN,
+         enforced_at=("gate",), note="U/C (PIPL-14, NDSR-22); stale consents from policy.lifecycle"),
+    Rule("CN25-7a/b", "Under 14: parent or guardian consent", "BLOCK", "S", CN, enforced_at=("gate",),
+         questions=("Q3", "Q15")),
+    Rule("CN25-7c", "Special rules for under-14s' facial information", "BLOCK", "S", CN, check=minors_rules,
+         enforced_at=("gate",), questions=("Q15",)),
+    Rule("CN25-8a/b", "Store in the FR device; no Internet transmission without separate consent or law", "BLOCK",
+         "S", CN, check=on_device, enforced_at=("gate",), cites=("PIPL-29",), questions=("Q5",)),
+    Rule("CN25-8c", "Retain only the shortest time necessary", "BLOCK", "S", CN, check=retention,
+         enforced_at=("vault",), note="S/C (PIPL-19)"),
+    Rule("CN25-8d", "No facial data in secondary stores (logs, telemetry, dumps)", "BLOCK", "S", CN,
+         enforced_at=("audit", "vault")),
+    Rule("CN25-9a/b", "Impact assessment approved before processing; processing recorded", "BLOCK", "S", CN,
+         check=impact_assessment, enforced_at=("gate", "audit")),
+    Rule("CN25-9c", "Keep assessment reports and processing records at least 3 years", "BLOCK", "S", CN,
+         enforced_at=("audit", "oversight"), note="S/C (PIPL-56)"),
+    Rule("CN25-9d", "Redo the assessment on change of purpose or method, or a major incident", "BLOCK", "S", CN,
+         enforced_at=("gate",), questions=("Q14",), note="triggers from policy.lifecycle"),
+    Rule("CN25-10a", "FR not the sole method where a non-FR method meets the purpose", "BLOCK", "C", CN,
+         check=alternatives, enforced_at=("gate",)),
+    Rule("CN25-10b", "Offer a reasonable, convenient alternative to those declining FR", "BLOCK", "S", CN,
+         enforced_at=("gate",)),
+    Rule("CN25-10c", "The alternative is reasonable and convenient", "WARN", "U", CN,
+         enforced_at=("gate", "oversight"), questions=("Q12",)),
+    Rule("CN25-11", "National identity channels encouraged", "INFO", "S", CN, check=national_channel,
+         note="S (art. no. U)"),
+    Rule("CN25-12a", "No misleading, fraud or coercion into FR verification", "BLOCK", "S", CN, enforced_at=("gate",)),
+    Rule("CN25-12b", "No repeated prompting after refusal", "BLOCK", "S", CN, enforced_at=("gate",),
+         questions=("Q11",), note="S/C (NDSR-22)"),
+    Rule("CN25-12c", "FR consent is not a condition of service unless strictly necessary", "BLOCK", "S", CN,
+         enforced_at=("gate",), note="S/C (PIPL-16, SPC21-4)"),
+    Rule("CN25-13a", "No FR device in private spaces within public places", "BLOCK", "S", CN, check=private_spaces,
+         questions=("Q13",)),
+    Rule("CN25-13b", "Public-place FR only for public security, delimited area, prominent signs", "BLOCK", "S", CN,
+         check=public_places),
+    Rule("CN25-13c", "Public-place data only for public security unless separate consent", "BLOCK", "S", CN,
+         enforced_at=("gate",), note="S/C (PIPL-26)"),
+    Rule("CN25-14a–d", "Encryption, security audit, access control, authorisation, intrusion detection", "BLOCK",
+         "S", CN, enforced_at=("vault", "audit", "gate")),
+    Rule("CN25-14e", "MLPS and critical-information-infrastructure duties", "WARN", "U", CN, check=mlps),
+    Rule("CN25-15a/b", "Filing duty at 100,000 stored individuals", "WARN", "C", CN, enforced_at=("oversight",),
+         questions=("Q1", "Q9"), note="C (mode U)"),
+    Rule("CN25-15c", "File with the provincial CAC within 30 working days", "WARN", "C", CN,
+         enforced_at=("oversight",), questions=("Q2", "Q7"), note="C (contents S)"),
+    Rule("CN25-15d/e", "Update the filing after a substantive change; cancel when FR use ends", "WARN", "S", CN,
+         enforced_at=("oversight",), questions=("Q8",)),
+    Rule("CN25-FA-1", "Handlers at 100,000 before 2025-06-01 file by 2025-07-14", "WARN", "C", CN,
+         enforced_at=("oversight",)),
+    Rule("CN25-FA-2", "File online via the personal information protection business system", "INFO", "C", CN,
+         enforced_at=("oversight",), note="C (attachments S)"),
+    Rule("CN25-16–18", "Supervision, information sharing, complaint channel; liability", "WARN", "S", CN,
+         check=complaints, enforced_at=("oversight",), note="S (split U)"),
+    Rule("CN25-19", "Definitions: FR technology, 1:1, 1:N, FR device", "INFO", "S", CN, enforced_at=("policy",),
+         note="S (wording U)"),
+    Rule("CN25-20", "In force 2025-06-01", "INFO", "C", CN, check=in_force, note="C (art. no. S)"),
+)  # fmt: skip
