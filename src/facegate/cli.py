@@ -85,12 +85,11 @@ def check(file: SpecFile, profile: Profiles = None, json_out: Json = False) -> N
         print_json(report.to_dict())
     else:
         counts = {s: sum(f.severity == s for f in report.findings) for s in ("BLOCK", "WARN", "INFO")}
+        console.print(f"[bold]{markup_escape(spec.id)}[/]: {markup_escape(spec.name)}", soft_wrap=True)
         console.print(
-            f"[bold]{markup_escape(spec.id)}[/] ({markup_escape(spec.name)}) — profiles: {', '.join(report.profiles)}"
-        )
-        console.print(
-            f"verdict: [{VERDICT_STYLE[report.verdict]}]{report.verdict}[/] "
-            f"({counts['BLOCK']} block, {counts['WARN']} warn, {counts['INFO']} info)"
+            f"profiles: {', '.join(report.profiles)} — verdict: [{VERDICT_STYLE[report.verdict]}]{report.verdict}[/] "
+            f"({counts['BLOCK']} block, {counts['WARN']} warn, {counts['INFO']} info)",
+            soft_wrap=True,
         )
         for f in report.findings:
             console.print(
