@@ -32,3 +32,9 @@ class RefusedError(FacegateError):
         if self.alternatives:
             text += f"; alternatives: {', '.join(self.alternatives)}"
         return text
+
+
+class TamperedError(FacegateError):
+    """The audit log failed verification: an entry or checkpoint was altered, removed, reordered or forged."""
+
+    exit_code = 4

@@ -1,0 +1,71 @@
+"""An audit event: who did what, where, for which purpose, with which decision; never biometric data."""
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from facegate.errors import InputError
+
+ENTRY_VERSION = 1
+
+# Short tokens only: no spaces, brackets or commas, so no number list or blob fits in a field by accident.
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
+Token = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@+/=-]{0,127}$")]
+Actor = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,31}:[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")]
+RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,9}-[A-Za-z0-9][A-Za-z0-9/.–-]{0,23}$")]
+
+
+class Event(BaseModel):
+    """One decision to record. Unknown fields, bytes, floats and arrays of numbers are refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    actor: Actor = Field(description="who: `api_key:<id>`, `operator:<name>`, `system:<component>`, ...")
+    operation: Slug = Field(description="what: enroll, verify, identify, delete, consent.grant, audit.purge, ...")
+    decision: Literal["allow", "refuse"]
+    outcome: Slug = Field(description="what happened: match, no_match, enrolled, refused, error, ...")
+    deployment: Slug | None = None
+    purpose: Slug | None = None
+    rule_ids: list[RuleId] = Field(default_factory=list, max_length=32)
+    request_id: Token | None = None
+    subject: Token | None = Field(default=None, description="an opaque subject ID, never a name or template")
+    purged_before: int | None = Field(default=None, ge=0, description="audit.purge only: first kept index")
+    event_id: Token = Field(default_factory=lambda: str(uuid.uuid4()))
+    at: AwareDatetime | None = Field(default=None, description="when; the append time when omitted")
+
+
+def event_from(value: "Event | dict[str, Any]") -> Event:
+    """Validate `value` as an Event; the error names the offending field but never echoes its value."""
+    if isinstance(value, Event):
+        return value
+    if not isinstance(value, dict):
+        raise InputError(f"an audit event is a mapping of fields, not {type(value).__name__}")
+    try:
+        return Event.model_validate(value)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'event'}: {err['msg']}" for err in exc.errors()
+        )
+        raise InputError(f"audit event refused: {problems}") from None
+
+
+def format_time(at: datetime) -> str:
+    """RFC 3339 UTC with microseconds, e.g. 2026-01-02T03:04:05.000006Z."""
+    if at.tzinfo is None:
+        raise InputError("audit event time must be timezone-aware")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_object(index: int, event: Event, at: datetime) -> dict[str, Any]:
+    """The logged entry: the event's fields plus its index, time and format version."""
+    entry = event.model_dump(exclude={"at"})
+    entry.update(v=ENTRY_VERSION, index=index, at=format_time(at))
+    return entry
+
+
+def canonical(entry: dict[str, Any]) -> bytes:
+    """The bytes that are hashed: sorted-key compact JSON in UTF-8."""
+    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

@@ -1,0 +1,124 @@
+"""The log's Ed25519 signing key: a 0600 file under <home>/keys/, created on first use, never in the database."""
+
+import base64
+import hashlib
+import os
+import secrets
+import stat
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from facegate.errors import InputError
+
+KEY_FILE = "audit-ed25519.pem"
+PUBLIC_KEY_FILE = "audit-ed25519.pub.pem"
+ED25519 = b"\x01"  # signed-note signature type for Ed25519
+
+
+def key_path(home: Path) -> Path:
+    """Where the audit signing key of a data directory lives."""
+    return home / "keys" / KEY_FILE
+
+
+class VerifyingKey:
+    """An Ed25519 public key that checks checkpoint signatures."""
+
+    def __init__(self, public: Ed25519PublicKey) -> None:
+        self._public = public
+        self.raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    @classmethod
+    def from_text(cls, text: str) -> "VerifyingKey":
+        """Read a PEM public key or a signed-note verifier key (`name+hash+base64`)."""
+        text = text.strip()
+        try:
+            if text.startswith("-----BEGIN"):
+                public = serialization.load_pem_public_key(text.encode())
+                if not isinstance(public, Ed25519PublicKey):
+                    raise ValueError("not an Ed25519 key")
+                return cls(public)
+            blob = base64.b64decode(text.rsplit("+", 1)[1], validate=True)
+            if blob[:1] != ED25519 or len(blob) != 33:
+                raise ValueError("not an Ed25519 verifier key")
+            return cls(Ed25519PublicKey.from_public_bytes(blob[1:]))
+        except (ValueError, IndexError) as exc:
+            raise InputError(f"not an Ed25519 public key: {exc}") from None
+
+    def key_hash(self, name: str) -> bytes:
+        """The 4-byte signed-note key hash: SHA-256(name || 0x0A || 0x01 || key)[:4]."""
+        return hashlib.sha256(name.encode() + b"\n" + ED25519 + self.raw).digest()[:4]
+
+    def vkey(self, name: str) -> str:
+        """The signed-note verifier key string `name+hash+base64(0x01 || key)`."""
+        return f"{name}+{self.key_hash(name).hex()}+{base64.b64encode(ED25519 + self.raw).decode()}"
+
+    def pem(self) -> str:
+        """The public key as PEM text."""
+        return self._public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+
+    def verify(self, signature: bytes, message: bytes) -> bool:
+        """True when `signature` is this key's signature of `message`."""
+        try:
+            self._public.verify(signature, message)
+        except InvalidSignature:
+            return False
+        return True
+
+
+class SigningKey:
+    """An Ed25519 private key that signs checkpoints."""
+
+    def __init__(self, private: Ed25519PrivateKey) -> None:
+        self._private = private
+        self.public = VerifyingKey(private.public_key())
+
+    @classmethod
+    def generate(cls) -> "SigningKey":
+        """A fresh random key (kept in memory only)."""
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> "SigningKey":
+        """Load the key at `path`; create it (0600, in a 0700 folder) when absent, safely across processes."""
+        if not path.exists():
+            _create(path)
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise InputError(f"{path} is readable by other users; run: chmod 600 {path}")
+        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(private, Ed25519PrivateKey):
+            raise InputError(f"{path} does not hold an Ed25519 private key")
+        return cls(private)
+
+    def sign(self, message: bytes) -> bytes:
+        """Sign `message`."""
+        return self._private.sign(message)
+
+
+def _create(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path.parent, 0o700)
+    private = Ed25519PrivateKey.generate()
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(tmp, path)  # atomic and refuses to replace: a concurrent creator's key wins
+        except FileExistsError:
+            return
+    finally:
+        tmp.unlink(missing_ok=True)
+    public = VerifyingKey(private.public_key()).pem()
+    path.with_name(PUBLIC_KEY_FILE).write_text(public)
