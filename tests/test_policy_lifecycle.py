@@ -17,6 +17,7 @@ from facegate.policy import (
     after_change,
     after_incident,
     check_operation,
+    children_likely,
     filing_changes,
     needs_guardian_consent,
     reassessment_triggers,
@@ -187,3 +188,9 @@ def test_the_birthday_boundary_and_unknown_ages_follow_the_settings() -> None:
     assert not needs_guardian_consent(None, TODAY, children_likely=False)
     assert needs_guardian_consent(date(2012, 2, 29), date(2026, 3, 1), children_likely=False)
     assert not needs_guardian_consent(date(2012, 2, 29), date(2026, 3, 2), children_likely=False)
+
+
+def test_a_school_deployment_treats_unknown_ages_as_children() -> None:
+    school = spec(premises_type="primary_school")
+    assert children_likely(school) and not children_likely(spec())
+    assert needs_guardian_consent(None, TODAY, children_likely=children_likely(school))

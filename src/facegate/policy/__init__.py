@@ -17,7 +17,7 @@ from facegate.policy.lifecycle import (
     retire,
     stale_consents,
 )
-from facegate.policy.minors import needs_guardian_consent
+from facegate.policy.minors import children_likely, needs_guardian_consent
 from facegate.policy.notice import notice_document, notice_fields
 from facegate.policy.pia import pia_document
 from facegate.policy.profiles import DEFAULT_PROFILE, Profile, get_profile, profile_names
@@ -46,6 +46,7 @@ __all__ = [
     "after_change",
     "after_incident",
     "check_operation",
+    "children_likely",
     "evaluate",
     "filing_changes",
     "get_profile",
