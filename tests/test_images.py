@@ -1,5 +1,6 @@
 """Safe image loading: every supported format and mode works, every bad input gets its own error."""
 
+import contextlib
 import io
 import struct
 import zipfile
@@ -130,7 +131,7 @@ def test_corrupt_image_is_refused() -> None:
 
 
 def test_decompression_bomb_is_refused_from_the_header() -> None:
-    with pytest.raises(images.TooManyPixelsError, match="900,000,000 pixels"):
+    with pytest.raises(images.TooManyPixelsError, match=r"900,000,000 pixels"):
         decode_image(png_header_only(30000, 30000))
 
 
@@ -142,7 +143,7 @@ def test_pixel_limit_is_configurable(obama_bytes: bytes) -> None:
 def test_oversized_file_is_refused_before_reading(tmp_path: Path, obama_bytes: bytes) -> None:
     path = tmp_path / "big.jpg"
     path.write_bytes(obama_bytes)
-    with pytest.raises(images.FileTooLargeError, match="big.jpg"):
+    with pytest.raises(images.FileTooLargeError, match=r"big\.jpg"):
         load_image(path, max_bytes=1000)
 
 
@@ -154,7 +155,5 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 @settings(max_examples=150, deadline=None)
 @given(magic=st.sampled_from([b"\xff\xd8\xff\xe0", b"\x89PNG\r\n\x1a\n", b"RIFF\0\0\0\0WEBPVP8 "]), body=st.binary())
 def test_hostile_bytes_only_raise_image_errors(magic: bytes, body: bytes) -> None:
-    try:
+    with contextlib.suppress(images.ImageError):
         decode_image(magic + body)
-    except images.ImageError:
-        pass

@@ -308,7 +308,7 @@ app.add_typer(eval_app, name="eval")
 def eval_pairs(
     pairs: Annotated[Path, typer.Option("--pairs", help="An LFW-format pairs file (View 1 or 10-fold View 2).")],
     images: Annotated[Path, typer.Option("--images", help="The folder of <Name>/<Name>_NNNN.jpg images.")],
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Processes (default: all cores).")] = 0,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Processes (default: all cores).")] = None,
     threshold: Annotated[
         float | None, typer.Option("--threshold", help="Decide at this distance instead of calibrating.")
     ] = None,
@@ -358,7 +358,8 @@ def demo(
         image = load_image(path)
         faces = engine.detect(image)
         sizes = ", ".join(f"{f.width}x{f.height}" for f in faces) or "none"
-        console.print(f"detect  {path.name:<22} {image.shape[1]}x{image.shape[0]:<6} faces: {sizes}")
+        dims = f"{image.shape[1]}x{image.shape[0]}"
+        console.print(f"detect  {path.name:<22} {dims:<10} faces: {sizes}")
         if len(faces) == 1:
             single[path.stem] = engine.embed(image, faces)[0]
         elif faces:
@@ -387,7 +388,7 @@ def main() -> None:
     try:
         app()
     except FacegateError as exc:
-        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
         err_console.print("interrupted", markup=False)
