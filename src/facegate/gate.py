@@ -1,0 +1,1021 @@
+"""The gate: the one door for biometric operations. Every call is checked against the rules, then audited.
+
+Order of checks (each refusal cites its rule IDs and names the alternatives): deployment known and active;
+purpose registered; operation allowed by the modality; legal basis; current notice shown; consent separate,
+current and not withdrawn; guardian consent below 14; the subject has not declined face recognition;
+transmission rules; then the engine; then the audit event, committed in the same transaction as the effect.
+"""
+
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from facegate import policy
+from facegate.audit import AuditLog, Event
+from facegate.engine import quality
+from facegate.engine.images import decode_image
+from facegate.engine.index import FaceIndex
+from facegate.engine.protocol import Engine
+from facegate.errors import InputError, NotFoundError, RefusedError
+from facegate.home import data_home
+from facegate.store import Database
+from facegate.vault import credentials
+from facegate.vault.keystore import Keystore
+from facegate.vault.models import ConsentRow, DeploymentRow, RawImageRow, SubjectRow, TemplateRow
+from facegate.vault.vault import Vault
+
+DEFAULT_RETENTION_DAYS = 365
+RAW_IMAGE_DAYS = 30
+CHECKIN_CODE_HOURS = 24
+BIPA_YEARS = 3
+# Which non-biometric methods facegate verifies itself, and the names a spec may list them under.
+ALTERNATIVE_NAMES = {
+    "pin": {"pin", "password", "pin_code"},
+    "totp": {"totp", "authenticator_app", "one_time_password"},
+    "checkin_code": {"checkin_code", "qr_code", "one_time_code"},
+    "staff": {"staff", "staff_assisted", "staff_desk", "front_desk", "manual_check", "id_document", "reception"},
+}
+
+
+def utc_now() -> datetime:
+    """The current time, aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: an actor such as `operator:alice` or `api_key:k1`, and the request's ID."""
+
+    actor: str = "operator:cli"
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of a gate call: what happened, the rule IDs behind it and the audit event that records it."""
+
+    operation: str
+    outcome: str
+    deployment: str | None
+    subject: str | None = None
+    rule_ids: tuple[str, ...] = ()
+    event_id: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view (never contains biometric data)."""
+        return {
+            "operation": self.operation,
+            "outcome": self.outcome,
+            "deployment": self.deployment,
+            "subject": self.subject,
+            "rule_ids": list(self.rule_ids),
+            "event_id": self.event_id,
+            **self.details,
+        }
+
+
+@dataclass
+class _Loaded:
+    row: DeploymentRow
+    spec: policy.Deployment
+    profiles: tuple[str, ...]
+
+
+class Gate:
+    """Composes policy, vault, engine and audit; the only module that runs a biometric operation."""
+
+    def __init__(
+        self,
+        db: Database,
+        vault: Vault,
+        audit: AuditLog,
+        engine_factory: Callable[[], Engine] | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        settings: policy.Settings | None = None,
+    ) -> None:
+        self.db, self.vault, self.audit = db, vault, audit
+        self.clock = clock
+        self.settings = settings or policy.Settings()
+        self._engine_factory = engine_factory
+        self._engine: Engine | None = None
+        self._specs: dict[str, policy.Deployment] = {}  # by spec text
+        self._galleries: dict[str, _Gallery] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, home: Path | None = None, database_url: str | None = None, **options: Any) -> "Gate":
+        """The gate of a data directory: its database, key store and audit log."""
+        home = data_home(home)
+        return cls(
+            Database.open(database_url, home=home), Vault(Keystore.open(home)), AuditLog.for_home(home), **options
+        )
+
+    @property
+    def engine(self) -> Engine:
+        """The face engine, loaded on first use (loading the models takes a moment)."""
+        if self._engine is None:
+            if self._engine_factory is None:
+                from facegate.engine.dlib_backend import DlibEngine
+
+                self._engine = DlibEngine()
+            else:
+                self._engine = self._engine_factory()
+        return self._engine
+
+    # ---- plumbing ----
+
+    def _event(self, caller: Caller, operation: str, decision: str, outcome: str, **fields: Any) -> Event:
+        return Event(
+            actor=caller.actor,
+            operation=operation,
+            decision=decision,
+            outcome=outcome,
+            request_id=caller.request_id,
+            **fields,
+        )
+
+    def _refuse(self, caller: Caller, operation: str, refusal: RefusedError, **fields: Any) -> None:
+        """Record a refusal in its own transaction (it changes nothing else), then raise it."""
+        rule_ids = [r for r in refusal.rule_ids if r]
+        with self.db.session() as session:
+            self.audit.append(session, self._event(caller, operation, "refuse", "refused", rule_ids=rule_ids, **fields))
+        raise refusal
+
+    @contextmanager
+    def _guarded(self, caller: Caller, operation: str, **fields: Any) -> Iterator[None]:
+        """Turn a RefusedError raised inside the block into an audited refusal."""
+        try:
+            yield
+        except RefusedError as refusal:
+            self._refuse(caller, operation, refusal, **fields)
+
+    def _load(self, session: Session, deployment_id: str) -> _Loaded:
+        row = self.vault.deployment(session, deployment_id)
+        key = row.spec
+        spec = self._specs.get(key)
+        if spec is None:  # parsing a spec costs more than the rest of the checks together
+            if len(self._specs) > 256:
+                self._specs.clear()
+            spec = self._specs[key] = policy.spec_from_data(json.loads(row.spec))
+        return _Loaded(row, spec, tuple(row.profiles.split(",")))
+
+    def _alternatives(self, spec: policy.Deployment) -> list[str]:
+        return list(spec.alternatives)
+
+    def _refusal(self, spec: policy.Deployment, message: str, rule_ids: list[str]) -> RefusedError:
+        return RefusedError(message, rule_ids, self._alternatives(spec))
+
+    # ---- the checks, in the order of the module docstring ----
+
+    def _check_deployment(self, loaded: _Loaded, operation: str, purpose: str | None) -> None:
+        spec = loaded.spec
+        try:
+            policy.check_operation(policy.Status(loaded.row.status), spec, operation)  # type: ignore[arg-type]
+        except RefusedError as exc:
+            raise self._refusal(spec, str(exc.args[0]), exc.rule_ids) from None
+        if purpose is not None and purpose != spec.purpose.category:
+            raise self._refusal(
+                spec, f"purpose {purpose!r} is not the registered purpose {spec.purpose.category!r}", ["CN25-4b"]
+            )
+        if spec.legal_basis in ("statutory", "contract") and not spec.legal_basis_ref:
+            raise self._refusal(spec, "the legal basis has no reference to the law or contract", ["PIPL-13"])
+
+    def _is_minor(self, subject: SubjectRow, spec: policy.Deployment, today: date) -> bool:
+        if subject.birth_date is None and subject.age_band is not None:
+            return subject.age_band == "under_14"
+        return policy.needs_guardian_consent(
+            subject.birth_date, today, children_likely=policy.children_likely(spec), settings=self.settings
+        )
+
+    def _check_subject(self, session: Session, loaded: _Loaded, subject: SubjectRow, now: datetime) -> None:
+        spec, dep = loaded.spec, loaded.row.id
+        minor = self._is_minor(subject, spec, now.date())
+        if minor and not spec.minors.expected:
+            raise self._refusal(
+                spec, f"subject {subject.id} is under 14 and this deployment has no rules for minors", ["CN25-7c"]
+            )
+        if spec.consent_based or "bipa" in loaded.profiles:
+            shown = self.vault.notice_versions_shown(session, dep, subject.id)
+            if spec.notice.version not in shown:
+                rules = ["CN25-5c", "PIPL-17"] if shown else ["CN25-5b", "PIPL-17"]
+                what = f"version {spec.notice.version} of the notice" if shown else "the notice"
+                raise self._refusal(spec, f"subject {subject.id} has not been shown {what}", rules)
+            consent = self.vault.current_consent(
+                session, dep, subject.id, "facial_processing", given_by="guardian" if minor else None
+            ) or self.vault.current_consent(session, dep, subject.id, "facial_processing")
+            if consent is None:
+                latest = self.vault.latest_consent(session, dep, subject.id, "facial_processing")
+                if latest is not None and latest.withdrawn_at is not None:
+                    raise self._refusal(spec, f"subject {subject.id} withdrew consent", ["CN25-6d", "PIPL-15"])
+                if latest is not None and latest.stale_at is not None:
+                    raise self._refusal(
+                        spec,
+                        f"the consent of subject {subject.id} is stale after a change of the deployment; ask again",
+                        ["CN25-6e", "PIPL-14"],
+                    )
+                raise self._refusal(
+                    spec, f"subject {subject.id} has given no separate consent", ["CN25-6a/b", "PIPL-29"]
+                )
+            if consent.notice_version != spec.notice.version:
+                raise self._refusal(
+                    spec, f"the consent of subject {subject.id} was given on an earlier notice", ["CN25-5c", "CN25-6e"]
+                )
+            written = spec.legal_basis == "written_consent" or "bipa" in loaded.profiles
+            if written and consent.form != "written":
+                rules = ["BIPA-15b3"] if "bipa" in loaded.profiles else ["CN25-6a/b", "PIPL-29"]
+                raise self._refusal(spec, f"subject {subject.id} has given no written consent", rules)
+            if minor and consent.given_by != "guardian":
+                raise self._refusal(
+                    spec, f"subject {subject.id} is under 14 and needs a guardian's consent", ["CN25-7a/b", "PIPL-31"]
+                )
+        declined = self.vault.last_decline(session, dep, subject.id)
+        if declined is not None:
+            consent = self.vault.current_consent(session, dep, subject.id, "facial_processing")
+            if consent is None or consent.given_at <= declined:
+                raise self._refusal(
+                    spec,
+                    f"subject {subject.id} declined face recognition; use the alternative",
+                    ["CN25-12b", "CN25-10b", "NDSR-22"],
+                )
+        transmitted = spec.off_device and not spec.legal_basis_ref
+        if transmitted and self.vault.current_consent(session, dep, subject.id, "external_transmission") is None:
+            raise self._refusal(
+                spec,
+                f"facial data leaves the device ({spec.storage.location}) without subject {subject.id}'s "
+                "separate consent to the transmission",
+                ["CN25-8a/b", "PIPL-29"],
+            )
+
+    def _checked(
+        self, session: Session, deployment_id: str, operation: str, purpose: str | None, subject_id: str | None
+    ) -> tuple[_Loaded, SubjectRow | None]:
+        loaded = self._load(session, deployment_id)
+        self._check_deployment(loaded, operation, purpose)
+        subject = self.vault.subject(session, subject_id) if subject_id is not None else None
+        if subject is not None:
+            self._check_subject(session, loaded, subject, self.clock())
+        return loaded, subject
+
+    # ---- deployments ----
+
+    def register(
+        self,
+        spec: policy.Deployment,
+        caller: Caller = Caller(),
+        profiles: tuple[str, ...] = (policy.DEFAULT_PROFILE,),
+        activate: bool = True,
+    ) -> Decision:
+        """Register a deployment whose spec `facegate check` allows; activate it unless `activate` is False."""
+        now = self.clock()
+        report = policy.evaluate(spec, profiles, today=now.date(), settings=self.settings)
+        with self._guarded(caller, "deployment.register", deployment=spec.id):
+            if report.blocking:
+                fields = ", ".join(dict.fromkeys(str(f.field) for f in report.blocking))
+                raise RefusedError(f"deployment {spec.id} has blocking findings ({fields})", report.blocking_rule_ids)
+        status = policy.Status.DRAFT
+        if activate:
+            status = policy.activate(status, spec, today=now.date(), profiles=profiles, settings=self.settings)
+        with self.db.session() as session:
+            if session.get(DeploymentRow, spec.id) is not None:
+                raise InputError(f"deployment {spec.id!r} is already registered; use update")
+            session.add(
+                DeploymentRow(
+                    id=spec.id,
+                    spec=spec.model_dump_json(),
+                    profiles=",".join(profiles),
+                    status=status,
+                    registered_at=now,
+                    updated_at=now,
+                )
+            )
+            event = self._event(caller, "deployment.register", "allow", str(status), deployment=spec.id)
+            receipt = self.audit.append(session, event)
+        return Decision(
+            "deployment.register",
+            str(status),
+            spec.id,
+            event_id=receipt.event_id,
+            details={"verdict": report.verdict, "findings": [f.to_dict() for f in report.findings]},
+        )
+
+    def update(self, spec: policy.Deployment, caller: Caller = Caller()) -> Decision:
+        """Replace a deployment's spec; a §5.6 change suspends it and makes the affected consents stale."""
+        now = self.clock()
+        with self.db.session() as session:
+            loaded = self._load(session, spec.id)
+            old, status = loaded.spec, policy.Status(loaded.row.status)
+            profiles = loaded.profiles
+        report = policy.evaluate(spec, profiles, today=now.date(), settings=self.settings)
+        with self._guarded(caller, "deployment.update", deployment=spec.id):
+            if report.blocking:
+                raise RefusedError(f"the new spec of {spec.id} has blocking findings", report.blocking_rule_ids)
+            new_status = policy.after_change(status, old, spec)
+        staleness = policy.stale_consents(old, spec)
+        since = now.date() if new_status == policy.Status.NEEDS_REASSESSMENT else loaded.row.reassessment_since
+        if new_status in (policy.Status.DRAFT, policy.Status.NEEDS_REASSESSMENT):
+            with suppress(RefusedError):
+                new_status = policy.activate(
+                    new_status,
+                    spec,
+                    today=now.date(),
+                    profiles=profiles,
+                    settings=self.settings,
+                    reassessment_since=since,
+                )
+        with self.db.session() as session:
+            row = self.vault.deployment(session, spec.id)
+            row.spec, row.status, row.updated_at = spec.model_dump_json(), new_status, now
+            row.reassessment_since = since if new_status != policy.Status.ACTIVE else None
+            stale = self.vault.mark_consents_stale(session, spec.id, staleness.consents, now) if staleness.stale else 0
+            rules = ["CN25-9d"] if new_status == policy.Status.NEEDS_REASSESSMENT else []
+            if stale:
+                rules.append("CN25-6e")
+            receipt = self.audit.append(
+                session,
+                self._event(caller, "deployment.update", "allow", str(new_status), deployment=spec.id, rule_ids=rules),
+            )
+        triggers = [c.trigger for c in policy.reassessment_triggers(old, spec)]
+        return Decision(
+            "deployment.update",
+            str(new_status),
+            spec.id,
+            rule_ids=tuple(rules),
+            event_id=receipt.event_id,
+            details={"triggers": triggers, "stale_consents": stale},
+        )
+
+    def activate(self, deployment_id: str, caller: Caller = Caller()) -> Decision:
+        """Activate a draft or suspended deployment: no BLOCK finding and an approved impact assessment."""
+        now = self.clock()
+        with self.db.session() as session:
+            loaded = self._load(session, deployment_id)
+        with self._guarded(caller, "deployment.activate", deployment=deployment_id):
+            status = policy.activate(
+                policy.Status(loaded.row.status),
+                loaded.spec,
+                today=now.date(),
+                profiles=loaded.profiles,
+                settings=self.settings,
+                reassessment_since=loaded.row.reassessment_since,
+            )
+        return self._set_status(deployment_id, status, "deployment.activate", caller)
+
+    def retire(self, deployment_id: str, caller: Caller = Caller()) -> Decision:
+        """Retire a deployment: it stops, and every template it holds is deleted (CN25-15d/e)."""
+        with self.db.session() as session:
+            loaded = self._load(session, deployment_id)
+        status = policy.retire(policy.Status(loaded.row.status))
+        decision = self._set_status(deployment_id, status, "deployment.retire", caller)
+        with self.db.session() as session:
+            subjects = session.scalars(
+                select(TemplateRow.subject_id).where(TemplateRow.deployment_id == deployment_id).distinct()
+            ).all()
+        for subject_id in subjects:
+            self._erase(deployment_id, subject_id, caller, "retire", ["CN25-15d/e", "PIPL-47"])
+        return decision
+
+    def _set_status(self, deployment_id: str, status: policy.Status, operation: str, caller: Caller) -> Decision:
+        with self.db.session() as session:
+            row = self.vault.deployment(session, deployment_id)
+            row.status, row.updated_at = status, self.clock()
+            receipt = self.audit.append(
+                session, self._event(caller, operation, "allow", str(status), deployment=deployment_id)
+            )
+        return Decision(operation, str(status), deployment_id, event_id=receipt.event_id)
+
+    def deployments(self) -> list[dict[str, Any]]:
+        """Every registered deployment with its status (no personal data)."""
+        with self.db.session(readonly=True) as session:
+            rows = session.scalars(select(DeploymentRow).order_by(DeploymentRow.id)).all()
+            counts = dict(
+                session.execute(
+                    select(TemplateRow.deployment_id, func.count(func.distinct(TemplateRow.subject_id))).group_by(
+                        TemplateRow.deployment_id
+                    )
+                ).all()
+            )
+        return [
+            {
+                "id": r.id,
+                "status": r.status,
+                "profiles": r.profiles.split(","),
+                "enrolled_subjects": counts.get(r.id, 0),
+                "updated_at": r.updated_at.isoformat(),
+            }
+            for r in rows
+        ]
+
+    def deployment_spec(self, deployment_id: str) -> policy.Deployment:
+        """The registered spec of a deployment."""
+        with self.db.session(readonly=True) as session:
+            return self._load(session, deployment_id).spec
+
+    # ---- subjects, notices, consents, declines ----
+
+    def add_subject(
+        self,
+        subject_id: str | None = None,
+        birth_date: date | None = None,
+        age_band: str | None = None,
+        guardian_ref: str | None = None,
+        caller: Caller = Caller(),
+    ) -> Decision:
+        """Create a subject under a pseudonymous ID."""
+        with self.db.session() as session:
+            row = self.vault.add_subject(session, self.clock(), subject_id, birth_date, age_band, guardian_ref)
+            receipt = self.audit.append(session, self._event(caller, "subject.add", "allow", "added", subject=row.id))
+        return Decision("subject.add", "added", None, row.id, event_id=receipt.event_id)
+
+    def notice_shown(
+        self, deployment_id: str, subject_id: str, version: int | None = None, caller: Caller = Caller()
+    ) -> Decision:
+        """Record that the subject was shown the deployment's current notice (CN25-5b)."""
+        with self.db.session() as session:
+            loaded = self._load(session, deployment_id)
+            self.vault.subject(session, subject_id)
+            current = loaded.spec.notice.version
+            if version is not None and version != current:
+                raise InputError(f"the current notice of {deployment_id} is version {current}, not {version}")
+            self.vault.record_notice_shown(session, deployment_id, subject_id, current, self.clock())
+            receipt = self.audit.append(
+                session,
+                self._event(
+                    caller, "notice.shown", "allow", f"v{current}", deployment=deployment_id, subject=subject_id
+                ),
+            )
+        return Decision("notice.shown", f"v{current}", deployment_id, subject_id, event_id=receipt.event_id)
+
+    def give_consent(
+        self,
+        deployment_id: str,
+        subject_id: str,
+        kind: str = "facial_processing",
+        form: str = "separate",
+        given_by: str = "subject",
+        guardian_ref: str | None = None,
+        evidence_ref: str | None = None,
+        subject_initiated: bool = False,
+        caller: Caller = Caller(),
+    ) -> Decision:
+        """Record a separate (or written) consent, bound to the current notice version."""
+        now = self.clock()
+        operation = "consent.give"
+        with self.db.session(readonly=True) as session:
+            loaded = self._load(session, deployment_id)
+            subject = self.vault.subject(session, subject_id)
+            shown = self.vault.notice_versions_shown(session, deployment_id, subject_id)
+            declined = self.vault.last_decline(session, deployment_id, subject_id)
+        spec = loaded.spec
+        if form not in ("separate", "written") or given_by not in ("subject", "guardian"):
+            raise InputError("consent form must be separate or written, given by subject or guardian")
+        with self._guarded(caller, operation, deployment=deployment_id, subject=subject_id):
+            if loaded.row.status == policy.Status.RETIRED:
+                raise self._refusal(spec, f"deployment {deployment_id} is retired", ["CN25-15d/e"])
+            if spec.notice.version not in shown:
+                raise self._refusal(spec, "consent needs the current notice shown first", ["CN25-5b", "PIPL-17"])
+            window = timedelta(hours=int(self.settings.get("reprompt_block_hours")))
+            if declined is not None and now - declined < window and not subject_initiated:
+                raise self._refusal(
+                    spec,
+                    f"subject {subject_id} declined face recognition less than {window.total_seconds() / 3600:.0f} h "
+                    "ago; do not ask again unless they ask",
+                    ["CN25-12b", "NDSR-22"],
+                )
+            if form == "written" and not evidence_ref:
+                raise self._refusal(spec, "a written consent needs the signed artefact (evidence_ref)", ["CN25-6a/b"])
+            if given_by == "guardian" and not (guardian_ref or subject.guardian_ref):
+                raise self._refusal(spec, "a guardian's consent needs the guardian's identity", ["CN25-7a/b"])
+            if kind == "raw_image_retention" and spec.storage.raw_images != "retain_with_consent":
+                raise InputError(f"deployment {deployment_id} discards raw images; there is nothing to consent to")
+        with self.db.session() as session:
+            row = self.vault.add_consent(
+                session,
+                subject_id=subject_id,
+                deployment_id=deployment_id,
+                kind=kind,
+                form=form,
+                given_by=given_by,
+                guardian_ref=guardian_ref or (subject.guardian_ref if given_by == "guardian" else None),
+                evidence_ref=evidence_ref,
+                notice_version=spec.notice.version,
+                given_at=now,
+            )
+            receipt = self.audit.append(
+                session, self._event(caller, operation, "allow", kind, deployment=deployment_id, subject=subject_id)
+            )
+        return Decision(
+            operation,
+            "given",
+            deployment_id,
+            subject_id,
+            event_id=receipt.event_id,
+            details={"consent_id": row.id, "kind": kind},
+        )
+
+    def decline(self, deployment_id: str, subject_id: str, caller: Caller = Caller()) -> Decision:
+        """The subject chooses a non-biometric method: no face prompt follows, the alternatives are named."""
+        with self.db.session() as session:
+            loaded = self._load(session, deployment_id)
+            self.vault.subject(session, subject_id)
+            self.vault.record_decline(session, deployment_id, subject_id, self.clock())
+            receipt = self.audit.append(
+                session,
+                self._event(
+                    caller,
+                    "decline",
+                    "allow",
+                    "declined",
+                    deployment=deployment_id,
+                    subject=subject_id,
+                    rule_ids=["CN25-10b", "CN25-12b"],
+                ),
+            )
+        return Decision(
+            "decline",
+            "declined",
+            deployment_id,
+            subject_id,
+            ("CN25-10b", "CN25-12b"),
+            receipt.event_id,
+            {"alternatives": self._alternatives(loaded.spec)},
+        )
+
+    def withdraw(self, deployment_id: str, subject_id: str, caller: Caller = Caller()) -> Decision:
+        """Withdraw the subject's consents for the deployment and delete their facial data at once (CN25-6d)."""
+        with self.db.session() as session:
+            self._load(session, deployment_id)
+            self.vault.subject(session, subject_id)
+            self.vault.withdraw_consents(session, deployment_id, subject_id, self.clock())
+        return self._erase(deployment_id, subject_id, caller, "consent.withdraw", ["CN25-6d", "PIPL-47"])
+
+    def _erase(self, deployment_id: str, subject_id: str, caller: Caller, operation: str, rules: list[str]) -> Decision:
+        with self.db.session() as session:
+            removed = self.vault.erase(session, deployment_id, subject_id)
+            receipt = self.audit.append(
+                session,
+                self._event(
+                    caller, operation, "allow", "deleted", deployment=deployment_id, subject=subject_id, rule_ids=rules
+                ),
+            )
+        self._forget(deployment_id, subject_id)
+        return Decision(
+            operation,
+            "deleted",
+            deployment_id,
+            subject_id,
+            tuple(rules),
+            receipt.event_id,
+            {"templates_deleted": removed},
+        )
+
+    def delete_subject(self, subject_id: str, caller: Caller = Caller()) -> Decision:
+        """Delete a subject everywhere: data keys shredded, rows removed, a deletion receipt in the audit log."""
+        with self.db.session() as session:
+            self.vault.subject(session, subject_id)
+        for name in self.vault.keystore.subject_keys(subject_id):
+            self.vault.keystore.shred(name.split("/")[1], subject_id)
+        with self.db.session() as session:
+            deployments = {
+                r for (r,) in session.execute(select(TemplateRow.deployment_id).filter_by(subject_id=subject_id))
+            }
+            for deployment_id in deployments:
+                self.vault.erase(session, deployment_id, subject_id)
+            session.delete(self.vault.subject(session, subject_id))
+            receipt = self.audit.append(
+                session,
+                self._event(caller, "subject.delete", "allow", "deleted", subject=subject_id, rule_ids=["PIPL-47"]),
+            )
+        for deployment_id in deployments:
+            self._forget(deployment_id, subject_id)
+        return Decision("subject.delete", "deleted", None, subject_id, ("PIPL-47",), receipt.event_id)
+
+    # ---- biometric operations ----
+
+    def _embed(self, image: bytes, enrollment: bool) -> tuple[np.ndarray, str]:
+        pixels = decode_image(image)
+        faces = self.engine.detect(pixels)
+        face = quality.single_face(faces) if enrollment else quality.main_face(faces)
+        embedding = self.engine.embed(pixels, [face])[0]
+        return embedding.vector, embedding.model_id
+
+    def _expiry(self, loaded: _Loaded, created: datetime, now: datetime) -> datetime:
+        days = loaded.spec.storage.retention_days
+        expires = created + timedelta(days=DEFAULT_RETENTION_DAYS if days is None else days)
+        if "bipa" in loaded.profiles:  # the earlier of purpose end and 3 years after the last interaction
+            expires = min(expires, now + timedelta(days=365 * BIPA_YEARS))
+        return expires
+
+    def enroll(
+        self, deployment_id: str, subject_id: str, image: bytes, purpose: str | None = None, caller: Caller = Caller()
+    ) -> Decision:
+        """Enroll the one face of `image` as the subject's template; the image itself is not kept."""
+        fields = {"deployment": deployment_id, "subject": subject_id}
+        with self.db.session(readonly=True) as session, self._guarded(caller, "enroll", **fields):
+            self._checked(session, deployment_id, "enroll", purpose, subject_id)
+        vector, model_id = self._embed(image, enrollment=True)
+        now = self.clock()
+        with self._guarded(caller, "enroll", **fields), self.db.session() as session:
+            loaded, subject = self._checked(session, deployment_id, "enroll", purpose, subject_id)
+            assert subject is not None
+            template_id = self.vault.save_template(
+                session, deployment_id, subject_id, model_id, vector, now, self._expiry(loaded, now, now)
+            )
+            kept = self._keep_raw_image(session, loaded, subject_id, image, now)
+            loaded.row.gallery_generation += 1
+            generation = loaded.row.gallery_generation
+            subject.last_interaction_at = now
+            receipt = self.audit.append(
+                session,
+                self._event(caller, "enroll", "allow", "enrolled", purpose=loaded.spec.purpose.category, **fields),
+            )
+        self._gallery_add(deployment_id, generation, template_id, subject_id, vector)
+        return Decision(
+            "enroll",
+            "enrolled",
+            deployment_id,
+            subject_id,
+            event_id=receipt.event_id,
+            details={"template_id": template_id, "raw_image_kept": kept},
+        )
+
+    def _keep_raw_image(self, session: Session, loaded: _Loaded, subject_id: str, image: bytes, now: datetime) -> bool:
+        storage = loaded.spec.storage
+        if storage.raw_images != "retain_with_consent":
+            return False
+        if self.vault.current_consent(session, loaded.row.id, subject_id, "raw_image_retention") is None:
+            return False
+        days = storage.raw_image_retention_days if storage.raw_image_retention_days is not None else RAW_IMAGE_DAYS
+        self.vault.save_raw_image(session, loaded.row.id, subject_id, image, now, now + timedelta(days=days))
+        return True
+
+    def verify(
+        self, deployment_id: str, subject_id: str, image: bytes, purpose: str | None = None, caller: Caller = Caller()
+    ) -> Decision:
+        """1:1: is the face in `image` the enrolled subject? Only match or no_match comes back, never a distance."""
+        fields = {"deployment": deployment_id, "subject": subject_id}
+        with self.db.session(readonly=True) as session, self._guarded(caller, "verify", **fields):
+            self._checked(session, deployment_id, "verify", purpose, subject_id)
+        vector, model_id = self._embed(image, enrollment=False)
+        now = self.clock()
+        with self._guarded(caller, "verify", **fields), self.db.session() as session:
+            loaded, subject = self._checked(session, deployment_id, "verify", purpose, subject_id)
+            assert subject is not None
+            templates = [
+                t for t in self.vault.templates(session, deployment_id, subject_id, now) if t.model_id == model_id
+            ]
+            if not templates:
+                raise NotFoundError(
+                    f"subject {subject_id} has no template for deployment {deployment_id}; enroll first"
+                )
+            nearest = min(float(np.linalg.norm(t.vector - vector)) for t in templates)
+            outcome = "match" if nearest < self.engine.threshold else "no_match"
+            subject.last_interaction_at = now
+            if "bipa" in loaded.profiles:
+                self._extend_bipa(session, loaded, subject_id, now)
+            receipt = self.audit.append(
+                session, self._event(caller, "verify", "allow", outcome, purpose=loaded.spec.purpose.category, **fields)
+            )
+        return Decision(
+            "verify",
+            outcome,
+            deployment_id,
+            subject_id,
+            event_id=receipt.event_id,
+            details={"match": outcome == "match"},
+        )
+
+    def _extend_bipa(self, session: Session, loaded: _Loaded, subject_id: str, now: datetime) -> None:
+        for row in session.scalars(select(TemplateRow).filter_by(deployment_id=loaded.row.id, subject_id=subject_id)):
+            row.expires_at = self._expiry(loaded, row.created_at, now)
+
+    def identify(
+        self, deployment_id: str, image: bytes, purpose: str | None = None, caller: Caller = Caller()
+    ) -> Decision:
+        """1:N: which enrolled subject of the deployment is the face in `image`, if any."""
+        fields = {"deployment": deployment_id}
+        with self.db.session(readonly=True) as session, self._guarded(caller, "identify", **fields):
+            self._checked(session, deployment_id, "identify", purpose, None)
+        vector, model_id = self._embed(image, enrollment=False)
+        now = self.clock()
+        with self._guarded(caller, "identify", **fields), self.db.session() as session:
+            loaded, _ = self._checked(session, deployment_id, "identify", purpose, None)
+            gallery = self._gallery(session, loaded, model_id, now)
+            found = gallery.index.search(vector, k=1)
+            subject_id, rules = None, []
+            if found and found[0][1] < self.engine.threshold:
+                subject_id = gallery.subjects[found[0][0]]
+                try:  # the person found must still be someone the rules let us recognise
+                    self._check_subject(session, loaded, self.vault.subject(session, subject_id), now)
+                except (RefusedError, NotFoundError) as exc:
+                    subject_id, rules = None, getattr(exc, "rule_ids", [])
+            outcome = "identified" if subject_id else "no_match"
+            if subject_id:
+                self.vault.subject(session, subject_id).last_interaction_at = now
+            receipt = self.audit.append(
+                session,
+                self._event(
+                    caller,
+                    "identify",
+                    "allow",
+                    outcome,
+                    purpose=loaded.spec.purpose.category,
+                    subject=subject_id,
+                    rule_ids=rules,
+                    **fields,
+                ),
+            )
+        return Decision(
+            "identify",
+            outcome,
+            deployment_id,
+            subject_id,
+            tuple(rules),
+            receipt.event_id,
+            {"match": subject_id is not None},
+        )
+
+    def _gallery(self, session: Session, loaded: _Loaded, model_id: str, now: datetime) -> "_Gallery":
+        """The deployment's in-memory index, rebuilt from the sealed templates when another process changed it."""
+        with self._lock:
+            gallery = self._galleries.get(loaded.row.id)
+            if gallery is not None and gallery.generation == loaded.row.gallery_generation:
+                return gallery
+            gallery = _Gallery(loaded.row.gallery_generation, FaceIndex(model_id), {})
+            templates = [t for t in self.vault.templates(session, loaded.row.id, now=now) if t.model_id == model_id]
+            if templates:
+                gallery.index.add_many([t.id for t in templates], np.stack([t.vector for t in templates]))
+                gallery.subjects.update({t.id: t.subject_id for t in templates})
+            self._galleries[loaded.row.id] = gallery
+            return gallery
+
+    def _gallery_add(
+        self, deployment_id: str, generation: int, template_id: str, subject_id: str, vector: np.ndarray
+    ) -> None:
+        """Keep this process's index fresh after its own enrollment (a gap in generations means rebuild)."""
+        with self._lock:
+            gallery = self._galleries.get(deployment_id)
+            if gallery is None or gallery.generation != generation - 1:
+                self._galleries.pop(deployment_id, None)
+                return
+            gallery.index.add(template_id, vector)
+            gallery.subjects[template_id] = subject_id
+            gallery.generation = generation
+
+    def _forget(self, deployment_id: str, subject_id: str) -> None:
+        """Drop a deleted subject's vectors from memory now."""
+        with self._lock:
+            gallery = self._galleries.get(deployment_id)
+            if gallery is None:
+                return
+            for template_id in [t for t, s in gallery.subjects.items() if s == subject_id]:
+                gallery.index.remove(template_id)
+                del gallery.subjects[template_id]
+            gallery.generation = -1  # the stored generation moved on too: rebuild from the store on next use
+
+    # ---- non-biometric alternatives ----
+
+    def _method(self, spec: policy.Deployment, method: str) -> str:
+        offered = {m.lower() for m in spec.alternatives}
+        if method not in ALTERNATIVE_NAMES:
+            raise InputError(f"unknown method {method!r}: use one of {', '.join(ALTERNATIVE_NAMES)}")
+        if not offered & ALTERNATIVE_NAMES[method]:
+            raise self._refusal(
+                spec,
+                f"deployment {spec.id} does not offer {method} (it offers {', '.join(spec.alternatives)})",
+                ["CN25-10a"],
+            )
+        return method
+
+    def set_alternative(
+        self, deployment_id: str, subject_id: str, method: str, pin: str | None = None, caller: Caller = Caller()
+    ) -> Decision:
+        """Set up a non-biometric method: a PIN, a TOTP secret (shown once) or a one-time check-in code."""
+        now = self.clock()
+        details: dict[str, Any] = {"method": method}
+        with self.db.session(readonly=True) as session:
+            loaded = self._load(session, deployment_id)
+            self.vault.subject(session, subject_id)
+        with self._guarded(caller, "alternative.set", deployment=deployment_id, subject=subject_id):
+            self._method(loaded.spec, method)
+        if method == "staff":
+            raise InputError("staff-assisted verification needs no set-up; record it with verify_alternative")
+        expires = None
+        if method == "pin":
+            if not pin:
+                raise InputError("a PIN is required")
+            secret = credentials.hash_pin(pin)
+        elif method == "totp":
+            totp = credentials.new_totp_secret()
+            secret = self.vault.seal_secret(deployment_id, subject_id, totp)
+            uri = credentials.totp_uri(totp, subject_id, loaded.spec.handler.name)
+            details |= {"totp_uri": uri, "qr_svg": credentials.qr_svg(uri)}
+        else:
+            code = credentials.new_checkin_code()
+            secret, expires = credentials.hash_checkin_code(code), now + timedelta(hours=CHECKIN_CODE_HOURS)
+            details |= {"code": code, "qr_svg": credentials.qr_svg(code), "expires_at": expires.isoformat()}
+        with self.db.session() as session:
+            self.vault.set_credential(session, deployment_id, subject_id, method, secret, now, expires)
+            receipt = self.audit.append(
+                session,
+                self._event(caller, "alternative.set", "allow", method, deployment=deployment_id, subject=subject_id),
+            )
+        return Decision("alternative.set", "set", deployment_id, subject_id, event_id=receipt.event_id, details=details)
+
+    def verify_alternative(
+        self, deployment_id: str, subject_id: str, method: str, secret: str | None = None, caller: Caller = Caller()
+    ) -> Decision:
+        """Verify the subject without any face: PIN, TOTP, check-in code, or a staff member's check."""
+        now = self.clock()
+        with self.db.session(readonly=True) as session:
+            loaded = self._load(session, deployment_id)
+            self.vault.subject(session, subject_id)
+        with self._guarded(caller, "alternative.verify", deployment=deployment_id, subject=subject_id):
+            self._method(loaded.spec, method)
+            policy.check_operation(policy.Status(loaded.row.status), loaded.spec, "verify")
+        with self.db.session() as session:
+            ok = method == "staff"  # the staff member's own check; the caller is recorded as the verifier
+            row = None if ok else self.vault.credential(session, deployment_id, subject_id, method)
+            if method != "staff" and row is None:
+                raise NotFoundError(f"subject {subject_id} has no {method} set up for {deployment_id}")
+            if row is not None and (row.used_at is not None or (row.expires_at is not None and row.expires_at < now)):
+                ok = False
+            elif row is not None and method == "pin":
+                ok = credentials.check_pin(row.secret, secret or "")
+            elif row is not None and method == "totp":
+                ok = credentials.check_totp(
+                    self.vault.open_secret(deployment_id, subject_id, row.secret), secret or "", now
+                )
+            elif row is not None:
+                ok = credentials.check_checkin_code(row.secret, secret or "")
+                if ok:
+                    row.used_at = now
+            outcome = "verified" if ok else "not_verified"
+            receipt = self.audit.append(
+                session,
+                self._event(
+                    caller,
+                    "alternative.verify",
+                    "allow",
+                    outcome,
+                    deployment=deployment_id,
+                    subject=subject_id,
+                    purpose=loaded.spec.purpose.category,
+                    rule_ids=["CN25-10b"],
+                ),
+            )
+        return Decision(
+            "alternative.verify",
+            outcome,
+            deployment_id,
+            subject_id,
+            ("CN25-10b",),
+            receipt.event_id,
+            {"method": method, "verified": ok},
+        )
+
+    # ---- data-subject rights and retention ----
+
+    def access(self, subject_id: str) -> dict[str, Any]:
+        """What is held on a subject, for which deployment, since when and until when (no biometric data)."""
+        with self.db.session(readonly=True) as session:
+            subject = self.vault.subject(session, subject_id)
+            held: dict[str, dict[str, Any]] = {}
+            for row in session.scalars(select(TemplateRow).filter_by(subject_id=subject_id)):
+                entry = held.setdefault(
+                    row.deployment_id, {"templates": 0, "since": row.created_at, "until": row.expires_at}
+                )
+                entry["templates"] += 1
+                entry["since"], entry["until"] = (
+                    min(entry["since"], row.created_at),
+                    max(entry["until"], row.expires_at),
+                )
+            images = dict(
+                session.execute(
+                    select(RawImageRow.deployment_id, func.count())
+                    .filter_by(subject_id=subject_id)
+                    .group_by(RawImageRow.deployment_id)
+                ).all()
+            )
+            consents = [
+                {
+                    "deployment": c.deployment_id,
+                    "kind": c.kind,
+                    "form": c.form,
+                    "given_by": c.given_by,
+                    "notice_version": c.notice_version,
+                    "given_at": c.given_at.isoformat(),
+                    "withdrawn_at": c.withdrawn_at and c.withdrawn_at.isoformat(),
+                    "stale_at": c.stale_at and c.stale_at.isoformat(),
+                }
+                for c in session.scalars(
+                    select(ConsentRow).filter_by(subject_id=subject_id).order_by(ConsentRow.given_at)
+                )
+            ]
+        return {
+            "subject": subject.id,
+            "birth_date": subject.birth_date and subject.birth_date.isoformat(),
+            "age_band": subject.age_band,
+            "created_at": subject.created_at.isoformat(),
+            "facial_data": [
+                {
+                    "deployment": d,
+                    "templates": e["templates"],
+                    "raw_images": images.get(d, 0),
+                    "since": e["since"].isoformat(),
+                    "until": e["until"].isoformat(),
+                }
+                for d, e in sorted(held.items())
+            ],
+            "consents": consents,
+        }
+
+    def export(self, subject_id: str, caller: Caller = Caller()) -> dict[str, Any]:
+        """The subject's own data, templates included: the one way a template leaves facegate."""
+        record = self.access(subject_id)
+        with self.db.session() as session:
+            deployments = {d["deployment"] for d in record["facial_data"]}
+            record["templates"] = [
+                {"deployment": d, "id": t.id, "model": t.model_id, "vector": [round(float(x), 6) for x in t.vector]}
+                for d in sorted(deployments)
+                for t in self.vault.templates(session, d, subject_id)
+            ]
+            self.audit.append(session, self._event(caller, "subject.export", "allow", "exported", subject=subject_id))
+        return record
+
+    def purge(self, caller: Caller = Caller(actor="system:purge")) -> dict[str, int]:
+        """Delete what has passed its retention: templates, raw images and expired one-time codes (CN25-8c)."""
+        now = self.clock()
+        with self.db.session(readonly=True) as session:
+            expired = session.execute(
+                select(TemplateRow.deployment_id, TemplateRow.subject_id)
+                .where(TemplateRow.expires_at <= now)
+                .distinct()
+            ).all()
+        removed = 0
+        for deployment_id, subject_id in expired:
+            with self.db.session() as session:
+                live = session.scalar(
+                    select(func.count())
+                    .select_from(TemplateRow)
+                    .where(
+                        TemplateRow.deployment_id == deployment_id,
+                        TemplateRow.subject_id == subject_id,
+                        TemplateRow.expires_at > now,
+                    )
+                )
+            if live:
+                with self.db.session() as session:
+                    for row in session.scalars(
+                        select(TemplateRow)
+                        .filter_by(deployment_id=deployment_id, subject_id=subject_id)
+                        .where(TemplateRow.expires_at <= now)
+                    ):
+                        session.delete(row)
+                        removed += 1
+                    self.audit.append(
+                        session,
+                        self._event(
+                            caller,
+                            "purge",
+                            "allow",
+                            "deleted",
+                            deployment=deployment_id,
+                            subject=subject_id,
+                            rule_ids=["CN25-8c"],
+                        ),
+                    )
+                self._forget(deployment_id, subject_id)
+            else:
+                removed += self._erase(deployment_id, subject_id, caller, "purge", ["CN25-8c", "PIPL-47"]).details[
+                    "templates_deleted"
+                ]
+        with self.db.session() as session:
+            images = 0
+            for row in session.scalars(select(RawImageRow).where(RawImageRow.expires_at <= now)):
+                session.delete(row)
+                images += 1
+            if images:
+                self.audit.append(
+                    session, self._event(caller, "purge", "allow", "raw_images_deleted", rule_ids=["CN25-8c"])
+                )
+        return {"templates": removed, "raw_images": images, "subjects": len(expired)}
+
+
+@dataclass
+class _Gallery:
+    """One deployment's decrypted templates in memory: the index and each template's subject."""
+
+    generation: int
+    index: FaceIndex
+    subjects: dict[str, str]

@@ -1,0 +1,1 @@
+"""Subjects, consents, sealed templates, non-biometric credentials, retention and deletion; and the key store."""

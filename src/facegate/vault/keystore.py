@@ -1,0 +1,229 @@
+"""The key store: master key -> deployment keys -> per-subject data keys, kept apart from the data database.
+
+The master key comes from $FACEGATE_MASTER_KEY (base64 of 32 bytes) or from `<home>/keys/master.key`
+(created 0600 on first run). Wrapped keys live in their own database (default `<home>/keys/keystore.db`,
+or $FACEGATE_KEYSTORE_URL), never in the data database or its backups, so deleting a subject's data key
+(crypto-shredding) makes every copy of that subject's templates unreadable.
+"""
+
+import base64
+import hashlib
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import LargeBinary, MetaData, String, delete, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from facegate.errors import FacegateError, InputError
+from facegate.store import UTCDateTime, make_engine
+
+MASTER_ENV = "FACEGATE_MASTER_KEY"
+KEYSTORE_ENV = "FACEGATE_KEYSTORE_URL"
+NONCE = 12
+
+
+class KeyUnavailableError(FacegateError):
+    """A key is missing or does not open what it should (wrong master key, shredded data key)."""
+
+
+class KeystoreBase(DeclarativeBase):
+    """Tables of the key store; a metadata of their own, so they never land in the data database."""
+
+    metadata = MetaData()
+
+
+class WrappedKey(KeystoreBase):
+    """A key wrapped by its parent: a deployment key by the master key, a data key by its deployment key."""
+
+    __tablename__ = "wrapped_keys"
+
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)  # "deployment/<id>" or "data/<dep>/<subject>"
+    parent: Mapped[str] = mapped_column(String(300))  # "master/<key id>" or "deployment/<id>"
+    blob: Mapped[bytes] = mapped_column(LargeBinary)  # nonce || AES-256-GCM(key), the name bound as AAD
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """AES-256-GCM: a random nonce followed by the ciphertext and tag."""
+    nonce = secrets.token_bytes(NONCE)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def unseal(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    """Open what `seal` made with the same key and associated data; refuse anything else."""
+    try:
+        return AESGCM(key).decrypt(blob[:NONCE], blob[NONCE:], aad)
+    except (InvalidTag, ValueError):
+        raise KeyUnavailableError("a sealed value does not open with its key (altered, moved, or wrong key)") from None
+
+
+def master_key_id(master: bytes) -> str:
+    """A short public identifier of a master key (a hash, never the key)."""
+    return hashlib.sha256(b"facegate master key id" + master).hexdigest()[:16]
+
+
+def _decode_key(text: str, where: str) -> bytes:
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except ValueError:
+        raise InputError(f"{where} is not base64") from None
+    if len(key) != 32:
+        raise InputError(f"{where} must hold a 32-byte key (base64), got {len(key)} bytes")
+    return key
+
+
+def _write_key_file(path: Path, key: bytes) -> None:
+    """Create `path` (0600) holding `key`, atomically: other processes see no file or the whole key."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(base64.b64encode(key).decode() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(draft, path)  # fails with FileExistsError when another process made it first
+    finally:
+        draft.unlink()
+
+
+def load_master_keys(home: Path) -> list[bytes]:
+    """The master key (first) and any keys of an unfinished rotation, from the environment or <home>/keys.
+
+    $FACEGATE_MASTER_KEY (and $FACEGATE_MASTER_KEY_OLD during a rotation) win; otherwise the key file
+    `master.key` is used, created 0600 on first run, with `master.key.new` / `master.key.old` if present.
+    """
+    if os.environ.get(MASTER_ENV):
+        keys = [_decode_key(os.environ[MASTER_ENV], f"${MASTER_ENV}")]
+        if os.environ.get(MASTER_ENV + "_OLD"):
+            keys.append(_decode_key(os.environ[MASTER_ENV + "_OLD"], f"${MASTER_ENV}_OLD"))
+        return keys
+    folder = home / "keys"
+    current = folder / "master.key"
+    with suppress(FileExistsError):
+        _write_key_file(current, secrets.token_bytes(32))
+    paths = [current, folder / "master.key.new", folder / "master.key.old"]
+    return [_decode_key(p.read_text(), str(p)) for p in paths if p.exists()]
+
+
+def rotate_master_key_file(home: Path, keystore: "Keystore") -> int:
+    """Rotate the key-file master key: write the new key, rewrap, then swap the files (safe if killed midway)."""
+    if os.environ.get(MASTER_ENV):
+        raise InputError(
+            f"the master key comes from ${MASTER_ENV}: rotate by setting the new key there and the old one "
+            f"in ${MASTER_ENV}_OLD, then run the rotation again"
+        )
+    folder = home / "keys"
+    new_path, old_path = folder / "master.key.new", folder / "master.key.old"
+    if not new_path.exists():
+        _write_key_file(new_path, secrets.token_bytes(32))
+    new_key = _decode_key(new_path.read_text(), str(new_path))
+    count = keystore.rotate_master(new_key)
+    os.replace(folder / "master.key", old_path)
+    os.replace(new_path, folder / "master.key")
+    old_path.unlink()
+    return count
+
+
+class Keystore:
+    """Creates, unwraps, rewraps and shreds the keys of the hierarchy."""
+
+    def __init__(self, masters: list[bytes], url: str) -> None:
+        self._masters = {master_key_id(k): k for k in masters}
+        self._master, self.master_id = masters[0], master_key_id(masters[0])
+        self.engine = make_engine(url)
+        KeystoreBase.metadata.create_all(self.engine)
+        self._cache: dict[str, bytes] = {}
+
+    @classmethod
+    def open(cls, home: Path) -> "Keystore":
+        """The key store of a data directory."""
+        url = os.environ.get(KEYSTORE_ENV) or f"sqlite:///{home / 'keys' / 'keystore.db'}"
+        return cls(load_master_keys(home), url)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def _unwrap(self, row: WrappedKey) -> bytes:
+        if row.parent.startswith("master/"):
+            parent = self._masters.get(row.parent.removeprefix("master/"))
+            if parent is None:
+                raise KeyUnavailableError(f"{row.name} is wrapped by a master key that is not available")
+        else:
+            parent = self.key(row.parent)
+        return unseal(parent, row.blob, row.name.encode())
+
+    def key(self, name: str) -> bytes:
+        """The unwrapped key `name`; raise KeyUnavailableError when it does not exist (never created, or shredded)."""
+        if name in self._cache:
+            return self._cache[name]
+        with self._session() as session:
+            row = session.get(WrappedKey, name)
+        if row is None:
+            raise KeyUnavailableError(f"no key {name} (never created, or shredded)")
+        key = self._unwrap(row)
+        if name.startswith("deployment/"):  # deployment keys are few and hot; data keys are never cached
+            self._cache[name] = key
+        return key
+
+    def ensure(self, name: str, parent: str) -> bytes:
+        """The key `name`, created (wrapped by `parent`) when absent."""
+        try:
+            return self.key(name)
+        except KeyUnavailableError:
+            pass
+        key = secrets.token_bytes(32)
+        parent_key = self._master if parent.startswith("master/") else self.key(parent)
+        row = WrappedKey(
+            name=name, parent=parent, blob=seal(parent_key, key, name.encode()), created_at=datetime.now(UTC)
+        )
+        with self._session() as session:
+            if session.get(WrappedKey, name) is None:
+                session.add(row)
+        return self.key(name)
+
+    def deployment_key(self, deployment_id: str) -> bytes:
+        """The deployment's key, created on first use."""
+        return self.ensure(f"deployment/{deployment_id}", f"master/{self.master_id}")
+
+    def data_key(self, deployment_id: str, subject_id: str, create: bool = False) -> bytes:
+        """A subject's data key under a deployment; created only when `create` (enrollment)."""
+        name = f"data/{deployment_id}/{subject_id}"
+        if create:
+            self.deployment_key(deployment_id)
+            return self.ensure(name, f"deployment/{deployment_id}")
+        return self.key(name)
+
+    def shred(self, deployment_id: str, subject_id: str) -> bool:
+        """Delete a subject's data key: every copy of what it sealed becomes unreadable. True if it existed."""
+        with self._session() as session:
+            result = session.execute(delete(WrappedKey).where(WrappedKey.name == f"data/{deployment_id}/{subject_id}"))
+        return result.rowcount > 0
+
+    def subject_keys(self, subject_id: str) -> list[str]:
+        """Names of the data keys a subject has, across deployments."""
+        with self._session() as session:
+            names = session.scalars(select(WrappedKey.name).where(WrappedKey.name.like("data/%"))).all()
+        return [n for n in names if n.rsplit("/", 1)[1] == subject_id]
+
+    def rotate_master(self, new_master: bytes) -> int:
+        """Rewrap every deployment key under `new_master`; templates and data keys stay as they are."""
+        new_id = master_key_id(new_master)
+        count = 0
+        with self._session() as session:
+            for row in session.scalars(select(WrappedKey).where(WrappedKey.parent.like("master/%"))):
+                key = self._unwrap(row)
+                row.blob, row.parent = seal(new_master, key, row.name.encode()), f"master/{new_id}"
+                count += 1
+        self._masters[new_id] = new_master
+        self._master, self.master_id = new_master, new_id
+        self._cache.clear()
+        return count

@@ -1,0 +1,330 @@
+"""Data operations on subjects, consents, templates, raw images and credentials, inside the caller's session.
+
+The vault makes no decisions: the gate checks the rules, then calls these. Sealing binds the deployment,
+subject and model into the associated data, so a template copied to another deployment or subject does
+not open.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from facegate.errors import InputError, NotFoundError
+from facegate.vault import credentials
+from facegate.vault.keystore import Keystore, KeyUnavailableError, seal, unseal
+from facegate.vault.models import (
+    ConsentRow,
+    CredentialRow,
+    DeclineRow,
+    DeploymentRow,
+    NoticeShownRow,
+    RawImageRow,
+    SubjectRow,
+    TemplateRow,
+)
+
+CONSENT_KINDS = ("facial_processing", "external_transmission", "raw_image_retention")
+
+
+@dataclass(frozen=True)
+class StoredTemplate:
+    """A decrypted template as the gate uses it in memory; never returned to a caller but the subject."""
+
+    id: str
+    subject_id: str
+    model_id: str
+    vector: np.ndarray
+
+    def __repr__(self) -> str:
+        return f"StoredTemplate(id={self.id!r}, subject_id={self.subject_id!r}, model_id={self.model_id!r})"
+
+
+def template_aad(deployment_id: str, subject_id: str, model_id: str, template_id: str) -> bytes:
+    """The associated data that binds a sealed template to its deployment, subject, model and row."""
+    return f"facegate/template/v1/{deployment_id}/{subject_id}/{model_id}/{template_id}".encode()
+
+
+class Vault:
+    """Subjects, consents, sealed templates and credentials of one data directory."""
+
+    def __init__(self, keystore: Keystore) -> None:
+        self.keystore = keystore
+
+    # ---- deployments and subjects ----
+
+    def deployment(self, session: Session, deployment_id: str) -> DeploymentRow:
+        """The registered deployment, or NotFoundError."""
+        row = session.get(DeploymentRow, deployment_id)
+        if row is None:
+            raise NotFoundError(f"unknown deployment {deployment_id!r}")
+        return row
+
+    def subject(self, session: Session, subject_id: str) -> SubjectRow:
+        """The subject, or NotFoundError."""
+        row = session.get(SubjectRow, subject_id)
+        if row is None:
+            raise NotFoundError(f"unknown subject {subject_id!r}")
+        return row
+
+    def add_subject(
+        self,
+        session: Session,
+        now: datetime,
+        subject_id: str | None = None,
+        birth_date: date | None = None,
+        age_band: str | None = None,
+        guardian_ref: str | None = None,
+    ) -> SubjectRow:
+        """Create a subject under a pseudonymous ID (generated when not given)."""
+        if age_band not in (None, "under_14", "14_plus"):
+            raise InputError("age band must be under_14 or 14_plus")
+        if birth_date is not None and birth_date > now.date():
+            raise InputError("the date of birth is in the future")
+        subject_id = subject_id or f"s-{uuid.uuid4().hex[:16]}"
+        if session.get(SubjectRow, subject_id) is not None:
+            raise InputError(f"subject {subject_id!r} already exists")
+        row = SubjectRow(
+            id=subject_id, birth_date=birth_date, age_band=age_band, guardian_ref=guardian_ref, created_at=now
+        )
+        session.add(row)
+        return row
+
+    # ---- notices, consents, declines ----
+
+    def record_notice_shown(
+        self, session: Session, deployment_id: str, subject_id: str, version: int, now: datetime
+    ) -> None:
+        """Record that the subject was shown this version of the deployment's notice."""
+        session.add(
+            NoticeShownRow(subject_id=subject_id, deployment_id=deployment_id, notice_version=version, shown_at=now)
+        )
+
+    def notice_versions_shown(self, session: Session, deployment_id: str, subject_id: str) -> set[int]:
+        """Every notice version this subject was shown for this deployment."""
+        rows = session.scalars(
+            select(NoticeShownRow.notice_version).where(
+                NoticeShownRow.subject_id == subject_id, NoticeShownRow.deployment_id == deployment_id
+            )
+        )
+        return set(rows)
+
+    def add_consent(self, session: Session, **fields: object) -> ConsentRow:
+        """Record a consent (fields of ConsentRow but id)."""
+        if fields.get("kind") not in CONSENT_KINDS:
+            raise InputError(f"unknown consent kind {fields.get('kind')!r}: use one of {', '.join(CONSENT_KINDS)}")
+        row = ConsentRow(id=str(uuid.uuid4()), **fields)
+        session.add(row)
+        return row
+
+    def current_consent(
+        self, session: Session, deployment_id: str, subject_id: str, kind: str, given_by: str | None = None
+    ) -> ConsentRow | None:
+        """The newest consent of a kind (and giver) that is neither withdrawn nor stale, if any."""
+        query = select(ConsentRow) if given_by is None else select(ConsentRow).filter_by(given_by=given_by)
+        return session.scalars(
+            query.where(
+                ConsentRow.subject_id == subject_id,
+                ConsentRow.deployment_id == deployment_id,
+                ConsentRow.kind == kind,
+                ConsentRow.withdrawn_at.is_(None),
+                ConsentRow.stale_at.is_(None),
+            )
+            .order_by(ConsentRow.given_at.desc())
+            .limit(1)
+        ).first()
+
+    def latest_consent(self, session: Session, deployment_id: str, subject_id: str, kind: str) -> ConsentRow | None:
+        """The newest consent of a kind, whatever its state (to explain a refusal)."""
+        return session.scalars(
+            select(ConsentRow)
+            .where(
+                ConsentRow.subject_id == subject_id, ConsentRow.deployment_id == deployment_id, ConsentRow.kind == kind
+            )
+            .order_by(ConsentRow.given_at.desc())
+            .limit(1)
+        ).first()
+
+    def withdraw_consents(self, session: Session, deployment_id: str, subject_id: str, now: datetime) -> int:
+        """Withdraw every open consent of the subject for the deployment; the number withdrawn."""
+        result = session.execute(
+            update(ConsentRow)
+            .where(
+                ConsentRow.subject_id == subject_id,
+                ConsentRow.deployment_id == deployment_id,
+                ConsentRow.withdrawn_at.is_(None),
+            )
+            .values(withdrawn_at=now)
+        )
+        return result.rowcount
+
+    def mark_consents_stale(self, session: Session, deployment_id: str, kinds: tuple[str, ...], now: datetime) -> int:
+        """Mark the deployment's open consents of these kinds stale (CN25-6e); the number marked."""
+        result = session.execute(
+            update(ConsentRow)
+            .where(
+                ConsentRow.deployment_id == deployment_id,
+                ConsentRow.kind.in_(kinds),
+                ConsentRow.withdrawn_at.is_(None),
+                ConsentRow.stale_at.is_(None),
+            )
+            .values(stale_at=now)
+        )
+        return result.rowcount
+
+    def record_decline(self, session: Session, deployment_id: str, subject_id: str, now: datetime) -> None:
+        """Record that the subject declined face recognition here."""
+        session.add(DeclineRow(subject_id=subject_id, deployment_id=deployment_id, declined_at=now))
+
+    def last_decline(self, session: Session, deployment_id: str, subject_id: str) -> datetime | None:
+        """When the subject last declined face recognition for this deployment."""
+        return session.scalar(
+            select(func.max(DeclineRow.declined_at)).where(
+                DeclineRow.subject_id == subject_id, DeclineRow.deployment_id == deployment_id
+            )
+        )
+
+    # ---- templates and raw images ----
+
+    def save_template(
+        self,
+        session: Session,
+        deployment_id: str,
+        subject_id: str,
+        model_id: str,
+        vector: np.ndarray,
+        now: datetime,
+        expires_at: datetime,
+    ) -> str:
+        """Seal and store a template under the subject's data key (created on first enrollment)."""
+        key = self.keystore.data_key(deployment_id, subject_id, create=True)
+        template_id = str(uuid.uuid4())
+        aad = template_aad(deployment_id, subject_id, model_id, template_id)
+        session.add(
+            TemplateRow(
+                id=template_id,
+                subject_id=subject_id,
+                deployment_id=deployment_id,
+                model_id=model_id,
+                sealed=seal(key, np.asarray(vector, "<f4").tobytes(), aad),
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+        return template_id
+
+    def templates(
+        self, session: Session, deployment_id: str, subject_id: str | None = None, now: datetime | None = None
+    ) -> list[StoredTemplate]:
+        """Decrypt the deployment's templates (one subject's, or all); expired and shredded ones are skipped."""
+        query = select(TemplateRow).where(TemplateRow.deployment_id == deployment_id)
+        if subject_id is not None:
+            query = query.where(TemplateRow.subject_id == subject_id)
+        if now is not None:
+            query = query.where(TemplateRow.expires_at > now)
+        result, keys = [], {}
+        for row in session.scalars(query):
+            if row.subject_id not in keys:
+                try:
+                    keys[row.subject_id] = self.keystore.data_key(deployment_id, row.subject_id)
+                except KeyUnavailableError:
+                    keys[row.subject_id] = None  # shredded: the rows are garbage awaiting purge
+            key = keys[row.subject_id]
+            if key is None:
+                continue
+            plain = unseal(key, row.sealed, template_aad(deployment_id, row.subject_id, row.model_id, row.id))
+            result.append(StoredTemplate(row.id, row.subject_id, row.model_id, np.frombuffer(plain, "<f4").copy()))
+        return result
+
+    def save_raw_image(
+        self, session: Session, deployment_id: str, subject_id: str, image: bytes, now: datetime, expires_at: datetime
+    ) -> str:
+        """Seal and keep an enrollment photo (only under retain_with_consent and the subject's consent)."""
+        key = self.keystore.data_key(deployment_id, subject_id, create=True)
+        image_id = str(uuid.uuid4())
+        sealed = seal(key, image, f"facegate/raw-image/v1/{deployment_id}/{subject_id}/{image_id}".encode())
+        session.add(
+            RawImageRow(
+                id=image_id,
+                subject_id=subject_id,
+                deployment_id=deployment_id,
+                sealed=sealed,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+        return image_id
+
+    def erase(self, session: Session, deployment_id: str, subject_id: str) -> int:
+        """Crypto-shred the subject's data key for the deployment, then delete templates, images and credentials.
+
+        The key goes first: if the process dies between the two steps, what is left can no longer be read.
+        Returns the number of templates removed.
+        """
+        self.keystore.shred(deployment_id, subject_id)
+        where = {"subject_id": subject_id, "deployment_id": deployment_id}
+        removed = session.execute(delete(TemplateRow).filter_by(**where)).rowcount
+        session.execute(delete(RawImageRow).filter_by(**where))
+        session.execute(delete(CredentialRow).filter_by(**where))
+        if removed:
+            session.execute(
+                update(DeploymentRow)
+                .where(DeploymentRow.id == deployment_id)
+                .values(gallery_generation=DeploymentRow.gallery_generation + 1)
+            )
+        return removed
+
+    # ---- non-biometric credentials ----
+
+    def set_credential(
+        self,
+        session: Session,
+        deployment_id: str,
+        subject_id: str,
+        method: str,
+        secret: bytes,
+        now: datetime,
+        expires_at: datetime | None = None,
+    ) -> None:
+        """Store a credential, replacing the subject's previous one of the same method."""
+        session.execute(
+            delete(CredentialRow).filter_by(subject_id=subject_id, deployment_id=deployment_id, method=method)
+        )
+        session.add(
+            CredentialRow(
+                id=str(uuid.uuid4()),
+                subject_id=subject_id,
+                deployment_id=deployment_id,
+                method=method,
+                secret=secret,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+
+    def credential(self, session: Session, deployment_id: str, subject_id: str, method: str) -> CredentialRow | None:
+        """The subject's credential of a method for the deployment, if any."""
+        return session.scalars(
+            select(CredentialRow).filter_by(subject_id=subject_id, deployment_id=deployment_id, method=method)
+        ).first()
+
+    def seal_secret(self, deployment_id: str, subject_id: str, secret: str) -> bytes:
+        """Seal a TOTP secret under the subject's data key."""
+        key = self.keystore.data_key(deployment_id, subject_id, create=True)
+        return seal(key, secret.encode(), f"facegate/totp/v1/{deployment_id}/{subject_id}".encode())
+
+    def open_secret(self, deployment_id: str, subject_id: str, sealed: bytes) -> str:
+        """Open a sealed TOTP secret."""
+        key = self.keystore.data_key(deployment_id, subject_id)
+        return unseal(key, sealed, f"facegate/totp/v1/{deployment_id}/{subject_id}".encode()).decode()
+
+
+def expiry(now: datetime, days: int | None, default_days: int) -> datetime:
+    """When something stored now expires after `days` (or the default)."""
+    return now + timedelta(days=default_days if days is None else days)
+
+
+__all__ = ["CONSENT_KINDS", "StoredTemplate", "Vault", "credentials", "expiry", "template_aad"]

@@ -1,0 +1,312 @@
+"""The gate end to end on real photos: enroll, verify, identify, and every refusal with its rule IDs."""
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pyotp
+import pytest
+from gate_fixtures import Clock, example, make_gate
+
+from facegate.engine.images import NotAnImageError
+from facegate.engine.quality import MultipleFacesError
+from facegate.errors import InputError, NotFoundError, RefusedError
+from facegate.gate import Caller, Gate
+
+OFFICE = "hq-lobby"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def gate(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[Gate]:
+    yield from make_gate(database_url, tmp_path / "keys", clock)
+
+
+@pytest.fixture
+def photo(photos: Path):
+    return lambda name: (photos / name).read_bytes()
+
+
+def consenting(gate: Gate, deployment: str, subject: str, **subject_facts: object) -> None:
+    """A subject who was shown the notice and gave separate consent."""
+    gate.add_subject(subject, **subject_facts)
+    gate.notice_shown(deployment, subject)
+    gate.give_consent(deployment, subject)
+
+
+def audit_ok(gate: Gate) -> bool:
+    """Whether the gate's audit log verifies."""
+    with gate.db.session(readonly=True) as session:
+        return gate.audit.verify(session).ok
+
+
+def audit_payloads(gate: Gate) -> list[str]:
+    """Every stored audit entry, as its canonical JSON text."""
+    from sqlalchemy import text
+
+    with gate.db.session(readonly=True) as session:
+        return [p for (p,) in session.execute(text("SELECT payload FROM audit_entry ORDER BY idx"))]
+
+
+def refused(call, *rule_ids: str) -> RefusedError:
+    with pytest.raises(RefusedError) as info:
+        call()
+    for rule in rule_ids:
+        assert rule in info.value.rule_ids, (rule, info.value.rule_ids, str(info.value))
+    return info.value
+
+
+@pytest.fixture
+def office(gate: Gate) -> Gate:
+    decision = gate.register(example("office-entry"))
+    assert decision.outcome == "active"
+    return gate
+
+
+# ---- the happy path ----
+
+
+def test_enroll_then_verify_same_and_different_person(office: Gate, photo) -> None:
+    consenting(office, OFFICE, "obama")
+    consenting(office, OFFICE, "biden")
+    assert office.enroll(OFFICE, "obama", photo("obama.jpg")).outcome == "enrolled"
+    assert office.enroll(OFFICE, "biden", photo("biden.jpg")).outcome == "enrolled"
+    assert office.verify(OFFICE, "obama", photo("obama2.jpg")).outcome == "match"
+    assert office.verify(OFFICE, "obama", photo("biden2.jpg")).outcome == "no_match"
+    assert office.verify(OFFICE, "biden", photo("biden2.jpg"), purpose="access_control").outcome == "match"
+    assert audit_ok(office)
+
+
+def test_identify_finds_the_right_person(gate: Gate, photo) -> None:
+    spec = example("office-entry", id="hq-gallery", modality="identification")
+    gate.register(spec)
+    for name in ("obama", "biden", "kit"):
+        consenting(gate, "hq-gallery", name)
+    gate.enroll("hq-gallery", "obama", photo("obama.jpg"))
+    gate.enroll("hq-gallery", "biden", photo("biden.jpg"))
+    assert gate.identify("hq-gallery", photo("obama2.jpg")).subject == "obama"
+    assert gate.identify("hq-gallery", photo("biden2.jpg")).subject == "biden"
+    assert gate.identify("hq-gallery", photo("kit_harington.jpeg")).outcome == "no_match"
+    gate.enroll("hq-gallery", "kit", photo("kit_harington.jpeg"))  # the index follows enrollments
+    assert gate.identify("hq-gallery", photo("kit_harington.jpeg")).subject == "kit"
+    gate.withdraw("hq-gallery", "obama")  # ... and deletions
+    assert gate.identify("hq-gallery", photo("obama2.jpg")).outcome == "no_match"
+
+
+def test_enrollment_photo_with_two_faces_or_no_image_changes_nothing(office: Gate, photo) -> None:
+    consenting(office, OFFICE, "obama")
+    with pytest.raises(MultipleFacesError):
+        office.enroll(OFFICE, "obama", photo("two_people.jpg"))
+    with pytest.raises(NotAnImageError):
+        office.enroll(OFFICE, "obama", b"<html>not a face</html>")
+    assert office.access("obama")["facial_data"] == []
+
+
+# ---- refusals, each with its rule IDs ----
+
+
+def test_no_consent_is_refused_and_names_the_alternatives(office: Gate, photo) -> None:
+    office.add_subject("obama")
+    office.notice_shown(OFFICE, "obama")
+    error = refused(lambda: office.enroll(OFFICE, "obama", photo("obama.jpg")), "CN25-6a/b", "PIPL-29")
+    assert error.alternatives == ["access_card", "pin"]
+    assert "access_card" in str(error)
+
+
+def test_notice_not_shown_is_refused(office: Gate, photo) -> None:
+    office.add_subject("obama")
+    refused(lambda: office.enroll(OFFICE, "obama", photo("obama.jpg")), "CN25-5b")
+    refused(lambda: office.give_consent(OFFICE, "obama"), "CN25-5b")
+
+
+def test_withdrawn_consent_is_refused_and_the_template_is_gone(office: Gate, photo) -> None:
+    consenting(office, OFFICE, "obama")
+    office.enroll(OFFICE, "obama", photo("obama.jpg"))
+    decision = office.withdraw(OFFICE, "obama")
+    assert decision.details["templates_deleted"] == 1 and "CN25-6d" in decision.rule_ids
+    refused(lambda: office.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-6d")
+    assert office.access("obama")["facial_data"] == []
+
+
+def test_consent_goes_stale_after_a_reassessment_trigger(office: Gate, photo, clock: Clock) -> None:
+    consenting(office, OFFICE, "obama")
+    office.enroll(OFFICE, "obama", photo("obama.jpg"))
+    old = example("office-entry")
+    changed = example(
+        "office-entry",
+        purpose={**old.purpose.model_dump(mode="json"), "category": "attendance"},
+        notice={**old.notice.model_dump(mode="json"), "version": 2},
+    )
+    assert office.update(changed).outcome == "needs_reassessment"
+    refused(lambda: office.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-9d")
+    clock.advance(days=1)
+    reassessed = example(
+        "office-entry",
+        purpose=changed.purpose.model_dump(mode="json"),
+        notice=changed.notice.model_dump(mode="json"),
+        impact_assessment={**old.impact_assessment.model_dump(mode="json"), "approved_on": clock.now.date().isoformat(),
+                           "version": 2},
+    )  # fmt: skip
+    assert office.update(reassessed).outcome == "active"
+    office.notice_shown(OFFICE, "obama")
+    refused(lambda: office.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-6e")
+    office.give_consent(OFFICE, "obama")
+    assert office.verify(OFFICE, "obama", photo("obama2.jpg")).outcome == "match"
+
+
+def test_new_notice_version_must_be_shown_again(office: Gate, photo) -> None:
+    consenting(office, OFFICE, "obama")
+    office.enroll(OFFICE, "obama", photo("obama.jpg"))
+    old = example("office-entry")
+    office.update(
+        example("office-entry", notice={**old.notice.model_dump(mode="json"), "version": 2,
+                                        "complaint_channel": "privacy@example.com only"})
+    )  # fmt: skip
+    refused(lambda: office.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-5c")
+
+
+def test_draft_deployment_is_refused(gate: Gate, photo) -> None:
+    assert gate.register(example("office-entry"), activate=False).outcome == "draft"
+    consenting(gate, OFFICE, "obama")
+    refused(lambda: gate.enroll(OFFICE, "obama", photo("obama.jpg")), "CN25-9a/b")
+    assert gate.activate(OFFICE).outcome == "active"
+    assert gate.enroll(OFFICE, "obama", photo("obama.jpg")).outcome == "enrolled"
+
+
+def test_blocked_spec_cannot_be_registered(gate: Gate) -> None:
+    refused(lambda: gate.register(example("hotel-room-door")), "CN25-13a")
+    assert gate.deployments() == []
+    (refusal,) = audit_payloads(gate)
+    assert '"refuse"' in refusal and "CN25-13a" in refusal
+
+
+def test_retired_deployment_is_refused_and_its_templates_deleted(office: Gate, photo) -> None:
+    consenting(office, OFFICE, "obama")
+    office.enroll(OFFICE, "obama", photo("obama.jpg"))
+    assert office.retire(OFFICE).outcome == "retired"
+    assert office.access("obama")["facial_data"] == []
+    refused(lambda: office.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-15d/e")
+
+
+def test_under_14_needs_a_guardian(gate: Gate, photo, clock: Clock) -> None:
+    spec = example("office-entry", minors={"expected": True, "rules_ref": "https://example.com/minors-rules"})
+    gate.register(spec)
+    fourteenth = date(clock.now.year - 14, clock.now.month, clock.now.day)  # 14 today: still under 14 (Q3)
+    gate.add_subject("pupil", birth_date=fourteenth, guardian_ref="guardian-77")
+    gate.notice_shown(OFFICE, "pupil")
+    gate.give_consent(OFFICE, "pupil")  # the pupil's own consent is not enough
+    refused(lambda: gate.enroll(OFFICE, "pupil", photo("obama.jpg")), "CN25-7a/b", "PIPL-31")
+    gate.give_consent(OFFICE, "pupil", given_by="guardian")
+    assert gate.enroll(OFFICE, "pupil", photo("obama.jpg")).outcome == "enrolled"
+
+
+def test_under_14_on_a_deployment_without_rules_for_minors(office: Gate, photo) -> None:
+    consenting(office, OFFICE, "child", age_band="under_14", guardian_ref="guardian-1")
+    office.give_consent(OFFICE, "child", given_by="guardian")
+    refused(lambda: office.enroll(OFFICE, "child", photo("obama.jpg")), "CN25-7c")
+
+
+def test_declined_subject_is_not_prompted_and_uses_pin_or_totp(gate: Gate, photo, clock: Clock) -> None:
+    spec = example("office-entry", alternatives=["access_card", "pin", "totp"])
+    gate.register(spec)
+    consenting(gate, OFFICE, "obama")
+    gate.enroll(OFFICE, "obama", photo("obama.jpg"))
+    decision = gate.decline(OFFICE, "obama")
+    assert decision.details["alternatives"] == ["access_card", "pin", "totp"]
+    refused(lambda: gate.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-12b")
+    refused(lambda: gate.give_consent(OFFICE, "obama"), "CN25-12b")  # no re-prompt within 48 h
+    gate.set_alternative(OFFICE, "obama", "pin", pin="493817")
+    assert gate.verify_alternative(OFFICE, "obama", "pin", "493817").outcome == "verified"
+    assert gate.verify_alternative(OFFICE, "obama", "pin", "000000").outcome == "not_verified"
+    setup = gate.set_alternative(OFFICE, "obama", "totp")
+    secret = pyotp.parse_uri(setup.details["totp_uri"]).secret
+    assert setup.details["qr_svg"].startswith("<svg")
+    code = pyotp.TOTP(secret).at(clock.now)
+    assert gate.verify_alternative(OFFICE, "obama", "totp", code).outcome == "verified"
+    clock.advance(hours=49)
+    gate.give_consent(OFFICE, "obama")  # after the window the subject may opt back in
+    assert gate.verify(OFFICE, "obama", photo("obama2.jpg")).outcome == "match"
+
+
+def test_checkin_code_works_once(gate: Gate) -> None:
+    gate.register(example("office-entry", alternatives=["access_card", "qr_code"]))
+    gate.add_subject("visitor")
+    code = gate.set_alternative(OFFICE, "visitor", "checkin_code").details["code"]
+    assert gate.verify_alternative(OFFICE, "visitor", "checkin_code", code).outcome == "verified"
+    assert gate.verify_alternative(OFFICE, "visitor", "checkin_code", code).outcome == "not_verified"
+
+
+def test_method_not_offered_by_the_deployment_is_refused(office: Gate) -> None:
+    office.add_subject("obama")
+    refused(lambda: office.set_alternative(OFFICE, "obama", "totp"), "CN25-10a")
+
+
+def test_unknown_subject_and_unknown_deployment(office: Gate, photo) -> None:
+    with pytest.raises(NotFoundError, match="unknown subject 'nobody'"):
+        office.verify(OFFICE, "nobody", photo("obama.jpg"))
+    with pytest.raises(NotFoundError, match="unknown deployment 'nowhere'"):
+        office.verify("nowhere", "obama", photo("obama.jpg"))
+
+
+def test_identification_on_a_verification_deployment_is_refused(office: Gate, photo) -> None:
+    refused(lambda: office.identify(OFFICE, photo("obama.jpg")), "CN25-4b")
+
+
+def test_unregistered_purpose_is_refused(office: Gate, photo) -> None:
+    consenting(office, OFFICE, "obama")
+    refused(lambda: office.enroll(OFFICE, "obama", photo("obama.jpg"), purpose="marketing"), "CN25-4b")
+
+
+def test_off_device_storage_needs_transmission_consent(gate: Gate, photo) -> None:
+    spec = example("office-entry", storage={"location": "on_premises", "transmission_consent": True})
+    gate.register(spec)
+    consenting(gate, OFFICE, "obama")
+    refused(lambda: gate.enroll(OFFICE, "obama", photo("obama.jpg")), "CN25-8a/b")
+    gate.give_consent(OFFICE, "obama", kind="external_transmission")
+    assert gate.enroll(OFFICE, "obama", photo("obama.jpg")).outcome == "enrolled"
+
+
+def test_refusals_are_audited_with_their_rules(office: Gate, photo) -> None:
+    office.add_subject("obama")
+    refused(lambda: office.enroll(OFFICE, "obama", photo("obama.jpg"), caller=Caller("operator:alice", "req-1")))
+    refusal = [p for p in audit_payloads(office) if '"req-1"' in p]
+    assert len(refusal) == 1 and '"refuse"' in refusal[0] and "CN25-5b" in refusal[0]
+
+
+# ---- data-subject rights and retention ----
+
+
+def test_access_export_and_delete(office: Gate, photo) -> None:
+    consenting(office, OFFICE, "obama")
+    office.enroll(OFFICE, "obama", photo("obama.jpg"))
+    held = office.access("obama")
+    assert held["facial_data"][0]["deployment"] == OFFICE and held["facial_data"][0]["templates"] == 1
+    assert "vector" not in str(held)
+    export = office.export("obama")
+    assert len(export["templates"]) == 1 and len(export["templates"][0]["vector"]) == 128
+    receipt = office.delete_subject("obama")
+    assert receipt.outcome == "deleted" and receipt.event_id
+    with pytest.raises(NotFoundError):
+        office.access("obama")
+
+
+def test_purge_deletes_expired_templates(gate: Gate, photo, clock: Clock) -> None:
+    spec = example("office-entry", storage={"retention_days": 30})
+    gate.register(spec)
+    consenting(gate, OFFICE, "obama")
+    gate.enroll(OFFICE, "obama", photo("obama.jpg"))
+    assert gate.purge()["templates"] == 0
+    clock.advance(days=31)
+    assert gate.purge()["templates"] == 1
+    assert gate.access("obama")["facial_data"] == []
+
+
+def test_consent_to_raw_images_on_a_discarding_deployment_is_an_error(office: Gate) -> None:
+    office.add_subject("obama")
+    office.notice_shown(OFFICE, "obama")
+    with pytest.raises(InputError, match="discards raw images"):
+        office.give_consent(OFFICE, "obama", kind="raw_image_retention")
