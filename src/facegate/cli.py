@@ -114,7 +114,8 @@ def audit_export(
         else:
             with out.open("w", encoding="utf-8") as file:
                 file.writelines(lines)
-            err_console.print(f"wrote {out}; public key: {path / 'keys' / PUBLIC_KEY_FILE}", markup=False)
+            key = path / "keys" / PUBLIC_KEY_FILE
+            err_console.print(f"wrote {out}; public key: {key}", markup=False, highlight=False, soft_wrap=True)
 
 
 @audit_app.command("checkpoint")
