@@ -40,7 +40,7 @@ class VerifyingKey:
                 if not isinstance(public, Ed25519PublicKey):
                     raise ValueError("not an Ed25519 key")
                 return cls(public)
-            blob = base64.b64decode(text.rsplit("+", 1)[1], validate=True)
+            blob = base64.b64decode(text.split("+", 2)[2], validate=True)  # name+hash+base64
             if blob[:1] != ED25519 or len(blob) != 33:
                 raise ValueError("not an Ed25519 verifier key")
             return cls(Ed25519PublicKey.from_public_bytes(blob[1:]))

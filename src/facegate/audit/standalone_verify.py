@@ -109,13 +109,15 @@ def load_key(text: str) -> tuple[Ed25519PublicKey, str | None]:
         if not isinstance(key, Ed25519PublicKey):
             raise Invalid("the public key is not an Ed25519 key")
         return key, None
-    parts = text.split("+")
+    parts = text.split("+", 2)  # the base64 part may itself contain "+"
     if len(parts) != 3:
         raise Invalid("the public key is neither PEM nor a verifier key name+hash+base64")
-    raw = b64(parts[2])
+    name, key_hash, raw = parts[0], parts[1], b64(parts[2])
     if raw[:1] != b"\x01" or len(raw) != 33:
         raise Invalid("the verifier key is not an Ed25519 key")
-    return Ed25519PublicKey.from_public_bytes(raw[1:]), parts[0]
+    if hashlib.sha256(name.encode() + b"\n" + raw).hexdigest()[:8] != key_hash:
+        raise Invalid("the verifier key's hash does not match its name and key")
+    return Ed25519PublicKey.from_public_bytes(raw[1:]), name
 
 
 def b64(text: str) -> bytes:

@@ -1,0 +1,107 @@
+"""The store: engines from URLs, SQLite pragmas and locking, sessions, migrations, UTC datetimes."""
+
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
+
+from facegate.errors import InputError
+from facegate.store import Database, UTCDateTime, database_url, make_engine
+from facegate.store.migrate import MIGRATIONS, current
+
+
+def test_default_database_is_a_sqlite_file_in_wal_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FACEGATE_DATABASE_URL", raising=False)
+    db = Database.open(home=tmp_path)
+    assert (tmp_path / "facegate.db").is_file()
+    with db.session(readonly=True) as s:
+        pragmas = {name: s.execute(text(f"PRAGMA {name}")).scalar() for name in
+                   ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")}  # fmt: skip
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000, "synchronous": 1}
+    db.dispose()
+
+
+def test_database_url_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FACEGATE_DATABASE_URL", raising=False)
+    assert database_url(tmp_path) == f"sqlite:///{tmp_path / 'facegate.db'}"
+    monkeypatch.setenv("FACEGATE_DATABASE_URL", "postgresql+psycopg://db/facegate")
+    assert database_url(tmp_path) == "postgresql+psycopg://db/facegate"
+    assert database_url(tmp_path, "sqlite:///other.db") == "sqlite:///other.db"
+
+
+@pytest.mark.parametrize("url", ["not a url", "mysql://db/facegate"])
+def test_unusable_urls_are_input_errors(url: str) -> None:
+    with pytest.raises(InputError):
+        make_engine(url)
+
+
+def test_postgresql_urls_get_the_psycopg_driver() -> None:
+    assert make_engine("postgresql://u@localhost/db").dialect.driver == "psycopg"
+
+
+def test_migrations_reach_head_and_are_idempotent(database: Database, database_url: str) -> None:
+    heads = sorted(p.stem.split("_")[0] for p in (MIGRATIONS / "versions").glob("[0-9]*.py"))
+    assert current(database.engine).split("_")[0] == heads[-1]
+    again = Database.open(database_url)  # a second open finds nothing to do
+    assert current(again.engine) == current(database.engine)
+    again.dispose()
+    with database.session(readonly=True) as s:
+        assert s.execute(text("SELECT size FROM audit_head WHERE id = 1")).scalar_one() == 0
+
+
+@pytest.fixture
+def scratch(database: Database) -> Table:
+    table = Table("scratch_store_test", MetaData(), Column("n", Integer), Column("at", UTCDateTime))
+    with database.begin() as conn:
+        table.create(conn)
+    return table
+
+
+def test_sessions_commit_or_roll_back_as_a_whole(database: Database, scratch: Table) -> None:
+    with database.session() as s:
+        s.execute(insert(scratch).values(n=1))
+    with pytest.raises(RuntimeError), database.session() as s:
+        s.execute(insert(scratch).values(n=2))
+        raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), database.begin() as conn:
+        conn.execute(insert(scratch).values(n=3))
+        raise RuntimeError("boom")
+    with database.session(readonly=True) as s:
+        assert s.execute(select(scratch.c.n)).scalars().all() == [1]
+
+
+def test_utc_datetimes_round_trip_and_naive_ones_are_refused(database: Database, scratch: Table) -> None:
+    beijing = timezone(timedelta(hours=8))
+    moment = datetime(2026, 6, 1, 20, 0, 0, 123456, tzinfo=beijing)
+    with database.session() as s:
+        s.execute(insert(scratch).values(n=1, at=moment))
+    with database.session(readonly=True) as s:
+        stored = s.execute(select(scratch.c.at)).scalar_one()
+    assert stored == moment and stored.tzinfo == UTC
+    with pytest.raises(Exception, match="naive"), database.session() as s:
+        s.execute(insert(scratch).values(n=2, at=datetime(2026, 6, 1)))
+
+
+def test_sqlite_writers_lock_at_begin_and_readers_do_not(tmp_path: Path) -> None:
+    path = tmp_path / "lock.db"
+    db = Database.open(f"sqlite:///{path}")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    with db.session() as s:
+        s.connection()  # the transaction has begun, nothing written yet
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        with db.session(readonly=True) as reader:  # a snapshot reader is not blocked by the writer
+            assert reader.execute(text("SELECT count(*) FROM audit_entry")).scalar() == 0
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    other.close()
+    db.dispose()
+
+
+def test_postgresql_readers_get_a_snapshot(database: Database) -> None:
+    if database.backend != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with database.session(readonly=True) as s:
+        assert s.execute(text("SHOW transaction_isolation")).scalar() == "repeatable read"
