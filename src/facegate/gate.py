@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from facegate import policy
 from facegate.audit import AuditLog, Event
 from facegate.engine import quality
+from facegate.engine.bulk import embed_files
 from facegate.engine.images import decode_image
 from facegate.engine.index import FaceIndex
 from facegate.engine.protocol import Engine
@@ -620,10 +621,60 @@ class Gate:
         self, deployment_id: str, subject_id: str, image: bytes, purpose: str | None = None, caller: Caller = Caller()
     ) -> Decision:
         """Enroll the one face of `image` as the subject's template; the image itself is not kept."""
-        fields = {"deployment": deployment_id, "subject": subject_id}
-        with self.db.session(readonly=True) as session, self._guarded(caller, "enroll", **fields):
-            self._checked(session, deployment_id, "enroll", purpose, subject_id)
+        self._precheck(deployment_id, "enroll", purpose, subject_id, caller)
         vector, model_id = self._embed(image, enrollment=True)
+        return self._store_enrollment(deployment_id, subject_id, vector, model_id, lambda: image, purpose, caller)
+
+    def enroll_batch(
+        self,
+        deployment_id: str,
+        items: list[tuple[str, Path]],
+        workers: int | None = None,
+        purpose: str | None = None,
+        caller: Caller = Caller(),
+    ) -> Iterator[tuple[Path, str]]:
+        """Enroll many (subject, photo file) pairs: checks first, faces embedded over several processes, then one
+        transaction per subject. Yields each file with its outcome ('enrolled', or why not)."""
+        allowed = []
+        for subject_id, path in items:
+            try:
+                self._precheck(deployment_id, "enroll", purpose, subject_id, caller)
+                allowed.append((subject_id, path))
+            except (RefusedError, NotFoundError) as exc:
+                yield path, f"refused: {exc}" if isinstance(exc, RefusedError) else str(exc)
+        results = embed_files([p for _, p in allowed], workers, pick="single")
+        for (subject_id, path), result in zip(allowed, results, strict=True):
+            if result.vector is None:
+                yield path, str(result.error)
+                continue
+            try:
+                self._store_enrollment(
+                    deployment_id, subject_id, result.vector, result.model_id, path.read_bytes, purpose, caller
+                )
+                yield path, "enrolled"
+            except (RefusedError, NotFoundError) as exc:
+                yield path, f"refused: {exc}" if isinstance(exc, RefusedError) else str(exc)
+
+    def _precheck(
+        self, deployment_id: str, operation: str, purpose: str | None, subject_id: str | None, caller: Caller
+    ) -> None:
+        """The checks before the engine runs: a refusal is audited and raised, nothing else happens."""
+        fields = {"deployment": deployment_id, "subject": subject_id}
+        with self.db.session(readonly=True) as session, self._guarded(caller, operation, **fields):
+            self._checked(session, deployment_id, operation, purpose, subject_id)
+
+    def _store_enrollment(
+        self,
+        deployment_id: str,
+        subject_id: str,
+        vector: np.ndarray,
+        model_id: str,
+        image: Callable[[], bytes],
+        purpose: str | None,
+        caller: Caller,
+    ) -> Decision:
+        """Check again, then seal the template and audit the enrollment in one transaction."""
+        fields = {"deployment": deployment_id, "subject": subject_id}
         now = self.clock()
         with self._guarded(caller, "enroll", **fields), self.db.session() as session:
             loaded, subject = self._checked(session, deployment_id, "enroll", purpose, subject_id)
@@ -649,14 +700,16 @@ class Gate:
             details={"template_id": template_id, "raw_image_kept": kept},
         )
 
-    def _keep_raw_image(self, session: Session, loaded: _Loaded, subject_id: str, image: bytes, now: datetime) -> bool:
+    def _keep_raw_image(
+        self, session: Session, loaded: _Loaded, subject_id: str, image: Callable[[], bytes], now: datetime
+    ) -> bool:
         storage = loaded.spec.storage
         if storage.raw_images != "retain_with_consent":
             return False
         if self.vault.current_consent(session, loaded.row.id, subject_id, "raw_image_retention") is None:
             return False
         days = storage.raw_image_retention_days if storage.raw_image_retention_days is not None else RAW_IMAGE_DAYS
-        self.vault.save_raw_image(session, loaded.row.id, subject_id, image, now, now + timedelta(days=days))
+        self.vault.save_raw_image(session, loaded.row.id, subject_id, image(), now, now + timedelta(days=days))
         return True
 
     def verify(
@@ -664,8 +717,7 @@ class Gate:
     ) -> Decision:
         """1:1: is the face in `image` the enrolled subject? Only match or no_match comes back, never a distance."""
         fields = {"deployment": deployment_id, "subject": subject_id}
-        with self.db.session(readonly=True) as session, self._guarded(caller, "verify", **fields):
-            self._checked(session, deployment_id, "verify", purpose, subject_id)
+        self._precheck(deployment_id, "verify", purpose, subject_id, caller)
         vector, model_id = self._embed(image, enrollment=False)
         now = self.clock()
         with self._guarded(caller, "verify", **fields), self.db.session() as session:
@@ -704,8 +756,7 @@ class Gate:
     ) -> Decision:
         """1:N: which enrolled subject of the deployment is the face in `image`, if any."""
         fields = {"deployment": deployment_id}
-        with self.db.session(readonly=True) as session, self._guarded(caller, "identify", **fields):
-            self._checked(session, deployment_id, "identify", purpose, None)
+        self._precheck(deployment_id, "identify", purpose, None, caller)
         vector, model_id = self._embed(image, enrollment=False)
         now = self.clock()
         with self._guarded(caller, "identify", **fields), self.db.session() as session:

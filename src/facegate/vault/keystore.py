@@ -144,8 +144,12 @@ class Keystore:
     @classmethod
     def open(cls, home: Path) -> "Keystore":
         """The key store of a data directory."""
-        url = os.environ.get(KEYSTORE_ENV) or f"sqlite:///{home / 'keys' / 'keystore.db'}"
-        return cls(load_master_keys(home), url)
+        masters = load_master_keys(home)
+        if os.environ.get(KEYSTORE_ENV):
+            return cls(masters, os.environ[KEYSTORE_ENV])
+        path = home / "keys" / "keystore.db"
+        path.touch(mode=0o600, exist_ok=True)
+        return cls(masters, f"sqlite:///{path}")
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
