@@ -200,61 +200,51 @@ class Gate:
         )
 
     def _check_subject(self, session: Session, loaded: _Loaded, subject: SubjectRow, now: datetime) -> None:
-        spec, dep = loaded.spec, loaded.row.id
+        spec, who = loaded.spec, f"subject {subject.id}"
+        standing = self.vault.standing(session, loaded.row.id, subject.id)
         minor = self._is_minor(subject, spec, now.date())
         if minor and not spec.minors.expected:
-            raise self._refusal(
-                spec, f"subject {subject.id} is under 14 and this deployment has no rules for minors", ["CN25-7c"]
-            )
+            raise self._refusal(spec, f"{who} is under 14 and this deployment has no rules for minors", ["CN25-7c"])
+        consent = standing.current("facial_processing", "guardian" if minor else None) or standing.current(
+            "facial_processing"
+        )
         if spec.consent_based or "bipa" in loaded.profiles:
-            shown = self.vault.notice_versions_shown(session, dep, subject.id)
+            shown = standing.notice_versions
             if spec.notice.version not in shown:
                 rules = ["CN25-5c", "PIPL-17"] if shown else ["CN25-5b", "PIPL-17"]
                 what = f"version {spec.notice.version} of the notice" if shown else "the notice"
-                raise self._refusal(spec, f"subject {subject.id} has not been shown {what}", rules)
-            consent = self.vault.current_consent(
-                session, dep, subject.id, "facial_processing", given_by="guardian" if minor else None
-            ) or self.vault.current_consent(session, dep, subject.id, "facial_processing")
+                raise self._refusal(spec, f"{who} has not been shown {what}", rules)
             if consent is None:
-                latest = self.vault.latest_consent(session, dep, subject.id, "facial_processing")
+                latest = standing.latest("facial_processing")
                 if latest is not None and latest.withdrawn_at is not None:
-                    raise self._refusal(spec, f"subject {subject.id} withdrew consent", ["CN25-6d", "PIPL-15"])
+                    raise self._refusal(spec, f"{who} withdrew consent", ["CN25-6d", "PIPL-15"])
                 if latest is not None and latest.stale_at is not None:
                     raise self._refusal(
                         spec,
-                        f"the consent of subject {subject.id} is stale after a change of the deployment; ask again",
+                        f"the consent of {who} is stale after a change of the deployment; ask again",
                         ["CN25-6e", "PIPL-14"],
                     )
-                raise self._refusal(
-                    spec, f"subject {subject.id} has given no separate consent", ["CN25-6a/b", "PIPL-29"]
-                )
+                raise self._refusal(spec, f"{who} has given no separate consent", ["CN25-6a/b", "PIPL-29"])
             if consent.notice_version != spec.notice.version:
                 raise self._refusal(
-                    spec, f"the consent of subject {subject.id} was given on an earlier notice", ["CN25-5c", "CN25-6e"]
+                    spec, f"the consent of {who} was given on an earlier notice", ["CN25-5c", "CN25-6e"]
                 )
             written = spec.legal_basis == "written_consent" or "bipa" in loaded.profiles
             if written and consent.form != "written":
                 rules = ["BIPA-15b3"] if "bipa" in loaded.profiles else ["CN25-6a/b", "PIPL-29"]
-                raise self._refusal(spec, f"subject {subject.id} has given no written consent", rules)
+                raise self._refusal(spec, f"{who} has given no written consent", rules)
             if minor and consent.given_by != "guardian":
-                raise self._refusal(
-                    spec, f"subject {subject.id} is under 14 and needs a guardian's consent", ["CN25-7a/b", "PIPL-31"]
-                )
-        declined = self.vault.last_decline(session, dep, subject.id)
-        if declined is not None:
-            consent = self.vault.current_consent(session, dep, subject.id, "facial_processing")
-            if consent is None or consent.given_at <= declined:
-                raise self._refusal(
-                    spec,
-                    f"subject {subject.id} declined face recognition; use the alternative",
-                    ["CN25-12b", "CN25-10b", "NDSR-22"],
-                )
-        transmitted = spec.off_device and not spec.legal_basis_ref
-        if transmitted and self.vault.current_consent(session, dep, subject.id, "external_transmission") is None:
+                raise self._refusal(spec, f"{who} is under 14 and needs a guardian's consent", ["CN25-7a/b", "PIPL-31"])
+        declined = standing.last_decline
+        if declined is not None and (consent is None or consent.given_at <= declined):
+            raise self._refusal(
+                spec, f"{who} declined face recognition; use the alternative", ["CN25-12b", "CN25-10b", "NDSR-22"]
+            )
+        if spec.off_device and not spec.legal_basis_ref and standing.current("external_transmission") is None:
             raise self._refusal(
                 spec,
-                f"facial data leaves the device ({spec.storage.location}) without subject {subject.id}'s "
-                "separate consent to the transmission",
+                f"facial data leaves the device ({spec.storage.location}) without {who}'s separate consent to the "
+                "transmission",
                 ["CN25-8a/b", "PIPL-29"],
             )
 
@@ -717,24 +707,21 @@ class Gate:
     ) -> Decision:
         """1:1: is the face in `image` the enrolled subject? Only match or no_match comes back, never a distance."""
         fields = {"deployment": deployment_id, "subject": subject_id}
-        self._precheck(deployment_id, "verify", purpose, subject_id, caller)
+        with self.db.session(readonly=True) as session, self._guarded(caller, "verify", **fields):
+            self._checked(session, deployment_id, "verify", purpose, subject_id)
+            templates = self.vault.templates(session, deployment_id, subject_id, self.clock())
         vector, model_id = self._embed(image, enrollment=False)
+        templates = [t for t in templates if t.model_id == model_id]
+        if not templates:
+            raise NotFoundError(f"subject {subject_id} has no template for deployment {deployment_id}; enroll first")
+        nearest = min(float(np.linalg.norm(t.vector - vector)) for t in templates)
+        outcome = "match" if nearest < self.engine.threshold else "no_match"
         now = self.clock()
         with self._guarded(caller, "verify", **fields), self.db.session() as session:
-            loaded, subject = self._checked(session, deployment_id, "verify", purpose, subject_id)
-            assert subject is not None
-            templates = [
-                t for t in self.vault.templates(session, deployment_id, subject_id, now) if t.model_id == model_id
-            ]
-            if not templates:
-                raise NotFoundError(
-                    f"subject {subject_id} has no template for deployment {deployment_id}; enroll first"
-                )
-            nearest = min(float(np.linalg.norm(t.vector - vector)) for t in templates)
-            outcome = "match" if nearest < self.engine.threshold else "no_match"
-            subject.last_interaction_at = now
+            # Check again: consent may have been withdrawn (and the template shredded) while the engine ran.
+            loaded, _ = self._checked(session, deployment_id, "verify", purpose, subject_id)
             if "bipa" in loaded.profiles:
-                self._extend_bipa(session, loaded, subject_id, now)
+                self._touch_bipa(session, loaded, subject_id, now)
             receipt = self.audit.append(
                 session, self._event(caller, "verify", "allow", outcome, purpose=loaded.spec.purpose.category, **fields)
             )
@@ -747,7 +734,9 @@ class Gate:
             details={"match": outcome == "match"},
         )
 
-    def _extend_bipa(self, session: Session, loaded: _Loaded, subject_id: str, now: datetime) -> None:
+    def _touch_bipa(self, session: Session, loaded: _Loaded, subject_id: str, now: datetime) -> None:
+        """BIPA: a new interaction moves the destruction date to 3 years from now (within the retention)."""
+        self.vault.subject(session, subject_id).last_interaction_at = now
         for row in session.scalars(select(TemplateRow).filter_by(deployment_id=loaded.row.id, subject_id=subject_id)):
             row.expires_at = self._expiry(loaded, row.created_at, now)
 
@@ -771,8 +760,8 @@ class Gate:
                 except (RefusedError, NotFoundError) as exc:
                     subject_id, rules = None, getattr(exc, "rule_ids", [])
             outcome = "identified" if subject_id else "no_match"
-            if subject_id:
-                self.vault.subject(session, subject_id).last_interaction_at = now
+            if subject_id and "bipa" in loaded.profiles:
+                self._touch_bipa(session, loaded, subject_id, now)
             receipt = self.audit.append(
                 session,
                 self._event(

@@ -8,9 +8,10 @@ not open.
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 
 from facegate.errors import InputError, NotFoundError
@@ -46,6 +47,36 @@ class StoredTemplate:
 def template_aad(deployment_id: str, subject_id: str, model_id: str, template_id: str) -> bytes:
     """The associated data that binds a sealed template to its deployment, subject, model and row."""
     return f"facegate/template/v1/{deployment_id}/{subject_id}/{model_id}/{template_id}".encode()
+
+
+class _Consent(NamedTuple):
+    kind: str
+    form: str
+    given_by: str
+    notice_version: int
+    given_at: datetime
+    withdrawn_at: datetime | None
+    stale_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the gate needs to know of a subject under a deployment: notices shown, consents, last decline."""
+
+    notice_versions: frozenset[int]
+    consents: tuple["_Consent", ...]  # newest first
+    last_decline: datetime | None
+
+    def current(self, kind: str, given_by: str | None = None) -> "_Consent | None":
+        """The newest consent of a kind (and giver) that is neither withdrawn nor stale."""
+        for c in self.consents:
+            if c.kind == kind and c.withdrawn_at is None and c.stale_at is None and given_by in (None, c.given_by):
+                return c
+        return None
+
+    def latest(self, kind: str) -> "_Consent | None":
+        """The newest consent of a kind, whatever its state."""
+        return next((c for c in self.consents if c.kind == kind), None)
 
 
 class Vault:
@@ -102,6 +133,24 @@ class Vault:
         session.add(
             NoticeShownRow(subject_id=subject_id, deployment_id=deployment_id, notice_version=version, shown_at=now)
         )
+
+    def standing(self, session: Session, deployment_id: str, subject_id: str) -> Standing:
+        """The subject's notices, consents and last decline for the deployment, in one round trip (the hot path)."""
+        c, n, d = ConsentRow, NoticeShownRow, DeclineRow
+        consents = select(
+            literal("consent"), c.kind, c.form, c.given_by, c.notice_version, c.given_at, c.withdrawn_at, c.stale_at
+        ).filter_by(subject_id=subject_id, deployment_id=deployment_id)
+        notices = select(literal("notice"), null(), null(), null(), n.notice_version, null(), null(), null()).filter_by(
+            subject_id=subject_id, deployment_id=deployment_id
+        )
+        declines = select(
+            literal("decline"), null(), null(), null(), null(), func.max(d.declined_at), null(), null()
+        ).filter_by(subject_id=subject_id, deployment_id=deployment_id)
+        rows = session.execute(union_all(consents, notices, declines)).all()
+        versions = frozenset(r[4] for r in rows if r[0] == "notice")
+        found = sorted((r[1:] for r in rows if r[0] == "consent"), key=lambda r: r[4], reverse=True)
+        declined = next((r[5] for r in rows if r[0] == "decline"), None)
+        return Standing(versions, tuple(_Consent(*r) for r in found), declined)
 
     def notice_versions_shown(self, session: Session, deployment_id: str, subject_id: str) -> set[int]:
         """Every notice version this subject was shown for this deployment."""

@@ -1,0 +1,76 @@
+"""What the gate costs: verification with and without its checks (policy, consent, key unwrap, audit), same run.
+
+    .venv/bin/python bench/gate.py [--rounds 40] [--database-url URL]
+
+"Engine only" decodes the photo, detects, embeds and compares with a template already in memory: the work
+any face recognition system does. "Through the gate" is `Gate.verify`: the same work plus the deployment and
+consent checks (twice: before the engine and again inside the write transaction), unwrapping the subject's
+data key, decrypting the template and appending the audit event in the same transaction. Rounds alternate
+so that both see the same machine load; the medians are compared.
+"""
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from facegate import policy
+from facegate.engine import quality
+from facegate.engine.dlib_backend import DlibEngine
+from facegate.engine.images import decode_image
+from facegate.gate import Gate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--database-url", help="default: a SQLite file in a temporary data directory")
+    parser.add_argument("--photo", type=Path, default=ROOT / "tests" / "data" / "obama2.jpg")
+    args = parser.parse_args()
+    engine = DlibEngine()
+    with tempfile.TemporaryDirectory() as home:
+        gate = Gate.open(Path(home), args.database_url, engine_factory=lambda: engine)
+        spec = policy.parse_spec((ROOT / "examples" / "deployments" / "office-entry.yaml").read_text())
+        gate.register(spec)
+        gate.add_subject("obama")
+        gate.notice_shown(spec.id, "obama")
+        gate.give_consent(spec.id, "obama")
+        gate.enroll(spec.id, "obama", (ROOT / "tests" / "data" / "obama.jpg").read_bytes())
+        with gate.db.session(readonly=True) as session:
+            template = gate.vault.templates(session, spec.id, "obama")[0].vector
+        probe = args.photo.read_bytes()
+
+        def engine_only() -> bool:
+            pixels = decode_image(probe)
+            face = quality.main_face(engine.detect(pixels))
+            vector = engine.embed(pixels, [face])[0].vector
+            return float(np.linalg.norm(vector - template)) < engine.threshold
+
+        def through_gate() -> bool:
+            return gate.verify(spec.id, "obama", probe).outcome == "match"
+
+        assert engine_only() and through_gate()
+        plain, gated = [], []
+        for _ in range(args.rounds):
+            for run, times in ((engine_only, plain), (through_gate, gated)):
+                started = time.perf_counter()
+                run()
+                times.append(time.perf_counter() - started)
+        base, full = statistics.median(plain) * 1000, statistics.median(gated) * 1000
+        backend = gate.db.backend
+    print(f"machine: {os.cpu_count()} cores; database: {backend}; photo {args.photo.name}; {args.rounds} rounds each")
+    print(f"engine only          median {base:7.2f} ms")
+    print(f"through the gate     median {full:7.2f} ms")
+    print(
+        f"gate overhead        {full - base:7.2f} ms = {(full - base) / base:+.1%} of a verification (goal: under 2%)"
+    )
+
+
+if __name__ == "__main__":
+    main()
