@@ -1,0 +1,186 @@
+"""The 1:N index: exact nearest neighbours, real removal, replacement, input checks and concurrent use."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from facegate.engine.face import Embedding
+from facegate.engine.index import FaceIndex
+from facegate.engine.matching import ModelMismatchError
+from facegate.errors import InputError
+
+MODEL = "test-model"
+
+
+def unit_vectors(count: int, seed: int = 0, dims: int = 128) -> np.ndarray:
+    vectors = np.random.default_rng(seed).standard_normal((count, dims)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def filled(count: int, seed: int = 0) -> tuple[FaceIndex, list[str], np.ndarray]:
+    index = FaceIndex(MODEL)
+    keys = [f"t{i}" for i in range(count)]
+    vectors = unit_vectors(count, seed)
+    index.add_many(keys, vectors)
+    return index, keys, vectors
+
+
+def test_finds_a_planted_near_duplicate() -> None:
+    index, _, _ = filled(2000)
+    probe = unit_vectors(1, seed=1)[0]
+    index.add("planted", probe + 0.01 * unit_vectors(1, seed=2)[0])
+    [(key, dist)] = index.search(probe)
+    assert key == "planted"
+    assert dist == pytest.approx(0.01, abs=1e-6)
+    assert len(index) == 2001
+
+
+def test_matches_a_naive_numpy_search() -> None:
+    index, keys, vectors = filled(5000)
+    for query in unit_vectors(50, seed=3):
+        distances = np.linalg.norm(vectors - query, axis=1)
+        nearest = np.argsort(distances)[:5]
+        found = index.search(query, k=5)
+        assert [key for key, _ in found] == [keys[i] for i in nearest]
+        np.testing.assert_allclose([d for _, d in found], distances[nearest], atol=1e-4)
+
+
+def test_near_ties_come_out_in_their_true_order() -> None:
+    index, _, _ = filled(1000)
+    query = unit_vectors(1, seed=4)[0]
+    directions = unit_vectors(3, seed=5)
+    for step, direction in zip((3e-4, 1e-4, 2e-4), directions, strict=True):
+        index.add(f"at {step}", query + step * direction)
+    found = index.search(query, k=3)
+    assert [key for key, _ in found] == ["at 0.0001", "at 0.0002", "at 0.0003"]
+    np.testing.assert_allclose([d for _, d in found], [1e-4, 2e-4, 3e-4], rtol=1e-2)
+
+
+def test_remove_drops_the_key_and_its_vector() -> None:
+    index, _, vectors = filled(100)
+    assert index.remove("t99")  # the last row
+    assert index.remove("t7")  # a row in the middle
+    assert not index.remove("t7")
+    assert not index.remove("never added")
+    assert len(index) == 98
+    for i in (7, 99):
+        assert all(key != f"t{i}" for key, _ in index.search(vectors[i], k=100))
+        assert not (index._matrix == vectors[i]).all(axis=1).any(), "the removed vector's bytes are still held"
+
+
+def test_removing_most_keys_keeps_results_exact() -> None:
+    index, keys, vectors = filled(5000)
+    kept = np.arange(5000) % 10 == 0
+    for i in np.flatnonzero(~kept):
+        index.remove(keys[i])
+    assert len(index) == kept.sum()
+    assert index.nbytes <= 4 * len(index) * (128 + 1) * 4  # the capacity shrank with the content
+    for query in unit_vectors(20, seed=6):
+        distances = np.where(kept, np.linalg.norm(vectors - query, axis=1), np.inf)
+        [(key, dist)] = index.search(query)
+        assert key == keys[int(distances.argmin())]
+        assert dist == pytest.approx(distances.min(), abs=1e-5)
+
+
+def test_adding_a_held_key_replaces_its_vector() -> None:
+    index, _, vectors = filled(100)
+    index.add("t3", vectors[50])
+    assert len(index) == 100
+    assert {key for key, _ in index.search(vectors[50], k=2)} == {"t3", "t50"}
+    assert all(key != "t3" for key, _ in index.search(vectors[3], k=3))
+
+
+def test_a_repeated_key_in_one_batch_keeps_its_last_vector() -> None:
+    index = FaceIndex(MODEL)
+    vectors = unit_vectors(3)
+    index.add_many(["a", "b", "a"], vectors)
+    assert len(index) == 2
+    assert index.search(vectors[2])[0] == ("a", pytest.approx(0.0, abs=1e-6))
+
+
+def test_k_above_the_size_returns_everything_nearest_first() -> None:
+    index, _, vectors = filled(4)
+    found = index.search(vectors[0], k=10)
+    assert len(found) == 4
+    assert found[0] == ("t0", pytest.approx(0.0, abs=1e-6))
+    assert [d for _, d in found] == sorted(d for _, d in found)
+
+
+def test_an_empty_index_finds_nothing() -> None:
+    index = FaceIndex(MODEL)
+    assert index.search(unit_vectors(1)[0], k=3) == []
+    index.add("only", unit_vectors(1)[0])
+    index.remove("only")
+    assert index.search(unit_vectors(1)[0]) == []
+    assert len(index) == 0
+
+
+def test_grows_past_its_initial_capacity() -> None:
+    index = FaceIndex(MODEL, dims=8)
+    vectors = unit_vectors(3000, dims=8)
+    for i, vector in enumerate(vectors):
+        index.add(f"t{i}", vector)
+    assert len(index) == 3000
+    assert index.search(vectors[2999])[0][0] == "t2999"
+
+
+@pytest.mark.parametrize("shape", [(127,), (129,), (1, 128), ()])
+def test_a_vector_of_the_wrong_dimensions_is_refused(shape: tuple[int, ...]) -> None:
+    index, _, _ = filled(10)
+    with pytest.raises(InputError, match="expected a vector of 128 dimensions, got an array of shape"):
+        index.search(np.zeros(shape, np.float32))
+    with pytest.raises(InputError, match="128 dimensions"):
+        index.add("bad", np.zeros(shape, np.float32))
+    assert len(index) == 10
+
+
+def test_bad_batches_and_values_are_refused() -> None:
+    index = FaceIndex(MODEL)
+    with pytest.raises(InputError, match=r"expected 2 vectors of 128 dimensions"):
+        index.add_many(["a", "b"], unit_vectors(3))
+    with pytest.raises(InputError, match="NaN or infinity"):
+        index.add("nan", np.full(128, np.nan))
+    with pytest.raises(InputError, match="k must be at least 1"):
+        index.search(unit_vectors(1)[0], k=0)
+    assert len(index) == 0
+
+
+def test_embeddings_must_come_from_the_index_model() -> None:
+    index, _, vectors = filled(10)
+    assert index.search(Embedding(vectors[4], MODEL))[0][0] == "t4"
+    with pytest.raises(ModelMismatchError, match="other-model"):
+        index.search(Embedding(vectors[4], "other-model"))
+
+
+def test_concurrent_search_add_and_remove_stay_consistent() -> None:
+    index, keys, vectors = filled(2000)
+    extra = unit_vectors(500, seed=7)
+    known = dict(zip(keys, vectors, strict=True)) | {f"x{i}": v for i, v in enumerate(extra)}
+    queries = unit_vectors(40, seed=8)
+    errors: list[BaseException] = []
+
+    def searcher() -> None:
+        try:
+            for query in queries:
+                for key, dist in index.search(query, k=3):
+                    assert dist == pytest.approx(float(np.linalg.norm(known[key] - query)), abs=1e-5)
+        except BaseException as error:
+            errors.append(error)
+
+    def writer() -> None:
+        try:
+            for i, vector in enumerate(extra):
+                index.add(f"x{i}", vector)
+                index.remove(keys[i])
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=searcher) for _ in range(3)] + [threading.Thread(target=writer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(index) == 2000
+    assert index.search(extra[499])[0][0] == "x499"
