@@ -148,9 +148,12 @@ def test_consent_goes_stale_after_a_reassessment_trigger(office: Gate, photo, cl
         "office-entry",
         purpose=changed.purpose.model_dump(mode="json"),
         notice=changed.notice.model_dump(mode="json"),
-        impact_assessment={**old.impact_assessment.model_dump(mode="json"), "approved_on": clock.now.date().isoformat(),
-                           "version": 2},
-    )  # fmt: skip
+        impact_assessment={
+            **old.impact_assessment.model_dump(mode="json"),
+            "approved_on": clock.now.date().isoformat(),
+            "version": 2,
+        },
+    )
     assert office.update(reassessed).outcome == "active"
     office.notice_shown(OFFICE, "obama")
     refused(lambda: office.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-6e")
@@ -163,9 +166,15 @@ def test_new_notice_version_must_be_shown_again(office: Gate, photo) -> None:
     office.enroll(OFFICE, "obama", photo("obama.jpg"))
     old = example("office-entry")
     office.update(
-        example("office-entry", notice={**old.notice.model_dump(mode="json"), "version": 2,
-                                        "complaint_channel": "privacy@example.com only"})
-    )  # fmt: skip
+        example(
+            "office-entry",
+            notice={
+                **old.notice.model_dump(mode="json"),
+                "version": 2,
+                "complaint_channel": "privacy@example.com only",
+            },
+        )
+    )
     refused(lambda: office.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-5c")
 
 
@@ -310,3 +319,22 @@ def test_consent_to_raw_images_on_a_discarding_deployment_is_an_error(office: Ga
     office.notice_shown(OFFICE, "obama")
     with pytest.raises(InputError, match="discards raw images"):
         office.give_consent(OFFICE, "obama", kind="raw_image_retention")
+
+
+def test_bipa_needs_a_written_release_and_destroys_within_three_years(gate: Gate, photo, clock: Clock) -> None:
+    base = example("office-entry")
+    notice = {**base.notice.model_dump(mode="json"), "public_retention_schedule": "https://example.com/retention"}
+    spec = example("office-entry", legal_basis="written_consent", notice=notice, storage={"retention_days": 1095})
+    gate.register(spec, profiles=("bipa",))
+    gate.add_subject("worker")
+    gate.notice_shown(OFFICE, "worker")
+    gate.give_consent(OFFICE, "worker")  # a separate consent is not a written release
+    refused(lambda: gate.enroll(OFFICE, "worker", photo("obama.jpg")), "BIPA-15b3")
+    gate.give_consent(OFFICE, "worker", form="written", evidence_ref="release-2026-0042.pdf")
+    gate.enroll(OFFICE, "worker", photo("obama.jpg"))
+    clock.advance(days=700)
+    assert gate.verify(OFFICE, "worker", photo("obama2.jpg")).outcome == "match"
+    clock.advance(days=394)
+    assert gate.purge()["templates"] == 0
+    clock.advance(days=2)  # three years and a day after enrollment (BIPA-15a)
+    assert gate.purge()["templates"] == 1

@@ -205,8 +205,10 @@ class Gate:
         minor = self._is_minor(subject, spec, now.date())
         if minor and not spec.minors.expected:
             raise self._refusal(spec, f"{who} is under 14 and this deployment has no rules for minors", ["CN25-7c"])
-        consent = standing.current("facial_processing", "guardian" if minor else None) or standing.current(
-            "facial_processing"
+        written = spec.legal_basis == "written_consent" or "bipa" in loaded.profiles
+        consent = standing.current(
+            "facial_processing",
+            prefer=lambda c: (c.form == "written" or not written) and (c.given_by == "guardian" or not minor),
         )
         if spec.consent_based or "bipa" in loaded.profiles:
             shown = standing.notice_versions
@@ -229,7 +231,6 @@ class Gate:
                 raise self._refusal(
                     spec, f"the consent of {who} was given on an earlier notice", ["CN25-5c", "CN25-6e"]
                 )
-            written = spec.legal_basis == "written_consent" or "bipa" in loaded.profiles
             if written and consent.form != "written":
                 rules = ["BIPA-15b3"] if "bipa" in loaded.profiles else ["CN25-6a/b", "PIPL-29"]
                 raise self._refusal(spec, f"{who} has given no written consent", rules)

@@ -6,6 +6,7 @@ not open.
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -67,12 +68,10 @@ class Standing:
     consents: tuple["_Consent", ...]  # newest first
     last_decline: datetime | None
 
-    def current(self, kind: str, given_by: str | None = None) -> "_Consent | None":
-        """The newest consent of a kind (and giver) that is neither withdrawn nor stale."""
-        for c in self.consents:
-            if c.kind == kind and c.withdrawn_at is None and c.stale_at is None and given_by in (None, c.given_by):
-                return c
-        return None
+    def current(self, kind: str, prefer: Callable[["_Consent"], bool] | None = None) -> "_Consent | None":
+        """The newest consent of a kind that is neither withdrawn nor stale; the newest that `prefer`s, if any."""
+        live = [c for c in self.consents if c.kind == kind and c.withdrawn_at is None and c.stale_at is None]
+        return next((c for c in live if prefer is None or prefer(c)), live[0] if live else None)
 
     def latest(self, kind: str) -> "_Consent | None":
         """The newest consent of a kind, whatever its state."""
