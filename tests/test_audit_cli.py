@@ -86,3 +86,14 @@ def test_export_verifies_with_the_standalone_verifier(
     code, _, err = run(capsys, monkeypatch, "audit", "export", "--since", "last week", "--until", "2100-01-01",
                        "--home", str(home))  # fmt: skip
     assert code == 2 and "--since" in err
+
+
+def test_reading_commands_never_create_a_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FACEGATE_DATABASE_URL", raising=False)
+    empty = tmp_path / "empty"
+    for command in (["verify"], ["prove", "ev-1"]):
+        code, _, err = run(capsys, monkeypatch, "audit", *command, "--home", str(empty))
+        assert code == 2 and "no audit signing key" in err
+    assert not (empty / "keys" / "audit-ed25519.pem").exists()

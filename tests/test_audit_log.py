@@ -145,6 +145,15 @@ def test_checkpoint_every_n_entries(database: Database, log: AuditLog) -> None:
     assert sizes == [1, 17, 33]  # the first entry is signed at once (nothing was due before it)
 
 
+def test_append_many_signs_every_n_entries_too(database: Database, log: AuditLog) -> None:
+    with database.session() as s:
+        log.append_many(s, [event(i) for i in range(40)], now=NOW)
+    with database.session(readonly=True) as s:
+        sizes = s.execute(text("SELECT tree_size FROM audit_checkpoint ORDER BY tree_size")).scalars().all()
+        assert log.verify(s).checkpoints == 3
+    assert sizes == [1, 17, 33]
+
+
 def test_checkpoint_after_t_seconds(database: Database, home: Path) -> None:
     log = AuditLog.for_home(home, checkpoint_every=1000, checkpoint_seconds=60)
     with database.session() as s:

@@ -50,6 +50,12 @@ def sign_checkpoint(origin: str, size: int, root: bytes, key: SigningKey) -> Che
     return Checkpoint(origin, size, root, note)
 
 
+def note_size(note: str) -> int:
+    """The tree size a checkpoint note claims, unverified (-1 when it has none)."""
+    lines = note.split("\n")
+    return int(lines[1]) if len(lines) > 1 and _SIZE.fullmatch(lines[1]) else -1
+
+
 def open_checkpoint(note: str, key: VerifyingKey) -> Checkpoint:
     """Parse `note` and check it carries a valid signature by `key` under its origin; raise otherwise."""
     body, sep, signatures = note.partition("\n\n")

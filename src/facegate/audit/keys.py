@@ -87,6 +87,13 @@ class SigningKey:
         """Load the key at `path`; create it (0600, in a 0700 folder) when absent, safely across processes."""
         if not path.exists():
             _create(path)
+        return cls.load(path)
+
+    @classmethod
+    def load(cls, path: Path) -> "SigningKey":
+        """Load the key at `path`; refuse a missing key or one other users can read."""
+        if not path.exists():
+            raise InputError(f"no audit signing key at {path}: this data directory has never signed the log")
         mode = path.stat().st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise InputError(f"{path} is readable by other users; run: chmod 600 {path}")

@@ -12,9 +12,9 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from facegate.audit import export as export_module
-from facegate.audit.checkpoint import Checkpoint, CheckpointError, open_checkpoint, sign_checkpoint
+from facegate.audit.checkpoint import Checkpoint, CheckpointError, note_size, open_checkpoint, sign_checkpoint
 from facegate.audit.event import Event, canonical, entry_object, event_from
+from facegate.audit.export import b64, export_lines
 from facegate.audit.keys import SigningKey, key_path
 from facegate.audit.merkle import (
     frontier_push,
@@ -80,9 +80,9 @@ class InclusionProof:
             "index": self.index,
             "event_id": self.event_id,
             "entry": self.entry,
-            "leaf_hash": export_module.b64(self.leaf_hash),
+            "leaf_hash": b64(self.leaf_hash),
             "tree_size": self.checkpoint.size,
-            "proof": [export_module.b64(h) for h in self.proof],
+            "proof": [b64(h) for h in self.proof],
             "checkpoint": self.checkpoint.to_json(),
         }
 
@@ -125,9 +125,12 @@ class AuditLog:
         self.witness = witness
 
     @classmethod
-    def for_home(cls, home: Path, **options: Any) -> "AuditLog":
-        """The log of a data directory: key in <home>/keys/, latest checkpoint copied to <home>/audit/."""
-        return cls(SigningKey.load_or_create(key_path(home)), witness=home / "audit" / WITNESS_FILE, **options)
+    def for_home(cls, home: Path, *, create: bool = True, **options: Any) -> "AuditLog":
+        """The log of a data directory: key in <home>/keys/ (created unless `create` is false), latest
+        checkpoint copied to <home>/audit/."""
+        path = key_path(home)
+        key = SigningKey.load_or_create(path) if create else SigningKey.load(path)
+        return cls(key, witness=home / "audit" / WITNESS_FILE, **options)
 
     # ---- writing ----
 
@@ -144,7 +147,8 @@ class AuditLog:
         conn = connection(db)
         head = _lock_head(conn)
         size, frontier = head.size, unpack(head.frontier)
-        entries, nodes, receipts = [], [], []
+        signed_size, signed_at = head.checkpoint_size, head.checkpoint_at
+        entries, nodes, notes, receipts = [], [], [], []
         for event in checked:
             at = event.at or now
             payload = canonical(entry_object(size, event, at))
@@ -158,6 +162,10 @@ class AuditLog:
                     nodes.append({"level": level, "idx": index, "hash": h})
             receipts.append(Receipt(size, event.event_id, at, leaf))
             size += 1
+            due = signed_at is None or now - signed_at >= self.checkpoint_interval
+            if due or size - signed_size >= self.checkpoint_every:
+                notes.append(self._note(head.origin, size, frontier_root(frontier), now))
+                signed_size, signed_at = size, now
         if not entries:
             return []
         try:
@@ -166,12 +174,12 @@ class AuditLog:
             raise InputError("an audit event with this event_id is already in the log") from None
         if nodes:
             conn.execute(INSERT_NODE, nodes)
-        values: dict[str, Any] = {"size": size, "frontier": pack(frontier)}
-        due = head.checkpoint_at is None or now - head.checkpoint_at >= self.checkpoint_interval
-        if due or size - head.checkpoint_size >= self.checkpoint_every:
-            self._sign(conn, head.origin, size, frontier_root(frontier), now)
-            values.update(checkpoint_size=size, checkpoint_at=now)
-        conn.execute(UPDATE_HEAD, values)
+        if notes:
+            conn.execute(INSERT_CHECKPOINT, notes[0] if len(notes) == 1 else notes)
+        conn.execute(
+            UPDATE_HEAD,
+            {"size": size, "frontier": pack(frontier), "checkpoint_size": signed_size, "checkpoint_at": signed_at},
+        )
         return receipts
 
     def checkpoint(self, db: Executor, *, now: datetime | None = None) -> Checkpoint:
@@ -185,16 +193,14 @@ class AuditLog:
             latest = self.latest_checkpoint(conn)
             if latest is not None and latest.size == head.size:
                 return latest
-        cp = self._sign(conn, head.origin, head.size, frontier_root(unpack(head.frontier)), now)
+        row = self._note(head.origin, head.size, frontier_root(unpack(head.frontier)), now)
+        conn.execute(INSERT_CHECKPOINT, row)
         conn.execute(update(HEAD).where(HEAD.c.id == 1).values(checkpoint_size=head.size, checkpoint_at=now))
-        return cp
+        return Checkpoint(head.origin, head.size, row["root_hash"], row["note"])
 
-    def _sign(self, conn: Connection, origin: str, size: int, root_hash: bytes, now: datetime) -> Checkpoint:
+    def _note(self, origin: str, size: int, root_hash: bytes, now: datetime) -> dict[str, Any]:
         cp = sign_checkpoint(origin, size, root_hash, self.key)
-        conn.execute(
-            INSERT_CHECKPOINT, {"tree_size": size, "root_hash": root_hash, "created_at": now, "note": cp.note}
-        )
-        return cp
+        return {"tree_size": size, "root_hash": root_hash, "created_at": now, "note": cp.note}
 
     def purge_before(
         self, db: Executor, cutoff: datetime, *, actor: str, now: datetime | None = None
@@ -289,7 +295,7 @@ class AuditLog:
         cp = self.latest_checkpoint(conn)
         if cp is None:
             raise InputError("the audit log has no checkpoint yet; sign one first (facegate audit checkpoint)")
-        return export_module.export_lines(conn, cp, self.key.public, since, until)
+        return export_lines(conn, cp, self.key.public, since, until)
 
     # ---- the witness: a copy of the latest checkpoint outside the database ----
 
@@ -298,7 +304,7 @@ class AuditLog:
         if self.witness is None:
             return
         current = self.read_witness()
-        if current is not None and _note_size(current) > cp.size:
+        if current is not None and note_size(current) > cp.size:
             return
         self.witness.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = self.witness.with_name(f".{self.witness.name}.{os.getpid()}")
@@ -322,10 +328,3 @@ def _purge_cut(conn: Connection, purge_event: int | None) -> int:
         return 0
     payload = conn.execute(select(ENTRY.c.payload).where(ENTRY.c.idx == purge_event)).scalar()
     return json.loads(payload).get("purged_before", 0) if payload else 0
-
-
-def _note_size(note: str) -> int:
-    try:
-        return int(note.split("\n")[1])
-    except (IndexError, ValueError):
-        return -1

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
 
-from facegate.audit.checkpoint import CheckpointError, open_checkpoint
+from facegate.audit.checkpoint import CheckpointError, note_size, open_checkpoint
 from facegate.audit.keys import VerifyingKey
 from facegate.audit.merkle import (
     EMPTY_ROOT,
@@ -104,7 +104,7 @@ class _Run:
             )
         ]
         if witness is not None:
-            self.checkpoints.append(_Stored(_note_size(witness), None, witness, "the witness copy"))
+            self.checkpoints.append(_Stored(note_size(witness), None, witness, "the witness copy"))
             self.checkpoints.sort(key=lambda c: c.size)
         self.nodes = {
             (r.level, r.idx): r.hash for r in conn.execute(select(AuditNode.__table__))
@@ -119,9 +119,11 @@ class _Run:
         self.next_checkpoint = 0
 
     def report(self, problem: Problem | None) -> VerifyReport:
+        """The report of this pass, ending with `problem` (None when all is well)."""
         return VerifyReport(self.size, self.verified, self.good_size, self.purged, problem)
 
     def entries(self) -> None:
+        """Stream every entry in index order: hashes, positions, stored nodes, checkpoints on the way."""
         cut = self._purge_cut()
         sha = hashlib.sha256
         nodes, frontier, since_good = self.nodes, self.frontier, self.since_good
@@ -220,6 +222,7 @@ class _Run:
         return root(self.since_good[start - self.good_size : end - self.good_size])
 
     def ending(self) -> None:
+        """After the last entry: nothing signed or counted beyond it, head and nodes match, tail signed."""
         size = self.size
         for stored in self.checkpoints[self.next_checkpoint :]:
             self._open(stored)
@@ -259,10 +262,3 @@ class _Run:
         if cut is None:
             raise _Found("altered", idx, f"entry #{idx}, the record of the latest purge, was altered or removed")
         return cut
-
-
-def _note_size(note: str) -> int:
-    try:
-        return int(note.split("\n")[1])
-    except (IndexError, ValueError):
-        return -1
