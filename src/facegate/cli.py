@@ -79,16 +79,16 @@ audit_app = typer.Typer(help="The tamper-evident audit log: verify, prove, expor
 app.add_typer(audit_app, name="audit")
 
 
-def open_audit(home: Path | None) -> tuple[Path, Database, AuditLog]:
-    """The data directory, its database and its audit log."""
+def open_audit(home: Path | None, *, signing: bool = True) -> tuple[Path, Database, AuditLog]:
+    """The data directory, its database and its audit log (reading never creates a signing key)."""
     path = data_home(home)
-    return path, Database.open(home=path), AuditLog.for_home(path)
+    return path, Database.open(home=path), AuditLog.for_home(path, create=signing)
 
 
 @audit_app.command("verify")
 def audit_verify(home: Home = None, json_out: Json = False) -> None:
     """Recompute the log and check every checkpoint: exit 0 when intact, 4 naming the first tampered entry."""
-    _, db, log = open_audit(home)
+    _, db, log = open_audit(home, signing=False)
     with db.session(readonly=True) as session:
         report = log.verify(session)
     if json_out:
@@ -104,7 +104,7 @@ def audit_prove(
     event_id: Annotated[str, typer.Argument(help="The event's ID.")], home: Home = None, json_out: Json = False
 ) -> None:
     """Print an inclusion proof of one event against the latest signed checkpoint."""
-    _, db, log = open_audit(home)
+    _, db, log = open_audit(home, signing=False)
     with db.session(readonly=True) as session:
         proof = log.prove(session, event_id).to_json()
     if json_out:
