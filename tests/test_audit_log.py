@@ -122,6 +122,32 @@ def test_events_refuse_biometric_and_unknown_fields(fields: dict[str, object], f
     assert "0.1" not in message and "xff" not in message  # the refused value is never echoed
 
 
+def catalogue_rule_ids() -> list[str]:
+    """The IDs in the first column of regulation.md's rule tables (those headed `| ID |`)."""
+    path = Path(__file__).resolve().parents[2] / "shared" / "regulation.md"
+    if not path.is_file():
+        pytest.skip(f"needs the rule catalogue at {path}, which is absent here")
+    ids, in_table = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("| ID |"):
+            in_table = True
+        elif not line.startswith("|"):
+            in_table = False
+        elif in_table and not line.startswith("|---"):
+            ids.append(line.split("|")[1].strip())
+    return ids
+
+
+def test_every_rule_id_of_the_catalogue_can_be_logged() -> None:
+    from facegate.audit import event_from
+
+    ids = catalogue_rule_ids()
+    assert len(ids) > 100
+    for rule_id in ids:
+        event_from({"actor": "system:test", "operation": "check", "decision": "refuse", "outcome": "refused",
+                    "rule_ids": [rule_id]})  # fmt: skip
+
+
 def test_events_must_be_mappings() -> None:
     from facegate.audit import event_from
 

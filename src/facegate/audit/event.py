@@ -15,7 +15,7 @@ ENTRY_VERSION = 1
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
 Token = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@+/=-]{0,127}$")]
 Actor = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,31}:[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")]
-RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,9}-[A-Za-z0-9][A-Za-z0-9/.–-]{0,23}$")]
+RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,9}(-[A-Za-z0-9][A-Za-z0-9/.–-]{0,23})?$")]
 
 
 class Event(BaseModel):
