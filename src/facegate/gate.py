@@ -20,7 +20,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from facegate import policy
+from facegate import oversight, policy
 from facegate.audit import AuditLog, Event
 from facegate.engine import quality
 from facegate.engine.bulk import embed_files
@@ -88,7 +88,7 @@ class Decision:
 
 @dataclass
 class _Loaded:
-    row: DeploymentRow
+    row: Any  # the deployment's row, read-only
     spec: policy.Deployment
     profiles: tuple[str, ...]
 
@@ -111,6 +111,7 @@ class Gate:
         self._engine_factory = engine_factory
         self._engine: Engine | None = None
         self._specs: dict[str, policy.Deployment] = {}  # by spec text
+        self._passed: set[tuple] = set()  # subject checks passed, by the revisions they were made at
         self._galleries: dict[str, _Gallery] = {}
         self._lock = threading.Lock()
 
@@ -162,14 +163,22 @@ class Gate:
             self._refuse(caller, operation, refusal, **fields)
 
     def _load(self, session: Session, deployment_id: str) -> _Loaded:
-        row = self.vault.deployment(session, deployment_id)
-        key = row.spec
-        spec = self._specs.get(key)
+        row = session.execute(select(DeploymentRow.__table__).filter_by(id=deployment_id)).first()
+        if row is None:
+            raise NotFoundError(f"unknown deployment {deployment_id!r}")
+        spec = self._specs.get(row.spec)
         if spec is None:  # parsing a spec costs more than the rest of the checks together
             if len(self._specs) > 256:
                 self._specs.clear()
-            spec = self._specs[key] = policy.spec_from_data(json.loads(row.spec))
+            spec = self._specs[row.spec] = policy.spec_from_data(json.loads(row.spec))
         return _Loaded(row, spec, tuple(row.profiles.split(",")))
+
+    def _subject(self, session: Session, subject_id: str) -> Any:
+        """The subject's row (plain, read-only: this is the hot path), or NotFoundError."""
+        row = session.execute(select(SubjectRow.__table__).filter_by(id=subject_id)).first()
+        if row is None:
+            raise NotFoundError(f"unknown subject {subject_id!r}")
+        return row
 
     def _alternatives(self, spec: policy.Deployment) -> list[str]:
         return list(spec.alternatives)
@@ -192,14 +201,14 @@ class Gate:
         if spec.legal_basis in ("statutory", "contract") and not spec.legal_basis_ref:
             raise self._refusal(spec, "the legal basis has no reference to the law or contract", ["PIPL-13"])
 
-    def _is_minor(self, subject: SubjectRow, spec: policy.Deployment, today: date) -> bool:
+    def _is_minor(self, subject: Any, spec: policy.Deployment, today: date) -> bool:
         if subject.birth_date is None and subject.age_band is not None:
             return subject.age_band == "under_14"
         return policy.needs_guardian_consent(
             subject.birth_date, today, children_likely=policy.children_likely(spec), settings=self.settings
         )
 
-    def _check_subject(self, session: Session, loaded: _Loaded, subject: SubjectRow, now: datetime) -> None:
+    def _check_subject(self, session: Session, loaded: _Loaded, subject: Any, now: datetime) -> None:
         spec, who = loaded.spec, f"subject {subject.id}"
         standing = self.vault.standing(session, loaded.row.id, subject.id)
         minor = self._is_minor(subject, spec, now.date())
@@ -251,13 +260,34 @@ class Gate:
 
     def _checked(
         self, session: Session, deployment_id: str, operation: str, purpose: str | None, subject_id: str | None
-    ) -> tuple[_Loaded, SubjectRow | None]:
+    ) -> tuple[_Loaded, Any]:
         loaded = self._load(session, deployment_id)
         self._check_deployment(loaded, operation, purpose)
-        subject = self.vault.subject(session, subject_id) if subject_id is not None else None
+        subject = self._subject(session, subject_id) if subject_id is not None else None
         if subject is not None:
-            self._check_subject(session, loaded, subject, self.clock())
+            now = self.clock()
+            # A subject's checks depend only on the deployment, the subject's records and the date; both rows
+            # carry a revision that every change bumps, so a pass stays valid until one of them moves.
+            key = (loaded.row.id, loaded.row.revision, subject.id, subject.revision, now.date())
+            if key not in self._passed:
+                self._check_subject(session, loaded, subject, now)
+                if len(self._passed) > 10_000:
+                    self._passed.clear()
+                self._passed.add(key)
         return loaded, subject
+
+    def _unchanged(self, session: Session, loaded: _Loaded, subject: Any, now: datetime) -> bool:
+        """Whether the deployment and the subject are as they were when checked (one query), on the same day."""
+        revisions = session.execute(
+            select(
+                select(DeploymentRow.revision).filter_by(id=loaded.row.id).scalar_subquery(),
+                select(SubjectRow.revision).filter_by(id=subject.id).scalar_subquery(),
+            )
+        ).first()
+        return (
+            revisions == (loaded.row.revision, subject.revision)
+            and (loaded.row.id, loaded.row.revision, subject.id, subject.revision, now.date()) in self._passed
+        )
 
     # ---- deployments ----
 
@@ -327,7 +357,12 @@ class Gate:
                 )
         with self.db.session() as session:
             row = self.vault.deployment(session, spec.id)
-            row.spec, row.status, row.updated_at = spec.model_dump_json(), new_status, now
+            row.spec, row.status, row.updated_at, row.revision = (
+                spec.model_dump_json(),
+                new_status,
+                now,
+                row.revision + 1,
+            )
             row.reassessment_since = since if new_status != policy.Status.ACTIVE else None
             stale = self.vault.mark_consents_stale(session, spec.id, staleness.consents, now) if staleness.stale else 0
             rules = ["CN25-9d"] if new_status == policy.Status.NEEDS_REASSESSMENT else []
@@ -380,7 +415,7 @@ class Gate:
     def _set_status(self, deployment_id: str, status: policy.Status, operation: str, caller: Caller) -> Decision:
         with self.db.session() as session:
             row = self.vault.deployment(session, deployment_id)
-            row.status, row.updated_at = status, self.clock()
+            row.status, row.updated_at, row.revision = status, self.clock(), row.revision + 1
             receipt = self.audit.append(
                 session, self._event(caller, operation, "allow", str(status), deployment=deployment_id)
             )
@@ -652,7 +687,15 @@ class Gate:
         """The checks before the engine runs: a refusal is audited and raised, nothing else happens."""
         fields = {"deployment": deployment_id, "subject": subject_id}
         with self.db.session(readonly=True) as session, self._guarded(caller, operation, **fields):
-            self._checked(session, deployment_id, operation, purpose, subject_id)
+            loaded, _ = self._checked(session, deployment_id, operation, purpose, subject_id)
+            if operation == "enroll":
+                self._check_filing(session, loaded)
+
+    def _check_filing(self, session: Session, loaded: _Loaded) -> None:
+        """Refuse a new enrollment while the handler's filing is overdue (CN25-15c, §8 Q7); verification goes on."""
+        refusal = oversight.enrollment_block(session, loaded.spec.handler.name, self.clock(), self.settings)
+        if refusal is not None:
+            raise self._refusal(loaded.spec, str(refusal.args[0]), refusal.rule_ids)
 
     def _store_enrollment(
         self,
@@ -670,13 +713,17 @@ class Gate:
         with self._guarded(caller, "enroll", **fields), self.db.session() as session:
             loaded, subject = self._checked(session, deployment_id, "enroll", purpose, subject_id)
             assert subject is not None
+            self._check_filing(session, loaded)
             template_id = self.vault.save_template(
                 session, deployment_id, subject_id, model_id, vector, now, self._expiry(loaded, now, now)
             )
+            oversight.record_stored(
+                session, self.vault.keystore, loaded.spec.handler.name, subject_id, now, loaded.profiles, self.settings
+            )
             kept = self._keep_raw_image(session, loaded, subject_id, image, now)
-            loaded.row.gallery_generation += 1
-            generation = loaded.row.gallery_generation
-            subject.last_interaction_at = now
+            generation = self.vault.bump_gallery(session, deployment_id)
+            if "bipa" in loaded.profiles:
+                self._touch_bipa(session, loaded, subject_id, now)
             receipt = self.audit.append(
                 session,
                 self._event(caller, "enroll", "allow", "enrolled", purpose=loaded.spec.purpose.category, **fields),
@@ -709,7 +756,7 @@ class Gate:
         """1:1: is the face in `image` the enrolled subject? Only match or no_match comes back, never a distance."""
         fields = {"deployment": deployment_id, "subject": subject_id}
         with self.db.session(readonly=True) as session, self._guarded(caller, "verify", **fields):
-            self._checked(session, deployment_id, "verify", purpose, subject_id)
+            loaded, subject = self._checked(session, deployment_id, "verify", purpose, subject_id)
             templates = self.vault.templates(session, deployment_id, subject_id, self.clock())
         vector, model_id = self._embed(image, enrollment=False)
         templates = [t for t in templates if t.model_id == model_id]
@@ -720,7 +767,8 @@ class Gate:
         now = self.clock()
         with self._guarded(caller, "verify", **fields), self.db.session() as session:
             # Check again: consent may have been withdrawn (and the template shredded) while the engine ran.
-            loaded, _ = self._checked(session, deployment_id, "verify", purpose, subject_id)
+            if not self._unchanged(session, loaded, subject, now):
+                loaded, _ = self._checked(session, deployment_id, "verify", purpose, subject_id)
             if "bipa" in loaded.profiles:
                 self._touch_bipa(session, loaded, subject_id, now)
             receipt = self.audit.append(

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -22,6 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from facegate.errors import FacegateError, InputError
 from facegate.store import UTCDateTime, make_engine
+from facegate.store.database import SQLITE_BEGIN
 
 MASTER_ENV = "FACEGATE_MASTER_KEY"
 KEYSTORE_ENV = "FACEGATE_KEYSTORE_URL"
@@ -138,6 +140,7 @@ class Keystore:
         self._masters = {master_key_id(k): k for k in masters}
         self._master, self.master_id = masters[0], master_key_id(masters[0])
         self.engine = make_engine(url)
+        self._reader = self.engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"})  # reads take no write lock
         KeystoreBase.metadata.create_all(self.engine)
         self._cache: dict[str, bytes] = {}
 
@@ -156,7 +159,7 @@ class Keystore:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
-    def _unwrap(self, row: WrappedKey) -> bytes:
+    def _unwrap(self, row: Any) -> bytes:
         if row.parent.startswith("master/"):
             parent = self._masters.get(row.parent.removeprefix("master/"))
             if parent is None:
@@ -169,8 +172,8 @@ class Keystore:
         """The unwrapped key `name`; raise KeyUnavailableError when it does not exist (never created, or shredded)."""
         if name in self._cache:
             return self._cache[name]
-        with self._session() as session:
-            row = session.get(WrappedKey, name)
+        with self._reader.connect() as conn:
+            row = conn.execute(select(WrappedKey.__table__).filter_by(name=name)).first()
         if row is None:
             raise KeyUnavailableError(f"no key {name} (never created, or shredded)")
         key = self._unwrap(row)

@@ -35,6 +35,7 @@ class DeploymentRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reassessment_since: Mapped[date | None] = mapped_column(Date, nullable=True)
     gallery_generation: Mapped[int] = mapped_column(Integer, default=0)  # bumped on enroll and delete
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # bumped on every change of spec or status
 
 
 class SubjectRow(Base):
@@ -48,6 +49,7 @@ class SubjectRow(Base):
     guardian_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # bumped on every change to notices, consents, declines
 
 
 class NoticeShownRow(Base):

@@ -123,7 +123,12 @@ class Vault:
         session.add(row)
         return row
 
-    # ---- notices, consents, declines ----
+    # ---- notices, consents, declines: each change bumps the subject's revision (the gate's checks follow it) ----
+
+    def _touch(self, session: Session, *subject_ids: str) -> None:
+        session.execute(
+            update(SubjectRow).where(SubjectRow.id.in_(subject_ids)).values(revision=SubjectRow.revision + 1)
+        )
 
     def record_notice_shown(
         self, session: Session, deployment_id: str, subject_id: str, version: int, now: datetime
@@ -132,6 +137,7 @@ class Vault:
         session.add(
             NoticeShownRow(subject_id=subject_id, deployment_id=deployment_id, notice_version=version, shown_at=now)
         )
+        self._touch(session, subject_id)
 
     def standing(self, session: Session, deployment_id: str, subject_id: str) -> Standing:
         """The subject's notices, consents and last decline for the deployment, in one round trip (the hot path)."""
@@ -166,6 +172,7 @@ class Vault:
             raise InputError(f"unknown consent kind {fields.get('kind')!r}: use one of {', '.join(CONSENT_KINDS)}")
         row = ConsentRow(id=str(uuid.uuid4()), **fields)
         session.add(row)
+        self._touch(session, str(fields["subject_id"]))
         return row
 
     def current_consent(
@@ -207,25 +214,27 @@ class Vault:
             )
             .values(withdrawn_at=now)
         )
+        self._touch(session, subject_id)
         return result.rowcount
 
     def mark_consents_stale(self, session: Session, deployment_id: str, kinds: tuple[str, ...], now: datetime) -> int:
         """Mark the deployment's open consents of these kinds stale (CN25-6e); the number marked."""
-        result = session.execute(
-            update(ConsentRow)
-            .where(
-                ConsentRow.deployment_id == deployment_id,
-                ConsentRow.kind.in_(kinds),
-                ConsentRow.withdrawn_at.is_(None),
-                ConsentRow.stale_at.is_(None),
-            )
-            .values(stale_at=now)
+        open_ones = (
+            ConsentRow.deployment_id == deployment_id,
+            ConsentRow.kind.in_(kinds),
+            ConsentRow.withdrawn_at.is_(None),
+            ConsentRow.stale_at.is_(None),
         )
+        subjects = session.scalars(select(ConsentRow.subject_id).where(*open_ones).distinct()).all()
+        result = session.execute(update(ConsentRow).where(*open_ones).values(stale_at=now))
+        if subjects:
+            self._touch(session, *subjects)
         return result.rowcount
 
     def record_decline(self, session: Session, deployment_id: str, subject_id: str, now: datetime) -> None:
         """Record that the subject declined face recognition here."""
         session.add(DeclineRow(subject_id=subject_id, deployment_id=deployment_id, declined_at=now))
+        self._touch(session, subject_id)
 
     def last_decline(self, session: Session, deployment_id: str, subject_id: str) -> datetime | None:
         """When the subject last declined face recognition for this deployment."""
@@ -268,13 +277,14 @@ class Vault:
         self, session: Session, deployment_id: str, subject_id: str | None = None, now: datetime | None = None
     ) -> list[StoredTemplate]:
         """Decrypt the deployment's templates (one subject's, or all); expired and shredded ones are skipped."""
-        query = select(TemplateRow).where(TemplateRow.deployment_id == deployment_id)
+        t = TemplateRow
+        query = select(t.id, t.subject_id, t.model_id, t.sealed).where(t.deployment_id == deployment_id)
         if subject_id is not None:
             query = query.where(TemplateRow.subject_id == subject_id)
         if now is not None:
             query = query.where(TemplateRow.expires_at > now)
         result, keys = [], {}
-        for row in session.scalars(query):
+        for row in session.execute(query):
             if row.subject_id not in keys:
                 try:
                     keys[row.subject_id] = self.keystore.data_key(deployment_id, row.subject_id)
@@ -306,6 +316,16 @@ class Vault:
         )
         return image_id
 
+    def bump_gallery(self, session: Session, deployment_id: str) -> int:
+        """Count one more change to the deployment's gallery; the new generation (what the 1:N indexes follow)."""
+        column = DeploymentRow.gallery_generation
+        return session.execute(
+            update(DeploymentRow)
+            .where(DeploymentRow.id == deployment_id)
+            .values({column: column + 1})
+            .returning(column)
+        ).scalar_one()
+
     def erase(self, session: Session, deployment_id: str, subject_id: str) -> int:
         """Crypto-shred the subject's data key for the deployment, then delete templates, images and credentials.
 
@@ -318,11 +338,7 @@ class Vault:
         session.execute(delete(RawImageRow).filter_by(**where))
         session.execute(delete(CredentialRow).filter_by(**where))
         if removed:
-            session.execute(
-                update(DeploymentRow)
-                .where(DeploymentRow.id == deployment_id)
-                .values(gallery_generation=DeploymentRow.gallery_generation + 1)
-            )
+            self.bump_gallery(session, deployment_id)
         return removed
 
     # ---- non-biometric credentials ----

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("reassessment_since", sa.Date(), nullable=True),
         sa.Column("gallery_generation", sa.Integer(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vault_deployment")),
     )
     op.create_table(
@@ -39,6 +40,7 @@ def upgrade() -> None:
         sa.Column("guardian_ref", sa.String(length=128), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("last_interaction_at", sa.DateTime(), nullable=True),
+        sa.Column("revision", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vault_subject")),
     )
     op.create_table(
