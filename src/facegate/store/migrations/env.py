@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 from facegate.store.base import Base
 
 # Modules whose tables live on Base; each room adds its models module here so autogenerate sees them.
-MODEL_MODULES = ["facegate.audit.models", "facegate.vault.models"]
+MODEL_MODULES = ["facegate.audit.models", "facegate.vault.models", "facegate.api.models", "facegate.oversight.models"]
 
 for _module in MODEL_MODULES:
     importlib.import_module(_module)

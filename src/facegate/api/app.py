@@ -1,0 +1,72 @@
+"""The application: FastAPI with the API's routes, the web console and portal, and the purge schedule."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.formparsers import MultiPartParser
+
+import facegate
+from facegate.engine.images import MAX_FILE_BYTES
+from facegate.gate import Gate
+from facegate.home import data_home
+
+from . import problems
+from .middleware import RequestMiddleware
+from .purge import DEFAULT_INTERVAL, run_purges
+from .routes import audit, biometrics, deployments, documents, keys, me, rules, subjects
+from .service import Service
+
+# Uploads stay in memory: the multipart parser would otherwise spool a photo over 1 MiB to a temporary file.
+MultiPartParser.spool_max_size = MAX_FILE_BYTES + 1
+
+DESCRIPTION = """Face recognition that only runs when the rules allow it, and can prove it.
+
+Authenticate with `Authorization: Bearer <key>`: an API key (`fgk_...`; roles admin, operator, auditor) or, for
+`/api/v1/me`, a subject's signed link token (`fgs....`). Every error is `application/problem+json` (RFC 9457); a
+refusal carries the `rule_ids` behind it and the `alternatives` the subject may use instead.
+"""
+
+
+def create_app(
+    home: Path | None = None, gate: Gate | None = None, purge_every: float | None = DEFAULT_INTERVAL
+) -> FastAPI:
+    """The application for a data directory (or around `gate`); `purge_every=None` turns the schedule off."""
+    service = Service.open(data_home(home), gate)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(run_purges(service.gate, purge_every)) if purge_every else None
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(
+        title="facegate",
+        version=getattr(facegate, "__version__", "0.1.0"),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # Swagger UI would load its assets from a CDN; the schema is served as JSON
+        redoc_url=None,
+    )
+    app.state.service = service
+    problems.install(app)
+    for module in (deployments, documents, subjects, biometrics, audit, keys, me, rules):
+        app.include_router(module.router)
+
+    @app.get("/api/v1/health", tags=["service"])
+    def health() -> dict[str, Any]:
+        """Whether the service answers (no authentication)."""
+        return {"status": "ok"}
+
+    from facegate.web import mount  # the web face shares the service; imported here to keep the API usable alone
+
+    mount(app)
+    app.add_middleware(RequestMiddleware)
+    return app

@@ -1,0 +1,142 @@
+"""API keys: minted at random, shown once, stored as a SHA-256 hash, each with a role and granted deployments."""
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+
+from facegate.errors import InputError, NotFoundError
+from facegate.store import Database
+
+from .models import ApiKeyRow
+
+Role = Literal["admin", "operator", "auditor"]
+ROLES: tuple[Role, ...] = ("admin", "operator", "auditor")
+PREFIX = "fgk"
+_KEY = re.compile(r"^fgk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A key as the service sees it after authentication: never holds the secret."""
+
+    id: str
+    name: str
+    role: Role
+    deployments: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this key's actions."""
+        return f"api_key:{self.id}"
+
+    def grants(self, deployment_id: str) -> bool:
+        """Whether the key may run operations on `deployment_id` (operators: only those granted)."""
+        return self.role == "operator" and ("*" in self.deployments or deployment_id in self.deployments)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready view (no secret, no hash)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "role": self.role,
+            "deployments": list(self.deployments),
+            "created_at": self.created_at.isoformat(),
+            "revoked_at": self.revoked_at and self.revoked_at.isoformat(),
+        }
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _key(row: ApiKeyRow) -> ApiKey:
+    granted = tuple(d for d in row.deployments.split(",") if d)
+    return ApiKey(row.id, row.name, row.role, granted, row.created_at, row.revoked_at)  # type: ignore[arg-type]
+
+
+class ApiKeys:
+    """The API keys of one database: mint, authenticate, list, revoke."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create(
+        self, role: str, now: datetime, name: str = "", deployments: list[str] | None = None, created_by: str = "cli"
+    ) -> tuple[ApiKey, str]:
+        """Mint a key; return it with its full secret text, which is shown this once and never stored."""
+        if role not in ROLES:
+            raise InputError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+        granted = list(dict.fromkeys(deployments or []))
+        if role == "operator" and not granted:
+            raise InputError("an operator key needs at least one deployment (--deployment ID)")
+        if role != "operator" and granted:
+            raise InputError("only operator keys are granted deployments")
+        key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+        row = ApiKeyRow(
+            id=key_id,
+            name=(name or f"{role} key")[:64],
+            role=role,
+            deployments=",".join(granted),
+            secret_hash=_hash(secret),
+            created_at=now,
+            created_by=created_by[:64],
+        )
+        with self.db.session() as session:
+            session.add(row)
+        return _key(row), f"{PREFIX}_{key_id}_{secret}"
+
+    def authenticate(self, text: str) -> ApiKey | None:
+        """The key whose secret `text` is, unless unknown or revoked."""
+        match = _KEY.match(text)
+        if match is None:
+            return None
+        with self.db.session(readonly=True) as session:
+            row = session.get(ApiKeyRow, match.group(1))
+            if row is None or row.revoked_at is not None:
+                return None
+            if not hmac.compare_digest(row.secret_hash, _hash(match.group(2))):
+                return None
+            return _key(row)
+
+    def get(self, key_id: str) -> ApiKey | None:
+        """The key with this ID (revoked or not), or None."""
+        with self.db.session(readonly=True) as session:
+            row = session.get(ApiKeyRow, key_id)
+            return None if row is None else _key(row)
+
+    def list(self) -> list[ApiKey]:
+        """Every key, newest first."""
+        with self.db.session(readonly=True) as session:
+            rows = session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at.desc(), ApiKeyRow.id)).all()
+            return [_key(r) for r in rows]
+
+    def revoke(self, key_id: str, now: datetime) -> ApiKey:
+        """Revoke a key: it stops working at once."""
+        with self.db.session() as session:
+            row = session.get(ApiKeyRow, key_id)
+            if row is None:
+                raise NotFoundError(f"no API key {key_id!r}")
+            if row.revoked_at is None:
+                row.revoked_at = now
+            return _key(row)
+
+    def delete_named(self, name: str) -> int:
+        """Remove every key called `name` (the demo replaces its keys on each run)."""
+        with self.db.session() as session:
+            rows = session.scalars(select(ApiKeyRow).filter_by(name=name)).all()
+            for row in rows:
+                session.delete(row)
+            return len(rows)
+
+    def has_admin(self) -> bool:
+        """Whether an unrevoked admin key exists."""
+        with self.db.session(readonly=True) as session:
+            return session.scalar(select(ApiKeyRow.id).filter_by(role="admin", revoked_at=None).limit(1)) is not None

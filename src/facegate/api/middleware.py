@@ -1,0 +1,136 @@
+"""Per-request plumbing as ASGI middleware: request IDs, body size limits, security headers, the request log."""
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from facegate.engine.images import MAX_FILE_BYTES
+
+log = logging.getLogger("facegate.api")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@+/=-]{0,127}$")  # the audit event's request_id
+MULTIPART_OVERHEAD = 64 * 1024
+JSON_LIMIT = 1024 * 1024
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
+        b"form-action 'self'; base-uri 'none'",
+    ),
+    (b"cache-control", b"no-store"),
+]
+
+
+class BodyTooLarge(HTTPException):
+    """The body grew past the limit while it was read (the app's handlers answer 413)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is over the limit of {limit:,} bytes")
+
+
+def body_limit(headers: dict[bytes, bytes]) -> int:
+    """The most bytes a request body may have: an image and its form fields, or a JSON document."""
+    kind = headers.get(b"content-type", b"").lower()
+    return MAX_FILE_BYTES + MULTIPART_OVERHEAD if kind.startswith(b"multipart/") else JSON_LIMIT
+
+
+def request_id(given: bytes | None) -> str:
+    """The caller's X-Request-ID when it is a safe token, else a new one."""
+    text = given.decode("latin-1") if given else ""
+    return text if REQUEST_ID.match(text) else uuid.uuid4().hex
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template (never the concrete path, which may hold a token)."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if path:
+        return str(path)
+    if str(scope.get("path", "")).startswith("/static/"):
+        return "/static/{file}"
+    return "(unmatched)"
+
+
+async def _too_large(send: Send, rid: str, limit: int) -> None:
+    body = json.dumps(
+        {
+            "type": "/problems/too-large",
+            "title": "Request too large",
+            "status": 413,
+            "detail": f"the request body is over the limit of {limit:,} bytes",
+            "request_id": rid,
+        }
+    ).encode()
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", rid.encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestMiddleware:
+    """Gives each request an ID, refuses oversized bodies before reading them whole, and logs one line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = dict(scope.get("headers") or [])
+        rid = request_id(headers.get(b"x-request-id"))
+        scope.setdefault("state", {})["request_id"] = rid
+        limit = body_limit(headers)
+        status = {"code": 500, "started": False}
+        try:
+            declared = int(headers.get(b"content-length", b"0") or 0)
+        except ValueError:
+            declared = 0
+        try:
+            if declared > limit:
+                status["code"] = 413
+                await _too_large(send, rid, limit)
+                return
+            received = 0
+
+            async def counted() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > limit:
+                        raise BodyTooLarge(limit)
+                return message
+
+            async def sending(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status["code"], status["started"] = message["status"], True
+                    extra: list[Any] = [(b"x-request-id", rid.encode())]
+                    present = {k.lower() for k, _ in message.get("headers", [])}
+                    extra += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                    message = {**message, "headers": [*message.get("headers", []), *extra]}
+                await send(message)
+
+            try:
+                await self.app(scope, counted, sending)
+            except BodyTooLarge:
+                if status["started"]:
+                    raise
+                status["code"] = 413
+                await _too_large(send, rid, limit)
+        finally:
+            took = (time.perf_counter() - started) * 1000
+            log.info("%s %s %s %.1fms request_id=%s", scope["method"], route_template(scope), status["code"], took, rid)

@@ -1,0 +1,122 @@
+"""Errors as RFC 9457 problem details (`application/problem+json`), each refusal with its rule IDs."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from facegate.engine.images import FileTooLargeError
+from facegate.errors import FacegateError, InputError, NotFoundError, RefusedError, TamperedError
+
+MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("facegate.api")
+
+# type slug -> (title, what it means); served at /problems/<slug> so each type URI resolves.
+TYPES: dict[str, tuple[str, str]] = {
+    "refused": ("Refused by the rules", "The rules behind `rule_ids` refuse the operation; `alternatives` says what "
+                "the subject may use instead."),
+    "forbidden": ("Not allowed for this key", "The API key's role, or the deployments it is granted, do not "
+                  "cover this operation."),
+    "unauthorized": ("Authentication required", "Send `Authorization: Bearer <API key or subject link token>`."),
+    "invalid-input": ("Invalid input", "The request's input (a spec, an image, a field) is not acceptable; "
+                      "nothing was changed."),
+    "not-found": ("Not found", "The named deployment, subject, key or event does not exist."),
+    "conflict": ("Conflict", "The request conflicts with the current state (for example, already registered)."),
+    "too-large": ("Request too large", "The body is over the limit; images may be at most 20 MiB."),
+    "tampered": ("Audit log failed verification", "An audit entry or checkpoint was altered, removed or forged."),
+    "http": ("HTTP error", "A protocol-level error (method not allowed, unknown path, ...)."),
+    "internal": ("Internal error", "Something went wrong inside facegate; the request ID finds it in the log."),
+}  # fmt: skip
+
+
+class Forbidden(Exception):
+    """The caller's role or grants do not cover the operation (403, no rule behind it)."""
+
+
+class Unauthorized(Exception):
+    """No credential, or one that is unknown, revoked, forged or expired (401)."""
+
+
+class Conflict(Exception):
+    """The request conflicts with what exists (409)."""
+
+
+def problem(
+    request: Request, status: int, kind: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    """A problem+json response of type `kind`, carrying the request's ID."""
+    body = {
+        "type": f"/problems/{kind}",
+        "title": TYPES[kind][0],
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path if kind != "unauthorized" else None,
+        "request_id": getattr(request.state, "request_id", None),
+        **extra,
+    }
+    if request.url.path.startswith("/portal/"):  # a subject link's token is in the path: never echo it
+        body["instance"] = "/portal/{token}"
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into a problem response."""
+
+    @app.exception_handler(RefusedError)
+    async def refused(request: Request, exc: RefusedError) -> JSONResponse:
+        return problem(request, 403, "refused", str(exc.args[0]), rule_ids=exc.rule_ids, alternatives=exc.alternatives)
+
+    @app.exception_handler(FacegateError)
+    async def facegate_error(request: Request, exc: FacegateError) -> JSONResponse:
+        if isinstance(exc, FileTooLargeError):
+            return problem(request, 413, "too-large", str(exc))
+        if isinstance(exc, NotFoundError):
+            return problem(request, 404, "not-found", str(exc))
+        if isinstance(exc, InputError):
+            return problem(request, 422, "invalid-input", str(exc))
+        if isinstance(exc, TamperedError):
+            return problem(request, 409, "tampered", str(exc))
+        log.error("error %s request_id=%s", type(exc).__name__, getattr(request.state, "request_id", "-"))
+        return problem(request, 503, "internal", "facegate cannot complete this request now")
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> JSONResponse:
+        return problem(request, 403, "forbidden", str(exc), rule_ids=[])
+
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:
+        return problem(request, 401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict) -> JSONResponse:
+        return problem(request, 409, "conflict", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # The input values are never echoed: only where the problem is and what it is.
+        errors = [{"field": _field(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "invalid request"
+        return problem(request, 422, "invalid-input", detail, errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 413:
+            return problem(request, 413, "too-large", str(exc.detail))
+        kind = "not-found" if exc.status_code == 404 else "http"
+        detail = str(exc.detail) if exc.status_code != 404 else f"nothing at {request.url.path}"
+        if request.url.path.startswith("/portal/"):
+            detail = "this link is not valid"
+        return problem(request, exc.status_code, kind, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        # The type only: a message could carry input, and input may be biometric.
+        log.error("internal error %s request_id=%s", type(exc).__name__, getattr(request.state, "request_id", "-"))
+        return problem(request, 500, "internal", "internal error; the request ID finds it in the server log")

@@ -1,0 +1,99 @@
+"""Biometric operations (multipart image upload) and the non-biometric alternatives, for granted operators."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Path, Request, UploadFile, status
+
+from facegate.engine.images import MAX_FILE_BYTES, FileTooLargeError
+
+from ..auth import DeploymentId, OperatorOn, ServiceDep, SubjectId, caller
+from ..schemas import AlternativeSetRequest, AlternativeVerifyRequest, Decision, Purpose
+
+router = APIRouter(prefix="/api/v1", tags=["biometrics"])
+STANDING = "/deployments/{deployment_id}/subjects/{subject_id}"
+Image = Annotated[UploadFile, File(description="A JPEG, PNG or WebP photo, at most 20 MiB; never stored.")]
+PurposeForm = Annotated[Purpose | None, Form(description="The purpose of this request; must be the registered one.")]
+Method = Annotated[Literal["pin", "totp", "checkin_code", "staff"], Path(description="The non-biometric method.")]
+REFUSAL = {403: {"description": "Refused by the rules (problem with `rule_ids` and `alternatives`)"}, 413: {}}
+
+
+def image_bytes(image: UploadFile) -> bytes:
+    """The upload's bytes, held in memory only, refused past the engine's limit."""
+    data = image.file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise FileTooLargeError(f"the image is over the limit of {MAX_FILE_BYTES:,} bytes")
+    return data
+
+
+@router.post(STANDING + "/enroll", status_code=status.HTTP_201_CREATED, response_model=Decision, responses=REFUSAL)
+def enroll(
+    request: Request,
+    deployment_id: DeploymentId,
+    subject_id: SubjectId,
+    image: Image,
+    svc: ServiceDep,
+    key: OperatorOn,
+    purpose: PurposeForm = None,
+) -> dict[str, Any]:
+    """Enroll the one face in the photo as the subject's template; the photo itself is not kept."""
+    data = image_bytes(image)
+    return svc.gate.enroll(deployment_id, subject_id, data, purpose, caller(request, key)).to_dict()
+
+
+@router.post(STANDING + "/verify", response_model=Decision, responses=REFUSAL)
+def verify(
+    request: Request,
+    deployment_id: DeploymentId,
+    subject_id: SubjectId,
+    image: Image,
+    svc: ServiceDep,
+    key: OperatorOn,
+    purpose: PurposeForm = None,
+) -> dict[str, Any]:
+    """1:1: is the person in the photo the enrolled subject? Only match or no_match, never a distance."""
+    data = image_bytes(image)
+    return svc.gate.verify(deployment_id, subject_id, data, purpose, caller(request, key)).to_dict()
+
+
+@router.post("/deployments/{deployment_id}/identify", response_model=Decision, responses=REFUSAL)
+def identify(
+    request: Request,
+    deployment_id: DeploymentId,
+    image: Image,
+    svc: ServiceDep,
+    key: OperatorOn,
+    purpose: PurposeForm = None,
+) -> dict[str, Any]:
+    """1:N: which enrolled subject of the deployment is in the photo, if any."""
+    data = image_bytes(image)
+    return svc.gate.identify(deployment_id, data, purpose, caller(request, key)).to_dict()
+
+
+@router.put(STANDING + "/alternatives/{method}", response_model=Decision, responses=REFUSAL)
+def set_alternative(
+    request: Request,
+    deployment_id: DeploymentId,
+    subject_id: SubjectId,
+    method: Method,
+    svc: ServiceDep,
+    key: OperatorOn,
+    body: AlternativeSetRequest | None = None,
+) -> dict[str, Any]:
+    """Set up a PIN, a TOTP secret (shown once, with a QR code) or a one-time check-in code."""
+    pin = body.pin if body else None
+    return svc.gate.set_alternative(deployment_id, subject_id, method, pin, caller(request, key)).to_dict()
+
+
+@router.post(STANDING + "/alternatives/{method}/verify", response_model=Decision, responses=REFUSAL)
+def verify_alternative(
+    request: Request,
+    deployment_id: DeploymentId,
+    subject_id: SubjectId,
+    method: Method,
+    svc: ServiceDep,
+    key: OperatorOn,
+    body: AlternativeVerifyRequest | None = None,
+) -> dict[str, Any]:
+    """Verify the subject without any face: PIN, TOTP, check-in code, or a staff member's check."""
+    secret = body.secret if body else None
+    return svc.gate.verify_alternative(deployment_id, subject_id, method, secret, caller(request, key)).to_dict()

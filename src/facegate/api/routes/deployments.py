@@ -1,0 +1,94 @@
+"""Deployments: check a spec, register it, read it with its findings, update, activate, retire."""
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import JSONResponse
+
+from facegate.errors import InputError, RefusedError
+
+from ..auth import Admin, DeploymentId, Key, ServiceDep, ViewerOf, caller
+from ..problems import Conflict, problem
+from ..schemas import CheckRequest, RegisterRequest, Report, UpdateRequest
+from ..service import Service
+
+router = APIRouter(prefix="/api/v1", tags=["deployments"])
+REFUSAL = {"description": "Refused by the rules: a problem with `rule_ids` (and the blocking findings)"}
+
+
+@router.post("/checks", response_model=Report)
+def check_spec(body: CheckRequest, svc: ServiceDep, key: Key) -> dict[str, Any]:
+    """Check a deployment spec against the rules without registering it: the findings and the verdict."""
+    return svc.report(body.spec, tuple(body.profiles)).to_dict()
+
+
+@router.get("/deployments")
+def list_deployments(svc: ServiceDep, key: Key) -> list[dict[str, Any]]:
+    """Registered deployments and blocked submissions with status, verdict and finding counts."""
+    rows = svc.deployments()
+    if key.role == "operator":
+        rows = [r for r in rows if key.grants(r["id"])]
+    return rows
+
+
+def _blocked(request: Request, svc: Service, exc: RefusedError, body: Any, actor: str) -> JSONResponse:
+    """Keep the blocked spec so the console shows it, and answer with its findings."""
+    report = svc.report(body.spec, tuple(body.profiles))
+    svc.submissions.save(body.spec, tuple(body.profiles), actor, svc.clock())
+    findings = [f.to_dict() for f in report.blocking]
+    return problem(request, 403, "refused", str(exc.args[0]), rule_ids=exc.rule_ids, findings=findings)
+
+
+@router.post("/deployments", status_code=status.HTTP_201_CREATED, responses={403: REFUSAL, 409: {}})
+def register_deployment(request: Request, body: RegisterRequest, svc: ServiceDep, key: Admin) -> Any:
+    """Register a spec and activate it; a spec with a BLOCK finding is refused with its findings and kept."""
+    if not re.match(r"^[a-z]", body.spec.id):
+        raise InputError("id: a deployment ID must start with a letter")
+    if any(r["id"] == body.spec.id for r in svc.gate.deployments()):
+        raise Conflict(f"deployment {body.spec.id!r} is already registered; use PUT to update it")
+    try:
+        decision = svc.gate.register(body.spec, caller(request, key), tuple(body.profiles), body.activate)
+    except RefusedError as exc:
+        return _blocked(request, svc, exc, body, key.actor)
+    svc.submissions.remove(body.spec.id)
+    return decision.to_dict()
+
+
+@router.get("/deployments/{deployment_id}")
+def get_deployment(deployment_id: DeploymentId, svc: ServiceDep, key: ViewerOf) -> dict[str, Any]:
+    """A deployment: status, profiles, spec and its findings now."""
+    return svc.deployment(deployment_id)
+
+
+@router.put("/deployments/{deployment_id}", responses={403: REFUSAL})
+def update_deployment(
+    request: Request, deployment_id: DeploymentId, body: UpdateRequest, svc: ServiceDep, key: Admin
+) -> Any:
+    """Replace a deployment's spec (a purpose or method change suspends it); resubmit a blocked one."""
+    if body.spec.id != deployment_id:
+        raise InputError(f"spec.id {body.spec.id!r} is not the deployment {deployment_id!r}")
+    if not any(r["id"] == deployment_id for r in svc.gate.deployments()):
+        blocked = svc.submissions.get(deployment_id)
+        if blocked is None:
+            raise InputError(f"no deployment {deployment_id!r}: register it with POST /api/v1/deployments")
+        resubmit = RegisterRequest(spec=body.spec, profiles=list(blocked.profiles))  # type: ignore[arg-type]
+        return register_deployment(request, resubmit, svc, key)
+    try:
+        return svc.gate.update(body.spec, caller(request, key)).to_dict()
+    except RefusedError as exc:
+        report = svc.report(body.spec, tuple(svc.deployment(deployment_id)["profiles"]))
+        findings = [f.to_dict() for f in report.blocking]
+        return problem(request, 403, "refused", str(exc.args[0]), rule_ids=exc.rule_ids, findings=findings)
+
+
+@router.post("/deployments/{deployment_id}/activate", responses={403: REFUSAL})
+def activate_deployment(request: Request, deployment_id: DeploymentId, svc: ServiceDep, key: Admin) -> dict[str, Any]:
+    """Activate a draft or suspended deployment (no BLOCK finding, an approved impact assessment)."""
+    return svc.gate.activate(deployment_id, caller(request, key)).to_dict()
+
+
+@router.post("/deployments/{deployment_id}/retire")
+def retire_deployment(request: Request, deployment_id: DeploymentId, svc: ServiceDep, key: Admin) -> dict[str, Any]:
+    """Retire a deployment: it stops and every template it holds is deleted."""
+    return svc.gate.retire(deployment_id, caller(request, key)).to_dict()

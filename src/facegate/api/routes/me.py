@@ -1,0 +1,89 @@
+"""Subject self-service through a signed link: the notice, consent, decline, withdraw, export, delete."""
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from facegate import policy
+from facegate.errors import InputError
+
+from ..auth import Link, ServiceDep, subject_caller
+from ..schemas import Decision, SubjectConsentRequest
+from ..service import Service
+from .documents import DOCUMENT, render
+
+router = APIRouter(prefix="/api/v1/me", tags=["subject self-service"])
+
+
+def standing(svc: Service, subject: str, deployment: str) -> dict[str, Any]:
+    """Where the subject stands in the deployment: consent, facial data held, the alternatives offered."""
+    spec = svc.gate.deployment_spec(deployment)
+    record = svc.gate.access(subject)
+    consents = [c for c in record["consents"] if c["deployment"] == deployment and c["kind"] == "facial_processing"]
+    current = [c for c in consents if not c["withdrawn_at"] and not c["stale_at"]]
+    held = [d for d in record["facial_data"] if d["deployment"] == deployment]
+    return {
+        "subject": subject,
+        "deployment": deployment,
+        "deployment_name": spec.name,
+        "handler": spec.handler.name,
+        "notice_version": spec.notice.version,
+        "consent": "given" if current else ("withdrawn" if any(c["withdrawn_at"] for c in consents) else "none"),
+        "templates": sum(d["templates"] for d in held),
+        "alternatives": list(spec.alternatives),
+    }
+
+
+@router.get("")
+def me(svc: ServiceDep, link: Link) -> dict[str, Any]:
+    """Who the link is for, and where the subject stands in the deployment."""
+    return {**standing(svc, link.subject, link.deployment), "link_expires_at": link.expires_at.isoformat()}
+
+
+@router.get("/notice", response_class=Response, responses=DOCUMENT)
+def notice(svc: ServiceDep, link: Link, format: Literal["html", "md"] = Query("html")) -> Response:
+    """The deployment's notice to individuals."""
+    spec = svc.gate.deployment_spec(link.deployment)
+    return render(policy.notice_document(spec), format)
+
+
+@router.post("/notice", response_model=Decision)
+def notice_shown(request: Request, svc: ServiceDep, link: Link) -> dict[str, Any]:
+    """Record that the subject has read the current notice."""
+    return svc.gate.notice_shown(link.deployment, link.subject, None, subject_caller(request, link)).to_dict()
+
+
+@router.post("/consent", status_code=201, response_model=Decision)
+def consent(request: Request, body: SubjectConsentRequest, svc: ServiceDep, link: Link) -> dict[str, Any]:
+    """Give separate consent to face recognition (`agree` must be true: nothing is assumed)."""
+    if not body.agree:
+        raise InputError("consent needs agree: true; nothing was recorded")
+    decision = svc.gate.give_consent(
+        link.deployment, link.subject, subject_initiated=True, caller=subject_caller(request, link)
+    )
+    return decision.to_dict()
+
+
+@router.post("/decline", response_model=Decision)
+def decline(request: Request, svc: ServiceDep, link: Link) -> dict[str, Any]:
+    """Use a non-biometric method instead of face recognition."""
+    return svc.gate.decline(link.deployment, link.subject, subject_caller(request, link)).to_dict()
+
+
+@router.post("/withdraw", response_model=Decision)
+def withdraw(request: Request, svc: ServiceDep, link: Link) -> dict[str, Any]:
+    """Withdraw consent: facial data for this deployment is deleted at once."""
+    return svc.gate.withdraw(link.deployment, link.subject, subject_caller(request, link)).to_dict()
+
+
+@router.get("/export")
+def export(request: Request, svc: ServiceDep, link: Link) -> dict[str, Any]:
+    """Download my data: everything held on me, my templates included."""
+    return svc.gate.export(link.subject, subject_caller(request, link))
+
+
+@router.delete("", response_model=Decision)
+def delete(request: Request, svc: ServiceDep, link: Link) -> dict[str, Any]:
+    """Delete my data everywhere (the link stops working)."""
+    return svc.gate.delete_subject(link.subject, subject_caller(request, link)).to_dict()

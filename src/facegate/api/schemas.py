@@ -1,0 +1,126 @@
+"""The API's request and response models: the OpenAPI schema is the contract, validation lives here."""
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from facegate import policy
+from facegate.policy.spec import PurposeCategory
+
+from .auth import SUBJECT_ID
+
+ProfileName = Literal[tuple(policy.profile_names())]  # type: ignore[valid-type]
+Profiles = Annotated[list[ProfileName], Field(min_length=1, max_length=4)]
+SubjectIdText = Annotated[str, StringConstraints(pattern=SUBJECT_ID)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Purpose = PurposeCategory
+
+
+class Body(BaseModel):
+    """Base of request bodies: unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CheckRequest(Body):
+    """A spec to check, and the profiles to check it under."""
+
+    spec: policy.Deployment
+    profiles: Profiles = ["cn2025"]
+
+
+class RegisterRequest(CheckRequest):
+    """A spec to register; activated unless `activate` is false."""
+
+    activate: bool = True
+
+
+class UpdateRequest(Body):
+    """The new spec of a registered deployment (its ID must match)."""
+
+    spec: policy.Deployment
+
+
+class KeyRequest(Body):
+    """An API key to mint: its role, a name, and for operators the deployments it is granted."""
+
+    role: Literal["admin", "operator", "auditor"]
+    name: Annotated[str, StringConstraints(max_length=64)] = ""
+    deployments: Annotated[
+        list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")]], Field(max_length=64)
+    ] = []
+
+
+class SubjectRequest(Body):
+    """A subject to add under a pseudonymous ID (generated when omitted)."""
+
+    id: SubjectIdText | None = None
+    birth_date: date | None = None
+    age_band: Literal["under_14", "14_plus"] | None = None
+    guardian_ref: ShortText | None = None
+
+
+class NoticeRequest(Body):
+    """The version of the notice the subject was shown (the current one when omitted)."""
+
+    version: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+
+
+class ConsentRequest(Body):
+    """A separate (or written) consent, bound to the current notice."""
+
+    kind: Literal["facial_processing", "external_transmission", "raw_image_retention"] = "facial_processing"
+    form: Literal["separate", "written"] = "separate"
+    given_by: Literal["subject", "guardian"] = "subject"
+    guardian_ref: ShortText | None = None
+    evidence_ref: ShortText | None = None
+    subject_initiated: bool = False
+
+
+class AlternativeSetRequest(Body):
+    """The PIN for the `pin` method; nothing for the others."""
+
+    pin: ShortText | None = None
+
+
+class AlternativeVerifyRequest(Body):
+    """The PIN, TOTP or check-in code to verify; nothing for `staff`."""
+
+    secret: ShortText | None = None
+
+
+class LinkRequest(Body):
+    """A self-service link for a subject of a deployment, valid for `ttl_minutes`."""
+
+    ttl_minutes: Annotated[int, Field(ge=1, le=1440)] = 60
+
+
+class SubjectConsentRequest(Body):
+    """The subject's own consent through the portal: `agree` must be true (the box is never pre-ticked)."""
+
+    agree: bool
+
+
+class Decision(BaseModel):
+    """The outcome of a gate call: what happened and the rule IDs behind it (never biometric data)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    operation: str
+    outcome: str
+    deployment: str | None
+    subject: str | None
+    rule_ids: list[str]
+    event_id: str
+
+
+class Report(BaseModel):
+    """A spec's findings under the profiles applied, and the verdict (the shape of `facegate check --json`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    deployment: str
+    profiles: list[str]
+    verdict: Literal["allowed", "allowed_with_warnings", "blocked"]
+    findings: list[dict[str, Any]]

@@ -1,0 +1,96 @@
+"""What a running server shares: the gate, API keys, link signer, blocked submissions and the clock."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from facegate import policy
+from facegate.errors import NotFoundError
+from facegate.gate import Gate, utc_now
+
+from .keys import ApiKeys
+from .links import LinkSigner, load_or_create_key
+from .submissions import Submissions
+
+
+@dataclass
+class Service:
+    """The pieces every request handler uses; one per application."""
+
+    home: Path
+    gate: Gate
+    keys: ApiKeys
+    signer: LinkSigner
+    submissions: Submissions
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    @classmethod
+    def open(cls, home: Path, gate: Gate | None = None) -> "Service":
+        """The service of a data directory (or around a given gate, for tests)."""
+        gate = gate or Gate.open(home)
+        return cls(home, gate, ApiKeys(gate.db), LinkSigner(load_or_create_key(home)), Submissions(gate.db), gate.clock)
+
+    def today(self) -> date:
+        """Today's date by the service's clock."""
+        return self.clock().date()
+
+    def report(self, spec: policy.Deployment, profiles: tuple[str, ...]) -> policy.Report:
+        """The findings for a spec as of today."""
+        return policy.evaluate(spec, profiles, today=self.today(), settings=self.gate.settings)
+
+    def deployment(self, deployment_id: str) -> dict[str, Any]:
+        """A deployment as the API shows it: status, profiles, spec and its findings (registered or blocked)."""
+        rows = {r["id"]: r for r in self.gate.deployments()}
+        if deployment_id in rows:
+            row = rows[deployment_id]
+            spec = self.gate.deployment_spec(deployment_id)
+            report = self.report(spec, tuple(row["profiles"]))
+            return {**row, "name": spec.name, "spec": spec.model_dump(mode="json"), "report": report.to_dict()}
+        blocked = self.submissions.get(deployment_id)
+        if blocked is None:
+            raise NotFoundError(f"no deployment {deployment_id!r}")
+        report = self.report(blocked.spec, blocked.profiles)
+        return {
+            "id": deployment_id,
+            "status": "blocked",
+            "profiles": list(blocked.profiles),
+            "enrolled_subjects": 0,
+            "updated_at": blocked.submitted_at.isoformat(),
+            "name": blocked.spec.name,
+            "spec": blocked.spec.model_dump(mode="json"),
+            "report": report.to_dict(),
+        }
+
+    def deployments(self) -> list[dict[str, Any]]:
+        """Registered deployments and blocked submissions, by ID, each with its verdict and finding counts."""
+        out = []
+        for row in self.gate.deployments():
+            spec = self.gate.deployment_spec(row["id"])
+            out.append(_summary(row, spec, self.report(spec, tuple(row["profiles"]))))
+        for blocked in self.submissions.list():
+            row = {
+                "id": blocked.spec.id,
+                "status": "blocked",
+                "profiles": list(blocked.profiles),
+                "enrolled_subjects": 0,
+                "updated_at": blocked.submitted_at.isoformat(),
+            }
+            out.append(_summary(row, blocked.spec, self.report(blocked.spec, blocked.profiles)))
+        return sorted(out, key=lambda r: r["id"])
+
+    def spec_of(self, deployment_id: str) -> tuple[policy.Deployment, tuple[str, ...]]:
+        """The spec and profiles of a registered deployment or a blocked submission."""
+        rows = {r["id"]: r for r in self.gate.deployments()}
+        if deployment_id in rows:
+            return self.gate.deployment_spec(deployment_id), tuple(rows[deployment_id]["profiles"])
+        blocked = self.submissions.get(deployment_id)
+        if blocked is None:
+            raise NotFoundError(f"no deployment {deployment_id!r}")
+        return blocked.spec, blocked.profiles
+
+
+def _summary(row: dict[str, Any], spec: policy.Deployment, report: policy.Report) -> dict[str, Any]:
+    counts = {s: sum(f.severity == s for f in report.findings) for s in ("BLOCK", "WARN", "INFO")}
+    return {**row, "name": spec.name, "handler": spec.handler.name, "verdict": report.verdict, "findings": counts}

@@ -1,0 +1,39 @@
+"""The web face: the console for the DPO and the operator, and the subject portal (server-rendered, no CDN)."""
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from .console import router as console_router
+from .pages import WebError, render
+from .portal import router as portal_router
+
+STATIC = Path(__file__).parent / "static"
+
+
+def mount(app: FastAPI) -> None:
+    """Add the console, the portal, the problem type pages and the static assets to `app`."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(console_router)
+    app.include_router(portal_router)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/console", status_code=303)
+
+    @app.get("/problems/{kind}", include_in_schema=False, response_class=HTMLResponse)
+    def problem_type(request: Request, kind: str) -> HTMLResponse:
+        from facegate.api.problems import TYPES
+
+        if kind not in TYPES:
+            raise WebError(404, "No such problem type.")
+        title, meaning = TYPES[kind]
+        return render(request, "problem_type.html", kind=kind, title=title, meaning=meaning)
+
+    @app.exception_handler(WebError)
+    async def web_error(request: Request, exc: WebError) -> Response:
+        if exc.status == 401:
+            return RedirectResponse("/console/login", status_code=303)
+        return render(request, "error.html", status_code=exc.status, message=exc.message, title=exc.title)

@@ -1,0 +1,291 @@
+"""The console for the DPO, the auditor and the operator: deployments and findings, the form, rules, audit, keys."""
+
+import re
+from collections import deque
+from datetime import timedelta
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from facegate import policy
+from facegate.api.auth import DEPLOYMENT_ID, ServiceDep
+from facegate.api.keys import ROLES, ApiKey
+from facegate.api.routes.audit import sign_checkpoint, verify_log
+from facegate.api.service import Service
+from facegate.errors import FacegateError, InputError, RefusedError
+from facegate.gate import Caller
+
+from . import forms, session
+from .pages import WebError, render
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+def signed_in(request: Request, svc: ServiceDep) -> ApiKey:
+    """The signed-in key; a visitor without one is sent to the sign-in page."""
+    key = session.current(request, svc)
+    if key is None:
+        raise WebError(401, "Sign in with an API key.")
+    request.state.console_key = key
+    return key
+
+
+Who = Annotated[ApiKey, Depends(signed_in)]
+
+
+def posted(request: Request, svc: Service, csrf: str) -> None:
+    """Refuse a form post without this session's CSRF token."""
+    if csrf != session.csrf_token(request, svc):
+        raise WebError(403, "This form has expired; go back, reload the page and try again.")
+
+
+def page(request: Request, svc: Service, name: str, key: ApiKey | None, status_code: int = 200, **ctx: Any) -> Response:
+    """A console page with the navigation, the signed-in key and the CSRF token."""
+    csrf = session.csrf_token(request, svc) if key else ""
+    return render(request, name, status_code=status_code, key=key, csrf=csrf, **ctx)
+
+
+def visible(key: ApiKey, deployment_id: str) -> bool:
+    """Whether the key may see a deployment (operators: only those granted)."""
+    return key.role != "operator" or key.grants(deployment_id)
+
+
+def caller(request: Request, key: ApiKey) -> Caller:
+    """The gate's caller for the signed-in key."""
+    return Caller(actor=key.actor, request_id=request.state.request_id)
+
+
+# ---- signing in ----
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, svc: ServiceDep) -> Response:
+    return page(request, svc, "login.html", None, error=None)
+
+
+@router.post("/login")
+def login(request: Request, svc: ServiceDep, api_key: Annotated[str, Form(max_length=200)] = "") -> Response:
+    key = svc.keys.authenticate(api_key.strip())
+    if key is None:
+        return page(request, svc, "login.html", None, status_code=401, error="That key is unknown or revoked.")
+    response = RedirectResponse("/console", status_code=303)
+    session.start(response, svc, key, svc.clock())
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/console/login", status_code=303)
+    session.end(response)
+    return response
+
+
+# ---- deployments ----
+
+
+@router.get("", response_class=HTMLResponse)
+def deployments(request: Request, svc: ServiceDep, key: Who) -> Response:
+    rows = [r for r in svc.deployments() if visible(key, r["id"])]
+    return page(request, svc, "deployments.html", key, rows=rows)
+
+
+def check(svc: Service, form: dict[str, Any], chosen: list[str]) -> dict[str, Any]:
+    """The findings for the spec a form describes, or what is still missing from it."""
+    names = forms.profiles(form, chosen)
+    try:
+        spec = policy.spec_from_data(forms.spec_data(form))
+    except InputError as exc:
+        text = str(exc).removeprefix("invalid deployment spec: ")
+        return {"spec": None, "report": None, "problems": text.split("; "), "profiles": names}
+    return {"spec": spec, "report": svc.report(spec, names), "problems": [], "profiles": names}
+
+
+async def form_fields(request: Request) -> tuple[dict[str, Any], list[str]]:
+    """A posted deployment form's fields, and the profiles ticked."""
+    data = await request.form()
+    fields = {k: v for k, v in data.items() if isinstance(v, str)}
+    return fields, [str(v) for v in data.getlist("profiles")]
+
+
+@router.get("/deployments/new", response_class=HTMLResponse)
+def new_deployment(request: Request, svc: ServiceDep, key: Who) -> Response:
+    values: dict[str, Any] = {"notice.version": 1, "storage.retention_days": 365}
+    chosen = [policy.DEFAULT_PROFILE]
+    source = request.query_params.get("from")
+    if source and visible(key, source):
+        try:
+            spec, profiles = svc.spec_of(source)
+            values, chosen = forms.values_of(spec), list(profiles)
+        except FacegateError:
+            pass
+    return page(request, svc, "deployment_form.html", key, values=values, chosen=chosen, result=None, **choices())
+
+
+def choices() -> dict[str, Any]:
+    """The options of the form's selects."""
+    return {
+        "purposes": forms.PURPOSES,
+        "settings": forms.SETTINGS,
+        "legal_bases": forms.LEGAL_BASES,
+        "storages": forms.STORAGE,
+        "raw_images": forms.RAW_IMAGES,
+        "all_profiles": policy.profile_names(),
+    }
+
+
+@router.post("/deployments/check", response_class=HTMLResponse)
+async def check_fragment(request: Request, svc: ServiceDep, key: Who) -> Response:
+    """The findings panel for the form as filled in so far (the form's script asks for it as you type)."""
+    fields, chosen = await form_fields(request)
+    posted(request, svc, str(fields.get("csrf", "")))
+    return render(request, "findings_panel.html", result=check(svc, fields, chosen))
+
+
+@router.post("/deployments/new", response_class=HTMLResponse)
+async def submit_deployment(request: Request, svc: ServiceDep, key: Who) -> Response:
+    fields, chosen = await form_fields(request)
+    posted(request, svc, str(fields.get("csrf", "")))
+    result = check(svc, fields, chosen)
+    error = None
+    if fields.get("action") == "register" and result["spec"] is not None:
+        if key.role != "admin":
+            error = "Only an admin key registers deployments; the findings below are for your information."
+        else:
+            spec, names = result["spec"], result["profiles"]
+            try:
+                if any(r["id"] == spec.id for r in svc.gate.deployments()):
+                    raise InputError(f"deployment {spec.id} is already registered")
+                if not spec.id[0].isalpha():
+                    raise InputError("a deployment ID must start with a letter")
+                svc.gate.register(spec, caller(request, key), names)
+                svc.submissions.remove(spec.id)
+                return RedirectResponse(f"/console/deployments/{spec.id}", status_code=303)
+            except RefusedError:
+                svc.submissions.save(spec, names, key.actor, svc.clock())
+                return RedirectResponse(f"/console/deployments/{spec.id}", status_code=303)
+            except FacegateError as exc:
+                error = str(exc)
+    return page(
+        request, svc, "deployment_form.html", key, values=fields, chosen=chosen, result=result, error=error,
+        **choices(),
+    )  # fmt: skip
+
+
+def deployment_or_404(svc: Service, key: ApiKey, deployment_id: str) -> dict[str, Any]:
+    """A deployment the key may see, or a not-found page."""
+    if not re.match(DEPLOYMENT_ID, deployment_id) or not visible(key, deployment_id):
+        raise WebError(404, f"No deployment {deployment_id!r} that you may see.")
+    try:
+        return svc.deployment(deployment_id)
+    except FacegateError:
+        raise WebError(404, f"No deployment {deployment_id!r}.") from None
+
+
+@router.get("/deployments/{deployment_id}", response_class=HTMLResponse)
+def deployment(request: Request, deployment_id: str, svc: ServiceDep, key: Who) -> Response:
+    row = deployment_or_404(svc, key, deployment_id)
+    return page(request, svc, "deployment.html", key, d=row, message=request.query_params.get("message"))
+
+
+@router.post("/deployments/{deployment_id}/{action}")
+def deployment_action(
+    request: Request, deployment_id: str, action: str, svc: ServiceDep, key: Who, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    posted(request, svc, csrf)
+    deployment_or_404(svc, key, deployment_id)
+    if key.role != "admin" or action not in ("activate", "retire"):
+        raise WebError(403, "Only an admin key activates or retires a deployment.")
+    try:
+        decision = getattr(svc.gate, action)(deployment_id, caller(request, key))
+        message = f"{action}: {decision.outcome}"
+    except RefusedError as exc:
+        message = f"refused: {exc}"
+    except FacegateError as exc:
+        message = str(exc)
+    return RedirectResponse(f"/console/deployments/{deployment_id}?message={quote(message)}", status_code=303)
+
+
+@router.get("/deployments/{deployment_id}/{document}", response_class=HTMLResponse)
+def document(request: Request, deployment_id: str, document: str, svc: ServiceDep, key: Who) -> Response:
+    deployment_or_404(svc, key, deployment_id)
+    spec, profiles = svc.spec_of(deployment_id)
+    if document == "notice":
+        doc = policy.notice_document(spec, profiles)
+    elif document == "impact-assessment" and key.role in ("admin", "auditor"):
+        doc = policy.pia_document(spec, today=svc.today(), profiles=profiles, settings=svc.gate.settings)
+    else:
+        raise WebError(404, "No such document for you here.")
+    return page(request, svc, "document.html", key, doc=doc, deployment_id=deployment_id)
+
+
+# ---- rules, audit, oversight, keys ----
+
+
+@router.get("/rules/{rule_id:path}", response_class=HTMLResponse)
+def rule(request: Request, rule_id: str, svc: ServiceDep, key: Who) -> Response:
+    try:
+        found = policy.get_rule(rule_id)
+    except InputError:
+        raise WebError(404, f"No rule {rule_id!r} in the catalogue.") from None
+    return page(request, svc, "rule.html", key, rule=found)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(request: Request, svc: ServiceDep, key: Who) -> Response:
+    if key.role not in ("admin", "auditor"):
+        raise WebError(403, "The audit log is for admin and auditor keys.")
+    report = verify_log(svc)
+    recent: deque[dict[str, Any]] = deque(maxlen=50)
+    if report["ok"] and report["size"]:
+        sign_checkpoint(svc)
+        now = svc.clock()
+        gate = svc.gate
+        with gate.db.session(readonly=True) as db_session:
+            for line in gate.audit.export(db_session, now - timedelta(days=7), now + timedelta(minutes=1)):
+                if line["type"] == "entry" and line["entry"]:
+                    recent.append(line["entry"])
+    return page(request, svc, "audit.html", key, report=report, recent=list(reversed(recent)))
+
+
+@router.get("/oversight", response_class=HTMLResponse)
+def oversight(request: Request, svc: ServiceDep, key: Who) -> Response:
+    return page(request, svc, "oversight.html", key)
+
+
+@router.get("/keys", response_class=HTMLResponse)
+def keys(request: Request, svc: ServiceDep, key: Who) -> Response:
+    if key.role != "admin":
+        raise WebError(403, "API keys are managed with an admin key.")
+    return page(request, svc, "keys.html", key, keys=svc.keys.list(), roles=ROLES, minted=None, error=None,
+                deployments=[d["id"] for d in svc.gate.deployments()])  # fmt: skip
+
+
+@router.post("/keys", response_class=HTMLResponse)
+async def create_key(request: Request, svc: ServiceDep, key: Who) -> Response:
+    data = await request.form()
+    posted(request, svc, str(data.get("csrf", "")))
+    if key.role != "admin":
+        raise WebError(403, "API keys are managed with an admin key.")
+    minted, error = None, None
+    try:
+        granted = [str(d) for d in data.getlist("deployments")]
+        created, secret = svc.keys.create(
+            str(data.get("role", "")), svc.clock(), str(data.get("name", ""))[:64], granted, key.actor
+        )
+        minted = {"key": created, "secret": secret}
+    except FacegateError as exc:
+        error = str(exc)
+    return page(request, svc, "keys.html", key, keys=svc.keys.list(), roles=ROLES, minted=minted, error=error,
+                deployments=[d["id"] for d in svc.gate.deployments()])  # fmt: skip
+
+
+@router.post("/keys/{key_id}/revoke")
+def revoke_key(request: Request, key_id: str, svc: ServiceDep, key: Who, csrf: Annotated[str, Form()] = "") -> Response:
+    posted(request, svc, csrf)
+    if key.role != "admin":
+        raise WebError(403, "API keys are managed with an admin key.")
+    if svc.keys.get(key_id) is not None:
+        svc.keys.revoke(key_id, svc.clock())
+    return RedirectResponse("/console/keys", status_code=303)

@@ -1,0 +1,43 @@
+"""Rendering web pages: the Jinja2 environment, the document blocks, and the error shown as a page."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from facegate.policy.document import Bullets, Entry, Gap, Paragraph, Table
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+class WebError(Exception):
+    """An error to show as a page (not found, forbidden, an expired link)."""
+
+    def __init__(self, status: int, message: str, title: str = "") -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+        self.title = title or {401: "Sign in needed", 403: "Not allowed", 404: "Not found"}.get(status, "Problem")
+
+
+def block_kind(block: object) -> str:
+    """The name of a document block's type, for the templates."""
+    for kind, cls in (("entry", Entry), ("paragraph", Paragraph), ("bullets", Bullets), ("table", Table)):
+        if isinstance(block, cls):
+            return kind
+    return "unknown"
+
+
+def is_gap(value: object) -> bool:
+    """Whether a document value is a gap the spec does not fill."""
+    return isinstance(value, Gap)
+
+
+TEMPLATES.env.filters["block_kind"] = block_kind
+TEMPLATES.env.tests["gap"] = is_gap
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A template rendered as a page."""
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)

@@ -1,0 +1,122 @@
+"""The subject portal, reached only through a signed link: the notice, consent or the alternative, my data."""
+
+import contextlib
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from facegate import policy
+from facegate.api.auth import ServiceDep, subject_caller
+from facegate.api.links import SubjectLink
+from facegate.api.routes.me import standing
+from facegate.api.service import Service
+from facegate.errors import FacegateError, NotFoundError, RefusedError
+
+from .pages import WebError, render
+
+router = APIRouter(prefix="/portal", include_in_schema=False)
+DONE = {
+    "consent": "Thank you: your consent is recorded. You can withdraw it at any time below.",
+    "decline": "Done: face recognition will not be used for you. Use the alternative named below.",
+    "withdraw": "Your consent is withdrawn and your facial data for this service has been deleted.",
+}
+
+
+def link_or_404(svc: Service, token: str) -> SubjectLink:
+    """The valid link a token carries, or a page saying it is not valid."""
+    link = svc.signer.open_subject_link(token, svc.clock())
+    if link is None:
+        raise WebError(404, "This link is not valid or has expired. Ask the service for a new one.", "Link not valid")
+    return link
+
+
+def portal_page(request: Request, svc: Service, token: str, link: SubjectLink, status_code: int = 200,
+                error: str | None = None, message: str | None = None) -> Response:  # fmt: skip
+    """The portal's one page: summary, the two choices, the notice, and the subject's rights."""
+    try:
+        state = standing(svc, link.subject, link.deployment)
+        spec = svc.gate.deployment_spec(link.deployment)
+    except NotFoundError:
+        raise WebError(
+            404, "There is no data about you here any more, or this service has ended.", "Nothing here"
+        ) from None
+    doc = policy.notice_document(spec)
+    return render(
+        request, "portal.html", status_code=status_code, token=token, state=state, spec=spec, doc=doc,
+        error=error, message=message,
+    )  # fmt: skip
+
+
+@router.get("/{token}", response_class=HTMLResponse)
+def portal(request: Request, token: str, svc: ServiceDep) -> Response:
+    link = link_or_404(svc, token)
+    with contextlib.suppress(FacegateError):  # showing this page shows the notice (CN25-5b)
+        svc.gate.notice_shown(link.deployment, link.subject, None, subject_caller(request, link))
+    return portal_page(request, svc, token, link, message=DONE.get(request.query_params.get("done", "")))
+
+
+def act(request: Request, svc: Service, token: str, link: SubjectLink, done: str, call: Any) -> Response:
+    """Run a gate call for the subject; show the refusal (with its rule IDs) on the page, or the outcome."""
+    try:
+        call()
+    except RefusedError as exc:
+        return portal_page(request, svc, token, link, 403, error=f"{exc.args[0]} (rules: {', '.join(exc.rule_ids)})")
+    except FacegateError as exc:
+        return portal_page(request, svc, token, link, 422, error=str(exc))
+    return RedirectResponse(f"/portal/{token}?done={done}#status", status_code=303)
+
+
+@router.post("/{token}/consent", response_class=HTMLResponse)
+def consent(request: Request, token: str, svc: ServiceDep, agree: Annotated[str, Form()] = "") -> Response:
+    link = link_or_404(svc, token)
+    if agree != "yes":
+        return portal_page(request, svc, token, link, 422, error="Tick the box to consent; nothing was recorded.")
+    who = subject_caller(request, link)
+    return act(
+        request,
+        svc,
+        token,
+        link,
+        "consent",
+        lambda: svc.gate.give_consent(link.deployment, link.subject, subject_initiated=True, caller=who),
+    )
+
+
+@router.post("/{token}/decline", response_class=HTMLResponse)
+def decline(request: Request, token: str, svc: ServiceDep) -> Response:
+    link = link_or_404(svc, token)
+    who = subject_caller(request, link)
+    return act(request, svc, token, link, "decline", lambda: svc.gate.decline(link.deployment, link.subject, who))
+
+
+@router.post("/{token}/withdraw", response_class=HTMLResponse)
+def withdraw(request: Request, token: str, svc: ServiceDep) -> Response:
+    link = link_or_404(svc, token)
+    who = subject_caller(request, link)
+    return act(request, svc, token, link, "withdraw", lambda: svc.gate.withdraw(link.deployment, link.subject, who))
+
+
+@router.get("/{token}/export")
+def export(request: Request, token: str, svc: ServiceDep) -> Response:
+    link = link_or_404(svc, token)
+    try:
+        record = svc.gate.export(link.subject, subject_caller(request, link))
+    except NotFoundError:
+        raise WebError(404, "There is no data about you here any more.", "Nothing here") from None
+    body = json.dumps(record, indent=2, ensure_ascii=False)
+    headers = {"content-disposition": 'attachment; filename="my-facegate-data.json"'}
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.post("/{token}/delete", response_class=HTMLResponse)
+def delete(request: Request, token: str, svc: ServiceDep, confirm: Annotated[str, Form()] = "") -> Response:
+    link = link_or_404(svc, token)
+    if confirm != "yes":
+        return portal_page(request, svc, token, link, 422, error="Tick the box to confirm the deletion.")
+    try:
+        decision = svc.gate.delete_subject(link.subject, subject_caller(request, link))
+    except NotFoundError:
+        raise WebError(404, "There is no data about you here any more.", "Nothing here") from None
+    return render(request, "portal_deleted.html", receipt=decision.event_id)
