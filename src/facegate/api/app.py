@@ -32,15 +32,24 @@ refusal carries the `rule_ids` behind it and the `alternatives` the subject may 
 
 
 def create_app(
-    home: Path | None = None, gate: Gate | None = None, purge_every: float | None = DEFAULT_INTERVAL
+    home: Path | None = None,
+    gate: Gate | None = None,
+    purge_every: float | None = DEFAULT_INTERVAL,
+    warm_engine: bool = False,
 ) -> FastAPI:
-    """The application for a data directory (or around `gate`); `purge_every=None` turns the schedule off."""
+    """The application for a data directory (or around `gate`); `purge_every=None` turns the schedule off.
+
+    `warm_engine` loads the face models in the background at start, so the first enrollment does not wait.
+    """
     service = Service.open(data_home(home), gate)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(run_purges(service.gate, purge_every)) if purge_every else None
+        warming = asyncio.create_task(asyncio.to_thread(lambda: service.gate.engine)) if warm_engine else None
         yield
+        if warming is not None:
+            warming.cancel()
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
