@@ -320,3 +320,17 @@ def test_signing_key_can_be_generated_in_memory() -> None:
     key = SigningKey.generate()
     assert key.public.verify(key.sign(b"note"), b"note")
     assert not key.public.verify(key.sign(b"note"), b"other")
+
+
+def test_the_audit_room_imports_no_engine_policy_or_vault() -> None:
+    import ast
+
+    import facegate.audit
+
+    forbidden = ("facegate.engine", "facegate.policy", "facegate.vault", "facegate.gate")
+    for path in Path(facegate.audit.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            assert not [n for n in names if n.startswith(forbidden)], f"{path.name} imports {names}"
