@@ -1,0 +1,53 @@
+"""Schemathesis against the OpenAPI schema, as each role: no request, however odd, gets a 5xx answer."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from test_api_fixtures import Env, consenting, make_env
+
+pytestmark = pytest.mark.slow
+EXAMPLES = 30
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    environment = make_env(Path(tmp_path_factory.mktemp("schema")))
+    env = next(environment)
+    consenting(env, "obama")
+    yield env
+    next(environment, None)
+
+
+def operations(env: Env) -> list:
+    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", env.client.app)
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+def test_the_schema_covers_every_endpoint_family(env: Env) -> None:
+    paths = {op.path for op in operations(env)}
+    for family in ("/api/v1/deployments", "/api/v1/subjects", "/api/v1/audit/verify", "/api/v1/keys", "/api/v1/me"):
+        assert family in paths
+
+
+@pytest.mark.parametrize("who", ["admin", "operator", "auditor"])
+def test_no_server_error(env: Env, who: str) -> None:
+    failures: list[str] = []
+    statuses: set[int] = set()
+    ops = operations(env)
+    for operation in ops:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def run(case: schemathesis.Case) -> None:
+            case.headers = {**(case.headers or {}), **env.auth(who)}
+            response = case.call()
+            statuses.add(response.status_code)
+            if response.status_code >= 500:
+                failures.append(f"{case.method} {case.path}: {response.status_code} {response.text[:200]}")
+
+        run()
+    assert not failures, "\n".join(dict.fromkeys(failures))
+    assert {200, 422} <= statuses, statuses  # the fuzzing reached handlers, not only the validators
