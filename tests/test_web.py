@@ -1,0 +1,119 @@
+"""The console and the portal as HTML, without a browser: sign-in, CSRF, roles, the consent and delete flows."""
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from test_api_fixtures import OFFICE, Env, make_env, photo
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[Env]:
+    yield from make_env(tmp_path)
+
+
+def sign_in(env: Env, who: str) -> str:
+    response = env.client.post("/console/login", data={"api_key": env.keys[who]})
+    assert response.status_code == 200 and "Sign out" in response.text
+    return re.search(r'name="csrf" value="([^"]+)"', env.client.get("/console/deployments/new").text).group(1)
+
+
+def portal(env: Env, subject: str = "obama") -> str:
+    token = env.svc.signer.subject_link(subject, OFFICE, env.clock(), timedelta(hours=1))
+    return f"/portal/{token}"
+
+
+def test_the_console_needs_a_key_and_says_so(env: Env) -> None:
+    assert env.client.get("/console").url.path == "/console/login"
+    bad = env.client.post("/console/login", data={"api_key": "fgk_nope"})
+    assert bad.status_code == 401 and "unknown or revoked" in bad.text
+    sign_in(env, "auditor")
+    page = env.client.get("/console").text
+    assert "hq-lobby" in page and "API keys" not in page and "Audit log" in page
+
+
+def test_forms_need_the_session_csrf_token(env: Env) -> None:
+    csrf = sign_in(env, "admin")
+    refused = env.client.post(f"/console/deployments/{OFFICE}/retire", data={"csrf": "forged"})
+    assert refused.status_code == 403
+    done = env.client.post(f"/console/deployments/{OFFICE}/retire", data={"csrf": csrf})
+    assert "retire: retired" in done.text
+
+
+def test_the_form_shows_findings_and_only_an_admin_registers(env: Env) -> None:
+    csrf = sign_in(env, "operator")
+    fields = {
+        "csrf": csrf, "id": "harbour-rooms", "name": "Room locks", "handler.name": "Harbour Hotel",
+        "purpose.category": "access_control", "modality": "verification", "location.setting": "private_premises",
+        "location.type": "hotel room", "premises_type": "hotel", "legal_basis": "separate_consent",
+        "alternatives": "key_card", "notice.version": "1", "profiles": "cn2025",
+    }  # fmt: skip
+    fragment = env.client.post("/console/deployments/check", data=fields).text
+    assert "BLOCK" in fragment and 'href="/console/rules/CN25-13a"' in fragment
+    refused = env.client.post("/console/deployments/new", data={**fields, "action": "register"}).text
+    assert "Only an admin key registers" in refused
+    incomplete = env.client.post("/console/deployments/check", data={"csrf": csrf, "id": "x"}).text
+    assert "not complete yet" in incomplete
+
+
+def test_an_admin_registers_a_blocked_spec_and_sees_why(env: Env) -> None:
+    csrf = sign_in(env, "admin")
+    fields = {
+        "csrf": csrf, "action": "register", "id": "harbour-rooms", "name": "Room locks", "handler.name": "Harbour",
+        "purpose.category": "access_control", "modality": "verification", "location.setting": "private_premises",
+        "location.type": "hotel room", "legal_basis": "separate_consent", "alternatives": "key_card",
+    }  # fmt: skip
+    page = env.client.post("/console/deployments/new", data=fields)
+    assert page.url.path == "/console/deployments/harbour-rooms" and "blocked" in page.text
+    assert "CN25-13a" in env.client.get("/console/rules/CN25-13a").text
+    assert "Edit and resubmit" in page.text
+
+
+def test_the_console_pages_render(env: Env) -> None:
+    sign_in(env, "admin")
+    for path in ("/console", f"/console/deployments/{OFFICE}", "/console/audit", "/console/keys",
+                 "/console/oversight", f"/console/deployments/{OFFICE}/notice",
+                 f"/console/deployments/{OFFICE}/impact-assessment", "/console/rules/CN25-6a/b"):  # fmt: skip
+        response = env.client.get(path)
+        assert response.status_code == 200, path
+        assert "<main" in response.text and 'lang="' in response.text
+    assert "Verified" in env.client.get("/console/audit").text
+    assert env.client.get("/console/deployments/nowhere").status_code == 404
+
+
+def test_keys_minted_in_the_console_are_shown_once(env: Env) -> None:
+    csrf = sign_in(env, "admin")
+    page = env.client.post("/console/keys", data={"csrf": csrf, "role": "auditor", "name": "inspector"}).text
+    secret = re.search(r"fgk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}", page).group(0)
+    assert secret not in env.client.get("/console/keys").text
+
+
+def test_the_portal_works_only_through_a_valid_link(env: Env) -> None:
+    env.client.post("/api/v1/subjects", json={"id": "obama"}, headers=env.auth("operator"))
+    assert env.client.get("/portal/fgs.forged.token").status_code == 404
+    path = portal(env)
+    page = env.client.get(path).text
+    assert 'id="agree"' in page and "checked" not in re.search(r"<input[^>]*id=\"agree\"[^>]*>", page).group(0)
+    env.clock.advance(hours=2)
+    assert env.client.get(path).status_code == 404
+
+
+def test_portal_consent_needs_the_box_and_withdrawal_deletes(env: Env) -> None:
+    env.client.post("/api/v1/subjects", json={"id": "obama"}, headers=env.auth("operator"))
+    path = portal(env)
+    env.client.get(path)  # shows the notice
+    unticked = env.client.post(path + "/consent", data={})
+    assert unticked.status_code == 422 and "Tick the box" in unticked.text
+    assert "consent is recorded" in env.client.post(path + "/consent", data={"agree": "yes"}).text
+    base = f"/api/v1/deployments/{OFFICE}/subjects/obama"
+    env.client.post(base + "/enroll", files=photo("obama.jpg"), headers=env.auth("operator"))
+    assert env.svc.gate.access("obama")["facial_data"]
+    withdrawn = env.client.post(path + "/withdraw")
+    assert "has been deleted" in withdrawn.text and env.svc.gate.access("obama")["facial_data"] == []
+    download = env.client.get(path + "/export")
+    assert download.headers["content-disposition"].startswith("attachment") and download.json()["subject"] == "obama"
+    deleted = env.client.post(path + "/delete", data={"confirm": "yes"})
+    assert "Your data is deleted" in deleted.text
+    assert env.client.get(path).status_code == 404

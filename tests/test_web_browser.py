@@ -1,0 +1,170 @@
+"""The console and the portal in Debian's Chromium (headless, driven by Playwright); a screenshot of each page."""
+
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from test_api_fixtures import OFFICE, Env, consenting, make_env, photo
+
+pytestmark = pytest.mark.slow
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, str]]:
+    """The app served by uvicorn on a free local port, with a consenting and a new subject."""
+    import uvicorn
+
+    environment = make_env(Path(tmp_path_factory.mktemp("browser")))
+    env = next(environment)
+    consenting(env, "obama")
+    env.client.post(f"/api/v1/deployments/{OFFICE}/subjects/obama/enroll", files=photo("obama.jpg"),
+                    headers=env.auth("operator"))  # fmt: skip
+    env.client.post("/api/v1/subjects", json={"id": "biden"}, headers=env.auth("operator"))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(env.client.app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        thread.join(0.05)
+    yield env, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join()
+    next(environment, None)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium (make test installs it: scripts/test-chromium)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    yield context.new_page()
+    context.close()
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def link(env: Env, subject: str) -> str:
+    return "/portal/" + env.svc.signer.subject_link(subject, OFFICE, env.clock(), timedelta(hours=1))
+
+
+def sign_in(page, base: str, env: Env, who: str = "admin") -> None:  # type: ignore[no-untyped-def]
+    page.goto(base + "/console")
+    page.fill("#api_key", env.keys[who])
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Sign out")
+
+
+def test_portal_first_screen_consent_unticked_alternative_equal(server, page) -> None:  # type: ignore[no-untyped-def]
+    env, base = server
+    page.goto(base + link(env, "biden"))
+    agree = page.locator("#agree")
+    assert agree.is_visible() and not agree.is_checked()
+    face, other = page.locator("#consent-button"), page.locator("#alternative-button")
+    a, b = face.bounding_box(), other.bounding_box()
+    assert a["y"] + a["height"] <= 800 and b["y"] + b["height"] <= 800  # both on the first screen
+    assert abs(a["height"] - b["height"]) <= 1 and abs(a["width"] - b["width"]) <= 1
+    style = "e => [getComputedStyle(e).fontSize, getComputedStyle(e).backgroundColor, getComputedStyle(e).fontWeight]"
+    assert face.evaluate(style) == other.evaluate(style)
+    shot(page, "portal")
+    page.click("#consent-button")  # the box is required: nothing is sent without it
+    assert page.locator("#consent-state").inner_text() == "not given"
+    page.focus("#agree")
+    page.keyboard.press("Space")
+    page.focus("#consent-button")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=your consent is recorded")
+    assert page.locator("#consent-state").inner_text() == "given"
+    shot(page, "portal-consented")
+
+
+def test_portal_withdrawal_deletes_the_facial_data(server, page) -> None:  # type: ignore[no-untyped-def]
+    env, base = server
+    page.goto(base + link(env, "obama"))
+    assert page.locator("#template-count").inner_text() == "1"
+    page.click("#withdraw-button")
+    page.wait_for_selector("text=has been deleted")
+    assert page.locator("#template-count").inner_text() == "0"
+    assert env.svc.gate.access("obama")["facial_data"] == []
+    shot(page, "portal-withdrawn")
+
+
+def test_portal_reads_at_200_percent(server, browser) -> None:  # type: ignore[no-untyped-def]
+    env, base = server
+    context = browser.new_context(viewport={"width": 640, "height": 400}, device_scale_factor=2, bypass_csp=True)
+    page = context.new_page()
+    page.goto(base + link(env, "biden"))
+    page.add_style_tag(content="html { font-size: 200% }")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    assert page.locator("#alternative-button").is_visible()
+    shot(page, "portal-200-percent")
+    context.close()
+
+
+def test_deployment_form_shows_a_block_for_a_hotel_room(server, page) -> None:  # type: ignore[no-untyped-def]
+    env, base = server
+    sign_in(page, base, env)
+    page.goto(base + "/console/deployments/new")
+    page.fill("#f-id", "harbour-rooms")
+    page.fill("[id='f-name']", "Harbour Hotel room locks")
+    page.fill("[id='f-handler.name']", "Harbour Hotel Management Co., Ltd.")
+    page.select_option("[id='f-purpose.category']", "access_control")
+    page.check("#f-modality-verification")
+    page.select_option("[id='f-location.setting']", "private_premises")
+    page.fill("[id='f-premises_type']", "hotel")
+    page.select_option("[id='f-legal_basis']", "separate_consent")
+    page.fill("[id='f-alternatives']", "key_card")
+    page.fill("[id='f-location.type']", "hotel room")
+    page.wait_for_selector("#findings >> text=CN25-13a")
+    assert "BLOCK" in page.locator("#findings").inner_text()
+    shot(page, "console-deployment-form")
+    page.click("#findings >> text=CN25-13a")
+    page.wait_for_selector("h1 >> text=CN25-13a")
+    shot(page, "console-rule")
+
+
+def test_console_pages(server, page) -> None:  # type: ignore[no-untyped-def]
+    env, base = server
+    page.goto(base + "/console/login")
+    shot(page, "console-login")
+    sign_in(page, base, env)
+    shot(page, "console-deployments")
+    page.click(f"text={env.svc.gate.deployment_spec(OFFICE).name}")
+    page.wait_for_selector("h2 >> text=Findings")
+    shot(page, "console-deployment")
+    page.goto(base + f"/console/deployments/{OFFICE}/notice")
+    shot(page, "console-notice")
+    page.goto(base + "/console/audit")
+    assert "Verified" in page.locator("main").inner_text()
+    shot(page, "console-audit")
+    page.goto(base + "/console/keys")
+    shot(page, "console-keys")
+    page.goto(base + "/console/oversight")
+    shot(page, "console-oversight")
+    page.keyboard.press("Tab")  # the skip link comes first and is visible on focus
+    assert page.evaluate("document.activeElement.className") == "skip"
