@@ -12,12 +12,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $(STAMP)
 
+# The demo's data lives in out/demo (git-ignored); seeding twice keeps what exists and mints fresh demo keys.
+DEMO_HOME ?= out/demo
+
 run: $(STAMP)
-	$(BIN)/facegate demo
+	$(BIN)/facegate demo --home $(DEMO_HOME)
+	$(BIN)/facegate serve --home $(DEMO_HOME)
 
 # The database tests run on SQLite and on PostgreSQL; scripts/test-postgres starts (or installs) the server.
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	scripts/test-chromium
 	url=$$(scripts/test-postgres) && FACEGATE_TEST_POSTGRES_URL=$$url $(BIN)/python -m pytest -n 2
 
 lint: $(STAMP)
