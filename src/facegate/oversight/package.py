@@ -1,0 +1,396 @@
+"""The filing package (regulation.md §5.5 `filing_package`; CN25-15c, CN25-FA-2): every statutory item as
+Markdown and HTML, the whole as JSON, in one folder, built from the registered deployments and the counts.
+
+What facegate does not hold (the stamped certificates, the legal representative, the agent's ID) is listed
+as an attachment to add, never invented.
+"""
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from facegate import policy
+from facegate.oversight.handlers import DeploymentView, HandlerView
+from facegate.oversight.individuals import current_count
+from facegate.oversight.report import status_report
+from facegate.oversight.tasks import all_tasks
+from facegate.oversight.thresholds import AUTHORITY, filing_duty
+from facegate.oversight.workdays import beijing_date
+from facegate.policy.document import Bullets, Document, Entry, Gap, Paragraph, Section, Table, Value
+from facegate.policy.spec import stated
+
+if TYPE_CHECKING:
+    from facegate.oversight.oversight import Oversight
+
+FORMAT = "facegate-filing-package/1"
+PORTAL = "https://grxxbh.cacdtsc.cn"  # CN25-FA-2: the personal information protection business system
+STATUTORY_ITEMS = (
+    "handler_basic_information",
+    "processing_purposes_and_methods",
+    "stored_individuals_count",
+    "security_measures",
+    "processing_rules_and_operating_procedures",
+    "pia_report",
+)
+PORTAL_FORMS = {
+    "handler_basic_information_form": ["handler_basic_information"],
+    "fr_application_filing_form": [
+        "processing_purposes_and_methods",
+        "stored_individuals_count",
+        "security_measures",
+        "processing_rules_and_operating_procedures",
+    ],
+    "pia_report": ["pia_report"],
+}
+ATTACHMENTS = {
+    "unified_social_credit_code_certificate_stamped": "统一社会信用代码证书（加盖公章） / unified social credit code "
+    "certificate, stamped with the company seal",
+    "legal_representative_or_responsible_person_id": "法定代表人或主要负责人身份证件 / ID of the legal representative "
+    "or principal responsible person",
+    "filing_agent_id": "经办人身份证件 / ID of the person filing",
+    "power_of_attorney_stamped": "授权委托书（加盖公章） / power of attorney, stamped",
+    "letter_of_commitment_stamped": "承诺书（加盖公章） / letter of commitment, stamped",
+    "other_as_required": "其他所需材料 / other materials the authority asks for",
+}
+TITLES = {
+    "handler_basic_information": "一、个人信息处理者基本情况 / 1. Handler basic information",
+    "processing_purposes_and_methods": "二、处理人脸信息的目的和方式 / 2. Purposes and methods of processing",
+    "stored_individuals_count": "三、存储人脸信息数量 / 3. Number of individuals whose facial information is stored",
+    "security_measures": "四、安全保护措施 / 4. Security protection measures",
+    "processing_rules_and_operating_procedures": "五、处理规则和操作规程 / 5. Processing rules and operating "
+    "procedures",
+    "pia_report": "六、个人信息保护影响评估报告 / 6. Personal information protection impact assessment report",
+}
+THRESHOLD_KEYS = ("profile", "condition", "applies", "reached", "reached_on")
+BUILT_IN_MEASURES = [
+    "加密 / Encryption (CN25-14a–d): templates sealed with AES-256-GCM under a per-subject data key; data keys "
+    "wrapped by a per-deployment key, wrapped by a master key kept outside the database; deployment, subject "
+    "and model bound in as associated data, so a template cannot be moved to another purpose.",
+    "删除 / Deletion: deleting a subject's data key (crypto-shredding) makes every copy of their templates "
+    "unreadable, backups included; withdrawal of consent deletes at once (CN25-6d).",
+    "最小化 / Minimisation: images are processed in memory and discarded unless the deployment retains them "
+    "with each subject's separate consent; nothing biometric in logs, audit entries, errors or exports (CN25-8d).",
+    "安全审计 / Security audit: every decision (allow or refuse, with rule IDs) appended to a tamper-evident "
+    "log (RFC 9162 Merkle tree, Ed25519-signed checkpoints), kept at least 3 years (CN25-9c).",
+    "访问控制与授权管理 / Access control and authorisation: roles admin, operator (biometric operations on "
+    "granted deployments), auditor (read-only), subject (own data); every biometric operation passes the gate.",
+    "保存期限 / Retention: templates expire after the deployment's retention period and are purged (CN25-8c).",
+]
+
+
+def _text(value: str | None, field: str, what: str) -> Value:
+    return value if stated(value) else Gap(field, what)
+
+
+def _outside(what: str) -> str:
+    return f"待处理者填写（facegate 不保存） / to be completed by the handler (not held in facegate): {what}"
+
+
+def _handler_doc(view: HandlerView, authority: str, profiles: list[str]) -> Document:
+    names = sorted({d.spec.handler.name for d in view.deployments})
+    contacts = sorted({d.spec.handler.contact for d in view.deployments if stated(d.spec.handler.contact)})
+    regions = sorted({d.spec.handler.region for d in view.deployments if stated(d.spec.handler.region)})
+    blocks: list[Any] = [
+        Entry("名称 / Name", view.name),
+        Entry("联系方式 / Contact", "; ".join(contacts) if contacts else Gap("handler.contact", "the contact")),
+        Entry("所在地区 / Region", "; ".join(regions) if regions else Gap("handler.region", "where the handler is")),
+        Entry("备案机关 / Filing authority", authority),
+        Entry("备案系统 / Filing system (CN25-FA-2)", PORTAL),
+        Entry("统一社会信用代码 / Unified social credit code", _outside("the code")),
+        Entry("法定代表人 / Legal representative", _outside("name and ID")),
+        Entry("个人信息保护负责人 / Person responsible for PI protection", _outside("name and contact")),
+        Entry("适用规则 / Profiles", ", ".join(profiles) or "cn2025"),
+    ]
+    if len(names) > 1:
+        blocks.append(Paragraph(f"The deployments spell the name differently: {'; '.join(names)}. File one name."))
+    return Document(TITLES["handler_basic_information"], [], [Section("基本情况 / Basic information", blocks)])
+
+
+def _method(d: DeploymentView) -> str:
+    spec = d.spec
+    kind = "1:1 verification" if spec.modality == "verification" else "1:N identification"
+    return f"{kind}, {spec.capture} capture; {spec.location.setting} ({spec.location.type or '—'})"
+
+
+def _purposes_doc(view: HandlerView) -> Document:
+    sections = []
+    for d in view.in_use:
+        spec = d.spec
+        basis = spec.legal_basis + (f" ({spec.legal_basis_ref})" if stated(spec.legal_basis_ref) else "")
+        storage = spec.storage
+        sections.append(
+            Section(
+                f"{spec.name} ({d.id})",
+                [
+                    Entry("状态 / Status", d.status),
+                    Entry("目的类别 / Purpose category", spec.purpose.category),
+                    Entry("具体目的 / Specific purpose", _text(spec.purpose.description, "purpose.description", "")),
+                    Entry("必要性 / Necessity", _text(spec.purpose.necessity, "purpose.necessity", "")),
+                    Entry("最小影响 / Least impact", _text(spec.purpose.least_impact, "purpose.least_impact", "")),
+                    Entry("方式 / Method", _method(d)),
+                    Entry("采集区域 / Collection area", spec.location.collection_area or "—"),
+                    Entry("法律依据 / Legal basis", basis),
+                    Entry("替代方式 / Non-biometric alternatives", ", ".join(spec.alternatives) or "none"),
+                    Entry(
+                        "存储 / Storage",
+                        f"{storage.location}; raw images: {storage.raw_images}; transmission consent: "
+                        f"{'yes' if storage.transmission_consent else 'no'}",
+                    ),
+                    Entry(
+                        "保存期限 / Retention",
+                        f"{storage.retention_days} days"
+                        if storage.retention_days is not None
+                        else Gap("storage.retention_days", "the retention period"),
+                    ),
+                    Entry("接收方 / Recipients", ", ".join(r.name or "(unnamed)" for r in spec.recipients) or "none"),
+                    Entry("不满十四周岁 / Under-14s", "expected" if spec.minors.expected else "not expected"),
+                    Entry("比对以外的分析 / Analyses besides matching", ", ".join(spec.analyses) or "none"),
+                ],
+            )
+        )
+    if not sections:
+        sections.append(Section("—", [Paragraph("No deployment is in use (all retired).")]))
+    return Document(TITLES["processing_purposes_and_methods"], [], sections)
+
+
+def _count_doc(view: HandlerView, data: dict[str, Any], per_deployment: dict[str, int]) -> Document:
+    rows: list[list[Value]] = [[d, f"{n:,}"] for d, n in sorted(per_deployment.items())]
+    thresholds: list[list[Value]] = [
+        [t["profile"], t["condition"], "yes" if t["applies"] else "no", t["reached_on"] or "not reached"]
+        for t in data["thresholds"]
+    ]
+    return Document(
+        TITLES["stored_individuals_count"],
+        [],
+        [
+            Section(
+                "数量 / Count",
+                [
+                    Entry("截至 / As of (Beijing date)", data["as_of"]),
+                    Entry("计数方式 / Count mode (§8 Q1)", data["count_mode"]),
+                    Entry("存储人脸信息的个人数量 / Distinct individuals stored", f"{data['stored_individuals']:,}"),
+                    Entry("累计 / Cumulative (ever stored, de-duplicated)", f"{data['cumulative']:,}"),
+                    Entry("当前 / Currently stored", f"{data['currently_stored']:,}"),
+                    Paragraph(
+                        "One individual counts once across all of the handler's deployments; under the cumulative "
+                        "mode an individual stays counted after deletion."
+                    ),
+                ],
+            ),
+            Section("按部署 / Currently stored, per deployment", [Table(["Deployment", "Individuals"], rows)]),
+            Section(
+                "备案门槛 / Filing thresholds",
+                [Table(["Profile", "Threshold", "Applies", "Reached on"], thresholds)],
+            ),
+        ],
+    )
+
+
+def _security_doc(view: HandlerView, checkpoint: dict[str, Any] | None) -> Document:
+    per: list[Section] = []
+    for d in view.in_use:
+        spec = d.spec
+        pia = spec.impact_assessment
+        risks: list[list[Value]] = [
+            [r.harm, r.likelihood or "—", r.severity or "—", r.mitigation or Gap("impact_assessment.risks", "")]
+            for r in (pia.risks if pia else [])
+        ]
+        per.append(
+            Section(
+                f"{spec.name} ({d.id})",
+                [
+                    Entry(
+                        "等级保护 / MLPS level (CN25-14e)",
+                        str(spec.security.mlps_level)
+                        if spec.security.mlps_level
+                        else Gap("security.mlps_level", "the MLPS level"),
+                    ),
+                    Entry("设备认证 / Device certification", spec.device_certification_ref or "—"),
+                    Entry(
+                        "保护措施 / Protection measures",
+                        _text(pia.protection_measures if pia else None, "impact_assessment.protection_measures", ""),
+                    ),
+                    Entry("入侵检测和防范 / Intrusion detection and prevention", _outside("the IDS/IPS in place")),
+                    Table(["Harm", "Likelihood", "Severity", "Mitigation"], risks),
+                ],
+            )
+        )
+    audit: list[Any] = [Bullets(list(BUILT_IN_MEASURES))]
+    if checkpoint:
+        audit.append(
+            Entry(
+                "最新审计检查点 / Latest signed audit checkpoint",
+                f"{checkpoint['origin']}, {checkpoint['tree_size']} entries, root {checkpoint['root_hash']}",
+            )
+        )
+    return Document(TITLES["security_measures"], [], [Section("facegate 内置措施 / Built into facegate", audit), *per])
+
+
+def _rules_doc(view: HandlerView) -> Document:
+    sections = [
+        Section(
+            "操作规程 / Operating procedures (all deployments)",
+            [
+                Bullets(
+                    [
+                        "告知在先 / The current notice is shown and recorded before any capture (CN25-5b); a changed "
+                        "notice is shown again before the next capture (CN25-5c).",
+                        "单独同意 / Consent is separate, never pre-ticked, bound to the notice version; a change of "
+                        "purpose, method or data type makes consents stale until given again (CN25-6, CN25-6e).",
+                        "不满十四周岁 / Under-14s need a guardian's consent and the deployment's special rules "
+                        "(CN25-7).",
+                        "替代方式 / Anyone may decline face recognition and use a non-biometric method; no re-prompt "
+                        "within 48 hours (CN25-10b, CN25-12b).",
+                        "撤回与删除 / Withdrawal stops processing and deletes the facial data at once (CN25-6d); "
+                        "retired deployments delete all templates (CN25-15e).",
+                        "保存期限 / Templates are purged when their retention ends (CN25-8c).",
+                        "变更备案 / A substantive change is filed within 30 working days; cancellation within 30 "
+                        "working days after face recognition ends (CN25-15d/e).",
+                        "记录保存 / Impact assessments and processing records are kept at least 3 years (CN25-9c).",
+                    ]
+                )
+            ],
+        )
+    ]
+    for d in view.in_use:
+        fields = policy.notice_fields(d.spec)
+        rows: list[list[Value]] = [[f.label, f.shown()] for f in fields]
+        rows.append(["投诉渠道 / Complaint channel", _text(d.spec.notice.complaint_channel, "notice.complaint_channel",
+                                                                "")])  # fmt: skip
+        sections.append(Section(f"处理规则 / Processing rules — {d.spec.name} ({d.id})", [Table(["", ""], rows)]))
+    return Document(TITLES["processing_rules_and_operating_procedures"], [], sections)
+
+
+def _write(doc: Document, folder: Path, stem: str) -> list[str]:
+    names = []
+    for fmt in ("md", "html"):
+        path = folder / f"{stem}.{fmt}"
+        path.write_text(doc.render(fmt), encoding="utf-8")  # type: ignore[arg-type]
+        names.append(path.name)
+    return names
+
+
+def write_package(oversight: "Oversight", session: Session, view: HandlerView, out: Path) -> dict[str, Any]:
+    """Write the package of one handler into `out` (created); return its JSON (also written as package.json)."""
+    out.mkdir(parents=True, exist_ok=True)
+    now = oversight.clock()
+    today: date = beijing_date(now)
+    report = status_report(oversight, session, [view])["handlers"][0]
+    duty = filing_duty((view.profiles or ("cn2025",))[0])
+    authority = AUTHORITY[duty.authority] if duty else AUTHORITY["provincial"]
+    region = view.region
+    if region:
+        authority = f"{authority} ({region})"
+    per_deployment = {d.id: current_count(session, [d.id]) for d in view.deployments}
+    count = {
+        "as_of": today.isoformat(),
+        "count_mode": oversight.count_mode,
+        "stored_individuals": report["stored_individuals"],
+        **report["counts"],
+        "per_deployment_currently_stored": per_deployment,
+        "thresholds": [{k: t[k] for k in THRESHOLD_KEYS} for t in report["thresholds"]],
+    }
+    cp = oversight.audit.latest_checkpoint(session)
+    checkpoint = {k: v for k, v in cp.to_json().items() if k != "note"} if cp else None
+    files: dict[str, list[str]] = {}
+    docs = {
+        "handler_basic_information": _handler_doc(view, authority, list(view.profiles)),
+        "processing_purposes_and_methods": _purposes_doc(view),
+        "stored_individuals_count": _count_doc(view, count, per_deployment),
+        "security_measures": _security_doc(view, checkpoint),
+        "processing_rules_and_operating_procedures": _rules_doc(view),
+    }
+    gaps: list[dict[str, str]] = []
+    for number, (item, doc) in enumerate(docs.items(), 1):
+        files[item] = _write(doc, out, f"{number:02d}-{item.replace('_', '-')}")
+        gaps += [{"item": item, "field": g.field, "what": g.what} for g in doc.gaps]
+    files["pia_report"] = []
+    for d in view.in_use:
+        pia = policy.pia_document(d.spec, today=today, profiles=d.profiles, settings=oversight.settings)
+        files["pia_report"] += _write(pia, out, f"06-pia-report-{d.id}")
+        gaps += [{"item": "pia_report", "field": f"{d.id}: {g.field}", "what": g.what} for g in pia.gaps]
+    package = {
+        "format": FORMAT,
+        "handler": view.name,
+        "generated_at": now.isoformat(),
+        "as_of": today.isoformat(),
+        "rule_ids": ["CN25-15c", "CN25-FA-2"] + (["CN23-T13"] if "cn2023-draft" in view.profiles else []),
+        "authority": authority,
+        "portal": PORTAL,
+        "statutory_items": {item: {"title": TITLES[item], "files": files[item]} for item in STATUTORY_ITEMS},
+        "portal_forms": PORTAL_FORMS,
+        "attachments": [{"item": k, "description": v, "status": "to attach"} for k, v in ATTACHMENTS.items()],
+        "data": {
+            "handler_basic_information": {"name": view.name, "contact": view.contact, "region": region},
+            "processing_purposes_and_methods": [
+                {
+                    "deployment": d.id,
+                    "name": d.spec.name,
+                    "status": d.status,
+                    "purpose": d.spec.purpose.model_dump(mode="json"),
+                    "modality": d.spec.modality,
+                    "capture": d.spec.capture,
+                    "location": d.spec.location.model_dump(mode="json"),
+                    "legal_basis": d.spec.legal_basis,
+                    "alternatives": list(d.spec.alternatives),
+                    "storage": d.spec.storage.model_dump(mode="json"),
+                    "recipients": [r.model_dump(mode="json") for r in d.spec.recipients],
+                }
+                for d in view.in_use
+            ],
+            "stored_individuals_count": count,
+            "security_measures": {
+                "built_in": BUILT_IN_MEASURES,
+                "audit_checkpoint": checkpoint,
+                "deployments": {
+                    d.id: {
+                        "mlps_level": d.spec.security.mlps_level,
+                        "device_certification_ref": d.spec.device_certification_ref,
+                    }
+                    for d in view.in_use
+                },
+            },
+            "processing_rules_and_operating_procedures": {
+                d.id: {f.name: f.value for f in policy.notice_fields(d.spec)} for d in view.in_use
+            },
+            "pia_report": {
+                d.id: d.spec.impact_assessment.model_dump(mode="json") if d.spec.impact_assessment else None
+                for d in view.in_use
+            },
+        },
+        "tasks": report["open_tasks"],
+        "filing_history": [
+            {"kind": t.kind, "profile": t.profile, "trigger_on": t.trigger_on.isoformat(), "closed": bool(t.closed_at)}
+            for t in all_tasks(session, view.name)
+        ],
+        "gaps": gaps,
+    }
+    (out / "package.json").write_text(json.dumps(package, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    index = Document(
+        f"人脸识别技术应用备案材料 / Filing package — {view.name}",
+        [
+            Entry("生成日期 / Generated", today.isoformat()),
+            Entry("备案机关 / Authority", authority),
+            Entry("备案系统 / Filing system", PORTAL),
+        ],
+        [
+            Section(
+                "法定事项 / Statutory items (regulation.md §5.5)",
+                [Table(["Item", "Files"], [[TITLES[i], ", ".join(files[i]) or "—"] for i in STATUTORY_ITEMS])],
+            ),
+            Section(
+                "门户表单 / Portal forms",
+                [Table(["Form", "Filled from"], [[f, ", ".join(v)] for f, v in PORTAL_FORMS.items()])],
+            ),
+            Section("附件 / Attachments to add", [Bullets(list(ATTACHMENTS.values()))]),
+            Section(
+                "缺失 / Gaps to fill before filing",
+                [Bullets([f"{g['item']}: {g['field']} {g['what']}".strip() for g in gaps] or ["none"])],
+            ),
+        ],
+    )
+    _write(index, out, "00-index")
+    return package
