@@ -296,7 +296,7 @@ def test_the_audit_log_names_the_key_and_the_request(env: Env) -> None:
     key_id = env.keys["operator"].split("_")[1]
     entry = next(e for e in audit_entries(env) if e["operation"] == "subject.add")
     assert entry["actor"] == f"api_key:{key_id}" and entry["request_id"] == "req-42"
-    assert env.keys["operator"].split("_")[2] not in json.dumps(audit_entries(env))
+    assert env.keys["operator"].split("_", 2)[2] not in json.dumps(audit_entries(env))
     odd = env.client.get("/api/v1/health", headers={"X-Request-ID": "bad id with spaces"})
     assert odd.headers["x-request-id"] != "bad id with spaces" and len(odd.headers["x-request-id"]) == 32
 
@@ -311,7 +311,7 @@ def test_keys_mint_list_revoke(env: Env) -> None:
     mine = {"Authorization": f"Bearer {minted['secret']}"}
     assert env.client.get("/api/v1/deployments", headers=mine).status_code == 200
     listed = env.client.get("/api/v1/keys", headers=h).text
-    assert minted["secret"] not in listed and minted["secret"].split("_")[2] not in listed
+    assert minted["secret"] not in listed and minted["secret"].split("_", 2)[2] not in listed
     assert env.client.delete(f"/api/v1/keys/{minted['id']}", headers=h).json()["revoked_at"]
     problem(env.client.get("/api/v1/deployments", headers=mine), 401)
     problem(env.client.post("/api/v1/keys", json={"role": "operator", "deployments": ["nowhere"]}, headers=h), 404)
@@ -325,7 +325,7 @@ def test_keys_are_stored_as_hashes_only(env: Env) -> None:
     with env.svc.gate.db.session(readonly=True) as session:
         stored = json.dumps([list(r) for r in session.execute(text("SELECT * FROM api_key"))], default=str)
     for secret in env.keys.values():
-        assert secret.split("_")[2] not in stored
+        assert secret.split("_", 2)[2] not in stored
 
 
 # ---- the request log and the purge schedule ----
