@@ -154,7 +154,7 @@ def test_console_pages(server, page) -> None:  # type: ignore[no-untyped-def]
     shot(page, "console-login")
     sign_in(page, base, env)
     shot(page, "console-deployments")
-    page.click(f"text={env.svc.gate.deployment_spec(OFFICE).name}")
+    page.click(f"a[href='/console/deployments/{OFFICE}']")
     page.wait_for_selector("h2 >> text=Findings")
     shot(page, "console-deployment")
     page.goto(base + f"/console/deployments/{OFFICE}/notice")
