@@ -90,10 +90,12 @@ def test_the_filing_package_has_every_item_of_section_5_5(enrolled: tuple[Oversi
 
 
 def test_the_inspection_export_verifies_offline_and_holds_no_biometric_data(
-    enrolled: tuple[Oversight, list[str]], tmp_path: Path, clock: Clock
+    enrolled: tuple[Oversight, list[str]], gate: Gate, tmp_path: Path, clock: Clock
 ) -> None:
     office, fragments = enrolled
     office.record_filing(HANDLER, "CAC-SH-2026-0001", date(2026, 11, 20))
+    clock.advance(hours=1)
+    gate.update(example("office-entry", impact_assessment={"version": 2, "approved_on": "2026-11-20"}))
     since, until = time_range("2026-11-01", "2026-11-30")
     manifest = office.inspection_export(since, until, tmp_path / "inspection.zip")
     with zipfile.ZipFile(tmp_path / "inspection.zip") as archive:
@@ -123,6 +125,8 @@ def test_the_inspection_export_verifies_offline_and_holds_no_biometric_data(
     assert deployment["id"] == OFFICE and deployment["verdict"] == "allowed" and "findings" in deployment
     filings = json.loads((folder / "filing/filings.json").read_text())
     assert filings["filings"][0]["receipt"] == "CAC-SH-2026-0001"
+    assert {"impact-assessments/filed/hq-lobby-v1.md", "impact-assessments/filed/hq-lobby-v1.html"} <= names
+    assert "Assessment version:** 2" in (folder / "impact-assessments/hq-lobby.md").read_text()
     readme = (folder / "README.txt").read_text()
     assert "standalone_verify.py" in readme and "sha256sum -c SHA256SUMS" in readme
     assert manifest["public_key_sha256"] in readme

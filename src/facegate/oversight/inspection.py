@@ -56,7 +56,8 @@ What is inside
   audit/verifier-key.txt        the same key as a signed-note verifier key (origin+hash+base64)
   audit/verify-report.json      the operator's own full verification of the log at export time
   impact-assessments/           one impact assessment report per deployment (Markdown and HTML), as approved
-                                and registered now (regulation.md §5.4)
+                                and registered now (regulation.md §5.4); filed/ holds earlier versions as
+                                they were filed, where they differ from the current one
   consents/consents.jsonl       consent records valid at any time in the period: kind, form, giver, notice
                                 version, given / withdrawn / stale times, the signed artefact's reference
   consents/notices-shown.jsonl  the notices shown in the period (CN25-5b)
@@ -91,6 +92,30 @@ def _jsonl(rows: list[dict[str, Any]]) -> bytes:
 
 def _json(value: Any) -> bytes:
     return (json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n").encode()
+
+
+def _filed_assessments(
+    receipts: list[FilingRow], files: dict[str, bytes], settings: policy.Settings
+) -> dict[str, bytes]:
+    """The impact assessments as filed, where no longer the current one (CN25-9c: kept at least 3 years)."""
+    found: dict[str, bytes] = {}
+    for filing in receipts:
+        for dep_id, data in json.loads(filing.snapshot).get("deployments", {}).items():
+            spec = policy.spec_from_data(data)
+            version = spec.impact_assessment.version if spec.impact_assessment else 0
+            stem = f"impact-assessments/filed/{dep_id}-v{version}"
+            current = files.get(f"impact-assessments/{dep_id}.md")
+            pia = policy.pia_document(spec, today=filing.filed_on, settings=settings)
+            text = pia.render("md").encode()
+            if f"{stem}.md" in found or (current is not None and _body(current) == _body(text)):
+                continue
+            found[f"{stem}.md"], found[f"{stem}.html"] = text, pia.render("html").encode()
+    return found
+
+
+def _body(markdown: bytes) -> bytes:
+    # Two renderings of one assessment differ only in the line that dates the report.
+    return b"\n".join(line for line in markdown.splitlines() if b"Report generated" not in line)
 
 
 def write_export(oversight: "Oversight", since: datetime, until: datetime, out: Path, actor: str) -> dict[str, Any]:
@@ -180,9 +205,10 @@ def write_export(oversight: "Oversight", since: datetime, until: datetime, out: 
         )
         status = status_report(oversight, session, list(views.values()))
         files["filing/status.json"] = _json(status)
-        receipts = session.scalars(
-            select(FilingRow).where(FilingRow.recorded_at < until).order_by(FilingRow.recorded_at)
+        receipts = list(
+            session.scalars(select(FilingRow).where(FilingRow.recorded_at < until).order_by(FilingRow.recorded_at))
         )
+        files.update(_filed_assessments(receipts, files, oversight.settings))
         tasks = session.scalars(select(TaskRow).where(TaskRow.opened_at < until).order_by(TaskRow.opened_at))
         files["filing/filings.json"] = _json(
             {
