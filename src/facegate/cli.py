@@ -916,7 +916,8 @@ def print_status(report: dict) -> None:  # type: ignore[type-arg]
         if h["enrollment"]["blocked"]:
             say(f"  new enrollments refused: {h['enrollment']['reason']} [{', '.join(h['enrollment']['rule_ids'])}]")
         for w in h["warnings"]:
-            say(f"  {w['severity']} [{', '.join(w['rule_ids'])}] {w['message']}")
+            if w["severity"] != "INFO":  # INFO repeats a due date's basis, printed with its task above
+                say(f"  {w['severity']} [{', '.join(w['rule_ids'])}] {w['message']}")
 
 
 @oversight_app.command("status")
