@@ -2,6 +2,7 @@
 person counted once, deletions (Q1), overdue filings refusing enrollments (Q7), change filings (Q8), cancellation."""
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -299,6 +300,14 @@ def test_a_public_place_deployment_opens_a_filing_under_the_draft_only(gate: Gat
     assert (task["profile"], task["trigger"], task["rule_ids"]) == ("cn2023-draft", "public_place", ["CN23-T13"])
     assert task["details"] == {"deployments": ["north-station-gates"]}
     assert threshold(h, "cn2025")["reached"] is False
+
+
+def test_concurrent_refreshes_open_one_task(gate: Gate) -> None:
+    gate.register(example("station-public-security"), profiles=BOTH)
+    offices = [Oversight.for_gate(gate) for _ in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda o: o.refresh(), offices))
+    assert len(stored_tasks(gate)) == 1
 
 
 # ---- CN25-FA-1 and errors ----

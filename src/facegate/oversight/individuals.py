@@ -137,12 +137,20 @@ def reconcile(
         found = session.execute(query.group_by(TemplateRow.subject_id)).all()
         add_individuals(session, handler, ((subject_key(secret, s), _aware(at)) for s, at in found))
     count = cumulative_count(session, handler)
-    tally = session.get(HandlerRow, handler)
-    if tally is None:
-        session.add(HandlerRow(handler=handler, individuals=count, latched=""))
-    else:
-        tally.individuals = count
+    tally = lock_tally(session, handler)
+    tally.individuals = count
     return count
+
+
+def lock_tally(session: Session, handler: str) -> HandlerRow:
+    """The handler's tally row, created if missing and locked for the rest of the transaction."""
+    # A row lock on PostgreSQL (SQLite's writers are serialised at BEGIN): the enrollment hook and concurrent
+    # refreshes take their turns, so none opens a task another has just opened.
+    rows = [{"handler": handler, "individuals": 0, "latched": ""}]
+    insert_ignoring_duplicates(session, HandlerRow.__table__, rows)
+    tally = session.get(HandlerRow, handler, with_for_update=True, populate_existing=True)
+    assert tally is not None
+    return tally
 
 
 def _aware(moment: datetime) -> datetime:

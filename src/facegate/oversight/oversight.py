@@ -16,7 +16,7 @@ from facegate.audit import AuditLog, Event
 from facegate.errors import InputError, NotFoundError
 from facegate.oversight import changes, individuals, report
 from facegate.oversight.handlers import HandlerView, pick
-from facegate.oversight.models import FilingRow, HandlerRow
+from facegate.oversight.models import FilingRow
 from facegate.oversight.tasks import (
     KINDS,
     calendar_for,
@@ -112,12 +112,9 @@ class Oversight:
                 self._refresh(session, view, now)
 
     def _refresh(self, session: Session, view: HandlerView, now: datetime) -> None:
-        tally = session.get(HandlerRow, view.name)
-        since = tally.reconciled_at - RECONCILE_OVERLAP if tally and tally.reconciled_at else None
+        tally = individuals.lock_tally(session, view.name)
+        since = tally.reconciled_at - RECONCILE_OVERLAP if tally.reconciled_at else None
         individuals.reconcile(session, self.keystore, view.name, view.deployment_ids, since)
-        session.flush()
-        tally = session.get(HandlerRow, view.name)
-        assert tally is not None
         tally.reconciled_at = now
         count = self.counts(session, view)[self.count_mode]
         today, calendar = beijing_date(now), self.calendar
