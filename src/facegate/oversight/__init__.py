@@ -10,15 +10,20 @@ inspection export (regulation.md CN25-15, CN25-FA-1/2, CN23-T13, CN25-9c, CN25-1
 The gate calls `record_stored` and `enrollment_block` inside each enrollment's transaction.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from facegate.oversight.enrollment import enrollment_block, record_stored
 from facegate.oversight.oversight import Oversight
 from facegate.oversight.thresholds import FilingDuty, filing_duty
 from facegate.oversight.workdays import DueDate, WorkingCalendar, beijing_date
 
+if TYPE_CHECKING:
+    from facegate.gate import Gate
 
-def status_report(gate: object, handler: str | None = None) -> dict[str, object]:
+
+def status_report(gate: "Gate", handler: str | None = None) -> dict[str, Any]:
     """The Oversight page's data for a gate's data directory: refreshes, then reports (see report.status_report)."""
-    return Oversight.for_gate(gate).status(handler)  # type: ignore[arg-type]
+    return Oversight.for_gate(gate).status(handler)
 
 
 __all__ = [
