@@ -117,3 +117,14 @@ def test_portal_consent_needs_the_box_and_withdrawal_deletes(env: Env) -> None:
     deleted = env.client.post(path + "/delete", data={"confirm": "yes"})
     assert "Your data is deleted" in deleted.text
     assert env.client.get(path).status_code == 404
+
+
+def test_the_oversight_page_counts_stored_individuals_against_the_thresholds(env: Env) -> None:
+    sign_in(env, "auditor")
+    page = env.client.get("/console/oversight").text
+    assert "Example Technology (Shanghai) Co., Ltd." in page
+    assert "stored individuals" in page and "at least 100,000 individuals" in page
+    assert 'href="/console/rules/CN25-15c"' in page
+    env.client.get("/console/logout")
+    sign_in(env, "operator")
+    assert env.client.get("/console/oversight").status_code == 403

@@ -16,8 +16,8 @@ from facegate.home import data_home
 
 from . import problems
 from .middleware import RequestMiddleware
-from .purge import DEFAULT_INTERVAL, run_purges
 from .routes import audit, biometrics, deployments, documents, keys, me, rules, subjects
+from .schedule import DEFAULT_INTERVAL, run_schedule
 from .service import Service
 
 # Uploads stay in memory: the multipart parser would otherwise spool a photo over 1 MiB to a temporary file.
@@ -45,7 +45,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(run_purges(service.gate, purge_every)) if purge_every else None
+        task = asyncio.create_task(run_schedule(service.gate, purge_every)) if purge_every else None
         warming = asyncio.create_task(asyncio.to_thread(lambda: service.gate.engine)) if warm_engine else None
         yield
         if warming is not None:

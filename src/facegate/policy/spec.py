@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from facegate.errors import InputError
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")]  # as the audit log and API expect
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 Level = Literal["low", "medium", "high"]
 PurposeCategory = Literal[

@@ -16,6 +16,7 @@ from facegate.api.routes.audit import sign_checkpoint, verify_log
 from facegate.api.service import Service
 from facegate.errors import FacegateError, InputError, RefusedError
 from facegate.gate import Caller
+from facegate.oversight import status_report
 
 from . import forms, session
 from .pages import WebError, render
@@ -251,7 +252,9 @@ def audit(request: Request, svc: ServiceDep, key: Who) -> Response:
 
 @router.get("/oversight", response_class=HTMLResponse)
 def oversight(request: Request, svc: ServiceDep, key: Who) -> Response:
-    return page(request, svc, "oversight.html", key)
+    if key.role not in ("admin", "auditor"):
+        raise WebError(403, "Oversight figures are for admin and auditor keys.")
+    return page(request, svc, "oversight.html", key, report=status_report(svc.gate))
 
 
 @router.get("/keys", response_class=HTMLResponse)

@@ -1,0 +1,32 @@
+"""The server's schedule: the gate's retention purge and the oversight refresh, at start and then periodically."""
+
+import asyncio
+import logging
+
+from facegate.gate import Caller, Gate
+from facegate.oversight import Oversight
+
+log = logging.getLogger("facegate.api")
+DEFAULT_INTERVAL = 3600.0
+
+
+def run_once(gate: Gate) -> None:
+    """Purge what passed its retention (CN25-8c), then refresh counts and filing tasks (CN25-15)."""
+    counts = gate.purge(Caller(actor="system:purge"))
+    log.info(
+        "purge: %d template(s) of %d subject(s), %d raw image(s)",
+        counts["templates"],
+        counts["subjects"],
+        counts["raw_images"],
+    )
+    Oversight.for_gate(gate).refresh()
+
+
+async def run_schedule(gate: Gate, interval: float = DEFAULT_INTERVAL) -> None:
+    """Run `run_once` now, then every `interval` seconds, until cancelled."""
+    while True:
+        try:
+            await asyncio.to_thread(run_once, gate)
+        except Exception as exc:  # a failed run must not stop the schedule or the server
+            log.error("scheduled purge and oversight refresh failed: %s", type(exc).__name__)
+        await asyncio.sleep(interval)
