@@ -1,0 +1,88 @@
+"""The `facegate` command line: parses input, calls the gate, the engine or oversight, renders output.
+
+This package holds what every command shares and `main`; each module beside it adds one room's commands.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from facegate.errors import FacegateError, RefusedError
+from facegate.gate import Decision, Gate
+from facegate.home import data_home
+
+app = typer.Typer(
+    help="facegate: face recognition that only runs when the rules allow it, and can prove it.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+Home = Annotated[
+    Path | None,
+    typer.Option("--home", help="Data directory (default: $FACEGATE_HOME, else a per-user folder)."),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+
+
+def print_json(obj: object) -> None:
+    """Print `obj` as JSON on standard output."""
+    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+keys_app = typer.Typer(help="The key store, and API keys for the service.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+Deployment_ = Annotated[str, typer.Argument(help="Deployment ID.", metavar="DEPLOYMENT")]
+Subject_ = Annotated[str, typer.Argument(help="Subject ID (pseudonymous).", metavar="SUBJECT")]
+Actor = Annotated[str, typer.Option("--actor", help="Who acts, recorded in the audit log.")]
+
+
+def open_gate(home: Path | None) -> Gate:
+    """The gate of the data directory."""
+    return Gate.open(data_home(home))
+
+
+def say(line: str) -> None:
+    """Print one line as it is (no markup)."""
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def show(decision: Decision, json_out: bool, text: str) -> None:
+    """Print a gate decision as JSON, or as one line of text."""
+    if json_out:
+        print_json(decision.to_dict())
+    else:
+        say(text)
+
+
+def main() -> None:
+    """Entry point: run the CLI; turn every error into one line on stderr and an exit code."""
+    try:
+        app()
+    except FacegateError as exc:
+        if isinstance(exc, RefusedError) and "--json" in sys.argv[1:]:
+            print_json({"decision": "refuse", "message": exc.args[0], "rule_ids": exc.rule_ids,
+                        "alternatives": exc.alternatives})  # fmt: skip
+        err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted", markup=False)
+        raise SystemExit(130) from None
+    except Exception as exc:  # the last line of defence: never show a traceback to a user
+        if os.environ.get("FACEGATE_DEBUG"):
+            raise
+        err_console.print(f"internal error: {type(exc).__name__} (set FACEGATE_DEBUG=1 for details)", markup=False)
+        raise SystemExit(1) from None
+
+
+# Each module registers its commands on `app` when imported.
+from facegate.cli import audit, compliance, engine, gate, oversight, service  # noqa: E402, F401

@@ -1,0 +1,162 @@
+"""The compliance commands: `facegate check`, `rules`, `notice` and `pia`."""
+
+import sys
+
+# ---- compliance (policy) ----
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape as markup_escape
+from rich.table import Table
+
+from facegate import policy
+from facegate.cli import Actor, Home, Json, app, console, err_console, open_gate, print_json, show
+from facegate.errors import InputError
+from facegate.gate import Caller
+
+Profiles = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--profile", "-p", help="Profile to apply; repeat for several: cn2025 (default), cn2023-draft, bipa, eu-ai-act."
+    ),
+]
+DocFormat = Annotated[str, typer.Option("--format", help="md (Markdown) or html.")]
+Out = Annotated[Path | None, typer.Option("--out", help="Write the document to this file instead of standard output.")]
+SpecFile = Annotated[Path, typer.Argument(help="A deployment spec (YAML, or JSON when it ends in .json).")]
+VERDICT_STYLE = {"allowed": "bold green", "allowed_with_warnings": "bold yellow", "blocked": "bold red"}
+SEVERITY_STYLE = {"BLOCK": "bold red", "WARN": "yellow", "INFO": "cyan"}
+
+
+def read_spec(path: Path) -> policy.Deployment:
+    """Read and parse a deployment spec file; an unreadable or invalid one is an input error naming the field."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read it ({type(exc).__name__})") from None
+    try:
+        return policy.parse_spec(text, "json" if path.suffix.lower() == ".json" else "yaml")
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+@app.command()
+def check(file: SpecFile, profile: Profiles = None, json_out: Json = False) -> None:
+    """Check a deployment spec against the rules: exit 0 when nothing blocks, 3 when something does."""
+    spec = read_spec(file)
+    report = policy.evaluate(spec, profile or [policy.DEFAULT_PROFILE], today=date.today())
+    if json_out:
+        print_json(report.to_dict())
+    else:
+        counts = {s: sum(f.severity == s for f in report.findings) for s in ("BLOCK", "WARN", "INFO")}
+        console.print(f"[bold]{markup_escape(spec.id)}[/]: {markup_escape(spec.name)}", soft_wrap=True)
+        console.print(
+            f"profiles: {', '.join(report.profiles)} — verdict: [{VERDICT_STYLE[report.verdict]}]{report.verdict}[/] "
+            f"({counts['BLOCK']} block, {counts['WARN']} warn, {counts['INFO']} info)",
+            soft_wrap=True,
+        )
+        for f in report.findings:
+            console.print(
+                f"[{SEVERITY_STYLE[f.severity]}]{f.severity:<5}[/] [bold]{markup_escape(', '.join(f.cites))}[/] "
+                f"{markup_escape(f.field or '-')}: {markup_escape(f.message)}",
+                soft_wrap=True,
+            )
+    if report.verdict == "blocked":
+        raise typer.Exit(3)
+
+
+@app.command("rules")
+def list_rules(profile: Profiles = None, json_out: Json = False) -> None:
+    """List the rules (all profiles unless --profile) with ID, severity, status and where each is enforced."""
+    names = profile or policy.profile_names()
+    rules = policy.rules_for(names)
+    if json_out:
+        print_json(
+            {
+                "profiles": names,
+                "rules": [
+                    {
+                        "id": r.id,
+                        "title": r.title,
+                        "severity": r.severity,
+                        "status": r.status,
+                        "profiles": list(r.profiles),
+                        "enforced_at": list(r.where),
+                        "cites": list(r.cites),
+                        "questions": list(r.questions),
+                        "hardening_flag": r.flag,
+                        "note": r.note,
+                    }
+                    for r in rules
+                ],
+            }
+        )
+        return
+    table = Table("ID", "severity", "status", "profiles", "enforced at", "rule", title=f"{len(rules)} rules")
+    for r in rules:
+        profiles = ", ".join(r.profiles) + (f" (+cn2025 via {r.flag})" if r.flag else "")
+        style = SEVERITY_STYLE[r.severity]
+        table.add_row(r.id, f"[{style}]{r.severity}[/]", r.status, profiles, ", ".join(r.where), markup_escape(r.title))
+    console.print(table)
+
+
+def write_document(doc: policy.Document, fmt: str, out: Path | None) -> None:
+    """Write a generated document to `out` or standard output, and name its gaps on standard error."""
+    if fmt not in ("md", "html"):
+        raise InputError(f"unknown format {fmt!r}: use md or html")
+    text = doc.render("html" if fmt == "html" else "md")
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{out}: cannot write it ({type(exc).__name__})") from None
+        err_console.print(f"wrote {out}", markup=False, highlight=False)
+    if doc.gaps:
+        fields = ", ".join(dict.fromkeys(g.field for g in doc.gaps))
+        err_console.print(
+            f"{len(doc.gaps)} gap(s) the spec does not fill: {fields}", markup=False, highlight=False, soft_wrap=True
+        )
+
+
+@app.command()
+def notice(
+    file: Annotated[Path, typer.Argument(help="A deployment spec; or the word `shown` then DEPLOYMENT SUBJECT.")],
+    shown: Annotated[
+        list[str] | None, typer.Argument(help="With `shown`: DEPLOYMENT SUBJECT.", show_default=False)
+    ] = None,
+    fmt: DocFormat = "md",
+    out: Out = None,
+    profile: Profiles = None,
+    version: Annotated[int | None, typer.Option("--version", help="With `shown`: the version shown.")] = None,
+    actor: Actor = "operator:cli",
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """Write the notice (Chinese and English) for a spec; or `notice shown DEPLOYMENT SUBJECT` to record it was shown.
+
+    Gaps in the spec are marked in the notice, never invented.
+    """
+    if str(file) == "shown":
+        if not shown or len(shown) != 2:
+            raise InputError("usage: facegate notice shown DEPLOYMENT SUBJECT [--version N]")
+        deployment, subject = shown
+        decision = open_gate(home).notice_shown(deployment, subject, version, Caller(actor))
+        show(decision, json_out, f"notice {decision.outcome} of {deployment} shown to {subject}")
+        return
+    if shown:
+        raise InputError(f"unexpected arguments after the spec file: {' '.join(shown)}")
+    spec = read_spec(file)
+    write_document(policy.notice_document(spec, tuple(profile or [policy.DEFAULT_PROFILE])), fmt, out)
+
+
+@app.command()
+def pia(file: SpecFile, fmt: DocFormat = "md", out: Out = None, profile: Profiles = None) -> None:
+    """Write the impact assessment report (four sections and a risk register) for a deployment spec."""
+    spec = read_spec(file)
+    doc = policy.pia_document(spec, today=date.today(), profiles=profile or [policy.DEFAULT_PROFILE])
+    write_document(doc, fmt, out)

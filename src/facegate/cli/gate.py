@@ -1,0 +1,342 @@
+"""The gate's commands: deployments, subjects, consents, enroll / verify / identify, alternatives, purge."""
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from facegate import policy
+from facegate.cli import (
+    Actor,
+    Deployment_,
+    Home,
+    Json,
+    Subject_,
+    app,
+    console,
+    data_home,
+    err_console,
+    keys_app,
+    open_gate,
+    print_json,
+    show,
+)
+from facegate.cli.compliance import Profiles, SpecFile, read_spec
+from facegate.engine.images import read_image_bytes
+from facegate.errors import InputError
+from facegate.gate import Caller
+from facegate.vault.keystore import Keystore, rotate_master_key_file
+
+deployment_app = typer.Typer(help="Register, update, activate and retire deployments.", no_args_is_help=True)
+app.add_typer(deployment_app, name="deployment")
+
+
+@deployment_app.command("register")
+def deployment_register(
+    file: SpecFile,
+    profile: Profiles = None,
+    draft: Annotated[bool, typer.Option("--draft", help="Register without activating.")] = False,
+    actor: Actor = "operator:cli",
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """Register a deployment whose spec `facegate check` allows, and activate it."""
+    spec = read_spec(file)
+    decision = open_gate(home).register(
+        spec, Caller(actor), tuple(profile or [policy.DEFAULT_PROFILE]), activate=not draft
+    )
+    show(decision, json_out, f"deployment {spec.id}: {decision.outcome} ({decision.details['verdict']})")
+
+
+@deployment_app.command("update")
+def deployment_update(file: SpecFile, actor: Actor = "operator:cli", json_out: Json = False, home: Home = None) -> None:
+    """Replace a deployment's spec; a change of purpose or method suspends it until reassessed."""
+    spec = read_spec(file)
+    decision = open_gate(home).update(spec, Caller(actor))
+    triggers = ", ".join(decision.details["triggers"]) or "none"
+    show(
+        decision,
+        json_out,
+        f"deployment {spec.id}: {decision.outcome} (reassessment triggers: {triggers}; "
+        f"{decision.details['stale_consents']} consents now stale)",
+    )
+
+
+@deployment_app.command("activate")
+def deployment_activate(
+    deployment: Deployment_, actor: Actor = "operator:cli", json_out: Json = False, home: Home = None
+) -> None:
+    """Activate a draft or suspended deployment (no BLOCK finding, approved impact assessment)."""
+    decision = open_gate(home).activate(deployment, Caller(actor))
+    show(decision, json_out, f"deployment {deployment}: {decision.outcome}")
+
+
+@deployment_app.command("retire")
+def deployment_retire(
+    deployment: Deployment_, actor: Actor = "operator:cli", json_out: Json = False, home: Home = None
+) -> None:
+    """Retire a deployment: it stops and its templates are deleted."""
+    decision = open_gate(home).retire(deployment, Caller(actor))
+    show(decision, json_out, f"deployment {deployment}: {decision.outcome}")
+
+
+@deployment_app.command("list")
+def deployment_list(json_out: Json = False, home: Home = None) -> None:
+    """Every registered deployment with its status and number of enrolled subjects."""
+    rows = open_gate(home).deployments()
+    if json_out:
+        print_json(rows)
+        return
+    table = Table("deployment", "status", "profiles", "enrolled subjects", "updated")
+    for r in rows:
+        table.add_row(r["id"], r["status"], ", ".join(r["profiles"]), str(r["enrolled_subjects"]), r["updated_at"])
+    console.print(table)
+
+
+subject_app = typer.Typer(help="Subjects and their rights: add, show, export, delete.", no_args_is_help=True)
+app.add_typer(subject_app, name="subject")
+
+
+@subject_app.command("add")
+def subject_add(
+    subject: Annotated[str | None, typer.Argument(help="Subject ID (generated when omitted).")] = None,
+    birth_date: Annotated[datetime | None, typer.Option("--birth-date", formats=["%Y-%m-%d"])] = None,
+    age_band: Annotated[str | None, typer.Option("--age-band", help="under_14 or 14_plus, when no birth date.")] = None,
+    guardian: Annotated[str | None, typer.Option("--guardian", help="Reference to the guardian's identity.")] = None,
+    actor: Actor = "operator:cli",
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """Add a subject under a pseudonymous ID."""
+    born = birth_date.date() if birth_date else None
+    decision = open_gate(home).add_subject(subject, born, age_band, guardian, Caller(actor))
+    show(decision, json_out, f"subject {decision.subject} added")
+
+
+@subject_app.command("show")
+def subject_show(subject: Subject_, json_out: Json = False, home: Home = None) -> None:
+    """What is held on a subject: for which deployment, since when, until when; consents."""
+    record = open_gate(home).access(subject)
+    if json_out:
+        print_json(record)
+        return
+    console.print(f"subject {record['subject']} (since {record['created_at']})", markup=False)
+    for held in record["facial_data"]:
+        console.print(
+            f"  {held['deployment']}: {held['templates']} template(s), {held['raw_images']} raw image(s), "
+            f"held since {held['since']} until {held['until']}",
+            markup=False,
+        )
+    for c in record["consents"]:
+        state = "withdrawn" if c["withdrawn_at"] else "stale" if c["stale_at"] else "current"
+        console.print(
+            f"  consent {c['deployment']} {c['kind']} ({c['form']}, by {c['given_by']}): {state}", markup=False
+        )
+
+
+@subject_app.command("export")
+def subject_export(
+    subject: Subject_,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the JSON here instead of stdout.")] = None,
+    home: Home = None,
+) -> None:
+    """The subject's own data as JSON, templates included (for the subject only)."""
+    record = open_gate(home).export(subject)
+    if out is None:
+        print_json(record)
+    else:
+        out.write_text(json.dumps(record, indent=2, ensure_ascii=False))
+        err_console.print(f"wrote {out}")
+
+
+@subject_app.command("delete")
+def subject_delete(subject: Subject_, actor: Actor = "operator:cli", json_out: Json = False, home: Home = None) -> None:
+    """Delete a subject everywhere: data keys shredded, rows removed, a receipt in the audit log."""
+    decision = open_gate(home).delete_subject(subject, Caller(actor))
+    show(decision, json_out, f"subject {subject} deleted; receipt {decision.event_id}")
+
+
+CONSENT_KIND_HELP = "facial_processing, external_transmission or raw_image_retention."
+consent_app = typer.Typer(help="Separate consents: give and withdraw.", no_args_is_help=True)
+app.add_typer(consent_app, name="consent")
+
+
+@consent_app.command("give")
+def consent_give(
+    deployment: Deployment_,
+    subject: Subject_,
+    kind: Annotated[str, typer.Option("--kind", help=CONSENT_KIND_HELP)] = "facial_processing",
+    form: Annotated[str, typer.Option("--form", help="separate or written.")] = "separate",
+    by: Annotated[str, typer.Option("--by", help="subject or guardian.")] = "subject",
+    guardian: Annotated[str | None, typer.Option("--guardian", help="The guardian's identity reference.")] = None,
+    evidence: Annotated[str | None, typer.Option("--evidence", help="Signed artefact of a written consent.")] = None,
+    subject_initiated: Annotated[bool, typer.Option("--subject-initiated", help="The subject asked again.")] = False,
+    actor: Actor = "operator:cli",
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """Record the subject's separate consent, bound to the current notice version."""
+    decision = open_gate(home).give_consent(
+        deployment, subject, kind, form, by, guardian, evidence, subject_initiated, Caller(actor)
+    )
+    show(decision, json_out, f"consent {kind} of {subject} for {deployment}: given")
+
+
+@consent_app.command("withdraw")
+def consent_withdraw(
+    deployment: Deployment_, subject: Subject_, actor: Actor = "operator:cli", json_out: Json = False, home: Home = None
+) -> None:
+    """Withdraw consent: processing stops and the subject's facial data is deleted at once."""
+    decision = open_gate(home).withdraw(deployment, subject, Caller(actor))
+    show(decision, json_out, f"consent withdrawn; {decision.details['templates_deleted']} template(s) deleted")
+
+
+@app.command()
+def decline(
+    deployment: Deployment_, subject: Subject_, actor: Actor = "operator:cli", json_out: Json = False, home: Home = None
+) -> None:
+    """The subject chooses a non-biometric method instead of face recognition."""
+    decision = open_gate(home).decline(deployment, subject, Caller(actor))
+    alternatives = ", ".join(decision.details["alternatives"])
+    show(decision, json_out, f"{subject} declined face recognition; alternatives: {alternatives}")
+
+
+@app.command()
+def enroll(
+    deployment: Deployment_,
+    subject: Annotated[str | None, typer.Argument(help="Subject ID (omit with --batch).", metavar="SUBJECT")] = None,
+    image: Annotated[Path | None, typer.Argument(help="A photo with exactly one face.")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="A folder of <subject>.jpg photos.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Processes for --batch.")] = None,
+    purpose: Annotated[str | None, typer.Option("--purpose", help="The purpose of this request.")] = None,
+    actor: Actor = "operator:cli",
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """Enroll a subject's face (the photo itself is not kept), or a folder of subjects with --batch."""
+    gate = open_gate(home)
+    if batch is None:
+        if subject is None or image is None:
+            raise InputError("give SUBJECT and IMAGE, or --batch FOLDER")
+        decision = gate.enroll(deployment, subject, read_image_bytes(image), purpose, Caller(actor))
+        show(decision, json_out, f"{subject} enrolled in {deployment}")
+        return
+    files = sorted(p for p in batch.glob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"))
+    if not files:
+        raise InputError(f"no photos in {batch}")
+    results = []
+    with Progress(console=err_console, transient=True, disable=json_out) as progress:
+        task = progress.add_task("enrolling", total=len(files))
+        for path, outcome in gate.enroll_batch(
+            deployment, [(p.stem, p) for p in files], workers, purpose, Caller(actor)
+        ):
+            results.append({"subject": path.stem, "outcome": outcome})
+            progress.advance(task)
+    if json_out:
+        print_json(results)
+    else:
+        for r in results:
+            console.print(f"{r['subject']}: {r['outcome']}", markup=False, soft_wrap=True)
+    if any(r["outcome"] != "enrolled" for r in results):
+        raise typer.Exit(3)
+
+
+@app.command()
+def verify(
+    deployment: Deployment_,
+    subject: Subject_,
+    image: Annotated[Path, typer.Argument(help="A photo of the person at the gate.")],
+    purpose: Annotated[str | None, typer.Option("--purpose")] = None,
+    actor: Actor = "operator:cli",
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """1:1: is the person in the photo the enrolled subject? Prints match or no_match."""
+    decision = open_gate(home).verify(deployment, subject, read_image_bytes(image), purpose, Caller(actor))
+    show(decision, json_out, f"{decision.outcome}: {subject} in {deployment}")
+
+
+@app.command()
+def identify(
+    deployment: Deployment_,
+    image: Annotated[Path, typer.Argument(help="A photo of the person to identify.")],
+    purpose: Annotated[str | None, typer.Option("--purpose")] = None,
+    actor: Actor = "operator:cli",
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """1:N: which enrolled subject of the deployment is in the photo, if any."""
+    decision = open_gate(home).identify(deployment, read_image_bytes(image), purpose, Caller(actor))
+    show(decision, json_out, f"{decision.outcome}" + (f": {decision.subject}" if decision.subject else ""))
+
+
+alternative_app = typer.Typer(help="Non-biometric methods: PIN, TOTP, check-in code, staff.", no_args_is_help=True)
+app.add_typer(alternative_app, name="alternative")
+Method = Annotated[str, typer.Argument(help="pin, totp, checkin_code or staff.", metavar="METHOD")]
+
+
+@alternative_app.command("set")
+def alternative_set(
+    deployment: Deployment_,
+    subject: Subject_,
+    method: Method,
+    pin: Annotated[str | None, typer.Option("--pin", help="The PIN or password (asked when omitted).")] = None,
+    actor: Actor = "operator:cli",
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """Set up a non-biometric method; TOTP secrets and check-in codes are shown once, with a QR code."""
+    if method == "pin" and pin is None:
+        pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True)
+    decision = open_gate(home).set_alternative(deployment, subject, method, pin, Caller(actor))
+    if json_out:
+        print_json(decision.to_dict())
+        return
+    console.print(f"{method} set for {subject} in {deployment}", markup=False)
+    for key in ("totp_uri", "code", "expires_at"):
+        if key in decision.details:
+            console.print(f"  {key}: {decision.details[key]}", markup=False, soft_wrap=True)
+
+
+@alternative_app.command("verify")
+def alternative_verify(
+    deployment: Deployment_,
+    subject: Subject_,
+    method: Method,
+    secret: Annotated[str | None, typer.Option("--secret", help="The PIN, TOTP or code (asked when omitted).")] = None,
+    actor: Actor = "operator:cli",
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """Verify a subject without any face; exits 3 when the secret is wrong."""
+    if method != "staff" and secret is None:
+        secret = typer.prompt(method, hide_input=True)
+    decision = open_gate(home).verify_alternative(deployment, subject, method, secret, Caller(actor))
+    show(decision, json_out, f"{decision.outcome}: {subject} by {method}")
+    if not decision.details["verified"]:
+        raise typer.Exit(3)
+
+
+@app.command()
+def purge(json_out: Json = False, home: Home = None) -> None:
+    """Delete templates and raw images past their retention (the server also runs this on a schedule)."""
+    counts = open_gate(home).purge()
+    if json_out:
+        print_json(counts)
+    else:
+        console.print(
+            f"purged {counts['templates']} template(s) of {counts['subjects']} subject(s), "
+            f"{counts['raw_images']} raw image(s)"
+        )
+
+
+@keys_app.command("rotate")
+def keys_rotate(home: Home = None) -> None:
+    """Rotate the master key: deployment keys are rewrapped; templates are not re-encrypted."""
+    folder = data_home(home)
+    count = rotate_master_key_file(folder, Keystore.open(folder))
+    console.print(f"master key rotated; {count} deployment key(s) rewrapped")

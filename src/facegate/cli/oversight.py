@@ -1,0 +1,136 @@
+"""The `facegate oversight` commands: counts and filing status, filing package, inspection export."""
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape as markup_escape
+
+from facegate.audit.export import time_range
+from facegate.cli import Actor, Home, Json, app, console, open_gate, print_json, say
+
+# ---- oversight ----
+from facegate.oversight import Oversight
+
+oversight_app = typer.Typer(
+    help="Stored-individual counts, filing duties and due dates, the filing package, the inspection export.",
+    no_args_is_help=True,
+)
+app.add_typer(oversight_app, name="oversight")
+HandlerOpt = Annotated[
+    str | None, typer.Option("--handler", help="The handler (legal entity) as in spec.handler.name.")
+]
+
+
+def open_oversight(home: Path | None) -> Oversight:
+    """The oversight of the data directory (through its gate: same database, keys, audit log and settings)."""
+    return Oversight.for_gate(open_gate(home))
+
+
+def print_status(report: dict) -> None:  # type: ignore[type-arg]
+    """The status report as text: per handler, the count against each threshold, tasks and warnings."""
+    say(f"as of {report['today']} (Beijing); count mode: {report['count_mode']} (§8 Q1)")
+    if not report["handlers"]:
+        say("no deployment registered yet")
+    for h in report["handlers"]:
+        console.print(f"\n[bold]{markup_escape(h['handler'])}[/]", highlight=False, soft_wrap=True)
+        deployments = ", ".join(f"{d['id']} ({d['status']})" for d in h["deployments"])
+        say(f"  deployments: {deployments}")
+        say(
+            f"  stored individuals: {h['stored_individuals']:,} (cumulative {h['counts']['cumulative']:,}, "
+            f"currently stored {h['counts']['currently_stored']:,})"
+        )
+        for t in h["thresholds"]:
+            reached = f"reached on {t['reached_on']}" if t["reached_on"] else f"{t['remaining']:,} to go"
+            if t["reached"] and not t["reached_on"]:
+                reached = "reached (no task: profile not applied, or already filed)"
+            applies = "" if t["applies"] else " [profile not applied]"
+            say(f"  {t['profile']}: {t['condition']} -> {reached}{applies}")
+        for t in h["open_tasks"]:
+            say(
+                f"  {t['state'].upper()} {t['kind']} ({t['profile']}, {', '.join(t['rule_ids'])}): triggered "
+                f"{t['trigger_on']} by {t['trigger']}; due {t['due_on']}; task {t['id']}"
+            )
+            say(f"    {t['due_basis']}")
+        if h["enrollment"]["blocked"]:
+            say(f"  new enrollments refused: {h['enrollment']['reason']} [{', '.join(h['enrollment']['rule_ids'])}]")
+        for w in h["warnings"]:
+            if w["severity"] != "INFO":  # INFO repeats a due date's basis, printed with its task above
+                say(f"  {w['severity']} [{', '.join(w['rule_ids'])}] {w['message']}")
+
+
+@oversight_app.command("status")
+def oversight_status(handler: HandlerOpt = None, json_out: Json = False, home: Home = None) -> None:
+    """Counts against each profile's filing threshold, due dates and open tasks (refreshes them first)."""
+    report = open_oversight(home).status(handler)
+    if json_out:
+        print_json(report)
+    else:
+        print_status(report)
+
+
+@oversight_app.command("filing")
+def oversight_filing(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the package into (created).")],
+    handler: HandlerOpt = None,
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """Write the filing package (every regulation.md §5.5 item) as Markdown, HTML and JSON."""
+    package = open_oversight(home).filing_package(handler, out)
+    if json_out:
+        print_json(package)
+        return
+    files = sum(len(i["files"]) for i in package["statutory_items"].values())
+    say(f"wrote the filing package of {package['handler']} to {out}: {files} files + package.json, 00-index")
+    say(f"file it with {package['authority']} at {package['portal']}")
+    if package["gaps"]:
+        say(f"{len(package['gaps'])} gap(s) to fill first; see 00-index.md")
+
+
+@oversight_app.command("export")
+def oversight_export(
+    since: Annotated[str, typer.Option("--since", help="First day (YYYY-MM-DD, UTC) or ISO 8601 time.")],
+    until: Annotated[str, typer.Option("--until", help="Last day, included (YYYY-MM-DD), or an ISO 8601 time.")],
+    out: Annotated[Path, typer.Option("--out", help="The zip file to write.")],
+    actor: Actor = "operator:cli",
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """Write the inspection export: audit records with proofs, assessments, consents, deployments, filings."""
+    start, end = time_range(since, until)
+    manifest = open_oversight(home).inspection_export(start, end, out, actor)
+    if json_out:
+        print_json(manifest)
+        return
+    say(
+        f"wrote {out}: {len(manifest['files'])} files, {manifest['audit_entries']} audit entries, "
+        f"{manifest['deployments']} deployments; README.txt inside says how to verify it"
+    )
+
+
+@oversight_app.command("filed")
+def oversight_filed(
+    handler: Annotated[str, typer.Option("--handler", help="The handler that filed.")],
+    receipt: Annotated[str, typer.Option("--receipt", help="The authority's receipt or filing number.")],
+    filed_on: Annotated[datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="The day it was filed.")],
+    profile: Annotated[str | None, typer.Option("--profile", help="Only this profile's tasks.")] = None,
+    task: Annotated[str | None, typer.Option("--task", help="Only this task.")] = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="filing, change or cancellation (default: from the tasks closed).")
+    ] = None,
+    actor: Actor = "operator:cli",
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """Record a filing receipt: the open tasks it answers are closed (an overdue filing stops blocking)."""
+    recorded = open_oversight(home).record_filing(handler, receipt, filed_on.date(), profile, task, kind, actor)
+    if json_out:
+        print_json(recorded)
+        return
+    for r in recorded:
+        say(
+            f"{r['kind']} of {r['handler']} ({r['profile']}) recorded: receipt {r['receipt']} of {r['filed_on']}; "
+            f"{len(r['closed_tasks'])} task(s) closed"
+        )

@@ -1,0 +1,124 @@
+"""The service's commands: `facegate serve`, `facegate demo` and API keys."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+# ---- service ----
+from facegate.api.keys import ROLES
+from facegate.cli import Home, Json, app, console, data_home, keys_app, print_json, say
+from facegate.cli.engine import walkthrough
+from facegate.errors import InputError
+
+Host = Annotated[str, typer.Option("--host", help="Address to listen on.")]
+Port = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")]
+
+
+def open_service(home: Path | None):  # type: ignore[no-untyped-def]
+    """The service (gate, API keys, link signer) of the data directory."""
+    from facegate.api.service import Service
+
+    return Service.open(data_home(home))
+
+
+@app.command()
+def demo(
+    photos: Annotated[
+        Path | None, typer.Option("--photos", help="Folder of photos (default: the repository's sample photos).")
+    ] = None,
+    walk: Annotated[bool, typer.Option("--walkthrough/--no-walkthrough", help="Start with the engine tour.")] = True,
+    home: Home = None,
+) -> None:
+    """Seed a realistic example (a handler, an allowed and a blocked deployment, enrolled subjects, demo keys)."""
+    from facegate.api import demo as seeding
+
+    if walk:
+        walkthrough(photos)
+    folder = data_home(home)
+    console.print(f"\n[bold]seeding the service demo[/] in {folder}", highlight=False)
+    svc = open_service(folder)
+    seeded = seeding.seed(svc, say, photos=photos or seeding.PHOTOS)
+    lines = [f"{name} ({seeding.KEYS[name][0]}): {secret}" for name, secret in seeded.keys.items()]
+    keyfile = folder / "demo-keys.txt"
+    keyfile.touch(mode=0o600)
+    keyfile.write_text("\n".join(lines) + "\n")
+    console.print("\n[bold]demo API keys[/] (shown once; also in " + str(keyfile) + "):", highlight=False)
+    for line in lines:
+        say(f"  {line}")
+    say(f"\nsubject portal for obama (24 h): http://127.0.0.1:8000/portal/{seeded.portal_token}")
+    say("start the server with `facegate serve`, open http://127.0.0.1:8000 and sign in with the demo-admin key")
+
+
+@app.command()
+def serve(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    purge_every: Annotated[
+        float, typer.Option("--purge-every", min=60, help="Seconds between retention purges.")
+    ] = 3600.0,
+    home: Home = None,
+) -> None:
+    """Run the REST API, the console and the subject portal (uvicorn; SQLite in the data directory)."""
+    import logging
+
+    import uvicorn
+
+    from facegate.api.app import create_app
+
+    folder = data_home(home)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app_ = create_app(folder, purge_every=purge_every, warm_engine=True)
+    say(f"facegate serving {folder} on http://{host}:{port}: console /console, API /api/v1")
+    say(f"OpenAPI schema: http://{host}:{port}/api/v1/openapi.json")
+    if not app_.state.service.keys.has_admin():
+        say("no admin key yet: create one with `facegate keys create --role admin` (or run `facegate demo`)")
+    uvicorn.run(app_, host=host, port=port, access_log=False, log_config=None, server_header=False)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option("--role", help="admin, operator or auditor.")],
+    deployment: Annotated[
+        list[str] | None, typer.Option("--deployment", help="A deployment an operator key is granted; repeat.")
+    ] = None,
+    name: Annotated[str, typer.Option("--name", help="A name to recognise the key by.")] = "",
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """Mint an API key for the REST API and the console; the secret is shown this once."""
+    if role not in ROLES:
+        raise InputError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    svc = open_service(home)
+    for granted in deployment or []:
+        svc.gate.deployment_spec(granted)
+    key, secret = svc.keys.create(role, svc.clock(), name, deployment or [], "cli")
+    if json_out:
+        print_json({**key.to_dict(), "secret": secret})
+        return
+    console.print(f"{role} key {key.id} created; copy it now, it is not shown again:", markup=False)
+    sys.stdout.write(secret + "\n")
+
+
+@keys_app.command("list")
+def keys_list(json_out: Json = False, home: Home = None) -> None:
+    """Every API key: ID, name, role, granted deployments, state (never a secret)."""
+    keys = open_service(home).keys.list()
+    if json_out:
+        print_json([k.to_dict() for k in keys])
+        return
+    table = Table("ID", "name", "role", "deployments", "created", "state")
+    for k in keys:
+        state = "revoked" if k.revoked_at else "active"
+        table.add_row(k.id, k.name, k.role, ", ".join(k.deployments), k.created_at.strftime("%Y-%m-%d %H:%M"), state)
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's ID.")], home: Home = None) -> None:
+    """Revoke an API key: it stops working at once."""
+    svc = open_service(home)
+    svc.keys.revoke(key_id, svc.clock())
+    console.print(f"key {key_id} revoked", markup=False)
