@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from gate_fixtures import Clock
+
+    from facegate.gate import Gate
     from facegate.store import Database
 
 DATA = Path(__file__).parent / "data"
@@ -68,3 +71,22 @@ def database(database_url: str) -> Iterator["Database"]:
     db = Database.open(database_url)
     yield db
     db.dispose()
+
+
+# ---- the gate on a fresh database, with a clock the test moves by hand ----
+
+
+@pytest.fixture
+def clock() -> "Clock":
+    """A clock that starts at a fixed time and moves only when the test says."""
+    from gate_fixtures import Clock
+
+    return Clock()
+
+
+@pytest.fixture
+def gate(database_url: str, tmp_path: Path, clock: "Clock") -> Iterator["Gate"]:
+    """A gate on a fresh database (see `database_url`), its key store and signing key under tmp_path."""
+    from gate_fixtures import make_gate
+
+    yield from make_gate(database_url, tmp_path / "keys", clock)

@@ -1,12 +1,11 @@
 """The gate end to end on real photos: enroll, verify, identify, and every refusal with its rule IDs."""
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pyotp
 import pytest
-from gate_fixtures import Clock, example, make_gate
+from gate_fixtures import Clock, example
 
 from facegate.engine.images import NotAnImageError
 from facegate.engine.quality import MultipleFacesError
@@ -14,16 +13,6 @@ from facegate.errors import InputError, NotFoundError, RefusedError
 from facegate.gate import Caller, Gate
 
 OFFICE = "hq-lobby"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def gate(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[Gate]:
-    yield from make_gate(database_url, tmp_path / "keys", clock)
 
 
 @pytest.fixture
@@ -338,3 +327,19 @@ def test_bipa_needs_a_written_release_and_destroys_within_three_years(gate: Gate
     assert gate.purge()["templates"] == 0
     clock.advance(days=2)  # three years and a day after enrollment (BIPA-15a)
     assert gate.purge()["templates"] == 1
+
+
+def test_photos_are_kept_only_with_their_own_consent_and_only_for_their_time(
+    gate: Gate,
+    photo,
+    clock: Clock,
+) -> None:
+    gate.register(example("office-entry", storage={"raw_images": "retain_with_consent", "raw_image_retention_days": 7}))
+    consenting(gate, OFFICE, "obama")
+    assert gate.enroll(OFFICE, "obama", photo("obama.jpg")).details["raw_image_kept"] is False
+    gate.give_consent(OFFICE, "obama", kind="raw_image_retention")
+    assert gate.enroll(OFFICE, "obama", photo("obama.jpg")).details["raw_image_kept"] is True
+    assert gate.access("obama")["facial_data"][0]["raw_images"] == 1
+    clock.advance(days=8)
+    assert gate.purge()["raw_images"] == 1
+    assert gate.access("obama")["facial_data"][0]["raw_images"] == 0

@@ -6,13 +6,12 @@ import json
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
-from gate_fixtures import EXAMPLES, Clock, example, make_gate
+from gate_fixtures import EXAMPLES, Clock, example
 from typer.testing import CliRunner
 
 from facegate.audit.export import time_range
@@ -24,16 +23,6 @@ from facegate.oversight.package import ATTACHMENTS, PORTAL_FORMS, STATUTORY_ITEM
 HANDLER = "Example Technology (Shanghai) Co., Ltd."
 OFFICE = "hq-lobby"
 REGULATION = Path(__file__).resolve().parents[2] / "shared" / "regulation.md"
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def gate(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[Gate]:
-    yield from make_gate(database_url, tmp_path / "keys", clock)
 
 
 @pytest.fixture

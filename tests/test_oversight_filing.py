@@ -1,13 +1,12 @@
 """Stored-individual counts and filing tasks on SQLite and PostgreSQL: the thresholds at their boundaries, one
 person counted once, deletions (Q1), overdue filings refusing enrollments (Q7), change filings (Q8), cancellation."""
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from gate_fixtures import START, Clock, example, make_gate
+from gate_fixtures import START, Clock, example
 from sqlalchemy import func, select
 
 from facegate import oversight, policy
@@ -22,16 +21,6 @@ from facegate.oversight.thresholds import filing_duty
 HANDLER = "Example Technology (Shanghai) Co., Ltd."
 OFFICE = "hq-lobby"
 BOTH = ("cn2025", "cn2023-draft")
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def gate(database_url: str, tmp_path: Path, clock: Clock) -> Iterator[Gate]:
-    yield from make_gate(database_url, tmp_path / "keys", clock)
 
 
 @pytest.fixture

@@ -147,6 +147,33 @@ class Gate:
             **fields,
         )
 
+    def _record(
+        self,
+        session: Session,
+        caller: Caller,
+        operation: str,
+        outcome: str,
+        *,
+        deployment: str | None = None,
+        subject: str | None = None,
+        rule_ids: tuple[str, ...] = (),
+        purpose: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> Decision:
+        """Append an allowed operation's audit event in `session`, the transaction of its effect; its Decision."""
+        event = self._event(
+            caller,
+            operation,
+            "allow",
+            outcome,
+            deployment=deployment,
+            subject=subject,
+            rule_ids=list(rule_ids),
+            purpose=purpose,
+        )
+        receipt = self.audit.append(session, event)
+        return Decision(operation, outcome, deployment, subject, rule_ids, receipt.event_id, details or {})
+
     def _refuse(self, caller: Caller, operation: str, refusal: RefusedError, **fields: Any) -> None:
         """Record a refusal in its own transaction (it changes nothing else), then raise it."""
         rule_ids = [r for r in refusal.rule_ids if r]
@@ -180,11 +207,9 @@ class Gate:
             raise NotFoundError(f"unknown subject {subject_id!r}")
         return row
 
-    def _alternatives(self, spec: policy.Deployment) -> list[str]:
-        return list(spec.alternatives)
-
     def _refusal(self, spec: policy.Deployment, message: str, rule_ids: list[str]) -> RefusedError:
-        return RefusedError(message, rule_ids, self._alternatives(spec))
+        """A refusal that names the deployment's non-biometric alternatives (CN25-10b)."""
+        return RefusedError(message, rule_ids, list(spec.alternatives))
 
     # ---- the checks, in the order of the module docstring ----
 
@@ -301,13 +326,13 @@ class Gate:
         """Register a deployment whose spec `facegate check` allows; activate it unless `activate` is False."""
         now = self.clock()
         report = policy.evaluate(spec, profiles, today=now.date(), settings=self.settings)
+        status = policy.Status.DRAFT
         with self._guarded(caller, "deployment.register", deployment=spec.id):
             if report.blocking:
                 fields = ", ".join(dict.fromkeys(str(f.field) for f in report.blocking))
                 raise RefusedError(f"deployment {spec.id} has blocking findings ({fields})", report.blocking_rule_ids)
-        status = policy.Status.DRAFT
-        if activate:
-            status = policy.activate(status, spec, today=now.date(), profiles=profiles, settings=self.settings)
+            if activate:
+                status = policy.activate(status, spec, today=now.date(), profiles=profiles, settings=self.settings)
         with self.db.session() as session:
             if session.get(DeploymentRow, spec.id) is not None:
                 raise InputError(f"deployment {spec.id!r} is already registered; use update")
@@ -321,32 +346,30 @@ class Gate:
                     updated_at=now,
                 )
             )
-            event = self._event(caller, "deployment.register", "allow", str(status), deployment=spec.id)
-            receipt = self.audit.append(session, event)
-        return Decision(
-            "deployment.register",
-            str(status),
-            spec.id,
-            event_id=receipt.event_id,
-            details={"verdict": report.verdict, "findings": [f.to_dict() for f in report.findings]},
-        )
+            findings = [f.to_dict() for f in report.findings]
+            return self._record(
+                session,
+                caller,
+                "deployment.register",
+                str(status),
+                deployment=spec.id,
+                details={"verdict": report.verdict, "findings": findings},
+            )
 
     def update(self, spec: policy.Deployment, caller: Caller = Caller()) -> Decision:
         """Replace a deployment's spec; a §5.6 change suspends it and makes the affected consents stale."""
         now = self.clock()
-        with self.db.session() as session:
+        with self.db.session(readonly=True) as session:
             loaded = self._load(session, spec.id)
-            old, status = loaded.spec, policy.Status(loaded.row.status)
-            profiles = loaded.profiles
+        old, status, profiles = loaded.spec, policy.Status(loaded.row.status), loaded.profiles
         report = policy.evaluate(spec, profiles, today=now.date(), settings=self.settings)
         with self._guarded(caller, "deployment.update", deployment=spec.id):
             if report.blocking:
                 raise RefusedError(f"the new spec of {spec.id} has blocking findings", report.blocking_rule_ids)
             new_status = policy.after_change(status, old, spec)
-        staleness = policy.stale_consents(old, spec)
         since = now.date() if new_status == policy.Status.NEEDS_REASSESSMENT else loaded.row.reassessment_since
         if new_status in (policy.Status.DRAFT, policy.Status.NEEDS_REASSESSMENT):
-            with suppress(RefusedError):
+            with suppress(RefusedError):  # a spec with a newly approved impact assessment comes back at once
                 new_status = policy.activate(
                     new_status,
                     spec,
@@ -355,37 +378,30 @@ class Gate:
                     settings=self.settings,
                     reassessment_since=since,
                 )
+        staleness = policy.stale_consents(old, spec)
         with self.db.session() as session:
             row = self.vault.deployment(session, spec.id)
-            row.spec, row.status, row.updated_at, row.revision = (
-                spec.model_dump_json(),
-                new_status,
-                now,
-                row.revision + 1,
-            )
+            row.spec, row.status, row.updated_at = spec.model_dump_json(), new_status, now
+            row.revision += 1
             row.reassessment_since = since if new_status != policy.Status.ACTIVE else None
             stale = self.vault.mark_consents_stale(session, spec.id, staleness.consents, now) if staleness.stale else 0
-            rules = ["CN25-9d"] if new_status == policy.Status.NEEDS_REASSESSMENT else []
-            if stale:
-                rules.append("CN25-6e")
-            receipt = self.audit.append(
+            rules = ("CN25-9d",) if new_status == policy.Status.NEEDS_REASSESSMENT else ()
+            rules += ("CN25-6e",) if stale else ()
+            triggers = [c.trigger for c in policy.reassessment_triggers(old, spec)]
+            return self._record(
                 session,
-                self._event(caller, "deployment.update", "allow", str(new_status), deployment=spec.id, rule_ids=rules),
+                caller,
+                "deployment.update",
+                str(new_status),
+                deployment=spec.id,
+                rule_ids=rules,
+                details={"triggers": triggers, "stale_consents": stale},
             )
-        triggers = [c.trigger for c in policy.reassessment_triggers(old, spec)]
-        return Decision(
-            "deployment.update",
-            str(new_status),
-            spec.id,
-            rule_ids=tuple(rules),
-            event_id=receipt.event_id,
-            details={"triggers": triggers, "stale_consents": stale},
-        )
 
     def activate(self, deployment_id: str, caller: Caller = Caller()) -> Decision:
         """Activate a draft or suspended deployment: no BLOCK finding and an approved impact assessment."""
         now = self.clock()
-        with self.db.session() as session:
+        with self.db.session(readonly=True) as session:
             loaded = self._load(session, deployment_id)
         with self._guarded(caller, "deployment.activate", deployment=deployment_id):
             status = policy.activate(
@@ -400,37 +416,33 @@ class Gate:
 
     def retire(self, deployment_id: str, caller: Caller = Caller()) -> Decision:
         """Retire a deployment: it stops, and every template it holds is deleted (CN25-15d/e)."""
-        with self.db.session() as session:
+        with self.db.session(readonly=True) as session:
             loaded = self._load(session, deployment_id)
-        status = policy.retire(policy.Status(loaded.row.status))
-        decision = self._set_status(deployment_id, status, "deployment.retire", caller)
-        with self.db.session() as session:
-            subjects = session.scalars(
-                select(TemplateRow.subject_id).where(TemplateRow.deployment_id == deployment_id).distinct()
-            ).all()
+        decision = self._set_status(
+            deployment_id, policy.retire(policy.Status(loaded.row.status)), "deployment.retire", caller
+        )
+        with self.db.session(readonly=True) as session:
+            subjects = session.scalars(select(TemplateRow.subject_id).filter_by(deployment_id=deployment_id).distinct())
+            subjects = list(subjects)
         for subject_id in subjects:
-            self._erase(deployment_id, subject_id, caller, "retire", ["CN25-15d/e", "PIPL-47"])
+            with self.db.session() as session:
+                self._erase(session, deployment_id, subject_id, caller, "retire", ("CN25-15d/e", "PIPL-47"))
         return decision
 
     def _set_status(self, deployment_id: str, status: policy.Status, operation: str, caller: Caller) -> Decision:
         with self.db.session() as session:
             row = self.vault.deployment(session, deployment_id)
-            row.status, row.updated_at, row.revision = status, self.clock(), row.revision + 1
-            receipt = self.audit.append(
-                session, self._event(caller, operation, "allow", str(status), deployment=deployment_id)
-            )
-        return Decision(operation, str(status), deployment_id, event_id=receipt.event_id)
+            row.status, row.updated_at = status, self.clock()
+            row.revision += 1
+            return self._record(session, caller, operation, str(status), deployment=deployment_id)
 
     def deployments(self) -> list[dict[str, Any]]:
         """Every registered deployment with its status (no personal data)."""
         with self.db.session(readonly=True) as session:
             rows = session.scalars(select(DeploymentRow).order_by(DeploymentRow.id)).all()
+            enrolled = func.count(func.distinct(TemplateRow.subject_id))
             counts = dict(
-                session.execute(
-                    select(TemplateRow.deployment_id, func.count(func.distinct(TemplateRow.subject_id))).group_by(
-                        TemplateRow.deployment_id
-                    )
-                ).all()
+                session.execute(select(TemplateRow.deployment_id, enrolled).group_by(TemplateRow.deployment_id)).all()
             )
         return [
             {
@@ -461,27 +473,21 @@ class Gate:
         """Create a subject under a pseudonymous ID."""
         with self.db.session() as session:
             row = self.vault.add_subject(session, self.clock(), subject_id, birth_date, age_band, guardian_ref)
-            receipt = self.audit.append(session, self._event(caller, "subject.add", "allow", "added", subject=row.id))
-        return Decision("subject.add", "added", None, row.id, event_id=receipt.event_id)
+            return self._record(session, caller, "subject.add", "added", subject=row.id)
 
     def notice_shown(
         self, deployment_id: str, subject_id: str, version: int | None = None, caller: Caller = Caller()
     ) -> Decision:
         """Record that the subject was shown the deployment's current notice (CN25-5b)."""
         with self.db.session() as session:
-            loaded = self._load(session, deployment_id)
-            self.vault.subject(session, subject_id)
-            current = loaded.spec.notice.version
+            current = self._load(session, deployment_id).spec.notice.version
+            self._subject(session, subject_id)
             if version is not None and version != current:
                 raise InputError(f"the current notice of {deployment_id} is version {current}, not {version}")
             self.vault.record_notice_shown(session, deployment_id, subject_id, current, self.clock())
-            receipt = self.audit.append(
-                session,
-                self._event(
-                    caller, "notice.shown", "allow", f"v{current}", deployment=deployment_id, subject=subject_id
-                ),
+            return self._record(
+                session, caller, "notice.shown", f"v{current}", deployment=deployment_id, subject=subject_id
             )
-        return Decision("notice.shown", f"v{current}", deployment_id, subject_id, event_id=receipt.event_id)
 
     def give_consent(
         self,
@@ -497,34 +503,34 @@ class Gate:
     ) -> Decision:
         """Record a separate (or written) consent, bound to the current notice version."""
         now = self.clock()
-        operation = "consent.give"
-        with self.db.session(readonly=True) as session:
-            loaded = self._load(session, deployment_id)
-            subject = self.vault.subject(session, subject_id)
-            shown = self.vault.notice_versions_shown(session, deployment_id, subject_id)
-            declined = self.vault.last_decline(session, deployment_id, subject_id)
-        spec = loaded.spec
         if form not in ("separate", "written") or given_by not in ("subject", "guardian"):
             raise InputError("consent form must be separate or written, given by subject or guardian")
-        with self._guarded(caller, operation, deployment=deployment_id, subject=subject_id):
+        with self.db.session(readonly=True) as session:
+            loaded = self._load(session, deployment_id)
+            subject = self._subject(session, subject_id)
+            standing = self.vault.standing(session, deployment_id, subject_id)
+        spec, who = loaded.spec, f"subject {subject_id}"
+        guardian_ref = guardian_ref or (subject.guardian_ref if given_by == "guardian" else None)
+        with self._guarded(caller, "consent.give", deployment=deployment_id, subject=subject_id):
             if loaded.row.status == policy.Status.RETIRED:
                 raise self._refusal(spec, f"deployment {deployment_id} is retired", ["CN25-15d/e"])
-            if spec.notice.version not in shown:
+            if spec.notice.version not in standing.notice_versions:
                 raise self._refusal(spec, "consent needs the current notice shown first", ["CN25-5b", "PIPL-17"])
             window = timedelta(hours=int(self.settings.get("reprompt_block_hours")))
+            declined = standing.last_decline
             if declined is not None and now - declined < window and not subject_initiated:
                 raise self._refusal(
                     spec,
-                    f"subject {subject_id} declined face recognition less than {window.total_seconds() / 3600:.0f} h "
-                    "ago; do not ask again unless they ask",
+                    f"{who} declined face recognition less than {window / timedelta(hours=1):.0f} h ago; do not "
+                    "ask again unless they ask",
                     ["CN25-12b", "NDSR-22"],
                 )
             if form == "written" and not evidence_ref:
                 raise self._refusal(spec, "a written consent needs the signed artefact (evidence_ref)", ["CN25-6a/b"])
-            if given_by == "guardian" and not (guardian_ref or subject.guardian_ref):
+            if given_by == "guardian" and not guardian_ref:
                 raise self._refusal(spec, "a guardian's consent needs the guardian's identity", ["CN25-7a/b"])
-            if kind == "raw_image_retention" and spec.storage.raw_images != "retain_with_consent":
-                raise InputError(f"deployment {deployment_id} discards raw images; there is nothing to consent to")
+        if kind == "raw_image_retention" and spec.storage.raw_images != "retain_with_consent":
+            raise InputError(f"deployment {deployment_id} discards raw images; there is nothing to consent to")
         with self.db.session() as session:
             row = self.vault.add_consent(
                 session,
@@ -533,99 +539,82 @@ class Gate:
                 kind=kind,
                 form=form,
                 given_by=given_by,
-                guardian_ref=guardian_ref or (subject.guardian_ref if given_by == "guardian" else None),
+                guardian_ref=guardian_ref,
                 evidence_ref=evidence_ref,
                 notice_version=spec.notice.version,
                 given_at=now,
             )
-            receipt = self.audit.append(
-                session, self._event(caller, operation, "allow", kind, deployment=deployment_id, subject=subject_id)
+            return self._record(
+                session,
+                caller,
+                "consent.give",
+                "given",
+                deployment=deployment_id,
+                subject=subject_id,
+                details={"consent_id": row.id, "kind": kind},
             )
-        return Decision(
-            operation,
-            "given",
-            deployment_id,
-            subject_id,
-            event_id=receipt.event_id,
-            details={"consent_id": row.id, "kind": kind},
-        )
 
     def decline(self, deployment_id: str, subject_id: str, caller: Caller = Caller()) -> Decision:
         """The subject chooses a non-biometric method: no face prompt follows, the alternatives are named."""
         with self.db.session() as session:
             loaded = self._load(session, deployment_id)
-            self.vault.subject(session, subject_id)
+            self._subject(session, subject_id)
             self.vault.record_decline(session, deployment_id, subject_id, self.clock())
-            receipt = self.audit.append(
+            return self._record(
                 session,
-                self._event(
-                    caller,
-                    "decline",
-                    "allow",
-                    "declined",
-                    deployment=deployment_id,
-                    subject=subject_id,
-                    rule_ids=["CN25-10b", "CN25-12b"],
-                ),
+                caller,
+                "decline",
+                "declined",
+                deployment=deployment_id,
+                subject=subject_id,
+                rule_ids=("CN25-10b", "CN25-12b"),
+                details={"alternatives": list(loaded.spec.alternatives)},
             )
-        return Decision(
-            "decline",
-            "declined",
-            deployment_id,
-            subject_id,
-            ("CN25-10b", "CN25-12b"),
-            receipt.event_id,
-            {"alternatives": self._alternatives(loaded.spec)},
-        )
 
     def withdraw(self, deployment_id: str, subject_id: str, caller: Caller = Caller()) -> Decision:
         """Withdraw the subject's consents for the deployment and delete their facial data at once (CN25-6d)."""
         with self.db.session() as session:
             self._load(session, deployment_id)
-            self.vault.subject(session, subject_id)
+            self._subject(session, subject_id)
             self.vault.withdraw_consents(session, deployment_id, subject_id, self.clock())
-        return self._erase(deployment_id, subject_id, caller, "consent.withdraw", ["CN25-6d", "PIPL-47"])
+            return self._erase(session, deployment_id, subject_id, caller, "consent.withdraw", ("CN25-6d", "PIPL-47"))
 
-    def _erase(self, deployment_id: str, subject_id: str, caller: Caller, operation: str, rules: list[str]) -> Decision:
-        with self.db.session() as session:
-            removed = self.vault.erase(session, deployment_id, subject_id)
-            receipt = self.audit.append(
-                session,
-                self._event(
-                    caller, operation, "allow", "deleted", deployment=deployment_id, subject=subject_id, rule_ids=rules
-                ),
-            )
+    def _erase(
+        self,
+        session: Session,
+        deployment_id: str,
+        subject_id: str,
+        caller: Caller,
+        operation: str,
+        rules: tuple[str, ...],
+    ) -> Decision:
+        """Shred the subject's data key for the deployment, delete their facial data, and leave a receipt."""
+        removed = self.vault.erase(session, deployment_id, subject_id)
         self._forget(deployment_id, subject_id)
-        return Decision(
+        return self._record(
+            session,
+            caller,
             operation,
             "deleted",
-            deployment_id,
-            subject_id,
-            tuple(rules),
-            receipt.event_id,
-            {"templates_deleted": removed},
+            deployment=deployment_id,
+            subject=subject_id,
+            rule_ids=rules,
+            details={"templates_deleted": removed},
         )
 
     def delete_subject(self, subject_id: str, caller: Caller = Caller()) -> Decision:
         """Delete a subject everywhere: data keys shredded, rows removed, a deletion receipt in the audit log."""
-        with self.db.session() as session:
-            self.vault.subject(session, subject_id)
-        for name in self.vault.keystore.subject_keys(subject_id):
+        with self.db.session(readonly=True) as session:
+            self._subject(session, subject_id)
+        for name in self.vault.keystore.subject_keys(subject_id):  # the keys go first: what is left cannot be read
             self.vault.keystore.shred(name.split("/")[1], subject_id)
         with self.db.session() as session:
-            deployments = {
-                r for (r,) in session.execute(select(TemplateRow.deployment_id).filter_by(subject_id=subject_id))
-            }
+            deployments = set(session.scalars(select(TemplateRow.deployment_id).filter_by(subject_id=subject_id)))
             for deployment_id in deployments:
                 self.vault.erase(session, deployment_id, subject_id)
+                self._forget(deployment_id, subject_id)
             session.delete(self.vault.subject(session, subject_id))
-            receipt = self.audit.append(
-                session,
-                self._event(caller, "subject.delete", "allow", "deleted", subject=subject_id, rule_ids=["PIPL-47"]),
-            )
-        for deployment_id in deployments:
-            self._forget(deployment_id, subject_id)
-        return Decision("subject.delete", "deleted", None, subject_id, ("PIPL-47",), receipt.event_id)
+            return self._record(session, caller, "subject.delete", "deleted", subject=subject_id, rule_ids=("PIPL-47",))
 
     # ---- biometric operations ----
 
@@ -724,19 +713,17 @@ class Gate:
             generation = self.vault.bump_gallery(session, deployment_id)
             if "bipa" in loaded.profiles:
                 self._touch_bipa(session, loaded, subject_id, now)
-            receipt = self.audit.append(
+            decision = self._record(
                 session,
-                self._event(caller, "enroll", "allow", "enrolled", purpose=loaded.spec.purpose.category, **fields),
+                caller,
+                "enroll",
+                "enrolled",
+                purpose=loaded.spec.purpose.category,
+                **fields,
+                details={"template_id": template_id, "raw_image_kept": kept},
             )
         self._gallery_add(deployment_id, generation, template_id, subject_id, vector)
-        return Decision(
-            "enroll",
-            "enrolled",
-            deployment_id,
-            subject_id,
-            event_id=receipt.event_id,
-            details={"template_id": template_id, "raw_image_kept": kept},
-        )
+        return decision
 
     def _keep_raw_image(
         self, session: Session, loaded: _Loaded, subject_id: str, image: Callable[[], bytes], now: datetime
@@ -744,7 +731,7 @@ class Gate:
         storage = loaded.spec.storage
         if storage.raw_images != "retain_with_consent":
             return False
-        if self.vault.current_consent(session, loaded.row.id, subject_id, "raw_image_retention") is None:
+        if self.vault.standing(session, loaded.row.id, subject_id).current("raw_image_retention") is None:
             return False
         days = storage.raw_image_retention_days if storage.raw_image_retention_days is not None else RAW_IMAGE_DAYS
         self.vault.save_raw_image(session, loaded.row.id, subject_id, image(), now, now + timedelta(days=days))
@@ -771,17 +758,15 @@ class Gate:
                 loaded, _ = self._checked(session, deployment_id, "verify", purpose, subject_id)
             if "bipa" in loaded.profiles:
                 self._touch_bipa(session, loaded, subject_id, now)
-            receipt = self.audit.append(
-                session, self._event(caller, "verify", "allow", outcome, purpose=loaded.spec.purpose.category, **fields)
+            return self._record(
+                session,
+                caller,
+                "verify",
+                outcome,
+                purpose=loaded.spec.purpose.category,
+                **fields,
+                details={"match": outcome == "match"},
             )
-        return Decision(
-            "verify",
-            outcome,
-            deployment_id,
-            subject_id,
-            event_id=receipt.event_id,
-            details={"match": outcome == "match"},
-        )
 
     def _touch_bipa(self, session: Session, loaded: _Loaded, subject_id: str, now: datetime) -> None:
         """BIPA: a new interaction moves the destruction date to 3 years from now (within the retention)."""
@@ -793,46 +778,33 @@ class Gate:
         self, deployment_id: str, image: bytes, purpose: str | None = None, caller: Caller = Caller()
     ) -> Decision:
         """1:N: which enrolled subject of the deployment is the face in `image`, if any."""
-        fields = {"deployment": deployment_id}
         self._precheck(deployment_id, "identify", purpose, None, caller)
         vector, model_id = self._embed(image, enrollment=False)
         now = self.clock()
-        with self._guarded(caller, "identify", **fields), self.db.session() as session:
+        with self._guarded(caller, "identify", deployment=deployment_id), self.db.session() as session:
             loaded, _ = self._checked(session, deployment_id, "identify", purpose, None)
             gallery = self._gallery(session, loaded, model_id, now)
             found = gallery.index.search(vector, k=1)
-            subject_id, rules = None, []
+            subject_id, rules = None, ()
             if found and found[0][1] < self.engine.threshold:
                 subject_id = gallery.subjects[found[0][0]]
                 try:  # the person found must still be someone the rules let us recognise
-                    self._check_subject(session, loaded, self.vault.subject(session, subject_id), now)
+                    self._check_subject(session, loaded, self._subject(session, subject_id), now)
                 except (RefusedError, NotFoundError) as exc:
-                    subject_id, rules = None, getattr(exc, "rule_ids", [])
-            outcome = "identified" if subject_id else "no_match"
+                    subject_id, rules = None, tuple(getattr(exc, "rule_ids", ()))
             if subject_id and "bipa" in loaded.profiles:
                 self._touch_bipa(session, loaded, subject_id, now)
-            receipt = self.audit.append(
+            return self._record(
                 session,
-                self._event(
-                    caller,
-                    "identify",
-                    "allow",
-                    outcome,
-                    purpose=loaded.spec.purpose.category,
-                    subject=subject_id,
-                    rule_ids=rules,
-                    **fields,
-                ),
+                caller,
+                "identify",
+                "identified" if subject_id else "no_match",
+                deployment=deployment_id,
+                subject=subject_id,
+                rule_ids=rules,
+                purpose=loaded.spec.purpose.category,
+                details={"match": subject_id is not None},
             )
-        return Decision(
-            "identify",
-            outcome,
-            deployment_id,
-            subject_id,
-            tuple(rules),
-            receipt.event_id,
-            {"match": subject_id is not None},
-        )
 
     def _gallery(self, session: Session, loaded: _Loaded, model_id: str, now: datetime) -> "_Gallery":
         """The deployment's in-memory index, rebuilt from the sealed templates when another process changed it."""
@@ -894,7 +866,7 @@ class Gate:
         details: dict[str, Any] = {"method": method}
         with self.db.session(readonly=True) as session:
             loaded = self._load(session, deployment_id)
-            self.vault.subject(session, subject_id)
+            self._subject(session, subject_id)
         with self._guarded(caller, "alternative.set", deployment=deployment_id, subject=subject_id):
             self._method(loaded.spec, method)
         if method == "staff":
@@ -915,11 +887,9 @@ class Gate:
             details |= {"code": code, "qr_svg": credentials.qr_svg(code), "expires_at": expires.isoformat()}
         with self.db.session() as session:
             self.vault.set_credential(session, deployment_id, subject_id, method, secret, now, expires)
-            receipt = self.audit.append(
-                session,
-                self._event(caller, "alternative.set", "allow", method, deployment=deployment_id, subject=subject_id),
+            return self._record(
+                session, caller, "alternative.set", "set", deployment=deployment_id, subject=subject_id, details=details
             )
-        return Decision("alternative.set", "set", deployment_id, subject_id, event_id=receipt.event_id, details=details)
 
     def verify_alternative(
         self, deployment_id: str, subject_id: str, method: str, secret: str | None = None, caller: Caller = Caller()
@@ -928,7 +898,7 @@ class Gate:
         now = self.clock()
         with self.db.session(readonly=True) as session:
             loaded = self._load(session, deployment_id)
-            self.vault.subject(session, subject_id)
+            self._subject(session, subject_id)
         with self._guarded(caller, "alternative.verify", deployment=deployment_id, subject=subject_id):
             self._method(loaded.spec, method)
             policy.check_operation(policy.Status(loaded.row.status), loaded.spec, "verify")
@@ -949,29 +919,17 @@ class Gate:
                 ok = credentials.check_checkin_code(row.secret, secret or "")
                 if ok:
                     row.used_at = now
-            outcome = "verified" if ok else "not_verified"
-            receipt = self.audit.append(
+            return self._record(
                 session,
-                self._event(
-                    caller,
-                    "alternative.verify",
-                    "allow",
-                    outcome,
-                    deployment=deployment_id,
-                    subject=subject_id,
-                    purpose=loaded.spec.purpose.category,
-                    rule_ids=["CN25-10b"],
-                ),
+                caller,
+                "alternative.verify",
+                "verified" if ok else "not_verified",
+                deployment=deployment_id,
+                subject=subject_id,
+                rule_ids=("CN25-10b",),
+                purpose=loaded.spec.purpose.category,
+                details={"method": method, "verified": ok},
             )
-        return Decision(
-            "alternative.verify",
-            outcome,
-            deployment_id,
-            subject_id,
-            ("CN25-10b",),
-            receipt.event_id,
-            {"method": method, "verified": ok},
-        )
 
     # ---- data-subject rights and retention ----
 
@@ -1039,11 +997,11 @@ class Gate:
                 for d in sorted(deployments)
                 for t in self.vault.templates(session, d, subject_id)
             ]
-            self.audit.append(session, self._event(caller, "subject.export", "allow", "exported", subject=subject_id))
+            self._record(session, caller, "subject.export", "exported", subject=subject_id)
         return record
 
     def purge(self, caller: Caller = Caller(actor="system:purge")) -> dict[str, int]:
-        """Delete what has passed its retention: templates, raw images and expired one-time codes (CN25-8c)."""
+        """Delete what has passed its retention: templates, kept photos and expired one-time codes (CN25-8c)."""
         now = self.clock()
         with self.db.session(readonly=True) as session:
             expired = session.execute(
@@ -1054,51 +1012,27 @@ class Gate:
         removed = 0
         for deployment_id, subject_id in expired:
             with self.db.session() as session:
-                live = session.scalar(
-                    select(func.count())
-                    .select_from(TemplateRow)
-                    .where(
-                        TemplateRow.deployment_id == deployment_id,
-                        TemplateRow.subject_id == subject_id,
-                        TemplateRow.expires_at > now,
-                    )
-                )
-            if live:
-                with self.db.session() as session:
-                    for row in session.scalars(
-                        select(TemplateRow)
-                        .filter_by(deployment_id=deployment_id, subject_id=subject_id)
-                        .where(TemplateRow.expires_at <= now)
-                    ):
-                        session.delete(row)
-                        removed += 1
-                    self.audit.append(
+                if self.vault.has_templates(session, deployment_id, subject_id, after=now):
+                    count = self.vault.delete_templates(session, deployment_id, subject_id, expired_at=now)
+                    self._forget(deployment_id, subject_id)
+                    self._record(
                         session,
-                        self._event(
-                            caller,
-                            "purge",
-                            "allow",
-                            "deleted",
-                            deployment=deployment_id,
-                            subject=subject_id,
-                            rule_ids=["CN25-8c"],
-                        ),
+                        caller,
+                        "purge",
+                        "deleted",
+                        deployment=deployment_id,
+                        subject=subject_id,
+                        rule_ids=("CN25-8c",),
                     )
-                self._forget(deployment_id, subject_id)
-            else:
-                removed += self._erase(deployment_id, subject_id, caller, "purge", ["CN25-8c", "PIPL-47"]).details[
-                    "templates_deleted"
-                ]
+                else:  # nothing of the subject is left in this deployment: shred the key too
+                    count = self._erase(session, deployment_id, subject_id, caller, "purge", ("CN25-8c", "PIPL-47"))
+                    count = count.details["templates_deleted"]
+                removed += count
         with self.db.session() as session:
-            images = 0
-            for row in session.scalars(select(RawImageRow).where(RawImageRow.expires_at <= now)):
-                session.delete(row)
-                images += 1
+            images, codes = self.vault.delete_expired(session, now)
             if images:
-                self.audit.append(
-                    session, self._event(caller, "purge", "allow", "raw_images_deleted", rule_ids=["CN25-8c"])
-                )
-        return {"templates": removed, "raw_images": images, "subjects": len(expired)}
+                self._record(session, caller, "purge", "raw_images_deleted", rule_ids=("CN25-8c",))
+        return {"templates": removed, "raw_images": images, "checkin_codes": codes, "subjects": len(expired)}
 
 
 @dataclass

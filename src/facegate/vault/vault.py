@@ -157,15 +157,6 @@ class Vault:
         declined = next((r[5] for r in rows if r[0] == "decline"), None)
         return Standing(versions, tuple(_Consent(*r) for r in found), declined)
 
-    def notice_versions_shown(self, session: Session, deployment_id: str, subject_id: str) -> set[int]:
-        """Every notice version this subject was shown for this deployment."""
-        rows = session.scalars(
-            select(NoticeShownRow.notice_version).where(
-                NoticeShownRow.subject_id == subject_id, NoticeShownRow.deployment_id == deployment_id
-            )
-        )
-        return set(rows)
-
     def add_consent(self, session: Session, **fields: object) -> ConsentRow:
         """Record a consent (fields of ConsentRow but id)."""
         if fields.get("kind") not in CONSENT_KINDS:
@@ -174,34 +165,6 @@ class Vault:
         session.add(row)
         self._touch(session, str(fields["subject_id"]))
         return row
-
-    def current_consent(
-        self, session: Session, deployment_id: str, subject_id: str, kind: str, given_by: str | None = None
-    ) -> ConsentRow | None:
-        """The newest consent of a kind (and giver) that is neither withdrawn nor stale, if any."""
-        query = select(ConsentRow) if given_by is None else select(ConsentRow).filter_by(given_by=given_by)
-        return session.scalars(
-            query.where(
-                ConsentRow.subject_id == subject_id,
-                ConsentRow.deployment_id == deployment_id,
-                ConsentRow.kind == kind,
-                ConsentRow.withdrawn_at.is_(None),
-                ConsentRow.stale_at.is_(None),
-            )
-            .order_by(ConsentRow.given_at.desc())
-            .limit(1)
-        ).first()
-
-    def latest_consent(self, session: Session, deployment_id: str, subject_id: str, kind: str) -> ConsentRow | None:
-        """The newest consent of a kind, whatever its state (to explain a refusal)."""
-        return session.scalars(
-            select(ConsentRow)
-            .where(
-                ConsentRow.subject_id == subject_id, ConsentRow.deployment_id == deployment_id, ConsentRow.kind == kind
-            )
-            .order_by(ConsentRow.given_at.desc())
-            .limit(1)
-        ).first()
 
     def withdraw_consents(self, session: Session, deployment_id: str, subject_id: str, now: datetime) -> int:
         """Withdraw every open consent of the subject for the deployment; the number withdrawn."""
@@ -235,16 +198,6 @@ class Vault:
         """Record that the subject declined face recognition here."""
         session.add(DeclineRow(subject_id=subject_id, deployment_id=deployment_id, declined_at=now))
         self._touch(session, subject_id)
-
-    def last_decline(self, session: Session, deployment_id: str, subject_id: str) -> datetime | None:
-        """When the subject last declined face recognition for this deployment."""
-        return session.scalar(
-            select(func.max(DeclineRow.declined_at)).where(
-                DeclineRow.subject_id == subject_id, DeclineRow.deployment_id == deployment_id
-            )
-        )
-
-    # ---- templates and raw images ----
 
     def save_template(
         self,
@@ -315,6 +268,30 @@ class Vault:
             )
         )
         return image_id
+
+    def has_templates(self, session: Session, deployment_id: str, subject_id: str, after: datetime) -> bool:
+        """Whether the subject still has a template in the deployment that expires after `after`."""
+        live = select(TemplateRow.id).filter_by(deployment_id=deployment_id, subject_id=subject_id)
+        return session.execute(live.where(TemplateRow.expires_at > after).limit(1)).first() is not None
+
+    def delete_templates(self, session: Session, deployment_id: str, subject_id: str, expired_at: datetime) -> int:
+        """Delete the subject's templates in the deployment that expired by `expired_at`; how many."""
+        removed = session.execute(
+            delete(TemplateRow)
+            .filter_by(deployment_id=deployment_id, subject_id=subject_id)
+            .where(TemplateRow.expires_at <= expired_at)
+        ).rowcount
+        if removed:
+            self.bump_gallery(session, deployment_id)
+        return removed
+
+    def delete_expired(self, session: Session, now: datetime) -> tuple[int, int]:
+        """Delete kept photos and one-time codes past their time to live; how many of each."""
+        images = session.execute(delete(RawImageRow).where(RawImageRow.expires_at <= now)).rowcount
+        codes = session.execute(
+            delete(CredentialRow).where(CredentialRow.expires_at.is_not(None), CredentialRow.expires_at <= now)
+        ).rowcount
+        return images, codes
 
     def bump_gallery(self, session: Session, deployment_id: str) -> int:
         """Count one more change to the deployment's gallery; the new generation (what the 1:N indexes follow)."""

@@ -158,8 +158,6 @@ async def submit_deployment(request: Request, svc: ServiceDep, key: Who) -> Resp
             try:
                 if any(r["id"] == spec.id for r in svc.gate.deployments()):
                     raise InputError(f"deployment {spec.id} is already registered")
-                if not spec.id[0].isalpha():
-                    raise InputError("a deployment ID must start with a letter")
                 svc.gate.register(spec, caller(request, key), names)
                 svc.submissions.remove(spec.id)
                 return RedirectResponse(f"/console/deployments/{spec.id}", status_code=303)
