@@ -1,6 +1,6 @@
 """What the gate costs: verification with and without its checks (policy, consent, key unwrap, audit), same run.
 
-    .venv/bin/python bench/gate.py [--rounds 40] [--database-url URL]
+    .venv/bin/python bench/gate.py [--rounds 40] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 "Engine only" decodes the photo, detects, embeds and compares with a template already in memory: the work
 any face recognition system does. "Through the gate" is `Gate.verify`: the same work plus the deployment and
@@ -14,9 +14,14 @@ import os
 import statistics
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from facegate import policy
 from facegate.engine import quality
@@ -27,15 +32,33 @@ from facegate.gate import Gate
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@contextmanager
+def database(postgres: str | None, home: Path) -> Iterator[str]:
+    """A SQLite file in `home`, or a fresh PostgreSQL database on the `postgres` server, dropped afterwards."""
+    if postgres is None:
+        yield f"sqlite:///{home / 'facegate.db'}"
+        return
+    name = f"facegate_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--database-url", help="default: a SQLite file in a temporary data directory")
+    parser.add_argument("--postgres", metavar="URL", help="run on a fresh database of this server (default: SQLite)")
     parser.add_argument("--photo", type=Path, default=ROOT / "tests" / "data" / "obama2.jpg")
     args = parser.parse_args()
     engine = DlibEngine()
-    with tempfile.TemporaryDirectory() as home:
-        gate = Gate.open(Path(home), args.database_url, engine_factory=lambda: engine)
+    with tempfile.TemporaryDirectory() as home, database(args.postgres, Path(home)) as url:
+        gate = Gate.open(Path(home), url, engine_factory=lambda: engine)
         spec = policy.parse_spec((ROOT / "examples" / "deployments" / "office-entry.yaml").read_text())
         gate.register(spec)
         gate.add_subject("obama")
@@ -64,6 +87,7 @@ def main() -> None:
                 times.append(time.perf_counter() - started)
         base, full = statistics.median(plain) * 1000, statistics.median(gated) * 1000
         backend = gate.db.backend
+        gate.db.dispose()
     print(f"machine: {os.cpu_count()} cores; database: {backend}; photo {args.photo.name}; {args.rounds} rounds each")
     print(f"engine only          median {base:7.2f} ms")
     print(f"through the gate     median {full:7.2f} ms")
