@@ -44,7 +44,7 @@ def read_spec(path: Path) -> policy.Deployment:
 
 
 @app.command()
-def check(file: SpecFile, profile: Profiles = None, json_out: Json = False) -> None:
+def check(file: SpecFile, profile: Profiles = None, json_out: Json = False, home: Home = None) -> None:
     """Check a deployment spec against the rules: exit 0 when nothing blocks, 3 when something does."""
     spec = read_spec(file)
     report = policy.evaluate(spec, profile or [policy.DEFAULT_PROFILE], today=date.today())
@@ -69,7 +69,7 @@ def check(file: SpecFile, profile: Profiles = None, json_out: Json = False) -> N
 
 
 @app.command("rules")
-def list_rules(profile: Profiles = None, json_out: Json = False) -> None:
+def list_rules(profile: Profiles = None, json_out: Json = False, home: Home = None) -> None:
     """List the rules (all profiles unless --profile) with ID, severity, status and where each is enforced."""
     names = profile or policy.profile_names()
     rules = policy.rules_for(names)
@@ -155,7 +155,7 @@ def notice(
 
 
 @app.command()
-def pia(file: SpecFile, fmt: DocFormat = "md", out: Out = None, profile: Profiles = None) -> None:
+def pia(file: SpecFile, fmt: DocFormat = "md", out: Out = None, profile: Profiles = None, home: Home = None) -> None:
     """Write the impact assessment report (four sections and a risk register) for a deployment spec."""
     spec = read_spec(file)
     doc = policy.pia_document(spec, today=date.today(), profiles=profile or [policy.DEFAULT_PROFILE])
