@@ -1,5 +1,6 @@
 """Protection of data: no plaintext templates or images on disk, crypto-shredding, the key hierarchy."""
 
+import base64
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -133,3 +134,51 @@ def test_the_wrong_master_key_opens_nothing(tmp_path: Path) -> None:
     Keystore([b"a" * 32], url).deployment_key("d1")
     with pytest.raises(KeyUnavailableError, match="not available"):
         Keystore([b"b" * 32], url).deployment_key("d1")
+
+
+def test_a_running_process_follows_a_rotation_made_by_another(tmp_path: Path) -> None:
+    server = Keystore.open(tmp_path)  # e.g. the API server, with the old master key in memory
+    first = server.deployment_key("d1")
+    operator = Keystore.open(tmp_path)
+    rotate_master_key_file(tmp_path, operator)
+    second = server.deployment_key("d2")  # created after the rotation: wrapped by the new master key
+    assert Keystore.open(tmp_path).deployment_key("d1") == first  # after a restart both still open
+    assert Keystore.open(tmp_path).deployment_key("d2") == second
+    assert not (tmp_path / "keys" / "master.key.old").exists()
+
+
+def test_a_rotation_killed_before_the_swap_still_opens_every_key(tmp_path: Path) -> None:
+    keystore = Keystore.open(tmp_path)
+    key = keystore.deployment_key("d1")
+    (tmp_path / "keys" / "master.key.new").write_text(base64.b64encode(b"n" * 32).decode())
+    keystore.rotate_master(b"n" * 32)  # rewrapped, then killed before master.key was replaced
+    assert Keystore.open(tmp_path).deployment_key("d1") == key
+    assert rotate_master_key_file(tmp_path, Keystore.open(tmp_path)) == 0  # finishing it later is safe
+    assert Keystore.open(tmp_path).deployment_key("d1") == key
+
+
+def test_rotation_with_the_master_key_in_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new = base64.b64encode(b"o" * 32).decode(), base64.b64encode(b"w" * 32).decode()
+    monkeypatch.setenv("FACEGATE_MASTER_KEY", old)
+    key = Keystore.open(tmp_path).deployment_key("d1")  # a fresh data directory with an environment key
+    monkeypatch.setenv("FACEGATE_MASTER_KEY", new)
+    monkeypatch.setenv("FACEGATE_MASTER_KEY_OLD", old)
+    assert rotate_master_key_file(tmp_path, Keystore.open(tmp_path)) == 1
+    monkeypatch.delenv("FACEGATE_MASTER_KEY_OLD")
+    assert Keystore.open(tmp_path).deployment_key("d1") == key
+
+
+def test_keys_created_at_once_by_two_writers_are_one_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'ks.db'}"
+    a, b = Keystore([b"a" * 32], url), Keystore([b"a" * 32], url)
+    looked, real = [], a.key
+
+    def absent_at_first_look(name: str) -> bytes:
+        if not looked:  # a looked before b wrote ...
+            looked.append(name)
+            b.deployment_key("d1")  # ... and b wins the race
+            raise KeyUnavailableError("absent")
+        return real(name)
+
+    monkeypatch.setattr(a, "key", absent_at_first_look)
+    assert a.ensure("deployment/d1") == b.deployment_key("d1")

@@ -37,7 +37,7 @@ def hash_secret(keystore: Keystore) -> bytes:
     """The key of the subject hashes, created in the key store on first use and cached per key store."""
     secret = _secrets.get(keystore)
     if secret is None:
-        secret = _secrets[keystore] = keystore.ensure(SUBJECT_KEY_NAME, f"master/{keystore.master_id}")
+        secret = _secrets[keystore] = keystore.ensure(SUBJECT_KEY_NAME)
     return secret
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import LargeBinary, MetaData, String, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from facegate.errors import FacegateError, InputError
@@ -108,27 +109,33 @@ def load_master_keys(home: Path) -> list[bytes]:
         return keys
     folder = home / "keys"
     current = folder / "master.key"
-    with suppress(FileExistsError):
-        _write_key_file(current, secrets.token_bytes(32))
+    if not current.exists():
+        with suppress(FileExistsError):
+            _write_key_file(current, secrets.token_bytes(32))
     paths = [current, folder / "master.key.new", folder / "master.key.old"]
     return [_decode_key(p.read_text(), str(p)) for p in paths if p.exists()]
 
 
 def rotate_master_key_file(home: Path, keystore: "Keystore") -> int:
-    """Rotate the key-file master key: write the new key, rewrap, then swap the files (safe if killed midway)."""
+    """Rotate the master key; every key it wrapped is rewrapped, no template is re-encrypted.
+
+    Key file: write `master.key.new`, rewrap, keep the old key as `master.key.old` while `master.key` is
+    swapped atomically, rewrap again (catching keys another process wrapped meanwhile), then drop the old
+    key. Killed at any point, every key still opens. Environment: put the new key in $FACEGATE_MASTER_KEY
+    and the old one in $FACEGATE_MASTER_KEY_OLD; this rewraps everything under the new one.
+    """
     if os.environ.get(MASTER_ENV):
-        raise InputError(
-            f"the master key comes from ${MASTER_ENV}: rotate by setting the new key there and the old one "
-            f"in ${MASTER_ENV}_OLD, then run the rotation again"
-        )
+        return keystore.rotate_master(_decode_key(os.environ[MASTER_ENV], f"${MASTER_ENV}"))
     folder = home / "keys"
-    new_path, old_path = folder / "master.key.new", folder / "master.key.old"
+    current, new_path, old_path = folder / "master.key", folder / "master.key.new", folder / "master.key.old"
     if not new_path.exists():
         _write_key_file(new_path, secrets.token_bytes(32))
     new_key = _decode_key(new_path.read_text(), str(new_path))
     count = keystore.rotate_master(new_key)
-    os.replace(folder / "master.key", old_path)
-    os.replace(new_path, folder / "master.key")
+    with suppress(FileExistsError):
+        os.link(current, old_path)
+    os.replace(new_path, current)
+    count += keystore.rotate_master(new_key)
     old_path.unlink()
     return count
 
@@ -136,23 +143,33 @@ def rotate_master_key_file(home: Path, keystore: "Keystore") -> int:
 class Keystore:
     """Creates, unwraps, rewraps and shreds the keys of the hierarchy."""
 
-    def __init__(self, masters: list[bytes], url: str) -> None:
-        self._masters = {master_key_id(k): k for k in masters}
-        self._master, self.master_id = masters[0], master_key_id(masters[0])
+    def __init__(self, masters: list[bytes], url: str, home: Path | None = None) -> None:
+        self._home = home  # where to re-read the master key files after another process rotated them
+        self._use_masters(masters)
         self.engine = make_engine(url)
         self._reader = self.engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"})  # reads take no write lock
         KeystoreBase.metadata.create_all(self.engine)
         self._cache: dict[str, bytes] = {}
+
+    def _use_masters(self, masters: list[bytes]) -> None:
+        self._masters = {master_key_id(k): k for k in masters}
+        self._master, self.master_id = masters[0], master_key_id(masters[0])
+
+    def _reload_masters(self) -> None:
+        """Pick up a master key that another process rotated in (key files only)."""
+        if self._home is not None and not os.environ.get(MASTER_ENV):
+            self._use_masters(load_master_keys(self._home))
 
     @classmethod
     def open(cls, home: Path) -> "Keystore":
         """The key store of a data directory."""
         masters = load_master_keys(home)
         if os.environ.get(KEYSTORE_ENV):
-            return cls(masters, os.environ[KEYSTORE_ENV])
+            return cls(masters, os.environ[KEYSTORE_ENV], home)
         path = home / "keys" / "keystore.db"
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         path.touch(mode=0o600, exist_ok=True)
-        return cls(masters, f"sqlite:///{path}")
+        return cls(masters, f"sqlite:///{path}", home)
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -161,7 +178,10 @@ class Keystore:
 
     def _unwrap(self, row: Any) -> bytes:
         if row.parent.startswith("master/"):
-            parent = self._masters.get(row.parent.removeprefix("master/"))
+            master_id = row.parent.removeprefix("master/")
+            if master_id not in self._masters:
+                self._reload_masters()
+            parent = self._masters.get(master_id)
             if parent is None:
                 raise KeyUnavailableError(f"{row.name} is wrapped by a master key that is not available")
         else:
@@ -181,25 +201,29 @@ class Keystore:
             self._cache[name] = key
         return key
 
-    def ensure(self, name: str, parent: str) -> bytes:
-        """The key `name`, created (wrapped by `parent`) when absent."""
+    def ensure(self, name: str, parent: str = "master") -> bytes:
+        """The key `name`, created when absent, wrapped by the key `parent` (default: the current master key)."""
         try:
             return self.key(name)
         except KeyUnavailableError:
             pass
         key = secrets.token_bytes(32)
-        parent_key = self._master if parent.startswith("master/") else self.key(parent)
-        row = WrappedKey(
-            name=name, parent=parent, blob=seal(parent_key, key, name.encode()), created_at=datetime.now(UTC)
-        )
-        with self._session() as session:
-            if session.get(WrappedKey, name) is None:
-                session.add(row)
+        if parent == "master":
+            self._reload_masters()  # never wrap with a master key that another process has rotated out
+            parent, parent_key = f"master/{self.master_id}", self._master
+        else:
+            parent_key = self.key(parent)
+        blob = seal(parent_key, key, name.encode())
+        try:
+            with self._session() as session:
+                session.add(WrappedKey(name=name, parent=parent, blob=blob, created_at=datetime.now(UTC)))
+        except IntegrityError:
+            pass  # another process created it first: use theirs
         return self.key(name)
 
     def deployment_key(self, deployment_id: str) -> bytes:
         """The deployment's key, created on first use."""
-        return self.ensure(f"deployment/{deployment_id}", f"master/{self.master_id}")
+        return self.ensure(f"deployment/{deployment_id}")
 
     def data_key(self, deployment_id: str, subject_id: str, create: bool = False) -> bytes:
         """A subject's data key under a deployment; created only when `create` (enrollment)."""
@@ -217,16 +241,19 @@ class Keystore:
 
     def subject_keys(self, subject_id: str) -> list[str]:
         """Names of the data keys a subject has, across deployments."""
+        mine = WrappedKey.name.startswith("data/", autoescape=True) & WrappedKey.name.endswith(
+            f"/{subject_id}", autoescape=True
+        )
         with self._session() as session:
-            names = session.scalars(select(WrappedKey.name).where(WrappedKey.name.like("data/%"))).all()
-        return [n for n in names if n.rsplit("/", 1)[1] == subject_id]
+            return list(session.scalars(select(WrappedKey.name).where(mine)))
 
     def rotate_master(self, new_master: bytes) -> int:
-        """Rewrap every deployment key under `new_master`; templates and data keys stay as they are."""
+        """Rewrap under `new_master` every key another master wrapped; how many. Templates and data keys stay."""
         new_id = master_key_id(new_master)
         count = 0
+        wrapped_by_another = WrappedKey.parent.startswith("master/") & (WrappedKey.parent != f"master/{new_id}")
         with self._session() as session:
-            for row in session.scalars(select(WrappedKey).where(WrappedKey.parent.like("master/%"))):
+            for row in session.scalars(select(WrappedKey).where(wrapped_by_another)).all():
                 key = self._unwrap(row)
                 row.blob, row.parent = seal(new_master, key, row.name.encode()), f"master/{new_id}"
                 count += 1
