@@ -343,3 +343,10 @@ def test_photos_are_kept_only_with_their_own_consent_and_only_for_their_time(
     clock.advance(days=8)
     assert gate.purge()["raw_images"] == 1
     assert gate.access("obama")["facial_data"][0]["raw_images"] == 0
+
+
+def test_subject_ids_are_pseudonyms_without_separators(gate: Gate) -> None:
+    with pytest.raises(InputError, match="subject ID"):
+        gate.add_subject("data/../other")
+    with pytest.raises(InputError, match="subject ID"):
+        gate.add_subject("Barack Obama")

@@ -200,9 +200,14 @@ class Gate:
             spec = self._specs[row.spec] = policy.spec_from_data(json.loads(row.spec))
         return _Loaded(row, spec, tuple(row.profiles.split(",")))
 
-    def _subject(self, session: Session, subject_id: str) -> Any:
-        """The subject's row (plain, read-only: this is the hot path), or NotFoundError."""
-        row = session.execute(select(SubjectRow.__table__).filter_by(id=subject_id)).first()
+    def _subject(self, session: Session, subject_id: str, lock: bool = False) -> Any:
+        """The subject's row (plain, read-only), or NotFoundError; `lock` holds it until the transaction ends.
+
+        Enrollment, withdrawal and deletion lock it so that, on PostgreSQL, an enrollment cannot slip in
+        between a withdrawal's key shredding and its commit (SQLite serialises writers already).
+        """
+        query = select(SubjectRow.__table__).filter_by(id=subject_id)
+        row = session.execute(query.with_for_update() if lock else query).first()
         if row is None:
             raise NotFoundError(f"unknown subject {subject_id!r}")
         return row
@@ -284,11 +289,17 @@ class Gate:
             )
 
     def _checked(
-        self, session: Session, deployment_id: str, operation: str, purpose: str | None, subject_id: str | None
+        self,
+        session: Session,
+        deployment_id: str,
+        operation: str,
+        purpose: str | None,
+        subject_id: str | None,
+        lock: bool = False,
     ) -> tuple[_Loaded, Any]:
         loaded = self._load(session, deployment_id)
         self._check_deployment(loaded, operation, purpose)
-        subject = self._subject(session, subject_id) if subject_id is not None else None
+        subject = self._subject(session, subject_id, lock) if subject_id is not None else None
         if subject is not None:
             now = self.clock()
             # A subject's checks depend only on the deployment, the subject's records and the date; both rows
@@ -575,7 +586,7 @@ class Gate:
         """Withdraw the subject's consents for the deployment and delete their facial data at once (CN25-6d)."""
         with self.db.session() as session:
             self._load(session, deployment_id)
-            self._subject(session, subject_id)
+            self._subject(session, subject_id, lock=True)
             self.vault.withdraw_consents(session, deployment_id, subject_id, self.clock())
             return self._erase(session, deployment_id, subject_id, caller, "consent.withdraw", ("CN25-6d", "PIPL-47"))
 
@@ -609,6 +620,7 @@ class Gate:
         for name in self.vault.keystore.subject_keys(subject_id):  # the keys go first: what is left cannot be read
             self.vault.keystore.shred(name.split("/")[1], subject_id)
         with self.db.session() as session:
+            self._subject(session, subject_id, lock=True)
             deployments = set(session.scalars(select(TemplateRow.deployment_id).filter_by(subject_id=subject_id)))
             for deployment_id in deployments:
                 self.vault.erase(session, deployment_id, subject_id)
@@ -700,8 +712,7 @@ class Gate:
         fields = {"deployment": deployment_id, "subject": subject_id}
         now = self.clock()
         with self._guarded(caller, "enroll", **fields), self.db.session() as session:
-            loaded, subject = self._checked(session, deployment_id, "enroll", purpose, subject_id)
-            assert subject is not None
+            loaded, _ = self._checked(session, deployment_id, "enroll", purpose, subject_id, lock=True)
             self._check_filing(session, loaded)
             template_id = self.vault.save_template(
                 session, deployment_id, subject_id, model_id, vector, now, self._expiry(loaded, now, now)

@@ -5,10 +5,11 @@ subject and model into the associated data, so a template copied to another depl
 not open.
 """
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import NamedTuple
 
 import numpy as np
@@ -16,7 +17,6 @@ from sqlalchemy import delete, func, literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 
 from facegate.errors import InputError, NotFoundError
-from facegate.vault import credentials
 from facegate.vault.keystore import Keystore, KeyUnavailableError, seal, unseal
 from facegate.vault.models import (
     ConsentRow,
@@ -29,6 +29,7 @@ from facegate.vault.models import (
     TemplateRow,
 )
 
+SUBJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@+=-]{0,63}")
 CONSENT_KINDS = ("facial_processing", "external_transmission", "raw_image_retention")
 
 
@@ -115,6 +116,8 @@ class Vault:
         if birth_date is not None and birth_date > now.date():
             raise InputError("the date of birth is in the future")
         subject_id = subject_id or f"s-{uuid.uuid4().hex[:16]}"
+        if not SUBJECT_ID.fullmatch(subject_id):
+            raise InputError("a subject ID is 1 to 64 letters, digits and . _ : @ + = - (a pseudonym, not a name)")
         if session.get(SubjectRow, subject_id) is not None:
             raise InputError(f"subject {subject_id!r} already exists")
         row = SubjectRow(
@@ -363,9 +366,3 @@ class Vault:
         return unseal(key, sealed, f"facegate/totp/v1/{deployment_id}/{subject_id}".encode()).decode()
 
 
-def expiry(now: datetime, days: int | None, default_days: int) -> datetime:
-    """When something stored now expires after `days` (or the default)."""
-    return now + timedelta(days=default_days if days is None else days)
-
-
-__all__ = ["CONSENT_KINDS", "StoredTemplate", "Vault", "credentials", "expiry", "template_aad"]
