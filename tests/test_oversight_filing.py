@@ -328,3 +328,21 @@ def test_recording_a_filing_checks_its_input(office: Oversight) -> None:
         office.record_filing(HANDLER, " ", date(2026, 11, 20))
     with pytest.raises(NotFoundError):
         office.record_filing(HANDLER, "R-1", date(2026, 11, 20), task_id="no-such-task")
+
+
+def test_after_a_cancellation_no_filing_reopens_while_nothing_is_in_use(gate: Gate, clock: Clock) -> None:
+    station = example("station-public-security")
+    gate.register(station, profiles=("cn2023-draft",))
+    oversight = Oversight.for_gate(gate)
+    name = station.handler.name
+    [task] = handler(oversight.status(), name)["open_tasks"]
+    assert (task["kind"], task["trigger"]) == ("filing", "public_place")
+    oversight.record_filing(name, "CAC-BJ-2026-0001", clock.now.date())
+    clock.advance(days=3)
+    gate.retire(station.id)
+    [task] = handler(oversight.status(), name)["open_tasks"]
+    assert task["kind"] == "cancellation"
+    oversight.record_filing(name, "CAC-BJ-2026-0002", clock.now.date())
+    clock.advance(days=60)
+    h = handler(oversight.status(), name)
+    assert h["open_tasks"] == [] and h["enrollment"]["blocked"] is False

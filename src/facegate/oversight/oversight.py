@@ -21,6 +21,7 @@ from facegate.oversight.tasks import (
     KINDS,
     calendar_for,
     initial_filing_needed,
+    last_cancellation,
     last_filed,
     note_changes,
     open_cancellation,
@@ -123,6 +124,8 @@ class Oversight:
             duty = filing_duty(profile)
             assert duty is not None
             if initial_filing_needed(session, view.name, profile):
+                if not view.in_use:
+                    continue  # nothing in use (all retired, perhaps cancelled): no new filing duty until one is
                 trigger, at, details = None, None, {}
                 if duty.reached(count):
                     trigger, at = "threshold_reached", self.reached_at(session, view, duty.first_count) or now
@@ -135,6 +138,8 @@ class Oversight:
                         trigger, at = "public_place", first
                         details = {"deployments": [d.id for d in public]}
                 if trigger is not None and at is not None:
+                    cancelled = last_cancellation(session, view.name, profile)
+                    at = max(at, cancelled) if cancelled is not None else at  # a new duty runs from after it
                     open_filing(session, view.name, duty, at, trigger, details, calendar, now)
                     latched.add(profile)
                 continue

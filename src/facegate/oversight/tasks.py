@@ -87,10 +87,15 @@ def filings(session: Session, handler: str, profile: str | None = None) -> list[
     return list(session.scalars(query.order_by(FilingRow.recorded_at)))
 
 
+def last_cancellation(session: Session, handler: str, profile: str) -> datetime | None:
+    """When the profile's filing was last cancelled (CN25-15e), if ever."""
+    return max((f.recorded_at for f in filings(session, handler, profile) if f.kind == "cancellation"), default=None)
+
+
 def _since_cancellation(session: Session, handler: str, profile: str) -> tuple[list[TaskRow], list[FilingRow]]:
     """The profile's tasks and filings since its last cancellation (a cancelled filing starts afresh)."""
     recorded = filings(session, handler, profile)
-    cut = max((f.recorded_at for f in recorded if f.kind == "cancellation"), default=None)
+    cut = last_cancellation(session, handler, profile)
     tasks = [t for t in all_tasks(session, handler) if t.profile == profile]
     if cut is not None:
         tasks = [t for t in tasks if t.opened_at > cut]
