@@ -1,17 +1,9 @@
 """Alembic environment: runs the packaged migrations on the connection facegate hands over."""
 
-import importlib
-
 from alembic import context
 from sqlalchemy import Connection
 
 from facegate.store.base import Base
-
-# Modules whose tables live on Base; each room adds its models module here so autogenerate sees them.
-MODEL_MODULES = ["facegate.audit.models", "facegate.vault.models", "facegate.api.models", "facegate.oversight.models"]
-
-for _module in MODEL_MODULES:
-    importlib.import_module(_module)
 
 
 def run(connection: Connection) -> None:
