@@ -362,3 +362,40 @@ def test_the_server_purges_expired_templates_on_its_schedule(tmp_path: Path) -> 
             client.get("/api/v1/health")
     assert env.svc.gate.access("obama")["facial_data"] == []
     assert any(e["operation"] == "retire" or e["actor"] == "system:purge" for e in audit_entries(env))
+
+
+def test_an_operator_cannot_reach_a_subject_of_another_deployment_through_a_link(env: Env) -> None:
+    consenting(env, "alice")
+    env.client.post(
+        f"/api/v1/deployments/{OFFICE}/subjects/alice/enroll", files=photo("obama.jpg"), headers=env.auth("operator")
+    )
+    stranger = env.auth("stranger")  # granted the gallery only
+    minted = env.client.post(f"/api/v1/deployments/{GALLERY}/subjects/alice/links", headers=stranger)
+    assert minted.status_code == 403 and OFFICE in minted.json()["detail"]
+
+
+def test_a_subject_with_only_a_pin_and_a_decline_is_still_in_its_deployment(env: Env) -> None:
+    h = env.auth("operator")
+    env.client.post("/api/v1/subjects", json={"id": "erin"}, headers=h)
+    env.client.post(f"/api/v1/deployments/{OFFICE}/subjects/erin/decline", headers=h)
+    stranger = env.auth("stranger")
+    assert env.client.get("/api/v1/subjects/erin", headers=stranger).status_code == 403
+    assert env.client.delete("/api/v1/subjects/erin", headers=stranger).status_code == 403
+
+
+def test_only_the_subject_can_ask_again_after_declining(env: Env) -> None:
+    consenting(env, "bob")
+    h = env.auth("operator")
+    base = f"/api/v1/deployments/{OFFICE}/subjects/bob"
+    env.client.post(base + "/decline", headers=h)
+    again = env.client.post(base + "/consents", json={"subject_initiated": True}, headers=h)
+    assert again.status_code in (403, 422)
+    assert env.client.post(base + "/consents", json={}, headers=h).json()["rule_ids"][:1] == ["CN25-12b"]
+
+
+def test_a_forged_non_ascii_link_is_refused_not_a_server_error(env: Env) -> None:
+    assert (
+        env.client.get("/api/v1/me", headers={"Authorization": "Bearer fgs.e30.\u00e9".encode("latin-1")}).status_code
+        == 401
+    )
+    assert env.client.get("/portal/fgs.e30.%C3%A9").status_code == 404

@@ -468,8 +468,13 @@ class Gate:
 
     def deployment_spec(self, deployment_id: str) -> policy.Deployment:
         """The registered spec of a deployment."""
+        return self.registered(deployment_id)[0]
+
+    def registered(self, deployment_id: str) -> tuple[policy.Deployment, tuple[str, ...]]:
+        """The registered spec of a deployment and the profiles it was registered under; NotFoundError if none."""
         with self.db.session(readonly=True) as session:
-            return self._load(session, deployment_id).spec
+            loaded = self._load(session, deployment_id)
+        return loaded.spec, loaded.profiles
 
     # ---- subjects, notices, consents, declines ----
 
@@ -612,6 +617,12 @@ class Gate:
             rule_ids=rules,
             details={"templates_deleted": removed},
         )
+
+    def subject_deployments(self, subject_id: str) -> set[str]:
+        """The deployments in which a subject has any record (for access control in the faces)."""
+        with self.db.session(readonly=True) as session:
+            self._subject(session, subject_id)
+            return self.vault.deployments_of(session, subject_id)
 
     def delete_subject(self, subject_id: str, caller: Caller = Caller()) -> Decision:
         """Delete a subject everywhere: data keys shredded, rows removed, a deletion receipt in the audit log."""

@@ -39,7 +39,7 @@ class ApiKey:
 
     def grants(self, deployment_id: str) -> bool:
         """Whether the key may run operations on `deployment_id` (operators: only those granted)."""
-        return self.role == "operator" and ("*" in self.deployments or deployment_id in self.deployments)
+        return self.role == "operator" and deployment_id in self.deployments
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready view (no secret, no hash)."""

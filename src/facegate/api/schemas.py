@@ -75,7 +75,6 @@ class ConsentRequest(Body):
     given_by: Literal["subject", "guardian"] = "subject"
     guardian_ref: ShortText | None = None
     evidence_ref: ShortText | None = None
-    subject_initiated: bool = False
 
 
 class AlternativeSetRequest(Body):

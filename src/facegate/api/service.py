@@ -1,5 +1,6 @@
 """What a running server shares: the gate, API keys, link signer, blocked submissions and the clock."""
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -82,9 +83,8 @@ class Service:
 
     def spec_of(self, deployment_id: str) -> tuple[policy.Deployment, tuple[str, ...]]:
         """The spec and profiles of a registered deployment or a blocked submission."""
-        rows = {r["id"]: r for r in self.gate.deployments()}
-        if deployment_id in rows:
-            return self.gate.deployment_spec(deployment_id), tuple(rows[deployment_id]["profiles"])
+        with contextlib.suppress(NotFoundError):
+            return self.gate.registered(deployment_id)
         blocked = self.submissions.get(deployment_id)
         if blocked is None:
             raise NotFoundError(f"no deployment {deployment_id!r}")

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import delete, func, literal, null, select, union_all, update
+from sqlalchemy import delete, func, literal, null, select, union, union_all, update
 from sqlalchemy.orm import Session
 
 from facegate.errors import InputError, NotFoundError
@@ -125,6 +125,12 @@ class Vault:
         )
         session.add(row)
         return row
+
+    def deployments_of(self, session: Session, subject_id: str) -> set[str]:
+        """Every deployment where the subject has a record: notice, consent, decline, template, photo, credential."""
+        tables = (NoticeShownRow, ConsentRow, DeclineRow, TemplateRow, RawImageRow, CredentialRow)
+        query = union(*(select(t.deployment_id).filter_by(subject_id=subject_id) for t in tables))
+        return set(session.scalars(query))
 
     # ---- notices, consents, declines: each change bumps the subject's revision (the gate's checks follow it) ----
 

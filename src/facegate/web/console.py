@@ -1,5 +1,6 @@
 """The console for the DPO, the auditor and the operator: deployments and findings, the form, rules, audit, keys."""
 
+import hmac
 import re
 from collections import deque
 from datetime import timedelta
@@ -38,7 +39,7 @@ Who = Annotated[ApiKey, Depends(signed_in)]
 
 def posted(request: Request, svc: Service, csrf: str) -> None:
     """Refuse a form post without this session's CSRF token."""
-    if csrf != session.csrf_token(request, svc):
+    if not hmac.compare_digest(csrf.encode(), session.csrf_token(request, svc).encode()):
         raise WebError(403, "This form has expired; go back, reload the page and try again.")
 
 
@@ -72,7 +73,7 @@ def login(request: Request, svc: ServiceDep, api_key: Annotated[str, Form(max_le
     if key is None:
         return page(request, svc, "login.html", None, status_code=401, error="That key is unknown or revoked.")
     response = RedirectResponse("/console", status_code=303)
-    session.start(response, svc, key, svc.clock())
+    session.start(response, svc, key, svc.clock(), secure=request.url.scheme == "https")
     return response
 
 
@@ -272,6 +273,8 @@ async def create_key(request: Request, svc: ServiceDep, key: Who) -> Response:
     minted, error = None, None
     try:
         granted = [str(d) for d in data.getlist("deployments")]
+        for deployment_id in granted:
+            svc.gate.deployment_spec(deployment_id)  # a grant names a registered deployment, as in the API
         created, secret = svc.keys.create(
             str(data.get("role", "")), svc.clock(), str(data.get("name", ""))[:64], granted, key.actor
         )

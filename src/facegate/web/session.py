@@ -12,11 +12,18 @@ COOKIE = "facegate_console"
 LIFETIME = timedelta(hours=8)
 
 
-def start(response: Response, svc: Service, key: ApiKey, now: datetime) -> None:
-    """Sign the key in: a cookie the browser sends back to this site only, unreadable by scripts."""
+def start(response: Response, svc: Service, key: ApiKey, now: datetime, secure: bool = False) -> None:
+    """Sign the key in: a cookie the browser sends back to this site only, unreadable by scripts (HTTPS only
+    when the console is served over HTTPS)."""
     token = svc.signer.sign("console", {"k": key.id, "exp": int((now + LIFETIME).timestamp())})
     response.set_cookie(
-        COOKIE, token, max_age=int(LIFETIME.total_seconds()), httponly=True, samesite="strict", path="/"
+        COOKIE,
+        token,
+        max_age=int(LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        path="/",
+        secure=secure,
     )
 
 

@@ -44,8 +44,8 @@ def me(svc: ServiceDep, link: Link) -> dict[str, Any]:
 @router.get("/notice", response_class=Response, responses=DOCUMENT)
 def notice(svc: ServiceDep, link: Link, format: Literal["html", "md"] = Query("html")) -> Response:
     """The deployment's notice to individuals."""
-    spec = svc.gate.deployment_spec(link.deployment)
-    return render(policy.notice_document(spec), format)
+    spec, profiles = svc.gate.registered(link.deployment)
+    return render(policy.notice_document(spec, profiles), format)
 
 
 @router.post("/notice", response_model=Decision)

@@ -16,10 +16,8 @@ STANDING = "/deployments/{deployment_id}/subjects/{subject_id}"
 
 
 def in_scope(svc: Service, key: ApiKey, subject_id: str) -> None:
-    """Refuse an operator a subject who has data or consents in a deployment it is not granted."""
-    record = svc.gate.access(subject_id)
-    touched = {d["deployment"] for d in record["facial_data"]} | {c["deployment"] for c in record["consents"]}
-    outside = sorted(d for d in touched if not key.grants(d))
+    """Refuse an operator a subject who has any record in a deployment it is not granted."""
+    outside = sorted(d for d in svc.gate.subject_deployments(subject_id) if not key.grants(d))
     if outside:
         raise Forbidden(f"subject {subject_id} has data in deployments this key is not granted: {', '.join(outside)}")
 
@@ -84,7 +82,7 @@ def give_consent(
         body.given_by,
         body.guardian_ref,
         body.evidence_ref,
-        body.subject_initiated,
+        False,  # only the subject can ask again after declining (the portal and /me); an operator never can
         caller(request, key),
     )
     return decision.to_dict()
@@ -117,7 +115,7 @@ def subject_link(
 ) -> dict[str, Any]:
     """A short-lived signed link to the subject portal for this subject and deployment."""
     svc.gate.deployment_spec(deployment_id)
-    svc.gate.access(subject_id)  # the subject must exist
+    in_scope(svc, key, subject_id)  # the link opens the subject's whole record: export and deletion included
     now = svc.clock()
     ttl = timedelta(minutes=body.ttl_minutes if body else 60)
     token = svc.signer.subject_link(subject_id, deployment_id, now, ttl)
