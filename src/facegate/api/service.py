@@ -81,6 +81,14 @@ class Service:
             out.append(_summary(row, blocked.spec, self.report(blocked.spec, blocked.profiles)))
         return sorted(out, key=lambda r: r["id"])
 
+    def is_registered(self, deployment_id: str) -> bool:
+        """Whether a deployment of this ID is registered (a blocked submission is not)."""
+        try:
+            self.gate.registered(deployment_id)
+        except NotFoundError:
+            return False
+        return True
+
     def spec_of(self, deployment_id: str) -> tuple[policy.Deployment, tuple[str, ...]]:
         """The spec and profiles of a registered deployment or a blocked submission."""
         with contextlib.suppress(NotFoundError):

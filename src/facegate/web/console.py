@@ -157,8 +157,6 @@ async def submit_deployment(request: Request, svc: ServiceDep, key: Who) -> Resp
         else:
             spec, names = result["spec"], result["profiles"]
             try:
-                if any(r["id"] == spec.id for r in svc.gate.deployments()):
-                    raise InputError(f"deployment {spec.id} is already registered")
                 svc.gate.register(spec, caller(request, key), names)
                 svc.submissions.remove(spec.id)
                 return RedirectResponse(f"/console/deployments/{spec.id}", status_code=303)

@@ -42,7 +42,7 @@ def _blocked(request: Request, svc: Service, exc: RefusedError, body: Any, actor
 @router.post("/deployments", status_code=status.HTTP_201_CREATED, responses={403: REFUSAL, 409: {}})
 def register_deployment(request: Request, body: RegisterRequest, svc: ServiceDep, key: Admin) -> Any:
     """Register a spec and activate it; a spec with a BLOCK finding is refused with its findings and kept."""
-    if any(r["id"] == body.spec.id for r in svc.gate.deployments()):
+    if svc.is_registered(body.spec.id):
         raise Conflict(f"deployment {body.spec.id!r} is already registered; use PUT to update it")
     try:
         decision = svc.gate.register(body.spec, caller(request, key), tuple(body.profiles), body.activate)
@@ -65,7 +65,7 @@ def update_deployment(
     """Replace a deployment's spec (a purpose or method change suspends it); resubmit a blocked one."""
     if body.spec.id != deployment_id:
         raise InputError(f"spec.id {body.spec.id!r} is not the deployment {deployment_id!r}")
-    if not any(r["id"] == deployment_id for r in svc.gate.deployments()):
+    if not svc.is_registered(deployment_id):
         blocked = svc.submissions.get(deployment_id)
         if blocked is None:
             raise InputError(f"no deployment {deployment_id!r}: register it with POST /api/v1/deployments")
