@@ -30,23 +30,6 @@ class VerifyingKey:
         self._public = public
         self.raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
-    @classmethod
-    def from_text(cls, text: str) -> "VerifyingKey":
-        """Read a PEM public key or a signed-note verifier key (`name+hash+base64`)."""
-        text = text.strip()
-        try:
-            if text.startswith("-----BEGIN"):
-                public = serialization.load_pem_public_key(text.encode())
-                if not isinstance(public, Ed25519PublicKey):
-                    raise ValueError("not an Ed25519 key")
-                return cls(public)
-            blob = base64.b64decode(text.split("+", 2)[2], validate=True)  # name+hash+base64
-            if blob[:1] != ED25519 or len(blob) != 33:
-                raise ValueError("not an Ed25519 verifier key")
-            return cls(Ed25519PublicKey.from_public_bytes(blob[1:]))
-        except (ValueError, IndexError) as exc:
-            raise InputError(f"not an Ed25519 public key: {exc}") from None
-
     def key_hash(self, name: str) -> bytes:
         """The 4-byte signed-note key hash: SHA-256(name || 0x0A || 0x01 || key)[:4]."""
         return hashlib.sha256(name.encode() + b"\n" + ED25519 + self.raw).digest()[:4]

@@ -61,10 +61,6 @@ class WorkingCalendar:
         self._off = {d for s in self.schedules.values() for h in s.holidays for d in h.days()}
         self._on = {d for s in self.schedules.values() for d in s.makeup_workdays}
 
-    def has_schedule(self, year: int) -> bool:
-        """Whether the State Council schedule of `year` is known."""
-        return year in self.schedules
-
     def is_working_day(self, day: date) -> bool:
         """Whether `day` counts: a weekday that is no holiday, or a make-up day; every day in a year without data."""
         if self.calendar_days or day.year not in self.schedules:
