@@ -1,5 +1,6 @@
 """The face engine on real photos: detection, quality outcomes, same and different people, bulk embedding."""
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -116,3 +117,19 @@ def test_bulk_embedding_over_two_processes_matches_in_process(
     assert np.allclose(results[1].vector, templates["biden"].vector, atol=1e-4)
     assert results[2].vector is None and "MultipleFacesError" in results[2].error
     assert results[3].vector is None and "NotAnImageError" in results[3].error
+
+
+def test_one_engine_serves_several_threads(engine: DlibEngine, photos: Path) -> None:
+    images = [load_image(photos / n) for n in ("obama.jpg", "biden2.jpg", "two_people.jpg", "kit_harington.jpeg")]
+    expected = [engine.embed(im, engine.detect(im)) for im in images]
+
+    def run(i: int) -> list[Embedding]:
+        image = images[i % len(images)]
+        return engine.embed(image, engine.detect(image))
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(run, range(16)))
+    for i, got in enumerate(results):
+        want = expected[i % len(images)]
+        assert len(got) == len(want)
+        assert all(np.allclose(g.vector, w.vector, atol=1e-5) for g, w in zip(got, want, strict=True))

@@ -126,14 +126,15 @@ class Gate:
     @property
     def engine(self) -> Engine:
         """The face engine, loaded on first use (loading the models takes a moment)."""
-        if self._engine is None:
-            if self._engine_factory is None:
-                from facegate.engine.dlib_backend import DlibEngine
+        with self._lock:
+            if self._engine is None:
+                if self._engine_factory is None:
+                    from facegate.engine.dlib_backend import DlibEngine
 
-                self._engine = DlibEngine()
-            else:
-                self._engine = self._engine_factory()
-        return self._engine
+                    self._engine = DlibEngine()
+                else:
+                    self._engine = self._engine_factory()
+            return self._engine
 
     # ---- plumbing ----
 

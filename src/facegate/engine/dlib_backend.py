@@ -1,6 +1,7 @@
 """The default engine: dlib's HOG (or CNN) detector, 5-point alignment and 128-d ResNet descriptor."""
 
 import hashlib
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -51,6 +52,8 @@ class DlibEngine:
             self.hog = dlib.get_frontal_face_detector()
         else:
             self.cnn = dlib.cnn_face_detection_model_v1(face_recognition_models.cnn_face_detector_model_location())
+        # dlib documents its detectors as unsafe under concurrent use; the service calls from several threads.
+        self._dlib = threading.Lock()
         self.landmarks = dlib.shape_predictor(face_recognition_models.pose_predictor_five_point_model_location())
         if runtime == "onnx":
             from facegate.engine.resnet import ResNetDescriptor
@@ -78,11 +81,12 @@ class DlibEngine:
         if scale < 1.0:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
             image = np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BILINEAR))
-        if self.detector_name == "hog":
-            rects, scores, _ = self.hog.run(image, upsample, 0.0)
-        else:
-            found = self.cnn(image, upsample)
-            rects, scores = [d.rect for d in found], [d.confidence for d in found]
+        with self._dlib:
+            if self.detector_name == "hog":
+                rects, scores, _ = self.hog.run(image, upsample, 0.0)
+            else:
+                found = self.cnn(image, upsample)
+                rects, scores = [d.rect for d in found], [d.confidence for d in found]
         faces = []
         for rect, score in zip(rects, scores, strict=True):
             left, top = max(0, round(rect.left() / scale)), max(0, round(rect.top() / scale))
@@ -97,8 +101,10 @@ class DlibEngine:
         if not faces:
             return np.zeros((0, CHIP_SIZE, CHIP_SIZE, 3), np.uint8)
         shapes = dlib.full_object_detections()
-        for face in faces:
-            shapes.append(self.landmarks(image, dlib.rectangle(face.left, face.top, face.right - 1, face.bottom - 1)))
+        with self._dlib:
+            for face in faces:
+                box = dlib.rectangle(face.left, face.top, face.right - 1, face.bottom - 1)
+                shapes.append(self.landmarks(image, box))
         return np.stack(dlib.get_face_chips(image, shapes, size=CHIP_SIZE, padding=CHIP_PADDING))
 
     def embed(self, image: np.ndarray, faces: list[Face]) -> list[Embedding]:
