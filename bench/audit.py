@@ -21,12 +21,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from databases import postgres_database, postgres_reachable, sqlite_database
 
 from facegate.audit import AuditLog, Event
 from facegate.store import Database
@@ -42,39 +40,6 @@ def event(i: int) -> Event:
         rule_ids=["CN25-4b"] if i % 11 else ["CN25-6e", "CN25-10b"], request_id=f"req-{i:09d}",
         subject=f"s-{i % 9973}",
     )  # fmt: skip
-
-
-@contextmanager
-def sqlite_database(workdir: Path) -> Iterator[str]:
-    """A fresh SQLite file."""
-    yield f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
-
-
-@contextmanager
-def postgres_database(base: str) -> Iterator[str]:
-    """A fresh, uniquely named PostgreSQL database, dropped afterwards."""
-    name = f"facegate_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def postgres_reachable(url: str) -> bool:
-    """True when a connection to `url` succeeds within a few seconds."""
-    try:
-        engine = create_engine(url, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-    except Exception:
-        return False
-    return True
 
 
 def rate(n: int, run: Callable[[], None]) -> float:

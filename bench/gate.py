@@ -14,14 +14,12 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from databases import postgres_database
 
 from facegate import policy
 from facegate.engine import quality
@@ -37,17 +35,9 @@ def database(postgres: str | None, home: Path) -> Iterator[str]:
     """A SQLite file in `home`, or a fresh PostgreSQL database on the `postgres` server, dropped afterwards."""
     if postgres is None:
         yield f"sqlite:///{home / 'facegate.db'}"
-        return
-    name = f"facegate_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    else:
+        with postgres_database(postgres) as url:
+            yield url
 
 
 def main() -> None:
