@@ -399,3 +399,17 @@ def test_a_forged_non_ascii_link_is_refused_not_a_server_error(env: Env) -> None
         == 401
     )
     assert env.client.get("/portal/fgs.e30.%C3%A9").status_code == 404
+
+
+def test_an_unexpected_error_is_a_problem_and_logs_no_traceback(env: Env, caplog: pytest.LogCaptureFixture) -> None:
+    def broken() -> None:
+        raise ValueError("secret input 0.123, 0.456")
+
+    env.client.app.add_api_route("/api/v1/broken", broken)
+    with caplog.at_level(logging.INFO):
+        response = env.client.get("/api/v1/broken", headers=env.auth("admin"))
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "secret input" not in response.text
+    assert all(r.exc_info is None and "secret input" not in r.getMessage() for r in caplog.records)
+    assert any("internal error ValueError" in r.getMessage() for r in caplog.records)

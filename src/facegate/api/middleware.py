@@ -59,15 +59,10 @@ def route_template(scope: Scope) -> str:
     return "(unmatched)"
 
 
-async def _too_large(send: Send, rid: str, limit: int) -> None:
+async def _problem(send: Send, rid: str, status: int, kind: str, title: str, detail: str) -> None:
+    """Answer with an RFC 9457 problem from outside the application (it failed or was never called)."""
     body = json.dumps(
-        {
-            "type": "/problems/too-large",
-            "title": "Request too large",
-            "status": 413,
-            "detail": f"the request body is over the limit of {limit:,} bytes",
-            "request_id": rid,
-        }
+        {"type": f"/problems/{kind}", "title": title, "status": status, "detail": detail, "request_id": rid}
     ).encode()
     headers = [
         (b"content-type", b"application/problem+json"),
@@ -75,8 +70,14 @@ async def _too_large(send: Send, rid: str, limit: int) -> None:
         (b"x-request-id", rid.encode()),
         (b"connection", b"close"),
     ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _too_large(send: Send, rid: str, limit: int) -> None:
+    await _problem(
+        send, rid, 413, "too-large", "Request too large", f"the request body is over the limit of {limit:,} bytes"
+    )
 
 
 class RequestMiddleware:
@@ -131,6 +132,18 @@ class RequestMiddleware:
                     raise
                 status["code"] = 413
                 await _too_large(send, rid, limit)
+            except Exception as exc:  # answered here, so no traceback (which may quote input) reaches the server log
+                log.error("internal error %s request_id=%s", type(exc).__name__, rid)
+                if not status["started"]:
+                    status["code"] = 500
+                    await _problem(
+                        send,
+                        rid,
+                        500,
+                        "internal",
+                        "Internal error",
+                        "internal error; the request ID finds it in the server log",
+                    )
         finally:
             took = (time.perf_counter() - started) * 1000
             log.info("%s %s %s %.1fms request_id=%s", scope["method"], route_template(scope), status["code"], took, rid)
