@@ -97,3 +97,14 @@ def test_reading_commands_never_create_a_key(
         code, _, err = run(capsys, monkeypatch, "audit", *command, "--home", str(empty))
         assert code == 2 and "no audit signing key" in err
     assert not (empty / "keys" / "audit-ed25519.pem").exists()
+
+
+def test_purge_refuses_records_under_three_years_old(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = run(capsys, monkeypatch, "audit", "purge", "--before", "2099-01-01", "--home", str(home))
+    assert code == 3 and "CN25-9c" in err and "younger than 3 years" in err
+    code, out, _ = run(capsys, monkeypatch, "audit", "purge", "--before", "2001-01-01", "--home", str(home))
+    assert code == 0 and "0 entries" in out
+    code, out, _ = run(capsys, monkeypatch, "audit", "verify", "--home", str(home))
+    assert code == 0 and "OK: 40 entries" in out

@@ -13,7 +13,7 @@ import typer
 from facegate.audit import AuditLog
 from facegate.audit.export import time_range
 from facegate.audit.keys import PUBLIC_KEY_FILE
-from facegate.cli import Home, Json, app, console, err_console, print_json
+from facegate.cli import Actor, Home, Json, app, console, err_console, print_json
 from facegate.errors import TamperedError
 from facegate.home import data_home
 from facegate.store import Database
@@ -94,3 +94,25 @@ def audit_checkpoint(home: Home = None, json_out: Json = False) -> None:
         print_json({**cp.to_json(), "public_key": str(path / "keys" / PUBLIC_KEY_FILE)})
     else:
         sys.stdout.write(cp.note)
+
+
+@audit_app.command("purge")
+def audit_purge(
+    before: Annotated[
+        datetime, typer.Option("--before", formats=["%Y-%m-%d"], help="Drop the payloads of entries older than this.")
+    ],
+    actor: Actor = "operator:cli",
+    home: Home = None,
+    json_out: Json = False,
+) -> None:
+    """Drop the payloads of entries older than a date; refused for anything under 3 years old (CN25-9c).
+
+    Leaf hashes stay, so the log and every checkpoint still verify; the purge is itself recorded.
+    """
+    _, db, log = open_audit(home)
+    with db.session() as session:
+        dropped = log.purge_before(session, before.astimezone(), actor=actor)
+    if json_out:
+        print_json({"purged": dropped, "before": before.date().isoformat()})
+    else:
+        console.print(f"dropped the payloads of {dropped} entries recorded before {before.date()}")
