@@ -21,10 +21,12 @@ def mount(app: FastAPI) -> None:
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
+        """The site root: the console."""
         return RedirectResponse("/console", status_code=303)
 
     @app.get("/problems/{kind}", include_in_schema=False, response_class=HTMLResponse)
     def problem_type(request: Request, kind: str) -> HTMLResponse:
+        """The page a problem's `type` URI opens."""
         from facegate.api.problems import TYPES
 
         if kind not in TYPES:
@@ -34,6 +36,7 @@ def mount(app: FastAPI) -> None:
 
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError) -> Response:
+        """An error as an HTML page."""
         if exc.status == 401:
             return RedirectResponse("/console/login", status_code=303)
         return render(request, "error.html", status_code=exc.status, message=exc.message, title=exc.title)

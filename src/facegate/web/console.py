@@ -64,11 +64,13 @@ def caller(request: Request, key: ApiKey) -> Caller:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, svc: ServiceDep) -> Response:
+    """The sign-in page."""
     return page(request, svc, "login.html", None, error=None)
 
 
 @router.post("/login")
 def login(request: Request, svc: ServiceDep, api_key: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Sign in with an API key."""
     key = svc.keys.authenticate(api_key.strip())
     if key is None:
         return page(request, svc, "login.html", None, status_code=401, error="That key is unknown or revoked.")
@@ -79,6 +81,7 @@ def login(request: Request, svc: ServiceDep, api_key: Annotated[str, Form(max_le
 
 @router.post("/logout")
 def logout() -> Response:
+    """Sign out."""
     response = RedirectResponse("/console/login", status_code=303)
     session.end(response)
     return response
@@ -89,6 +92,7 @@ def logout() -> Response:
 
 @router.get("", response_class=HTMLResponse)
 def deployments(request: Request, svc: ServiceDep, key: Who) -> Response:
+    """Deployments and blocked submissions with their verdicts."""
     rows = [r for r in svc.deployments() if visible(key, r["id"])]
     return page(request, svc, "deployments.html", key, rows=rows)
 
@@ -113,6 +117,7 @@ async def form_fields(request: Request) -> tuple[dict[str, Any], list[str]]:
 
 @router.get("/deployments/new", response_class=HTMLResponse)
 def new_deployment(request: Request, svc: ServiceDep, key: Who) -> Response:
+    """The deployment form."""
     values: dict[str, Any] = {"notice.version": 1, "storage.retention_days": 365}
     chosen = [policy.DEFAULT_PROFILE]
     source = request.query_params.get("from")
@@ -147,6 +152,7 @@ async def check_fragment(request: Request, svc: ServiceDep, key: Who) -> Respons
 
 @router.post("/deployments/new", response_class=HTMLResponse)
 async def submit_deployment(request: Request, svc: ServiceDep, key: Who) -> Response:
+    """Check the form's spec (findings as it is filled in) or register it."""
     fields, chosen = await form_fields(request)
     posted(request, svc, str(fields.get("csrf", "")))
     result = check(svc, fields, chosen)
@@ -183,6 +189,7 @@ def deployment_or_404(svc: Service, key: ApiKey, deployment_id: str) -> dict[str
 
 @router.get("/deployments/{deployment_id}", response_class=HTMLResponse)
 def deployment(request: Request, deployment_id: str, svc: ServiceDep, key: Who) -> Response:
+    """One deployment: status, findings linked to their rules, documents."""
     row = deployment_or_404(svc, key, deployment_id)
     return page(request, svc, "deployment.html", key, d=row, message=request.query_params.get("message"))
 
@@ -191,6 +198,7 @@ def deployment(request: Request, deployment_id: str, svc: ServiceDep, key: Who) 
 def deployment_action(
     request: Request, deployment_id: str, action: str, svc: ServiceDep, key: Who, csrf: Annotated[str, Form()] = ""
 ) -> Response:
+    """Activate or retire a deployment."""
     posted(request, svc, csrf)
     deployment_or_404(svc, key, deployment_id)
     if key.role != "admin" or action not in ("activate", "retire"):
@@ -207,6 +215,7 @@ def deployment_action(
 
 @router.get("/deployments/{deployment_id}/{document}", response_class=HTMLResponse)
 def document(request: Request, deployment_id: str, document: str, svc: ServiceDep, key: Who) -> Response:
+    """A deployment's notice or impact assessment."""
     deployment_or_404(svc, key, deployment_id)
     spec, profiles = svc.spec_of(deployment_id)
     if document == "notice":
@@ -223,6 +232,7 @@ def document(request: Request, deployment_id: str, document: str, svc: ServiceDe
 
 @router.get("/rules/{rule_id:path}", response_class=HTMLResponse)
 def rule(request: Request, rule_id: str, svc: ServiceDep, key: Who) -> Response:
+    """A rule's text from the catalogue."""
     try:
         found = policy.get_rule(rule_id)
     except InputError:
@@ -232,6 +242,7 @@ def rule(request: Request, rule_id: str, svc: ServiceDep, key: Who) -> Response:
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit(request: Request, svc: ServiceDep, key: Who) -> Response:
+    """The audit log: verification status and the latest entries."""
     if key.role not in ("admin", "auditor"):
         raise WebError(403, "The audit log is for admin and auditor keys.")
     report = verify_log(svc)
@@ -249,6 +260,7 @@ def audit(request: Request, svc: ServiceDep, key: Who) -> Response:
 
 @router.get("/oversight", response_class=HTMLResponse)
 def oversight(request: Request, svc: ServiceDep, key: Who) -> Response:
+    """Stored-individual counts against the filing thresholds, due dates and open tasks."""
     if key.role not in ("admin", "auditor"):
         raise WebError(403, "Oversight figures are for admin and auditor keys.")
     return page(request, svc, "oversight.html", key, report=status_report(svc.gate))
@@ -256,6 +268,7 @@ def oversight(request: Request, svc: ServiceDep, key: Who) -> Response:
 
 @router.get("/keys", response_class=HTMLResponse)
 def keys(request: Request, svc: ServiceDep, key: Who) -> Response:
+    """API keys (admin only)."""
     if key.role != "admin":
         raise WebError(403, "API keys are managed with an admin key.")
     return page(request, svc, "keys.html", key, keys=svc.keys.list(), roles=ROLES, minted=None, error=None,
@@ -264,6 +277,7 @@ def keys(request: Request, svc: ServiceDep, key: Who) -> Response:
 
 @router.post("/keys", response_class=HTMLResponse)
 async def create_key(request: Request, svc: ServiceDep, key: Who) -> Response:
+    """Mint an API key; its secret is shown once."""
     data = await request.form()
     posted(request, svc, str(data.get("csrf", "")))
     if key.role != "admin":
@@ -285,6 +299,7 @@ async def create_key(request: Request, svc: ServiceDep, key: Who) -> Response:
 
 @router.post("/keys/{key_id}/revoke")
 def revoke_key(request: Request, key_id: str, svc: ServiceDep, key: Who, csrf: Annotated[str, Form()] = "") -> Response:
+    """Revoke an API key."""
     posted(request, svc, csrf)
     if key.role != "admin":
         raise WebError(403, "API keys are managed with an admin key.")

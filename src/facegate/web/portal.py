@@ -51,6 +51,7 @@ def portal_page(request: Request, svc: Service, token: str, link: SubjectLink, s
 
 @router.get("/{token}", response_class=HTMLResponse)
 def portal(request: Request, token: str, svc: ServiceDep) -> Response:
+    """The subject's page: the notice, the two choices and their rights."""
     link = link_or_404(svc, token)
     return portal_page(request, svc, token, link, message=DONE.get(request.query_params.get("done", "")))
 
@@ -68,6 +69,7 @@ def act(request: Request, svc: Service, token: str, link: SubjectLink, done: str
 
 @router.post("/{token}/consent", response_class=HTMLResponse)
 def consent(request: Request, token: str, svc: ServiceDep, agree: Annotated[str, Form()] = "") -> Response:
+    """Consent under the notice (the box must be ticked)."""
     link = link_or_404(svc, token)
     if agree != "yes":
         return portal_page(request, svc, token, link, 422, error="Tick the box to consent; nothing was recorded.")
@@ -93,6 +95,7 @@ def consent_after_reading(svc: Service, link: SubjectLink, who: Caller) -> Decis
 
 @router.post("/{token}/decline", response_class=HTMLResponse)
 def decline(request: Request, token: str, svc: ServiceDep) -> Response:
+    """Choose the non-biometric way instead."""
     link = link_or_404(svc, token)
     who = subject_caller(request, link)
     return act(request, svc, token, link, "decline", lambda: svc.gate.decline(link.deployment, link.subject, who))
@@ -100,6 +103,7 @@ def decline(request: Request, token: str, svc: ServiceDep) -> Response:
 
 @router.post("/{token}/withdraw", response_class=HTMLResponse)
 def withdraw(request: Request, token: str, svc: ServiceDep) -> Response:
+    """Withdraw consent: the facial data is deleted at once."""
     link = link_or_404(svc, token)
     who = subject_caller(request, link)
     return act(request, svc, token, link, "withdraw", lambda: svc.gate.withdraw(link.deployment, link.subject, who))
@@ -107,6 +111,7 @@ def withdraw(request: Request, token: str, svc: ServiceDep) -> Response:
 
 @router.get("/{token}/export")
 def export(request: Request, token: str, svc: ServiceDep) -> Response:
+    """Download my data."""
     link = link_or_404(svc, token)
     try:
         record = svc.gate.export(link.subject, subject_caller(request, link))
@@ -119,6 +124,7 @@ def export(request: Request, token: str, svc: ServiceDep) -> Response:
 
 @router.post("/{token}/delete", response_class=HTMLResponse)
 def delete(request: Request, token: str, svc: ServiceDep, confirm: Annotated[str, Form()] = "") -> Response:
+    """Delete my data."""
     link = link_or_404(svc, token)
     if confirm != "yes":
         return portal_page(request, svc, token, link, 422, error="Tick the box to confirm the deletion.")
