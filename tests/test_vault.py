@@ -182,3 +182,13 @@ def test_keys_created_at_once_by_two_writers_are_one_key(tmp_path: Path, monkeyp
 
     monkeypatch.setattr(a, "key", absent_at_first_look)
     assert a.ensure("deployment/d1") == b.deployment_key("d1")
+
+
+def test_rotating_through_the_gate_is_audited_and_keeps_templates_open(tmp_path: Path, photos: Path) -> None:
+    gate = Gate.open(tmp_path, engine_factory=shared_engine)
+    enrolled(gate, photos, "obama")
+    decision = gate.rotate_master_key()
+    assert decision.outcome == "rotated" and decision.details["keys_rewrapped"] >= 2  # deployment and oversight
+    assert gate.verify(OFFICE, "obama", (photos / "obama2.jpg").read_bytes()).outcome == "match"
+    with gate.db.session(readonly=True) as session:
+        assert gate.audit.verify(session).ok

@@ -305,7 +305,7 @@ class Gate:
             now = self.clock()
             # A subject's checks depend only on the deployment, the subject's records and the date; both rows
             # carry a revision that every change bumps, so a pass stays valid until one of them moves.
-            key = (loaded.row.id, loaded.row.revision, subject.id, subject.revision, now.date())
+            key = _pass_key(loaded, subject, now)
             if key not in self._passed:
                 self._check_subject(session, loaded, subject, now)
                 if len(self._passed) > 10_000:
@@ -321,10 +321,7 @@ class Gate:
                 select(SubjectRow.revision).filter_by(id=subject.id).scalar_subquery(),
             )
         ).first()
-        return (
-            revisions == (loaded.row.revision, subject.revision)
-            and (loaded.row.id, loaded.row.revision, subject.id, subject.revision, now.date()) in self._passed
-        )
+        return revisions == (loaded.row.revision, subject.revision) and _pass_key(loaded, subject, now) in self._passed
 
     # ---- deployments ----
 
@@ -954,6 +951,14 @@ class Gate:
                 details={"method": method, "verified": ok},
             )
 
+    # ---- keys ----
+
+    def rotate_master_key(self, caller: Caller = Caller()) -> Decision:
+        """Rotate the master key (deployment keys rewrapped, no template re-encrypted) and record it."""
+        count = self.vault.rotate_master_key()
+        with self.db.session() as session:
+            return self._record(session, caller, "keys.rotate", "rotated", details={"keys_rewrapped": count})
+
     # ---- data-subject rights and retention ----
 
     def access(self, subject_id: str) -> dict[str, Any]:
@@ -1056,6 +1061,11 @@ class Gate:
             if images:
                 self._record(session, caller, "purge", "raw_images_deleted", rule_ids=("CN25-8c",))
         return {"templates": removed, "raw_images": images, "checkin_codes": codes, "subjects": len(expired)}
+
+
+def _pass_key(loaded: _Loaded, subject: Any, now: datetime) -> tuple:
+    """What a subject's passed checks depend on: both rows' revisions and the date."""
+    return (loaded.row.id, loaded.row.revision, subject.id, subject.revision, now.date())
 
 
 @dataclass

@@ -18,7 +18,6 @@ from facegate.cli import (
     Subject_,
     app,
     console,
-    data_home,
     err_console,
     keys_app,
     open_gate,
@@ -29,7 +28,6 @@ from facegate.cli.compliance import Profiles, SpecFile, read_spec
 from facegate.engine.images import read_image_bytes
 from facegate.errors import InputError
 from facegate.gate import Caller
-from facegate.vault.keystore import Keystore, rotate_master_key_file
 
 deployment_app = typer.Typer(help="Register, update, activate and retire deployments.", no_args_is_help=True)
 app.add_typer(deployment_app, name="deployment")
@@ -335,8 +333,7 @@ def purge(json_out: Json = False, home: Home = None) -> None:
 
 
 @keys_app.command("rotate")
-def keys_rotate(home: Home = None) -> None:
+def keys_rotate(actor: Actor = "operator:cli", json_out: Json = False, home: Home = None) -> None:
     """Rotate the master key: deployment keys are rewrapped; templates are not re-encrypted."""
-    folder = data_home(home)
-    count = rotate_master_key_file(folder, Keystore.open(folder))
-    console.print(f"master key rotated; {count} deployment key(s) rewrapped")
+    decision = open_gate(home).rotate_master_key(Caller(actor))
+    show(decision, json_out, f"master key rotated; {decision.details['keys_rewrapped']} key(s) rewrapped")

@@ -144,7 +144,7 @@ class Keystore:
     """Creates, unwraps, rewraps and shreds the keys of the hierarchy."""
 
     def __init__(self, masters: list[bytes], url: str, home: Path | None = None) -> None:
-        self._home = home  # where to re-read the master key files after another process rotated them
+        self.home = home  # where the master key files are (re-read after another process rotated them)
         self._use_masters(masters)
         self.engine = make_engine(url)
         self._reader = self.engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"})  # reads take no write lock
@@ -157,8 +157,8 @@ class Keystore:
 
     def _reload_masters(self) -> None:
         """Pick up a master key that another process rotated in (key files only)."""
-        if self._home is not None and not os.environ.get(MASTER_ENV):
-            self._use_masters(load_master_keys(self._home))
+        if self.home is not None and not os.environ.get(MASTER_ENV):
+            self._use_masters(load_master_keys(self.home))
 
     @classmethod
     def open(cls, home: Path) -> "Keystore":

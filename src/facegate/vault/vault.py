@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, literal, null, select, union, union_all, up
 from sqlalchemy.orm import Session
 
 from facegate.errors import InputError, NotFoundError
-from facegate.vault.keystore import Keystore, KeyUnavailableError, seal, unseal
+from facegate.vault.keystore import Keystore, KeyUnavailableError, rotate_master_key_file, seal, unseal
 from facegate.vault.models import (
     ConsentRow,
     CredentialRow,
@@ -84,6 +84,10 @@ class Vault:
 
     def __init__(self, keystore: Keystore) -> None:
         self.keystore = keystore
+
+    def rotate_master_key(self) -> int:
+        """Rotate the key store's master key; how many keys were rewrapped."""
+        return rotate_master_key_file(self.keystore.home, self.keystore)
 
     # ---- deployments and subjects ----
 
