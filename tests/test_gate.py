@@ -1,16 +1,20 @@
 """The gate end to end on real photos: enroll, verify, identify, and every refusal with its rule IDs."""
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pyotp
 import pytest
-from gate_fixtures import Clock, example
+from gate_fixtures import Clock, example, shared_engine
 
 from facegate.engine.images import NotAnImageError
 from facegate.engine.quality import MultipleFacesError
 from facegate.errors import InputError, NotFoundError, RefusedError
 from facegate.gate import Caller, Gate
+from facegate.store import Database
+from facegate.vault.keystore import Keystore
+from facegate.vault.vault import Vault
 
 OFFICE = "hq-lobby"
 
@@ -54,6 +58,16 @@ def office(gate: Gate) -> Gate:
     decision = gate.register(example("office-entry"))
     assert decision.outcome == "active"
     return gate
+
+
+@pytest.fixture
+def elsewhere(gate: Gate, database_url: str, clock: Clock) -> Iterator[Gate]:
+    """A second gate on the same database and key store, as another server process would have."""
+    keystore = Keystore([b"k" * 32], str(gate.vault.keystore.engine.url))
+    db = Database.open(database_url)
+    yield Gate(db, Vault(keystore), gate.audit, engine_factory=shared_engine, clock=clock)
+    db.dispose()
+    keystore.engine.dispose()
 
 
 # ---- the happy path ----
@@ -119,6 +133,66 @@ def test_withdrawn_consent_is_refused_and_the_template_is_gone(office: Gate, pho
     assert decision.details["templates_deleted"] == 1 and "CN25-6d" in decision.rule_ids
     refused(lambda: office.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-6d")
     assert office.access("obama")["facial_data"] == []
+
+
+def test_verification_follows_what_another_process_changed(office: Gate, elsewhere: Gate, photo) -> None:
+    consenting(office, OFFICE, "obama")
+    consenting(office, OFFICE, "biden")
+    office.enroll(OFFICE, "obama", photo("obama.jpg"))
+    office.enroll(OFFICE, "biden", photo("biden.jpg"))
+    assert office.verify(OFFICE, "obama", photo("obama2.jpg")).outcome == "match"
+    assert office.verify(OFFICE, "biden", photo("biden2.jpg")).outcome == "match"
+    elsewhere.withdraw(OFFICE, "obama")
+    refused(lambda: office.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-6d")
+    elsewhere.give_consent(OFFICE, "obama")
+    elsewhere.enroll(OFFICE, "obama", photo("obama2.jpg"))
+    assert office.verify(OFFICE, "obama", photo("obama.jpg")).outcome == "match"
+    elsewhere.delete_subject("biden")
+    with pytest.raises(NotFoundError, match="unknown subject"):
+        office.verify(OFFICE, "biden", photo("biden2.jpg"))
+    old = example("office-entry")
+    elsewhere.update(example("office-entry", purpose={**old.purpose.model_dump(mode="json"), "category": "attendance"}))
+    refused(lambda: office.verify(OFFICE, "obama", photo("obama.jpg")), "CN25-9d")
+    assert audit_ok(office)
+
+
+def test_verification_finds_a_template_another_process_enrolled(office: Gate, elsewhere: Gate, photo) -> None:
+    consenting(office, OFFICE, "obama")
+    with pytest.raises(NotFoundError, match="enroll first"):
+        office.verify(OFFICE, "obama", photo("obama2.jpg"))
+    elsewhere.enroll(OFFICE, "obama", photo("obama.jpg"))
+    with pytest.raises(MultipleFacesError):  # its checks pass at the subject's new revision, nothing changes
+        office.enroll(OFFICE, "obama", photo("two_people.jpg"))
+    assert office.verify(OFFICE, "obama", photo("obama2.jpg")).outcome == "match"
+
+
+def test_consent_withdrawn_while_the_engine_runs_voids_the_result(
+    office: Gate, elsewhere: Gate, photo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consenting(office, OFFICE, "obama")
+    office.enroll(OFFICE, "obama", photo("obama.jpg"))
+    assert office.verify(OFFICE, "obama", photo("obama2.jpg")).outcome == "match"
+    embed = office._embed
+
+    def withdrawn_meanwhile(image: bytes, enrollment: bool):
+        result = embed(image, enrollment)
+        elsewhere.withdraw(OFFICE, "obama")
+        return result
+
+    monkeypatch.setattr(office, "_embed", withdrawn_meanwhile)
+    refused(lambda: office.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-6d")
+    assert sum('"outcome":"match"' in p for p in audit_payloads(office)) == 1  # the first verification only
+
+
+def test_an_expired_template_no_longer_verifies(gate: Gate, photo, clock: Clock) -> None:
+    gate.register(example("office-entry", storage={"retention_days": 30}))
+    consenting(gate, OFFICE, "obama")
+    gate.enroll(OFFICE, "obama", photo("obama.jpg"))
+    clock.advance(days=30, hours=-1)
+    assert gate.verify(OFFICE, "obama", photo("obama2.jpg")).outcome == "match"
+    clock.advance(hours=2)  # the same day, an hour past the template's end
+    with pytest.raises(NotFoundError, match="no template"):
+        gate.verify(OFFICE, "obama", photo("obama2.jpg"))
 
 
 def test_consent_goes_stale_after_a_reassessment_trigger(office: Gate, photo, clock: Clock) -> None:

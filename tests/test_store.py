@@ -32,7 +32,7 @@ def test_database_url_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert database_url(tmp_path, "sqlite:///other.db") == "sqlite:///other.db"
 
 
-@pytest.mark.parametrize("url", ["not a url", "mysql://db/facegate"])
+@pytest.mark.parametrize("url", ["not a url", "mysql://db/facegate", "sqlite://", "sqlite:///:memory:"])
 def test_unusable_urls_are_input_errors(url: str) -> None:
     with pytest.raises(InputError):
         make_engine(url)
@@ -72,6 +72,26 @@ def test_sessions_commit_or_roll_back_as_a_whole(database: Database, scratch: Ta
         raise RuntimeError("boom")
     with database.session(readonly=True) as s:
         assert s.execute(select(scratch.c.n)).scalars().all() == [1]
+
+
+def test_quick_transactions_commit_or_roll_back_as_a_whole(database: Database, scratch: Table) -> None:
+    insert_n = "INSERT INTO scratch_store_test (n) VALUES (?)"
+
+    def add(db, n: int) -> None:
+        if isinstance(db, sqlite3.Connection):
+            db.execute(insert_n, (n,))
+        else:
+            db.execute(insert(scratch).values(n=n))
+
+    with database.quick(write=True) as db:
+        add(db, 1)
+    with pytest.raises(RuntimeError), database.quick(write=True) as db:
+        add(db, 2)
+        raise RuntimeError("boom")
+    with database.quick() as db:
+        query = "SELECT n FROM scratch_store_test"
+        rows = db.execute(query if isinstance(db, sqlite3.Connection) else select(scratch.c.n)).fetchall()
+    assert [n for (n,) in rows] == [1]
 
 
 def test_utc_datetimes_round_trip_and_naive_ones_are_refused(database: Database, scratch: Table) -> None:

@@ -7,6 +7,7 @@ transmission rules; then the engine; then the audit event, committed in the same
 """
 
 import json
+import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from facegate import oversight, policy
@@ -33,12 +34,13 @@ from facegate.store import Database
 from facegate.vault import credentials
 from facegate.vault.keystore import Keystore
 from facegate.vault.models import ConsentRow, DeploymentRow, RawImageRow, SubjectRow, TemplateRow
-from facegate.vault.vault import Vault
+from facegate.vault.vault import StoredTemplate, Vault
 
 DEFAULT_RETENTION_DAYS = 365
 RAW_IMAGE_DAYS = 30
 CHECKIN_CODE_HOURS = 24
 BIPA_YEARS = 3
+Executor = Session | Connection | sqlite3.Connection  # what the gate's statements run on (see Database.quick)
 # Which non-biometric methods facegate verifies itself, and the names a spec may list them under.
 ALTERNATIVE_NAMES = {
     "pin": {"pin", "password", "pin_code"},
@@ -111,7 +113,10 @@ class Gate:
         self._engine_factory = engine_factory
         self._engine: Engine | None = None
         self._specs: dict[str, policy.Deployment] = {}  # by spec text
-        self._passed: set[tuple] = set()  # subject checks passed, by the revisions they were made at
+        # Subject checks passed, by the revisions they were made at (see _pass_key), and each subject's decrypted
+        # templates by the subject's revision: a verification whose revisions are unchanged reads nothing else.
+        self._passed: dict[tuple, tuple[_Loaded, Any]] = {}
+        self._templates: dict[tuple[str, str], tuple[int, list[StoredTemplate]]] = {}
         self._galleries: dict[str, _Gallery] = {}
         self._lock = threading.Lock()
 
@@ -150,7 +155,7 @@ class Gate:
 
     def _record(
         self,
-        session: Session,
+        session: Executor,
         caller: Caller,
         operation: str,
         outcome: str,
@@ -308,19 +313,12 @@ class Gate:
             key = _pass_key(loaded, subject, now)
             if key not in self._passed:
                 self._check_subject(session, loaded, subject, now)
-                if len(self._passed) > 10_000:
-                    self._passed.clear()
-                self._passed.add(key)
+                _bounded(self._passed)[key] = (loaded, subject)
         return loaded, subject
 
-    def _unchanged(self, session: Session, loaded: _Loaded, subject: Any, now: datetime) -> bool:
+    def _unchanged(self, db: Executor, loaded: _Loaded, subject: Any, now: datetime) -> bool:
         """Whether the deployment and the subject are as they were when checked (one query), on the same day."""
-        revisions = session.execute(
-            select(
-                select(DeploymentRow.revision).filter_by(id=loaded.row.id).scalar_subquery(),
-                select(SubjectRow.revision).filter_by(id=subject.id).scalar_subquery(),
-            )
-        ).first()
+        revisions = self.vault.revisions(db, loaded.row.id, subject.id)
         return revisions == (loaded.row.revision, subject.revision) and _pass_key(loaded, subject, now) in self._passed
 
     # ---- deployments ----
@@ -762,9 +760,8 @@ class Gate:
     ) -> Decision:
         """1:1: is the face in `image` the enrolled subject? Only match or no_match comes back, never a distance."""
         fields = {"deployment": deployment_id, "subject": subject_id}
-        with self.db.session(readonly=True) as session, self._guarded(caller, "verify", **fields):
-            loaded, subject = self._checked(session, deployment_id, "verify", purpose, subject_id)
-            templates = self.vault.templates(session, deployment_id, subject_id, self.clock())
+        with self._guarded(caller, "verify", **fields):
+            loaded, subject, templates = self._admit(deployment_id, subject_id, purpose)
         vector, model_id = self._embed(image, enrollment=False)
         templates = [t for t in templates if t.model_id == model_id]
         if not templates:
@@ -772,21 +769,40 @@ class Gate:
         nearest = min(float(np.linalg.norm(t.vector - vector)) for t in templates)
         outcome = "match" if nearest < self.engine.threshold else "no_match"
         now = self.clock()
-        with self._guarded(caller, "verify", **fields), self.db.session() as session:
+        details = {"match": outcome == "match"}
+        with self._guarded(caller, "verify", **fields):
             # Check again: consent may have been withdrawn (and the template shredded) while the engine ran.
-            if not self._unchanged(session, loaded, subject, now):
-                loaded, _ = self._checked(session, deployment_id, "verify", purpose, subject_id)
-            if "bipa" in loaded.profiles:
-                self._touch_bipa(session, loaded, subject_id, now)
-            return self._record(
-                session,
-                caller,
-                "verify",
-                outcome,
-                purpose=loaded.spec.purpose.category,
-                **fields,
-                details={"match": outcome == "match"},
-            )
+            # When nothing moved, the audit event is the whole transaction.
+            if "bipa" not in loaded.profiles:
+                with self.db.quick(write=True) as db:
+                    if self._unchanged(db, loaded, subject, now):
+                        category = loaded.spec.purpose.category
+                        return self._record(db, caller, "verify", outcome, purpose=category, **fields, details=details)
+            with self.db.session() as session:
+                if not self._unchanged(session, loaded, subject, now):
+                    loaded, _ = self._checked(session, deployment_id, "verify", purpose, subject_id)
+                if "bipa" in loaded.profiles:
+                    self._touch_bipa(session, loaded, subject_id, now)
+                category = loaded.spec.purpose.category
+                return self._record(session, caller, "verify", outcome, purpose=category, **fields, details=details)
+
+    def _admit(
+        self, deployment_id: str, subject_id: str, purpose: str | None
+    ) -> tuple[_Loaded, Any, list[StoredTemplate]]:
+        """The checks before a verification, and the subject's templates: one query when nothing has changed."""
+        now = self.clock()
+        with self.db.quick() as db:
+            revisions = self.vault.revisions(db, deployment_id, subject_id)
+        passed = self._passed.get((deployment_id, revisions[0], subject_id, revisions[1], now.date()))  # _pass_key
+        cached = self._templates.get((deployment_id, subject_id))
+        if passed and cached and cached[0] == revisions[1] and all(t.expires_at > now for t in cached[1]):
+            self._check_deployment(passed[0], "verify", purpose)
+            return *passed, cached[1]
+        with self.db.session(readonly=True) as session:
+            loaded, subject = self._checked(session, deployment_id, "verify", purpose, subject_id)
+            templates = self.vault.templates(session, deployment_id, subject_id, now)
+        _bounded(self._templates)[(deployment_id, subject_id)] = (subject.revision, templates)
+        return loaded, subject, templates
 
     def _touch_bipa(self, session: Session, loaded: _Loaded, subject_id: str, now: datetime) -> None:
         """BIPA: a new interaction moves the destruction date to 3 years from now (within the retention)."""
@@ -855,6 +871,7 @@ class Gate:
 
     def _forget(self, deployment_id: str, subject_id: str) -> None:
         """Drop a deleted subject's vectors from memory now."""
+        self._templates.pop((deployment_id, subject_id), None)
         with self._lock:
             gallery = self._galleries.get(deployment_id)
             if gallery is None:
@@ -1061,6 +1078,13 @@ class Gate:
             if images:
                 self._record(session, caller, "purge", "raw_images_deleted", rule_ids=("CN25-8c",))
         return {"templates": removed, "raw_images": images, "checkin_codes": codes, "subjects": len(expired)}
+
+
+def _bounded(cache: dict) -> dict:
+    """`cache`, emptied when it has grown past 10,000 entries."""
+    if len(cache) > 10_000:
+        cache.clear()
+    return cache
 
 
 def _pass_key(loaded: _Loaded, subject: Any, now: datetime) -> tuple:

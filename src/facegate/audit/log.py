@@ -134,19 +134,25 @@ class AuditLog:
 
     # ---- writing ----
 
-    def append(self, db: Executor, event: Event | dict[str, Any], *, now: datetime | None = None) -> Receipt:
+    def append(
+        self, db: Executor | sqlite3.Connection, event: Event | dict[str, Any], *, now: datetime | None = None
+    ) -> Receipt:
         """Record `event` in the caller's transaction (nothing is committed here); return its receipt."""
         return self.append_many(db, [event], now=now)[0]
 
     def append_many(
-        self, db: Executor, events: Iterable[Event | dict[str, Any]], *, now: datetime | None = None
+        self,
+        db: Executor | sqlite3.Connection,
+        events: Iterable[Event | dict[str, Any]],
+        *,
+        now: datetime | None = None,
     ) -> list[Receipt]:
-        """Record several events, in order, in the caller's transaction."""
+        """Record several events, in order, in the caller's transaction (SQLite's own connection will do too)."""
         checked = [event_from(e) for e in events]
         now = now or datetime.now(UTC)
-        conn = connection(db)
-        sqlite = conn.dialect.name == "sqlite"
-        head = _sqlite_head(conn) if sqlite else _lock_head(conn)
+        conn = db if isinstance(db, sqlite3.Connection) else connection(db)
+        raw = _sqlite_driver(conn)
+        head = _sqlite_head(raw) if raw else _lock_head(conn)
         size, frontier = head.size, unpack(head.frontier)
         signed_size, signed_at = head.checkpoint_size, head.checkpoint_at
         entries, nodes, notes, receipts = [], [], [], []
@@ -181,7 +187,10 @@ class AuditLog:
             "checkpoint_at": signed_at,
         }
         try:
-            (_sqlite_write if sqlite else _write)(conn, entries, nodes, notes, head_now)
+            if raw:
+                _sqlite_write(raw, entries, nodes, notes, head_now)
+            else:
+                _write(conn, entries, nodes, notes, head_now)
         except (IntegrityError, sqlite3.IntegrityError):
             raise InputError("an audit event with this event_id is already in the log") from None
         return receipts
@@ -344,7 +353,6 @@ def _write(conn: Connection, entries: list[dict], nodes: list[dict], notes: list
 # On SQLite every gate decision appends through these: plain SQL on the caller's own driver connection (inside
 # its transaction) costs a third of what the same statements cost through SQLAlchemy's execution machinery.
 # Times are stored exactly as SQLAlchemy stores them there: naive UTC text with microseconds.
-SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 class _Head(NamedTuple):
@@ -356,19 +364,27 @@ class _Head(NamedTuple):
 
 
 def _sqlite_time(at: datetime | None) -> str | None:
-    return None if at is None else at.astimezone(UTC).strftime(SQLITE_TIME)
+    return None if at is None else at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _sqlite_head(conn: Connection) -> _Head:
-    row = conn.connection.driver_connection.execute(
+def _sqlite_driver(conn: Connection | sqlite3.Connection) -> sqlite3.Connection | None:
+    """SQLite's own connection behind `conn`, or None on another database."""
+    if isinstance(conn, sqlite3.Connection):
+        return conn
+    return conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+
+
+def _sqlite_head(raw: sqlite3.Connection) -> _Head:
+    row = raw.execute(
         "SELECT origin, size, frontier, checkpoint_size, checkpoint_at FROM audit_head WHERE id = 1"
     ).fetchone()
-    at = None if row[4] is None else datetime.strptime(row[4], SQLITE_TIME).replace(tzinfo=UTC)
+    at = None if row[4] is None else datetime.fromisoformat(row[4]).replace(tzinfo=UTC)
     return _Head(row[0], row[1], row[2], row[3], at)
 
 
-def _sqlite_write(conn: Connection, entries: list[dict], nodes: list[dict], notes: list[dict], head: dict) -> None:
-    raw = conn.connection.driver_connection
+def _sqlite_write(
+    raw: sqlite3.Connection, entries: list[dict], nodes: list[dict], notes: list[dict], head: dict
+) -> None:
     raw.executemany(
         "INSERT INTO audit_entry (idx, event_id, recorded_at, payload, leaf_hash) VALUES (?, ?, ?, ?, ?)",
         [(e["idx"], e["event_id"], _sqlite_time(e["recorded_at"]), e["payload"], e["leaf_hash"]) for e in entries],

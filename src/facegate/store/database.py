@@ -1,6 +1,8 @@
 """The database: an engine from a URL (SQLite file by default, or PostgreSQL), sessions and transactions."""
 
 import os
+import queue
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +39,8 @@ def make_engine(url: str) -> Engine:
         raise InputError(f"not a database URL: {url!r}") from exc
     backend = parsed.get_backend_name()
     if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            raise InputError("SQLite needs a file, sqlite:///PATH: an in-memory database would lose the audit log")
         engine = create_engine(parsed, execution_options={SQLITE_BEGIN: "IMMEDIATE"})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -79,6 +83,8 @@ class Database:
         )
         self._writer = sessionmaker(bind=engine, expire_on_commit=False)
         self._reader = sessionmaker(bind=reader, expire_on_commit=False)
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._spare: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
 
     @classmethod
     def open(cls, url: str | None = None, *, home: Path | None = None, migrate: bool = True) -> "Database":
@@ -102,6 +108,34 @@ class Database:
         with self.engine.begin() as conn:
             yield conn
 
+    @contextmanager
+    def quick(self, *, write: bool = False) -> Iterator[sqlite3.Connection | Connection]:
+        """A short transaction at the least cost, for the few statements of every verification.
+
+        On SQLite that is a plain driver connection kept apart from SQLAlchemy's pool (whose machinery costs
+        three times the statements themselves there); elsewhere a Core connection, in autocommit mode when it only
+        reads (a single statement is its own snapshot). Committed when the block ends, rolled back on error.
+        """
+        if self.backend != "sqlite":
+            with self.engine.begin() if write else self._autocommit.connect() as conn:
+                yield conn
+            return
+        try:
+            raw = self._spare.get_nowait()
+        except queue.Empty:
+            raw = sqlite3.connect(self.engine.url.database, check_same_thread=False)
+            _sqlite_connect(raw, None)
+        try:
+            raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            yield raw
+            raw.execute("COMMIT")
+        finally:
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
+            self._spare.put(raw)
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        while not self._spare.empty():
+            self._spare.get().close()

@@ -6,6 +6,7 @@ not open.
 """
 
 import re
+import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import delete, func, literal, null, select, union, union_all, update
+from sqlalchemy import Connection, delete, func, literal, null, select, union, union_all, update
 from sqlalchemy.orm import Session
 
 from facegate.errors import InputError, NotFoundError
@@ -31,6 +32,9 @@ from facegate.vault.models import (
 
 SUBJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@+=-]{0,63}")
 CONSENT_KINDS = ("facial_processing", "external_transmission", "raw_image_retention")
+REVISIONS_SQL = (
+    "SELECT (SELECT revision FROM vault_deployment WHERE id = ?), (SELECT revision FROM vault_subject WHERE id = ?)"
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class StoredTemplate:
     subject_id: str
     model_id: str
     vector: np.ndarray
+    expires_at: datetime
 
     def __repr__(self) -> str:
         return f"StoredTemplate(id={self.id!r}, subject_id={self.subject_id!r}, model_id={self.model_id!r})"
@@ -136,7 +141,20 @@ class Vault:
         query = union(*(select(t.deployment_id).filter_by(subject_id=subject_id) for t in tables))
         return set(session.scalars(query))
 
-    # ---- notices, consents, declines: each change bumps the subject's revision (the gate's checks follow it) ----
+    # ---- each change to a subject's notices, consents, declines or templates bumps the subject's revision:
+    # the gate's cached checks and templates follow it ----
+
+    def revisions(
+        self, db: Session | Connection | sqlite3.Connection, deployment_id: str, subject_id: str
+    ) -> tuple[int | None, int | None]:
+        """The deployment's and the subject's revisions in one round trip (None for one that does not exist)."""
+        if isinstance(db, sqlite3.Connection):
+            return db.execute(REVISIONS_SQL, (deployment_id, subject_id)).fetchone()
+        query = select(
+            select(DeploymentRow.revision).filter_by(id=deployment_id).scalar_subquery(),
+            select(SubjectRow.revision).filter_by(id=subject_id).scalar_subquery(),
+        )
+        return tuple(db.execute(query).one())  # type: ignore[return-value]
 
     def _touch(self, session: Session, *subject_ids: str) -> None:
         session.execute(
@@ -224,6 +242,7 @@ class Vault:
     ) -> str:
         """Seal and store a template under the subject's data key (created on first enrollment)."""
         key = self.keystore.data_key(deployment_id, subject_id, create=True)
+        self._touch(session, subject_id)
         template_id = str(uuid.uuid4())
         aad = template_aad(deployment_id, subject_id, model_id, template_id)
         session.add(
@@ -244,7 +263,7 @@ class Vault:
     ) -> list[StoredTemplate]:
         """Decrypt the deployment's templates (one subject's, or all); expired and shredded ones are skipped."""
         t = TemplateRow
-        query = select(t.id, t.subject_id, t.model_id, t.sealed).where(t.deployment_id == deployment_id)
+        query = select(t.id, t.subject_id, t.model_id, t.sealed, t.expires_at).where(t.deployment_id == deployment_id)
         if subject_id is not None:
             query = query.where(TemplateRow.subject_id == subject_id)
         if now is not None:
@@ -260,7 +279,8 @@ class Vault:
             if key is None:
                 continue
             plain = unseal(key, row.sealed, template_aad(deployment_id, row.subject_id, row.model_id, row.id))
-            result.append(StoredTemplate(row.id, row.subject_id, row.model_id, np.frombuffer(plain, "<f4").copy()))
+            vector = np.frombuffer(plain, "<f4").copy()
+            result.append(StoredTemplate(row.id, row.subject_id, row.model_id, vector, row.expires_at))
         return result
 
     def save_raw_image(
@@ -296,6 +316,7 @@ class Vault:
         ).rowcount
         if removed:
             self.bump_gallery(session, deployment_id)
+            self._touch(session, subject_id)
         return removed
 
     def delete_expired(self, session: Session, now: datetime) -> tuple[int, int]:
@@ -327,6 +348,7 @@ class Vault:
         removed = session.execute(delete(TemplateRow).filter_by(**where)).rowcount
         session.execute(delete(RawImageRow).filter_by(**where))
         session.execute(delete(CredentialRow).filter_by(**where))
+        self._touch(session, subject_id)
         if removed:
             self.bump_gallery(session, deployment_id)
         return removed
