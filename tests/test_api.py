@@ -3,9 +3,12 @@
 import json
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from gate_fixtures import example
+from passkeys import SoftAuthenticator
 from starlette.formparsers import MultiPartParser
 from test_api_fixtures import GALLERY, OFFICE, Env, consenting, make_env, photo, spec_json
 
@@ -123,7 +126,8 @@ def test_enroll_verify_after_notice_and_consent_only(env: Env) -> None:
     h = env.auth("operator")
     env.client.post("/api/v1/subjects", json={"id": "obama"}, headers=h)
     refused = problem(env.client.post(OBAMA + "/enroll", files=photo("obama.jpg"), headers=h), 403)
-    assert refused["rule_ids"] == ["CN25-5b", "PIPL-17"] and refused["alternatives"] == ["access_card", "pin"]
+    assert refused["rule_ids"] == ["CN25-5b", "PIPL-17"]
+    assert refused["alternatives"] == ["access_card", "pin", "passkey"]
     assert env.client.post(OBAMA + "/notice", json={"version": 1}, headers=h).json()["outcome"] == "v1"
     problem(env.client.post(OBAMA + "/notice", json={"version": 7}, headers=h), 422)
     assert env.client.post(OBAMA + "/consents", json={"form": "separate"}, headers=h).status_code == 201
@@ -200,7 +204,7 @@ def test_decline_withdraw_alternatives_access_export_delete(env: Env) -> None:
     withdrawn = env.client.post(OBAMA + "/withdraw", headers=h).json()
     assert withdrawn["templates_deleted"] == 1 and "CN25-6d" in withdrawn["rule_ids"]
     declined = env.client.post(OBAMA + "/decline", headers=h).json()
-    assert declined["alternatives"] == ["access_card", "pin"]
+    assert declined["alternatives"] == ["access_card", "pin", "passkey"]
     assert env.client.put(OBAMA + "/alternatives/pin", json={"pin": "493817"}, headers=h).status_code == 200
     ok = env.client.post(OBAMA + "/alternatives/pin/verify", json={"secret": "493817"}, headers=h).json()
     assert ok["verified"] is True
@@ -211,6 +215,35 @@ def test_decline_withdraw_alternatives_access_export_delete(env: Env) -> None:
     problem(env.client.put(OBAMA + "/alternatives/fingerprint", headers=h), 422)
     assert env.client.delete("/api/v1/subjects/obama", headers=h).json()["outcome"] == "deleted"
     problem(env.client.get("/api/v1/subjects/obama", headers=h), 404)
+
+
+def test_a_passkey_set_up_by_the_subject_verifies_at_the_operator(env: Env) -> None:
+    env.svc.gate.register(example("office-entry", id="hq-door", alternatives=["access_card", "passkey"]))
+    h = {"Authorization": f"Bearer {env.svc.keys.create('operator', env.clock(), 'door', ['hq-door'])[1]}"}
+    assert env.client.post("/api/v1/subjects", json={"id": "ana"}, headers=h).status_code == 201
+    token = env.svc.signer.subject_link("ana", "hq-door", env.clock(), timedelta(hours=1))
+    me = {"Authorization": f"Bearer {token}"}
+    assert env.client.get("/api/v1/me", headers=me).json()["passkey"] == "not_set"
+    phone = SoftAuthenticator("http://testserver")
+    options = env.client.post("/api/v1/me/passkey/options", headers=me).json()
+    assert options["rp"]["id"] == "testserver" and options["user"]["name"] == "ana"
+    answer = json.loads(phone.create(options))
+    assert env.client.put("/api/v1/me/passkey", json={"credential": answer}, headers=me).json()["outcome"] == "set"
+    assert env.client.get("/api/v1/me", headers=me).json()["passkey"] == "set"
+    access = env.client.get("/api/v1/subjects/ana", headers=h).json()
+    assert [m["method"] for m in access["alternatives_set_up"]] == ["passkey"]
+    assert "public_key" not in json.dumps(access)
+    door = "/api/v1/deployments/hq-door/subjects/ana/alternatives/passkey"
+    options = env.client.post(door + "/options", json={"ceremony": "authenticate"}, headers=h).json()
+    verified = env.client.post(door + "/verify", json={"credential": json.loads(phone.get(options))}, headers=h)
+    assert verified.json()["verified"] is True and verified.json()["rule_ids"] == ["CN25-10b"]
+    problem(env.client.post(door + "/verify", json={"credential": json.loads(phone.get(options))}, headers=h), 422)
+    problem(env.client.post(door + "/options", json={"ceremony": "guess"}, headers=h), 422)
+    env.svc.passkey_origins = ("https://gate.example.com",)  # the pages passkeys are meant for are elsewhere
+    options = env.client.post(door + "/options", json={"ceremony": "authenticate"}, headers=h).json()
+    assert options["rpId"] == "gate.example.com"
+    refused = env.client.post(door + "/verify", json={"credential": json.loads(phone.get(options))}, headers=h)
+    assert refused.json()["verified"] is False
 
 
 def test_an_operator_sees_only_its_subjects_and_deployments(env: Env) -> None:
@@ -242,7 +275,8 @@ def test_subject_self_service_through_a_signed_link(env: Env) -> None:
     assert link["url"].endswith(f"/portal/{link['token']}")
     me = {"Authorization": f"Bearer {link['token']}"}
     state = env.client.get("/api/v1/me", headers=me).json()
-    assert state["consent"] == "given" and state["templates"] == 1 and state["alternatives"] == ["access_card", "pin"]
+    assert state["consent"] == "given" and state["templates"] == 1
+    assert state["alternatives"] == ["access_card", "pin", "passkey"] and state["passkey"] == "not_set"
     assert "<h1>" in env.client.get("/api/v1/me/notice", headers=me).text
     assert env.client.post("/api/v1/me/notice", headers=me).json()["outcome"] == "v1"
     assert env.client.get("/api/v1/me/export", headers=me).json()["templates"]

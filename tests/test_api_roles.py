@@ -33,6 +33,7 @@ MATRIX = [
     ("biometrics", "POST", f"/api/v1/deployments/{OFFICE}/identify", "photo", {"operator"}),
     ("alternatives", "PUT", STANDING + "/alternatives/pin", "pin", {"operator"}),
     ("alternatives", "POST", STANDING + "/alternatives/pin/verify", "secret", {"operator"}),
+    ("alternatives", "POST", STANDING + "/alternatives/passkey/options", "ceremony", {"operator"}),
     ("audit", "GET", "/api/v1/audit/verify", None, {"admin", "auditor"}),
     ("audit", "GET", "/api/v1/audit/events/none/proof", None, {"admin", "auditor"}),
     ("audit", "GET", "/api/v1/audit/export?since=2026-01-01&until=2026-12-31", None, {"admin", "auditor"}),
@@ -65,6 +66,7 @@ def call(env: Env, method: str, path: str, body: str | None, who: str):
         "photo": {"files": photo("obama2.jpg")},
         "pin": {"json": {"pin": "493817"}},
         "secret": {"json": {"secret": "493817"}},
+        "ceremony": {"json": {"ceremony": "register"}},
         "key": {"json": {"role": "auditor"}},
     }
     return env.client.request(method, path, headers=headers, **bodies.get(body or "", {}))

@@ -7,12 +7,14 @@ from pathlib import Path
 import pyotp
 import pytest
 from gate_fixtures import Clock, example, shared_engine
+from passkeys import SoftAuthenticator
 
 from facegate.engine.images import NotAnImageError
 from facegate.engine.quality import MultipleFacesError
 from facegate.errors import InputError, NotFoundError, RefusedError
 from facegate.gate import Caller, Gate
 from facegate.store import Database
+from facegate.vault.credentials import RelyingParty
 from facegate.vault.keystore import Keystore
 from facegate.vault.vault import Vault
 
@@ -116,7 +118,7 @@ def test_no_consent_is_refused_and_names_the_alternatives(office: Gate, photo) -
     office.add_subject("obama")
     office.notice_shown(OFFICE, "obama")
     error = refused(lambda: office.enroll(OFFICE, "obama", photo("obama.jpg")), "CN25-6a/b", "PIPL-29")
-    assert error.alternatives == ["access_card", "pin"]
+    assert error.alternatives == ["access_card", "pin", "passkey"]
     assert "access_card" in str(error)
 
 
@@ -291,7 +293,7 @@ def test_declined_subject_is_not_prompted_and_uses_pin_or_totp(gate: Gate, photo
     assert decision.details["alternatives"] == ["access_card", "pin", "totp"]
     refused(lambda: gate.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-12b")
     refused(lambda: gate.give_consent(OFFICE, "obama"), "CN25-12b")  # no re-prompt within 48 h
-    gate.set_alternative(OFFICE, "obama", "pin", pin="493817")
+    gate.set_alternative(OFFICE, "obama", "pin", "493817")
     assert gate.verify_alternative(OFFICE, "obama", "pin", "493817").outcome == "verified"
     assert gate.verify_alternative(OFFICE, "obama", "pin", "000000").outcome == "not_verified"
     setup = gate.set_alternative(OFFICE, "obama", "totp")
@@ -312,9 +314,92 @@ def test_checkin_code_works_once(gate: Gate) -> None:
     assert gate.verify_alternative(OFFICE, "visitor", "checkin_code", code).outcome == "not_verified"
 
 
-def test_method_not_offered_by_the_deployment_is_refused(office: Gate) -> None:
-    office.add_subject("obama")
-    refused(lambda: office.set_alternative(OFFICE, "obama", "totp"), "CN25-10a")
+def test_method_not_offered_by_the_deployment_is_refused(gate: Gate) -> None:
+    gate.register(example("office-entry", alternatives=["access_card", "pin"]))
+    gate.add_subject("obama")
+    refused(lambda: gate.set_alternative(OFFICE, "obama", "totp"), "CN25-10a")
+    refused(lambda: gate.passkey_options(OFFICE, "obama", "register", SITE), "CN25-10a")
+
+
+# ---- passkeys ----
+
+SITE = RelyingParty("gate.example.com", ("https://gate.example.com",))
+
+
+@pytest.fixture
+def passkeys(gate: Gate) -> Gate:
+    gate.register(example("office-entry", alternatives=["access_card", "passkey"]))
+    gate.add_subject("ana")
+    gate.decline(OFFICE, "ana")
+    return gate
+
+
+def register(gate: Gate, device: SoftAuthenticator, subject: str = "ana") -> None:
+    options = gate.passkey_options(OFFICE, subject, "register", SITE)
+    assert options["rp"]["id"] == SITE.id and options["authenticatorSelection"]["userVerification"] == "required"
+    assert gate.set_alternative(OFFICE, subject, "passkey", device.create(options), rp=SITE).outcome == "set"
+
+
+def sign_in(gate: Gate, device: SoftAuthenticator, subject: str = "ana") -> str:
+    answer = device.get(gate.passkey_options(OFFICE, subject, "authenticate", SITE))
+    return gate.verify_alternative(OFFICE, subject, "passkey", answer, rp=SITE).outcome
+
+
+def test_a_subject_who_declined_verifies_with_a_passkey(passkeys: Gate) -> None:
+    phone = SoftAuthenticator("https://gate.example.com")
+    register(passkeys, phone)
+    assert sign_in(passkeys, phone) == "verified"
+    assert sign_in(passkeys, phone) == "verified"
+    assert sign_in(passkeys, SoftAuthenticator("https://gate.example.com")) == "not_verified"  # another device
+    assert sign_in(passkeys, phone) == "verified"
+    assert audit_ok(passkeys)
+
+
+def test_a_passkey_answer_counts_once_and_only_for_its_site(passkeys: Gate) -> None:
+    phone = SoftAuthenticator("https://gate.example.com")
+    register(passkeys, phone)
+    answer = phone.get(passkeys.passkey_options(OFFICE, "ana", "authenticate", SITE))
+    assert passkeys.verify_alternative(OFFICE, "ana", "passkey", answer, rp=SITE).outcome == "verified"
+    with pytest.raises(InputError, match="no passkey ceremony is pending"):  # replayed
+        passkeys.verify_alternative(OFFICE, "ana", "passkey", answer, rp=SITE)
+    passkeys.passkey_options(OFFICE, "ana", "authenticate", SITE)
+    assert passkeys.verify_alternative(OFFICE, "ana", "passkey", answer, rp=SITE).outcome == "not_verified"
+    phishing = SoftAuthenticator("https://gate.example.com.evil.test")
+    phishing.key, phishing.credential_id = phone.key, phone.credential_id  # the same passkey, another page
+    phishing.counter = phone.counter
+    assert sign_in(passkeys, phishing) == "not_verified"
+
+
+def test_a_cloned_passkey_is_caught_by_its_counter(passkeys: Gate) -> None:
+    phone = SoftAuthenticator("https://gate.example.com")
+    register(passkeys, phone)
+    assert sign_in(passkeys, phone) == "verified"
+    clone = SoftAuthenticator(phone.origin)
+    clone.key, clone.credential_id, clone.counter = phone.key, phone.credential_id, phone.counter  # copied now
+    assert sign_in(passkeys, phone) == "verified"
+    assert sign_in(passkeys, clone) == "not_verified"
+
+
+def test_passkey_setup_needs_a_fresh_ceremony_and_a_real_answer(passkeys: Gate, clock: Clock) -> None:
+    phone = SoftAuthenticator("https://gate.example.com")
+    unasked = phone.create({"challenge": "eA", "rp": {"id": SITE.id}})
+    with pytest.raises(InputError, match="no passkey ceremony is pending"):
+        passkeys.set_alternative(OFFICE, "ana", "passkey", unasked, rp=SITE)
+    options = passkeys.passkey_options(OFFICE, "ana", "register", SITE)
+    clock.advance(minutes=4)
+    with pytest.raises(InputError, match="took too long"):
+        passkeys.set_alternative(OFFICE, "ana", "passkey", phone.create(options), rp=SITE)
+    passkeys.passkey_options(OFFICE, "ana", "register", SITE)
+    with pytest.raises(InputError, match="not accepted"):
+        passkeys.set_alternative(OFFICE, "ana", "passkey", phone.create(options), rp=SITE)  # an older challenge
+    for garbage in ('{"id": 1}', "not json", "[]"):
+        passkeys.passkey_options(OFFICE, "ana", "register", SITE)
+        with pytest.raises(InputError, match="not accepted"):
+            passkeys.set_alternative(OFFICE, "ana", "passkey", garbage, rp=SITE)
+    with pytest.raises(NotFoundError, match="no passkey set up"):
+        passkeys.passkey_options(OFFICE, "ana", "authenticate", SITE)
+    with pytest.raises(InputError, match="in a browser"):
+        passkeys.set_alternative(OFFICE, "ana", "passkey", "{}")
 
 
 def test_unknown_subject_and_unknown_deployment(office: Gate, photo) -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from gate_fixtures import example
 from test_api_fixtures import OFFICE, Env, consenting, make_env, photo
 
 pytestmark = pytest.mark.slow
@@ -111,6 +112,42 @@ def test_portal_withdrawal_deletes_the_facial_data(server, page) -> None:  # typ
     assert page.locator("#template-count").inner_text() == "0"
     assert env.svc.gate.access("obama")["facial_data"] == []
     shot(page, "portal-withdrawn")
+
+
+def test_passkey_set_up_in_the_portal_verifies_at_a_kiosk(server, page) -> None:  # type: ignore[no-untyped-def]
+    env, base = server
+    env.svc.gate.register(example("office-entry", id="hq-door", alternatives=["access_card", "passkey"]))
+    operator = env.svc.keys.create("operator", env.clock(), "door", ["hq-door"])[1]
+    env.svc.gate.add_subject("carol")
+    webauthn = page.context.new_cdp_session(page)  # a passkey on this "device": Chromium's virtual authenticator
+    webauthn.send("WebAuthn.enable")
+    authenticator = {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
+        "isUserVerified": True, "automaticPresenceSimulation": True,
+    }  # fmt: skip
+    webauthn.send("WebAuthn.addVirtualAuthenticator", {"options": authenticator})
+    localhost = base.replace("127.0.0.1", "localhost")  # a passkey's site is a domain name, never an IP address
+    token = env.svc.signer.subject_link("carol", "hq-door", env.clock(), timedelta(hours=1))
+    page.goto(f"{localhost}/portal/{token}")
+    page.click("#alternative-button")
+    page.wait_for_selector("text=face recognition will not be used for you")
+    assert page.locator("#passkey-state").inner_text() == "not set up"
+    page.click("#passkey-button")
+    page.wait_for_selector("text=Your passkey is set up")
+    assert page.locator("#passkey-state").inner_text() == "set up"
+    shot(page, "portal-passkey")
+    kiosk = """async ([path, key]) => {
+        const headers = {"Authorization": "Bearer " + key, "Content-Type": "application/json"};
+        const asked = await fetch(path + "/options", {method: "POST", headers, body: '{"ceremony": "authenticate"}'});
+        const options = PublicKeyCredential.parseRequestOptionsFromJSON(await asked.json());
+        const credential = await navigator.credentials.get({publicKey: options});
+        const body = JSON.stringify({credential: credential.toJSON()});
+        return (await fetch(path + "/verify", {method: "POST", headers, body})).json();
+    }"""
+    door = "/api/v1/deployments/hq-door/subjects/carol/alternatives/passkey"
+    decision = page.evaluate(kiosk, [door, operator])
+    assert decision["outcome"] == "verified" and decision["method"] == "passkey", decision
+    assert env.svc.gate.access("carol")["facial_data"] == []
 
 
 def test_portal_reads_at_200_percent(server, browser) -> None:  # type: ignore[no-untyped-def]

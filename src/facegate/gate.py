@@ -33,12 +33,14 @@ from facegate.home import data_home
 from facegate.store import Database
 from facegate.vault import credentials
 from facegate.vault.keystore import Keystore
-from facegate.vault.models import ConsentRow, DeploymentRow, RawImageRow, SubjectRow, TemplateRow
+from facegate.vault.models import ConsentRow, CredentialRow, DeploymentRow, RawImageRow, SubjectRow, TemplateRow
 from facegate.vault.vault import StoredTemplate, Vault
 
 DEFAULT_RETENTION_DAYS = 365
 RAW_IMAGE_DAYS = 30
 CHECKIN_CODE_HOURS = 24
+PASSKEY_CHALLENGE = "passkey_nonce"  # a credential row holding a pending passkey ceremony's challenge
+PASSKEY_CHALLENGE_SECONDS = 180
 BIPA_YEARS = 3
 Executor = Session | Connection | sqlite3.Connection  # what the gate's statements run on (see Database.quick)
 # Which non-biometric methods facegate verifies itself, and the names a spec may list them under.
@@ -46,8 +48,14 @@ ALTERNATIVE_NAMES = {
     "pin": {"pin", "password", "pin_code"},
     "totp": {"totp", "authenticator_app", "one_time_password"},
     "checkin_code": {"checkin_code", "qr_code", "one_time_code"},
+    "passkey": {"passkey", "webauthn", "security_key", "fido2"},
     "staff": {"staff", "staff_assisted", "staff_desk", "front_desk", "manual_check", "id_document", "reception"},
 }
+
+
+def offers(spec: policy.Deployment, method: str) -> bool:
+    """Whether the deployment's spec offers a method facegate verifies (under any of the method's names)."""
+    return bool({m.lower() for m in spec.alternatives} & ALTERNATIVE_NAMES.get(method, set()))
 
 
 def utc_now() -> datetime:
@@ -884,10 +892,9 @@ class Gate:
     # ---- non-biometric alternatives ----
 
     def _method(self, spec: policy.Deployment, method: str) -> str:
-        offered = {m.lower() for m in spec.alternatives}
         if method not in ALTERNATIVE_NAMES:
             raise InputError(f"unknown method {method!r}: use one of {', '.join(ALTERNATIVE_NAMES)}")
-        if not offered & ALTERNATIVE_NAMES[method]:
+        if not offers(spec, method):
             raise self._refusal(
                 spec,
                 f"deployment {spec.id} does not offer {method} (it offers {', '.join(spec.alternatives)})",
@@ -896,9 +903,16 @@ class Gate:
         return method
 
     def set_alternative(
-        self, deployment_id: str, subject_id: str, method: str, pin: str | None = None, caller: Caller = Caller()
+        self,
+        deployment_id: str,
+        subject_id: str,
+        method: str,
+        secret: str | None = None,
+        caller: Caller = Caller(),
+        rp: credentials.RelyingParty | None = None,
     ) -> Decision:
-        """Set up a non-biometric method: a PIN, a TOTP secret (shown once) or a one-time check-in code."""
+        """Set up a non-biometric method: a PIN (`secret`), a TOTP secret (shown once), a one-time check-in code,
+        or a passkey (`secret` is the browser's answer to `passkey_options`, made for the relying party `rp`)."""
         now = self.clock()
         details: dict[str, Any] = {"method": method}
         with self.db.session(readonly=True) as session:
@@ -910,28 +924,84 @@ class Gate:
             raise InputError("staff-assisted verification needs no set-up; record it with verify_alternative")
         expires = None
         if method == "pin":
-            if not pin:
+            if not secret:
                 raise InputError("a PIN is required")
-            secret = credentials.hash_pin(pin)
+            stored = credentials.hash_pin(secret)
         elif method == "totp":
             totp = credentials.new_totp_secret()
-            secret = self.vault.seal_secret(deployment_id, subject_id, totp)
+            stored = self.vault.seal_secret(deployment_id, subject_id, totp)
             uri = credentials.totp_uri(totp, subject_id, loaded.spec.handler.name)
             details |= {"totp_uri": uri, "qr_svg": credentials.qr_svg(uri)}
+        elif method == "passkey":
+            site, answer = _passkey_site(rp), _passkey_answer(secret)
+            with self.db.session() as session:  # used up even when the answer is refused
+                challenge = self._take_challenge(session, deployment_id, subject_id, now)
+            stored = credentials.check_passkey_registration(site, answer, challenge)
         else:
             code = credentials.new_checkin_code()
-            secret, expires = credentials.hash_checkin_code(code), now + timedelta(hours=CHECKIN_CODE_HOURS)
+            stored, expires = credentials.hash_checkin_code(code), now + timedelta(hours=CHECKIN_CODE_HOURS)
             details |= {"code": code, "qr_svg": credentials.qr_svg(code), "expires_at": expires.isoformat()}
         with self.db.session() as session:
-            self.vault.set_credential(session, deployment_id, subject_id, method, secret, now, expires)
+            self.vault.set_credential(session, deployment_id, subject_id, method, stored, now, expires)
             return self._record(
                 session, caller, "alternative.set", "set", deployment=deployment_id, subject=subject_id, details=details
             )
 
+    def passkey_options(
+        self,
+        deployment_id: str,
+        subject_id: str,
+        ceremony: str,
+        rp: credentials.RelyingParty,
+        caller: Caller = Caller(),
+    ) -> dict[str, Any]:
+        """Begin a passkey ceremony, 'register' or 'authenticate': the options a browser passes to WebAuthn.
+
+        The challenge is kept for a few minutes, for the one answer `set_alternative` or `verify_alternative`
+        checks; asking again replaces it.
+        """
+        now = self.clock()
+        with self.db.session(readonly=True) as session:
+            loaded = self._load(session, deployment_id)
+            self._subject(session, subject_id)
+            passkey = self.vault.credential(session, deployment_id, subject_id, "passkey")
+        fields = {"deployment": deployment_id, "subject": subject_id}
+        with self._guarded(caller, "alternative.verify" if ceremony == "authenticate" else "alternative.set", **fields):
+            self._method(loaded.spec, "passkey")
+            if ceremony == "authenticate":
+                policy.check_operation(policy.Status(loaded.row.status), loaded.spec, "verify")
+        if ceremony == "register":
+            options, challenge = credentials.passkey_registration(rp, loaded.spec.handler.name, subject_id)
+        elif ceremony == "authenticate":
+            if passkey is None:
+                raise NotFoundError(f"subject {subject_id} has no passkey set up for {deployment_id}")
+            options, challenge = credentials.passkey_authentication(rp, passkey.secret)
+        else:
+            raise InputError(f"unknown passkey ceremony {ceremony!r}: use register or authenticate")
+        until = now + timedelta(seconds=PASSKEY_CHALLENGE_SECONDS)
+        with self.db.session() as session:
+            self.vault.set_credential(session, deployment_id, subject_id, PASSKEY_CHALLENGE, challenge, now, until)
+        return options
+
+    def _take_challenge(self, session: Session, deployment_id: str, subject_id: str, now: datetime) -> bytes:
+        """The pending passkey challenge, used up by this one answer; InputError when there is none or it expired."""
+        row = self.vault.credential(session, deployment_id, subject_id, PASSKEY_CHALLENGE)
+        if row is None or row.expires_at is None or row.expires_at < now:
+            raise InputError("no passkey ceremony is pending, or it took too long: ask for new options")
+        session.delete(row)
+        return row.secret
+
     def verify_alternative(
-        self, deployment_id: str, subject_id: str, method: str, secret: str | None = None, caller: Caller = Caller()
+        self,
+        deployment_id: str,
+        subject_id: str,
+        method: str,
+        secret: str | None = None,
+        caller: Caller = Caller(),
+        rp: credentials.RelyingParty | None = None,
     ) -> Decision:
-        """Verify the subject without any face: PIN, TOTP, check-in code, or a staff member's check."""
+        """Verify the subject without any face: PIN, TOTP, check-in code, passkey (`secret` is the browser's
+        answer to `passkey_options`, for the relying party `rp`), or a staff member's check."""
         now = self.clock()
         with self.db.session(readonly=True) as session:
             loaded = self._load(session, deployment_id)
@@ -952,6 +1022,13 @@ class Gate:
                 ok = credentials.check_totp(
                     self.vault.open_secret(deployment_id, subject_id, row.secret), secret or "", now
                 )
+            elif row is not None and method == "passkey":
+                site, answer = _passkey_site(rp), _passkey_answer(secret)
+                challenge = self._take_challenge(session, deployment_id, subject_id, now)
+                updated = credentials.check_passkey(site, answer, challenge, row.secret)
+                ok = updated is not None
+                if updated is not None:
+                    row.secret = updated  # the new signature counter: a cloned authenticator shows up
             elif row is not None:
                 ok = credentials.check_checkin_code(row.secret, secret or "")
                 if ok:
@@ -1014,6 +1091,13 @@ class Gate:
                     select(ConsentRow).filter_by(subject_id=subject_id).order_by(ConsentRow.given_at)
                 )
             ]
+            methods = [
+                {"deployment": c.deployment_id, "method": c.method, "since": c.created_at.isoformat()}
+                for c in session.scalars(
+                    select(CredentialRow).filter_by(subject_id=subject_id).order_by(CredentialRow.created_at)
+                )
+                if c.method != PASSKEY_CHALLENGE
+            ]
         return {
             "subject": subject.id,
             "birth_date": subject.birth_date and subject.birth_date.isoformat(),
@@ -1030,6 +1114,7 @@ class Gate:
                 for d, e in sorted(held.items())
             ],
             "consents": consents,
+            "alternatives_set_up": methods,  # no secret: only which method, where, since when
         }
 
     def export(self, subject_id: str, caller: Caller = Caller()) -> dict[str, Any]:
@@ -1078,6 +1163,18 @@ class Gate:
             if images:
                 self._record(session, caller, "purge", "raw_images_deleted", rule_ids=("CN25-8c",))
         return {"templates": removed, "raw_images": images, "checkin_codes": codes, "subjects": len(expired)}
+
+
+def _passkey_site(rp: credentials.RelyingParty | None) -> credentials.RelyingParty:
+    if rp is None:
+        raise InputError("passkeys are used in a browser: set them up and check them through the portal or the API")
+    return rp
+
+
+def _passkey_answer(answer: str | None) -> str:
+    if not answer:
+        raise InputError("the browser's passkey answer (a WebAuthn credential, as JSON) is required")
+    return answer
 
 
 def _bounded(cache: dict) -> dict:

@@ -78,15 +78,29 @@ class ConsentRequest(Body):
 
 
 class AlternativeSetRequest(Body):
-    """The PIN for the `pin` method; nothing for the others."""
+    """The PIN for `pin`; for `passkey`, the browser's answer to the registration options; nothing for the others."""
 
     pin: ShortText | None = None
+    credential: dict[str, Any] | None = None
 
 
 class AlternativeVerifyRequest(Body):
-    """The PIN, TOTP or check-in code to verify; nothing for `staff`."""
+    """The PIN, TOTP or check-in code to verify; for `passkey`, the browser's answer; nothing for `staff`."""
 
     secret: ShortText | None = None
+    credential: dict[str, Any] | None = None
+
+
+class PasskeyRequest(Body):
+    """A browser's answer to passkey registration options (the PublicKeyCredential's JSON)."""
+
+    credential: dict[str, Any]
+
+
+class PasskeyOptionsRequest(Body):
+    """Which passkey ceremony to begin: `register` a new passkey, or `authenticate` with the one set up."""
+
+    ceremony: Literal["register", "authenticate"]
 
 
 class LinkRequest(Body):

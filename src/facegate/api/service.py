@@ -1,19 +1,26 @@
 """What a running server shares: the gate, API keys, link signer, blocked submissions and the clock."""
 
 import contextlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
 
 from facegate import policy
 from facegate.errors import NotFoundError
 from facegate.gate import Gate, utc_now
+from facegate.vault.credentials import RelyingParty
 
 from .keys import ApiKeys
 from .links import LinkSigner, load_or_create_key
 from .submissions import Submissions
+
+PASSKEY_ORIGINS_ENV = "FACEGATE_PASSKEY_ORIGINS"
 
 
 @dataclass
@@ -26,12 +33,23 @@ class Service:
     signer: LinkSigner
     submissions: Submissions
     clock: Callable[[], datetime] = field(default=utc_now)
+    passkey_origins: tuple[str, ...] = ()  # the pages passkeys are used on; empty: the server's own address
 
     @classmethod
     def open(cls, home: Path, gate: Gate | None = None) -> "Service":
         """The service of a data directory (or around a given gate, for tests)."""
         gate = gate or Gate.open(home)
-        return cls(home, gate, ApiKeys(gate.db), LinkSigner(load_or_create_key(home)), Submissions(gate.db), gate.clock)
+        origins = tuple(o.strip().rstrip("/") for o in os.environ.get(PASSKEY_ORIGINS_ENV, "").split(",") if o.strip())
+        signer = LinkSigner(load_or_create_key(home))
+        return cls(home, gate, ApiKeys(gate.db), signer, Submissions(gate.db), gate.clock, origins)
+
+    def relying_party(self, request: Request) -> RelyingParty:
+        """Whom passkeys are made for: the configured origins, else this server's own, as `request` reached it.
+
+        The RP ID is the first origin's host name: passkeys work there and on its subdomains only.
+        """
+        origins = self.passkey_origins or (f"{request.url.scheme}://{request.url.netloc}",)
+        return RelyingParty(urlsplit(origins[0]).hostname or "localhost", origins)
 
     def today(self) -> date:
         """Today's date by the service's clock."""

@@ -272,7 +272,10 @@ def identify(
     show(decision, json_out, f"{decision.outcome}" + (f": {decision.subject}" if decision.subject else ""))
 
 
-alternative_app = typer.Typer(help="Non-biometric methods: PIN, TOTP, check-in code, staff.", no_args_is_help=True)
+alternative_app = typer.Typer(
+    help="Non-biometric methods: PIN, TOTP, check-in code, staff (passkeys: in the portal or the API).",
+    no_args_is_help=True,
+)
 app.add_typer(alternative_app, name="alternative")
 Method = Annotated[str, typer.Argument(help="pin, totp, checkin_code or staff.", metavar="METHOD")]
 
@@ -311,7 +314,7 @@ def alternative_verify(
     home: Home = None,
 ) -> None:
     """Verify a subject without any face; exits 3 when the secret is wrong."""
-    if method != "staff" and secret is None:
+    if method not in ("staff", "passkey") and secret is None:
         secret = typer.prompt(method, hide_input=True)
     decision = open_gate(home).verify_alternative(deployment, subject, method, secret, Caller(actor))
     show(decision, json_out, f"{decision.outcome}: {subject} by {method}")

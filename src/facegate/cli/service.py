@@ -48,8 +48,8 @@ def demo(
     console.print("\n[bold]demo API keys[/] (shown once; also in " + str(keyfile) + "):", highlight=False)
     for line in lines:
         say(f"  {line}")
-    say(f"\nsubject portal for obama (24 h): http://127.0.0.1:8000/portal/{seeded.portal_token}")
-    say("start the server with `facegate serve`, open http://127.0.0.1:8000 and sign in with the demo-admin key")
+    say(f"\nsubject portal for obama (24 h): http://localhost:8000/portal/{seeded.portal_token}")
+    say("start the server with `facegate serve`, open http://localhost:8000 and sign in with the demo-admin key")
 
 
 @app.command()

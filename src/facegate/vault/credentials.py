@@ -1,18 +1,38 @@
-"""Non-biometric credentials: PINs and passwords (argon2), TOTP (RFC 6238) and one-time check-in codes (QR)."""
+"""Non-biometric credentials: PINs and passwords (argon2), TOTP (RFC 6238), one-time check-in codes (QR) and
+passkeys (WebAuthn)."""
 
 import hashlib
 import hmac
+import json
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pyotp
 import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+from webauthn.helpers.exceptions import WebAuthnException
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
 
 from facegate.errors import InputError
 
-METHODS = ("pin", "totp", "checkin_code", "staff")
+METHODS = ("pin", "totp", "checkin_code", "passkey", "staff")
+PASSKEY_TIMEOUT_MS = 120_000
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread at a desk
 _hasher = PasswordHasher()
 
@@ -65,3 +85,84 @@ def check_checkin_code(stored: bytes, code: str) -> bool:
 def qr_svg(text: str) -> str:
     """An SVG QR code of `text` (a check-in code or an otpauth URI) to show on a screen or print."""
     return segno.make(text, error="m").svg_inline(scale=4)
+
+
+@dataclass(frozen=True)
+class RelyingParty:
+    """Where passkeys are used: the RP ID (a domain the pages are on) and the page origins that may ask."""
+
+    id: str
+    origins: tuple[str, ...]
+
+
+def passkey_registration(rp: RelyingParty, rp_name: str, user_name: str) -> tuple[dict[str, Any], bytes]:
+    """The options a browser needs to create a passkey (as JSON), and the challenge to check its answer with.
+
+    The device must verify its user (its PIN or screen lock); facegate receives a public key, nothing biometric.
+    """
+    options = generate_registration_options(
+        rp_id=rp.id,
+        rp_name=rp_name,
+        user_name=user_name,
+        timeout=PASSKEY_TIMEOUT_MS,
+        authenticator_selection=AuthenticatorSelectionCriteria(
+            resident_key=ResidentKeyRequirement.PREFERRED, user_verification=UserVerificationRequirement.REQUIRED
+        ),
+    )
+    return json.loads(options_to_json(options)), options.challenge
+
+
+def check_passkey_registration(rp: RelyingParty, response: str, challenge: bytes) -> bytes:
+    """The passkey to store (its ID, public key and signature counter) from a browser's answer, or InputError."""
+    try:
+        verified = verify_registration_response(
+            credential=response,
+            expected_challenge=challenge,
+            expected_rp_id=rp.id,
+            expected_origin=list(rp.origins),
+            require_user_verification=True,
+        )
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"the passkey was not accepted: {_reason(exc)}") from None
+    return _passkey_record(verified.credential_id, verified.credential_public_key, verified.sign_count)
+
+
+def passkey_authentication(rp: RelyingParty, stored: bytes) -> tuple[dict[str, Any], bytes]:
+    """The options a browser needs to sign in with the stored passkey (as JSON), and their challenge."""
+    options = generate_authentication_options(
+        rp_id=rp.id,
+        timeout=PASSKEY_TIMEOUT_MS,
+        allow_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(json.loads(stored)["id"]))],
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
+    return json.loads(options_to_json(options)), options.challenge
+
+
+def check_passkey(rp: RelyingParty, response: str, challenge: bytes, stored: bytes) -> bytes | None:
+    """The stored passkey with its new signature counter when `response` signs `challenge`; None otherwise."""
+    record = json.loads(stored)
+    try:
+        verified = verify_authentication_response(
+            credential=response,
+            expected_challenge=challenge,
+            expected_rp_id=rp.id,
+            expected_origin=list(rp.origins),
+            credential_public_key=base64url_to_bytes(record["public_key"]),
+            credential_current_sign_count=record["sign_count"],
+            require_user_verification=True,
+        )
+    except (WebAuthnException, ValueError, KeyError, TypeError):
+        return None
+    if bytes_to_base64url(verified.credential_id) != record["id"]:
+        return None
+    return _passkey_record(verified.credential_id, base64url_to_bytes(record["public_key"]), verified.new_sign_count)
+
+
+def _passkey_record(credential_id: bytes, public_key: bytes, sign_count: int) -> bytes:
+    record = {"id": bytes_to_base64url(credential_id), "public_key": bytes_to_base64url(public_key)}
+    return json.dumps({**record, "sign_count": sign_count}).encode()
+
+
+def _reason(exc: Exception) -> str:
+    """A short reason that quotes nothing from the input."""
+    return str(exc) if isinstance(exc, WebAuthnException) else "the answer is not a WebAuthn credential"

@@ -1,5 +1,6 @@
 """Biometric operations (multipart image upload) and the non-biometric alternatives, for granted operators."""
 
+import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile, status
@@ -7,13 +8,15 @@ from fastapi import APIRouter, File, Form, Path, Request, UploadFile, status
 from facegate.engine.images import MAX_FILE_BYTES, FileTooLargeError
 
 from ..auth import DeploymentId, OperatorOn, ServiceDep, SubjectId, caller
-from ..schemas import AlternativeSetRequest, AlternativeVerifyRequest, Decision, Purpose
+from ..schemas import AlternativeSetRequest, AlternativeVerifyRequest, Decision, PasskeyOptionsRequest, Purpose
 
 router = APIRouter(prefix="/api/v1", tags=["biometrics"])
 STANDING = "/deployments/{deployment_id}/subjects/{subject_id}"
 Image = Annotated[UploadFile, File(description="A JPEG, PNG or WebP photo, at most 20 MiB; never stored.")]
 PurposeForm = Annotated[Purpose | None, Form(description="The purpose of this request; must be the registered one.")]
-Method = Annotated[Literal["pin", "totp", "checkin_code", "staff"], Path(description="The non-biometric method.")]
+Method = Annotated[
+    Literal["pin", "totp", "checkin_code", "passkey", "staff"], Path(description="The non-biometric method.")
+]
 REFUSAL = {403: {"description": "Refused by the rules (problem with `rule_ids` and `alternatives`)"}, 413: {}}
 
 
@@ -69,6 +72,22 @@ def identify(
     return svc.gate.identify(deployment_id, data, purpose, caller(request, key)).to_dict()
 
 
+@router.post(STANDING + "/alternatives/passkey/options", responses=REFUSAL)
+def passkey_options(
+    request: Request,
+    deployment_id: DeploymentId,
+    subject_id: SubjectId,
+    body: PasskeyOptionsRequest,
+    svc: ServiceDep,
+    key: OperatorOn,
+) -> dict[str, Any]:
+    """Begin a passkey ceremony: the options for `navigator.credentials.create` (register) or `.get`
+    (authenticate), to answer within three minutes. Passkeys are made for $FACEGATE_PASSKEY_ORIGINS, else for
+    this server's own address."""
+    rp = svc.relying_party(request)
+    return svc.gate.passkey_options(deployment_id, subject_id, body.ceremony, rp, caller(request, key))
+
+
 @router.put(STANDING + "/alternatives/{method}", response_model=Decision, responses=REFUSAL)
 def set_alternative(
     request: Request,
@@ -79,9 +98,11 @@ def set_alternative(
     key: OperatorOn,
     body: AlternativeSetRequest | None = None,
 ) -> dict[str, Any]:
-    """Set up a PIN, a TOTP secret (shown once, with a QR code) or a one-time check-in code."""
-    pin = body.pin if body else None
-    return svc.gate.set_alternative(deployment_id, subject_id, method, pin, caller(request, key)).to_dict()
+    """Set up a PIN, a TOTP secret (shown once, with a QR code), a one-time check-in code, or a passkey."""
+    secret = answer(body.credential) if body and body.credential else (body.pin if body else None)
+    rp = svc.relying_party(request)
+    decision = svc.gate.set_alternative(deployment_id, subject_id, method, secret, caller(request, key), rp=rp)
+    return decision.to_dict()
 
 
 @router.post(STANDING + "/alternatives/{method}/verify", response_model=Decision, responses=REFUSAL)
@@ -94,6 +115,13 @@ def verify_alternative(
     key: OperatorOn,
     body: AlternativeVerifyRequest | None = None,
 ) -> dict[str, Any]:
-    """Verify the subject without any face: PIN, TOTP, check-in code, or a staff member's check."""
-    secret = body.secret if body else None
-    return svc.gate.verify_alternative(deployment_id, subject_id, method, secret, caller(request, key)).to_dict()
+    """Verify the subject without any face: PIN, TOTP, check-in code, passkey, or a staff member's check."""
+    secret = answer(body.credential) if body and body.credential else (body.secret if body else None)
+    rp = svc.relying_party(request)
+    decision = svc.gate.verify_alternative(deployment_id, subject_id, method, secret, caller(request, key), rp=rp)
+    return decision.to_dict()
+
+
+def answer(credential: dict[str, Any]) -> str:
+    """A browser's passkey answer as the JSON text the gate checks."""
+    return json.dumps(credential)

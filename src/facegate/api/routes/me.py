@@ -1,5 +1,6 @@
 """Subject self-service through a signed link: the notice, consent, decline, withdraw, export, delete."""
 
+import json
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -7,9 +8,10 @@ from fastapi.responses import Response
 
 from facegate import policy
 from facegate.errors import InputError
+from facegate.gate import offers
 
 from ..auth import Link, ServiceDep, subject_caller
-from ..schemas import Decision, SubjectConsentRequest
+from ..schemas import Decision, PasskeyRequest, SubjectConsentRequest
 from ..service import Service
 from .documents import DOCUMENT, render
 
@@ -23,6 +25,7 @@ def standing(svc: Service, subject: str, deployment: str) -> dict[str, Any]:
     consents = [c for c in record["consents"] if c["deployment"] == deployment and c["kind"] == "facial_processing"]
     current = [c for c in consents if not c["withdrawn_at"] and not c["stale_at"]]
     held = [d for d in record["facial_data"] if d["deployment"] == deployment]
+    passkey = any(m["deployment"] == deployment and m["method"] == "passkey" for m in record["alternatives_set_up"])
     return {
         "subject": subject,
         "deployment": deployment,
@@ -32,6 +35,7 @@ def standing(svc: Service, subject: str, deployment: str) -> dict[str, Any]:
         "consent": "given" if current else ("withdrawn" if any(c["withdrawn_at"] for c in consents) else "none"),
         "templates": sum(d["templates"] for d in held),
         "alternatives": list(spec.alternatives),
+        "passkey": None if not offers(spec, "passkey") else ("set" if passkey else "not_set"),
     }
 
 
@@ -75,6 +79,21 @@ def decline(request: Request, svc: ServiceDep, link: Link) -> dict[str, Any]:
 def withdraw(request: Request, svc: ServiceDep, link: Link) -> dict[str, Any]:
     """Withdraw consent: facial data for this deployment is deleted at once."""
     return svc.gate.withdraw(link.deployment, link.subject, subject_caller(request, link)).to_dict()
+
+
+@router.post("/passkey/options")
+def passkey_options(request: Request, svc: ServiceDep, link: Link) -> dict[str, Any]:
+    """Begin setting up a passkey: the options for `navigator.credentials.create`, to answer within three minutes."""
+    rp = svc.relying_party(request)
+    return svc.gate.passkey_options(link.deployment, link.subject, "register", rp, subject_caller(request, link))
+
+
+@router.put("/passkey", response_model=Decision)
+def set_passkey(request: Request, body: PasskeyRequest, svc: ServiceDep, link: Link) -> dict[str, Any]:
+    """Set up my passkey from the browser's answer (it replaces an earlier one)."""
+    who, rp = subject_caller(request, link), svc.relying_party(request)
+    secret = json.dumps(body.credential)
+    return svc.gate.set_alternative(link.deployment, link.subject, "passkey", secret, who, rp=rp).to_dict()
 
 
 @router.get("/export")
