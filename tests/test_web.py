@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from test_api_fixtures import OFFICE, Env, make_env, photo
 
+from facegate.web import console
+
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[Env]:
@@ -81,6 +83,23 @@ def test_the_console_pages_render(env: Env) -> None:
         assert "<main" in response.text and 'lang="' in response.text
     assert "Verified" in env.client.get("/console/audit").text
     assert env.client.get("/console/deployments/nowhere").status_code == 404
+
+
+def test_the_audit_page_shows_the_newest_entries_and_verifies_a_large_log_on_request(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in(env, "auditor")
+    env.client.post("/api/v1/subjects", json={"id": "obama"}, headers=env.auth("operator"))
+    with env.svc.gate.db.session(readonly=True) as s:
+        signed = env.svc.gate.audit.latest_checkpoint(s)
+    page = env.client.get("/console/audit").text
+    assert "Verified" in page and "<td>subject.add</td>" in page
+    monkeypatch.setattr(console, "VERIFY_ON_VIEW", 0)
+    page = env.client.get("/console/audit").text
+    assert "Verified" not in page and 'href="/console/audit?verify=1"' in page and "<td>subject.add</td>" in page
+    assert "Verified" in env.client.get("/console/audit?verify=1").text
+    with env.svc.gate.db.session(readonly=True) as s:
+        assert env.svc.gate.audit.latest_checkpoint(s) == signed  # an auditor's look writes nothing
 
 
 def test_keys_minted_in_the_console_are_shown_once(env: Env) -> None:

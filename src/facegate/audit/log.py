@@ -301,6 +301,13 @@ class AuditLog:
             raise TamperedError(f"entry #{index} is not in the tree the latest checkpoint signed; run verify")
         return proof
 
+    def recent(self, db: Executor, count: int = 50) -> tuple[int, list[dict[str, Any]]]:
+        """The log's size and its newest `count` entries, newest first (entries whose payload was purged skipped)."""
+        conn = connection(db)
+        size = conn.execute(select(HEAD.c.size).where(HEAD.c.id == 1)).scalar_one()
+        newest = select(ENTRY.c.payload).where(ENTRY.c.payload.is_not(None)).order_by(ENTRY.c.idx.desc()).limit(count)
+        return size, [json.loads(payload) for (payload,) in conn.execute(newest)]
+
     def verify(self, db: Executor) -> VerifyReport:
         """Recompute the whole tree and check every checkpoint; the report names the first bad entry."""
         return verify(
