@@ -128,6 +128,9 @@ def test_passkey_set_up_in_the_portal_verifies_at_a_kiosk(server, page) -> None:
     webauthn.send("WebAuthn.addVirtualAuthenticator", {"options": authenticator})
     localhost = base.replace("127.0.0.1", "localhost")  # a passkey's site is a domain name, never an IP address
     token = env.svc.signer.subject_link("carol", "hq-door", env.clock(), timedelta(hours=1))
+    page.goto(f"{base}/portal/{token}")
+    assert "need a domain name" in page.locator("#passkey-status").inner_text()
+    assert not page.locator("#passkey-button").is_visible()
     page.goto(f"{localhost}/portal/{token}")
     page.click("#alternative-button")
     page.wait_for_selector("text=face recognition will not be used for you")

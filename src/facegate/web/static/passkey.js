@@ -9,6 +9,11 @@
     status.textContent = "This browser cannot make passkeys here; use one of the other methods named above.";
     return;
   }
+  if (/^[0-9.]+$/.test(location.hostname) || location.hostname.indexOf(":") >= 0 || location.hostname[0] === "[") {
+    status.textContent = "Passkeys need a domain name: open this page by the service's name (for a server on this " +
+      "computer, localhost) instead of an IP address.";
+    return;
+  }
   var auth = "Bearer " + box.getAttribute("data-token");
   function call(method, path, body) {
     return fetch("/api/v1/me" + path, {
