@@ -12,7 +12,9 @@ from passkeys import SoftAuthenticator
 from starlette.formparsers import MultiPartParser
 from test_api_fixtures import GALLERY, OFFICE, Env, consenting, make_env, photo, spec_json
 
+from facegate.api.service import passkey_origins
 from facegate.engine.images import MAX_FILE_BYTES
+from facegate.errors import InputError
 
 PROBLEM = "application/problem+json"
 OBAMA = f"/api/v1/deployments/{OFFICE}/subjects/obama"
@@ -226,7 +228,7 @@ def test_a_passkey_set_up_by_the_subject_verifies_at_the_operator(env: Env) -> N
     assert env.client.get("/api/v1/me", headers=me).json()["passkey"] == "not_set"
     phone = SoftAuthenticator("http://testserver")
     options = env.client.post("/api/v1/me/passkey/options", headers=me).json()
-    assert options["rp"]["id"] == "testserver" and options["user"]["name"] == "ana"
+    assert options["rp"]["id"] == "testserver" and options["user"]["name"] == "hq-door/ana"
     answer = json.loads(phone.create(options))
     assert env.client.put("/api/v1/me/passkey", json={"credential": answer}, headers=me).json()["outcome"] == "set"
     assert env.client.get("/api/v1/me", headers=me).json()["passkey"] == "set"
@@ -237,13 +239,27 @@ def test_a_passkey_set_up_by_the_subject_verifies_at_the_operator(env: Env) -> N
     options = env.client.post(door + "/options", json={"ceremony": "authenticate"}, headers=h).json()
     verified = env.client.post(door + "/verify", json={"credential": json.loads(phone.get(options))}, headers=h)
     assert verified.json()["verified"] is True and verified.json()["rule_ids"] == ["CN25-10b"]
-    problem(env.client.post(door + "/verify", json={"credential": json.loads(phone.get(options))}, headers=h), 422)
+    replayed = env.client.post(door + "/verify", json={"credential": json.loads(phone.get(options))}, headers=h)
+    assert replayed.json()["verified"] is False and "no passkey ceremony" in replayed.json()["reason"]
     problem(env.client.post(door + "/options", json={"ceremony": "guess"}, headers=h), 422)
+    problem(env.client.post(door + "/verify", json={"secret": "493817"}, headers=h), 422)
+    pin = "/api/v1/deployments/hq-door/subjects/ana/alternatives/pin"
+    problem(env.client.put(pin, json={"pin": "1234", "credential": {"x": "y"}}, headers=h), 422)
     env.svc.passkey_origins = ("https://gate.example.com",)  # the pages passkeys are meant for are elsewhere
     options = env.client.post(door + "/options", json={"ceremony": "authenticate"}, headers=h).json()
     assert options["rpId"] == "gate.example.com"
     refused = env.client.post(door + "/verify", json={"credential": json.loads(phone.get(options))}, headers=h)
     assert refused.json()["verified"] is False
+
+
+@pytest.mark.parametrize("bad", ["gate.example.com", "ftp://gate.example.com", "https://gate.example.com/kiosk"])
+def test_passkey_origins_are_checked_at_start(bad: str) -> None:
+    assert passkey_origins(" https://gate.example.com , http://localhost:8000/ ") == (
+        "https://gate.example.com",
+        "http://localhost:8000",
+    )
+    with pytest.raises(InputError, match="not an origin"):
+        passkey_origins(bad)
 
 
 def test_an_operator_sees_only_its_subjects_and_deployments(env: Env) -> None:

@@ -1,5 +1,6 @@
 """The gate end to end on real photos: enroll, verify, identify, and every refusal with its rule IDs."""
 
+import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -7,7 +8,7 @@ from pathlib import Path
 import pyotp
 import pytest
 from gate_fixtures import Clock, example, shared_engine
-from passkeys import SoftAuthenticator
+from passkeys import SoftAuthenticator, b64url
 
 from facegate.engine.images import NotAnImageError
 from facegate.engine.quality import MultipleFacesError
@@ -166,6 +167,27 @@ def test_verification_finds_a_template_another_process_enrolled(office: Gate, el
     with pytest.raises(MultipleFacesError):  # its checks pass at the subject's new revision, nothing changes
         office.enroll(OFFICE, "obama", photo("two_people.jpg"))
     assert office.verify(OFFICE, "obama", photo("obama2.jpg")).outcome == "match"
+
+
+def test_a_withdrawal_in_flight_is_waited_for_after_the_engine(office: Gate, photo) -> None:
+    if office.db.backend != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite serialises writers at BEGIN")
+    from sqlalchemy import text
+
+    consenting(office, OFFICE, "obama")
+    office.enroll(OFFICE, "obama", photo("obama.jpg"))
+    assert office.verify(OFFICE, "obama", photo("obama2.jpg")).outcome == "match"
+    withdrawing = office.db.engine.connect()
+    withdrawing.begin()  # another process's withdrawal, not committed yet: it holds the subject's row
+    withdrawing.execute(text("UPDATE vault_subject SET revision = revision + 1 WHERE id = 'obama'"))
+    withdrawing.execute(text("UPDATE vault_consent SET withdrawn_at = now() WHERE subject_id = 'obama'"))
+    committer = threading.Timer(1.0, withdrawing.commit)
+    committer.start()
+    try:
+        refused(lambda: office.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-6d")
+    finally:
+        committer.join()
+        withdrawing.close()
 
 
 def test_consent_withdrawn_while_the_engine_runs_voids_the_result(
@@ -360,14 +382,51 @@ def test_a_passkey_answer_counts_once_and_only_for_its_site(passkeys: Gate) -> N
     register(passkeys, phone)
     answer = phone.get(passkeys.passkey_options(OFFICE, "ana", "authenticate", SITE))
     assert passkeys.verify_alternative(OFFICE, "ana", "passkey", answer, rp=SITE).outcome == "verified"
-    with pytest.raises(InputError, match="no passkey ceremony is pending"):  # replayed
-        passkeys.verify_alternative(OFFICE, "ana", "passkey", answer, rp=SITE)
+    replayed = passkeys.verify_alternative(OFFICE, "ana", "passkey", answer, rp=SITE)
+    assert replayed.outcome == "not_verified" and "no passkey ceremony is pending" in replayed.details["reason"]
+    assert '"outcome":"not_verified"' in audit_payloads(passkeys)[-1]
     passkeys.passkey_options(OFFICE, "ana", "authenticate", SITE)
     assert passkeys.verify_alternative(OFFICE, "ana", "passkey", answer, rp=SITE).outcome == "not_verified"
     phishing = SoftAuthenticator("https://gate.example.com.evil.test")
     phishing.key, phishing.credential_id = phone.key, phone.credential_id  # the same passkey, another page
     phishing.counter = phone.counter
     assert sign_in(passkeys, phishing) == "not_verified"
+
+
+def at_once(gates: tuple[Gate, ...], answer: str) -> list[str]:
+    """The outcomes of the same passkey answer sent through each gate at the same moment."""
+    together, outcomes = threading.Barrier(len(gates)), []
+
+    def send(gate: Gate) -> None:
+        together.wait()
+        outcomes.append(gate.verify_alternative(OFFICE, "ana", "passkey", answer, rp=SITE).outcome)
+
+    threads = [threading.Thread(target=send, args=(gate,)) for gate in gates]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes)
+
+
+def test_one_passkey_answer_sent_twice_at_once_verifies_once(passkeys: Gate, elsewhere: Gate) -> None:
+    phone = SoftAuthenticator("https://gate.example.com")
+    register(passkeys, phone)
+    for _ in range(3):
+        answer = phone.get(passkeys.passkey_options(OFFICE, "ana", "authenticate", SITE))
+        assert at_once((passkeys, elsewhere), answer) == ["not_verified", "verified"]
+
+
+def test_registering_again_replaces_the_passkey_on_the_device(passkeys: Gate) -> None:
+    phone = SoftAuthenticator("https://gate.example.com")
+    first = passkeys.passkey_options(OFFICE, "ana", "register", SITE)
+    passkeys.set_alternative(OFFICE, "ana", "passkey", phone.create(first), rp=SITE)
+    again = passkeys.passkey_options(OFFICE, "ana", "register", SITE)
+    assert again["user"]["id"] == first["user"]["id"]  # the same account on the device
+    assert [c["id"] for c in again["excludeCredentials"]] == [b64url(phone.credential_id)]
+    laptop = SoftAuthenticator("https://gate.example.com")
+    passkeys.set_alternative(OFFICE, "ana", "passkey", laptop.create(again), rp=SITE)
+    assert sign_in(passkeys, laptop) == "verified" and sign_in(passkeys, phone) == "not_verified"
 
 
 def test_a_cloned_passkey_is_caught_by_its_counter(passkeys: Gate) -> None:

@@ -39,8 +39,10 @@ from facegate.vault.vault import StoredTemplate, Vault
 DEFAULT_RETENTION_DAYS = 365
 RAW_IMAGE_DAYS = 30
 CHECKIN_CODE_HOURS = 24
-PASSKEY_CHALLENGE = "passkey_nonce"  # a credential row holding a pending passkey ceremony's challenge
+# Credential rows that hold a pending passkey ceremony's challenge, one per ceremony.
+PASSKEY_CHALLENGES = {"register": "passkey_register", "authenticate": "passkey_sign_in"}
 PASSKEY_CHALLENGE_SECONDS = 180
+NO_CEREMONY = "no passkey ceremony is pending, or it took too long: ask for new options"
 BIPA_YEARS = 3
 Executor = Session | Connection | sqlite3.Connection  # what the gate's statements run on (see Database.quick)
 # Which non-biometric methods facegate verifies itself, and the names a spec may list them under.
@@ -325,8 +327,11 @@ class Gate:
         return loaded, subject
 
     def _unchanged(self, db: Executor, loaded: _Loaded, subject: Any, now: datetime) -> bool:
-        """Whether the deployment and the subject are as they were when checked (one query), on the same day."""
-        revisions = self.vault.revisions(db, loaded.row.id, subject.id)
+        """Whether the deployment and the subject are as they were when checked (one query), on the same day.
+
+        Called in the write transaction after the engine; the rows stay locked until it commits.
+        """
+        revisions = self.vault.revisions(db, loaded.row.id, subject.id, lock=True)
         return revisions == (loaded.row.revision, subject.revision) and _pass_key(loaded, subject, now) in self._passed
 
     # ---- deployments ----
@@ -771,12 +776,12 @@ class Gate:
         with self._guarded(caller, "verify", **fields):
             loaded, subject, templates = self._admit(deployment_id, subject_id, purpose)
         vector, model_id = self._embed(image, enrollment=False)
-        templates = [t for t in templates if t.model_id == model_id]
+        now = self.clock()
+        templates = [t for t in templates if t.model_id == model_id and t.expires_at > now]
         if not templates:
             raise NotFoundError(f"subject {subject_id} has no template for deployment {deployment_id}; enroll first")
         nearest = min(float(np.linalg.norm(t.vector - vector)) for t in templates)
         outcome = "match" if nearest < self.engine.threshold else "no_match"
-        now = self.clock()
         details = {"match": outcome == "match"}
         with self._guarded(caller, "verify", **fields):
             # Check again: consent may have been withdrawn (and the template shredded) while the engine ran.
@@ -935,7 +940,11 @@ class Gate:
         elif method == "passkey":
             site, answer = _passkey_site(rp), _passkey_answer(secret)
             with self.db.session() as session:  # used up even when the answer is refused
-                challenge = self._take_challenge(session, deployment_id, subject_id, now)
+                challenge = self.vault.take_credential(
+                    session, deployment_id, subject_id, PASSKEY_CHALLENGES["register"], now
+                )
+            if challenge is None:
+                raise InputError(NO_CEREMONY)
             stored = credentials.check_passkey_registration(site, answer, challenge)
         else:
             code = credentials.new_checkin_code()
@@ -960,6 +969,8 @@ class Gate:
         The challenge is kept for a few minutes, for the one answer `set_alternative` or `verify_alternative`
         checks; asking again replaces it.
         """
+        if ceremony not in PASSKEY_CHALLENGES:
+            raise InputError(f"unknown passkey ceremony {ceremony!r}: use register or authenticate")
         now = self.clock()
         with self.db.session(readonly=True) as session:
             loaded = self._load(session, deployment_id)
@@ -970,26 +981,18 @@ class Gate:
             self._method(loaded.spec, "passkey")
             if ceremony == "authenticate":
                 policy.check_operation(policy.Status(loaded.row.status), loaded.spec, "verify")
+        existing = passkey.secret if passkey is not None else None
         if ceremony == "register":
-            options, challenge = credentials.passkey_registration(rp, loaded.spec.handler.name, subject_id)
-        elif ceremony == "authenticate":
-            if passkey is None:
-                raise NotFoundError(f"subject {subject_id} has no passkey set up for {deployment_id}")
-            options, challenge = credentials.passkey_authentication(rp, passkey.secret)
+            user = f"{deployment_id}/{subject_id}"
+            options, challenge = credentials.passkey_registration(rp, loaded.spec.handler.name, user, existing)
+        elif existing is None:
+            raise NotFoundError(f"subject {subject_id} has no passkey set up for {deployment_id}")
         else:
-            raise InputError(f"unknown passkey ceremony {ceremony!r}: use register or authenticate")
-        until = now + timedelta(seconds=PASSKEY_CHALLENGE_SECONDS)
+            options, challenge = credentials.passkey_authentication(rp, existing)
+        slot, until = PASSKEY_CHALLENGES[ceremony], now + timedelta(seconds=PASSKEY_CHALLENGE_SECONDS)
         with self.db.session() as session:
-            self.vault.set_credential(session, deployment_id, subject_id, PASSKEY_CHALLENGE, challenge, now, until)
+            self.vault.set_credential(session, deployment_id, subject_id, slot, challenge, now, until)
         return options
-
-    def _take_challenge(self, session: Session, deployment_id: str, subject_id: str, now: datetime) -> bytes:
-        """The pending passkey challenge, used up by this one answer; InputError when there is none or it expired."""
-        row = self.vault.credential(session, deployment_id, subject_id, PASSKEY_CHALLENGE)
-        if row is None or row.expires_at is None or row.expires_at < now:
-            raise InputError("no passkey ceremony is pending, or it took too long: ask for new options")
-        session.delete(row)
-        return row.secret
 
     def verify_alternative(
         self,
@@ -1009,6 +1012,7 @@ class Gate:
         with self._guarded(caller, "alternative.verify", deployment=deployment_id, subject=subject_id):
             self._method(loaded.spec, method)
             policy.check_operation(policy.Status(loaded.row.status), loaded.spec, "verify")
+        details: dict[str, Any] = {"method": method}
         with self.db.session() as session:
             ok = method == "staff"  # the staff member's own check; the caller is recorded as the verifier
             row = None if ok else self.vault.credential(session, deployment_id, subject_id, method)
@@ -1024,11 +1028,14 @@ class Gate:
                 )
             elif row is not None and method == "passkey":
                 site, answer = _passkey_site(rp), _passkey_answer(secret)
-                challenge = self._take_challenge(session, deployment_id, subject_id, now)
-                updated = credentials.check_passkey(site, answer, challenge, row.secret)
+                slot = PASSKEY_CHALLENGES["authenticate"]
+                challenge = self.vault.take_credential(session, deployment_id, subject_id, slot, now)
+                updated = credentials.check_passkey(site, answer, challenge, row.secret) if challenge else None
                 ok = updated is not None
                 if updated is not None:
                     row.secret = updated  # the new signature counter: a cloned authenticator shows up
+                elif challenge is None:
+                    details["reason"] = NO_CEREMONY
             elif row is not None:
                 ok = credentials.check_checkin_code(row.secret, secret or "")
                 if ok:
@@ -1042,7 +1049,7 @@ class Gate:
                 subject=subject_id,
                 rule_ids=("CN25-10b",),
                 purpose=loaded.spec.purpose.category,
-                details={"method": method, "verified": ok},
+                details={**details, "verified": ok},
             )
 
     # ---- keys ----
@@ -1096,7 +1103,7 @@ class Gate:
                 for c in session.scalars(
                     select(CredentialRow).filter_by(subject_id=subject_id).order_by(CredentialRow.created_at)
                 )
-                if c.method != PASSKEY_CHALLENGE
+                if c.method not in PASSKEY_CHALLENGES.values()
             ]
         return {
             "subject": subject.id,

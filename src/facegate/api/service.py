@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 
 from facegate import policy
-from facegate.errors import NotFoundError
+from facegate.errors import InputError, NotFoundError
 from facegate.gate import Gate, utc_now
 from facegate.vault.credentials import RelyingParty
 
@@ -39,7 +39,7 @@ class Service:
     def open(cls, home: Path, gate: Gate | None = None) -> "Service":
         """The service of a data directory (or around a given gate, for tests)."""
         gate = gate or Gate.open(home)
-        origins = tuple(o.strip().rstrip("/") for o in os.environ.get(PASSKEY_ORIGINS_ENV, "").split(",") if o.strip())
+        origins = passkey_origins(os.environ.get(PASSKEY_ORIGINS_ENV, ""))
         signer = LinkSigner(load_or_create_key(home))
         return cls(home, gate, ApiKeys(gate.db), signer, Submissions(gate.db), gate.clock, origins)
 
@@ -49,7 +49,7 @@ class Service:
         The RP ID is the first origin's host name: passkeys work there and on its subdomains only.
         """
         origins = self.passkey_origins or (f"{request.url.scheme}://{request.url.netloc}",)
-        return RelyingParty(urlsplit(origins[0]).hostname or "localhost", origins)
+        return RelyingParty(urlsplit(origins[0]).hostname or "localhost", origins)  # own origin: never empty
 
     def today(self) -> date:
         """Today's date by the service's clock."""
@@ -115,6 +115,17 @@ class Service:
         if blocked is None:
             raise NotFoundError(f"no deployment {deployment_id!r}")
         return blocked.spec, blocked.profiles
+
+
+def passkey_origins(text: str) -> tuple[str, ...]:
+    """The comma-separated origins of $FACEGATE_PASSKEY_ORIGINS, each checked to be scheme://host[:port]."""
+    origins = []
+    for item in filter(None, (o.strip() for o in text.split(","))):
+        parts = urlsplit(item)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.path.strip("/") or parts.query:
+            raise InputError(f"{PASSKEY_ORIGINS_ENV}: {item!r} is not an origin such as https://gate.example.com")
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return tuple(origins)
 
 
 def _summary(row: dict[str, Any], spec: policy.Deployment, report: policy.Report) -> dict[str, Any]:

@@ -95,19 +95,25 @@ class RelyingParty:
     origins: tuple[str, ...]
 
 
-def passkey_registration(rp: RelyingParty, rp_name: str, user_name: str) -> tuple[dict[str, Any], bytes]:
-    """The options a browser needs to create a passkey (as JSON), and the challenge to check its answer with.
+def passkey_registration(
+    rp: RelyingParty, rp_name: str, user: str, existing: bytes | None = None
+) -> tuple[dict[str, Any], bytes]:
+    """The options a browser needs to create a passkey for `user` (as JSON), and the challenge to check its answer.
 
     The device must verify its user (its PIN or screen lock); facegate receives a public key, nothing biometric.
+    The user handle is the same for every registration of `user`, and the `existing` passkey is excluded, so a
+    device replaces its passkey rather than keeping two.
     """
     options = generate_registration_options(
         rp_id=rp.id,
         rp_name=rp_name,
-        user_name=user_name,
+        user_name=user,
+        user_id=hashlib.sha256(f"facegate/passkey-user/{user}".encode()).digest()[:16],
         timeout=PASSKEY_TIMEOUT_MS,
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.PREFERRED, user_verification=UserVerificationRequirement.REQUIRED
         ),
+        exclude_credentials=[_descriptor(existing)] if existing else None,
     )
     return json.loads(options_to_json(options)), options.challenge
 
@@ -122,8 +128,11 @@ def check_passkey_registration(rp: RelyingParty, response: str, challenge: bytes
             expected_origin=list(rp.origins),
             require_user_verification=True,
         )
-    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"the passkey was not accepted: {_reason(exc)}") from None
+    except (WebAuthnException, ValueError, KeyError, TypeError):
+        raise InputError(
+            "the passkey was not accepted: the browser's answer does not fit this ceremony (its format, challenge, "
+            "origin, user verification or attestation)"
+        ) from None
     return _passkey_record(verified.credential_id, verified.credential_public_key, verified.sign_count)
 
 
@@ -132,7 +141,7 @@ def passkey_authentication(rp: RelyingParty, stored: bytes) -> tuple[dict[str, A
     options = generate_authentication_options(
         rp_id=rp.id,
         timeout=PASSKEY_TIMEOUT_MS,
-        allow_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(json.loads(stored)["id"]))],
+        allow_credentials=[_descriptor(stored)],
         user_verification=UserVerificationRequirement.REQUIRED,
     )
     return json.loads(options_to_json(options)), options.challenge
@@ -158,11 +167,10 @@ def check_passkey(rp: RelyingParty, response: str, challenge: bytes, stored: byt
     return _passkey_record(verified.credential_id, base64url_to_bytes(record["public_key"]), verified.new_sign_count)
 
 
+def _descriptor(stored: bytes) -> PublicKeyCredentialDescriptor:
+    return PublicKeyCredentialDescriptor(id=base64url_to_bytes(json.loads(stored)["id"]))
+
+
 def _passkey_record(credential_id: bytes, public_key: bytes, sign_count: int) -> bytes:
     record = {"id": bytes_to_base64url(credential_id), "public_key": bytes_to_base64url(public_key)}
     return json.dumps({**record, "sign_count": sign_count}).encode()
-
-
-def _reason(exc: Exception) -> str:
-    """A short reason that quotes nothing from the input."""
-    return str(exc) if isinstance(exc, WebAuthnException) else "the answer is not a WebAuthn credential"

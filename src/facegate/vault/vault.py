@@ -145,11 +145,23 @@ class Vault:
     # the gate's cached checks and templates follow it ----
 
     def revisions(
-        self, db: Session | Connection | sqlite3.Connection, deployment_id: str, subject_id: str
+        self, db: Session | Connection | sqlite3.Connection, deployment_id: str, subject_id: str, lock: bool = False
     ) -> tuple[int | None, int | None]:
-        """The deployment's and the subject's revisions in one round trip (None for one that does not exist)."""
+        """The deployment's and the subject's revisions in one round trip (None for one that does not exist).
+
+        `lock` (in a write transaction, after the engine) holds both rows FOR SHARE on PostgreSQL: a withdrawal
+        or a spec change in flight is waited for and its new revision seen. SQLite's writers are serialised.
+        """
         if isinstance(db, sqlite3.Connection):
             return db.execute(REVISIONS_SQL, (deployment_id, subject_id)).fetchone()
+        if lock:
+            both = (
+                select(DeploymentRow.revision, SubjectRow.revision)
+                .join(SubjectRow, SubjectRow.id == subject_id)
+                .where(DeploymentRow.id == deployment_id)
+            )
+            row = db.execute(both.with_for_update(read=True)).first()
+            return (row[0], row[1]) if row else (None, None)
         query = select(
             select(DeploymentRow.revision).filter_by(id=deployment_id).scalar_subquery(),
             select(SubjectRow.revision).filter_by(id=subject_id).scalar_subquery(),
@@ -386,6 +398,18 @@ class Vault:
         return session.scalars(
             select(CredentialRow).filter_by(subject_id=subject_id, deployment_id=deployment_id, method=method)
         ).first()
+
+    def take_credential(
+        self, session: Session, deployment_id: str, subject_id: str, method: str, now: datetime
+    ) -> bytes | None:
+        """Delete and return an unexpired one-time credential in one statement (two takers: one gets it)."""
+        taken = session.execute(
+            delete(CredentialRow)
+            .filter_by(subject_id=subject_id, deployment_id=deployment_id, method=method)
+            .where(CredentialRow.expires_at >= now)
+            .returning(CredentialRow.secret)
+        ).first()
+        return taken[0] if taken else None
 
     def seal_secret(self, deployment_id: str, subject_id: str, secret: str) -> bytes:
         """Seal a TOTP secret under the subject's data key."""

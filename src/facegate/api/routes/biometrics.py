@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile, status
 
 from facegate.engine.images import MAX_FILE_BYTES, FileTooLargeError
+from facegate.errors import InputError
 
 from ..auth import DeploymentId, OperatorOn, ServiceDep, SubjectId, caller
 from ..schemas import AlternativeSetRequest, AlternativeVerifyRequest, Decision, PasskeyOptionsRequest, Purpose
@@ -99,7 +100,7 @@ def set_alternative(
     body: AlternativeSetRequest | None = None,
 ) -> dict[str, Any]:
     """Set up a PIN, a TOTP secret (shown once, with a QR code), a one-time check-in code, or a passkey."""
-    secret = answer(body.credential) if body and body.credential else (body.pin if body else None)
+    secret = answer(method, body.credential, body.pin) if body else None
     rp = svc.relying_party(request)
     decision = svc.gate.set_alternative(deployment_id, subject_id, method, secret, caller(request, key), rp=rp)
     return decision.to_dict()
@@ -116,12 +117,18 @@ def verify_alternative(
     body: AlternativeVerifyRequest | None = None,
 ) -> dict[str, Any]:
     """Verify the subject without any face: PIN, TOTP, check-in code, passkey, or a staff member's check."""
-    secret = answer(body.credential) if body and body.credential else (body.secret if body else None)
+    secret = answer(method, body.credential, body.secret) if body else None
     rp = svc.relying_party(request)
     decision = svc.gate.verify_alternative(deployment_id, subject_id, method, secret, caller(request, key), rp=rp)
     return decision.to_dict()
 
 
-def answer(credential: dict[str, Any]) -> str:
-    """A browser's passkey answer as the JSON text the gate checks."""
-    return json.dumps(credential)
+def answer(method: str, credential: dict[str, Any] | None, secret: str | None) -> str | None:
+    """What the gate checks: a passkey's `credential` as JSON text, the typed `secret` for the other methods."""
+    if method == "passkey":
+        if secret is not None:
+            raise InputError("a passkey is answered with `credential`, the browser's PublicKeyCredential as JSON")
+        return json.dumps(credential) if credential is not None else None
+    if credential is not None:
+        raise InputError("`credential` is for passkeys only")
+    return secret
