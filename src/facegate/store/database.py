@@ -113,8 +113,9 @@ class Database:
         """A short transaction at the least cost, for the few statements of every verification.
 
         On SQLite that is a plain driver connection kept apart from SQLAlchemy's pool (whose machinery costs
-        three times the statements themselves there); elsewhere a Core connection, in autocommit mode when it only
-        reads (a single statement is its own snapshot). Committed when the block ends, rolled back on error.
+        three times the statements themselves there); elsewhere a Core connection. A reader runs in autocommit
+        mode, for one statement (its own snapshot); a writer's block is committed when it ends, rolled back on
+        error.
         """
         if self.backend != "sqlite":
             with self.engine.begin() if write else self._autocommit.connect() as conn:
@@ -126,9 +127,11 @@ class Database:
             raw = sqlite3.connect(self.engine.url.database, check_same_thread=False)
             _sqlite_connect(raw, None)
         try:
-            raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            if write:
+                raw.execute("BEGIN IMMEDIATE")
             yield raw
-            raw.execute("COMMIT")
+            if write:
+                raw.execute("COMMIT")
         finally:
             if raw.in_transaction:
                 raw.execute("ROLLBACK")
