@@ -49,7 +49,7 @@ class Service:
         The RP ID is the first origin's host name: passkeys work there and on its subdomains only.
         """
         origins = self.passkey_origins or (f"{request.url.scheme}://{request.url.netloc}",)
-        return RelyingParty(urlsplit(origins[0]).hostname or "localhost", origins)  # own origin: never empty
+        return RelyingParty(urlsplit(origins[0]).hostname or "localhost", origins)
 
     def today(self) -> date:
         """Today's date by the service's clock."""
