@@ -153,6 +153,7 @@ def test_verification_follows_what_another_process_changed(office: Gate, elsewhe
     elsewhere.delete_subject("biden")
     with pytest.raises(NotFoundError, match="unknown subject"):
         office.verify(OFFICE, "biden", photo("biden2.jpg"))
+    assert (OFFICE, "biden") not in office._templates  # no decrypted copy of a deleted subject stays in memory
     old = example("office-entry")
     elsewhere.update(example("office-entry", purpose={**old.purpose.model_dump(mode="json"), "category": "attendance"}))
     refused(lambda: office.verify(OFFICE, "obama", photo("obama.jpg")), "CN25-9d")

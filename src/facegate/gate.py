@@ -811,6 +811,8 @@ class Gate:
         if passed and cached and cached[0] == revisions[1] and all(t.expires_at > now for t in cached[1]):
             self._check_deployment(passed[0], "verify", purpose)
             return *passed, cached[1]
+        if cached and cached[0] != revisions[1]:  # changed elsewhere, perhaps deleted: keep no stale copy in memory
+            self._templates.pop((deployment_id, subject_id), None)
         with self.db.session(readonly=True) as session:
             loaded, subject = self._checked(session, deployment_id, "verify", purpose, subject_id)
             templates = self.vault.templates(session, deployment_id, subject_id, now)
