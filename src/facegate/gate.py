@@ -7,7 +7,6 @@ transmission rules; then the engine; then the audit event, committed in the same
 """
 
 import json
-import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from facegate import oversight, policy
@@ -30,8 +29,9 @@ from facegate.engine.index import FaceIndex
 from facegate.engine.protocol import Engine
 from facegate.errors import InputError, NotFoundError, RefusedError
 from facegate.home import data_home
-from facegate.store import Database
+from facegate.store import Database, Statements
 from facegate.vault import credentials
+from facegate.vault.credentials import RelyingParty
 from facegate.vault.keystore import Keystore
 from facegate.vault.models import ConsentRow, CredentialRow, DeploymentRow, RawImageRow, SubjectRow, TemplateRow
 from facegate.vault.vault import StoredTemplate, Vault
@@ -44,7 +44,6 @@ PASSKEY_CHALLENGES = {"register": "passkey_register", "authenticate": "passkey_s
 PASSKEY_CHALLENGE_SECONDS = 180
 NO_CEREMONY = "no passkey ceremony is pending, or it took too long: ask for new options"
 BIPA_YEARS = 3
-Executor = Session | Connection | sqlite3.Connection  # what the gate's statements run on (see Database.quick)
 # Which non-biometric methods facegate verifies itself, and the names a spec may list them under.
 ALTERNATIVE_NAMES = {
     "pin": {"pin", "password", "pin_code"},
@@ -165,7 +164,7 @@ class Gate:
 
     def _record(
         self,
-        session: Executor,
+        session: Statements,
         caller: Caller,
         operation: str,
         outcome: str,
@@ -326,7 +325,7 @@ class Gate:
                 _bounded(self._passed)[key] = (loaded, subject)
         return loaded, subject
 
-    def _unchanged(self, db: Executor, loaded: _Loaded, subject: Any, now: datetime) -> bool:
+    def _unchanged(self, db: Statements, loaded: _Loaded, subject: Any, now: datetime) -> bool:
         """Whether the deployment and the subject are as they were when checked (one query), on the same day.
 
         Called in the write transaction after the engine; the rows stay locked until it commits.
@@ -916,7 +915,7 @@ class Gate:
         method: str,
         secret: str | None = None,
         caller: Caller = Caller(),
-        rp: credentials.RelyingParty | None = None,
+        rp: RelyingParty | None = None,
     ) -> Decision:
         """Set up a non-biometric method: a PIN (`secret`), a TOTP secret (shown once), a one-time check-in code,
         or a passkey (`secret` is the browser's answer to `passkey_options`, made for the relying party `rp`)."""
@@ -963,7 +962,7 @@ class Gate:
         deployment_id: str,
         subject_id: str,
         ceremony: str,
-        rp: credentials.RelyingParty,
+        rp: RelyingParty,
         caller: Caller = Caller(),
     ) -> dict[str, Any]:
         """Begin a passkey ceremony, 'register' or 'authenticate': the options a browser passes to WebAuthn.
@@ -1003,7 +1002,7 @@ class Gate:
         method: str,
         secret: str | None = None,
         caller: Caller = Caller(),
-        rp: credentials.RelyingParty | None = None,
+        rp: RelyingParty | None = None,
     ) -> Decision:
         """Verify the subject without any face: PIN, TOTP, check-in code, passkey (`secret` is the browser's
         answer to `passkey_options`, for the relying party `rp`), or a staff member's check."""
@@ -1174,7 +1173,7 @@ class Gate:
         return {"templates": removed, "raw_images": images, "checkin_codes": codes, "subjects": len(expired)}
 
 
-def _passkey_site(rp: credentials.RelyingParty | None) -> credentials.RelyingParty:
+def _passkey_site(rp: RelyingParty | None) -> RelyingParty:
     if rp is None:
         raise InputError("passkeys are used in a browser: set them up and check them through the portal or the API")
     return rp

@@ -13,8 +13,7 @@ from starlette.requests import Request
 
 from facegate import policy
 from facegate.errors import InputError, NotFoundError
-from facegate.gate import Gate, utc_now
-from facegate.vault.credentials import RelyingParty
+from facegate.gate import Gate, RelyingParty, utc_now
 
 from .keys import ApiKeys
 from .links import LinkSigner, load_or_create_key

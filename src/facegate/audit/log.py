@@ -30,6 +30,7 @@ from facegate.audit.models import AuditCheckpoint, AuditEntry, AuditHead, AuditN
 from facegate.audit.tree import NODE_LEVEL, MissingNodeError, StoredTree
 from facegate.audit.verify import VerifyReport, verify
 from facegate.errors import InputError, NotFoundError, RefusedError, TamperedError
+from facegate.store import Statements
 
 RETENTION_RULE = "CN25-9c"
 MIN_RETENTION_YEARS = 3
@@ -135,14 +136,14 @@ class AuditLog:
     # ---- writing ----
 
     def append(
-        self, db: Executor | sqlite3.Connection, event: Event | dict[str, Any], *, now: datetime | None = None
+        self, db: Statements, event: Event | dict[str, Any], *, now: datetime | None = None
     ) -> Receipt:
         """Record `event` in the caller's transaction (nothing is committed here); return its receipt."""
         return self.append_many(db, [event], now=now)[0]
 
     def append_many(
         self,
-        db: Executor | sqlite3.Connection,
+        db: Statements,
         events: Iterable[Event | dict[str, Any]],
         *,
         now: datetime | None = None,

@@ -24,6 +24,7 @@ from facegate.audit.event import format_time
 from facegate.oversight.handlers import handlers
 from facegate.oversight.models import FilingRow, TaskRow
 from facegate.oversight.report import status_report
+from facegate.oversight.tasks import filing_dict
 from facegate.oversight.workdays import beijing_date
 from facegate.vault.models import ConsentRow, NoticeShownRow
 
@@ -213,18 +214,7 @@ def write_export(oversight: "Oversight", since: datetime, until: datetime, out: 
         files["filing/filings.json"] = _json(
             {
                 "filings": [
-                    {
-                        "id": f.id,
-                        "handler": f.handler,
-                        "profile": f.profile,
-                        "kind": f.kind,
-                        "receipt": f.receipt,
-                        "filed_on": f.filed_on.isoformat(),
-                        "recorded_at": f.recorded_at.isoformat(),
-                        "recorded_by": f.recorded_by,
-                        "filed": json.loads(f.snapshot),
-                    }
-                    for f in receipts
+                    {**filing_dict(f), "handler": f.handler, "filed": json.loads(f.snapshot)} for f in receipts
                 ],
                 "tasks": [
                     {

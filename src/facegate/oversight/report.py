@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from facegate.oversight.calendar_data import SCHEDULES
 from facegate.oversight.handlers import HandlerView
-from facegate.oversight.tasks import all_tasks, filings, overdue_tasks, task_dict
+from facegate.oversight.tasks import all_tasks, filing_dict, filings, overdue_tasks, task_dict
 from facegate.oversight.thresholds import filing_duty, filing_profiles
 from facegate.oversight.workdays import beijing_date
 from facegate.policy.profiles import lineage, profile_names
@@ -128,18 +128,7 @@ def _handler(oversight: "Oversight", session: Session, view: HandlerView, today:
         "thresholds": thresholds,
         "open_tasks": [t for t in shown if t["state"] != "closed"],
         "closed_tasks": [t for t in shown if t["state"] == "closed"],
-        "filings": [
-            {
-                "id": f.id,
-                "profile": f.profile,
-                "kind": f.kind,
-                "receipt": f.receipt,
-                "filed_on": f.filed_on.isoformat(),
-                "recorded_at": f.recorded_at.isoformat(),
-                "recorded_by": f.recorded_by,
-            }
-            for f in receipts.values()
-        ],
+        "filings": [filing_dict(f) for f in receipts.values()],
         "enrollment": {
             "blocked": blocked,
             "rule_ids": ["CN25-15c", *late[0].rule_ids.split(",")] if blocked else [],

@@ -269,6 +269,19 @@ def overdue_refusal(task: TaskRow, duty: FilingDuty | None) -> RefusedError:
     )
 
 
+def filing_dict(filing: FilingRow) -> dict[str, Any]:
+    """A filing receipt as the status report and the inspection package show it."""
+    return {
+        "id": filing.id,
+        "profile": filing.profile,
+        "kind": filing.kind,
+        "receipt": filing.receipt,
+        "filed_on": filing.filed_on.isoformat(),
+        "recorded_at": filing.recorded_at.isoformat(),
+        "recorded_by": filing.recorded_by,
+    }
+
+
 def task_dict(task: TaskRow, today: date, calendar: WorkingCalendar, receipts: dict[str, FilingRow]) -> dict[str, Any]:
     """A task as the status report and the console show it."""
     receipt = receipts.get(task.closed_by or "")

@@ -18,6 +18,8 @@ from facegate.store.migrate import upgrade
 DB_FILE = "facegate.db"
 URL_ENV = "FACEGATE_DATABASE_URL"
 BUSY_TIMEOUT_MS = 30_000
+# What statements run on: an ORM session, a Core connection, or SQLite's own connection from `Database.quick`.
+Statements = Session | Connection | sqlite3.Connection
 # Execution option read by the SQLite "begin" hook: "IMMEDIATE" takes the write lock at BEGIN.
 SQLITE_BEGIN = "facegate_sqlite_begin"
 

@@ -14,10 +14,11 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import Connection, delete, func, literal, null, select, union, union_all, update
+from sqlalchemy import delete, func, literal, null, select, union, union_all, update
 from sqlalchemy.orm import Session
 
 from facegate.errors import InputError, NotFoundError
+from facegate.store import Statements
 from facegate.vault.keystore import Keystore, KeyUnavailableError, rotate_master_key_file, seal, unseal
 from facegate.vault.models import (
     ConsentRow,
@@ -145,7 +146,7 @@ class Vault:
     # the gate's cached checks and templates follow it ----
 
     def revisions(
-        self, db: Session | Connection | sqlite3.Connection, deployment_id: str, subject_id: str, lock: bool = False
+        self, db: Statements, deployment_id: str, subject_id: str, lock: bool = False
     ) -> tuple[int | None, int | None]:
         """The deployment's and the subject's revisions in one round trip (None for one that does not exist).
 
