@@ -6,11 +6,11 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from facegate.errors import ForbiddenError, UnauthorizedError
 from facegate.gate import Caller
 
 from .keys import ApiKey
 from .links import SubjectLink
-from .problems import Forbidden, Unauthorized
 from .service import Service
 
 DEPLOYMENT_ID = r"^[a-z][a-z0-9-]{0,62}$"
@@ -33,10 +33,10 @@ ServiceDep = Annotated[Service, Depends(service)]
 def api_key(svc: ServiceDep, credentials: Credentials) -> ApiKey:
     """The authenticated API key; 401 when missing, unknown or revoked."""
     if credentials is None:
-        raise Unauthorized("an API key is required: send Authorization: Bearer fgk_...")
+        raise UnauthorizedError("an API key is required: send Authorization: Bearer fgk_...")
     key = svc.keys.authenticate(credentials.credentials)
     if key is None:
-        raise Unauthorized("the API key is unknown or revoked")
+        raise UnauthorizedError("the API key is unknown or revoked")
     return key
 
 
@@ -46,21 +46,21 @@ Key = Annotated[ApiKey, Depends(api_key)]
 def admin(key: Key) -> ApiKey:
     """An admin key, else 403."""
     if key.role != "admin":
-        raise Forbidden(f"this needs an admin key; this key is {key.role}")
+        raise ForbiddenError(f"this needs an admin key; this key is {key.role}")
     return key
 
 
 def reader(key: Key) -> ApiKey:
     """An admin or auditor key (findings, audit, reports), else 403."""
     if key.role not in ("admin", "auditor"):
-        raise Forbidden(f"this needs an admin or auditor key; this key is {key.role}")
+        raise ForbiddenError(f"this needs an admin or auditor key; this key is {key.role}")
     return key
 
 
 def operator(key: Key) -> ApiKey:
     """An operator key (biometric operations and subjects), else 403."""
     if key.role != "operator":
-        raise Forbidden(f"biometric operations and subjects need an operator key; this key is {key.role}")
+        raise ForbiddenError(f"biometric operations and subjects need an operator key; this key is {key.role}")
     return key
 
 
@@ -68,24 +68,24 @@ def operator_on(deployment_id: DeploymentId, key: Key) -> ApiKey:
     """An operator key granted `deployment_id`, else 403."""
     operator(key)
     if not key.grants(deployment_id):
-        raise Forbidden(f"this operator key is not granted deployment {deployment_id}")
+        raise ForbiddenError(f"this operator key is not granted deployment {deployment_id}")
     return key
 
 
 def viewer_of(deployment_id: DeploymentId, key: Key) -> ApiKey:
     """Any key that may read a deployment: admin, auditor, or an operator granted it."""
     if key.role == "operator" and not key.grants(deployment_id):
-        raise Forbidden(f"this operator key is not granted deployment {deployment_id}")
+        raise ForbiddenError(f"this operator key is not granted deployment {deployment_id}")
     return key
 
 
 def subject_link(svc: ServiceDep, credentials: Credentials) -> SubjectLink:
     """The subject's signed link; 401 when missing, forged or expired."""
     if credentials is None:
-        raise Unauthorized("a subject link token is required: send Authorization: Bearer fgs....")
+        raise UnauthorizedError("a subject link token is required: send Authorization: Bearer fgs....")
     link = svc.signer.open_subject_link(credentials.credentials, svc.clock())
     if link is None:
-        raise Unauthorized("the link is forged, malformed or expired; ask for a new one")
+        raise UnauthorizedError("the link is forged, malformed or expired; ask for a new one")
     return link
 
 

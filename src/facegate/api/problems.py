@@ -8,8 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from facegate.engine.images import FileTooLargeError
-from facegate.errors import FacegateError, InputError, NotFoundError, RefusedError, TamperedError
+from facegate.errors import ConflictError, FacegateError, ForbiddenError, UnauthorizedError
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("facegate.api")
@@ -32,16 +31,8 @@ TYPES: dict[str, tuple[str, str]] = {
 }  # fmt: skip
 
 
-class Forbidden(Exception):
-    """The caller's role or grants do not cover the operation (403, no rule behind it)."""
-
-
-class Unauthorized(Exception):
-    """No credential, or one that is unknown, revoked, forged or expired (401)."""
-
-
-class Conflict(Exception):
-    """The request conflicts with what exists (409)."""
+# The API's short names for the errors of facegate.errors it raises itself.
+Forbidden, Unauthorized, Conflict = ForbiddenError, UnauthorizedError, ConflictError
 
 
 def problem(
@@ -69,34 +60,15 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem response."""
 
-    @app.exception_handler(RefusedError)
-    async def refused(request: Request, exc: RefusedError) -> JSONResponse:
-        return problem(request, 403, "refused", str(exc.args[0]), rule_ids=exc.rule_ids, alternatives=exc.alternatives)
-
     @app.exception_handler(FacegateError)
     async def facegate_error(request: Request, exc: FacegateError) -> JSONResponse:
-        if isinstance(exc, FileTooLargeError):
-            return problem(request, 413, "too-large", str(exc))
-        if isinstance(exc, NotFoundError):
-            return problem(request, 404, "not-found", str(exc))
-        if isinstance(exc, InputError):
-            return problem(request, 422, "invalid-input", str(exc))
-        if isinstance(exc, TamperedError):
-            return problem(request, 409, "tampered", str(exc))
-        log.error("error %s request_id=%s", type(exc).__name__, getattr(request.state, "request_id", "-"))
-        return problem(request, 503, "internal", "facegate cannot complete this request now")
-
-    @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, exc: Forbidden) -> JSONResponse:
-        return problem(request, 403, "forbidden", str(exc), rule_ids=[])
-
-    @app.exception_handler(Unauthorized)
-    async def unauthorized(request: Request, exc: Unauthorized) -> JSONResponse:
-        return problem(request, 401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
-
-    @app.exception_handler(Conflict)
-    async def conflict(request: Request, exc: Conflict) -> JSONResponse:
-        return problem(request, 409, "conflict", str(exc))
+        # Each error carries its status and problem type; one past 499 is logged by type and never shown.
+        if exc.status >= 500 or exc.kind not in TYPES:
+            log.error("error %s request_id=%s", type(exc).__name__, getattr(request.state, "request_id", "-"))
+            return problem(request, 503, "internal", "facegate cannot complete this request now")
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        detail = str(exc.args[0]) if exc.args else exc.kind
+        return problem(request, exc.status, exc.kind, detail, headers=headers, **exc.problem_fields())
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

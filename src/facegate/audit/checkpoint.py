@@ -7,13 +7,10 @@ from dataclasses import dataclass
 
 from facegate.audit.keys import SigningKey, VerifyingKey
 from facegate.audit.merkle import HASH_SIZE
+from facegate.errors import CheckpointError as CheckpointError  # raised here; one hierarchy in facegate.errors
 
 DASH = "\u2014"  # signed-note signature lines start with an em dash
 _SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
-
-
-class CheckpointError(ValueError):
-    """A checkpoint note is malformed or not signed by the expected key."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from facegate.errors import InputError
+from facegate.errors import InputError, TooLargeError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -26,7 +26,7 @@ class EmptyImageError(ImageError):
     """The file or upload has no bytes."""
 
 
-class FileTooLargeError(ImageError):
+class FileTooLargeError(ImageError, TooLargeError):
     """The file is larger than the configured maximum."""
 
 

@@ -63,7 +63,7 @@ def act(request: Request, svc: Service, token: str, link: SubjectLink, done: str
     except RefusedError as exc:
         return portal_page(request, svc, token, link, 403, error=f"{exc.args[0]} (rules: {', '.join(exc.rule_ids)})")
     except FacegateError as exc:
-        return portal_page(request, svc, token, link, 422, error=str(exc))
+        return portal_page(request, svc, token, link, exc.status, error=str(exc))
     return RedirectResponse(f"/portal/{token}?done={done}#status", status_code=303)
 
 

@@ -5,8 +5,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile, status
 
-from facegate.engine.images import MAX_FILE_BYTES, FileTooLargeError
-from facegate.errors import InputError
+from facegate.engine.images import MAX_FILE_BYTES
+from facegate.errors import InputError, TooLargeError
 
 from ..auth import DeploymentId, OperatorOn, ServiceDep, SubjectId, caller
 from ..schemas import AlternativeSetRequest, AlternativeVerifyRequest, Decision, PasskeyOptionsRequest, Purpose
@@ -25,7 +25,7 @@ def image_bytes(image: UploadFile) -> bytes:
     """The upload's bytes, held in memory only, refused past the engine's limit."""
     data = image.file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise FileTooLargeError(f"the image is over the limit of {MAX_FILE_BYTES:,} bytes")
+        raise TooLargeError(f"the image is over the limit of {MAX_FILE_BYTES:,} bytes")
     return data
 
 

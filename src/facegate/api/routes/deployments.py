@@ -5,10 +5,10 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
 
-from facegate.errors import InputError, RefusedError
+from facegate.errors import ConflictError, InputError, RefusedError
 
 from ..auth import Admin, DeploymentId, Key, ServiceDep, ViewerOf, caller
-from ..problems import Conflict, problem
+from ..problems import problem
 from ..schemas import CheckRequest, RegisterRequest, Report, UpdateRequest
 from ..service import Service
 
@@ -43,7 +43,7 @@ def _blocked(request: Request, svc: Service, exc: RefusedError, body: Any, actor
 def register_deployment(request: Request, body: RegisterRequest, svc: ServiceDep, key: Admin) -> Any:
     """Register a spec and activate it; a spec with a BLOCK finding is refused with its findings and kept."""
     if svc.is_registered(body.spec.id):
-        raise Conflict(f"deployment {body.spec.id!r} is already registered; use PUT to update it")
+        raise ConflictError(f"deployment {body.spec.id!r} is already registered; use PUT to update it")
     try:
         decision = svc.gate.register(body.spec, caller(request, key), tuple(body.profiles), body.activate)
     except RefusedError as exc:

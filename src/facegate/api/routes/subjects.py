@@ -5,9 +5,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 
+from facegate.errors import ForbiddenError
+
 from ..auth import DeploymentId, Operator, OperatorOn, ServiceDep, SubjectId, caller
 from ..keys import ApiKey
-from ..problems import Forbidden
 from ..schemas import ConsentRequest, Decision, LinkRequest, NoticeRequest, SubjectRequest
 from ..service import Service
 
@@ -19,7 +20,8 @@ def in_scope(svc: Service, key: ApiKey, subject_id: str) -> None:
     """Refuse an operator a subject who has any record in a deployment it is not granted."""
     outside = sorted(d for d in svc.gate.subject_deployments(subject_id) if not key.grants(d))
     if outside:
-        raise Forbidden(f"subject {subject_id} has data in deployments this key is not granted: {', '.join(outside)}")
+        granted = ", ".join(outside)
+        raise ForbiddenError(f"subject {subject_id} has data in deployments this key is not granted: {granted}")
 
 
 @router.post("/subjects", status_code=status.HTTP_201_CREATED, response_model=Decision)
