@@ -1,8 +1,10 @@
 """The database: an engine from a URL (SQLite file by default, or PostgreSQL), sessions and transactions."""
 
+import logging
 import os
 import queue
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from facegate.errors import InputError
+from facegate.errors import FacegateError, InputError
 from facegate.home import data_home
 from facegate.store.migrate import upgrade
 
@@ -22,6 +24,13 @@ BUSY_TIMEOUT_MS = 30_000
 Statements = Session | Connection | sqlite3.Connection
 # Execution option read by the SQLite "begin" hook: "IMMEDIATE" takes the write lock at BEGIN.
 SQLITE_BEGIN = "facegate_sqlite_begin"
+# How long `scrub` keeps asking for a truncating checkpoint while readers hold the WAL.
+SCRUB_DEADLINE_S = 120.0
+log = logging.getLogger(__name__)
+
+
+class ScrubIncompleteError(FacegateError):
+    """A WAL could not be truncated before the deadline: erased rows may still sit in its old frames."""
 
 
 def database_url(home: Path, url: str | None = None) -> str:
@@ -43,6 +52,7 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             raise InputError("SQLite needs a file, sqlite:///PATH: an in-memory database would lose the audit log")
+        private_file(Path(parsed.database))
         engine = create_engine(parsed, execution_options={SQLITE_BEGIN: "IMMEDIATE"})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -61,8 +71,44 @@ def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros in the page images SQLite writes (see `scrub` for the WAL).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def private_file(path: Path) -> None:
+    """Create a SQLite file 0600 before SQLite does: its -wal and -shm then get the same mode."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # a missing folder or a read-only place: SQLite's own error says it better
+    os.close(fd)
+
+
+def checkpoint_truncate(path: str | Path, deadline_s: float = SCRUB_DEADLINE_S) -> None:
+    """Copy a SQLite file's WAL into it and truncate the WAL to zero bytes; wait out readers up to a deadline.
+
+    A truncating checkpoint needs every reader to have left the WAL's frames; SQLite's busy handler waits
+    for them up to the busy timeout, and this retries until `deadline_s` has passed, then raises
+    ScrubIncompleteError. A database not in WAL mode has no WAL: nothing to do.
+    """
+    stop = time.monotonic() + deadline_s
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            return
+        while True:
+            busy, frames, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy == 0 and frames == 0:
+                return
+            if time.monotonic() > stop:
+                raise ScrubIncompleteError(f"{Path(path).name}: readers held its WAL for {deadline_s:.0f} s")
+            time.sleep(0.05)
+    finally:
+        conn.close()
 
 
 def _sqlite_begin(conn: Connection) -> None:
@@ -138,6 +184,17 @@ class Database:
             if raw.in_transaction:
                 raw.execute("ROLLBACK")
             self._spare.put(raw)
+
+    def scrub(self) -> None:
+        """After an erasing transaction has committed: leave no old copy of erased rows in the database's files.
+
+        SQLite (secure_delete on every connection) overwrites erased rows in the database; the WAL still
+        holds the frames written before, so it is checkpointed and truncated (see `checkpoint_truncate`).
+        PostgreSQL keeps dead row versions until VACUUM and old WAL segments until they are recycled (or
+        archived): see docs/protection.md; nothing is run here on the data store.
+        """
+        if self.backend == "sqlite":
+            checkpoint_truncate(self.engine.url.database)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

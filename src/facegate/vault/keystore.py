@@ -1,7 +1,9 @@
 """The key store: master key -> deployment keys -> per-subject data keys, kept apart from the data database.
 
-The master key comes from $FACEGATE_MASTER_KEY (base64 of 32 bytes) or from `<home>/keys/master.key`
-(created 0600 on first run). Wrapped keys live in their own database (default `<home>/keys/keystore.db`,
+The master key comes from $FACEGATE_MASTER_KEY (base64 of 32 bytes), or from the key file named by
+$FACEGATE_MASTER_KEY_FILE (outside the data directory, in production), or from `<home>/keys/master.key`
+(created 0600 on first run: convenient, but then the key sits beside what it protects).
+Wrapped keys live in their own database (default `<home>/keys/keystore.db`,
 or $FACEGATE_KEYSTORE_URL), never in the data database or its backups, so deleting a subject's data key
 (crypto-shredding) makes every copy of that subject's templates unreadable.
 """
@@ -24,9 +26,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from facegate.errors import FacegateError, InputError
 from facegate.store import UTCDateTime, make_engine
-from facegate.store.database import SQLITE_BEGIN
+from facegate.store.database import SQLITE_BEGIN, checkpoint_truncate
 
 MASTER_ENV = "FACEGATE_MASTER_KEY"
+MASTER_FILE_ENV = "FACEGATE_MASTER_KEY_FILE"
 KEYSTORE_ENV = "FACEGATE_KEYSTORE_URL"
 NONCE = 12
 
@@ -96,23 +99,29 @@ def _write_key_file(path: Path, key: bytes) -> None:
         draft.unlink()
 
 
+def master_key_path(home: Path) -> Path:
+    """The master key file: $FACEGATE_MASTER_KEY_FILE, else `<home>/keys/master.key`."""
+    if os.environ.get(MASTER_FILE_ENV):
+        return Path(os.environ[MASTER_FILE_ENV]).expanduser().resolve()
+    return home / "keys" / "master.key"
+
+
 def load_master_keys(home: Path) -> list[bytes]:
-    """The master key (first) and any keys of an unfinished rotation, from the environment or <home>/keys.
+    """The master key (first) and any keys of an unfinished rotation, from the environment or a key file.
 
     $FACEGATE_MASTER_KEY (and $FACEGATE_MASTER_KEY_OLD during a rotation) win; otherwise the key file
-    `master.key` is used, created 0600 on first run, with `master.key.new` / `master.key.old` if present.
+    (`master_key_path`) is used, created 0600 on first run, with its `.new` / `.old` siblings if present.
     """
     if os.environ.get(MASTER_ENV):
         keys = [_decode_key(os.environ[MASTER_ENV], f"${MASTER_ENV}")]
         if os.environ.get(MASTER_ENV + "_OLD"):
             keys.append(_decode_key(os.environ[MASTER_ENV + "_OLD"], f"${MASTER_ENV}_OLD"))
         return keys
-    folder = home / "keys"
-    current = folder / "master.key"
+    current = master_key_path(home)
     if not current.exists():
         with suppress(FileExistsError):
             _write_key_file(current, secrets.token_bytes(32))
-    paths = [current, folder / "master.key.new", folder / "master.key.old"]
+    paths = [current, current.with_name(current.name + ".new"), current.with_name(current.name + ".old")]
     return [_decode_key(p.read_text(), str(p)) for p in paths if p.exists()]
 
 
@@ -126,8 +135,8 @@ def rotate_master_key_file(home: Path, keystore: "Keystore") -> int:
     """
     if os.environ.get(MASTER_ENV):
         return keystore.rotate_master(_decode_key(os.environ[MASTER_ENV], f"${MASTER_ENV}"))
-    folder = home / "keys"
-    current, new_path, old_path = folder / "master.key", folder / "master.key.new", folder / "master.key.old"
+    current = master_key_path(home)
+    new_path, old_path = current.with_name(current.name + ".new"), current.with_name(current.name + ".old")
     if not new_path.exists():
         _write_key_file(new_path, secrets.token_bytes(32))
     new_key = _decode_key(new_path.read_text(), str(new_path))
@@ -234,10 +243,28 @@ class Keystore:
         return self.key(name)
 
     def shred(self, deployment_id: str, subject_id: str) -> bool:
-        """Delete a subject's data key: every copy of what it sealed becomes unreadable. True if it existed."""
+        """Delete a subject's data key and scrub the key store's files of it: what it sealed becomes unreadable.
+
+        True if it existed. When this returns, no file of a SQLite key store holds the wrapped key (see `scrub`).
+        """
         with self._session() as session:
             result = session.execute(delete(WrappedKey).where(WrappedKey.name == f"data/{deployment_id}/{subject_id}"))
+        if result.rowcount:
+            self.scrub()
         return result.rowcount > 0
+
+    def scrub(self) -> None:
+        """Leave no old copy of deleted keys in the key store's files.
+
+        SQLite: deleted rows are zeroed (secure_delete), then the WAL is checkpointed and truncated.
+        PostgreSQL: VACUUM of the key table, so the dead row versions are pruned; WAL segments and archives
+        are the server's (see docs/protection.md).
+        """
+        if self.engine.dialect.name == "sqlite":
+            checkpoint_truncate(self.engine.url.database)
+        else:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql(f"VACUUM {WrappedKey.__tablename__}")
 
     def subject_keys(self, subject_id: str) -> list[str]:
         """Names of the data keys a subject has, across deployments."""

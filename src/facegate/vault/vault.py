@@ -14,11 +14,12 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 import numpy as np
-from sqlalchemy import delete, func, literal, null, select, union, union_all, update
+from sqlalchemy import delete, event, func, literal, null, select, union, union_all, update
 from sqlalchemy.orm import Session
 
 from facegate.errors import InputError, NotFoundError
 from facegate.store import Statements
+from facegate.store.database import checkpoint_truncate
 from facegate.vault.keystore import Keystore, KeyUnavailableError, rotate_master_key_file, seal, unseal
 from facegate.vault.models import (
     ConsentRow,
@@ -330,6 +331,7 @@ class Vault:
         if removed:
             self.bump_gallery(session, deployment_id)
             self._touch(session, subject_id)
+            self.scrub_after_commit(session)
         return removed
 
     def delete_expired(self, session: Session, now: datetime) -> tuple[int, int]:
@@ -338,6 +340,8 @@ class Vault:
         codes = session.execute(
             delete(CredentialRow).where(CredentialRow.expires_at.is_not(None), CredentialRow.expires_at <= now)
         ).rowcount
+        if images or codes:
+            self.scrub_after_commit(session)
         return images, codes
 
     def bump_gallery(self, session: Session, deployment_id: str) -> int:
@@ -350,13 +354,33 @@ class Vault:
             .returning(column)
         ).scalar_one()
 
+    def scrub_after_commit(self, session: Session) -> None:
+        """Once the session's transaction commits, scrub the data store's files of the rows it erased.
+
+        SQLite: the WAL is checkpointed and truncated (`checkpoint_truncate`) before the commit returns to the
+        caller; the key store was scrubbed when the key was shredded, so the key store goes first. PostgreSQL:
+        nothing to run here (see docs/protection.md).
+        """
+        bind = session.get_bind()
+        if bind.dialect.name != "sqlite" or session.info.get("facegate_scrub"):
+            return
+        session.info["facegate_scrub"] = path = bind.url.database
+
+        def scrub(done: Session) -> None:
+            done.info.pop("facegate_scrub", None)
+            checkpoint_truncate(path)
+
+        event.listen(session, "after_commit", scrub, once=True)  # a session rolled back is dropped, listener and all
+
     def erase(self, session: Session, deployment_id: str, subject_id: str) -> int:
         """Crypto-shred the subject's data key for the deployment, then delete templates, images and credentials.
 
         The key goes first: if the process dies between the two steps, what is left can no longer be read.
-        Returns the number of templates removed.
+        Once the session commits, neither the key store's files nor the data store's hold what was erased
+        (`Keystore.shred`, `scrub_after_commit`). Returns the number of templates removed.
         """
         self.keystore.shred(deployment_id, subject_id)
+        self.scrub_after_commit(session)
         where = {"subject_id": subject_id, "deployment_id": deployment_id}
         removed = session.execute(delete(TemplateRow).filter_by(**where)).rowcount
         session.execute(delete(RawImageRow).filter_by(**where))

@@ -1,0 +1,176 @@
+"""Erasure leaves nothing recoverable: after a deletion, withdrawal or purge returns, no file under the data
+directory holds the subject's wrapped key or sealed template, while the server keeps running."""
+
+import os
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from gate_fixtures import Clock, example, shared_engine
+
+from facegate.api.app import create_app
+from facegate.gate import Gate
+from facegate.store.database import checkpoint_truncate
+from facegate.vault.keystore import MASTER_FILE_ENV
+
+DATA = Path(__file__).parent / "data"
+OFFICE = "hq-lobby"
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Server:
+    """A facegate server on loopback over a data directory, with an operator key."""
+
+    home: Path
+    url: str
+    gate: Gate
+    clock: Clock
+    headers: dict[str, str]
+
+    def post(self, path: str, **kwargs: object) -> httpx.Response:
+        return httpx.post(self.url + path, headers=self.headers, timeout=60, **kwargs)  # type: ignore[arg-type]
+
+    def consenting_enrolled(self, subject: str, photo: str) -> None:
+        """Add, notify, consent and enroll `subject` over HTTP."""
+        assert self.post("/api/v1/subjects", json={"id": subject}).status_code == 201
+        base = f"/api/v1/deployments/{OFFICE}/subjects/{subject}"
+        assert self.post(base + "/notice").status_code == 200
+        assert self.post(base + "/consents", json={}).status_code == 201
+        image = {"image": (photo, (DATA / photo).read_bytes(), "image/jpeg")}
+        assert self.post(base + "/enroll", files=image).status_code == 201, self.post
+
+    def verify(self, subject: str, photo: str) -> httpx.Response:
+        image = {"image": (photo, (DATA / photo).read_bytes(), "image/jpeg")}
+        return self.post(f"/api/v1/deployments/{OFFICE}/subjects/{subject}/verify", files=image)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    home = tmp_path / "home"
+    monkeypatch.setenv(MASTER_FILE_ENV, str(tmp_path / "secrets" / "master.key"))
+    monkeypatch.delenv("FACEGATE_MASTER_KEY", raising=False)
+    monkeypatch.delenv("FACEGATE_KEYSTORE_URL", raising=False)
+    monkeypatch.delenv("FACEGATE_DATABASE_URL", raising=False)
+    clock = Clock()
+    gate = Gate.open(home, engine_factory=shared_engine, clock=clock)
+    app = create_app(home, gate=gate, purge_every=None)
+    svc = app.state.service
+    gate.register(example("office-entry"))
+    secret = svc.keys.create("operator", clock(), "operator", [OFFICE])[1]
+    port = _free_port()
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    while not uv.started:
+        time.sleep(0.05)
+    yield Server(home, f"http://127.0.0.1:{port}", gate, clock, {"Authorization": f"Bearer {secret}"})
+    uv.should_exit = True
+    thread.join(30)
+    gate.db.dispose()
+    gate.vault.keystore.engine.dispose()
+
+
+def _secrets_of(home: Path, subject: str) -> list[bytes]:
+    """The subject's wrapped data keys and sealed templates, read from the files as they are now."""
+    found = []
+    for path, query in (
+        (home / "keys" / "keystore.db", "SELECT blob FROM wrapped_keys WHERE name LIKE ?"),
+        (home / "facegate.db", "SELECT sealed FROM vault_template WHERE subject_id = ?"),
+    ):
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            arg = f"data/%/{subject}" if "wrapped" in query else subject
+            found += [bytes(row[0]) for row in conn.execute(query, (arg,))]
+        finally:
+            conn.close()
+    assert found, "the subject should have had a key and templates"
+    return found
+
+
+def _remnants(home: Path, blobs: list[bytes]) -> list[str]:
+    """Every file under `home` holding any 24-byte stretch of any blob (a whole copy or a partial one)."""
+    probes = {blob[i : i + 24] for blob in blobs for i in range(0, len(blob) - 24, 24)}
+    hits = []
+    for path in sorted(p for p in home.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        if any(probe in data for probe in probes):
+            hits.append(str(path.relative_to(home)))
+    return hits
+
+
+def _traffic(server: Server, subject: str, photo: str, stop: threading.Event, errors: list[str]) -> None:
+    while not stop.is_set():
+        answer = server.verify(subject, photo)
+        if answer.status_code != 200:
+            errors.append(answer.text)
+
+
+def test_deletion_leaves_no_key_or_template_in_any_file_while_serving(server: Server) -> None:
+    server.consenting_enrolled("alice", "obama.jpg")
+    server.consenting_enrolled("bob", "biden.jpg")
+    for _ in range(3):  # more frames of the same pages in the WAL
+        assert server.verify("alice", "obama2.jpg").status_code == 200
+    blobs = _secrets_of(server.home, "alice")
+    assert _remnants(server.home, blobs), "the blobs are in the files before the deletion"
+    stop, errors = threading.Event(), []
+    readers = threading.Thread(target=_traffic, args=(server, "bob", "biden2.jpg", stop, errors))
+    readers.start()  # other requests keep reading the databases while the deletion runs
+    try:
+        answer = httpx.delete(f"{server.url}/api/v1/subjects/alice", headers=server.headers, timeout=60)
+        assert answer.status_code == 200
+        assert _remnants(server.home, blobs) == []
+    finally:
+        stop.set()
+        readers.join()
+    assert errors == []
+    assert server.verify("bob", "biden2.jpg").status_code == 200  # the service still serves
+
+
+def test_withdrawal_leaves_no_key_or_template_in_any_file(server: Server) -> None:
+    server.consenting_enrolled("carol", "obama.jpg")
+    server.consenting_enrolled("dave", "biden.jpg")
+    blobs = _secrets_of(server.home, "carol")
+    assert server.post(f"/api/v1/deployments/{OFFICE}/subjects/carol/withdraw").status_code == 200
+    assert _remnants(server.home, blobs) == []
+    assert server.verify("dave", "biden2.jpg").status_code == 200
+
+
+def test_retention_purge_leaves_no_key_or_template_in_any_file(server: Server) -> None:
+    server.consenting_enrolled("erin", "obama.jpg")
+    blobs = _secrets_of(server.home, "erin")
+    server.clock.advance(days=example("office-entry").storage.retention_days + 1)
+    server.consenting_enrolled("frank", "biden.jpg")  # enrolled after the clock moved: still held
+    assert server.gate.purge()["templates"] == 1
+    assert _remnants(server.home, blobs) == []
+    assert server.verify("frank", "biden2.jpg").status_code == 200
+
+
+def test_checkpoint_waits_for_a_reader_then_truncates(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("INSERT INTO t VALUES (randomblob(5000))")
+    reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM t").fetchone()  # holds a snapshot in the WAL
+    threading.Timer(0.5, lambda: reader.execute("COMMIT")).start()
+    checkpoint_truncate(path, deadline_s=timedelta(minutes=1).total_seconds())
+    assert os.path.getsize(str(path) + "-wal") == 0
+    reader.close()
+    conn.close()
