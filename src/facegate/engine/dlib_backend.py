@@ -96,6 +96,12 @@ class DlibEngine:
                 faces.append(Face(left, top, right, bottom, float(score)))
         return faces
 
+    def points(self, image: np.ndarray, face: Face) -> np.ndarray:
+        """The 5 landmarks of a face (5, 2) in image pixels: eye corners on the image's right, left, nose base."""
+        with self._dlib:
+            shape = self.landmarks(image, dlib.rectangle(face.left, face.top, face.right - 1, face.bottom - 1))
+        return np.array([[shape.part(i).x, shape.part(i).y] for i in range(5)], np.float64)
+
     def chips(self, image: np.ndarray, faces: list[Face]) -> np.ndarray:
         """Aligned 150x150 RGB chips, one per face, from the 5-point landmarks."""
         if not faces:
