@@ -141,6 +141,16 @@ def test_deletion_leaves_no_key_or_template_in_any_file_while_serving(server: Se
     assert server.verify("bob", "biden2.jpg").status_code == 200  # the service still serves
 
 
+def test_the_data_directory_is_0700_and_its_files_0600_while_serving(server: Server) -> None:
+    server.consenting_enrolled("gina", "obama.jpg")
+    assert server.verify("gina", "obama2.jpg").status_code == 200
+    files = {p.relative_to(server.home).as_posix(): p.stat().st_mode & 0o777 for p in server.home.rglob("*")}
+    assert {"facegate.db", "facegate.db-wal", "facegate.db-shm", "keys/keystore.db"} <= set(files)
+    loose = {name: oct(mode) for name, mode in files.items() if mode not in (0o600, 0o700)}
+    assert loose == {"keys/audit-ed25519.pub.pem": "0o644"}  # a public key
+    assert server.home.stat().st_mode & 0o777 == 0o700
+
+
 def test_withdrawal_leaves_no_key_or_template_in_any_file(server: Server) -> None:
     server.consenting_enrolled("carol", "obama.jpg")
     server.consenting_enrolled("dave", "biden.jpg")

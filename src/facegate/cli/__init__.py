@@ -85,4 +85,4 @@ def main() -> None:
 
 
 # Each module registers its commands on `app` when imported.
-from facegate.cli import audit, compliance, engine, gate, oversight, service  # noqa: E402, F401
+from facegate.cli import audit, compliance, doctor, engine, gate, oversight, service  # noqa: E402, F401

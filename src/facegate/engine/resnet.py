@@ -12,6 +12,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 from facegate.errors import InputError
 
+ort.disable_telemetry_events()  # no event leaves the process (the files are kept away by facegate.engine)
+
 CHIP_SIZE = 150
 DESCRIPTOR_SIZE = 128
 

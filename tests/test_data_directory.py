@@ -1,0 +1,28 @@
+"""facegate writes nothing outside its data directory: no onnxruntime telemetry under the user's ~/.cache."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.slow
+def test_enrolling_writes_only_inside_the_data_directory(tmp_path: Path) -> None:
+    user = tmp_path / "user"
+    user.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACEGATE_", "XDG_", "ORT_"))}
+    env.update(HOME=str(user), PYTHONPATH=str(SRC), FACEGATE_HOME=str(tmp_path / "home"))
+    check = subprocess.run(
+        [sys.executable, "-m", "facegate", "detect", str(DATA / "obama.jpg")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert check.returncode == 0, check.stderr
+    assert sorted(p.relative_to(user).as_posix() for p in user.rglob("*")) == []
