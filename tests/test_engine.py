@@ -4,6 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 import pytest
 
 from facegate.engine import quality
@@ -133,3 +134,17 @@ def test_one_engine_serves_several_threads(engine: DlibEngine, photos: Path) -> 
         want = expected[i % len(images)]
         assert len(got) == len(want)
         assert all(np.allclose(g.vector, w.vector, atol=1e-5) for g, w in zip(got, want, strict=True))
+
+
+def test_sized_search_finds_a_camera_face_and_ignores_smaller_ones(engine: DlibEngine, photos: Path) -> None:
+    small = load_image(photos / "obama_small.jpg")  # 320x240
+    photo = np.asarray(Image.fromarray(small).resize((640, 480)))
+    (face,) = engine.detect(photo)  # about 210 px
+    frame = np.full((720, 1280, 3), 96, np.uint8)
+    frame[100:580, 300:940] = photo
+    (found,) = engine.detect(frame, min_face_px=150)
+    assert abs(found.left - (face.left + 300)) < 40 and abs(found.top - (face.top + 100)) < 40
+    assert 0.7 < found.size / face.size < 1.4
+    same = np.linalg.norm(engine.embed(frame, [found])[0].vector - engine.embed(photo, [face])[0].vector)
+    assert same < 0.1  # landmarks at full resolution align the face as a full search would
+    assert engine.detect(frame, min_face_px=face.size * 3) == []  # a face much smaller than expected is not sought

@@ -14,8 +14,8 @@ class Engine(Protocol):
     model_id: str
     threshold: float  # distances below this mean "same person" for this model's embeddings
 
-    def detect(self, image: np.ndarray) -> list[Face]:
-        """Faces in an RGB uint8 image (H, W, 3), best first."""
+    def detect(self, image: np.ndarray, min_face_px: int | None = None) -> list[Face]:
+        """Faces in an RGB uint8 image (H, W, 3), best first; with `min_face_px`, only faces at least that large."""
         ...
 
     def embed(self, image: np.ndarray, faces: list[Face]) -> list[Embedding]:
