@@ -28,7 +28,7 @@ from pathlib import Path
 
 from facegate import policy
 from facegate.audit import AuditLog, SigningKey
-from facegate.gate import Gate
+from facegate.gate import Context, Gate
 from facegate.oversight import Oversight, record_stored
 from facegate.oversight.individuals import cumulative_count, current_count, nth_first_stored
 from facegate.oversight.synthetic import enroll_synthetic
@@ -63,11 +63,11 @@ def main() -> None:
         keystore = Keystore([b"b" * 32], f"sqlite:///{folder / 'keystore.db'}")
         now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
         clock = [now]
-        gate = Gate(db, Vault(keystore), AuditLog(SigningKey.generate()), clock=lambda: clock[0])
+        gate = Gate(Context(db, Vault(keystore), AuditLog(SigningKey.generate()), clock=lambda: clock[0]))
         spec = policy.parse_spec((ROOT / "examples" / "deployments" / "office-entry.yaml").read_text())
         gate.register(spec)
         gate.register(spec.model_copy(update={"id": "hq-side-door"}))
-        office = Oversight.for_gate(gate)
+        office = Oversight(gate.context)
         subjects = [f"s{i:07d}" for i in range(args.subjects)]
         both = subjects[: int(len(subjects) * args.overlap)]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from facegate import policy
 from facegate.audit import AuditLog, SigningKey
 from facegate.engine.dlib_backend import DlibEngine
-from facegate.gate import Gate
+from facegate.gate import Context, Gate
 from facegate.store import Database
 from facegate.vault.keystore import Keystore
 from facegate.vault.vault import Vault
@@ -59,7 +59,7 @@ def make_gate(database_url: str, folder: Path, clock: Clock) -> Iterator[Gate]:
     keystore = Keystore([b"k" * 32], f"sqlite:///{folder / 'keystore.db'}")
     audit = AuditLog(SigningKey.generate(), checkpoint_every=1000)
     db = Database.open(database_url)
-    gate = Gate(db, Vault(keystore), audit, engine_factory=shared_engine, clock=clock)
+    gate = Gate(Context(db, Vault(keystore), audit, clock=clock), engine_factory=shared_engine)
     yield gate
     db.dispose()
     keystore.engine.dispose()

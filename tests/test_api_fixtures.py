@@ -10,7 +10,7 @@ from gate_fixtures import Clock, example, shared_engine
 from facegate.api.app import create_app
 from facegate.api.service import Service
 from facegate.audit import AuditLog, SigningKey
-from facegate.gate import Gate
+from facegate.gate import Context, Gate
 from facegate.store import Database
 from facegate.vault.keystore import Keystore
 from facegate.vault.vault import Vault
@@ -54,7 +54,8 @@ def make_env(folder: Path) -> Iterator[Env]:
     clock = Clock()
     keystore = Keystore([b"k" * 32], f"sqlite:///{folder / 'keystore.db'}")
     db = Database.open(f"sqlite:///{folder / 'facegate.db'}")
-    gate = Gate(db, Vault(keystore), AuditLog(SigningKey.generate()), engine_factory=shared_engine, clock=clock)
+    context = Context(db, Vault(keystore), AuditLog(SigningKey.generate()), clock=clock)
+    gate = Gate(context, engine_factory=shared_engine)
     app = create_app(folder, gate=gate, purge_every=None)
     svc: Service = app.state.service
     gate.register(example("office-entry"))

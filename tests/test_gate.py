@@ -13,7 +13,7 @@ from passkeys import SoftAuthenticator, b64url
 from facegate.engine.images import NotAnImageError
 from facegate.engine.quality import MultipleFacesError
 from facegate.errors import InputError, NotFoundError, RefusedError
-from facegate.gate import Caller, Gate
+from facegate.gate import Caller, Context, Gate
 from facegate.store import Database
 from facegate.vault.credentials import RelyingParty
 from facegate.vault.keystore import Keystore
@@ -68,7 +68,7 @@ def elsewhere(gate: Gate, database_url: str, clock: Clock) -> Iterator[Gate]:
     """A second gate on the same database and key store, as another server process would have."""
     keystore = Keystore([b"k" * 32], str(gate.vault.keystore.engine.url))
     db = Database.open(database_url)
-    yield Gate(db, Vault(keystore), gate.audit, engine_factory=shared_engine, clock=clock)
+    yield Gate(Context(db, Vault(keystore), gate.audit, clock=clock), engine_factory=shared_engine)
     db.dispose()
     keystore.engine.dispose()
 

@@ -34,7 +34,7 @@ def enrolled(gate: Gate, photos: Path) -> tuple[Oversight, list[str]]:
     gate.give_consent(OFFICE, "obama")
     gate.enroll(OFFICE, "obama", (photos / "obama.jpg").read_bytes())
     vector = gate.export("obama")["templates"][0]["vector"]
-    return Oversight.for_gate(gate), [f"{x:.6f}"[:8] for x in vector if abs(x) >= 0.01][:8]
+    return Oversight(gate.context), [f"{x:.6f}"[:8] for x in vector if abs(x) >= 0.01][:8]
 
 
 def biometric_free(texts: dict[str, str], fragments: list[str]) -> None:

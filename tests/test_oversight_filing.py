@@ -27,14 +27,14 @@ BOTH = ("cn2025", "cn2023-draft")
 def office(gate: Gate) -> Oversight:
     """The office deployment under cn2025 only, and its oversight."""
     gate.register(example("office-entry"))
-    return Oversight.for_gate(gate)
+    return Oversight(gate.context)
 
 
 @pytest.fixture
 def draft_office(gate: Gate) -> Oversight:
     """The office deployment under cn2025 and the stricter cn2023-draft, and its oversight."""
     gate.register(example("office-entry"), profiles=BOTH)
-    return Oversight.for_gate(gate)
+    return Oversight(gate.context)
 
 
 @pytest.fixture
@@ -169,7 +169,7 @@ def test_deleting_subjects_never_lowers_the_cumulative_count_nor_closes_a_task(
     h = handler(draft_office.status())
     assert h["counts"] == {"cumulative": 10_001, "currently_stored": 10_000}
     assert [t["id"] for t in h["open_tasks"]] == [task["id"]]
-    current = Oversight.for_gate(gate)
+    current = Oversight(gate.context)
     current.settings = policy.Settings().override("filing.count_mode", "currently_stored", "test of Q1's other mode")
     h = handler(current.status())
     assert h["stored_individuals"] == 10_000
@@ -178,7 +178,7 @@ def test_deleting_subjects_never_lowers_the_cumulative_count_nor_closes_a_task(
 
 def test_currently_stored_mode_counts_what_is_stored_now(gate: Gate, clock: Clock) -> None:
     gate.register(example("office-entry"), profiles=BOTH)
-    office = Oversight.for_gate(gate)
+    office = Oversight(gate.context)
     office.settings = policy.Settings().override("filing.count_mode", "currently_stored", "practitioner reading")
     synthetic(gate, 10_000)
     gate.delete_subject("s0")
@@ -255,7 +255,7 @@ def test_a_change_after_filing_opens_one_change_filing_due_in_30_working_days(
 
 
 def test_a_move_into_another_count_band_is_a_change_to_file(office: Oversight, gate: Gate) -> None:
-    banded = Oversight.for_gate(gate, count_band=5)
+    banded = Oversight(gate.context, count_band=5)
     banded.record_filing(HANDLER, "CAC-SH-2026-0008", date(2026, 11, 20))
     synthetic(gate, 4)
     assert handler(banded.status())["open_tasks"] == []
@@ -283,7 +283,7 @@ def test_retiring_every_deployment_opens_the_cancellation(office: Oversight, gat
 def test_a_public_place_deployment_opens_a_filing_under_the_draft_only(gate: Gate) -> None:
     gate.register(example("station-public-security"))
     gate.register(example("station-public-security", id="north-station-gates"), profiles=BOTH)
-    office = Oversight.for_gate(gate)
+    office = Oversight(gate.context)
     [h] = office.status()["handlers"]
     [task] = h["open_tasks"]
     assert (task["profile"], task["trigger"], task["rule_ids"]) == ("cn2023-draft", "public_place", ["CN23-T13"])
@@ -293,7 +293,7 @@ def test_a_public_place_deployment_opens_a_filing_under_the_draft_only(gate: Gat
 
 def test_concurrent_refreshes_open_one_task(gate: Gate) -> None:
     gate.register(example("station-public-security"), profiles=BOTH)
-    offices = [Oversight.for_gate(gate) for _ in range(4)]
+    offices = [Oversight(gate.context) for _ in range(4)]
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda o: o.refresh(), offices))
     assert len(stored_tasks(gate)) == 1
@@ -333,7 +333,7 @@ def test_recording_a_filing_checks_its_input(office: Oversight) -> None:
 def test_after_a_cancellation_no_filing_reopens_while_nothing_is_in_use(gate: Gate, clock: Clock) -> None:
     station = example("station-public-security")
     gate.register(station, profiles=("cn2023-draft",))
-    oversight = Oversight.for_gate(gate)
+    oversight = Oversight(gate.context)
     name = station.handler.name
     [task] = handler(oversight.status(), name)["open_tasks"]
     assert (task["kind"], task["trigger"]) == ("filing", "public_place")

@@ -13,7 +13,7 @@ from sqlalchemy import text, update
 
 from facegate.audit import AuditLog, SigningKey
 from facegate.errors import InputError
-from facegate.gate import Gate
+from facegate.gate import Context, Gate
 from facegate.store import Database
 from facegate.vault.keystore import Keystore, KeyUnavailableError, load_master_keys, rotate_master_key_file
 from facegate.vault.models import TemplateRow
@@ -87,7 +87,8 @@ def test_master_key_rotation_rewraps_keys_without_touching_templates(tmp_path: P
     home.mkdir()
     keystore = Keystore.open(home)
     db = Database.open(f"sqlite:///{home / 'facegate.db'}")
-    gate = Gate(db, Vault(keystore), AuditLog(SigningKey.generate()), engine_factory=shared_engine, clock=Clock())
+    context = Context(db, Vault(keystore), AuditLog(SigningKey.generate()), clock=Clock())
+    gate = Gate(context, engine_factory=shared_engine)
     enrolled(gate, photos, "obama")
     with gate.db.session(readonly=True) as session:
         before = session.query(TemplateRow.sealed).scalar()

@@ -19,7 +19,7 @@ def run_once(gate: Gate) -> None:
         counts["subjects"],
         counts["raw_images"],
     )
-    Oversight.for_gate(gate).refresh()
+    Oversight(gate.context).refresh()
 
 
 async def run_schedule(gate: Gate, interval: float = DEFAULT_INTERVAL) -> None:

@@ -25,7 +25,7 @@ HandlerOpt = Annotated[
 
 def open_oversight(home: Path | None) -> Oversight:
     """The oversight of the data directory (through its gate: same database, keys, audit log and settings)."""
-    return Oversight.for_gate(open_gate(home))
+    return Oversight(open_gate(home).context)
 
 
 def print_status(report: dict) -> None:  # type: ignore[type-arg]

@@ -1,7 +1,7 @@
 """Oversight: stored-individual counts per handler, filing duties and due dates, the filing package and the
 inspection export (regulation.md CN25-15, CN25-FA-1/2, CN23-T13, CN25-9c, CN25-16–18; §8 Q1, Q2, Q7–Q9).
 
-    office = Oversight.for_gate(gate)
+    office = Oversight(context)                       # the data directory's Context, as the gate's
     office.status()                                   # counts, thresholds, tasks, warnings (JSON-ready)
     office.record_filing("Example Co., Ltd.", receipt="PI-2026-0001", filed_on=date(2026, 12, 1))
     office.filing_package("Example Co., Ltd.", Path("filing"))
@@ -10,20 +10,18 @@ inspection export (regulation.md CN25-15, CN25-FA-1/2, CN23-T13, CN25-9c, CN25-1
 The gate calls `record_stored` and `enrollment_block` inside each enrollment's transaction.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from facegate.context import Context
 from facegate.oversight.enrollment import enrollment_block, record_stored
 from facegate.oversight.oversight import Oversight
 from facegate.oversight.thresholds import FilingDuty, filing_duty
 from facegate.oversight.workdays import DueDate, WorkingCalendar, beijing_date
 
-if TYPE_CHECKING:
-    from facegate.gate import Gate
 
-
-def status_report(gate: "Gate", handler: str | None = None) -> dict[str, Any]:
-    """The Oversight page's data for a gate's data directory: refreshes, then reports (see report.status_report)."""
-    return Oversight.for_gate(gate).status(handler)
+def status_report(context: Context, handler: str | None = None) -> dict[str, Any]:
+    """The Oversight page's data for a data directory: refreshes, then reports (see report.status_report)."""
+    return Oversight(context).status(handler)
 
 
 __all__ = [

@@ -3,16 +3,15 @@ produces the status report, the filing package and the inspection export."""
 
 import json
 import uuid
-from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from facegate import policy
-from facegate.audit import AuditLog, Event
+from facegate.audit import Event
+from facegate.context import Context
 from facegate.errors import InputError, NotFoundError
 from facegate.oversight import changes, individuals, report
 from facegate.oversight.handlers import HandlerView, pick
@@ -32,43 +31,20 @@ from facegate.oversight.tasks import (
 from facegate.oversight.thresholds import filing_duty
 from facegate.oversight.workdays import WorkingCalendar, beijing_date
 from facegate.policy.profiles import lineage
-from facegate.store import Database
-from facegate.vault.keystore import Keystore
 from facegate.vault.models import TemplateRow
-
-if TYPE_CHECKING:
-    from facegate.gate import Gate
 
 # The vault scan restarts a little before the last one, so a template committed late is not missed.
 RECONCILE_OVERLAP = timedelta(hours=1)
 
 
-def utc_now() -> datetime:
-    """The current time, aware UTC."""
-    return datetime.now(UTC)
-
-
 class Oversight:
     """Counts of stored individuals, filing tasks and receipts, and the documents built from them."""
 
-    def __init__(
-        self,
-        db: Database,
-        keystore: Keystore,
-        audit: AuditLog,
-        settings: policy.Settings | None = None,
-        clock: Callable[[], datetime] = utc_now,
-        count_band: int | None = None,
-    ) -> None:
-        self.db, self.keystore, self.audit = db, keystore, audit
-        self.settings = settings or policy.Settings()
-        self.clock = clock
+    def __init__(self, context: Context, count_band: int | None = None) -> None:
+        self.context = context
+        self.db, self.keystore, self.audit = context.db, context.keystore, context.audit
+        self.settings, self.clock = context.settings, context.clock
         self.count_band = count_band  # None: each profile's threshold is its band size (Q8)
-
-    @classmethod
-    def for_gate(cls, gate: "Gate", **options: Any) -> "Oversight":
-        """The oversight of the gate's data: same database, key store, audit log, settings and clock."""
-        return cls(gate.db, gate.vault.keystore, gate.audit, gate.settings, gate.clock, **options)
 
     @property
     def count_mode(self) -> str:

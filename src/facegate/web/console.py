@@ -260,7 +260,7 @@ def oversight(request: Request, svc: ServiceDep, key: Who) -> Response:
     """Stored-individual counts against the filing thresholds, due dates and open tasks."""
     if key.role not in ("admin", "auditor"):
         raise WebError(403, "Oversight figures are for admin and auditor keys.")
-    return page(request, svc, "oversight.html", key, report=status_report(svc.gate))
+    return page(request, svc, "oversight.html", key, report=status_report(svc.gate.context))
 
 
 @router.get("/keys", response_class=HTMLResponse)

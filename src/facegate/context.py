@@ -1,0 +1,43 @@
+"""The shared context of a data directory: its database, vault, audit log, clock and settings.
+
+The gate and the oversight office are both built from one Context, so neither reaches into the other.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from facegate import policy
+from facegate.audit import AuditLog
+from facegate.home import data_home
+from facegate.store import Database
+from facegate.vault.keystore import Keystore
+from facegate.vault.vault import Vault
+
+
+def utc_now() -> datetime:
+    """The current time, aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Context:
+    """What the gate and oversight share: one database, one vault (with its key store), one audit log."""
+
+    db: Database
+    vault: Vault
+    audit: AuditLog
+    clock: Callable[[], datetime] = utc_now
+    settings: policy.Settings = field(default_factory=policy.Settings)
+
+    @property
+    def keystore(self) -> Keystore:
+        """The key store behind the vault."""
+        return self.vault.keystore
+
+    @classmethod
+    def open(cls, home: Path | None = None, database_url: str | None = None) -> "Context":
+        """The context of a data directory: its database, key store and audit log."""
+        home = data_home(home)
+        return cls(Database.open(database_url, home=home), Vault(Keystore.open(home)), AuditLog.for_home(home))

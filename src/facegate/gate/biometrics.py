@@ -1,0 +1,318 @@
+"""Biometric operations through the gate: enroll, verify, identify. The only module of facegate that runs the
+face engine: the checks come first, then the engine, then the decision is recorded with its effect."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facegate import oversight
+from facegate.engine import quality
+from facegate.engine.bulk import embed_files
+from facegate.engine.images import decode_image
+from facegate.engine.index import FaceIndex
+from facegate.engine.protocol import Engine
+from facegate.errors import NotFoundError, RefusedError
+from facegate.gate.base import GateBase, Loaded, bounded
+from facegate.gate.checks import refusal
+from facegate.gate.decisions import Caller, Decision
+from facegate.vault.models import TemplateRow
+from facegate.vault.vault import StoredTemplate
+
+DEFAULT_RETENTION_DAYS = 365
+RAW_IMAGE_DAYS = 30
+BIPA_YEARS = 3
+
+
+class Biometrics(GateBase):
+    """Enrollment, 1:1 verification and 1:N identification, each checked before and after the engine runs."""
+
+    @property
+    def engine(self) -> Engine:
+        """The face engine, loaded on first use (loading the models takes a moment)."""
+        with self._lock:
+            if self._engine is None:
+                if self._engine_factory is None:
+                    from facegate.engine.dlib_backend import DlibEngine
+
+                    self._engine = DlibEngine()
+                else:
+                    self._engine = self._engine_factory()
+            return self._engine
+
+
+    def _embed(self, image: bytes, enrollment: bool) -> tuple[np.ndarray, str]:
+        pixels = decode_image(image)
+        faces = self.engine.detect(pixels)
+        face = quality.single_face(faces) if enrollment else quality.main_face(faces)
+        embedding = self.engine.embed(pixels, [face])[0]
+        return embedding.vector, embedding.model_id
+
+    def _expiry(self, loaded: Loaded, created: datetime, now: datetime) -> datetime:
+        days = loaded.spec.storage.retention_days
+        expires = created + timedelta(days=DEFAULT_RETENTION_DAYS if days is None else days)
+        if "bipa" in loaded.profiles:  # the earlier of purpose end and 3 years after the last interaction
+            expires = min(expires, now + timedelta(days=365 * BIPA_YEARS))
+        return expires
+
+    def enroll(
+        self,
+        deployment_id: str,
+        subject_id: str,
+        image: bytes,
+        purpose: str | None = None,
+        caller: Caller | None = None,
+    ) -> Decision:
+        """Enroll the one face of `image` as the subject's template; the image itself is not kept."""
+        caller = caller or Caller()
+        self._precheck(deployment_id, "enroll", purpose, subject_id, caller)
+        vector, model_id = self._embed(image, enrollment=True)
+        return self._store_enrollment(deployment_id, subject_id, vector, model_id, lambda: image, purpose, caller)
+
+    def enroll_batch(
+        self,
+        deployment_id: str,
+        items: list[tuple[str, Path]],
+        workers: int | None = None,
+        purpose: str | None = None,
+        caller: Caller | None = None,
+    ) -> Iterator[tuple[Path, str]]:
+        """Enroll many (subject, photo file) pairs: checks first, faces embedded over several processes, then one
+        transaction per subject. Yields each file with its outcome ('enrolled', or why not)."""
+        caller = caller or Caller()
+        allowed = []
+        for subject_id, path in items:
+            try:
+                self._precheck(deployment_id, "enroll", purpose, subject_id, caller)
+                allowed.append((subject_id, path))
+            except (RefusedError, NotFoundError) as exc:
+                yield path, f"refused: {exc}" if isinstance(exc, RefusedError) else str(exc)
+        results = embed_files([p for _, p in allowed], workers, pick="single")
+        for (subject_id, path), result in zip(allowed, results, strict=True):
+            if result.vector is None:
+                yield path, str(result.error)
+                continue
+            try:
+                self._store_enrollment(
+                    deployment_id, subject_id, result.vector, result.model_id, path.read_bytes, purpose, caller
+                )
+                yield path, "enrolled"
+            except (RefusedError, NotFoundError) as exc:
+                yield path, f"refused: {exc}" if isinstance(exc, RefusedError) else str(exc)
+
+    def _precheck(
+        self, deployment_id: str, operation: str, purpose: str | None, subject_id: str | None, caller: Caller
+    ) -> None:
+        """The checks before the engine runs: a refusal is audited and raised, nothing else happens."""
+        fields = {"deployment": deployment_id, "subject": subject_id}
+        with self.db.session(readonly=True) as session, self._guarded(caller, operation, **fields):
+            loaded, _ = self._checked(session, deployment_id, operation, purpose, subject_id)
+            if operation == "enroll":
+                self._check_filing(session, loaded)
+
+    def _check_filing(self, session: Session, loaded: Loaded) -> None:
+        """Refuse a new enrollment while the handler's filing is overdue (CN25-15c, §8 Q7); verification goes on."""
+        block = oversight.enrollment_block(session, loaded.spec.handler.name, self.clock(), self.settings)
+        if block is not None:
+            raise refusal(loaded.spec, str(block.args[0]), block.rule_ids)
+
+    def _store_enrollment(
+        self,
+        deployment_id: str,
+        subject_id: str,
+        vector: np.ndarray,
+        model_id: str,
+        image: Callable[[], bytes],
+        purpose: str | None,
+        caller: Caller,
+    ) -> Decision:
+        """Check again, then seal the template and audit the enrollment in one transaction."""
+        fields = {"deployment": deployment_id, "subject": subject_id}
+        now = self.clock()
+        with self._guarded(caller, "enroll", **fields), self.db.session() as session:
+            loaded, _ = self._checked(session, deployment_id, "enroll", purpose, subject_id, lock=True)
+            self._check_filing(session, loaded)
+            template_id = self.vault.save_template(
+                session, deployment_id, subject_id, model_id, vector, now, self._expiry(loaded, now, now)
+            )
+            oversight.record_stored(
+                session, self.vault.keystore, loaded.spec.handler.name, subject_id, now, loaded.profiles, self.settings
+            )
+            kept = self._keep_raw_image(session, loaded, subject_id, image, now)
+            generation = self.vault.bump_gallery(session, deployment_id)
+            if "bipa" in loaded.profiles:
+                self._touch_bipa(session, loaded, subject_id, now)
+            decision = self._record(
+                session,
+                caller,
+                "enroll",
+                "enrolled",
+                purpose=loaded.spec.purpose.category,
+                **fields,
+                details={"template_id": template_id, "raw_image_kept": kept},
+            )
+        self._gallery_add(deployment_id, generation, template_id, subject_id, vector)
+        return decision
+
+    def _keep_raw_image(
+        self, session: Session, loaded: Loaded, subject_id: str, image: Callable[[], bytes], now: datetime
+    ) -> bool:
+        storage = loaded.spec.storage
+        if storage.raw_images != "retain_with_consent":
+            return False
+        if self.vault.standing(session, loaded.row.id, subject_id).current("raw_image_retention") is None:
+            return False
+        days = storage.raw_image_retention_days if storage.raw_image_retention_days is not None else RAW_IMAGE_DAYS
+        self.vault.save_raw_image(session, loaded.row.id, subject_id, image(), now, now + timedelta(days=days))
+        return True
+
+    def verify(
+        self,
+        deployment_id: str,
+        subject_id: str,
+        image: bytes,
+        purpose: str | None = None,
+        caller: Caller | None = None,
+    ) -> Decision:
+        """1:1: is the face in `image` the enrolled subject? Only match or no_match comes back, never a distance."""
+        caller = caller or Caller()
+        fields = {"deployment": deployment_id, "subject": subject_id}
+        with self._guarded(caller, "verify", **fields):
+            loaded, subject, templates = self._admit(deployment_id, subject_id, purpose)
+        vector, model_id = self._embed(image, enrollment=False)
+        now = self.clock()
+        templates = [t for t in templates if t.model_id == model_id and t.expires_at > now]
+        if not templates:
+            raise NotFoundError(f"subject {subject_id} has no template for deployment {deployment_id}; enroll first")
+        nearest = min(float(np.linalg.norm(t.vector - vector)) for t in templates)
+        outcome = "match" if nearest < self.engine.threshold else "no_match"
+        details = {"match": outcome == "match"}
+        with self._guarded(caller, "verify", **fields):
+            # Check again: consent may have been withdrawn (and the template shredded) while the engine ran.
+            # When nothing moved, the audit event is the whole transaction.
+            if "bipa" not in loaded.profiles:
+                with self.db.quick(write=True) as db:
+                    if self._unchanged(db, loaded, subject, now):
+                        category = loaded.spec.purpose.category
+                        return self._record(db, caller, "verify", outcome, purpose=category, **fields, details=details)
+            with self.db.session() as session:
+                if not self._unchanged(session, loaded, subject, now):
+                    loaded, _ = self._checked(session, deployment_id, "verify", purpose, subject_id)
+                if "bipa" in loaded.profiles:
+                    self._touch_bipa(session, loaded, subject_id, now)
+                category = loaded.spec.purpose.category
+                return self._record(session, caller, "verify", outcome, purpose=category, **fields, details=details)
+
+    def _admit(
+        self, deployment_id: str, subject_id: str, purpose: str | None
+    ) -> tuple[Loaded, Any, list[StoredTemplate]]:
+        """The checks before a verification, and the subject's templates: one query when nothing has changed."""
+        now = self.clock()
+        with self.db.quick() as db:
+            revisions = self.vault.revisions(db, deployment_id, subject_id)
+        passed = self._passed.get((deployment_id, revisions[0], subject_id, revisions[1], now.date()))  # _pass_key
+        cached = self._templates.get((deployment_id, subject_id))
+        if passed and cached and cached[0] == revisions[1] and all(t.expires_at > now for t in cached[1]):
+            self._check_deployment(passed[0], "verify", purpose)
+            return *passed, cached[1]
+        if cached and cached[0] != revisions[1]:  # changed elsewhere, perhaps deleted: keep no stale copy in memory
+            self._templates.pop((deployment_id, subject_id), None)
+        with self.db.session(readonly=True) as session:
+            loaded, subject = self._checked(session, deployment_id, "verify", purpose, subject_id)
+            templates = self.vault.templates(session, deployment_id, subject_id, now)
+        bounded(self._templates)[(deployment_id, subject_id)] = (subject.revision, templates)
+        return loaded, subject, templates
+
+    def _touch_bipa(self, session: Session, loaded: Loaded, subject_id: str, now: datetime) -> None:
+        """BIPA: a new interaction moves the destruction date to 3 years from now (within the retention)."""
+        self.vault.subject(session, subject_id).last_interaction_at = now
+        for row in session.scalars(select(TemplateRow).filter_by(deployment_id=loaded.row.id, subject_id=subject_id)):
+            row.expires_at = self._expiry(loaded, row.created_at, now)
+
+    def identify(
+        self, deployment_id: str, image: bytes, purpose: str | None = None, caller: Caller | None = None
+    ) -> Decision:
+        """1:N: which enrolled subject of the deployment is the face in `image`, if any."""
+        caller = caller or Caller()
+        self._precheck(deployment_id, "identify", purpose, None, caller)
+        vector, model_id = self._embed(image, enrollment=False)
+        now = self.clock()
+        with self._guarded(caller, "identify", deployment=deployment_id), self.db.session() as session:
+            loaded, _ = self._checked(session, deployment_id, "identify", purpose, None)
+            gallery = self._gallery(session, loaded, model_id, now)
+            found = gallery.index.search(vector, k=1)
+            subject_id, rules = None, ()
+            if found and found[0][1] < self.engine.threshold:
+                subject_id = gallery.subjects[found[0][0]]
+                try:  # the person found must still be someone the rules let us recognise
+                    self._check_subject(session, loaded, self._subject(session, subject_id), now)
+                except (RefusedError, NotFoundError) as exc:
+                    subject_id, rules = None, tuple(getattr(exc, "rule_ids", ()))
+            if subject_id and "bipa" in loaded.profiles:
+                self._touch_bipa(session, loaded, subject_id, now)
+            return self._record(
+                session,
+                caller,
+                "identify",
+                "identified" if subject_id else "no_match",
+                deployment=deployment_id,
+                subject=subject_id,
+                rule_ids=rules,
+                purpose=loaded.spec.purpose.category,
+                details={"match": subject_id is not None},
+            )
+
+    def _gallery(self, session: Session, loaded: Loaded, model_id: str, now: datetime) -> "_Gallery":
+        """The deployment's in-memory index, rebuilt from the sealed templates when another process changed it."""
+        with self._lock:
+            gallery = self._galleries.get(loaded.row.id)
+            if gallery is not None and gallery.generation == loaded.row.gallery_generation:
+                return gallery
+            gallery = _Gallery(loaded.row.gallery_generation, FaceIndex(model_id), {})
+            templates = [t for t in self.vault.templates(session, loaded.row.id, now=now) if t.model_id == model_id]
+            if templates:
+                gallery.index.add_many([t.id for t in templates], np.stack([t.vector for t in templates]))
+                gallery.subjects.update({t.id: t.subject_id for t in templates})
+            self._galleries[loaded.row.id] = gallery
+            return gallery
+
+    def _gallery_add(
+        self, deployment_id: str, generation: int, template_id: str, subject_id: str, vector: np.ndarray
+    ) -> None:
+        """Keep this process's index fresh after its own enrollment (a gap in generations means rebuild)."""
+        with self._lock:
+            gallery = self._galleries.get(deployment_id)
+            if gallery is None or gallery.generation != generation - 1:
+                self._galleries.pop(deployment_id, None)
+                return
+            gallery.index.add(template_id, vector)
+            gallery.subjects[template_id] = subject_id
+            gallery.generation = generation
+
+    def _forget(self, deployment_id: str, subject_id: str) -> None:
+        """Drop a deleted subject's vectors from memory now."""
+        self._templates.pop((deployment_id, subject_id), None)
+        with self._lock:
+            gallery = self._galleries.get(deployment_id)
+            if gallery is None:
+                return
+            for template_id in [t for t, s in gallery.subjects.items() if s == subject_id]:
+                gallery.index.remove(template_id)
+                del gallery.subjects[template_id]
+            gallery.generation = -1  # the stored generation moved on too: rebuild from the store on next use
+
+
+
+
+@dataclass
+class _Gallery:
+    """One deployment's decrypted templates in memory: the index and each template's subject."""
+
+    generation: int
+    index: FaceIndex
+    subjects: dict[str, str]

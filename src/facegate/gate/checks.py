@@ -1,0 +1,104 @@
+"""The gate's checks as pure functions on plain data: a spec, a subject's row and standing, a date, the settings.
+
+Each raises a RefusedError that cites its rule IDs and names the deployment's non-biometric alternatives
+(CN25-10b). They read nothing and write nothing, so tests hold them to tables of cases.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from facegate import policy
+from facegate.errors import RefusedError
+from facegate.vault.vault import Standing
+
+# Which non-biometric methods facegate verifies itself, and the names a spec may list them under.
+ALTERNATIVE_NAMES = {
+    "pin": {"pin", "password", "pin_code"},
+    "totp": {"totp", "authenticator_app", "one_time_password"},
+    "checkin_code": {"checkin_code", "qr_code", "one_time_code"},
+    "passkey": {"passkey", "webauthn", "security_key", "fido2"},
+    "staff": {"staff", "staff_assisted", "staff_desk", "front_desk", "manual_check", "id_document", "reception"},
+}
+
+
+def offers(spec: policy.Deployment, method: str) -> bool:
+    """Whether the deployment's spec offers a method facegate verifies (under any of the method's names)."""
+    return bool({m.lower() for m in spec.alternatives} & ALTERNATIVE_NAMES.get(method, set()))
+
+
+def refusal(spec: policy.Deployment, message: str, rule_ids: list[str]) -> RefusedError:
+    """A refusal that names the deployment's non-biometric alternatives (CN25-10b)."""
+    return RefusedError(message, rule_ids, list(spec.alternatives))
+
+
+def check_deployment(spec: policy.Deployment, status: str, operation: str, purpose: str | None) -> None:
+    """The deployment's own checks: status and modality allow the operation, the purpose is the registered one."""
+    try:
+        policy.check_operation(policy.Status(status), spec, operation)  # type: ignore[arg-type]
+    except RefusedError as exc:
+        raise refusal(spec, str(exc.args[0]), exc.rule_ids) from None
+    if purpose is not None and purpose != spec.purpose.category:
+        raise refusal(spec, f"purpose {purpose!r} is not the registered purpose {spec.purpose.category!r}", ["CN25-4b"])
+    if spec.legal_basis in ("statutory", "contract") and not spec.legal_basis_ref:
+        raise refusal(spec, "the legal basis has no reference to the law or contract", ["PIPL-13"])
+
+
+def is_minor(subject: Any, spec: policy.Deployment, today: date, settings: policy.Settings) -> bool:
+    """Whether the subject counts as under 14 here (an unknown age where children are likely counts, Q15)."""
+    if subject.birth_date is None and subject.age_band is not None:
+        return subject.age_band == "under_14"
+    return policy.needs_guardian_consent(
+        subject.birth_date, today, children_likely=policy.children_likely(spec), settings=settings
+    )
+
+
+def check_subject(
+    spec: policy.Deployment,
+    profiles: tuple[str, ...],
+    subject: Any,
+    standing: Standing,
+    now: datetime,
+    settings: policy.Settings,
+) -> None:
+    """The subject's checks: minors, notice, consent (separate, written, guardian), decline, transmission."""
+    who = f"subject {subject.id}"
+    minor = is_minor(subject, spec, now.date(), settings)
+    if minor and not spec.minors.expected:
+        raise refusal(spec, f"{who} is under 14 and this deployment has no rules for minors", ["CN25-7c"])
+    written = spec.legal_basis == "written_consent" or "bipa" in profiles
+    consent = standing.current(
+        "facial_processing",
+        prefer=lambda c: (c.form == "written" or not written) and (c.given_by == "guardian" or not minor),
+    )
+    if spec.consent_based or "bipa" in profiles:
+        shown = standing.notice_versions
+        if spec.notice.version not in shown:
+            rules = ["CN25-5c", "PIPL-17"] if shown else ["CN25-5b", "PIPL-17"]
+            what = f"version {spec.notice.version} of the notice" if shown else "the notice"
+            raise refusal(spec, f"{who} has not been shown {what}", rules)
+        if consent is None:
+            latest = standing.latest("facial_processing")
+            if latest is not None and latest.withdrawn_at is not None:
+                raise refusal(spec, f"{who} withdrew consent", ["CN25-6d", "PIPL-15"])
+            if latest is not None and latest.stale_at is not None:
+                message = f"the consent of {who} is stale after a change of the deployment; ask again"
+                raise refusal(spec, message, ["CN25-6e", "PIPL-14"])
+            raise refusal(spec, f"{who} has given no separate consent", ["CN25-6a/b", "PIPL-29"])
+        if consent.notice_version != spec.notice.version:
+            raise refusal(spec, f"the consent of {who} was given on an earlier notice", ["CN25-5c", "CN25-6e"])
+        if written and consent.form != "written":
+            rules = ["BIPA-15b3"] if "bipa" in profiles else ["CN25-6a/b", "PIPL-29"]
+            raise refusal(spec, f"{who} has given no written consent", rules)
+        if minor and consent.given_by != "guardian":
+            raise refusal(spec, f"{who} is under 14 and needs a guardian's consent", ["CN25-7a/b", "PIPL-31"])
+    declined = standing.last_decline
+    if declined is not None and (consent is None or consent.given_at <= declined):
+        message = f"{who} declined face recognition; use the alternative"
+        raise refusal(spec, message, ["CN25-12b", "CN25-10b", "NDSR-22"])
+    if spec.off_device and not spec.legal_basis_ref and standing.current("external_transmission") is None:
+        raise refusal(
+            spec,
+            f"facial data leaves the device ({spec.storage.location}) without {who}'s separate consent to the "
+            "transmission",
+            ["CN25-8a/b", "PIPL-29"],
+        )

@@ -1,0 +1,113 @@
+"""Who asks and what the gate decided: the one place where a gate decision is made into an audit event.
+
+Every Decision the gate returns is made here, and only here does the gate append to the audit log, so no
+operation can take effect without its record in the same transaction.
+"""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from facegate.audit import AuditLog, Event
+from facegate.errors import RefusedError
+from facegate.store import Database, Statements
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: an actor such as `operator:alice` or `api_key:k1`, and the request's ID (new for each Caller)."""
+
+    actor: str = "operator:cli"
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of a gate call: what happened, the rule IDs behind it and the audit event that records it."""
+
+    operation: str
+    outcome: str
+    deployment: str | None
+    subject: str | None = None
+    rule_ids: tuple[str, ...] = ()
+    event_id: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view (never contains biometric data)."""
+        return {
+            "operation": self.operation,
+            "outcome": self.outcome,
+            "deployment": self.deployment,
+            "subject": self.subject,
+            "rule_ids": list(self.rule_ids),
+            "event_id": self.event_id,
+            **self.details,
+        }
+
+
+def event(caller: Caller, operation: str, decision: str, outcome: str, **fields: Any) -> Event:
+    """The audit event of one gate decision."""
+    return Event(
+        actor=caller.actor,
+        operation=operation,
+        decision=decision,
+        outcome=outcome,
+        request_id=caller.request_id,
+        **fields,
+    )
+
+
+class Recorder:
+    """Records the gate's decisions: allowed operations in the transaction of their effect, refusals on their own."""
+
+    db: Database
+    audit: AuditLog
+
+    def _record(
+        self,
+        session: Statements,
+        caller: Caller,
+        operation: str,
+        outcome: str,
+        *,
+        deployment: str | None = None,
+        subject: str | None = None,
+        rule_ids: tuple[str, ...] = (),
+        purpose: str | None = None,
+        details: dict[str, Any] | None = None,
+        audit_fields: dict[str, Any] | None = None,
+    ) -> Decision:
+        """Append an allowed operation's audit event in `session`, the transaction of its effect; its Decision.
+
+        `audit_fields` go into the audit event only (the event refuses anything biometric)."""
+        entry = event(
+            caller,
+            operation,
+            "allow",
+            outcome,
+            deployment=deployment,
+            subject=subject,
+            rule_ids=list(rule_ids),
+            purpose=purpose,
+            **(audit_fields or {}),
+        )
+        receipt = self.audit.append(session, entry)
+        return Decision(operation, outcome, deployment, subject, rule_ids, receipt.event_id, details or {})
+
+    def _refuse(self, caller: Caller, operation: str, refusal: RefusedError, **fields: Any) -> None:
+        """Record a refusal in its own transaction (it changes nothing else), then raise it."""
+        rule_ids = [r for r in refusal.rule_ids if r]
+        with self.db.session() as session:
+            self.audit.append(session, event(caller, operation, "refuse", "refused", rule_ids=rule_ids, **fields))
+        raise refusal
+
+    @contextmanager
+    def _guarded(self, caller: Caller, operation: str, **fields: Any) -> Iterator[None]:
+        """Turn a RefusedError raised inside the block into an audited refusal."""
+        try:
+            yield
+        except RefusedError as refusal:
+            self._refuse(caller, operation, refusal, **fields)

@@ -1,0 +1,173 @@
+"""Deployments through the gate: register, update, activate, retire, and what is registered."""
+
+from contextlib import suppress
+from typing import Any
+
+from sqlalchemy import func, select
+
+from facegate import policy
+from facegate.errors import InputError, RefusedError
+from facegate.gate.base import GateBase
+from facegate.gate.decisions import Caller, Decision
+from facegate.vault.models import DeploymentRow, TemplateRow
+
+
+class Deployments(GateBase):
+    """A deployment's lifecycle: every change is checked against the rules and audited."""
+
+    def register(
+        self,
+        spec: policy.Deployment,
+        caller: Caller | None = None,
+        profiles: tuple[str, ...] = (policy.DEFAULT_PROFILE,),
+        activate: bool = True,
+    ) -> Decision:
+        """Register a deployment whose spec `facegate check` allows; activate it unless `activate` is False."""
+        caller = caller or Caller()
+        now = self.clock()
+        report = policy.evaluate(spec, profiles, today=now.date(), settings=self.settings)
+        status = policy.Status.DRAFT
+        with self._guarded(caller, "deployment.register", deployment=spec.id):
+            if report.blocking:
+                fields = ", ".join(dict.fromkeys(str(f.field) for f in report.blocking))
+                raise RefusedError(f"deployment {spec.id} has blocking findings ({fields})", report.blocking_rule_ids)
+            if activate:
+                status = policy.activate(status, spec, today=now.date(), profiles=profiles, settings=self.settings)
+        with self.db.session() as session:
+            if session.get(DeploymentRow, spec.id) is not None:
+                raise InputError(f"deployment {spec.id!r} is already registered; use update")
+            session.add(
+                DeploymentRow(
+                    id=spec.id,
+                    spec=spec.model_dump_json(),
+                    profiles=",".join(profiles),
+                    status=status,
+                    registered_at=now,
+                    updated_at=now,
+                )
+            )
+            findings = [f.to_dict() for f in report.findings]
+            return self._record(
+                session,
+                caller,
+                "deployment.register",
+                str(status),
+                deployment=spec.id,
+                details={"verdict": report.verdict, "findings": findings},
+            )
+
+    def update(self, spec: policy.Deployment, caller: Caller | None = None) -> Decision:
+        """Replace a deployment's spec; a §5.6 change suspends it and makes the affected consents stale."""
+        caller = caller or Caller()
+        now = self.clock()
+        with self.db.session(readonly=True) as session:
+            loaded = self._load(session, spec.id)
+        old, status, profiles = loaded.spec, policy.Status(loaded.row.status), loaded.profiles
+        report = policy.evaluate(spec, profiles, today=now.date(), settings=self.settings)
+        with self._guarded(caller, "deployment.update", deployment=spec.id):
+            if report.blocking:
+                raise RefusedError(f"the new spec of {spec.id} has blocking findings", report.blocking_rule_ids)
+            new_status = policy.after_change(status, old, spec)
+        since = now.date() if new_status == policy.Status.NEEDS_REASSESSMENT else loaded.row.reassessment_since
+        if new_status in (policy.Status.DRAFT, policy.Status.NEEDS_REASSESSMENT):
+            with suppress(RefusedError):  # a spec with a newly approved impact assessment comes back at once
+                new_status = policy.activate(
+                    new_status,
+                    spec,
+                    today=now.date(),
+                    profiles=profiles,
+                    settings=self.settings,
+                    reassessment_since=since,
+                )
+        staleness = policy.stale_consents(old, spec)
+        with self.db.session() as session:
+            row = self.vault.deployment(session, spec.id)
+            row.spec, row.status, row.updated_at = spec.model_dump_json(), new_status, now
+            row.revision += 1
+            row.reassessment_since = since if new_status != policy.Status.ACTIVE else None
+            stale = self.vault.mark_consents_stale(session, spec.id, staleness.consents, now) if staleness.stale else 0
+            rules = ("CN25-9d",) if new_status == policy.Status.NEEDS_REASSESSMENT else ()
+            rules += ("CN25-6e",) if stale else ()
+            triggers = [c.trigger for c in policy.reassessment_triggers(old, spec)]
+            return self._record(
+                session,
+                caller,
+                "deployment.update",
+                str(new_status),
+                deployment=spec.id,
+                rule_ids=rules,
+                details={"triggers": triggers, "stale_consents": stale},
+            )
+
+    def activate(self, deployment_id: str, caller: Caller | None = None) -> Decision:
+        """Activate a draft or suspended deployment: no BLOCK finding and an approved impact assessment."""
+        caller = caller or Caller()
+        now = self.clock()
+        with self.db.session(readonly=True) as session:
+            loaded = self._load(session, deployment_id)
+        with self._guarded(caller, "deployment.activate", deployment=deployment_id):
+            status = policy.activate(
+                policy.Status(loaded.row.status),
+                loaded.spec,
+                today=now.date(),
+                profiles=loaded.profiles,
+                settings=self.settings,
+                reassessment_since=loaded.row.reassessment_since,
+            )
+        return self._set_status(deployment_id, status, "deployment.activate", caller)
+
+    def retire(self, deployment_id: str, caller: Caller | None = None) -> Decision:
+        """Retire a deployment: it stops, and every template it holds is deleted (CN25-15d/e)."""
+        caller = caller or Caller()
+        with self.db.session(readonly=True) as session:
+            loaded = self._load(session, deployment_id)
+        decision = self._set_status(
+            deployment_id, policy.retire(policy.Status(loaded.row.status)), "deployment.retire", caller
+        )
+        with self.db.session(readonly=True) as session:
+            subjects = session.scalars(select(TemplateRow.subject_id).filter_by(deployment_id=deployment_id).distinct())
+            subjects = list(subjects)
+        for subject_id in subjects:
+            with self.db.session() as session:
+                self._erase(session, deployment_id, subject_id, caller, "retire", ("CN25-15d/e", "PIPL-47"))
+        return decision
+
+    def _set_status(self, deployment_id: str, status: policy.Status, operation: str, caller: Caller) -> Decision:
+        with self.db.session() as session:
+            row = self.vault.deployment(session, deployment_id)
+            row.status, row.updated_at = status, self.clock()
+            row.revision += 1
+            return self._record(session, caller, operation, str(status), deployment=deployment_id)
+
+    def deployments(self) -> list[dict[str, Any]]:
+        """Every registered deployment with its status (no personal data)."""
+        with self.db.session(readonly=True) as session:
+            rows = session.scalars(select(DeploymentRow).order_by(DeploymentRow.id)).all()
+            enrolled = func.count(func.distinct(TemplateRow.subject_id))
+            counts = dict(
+                session.execute(select(TemplateRow.deployment_id, enrolled).group_by(TemplateRow.deployment_id)).all()
+            )
+        return [
+            {
+                "id": r.id,
+                "status": r.status,
+                "profiles": r.profiles.split(","),
+                "enrolled_subjects": counts.get(r.id, 0),
+                "updated_at": r.updated_at.isoformat(),
+            }
+            for r in rows
+        ]
+
+    def deployment_spec(self, deployment_id: str) -> policy.Deployment:
+        """The registered spec of a deployment."""
+        return self.registered(deployment_id)[0]
+
+    def registered(self, deployment_id: str) -> tuple[policy.Deployment, tuple[str, ...]]:
+        """The registered spec of a deployment and the profiles it was registered under; NotFoundError if none."""
+        with self.db.session(readonly=True) as session:
+            loaded = self._load(session, deployment_id)
+        return loaded.spec, loaded.profiles
+
+    # ---- subjects, notices, consents, declines ----
+
+

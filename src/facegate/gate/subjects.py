@@ -1,0 +1,186 @@
+"""Subjects, notices, consents and declines through the gate; withdrawal and deletion with their receipts."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from facegate import policy
+from facegate.errors import InputError
+from facegate.gate.base import GateBase
+from facegate.gate.checks import refusal
+from facegate.gate.decisions import Caller, Decision
+from facegate.vault.models import TemplateRow
+
+
+class Subjects(GateBase):
+    """The people a deployment may recognise, what they were told, what they agreed to, and their erasure."""
+
+    def add_subject(
+        self,
+        subject_id: str | None = None,
+        birth_date: date | None = None,
+        age_band: str | None = None,
+        guardian_ref: str | None = None,
+        caller: Caller | None = None,
+    ) -> Decision:
+        """Create a subject under a pseudonymous ID."""
+        caller = caller or Caller()
+        with self.db.session() as session:
+            row = self.vault.add_subject(session, self.clock(), subject_id, birth_date, age_band, guardian_ref)
+            return self._record(session, caller, "subject.add", "added", subject=row.id)
+
+    def notice_shown(
+        self, deployment_id: str, subject_id: str, version: int | None = None, caller: Caller | None = None
+    ) -> Decision:
+        """Record that the subject was shown the deployment's current notice (CN25-5b)."""
+        caller = caller or Caller()
+        with self.db.session() as session:
+            current = self._load(session, deployment_id).spec.notice.version
+            self._subject(session, subject_id)
+            if version is not None and version != current:
+                raise InputError(f"the current notice of {deployment_id} is version {current}, not {version}")
+            self.vault.record_notice_shown(session, deployment_id, subject_id, current, self.clock())
+            return self._record(
+                session, caller, "notice.shown", f"v{current}", deployment=deployment_id, subject=subject_id
+            )
+
+    def give_consent(
+        self,
+        deployment_id: str,
+        subject_id: str,
+        kind: str = "facial_processing",
+        form: str = "separate",
+        given_by: str = "subject",
+        guardian_ref: str | None = None,
+        evidence_ref: str | None = None,
+        subject_initiated: bool = False,
+        caller: Caller | None = None,
+    ) -> Decision:
+        """Record a separate (or written) consent, bound to the current notice version."""
+        caller = caller or Caller()
+        now = self.clock()
+        if form not in ("separate", "written") or given_by not in ("subject", "guardian"):
+            raise InputError("consent form must be separate or written, given by subject or guardian")
+        with self.db.session(readonly=True) as session:
+            loaded = self._load(session, deployment_id)
+            subject = self._subject(session, subject_id)
+            standing = self.vault.standing(session, deployment_id, subject_id)
+        spec, who = loaded.spec, f"subject {subject_id}"
+        guardian_ref = guardian_ref or (subject.guardian_ref if given_by == "guardian" else None)
+        with self._guarded(caller, "consent.give", deployment=deployment_id, subject=subject_id):
+            if loaded.row.status == policy.Status.RETIRED:
+                raise refusal(spec, f"deployment {deployment_id} is retired", ["CN25-15d/e"])
+            if spec.notice.version not in standing.notice_versions:
+                raise refusal(spec, "consent needs the current notice shown first", ["CN25-5b", "PIPL-17"])
+            window = timedelta(hours=int(self.settings.get("reprompt_block_hours")))
+            declined = standing.last_decline
+            if declined is not None and now - declined < window and not subject_initiated:
+                raise refusal(
+                    spec,
+                    f"{who} declined face recognition less than {window / timedelta(hours=1):.0f} h ago; do not "
+                    "ask again unless they ask",
+                    ["CN25-12b", "NDSR-22"],
+                )
+            if form == "written" and not evidence_ref:
+                raise refusal(spec, "a written consent needs the signed artefact (evidence_ref)", ["CN25-6a/b"])
+            if given_by == "guardian" and not guardian_ref:
+                raise refusal(spec, "a guardian's consent needs the guardian's identity", ["CN25-7a/b"])
+        if kind == "raw_image_retention" and spec.storage.raw_images != "retain_with_consent":
+            raise InputError(f"deployment {deployment_id} discards raw images; there is nothing to consent to")
+        with self.db.session() as session:
+            row = self.vault.add_consent(
+                session,
+                subject_id=subject_id,
+                deployment_id=deployment_id,
+                kind=kind,
+                form=form,
+                given_by=given_by,
+                guardian_ref=guardian_ref,
+                evidence_ref=evidence_ref,
+                notice_version=spec.notice.version,
+                given_at=now,
+            )
+            return self._record(
+                session,
+                caller,
+                "consent.give",
+                "given",
+                deployment=deployment_id,
+                subject=subject_id,
+                details={"consent_id": row.id, "kind": kind},
+            )
+
+    def decline(self, deployment_id: str, subject_id: str, caller: Caller | None = None) -> Decision:
+        """The subject chooses a non-biometric method: no face prompt follows, the alternatives are named."""
+        caller = caller or Caller()
+        with self.db.session() as session:
+            loaded = self._load(session, deployment_id)
+            self._subject(session, subject_id)
+            self.vault.record_decline(session, deployment_id, subject_id, self.clock())
+            return self._record(
+                session,
+                caller,
+                "decline",
+                "declined",
+                deployment=deployment_id,
+                subject=subject_id,
+                rule_ids=("CN25-10b", "CN25-12b"),
+                details={"alternatives": list(loaded.spec.alternatives)},
+            )
+
+    def withdraw(self, deployment_id: str, subject_id: str, caller: Caller | None = None) -> Decision:
+        """Withdraw the subject's consents for the deployment and delete their facial data at once (CN25-6d)."""
+        caller = caller or Caller()
+        with self.db.session() as session:
+            self._load(session, deployment_id)
+            self._subject(session, subject_id, lock=True)
+            self.vault.withdraw_consents(session, deployment_id, subject_id, self.clock())
+            return self._erase(session, deployment_id, subject_id, caller, "consent.withdraw", ("CN25-6d", "PIPL-47"))
+
+    def _erase(
+        self,
+        session: Session,
+        deployment_id: str,
+        subject_id: str,
+        caller: Caller,
+        operation: str,
+        rules: tuple[str, ...],
+    ) -> Decision:
+        """Shred the subject's data key for the deployment, delete their facial data, and leave a receipt."""
+        removed = self.vault.erase(session, deployment_id, subject_id)
+        self._forget(deployment_id, subject_id)
+        return self._record(
+            session,
+            caller,
+            operation,
+            "deleted",
+            deployment=deployment_id,
+            subject=subject_id,
+            rule_ids=rules,
+            details={"templates_deleted": removed},
+        )
+
+    def subject_deployments(self, subject_id: str) -> set[str]:
+        """The deployments in which a subject has any record (for access control in the faces)."""
+        with self.db.session(readonly=True) as session:
+            self._subject(session, subject_id)
+            return self.vault.deployments_of(session, subject_id)
+
+    def delete_subject(self, subject_id: str, caller: Caller | None = None) -> Decision:
+        """Delete a subject everywhere: data keys shredded, rows removed, a deletion receipt in the audit log."""
+        caller = caller or Caller()
+        with self.db.session(readonly=True) as session:
+            self._subject(session, subject_id)
+        for name in self.vault.keystore.subject_keys(subject_id):  # the keys go first: what is left cannot be read
+            self.vault.keystore.shred(name.split("/")[1], subject_id)
+        with self.db.session() as session:
+            self._subject(session, subject_id, lock=True)
+            deployments = set(session.scalars(select(TemplateRow.deployment_id).filter_by(subject_id=subject_id)))
+            for deployment_id in deployments:
+                self.vault.erase(session, deployment_id, subject_id)
+                self._forget(deployment_id, subject_id)
+            session.delete(self.vault.subject(session, subject_id))
+            return self._record(session, caller, "subject.delete", "deleted", subject=subject_id, rule_ids=("PIPL-47",))
+
+
