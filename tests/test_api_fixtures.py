@@ -66,7 +66,8 @@ def make_env(folder: Path) -> Iterator[Env]:
         "operator": svc.keys.create("operator", clock(), "operator", [OFFICE, GALLERY])[1],
         "stranger": svc.keys.create("operator", clock(), "stranger", [GALLERY])[1],
     }
-    with TestClient(app) as client:
+    # Pages answer in English unless a test asks otherwise (the office's handler is in CN-SH, which reads Chinese).
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
         yield Env(client, svc, clock, keys)
     db.dispose()
     keystore.engine.dispose()

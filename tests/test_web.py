@@ -40,7 +40,9 @@ def test_forms_need_the_session_csrf_token(env: Env) -> None:
     csrf = sign_in(env, "admin")
     refused = env.client.post(f"/console/deployments/{OFFICE}/retire", data={"csrf": "forged"})
     assert refused.status_code == 403
-    done = env.client.post(f"/console/deployments/{OFFICE}/retire", data={"csrf": csrf})
+    unconfirmed = env.client.post(f"/console/deployments/{OFFICE}/retire", data={"csrf": csrf})
+    assert "Nothing was retired" in unconfirmed.text and env.svc.deployment(OFFICE)["status"] == "active"
+    done = env.client.post(f"/console/deployments/{OFFICE}/retire", data={"csrf": csrf, "confirm": "yes"})
     assert "retire: retired" in done.text
 
 
@@ -93,10 +95,11 @@ def test_the_audit_page_shows_the_newest_entries_and_verifies_a_large_log_on_req
     with env.svc.gate.db.session(readonly=True) as s:
         signed = env.svc.gate.audit.latest_checkpoint(s)
     page = env.client.get("/console/audit").text
-    assert "Verified" in page and "<td>subject.add</td>" in page
+    assert "Verified" in page and '<td data-operation="subject.add">subject added</td>' in page
     monkeypatch.setattr(console, "VERIFY_ON_VIEW", 0)
     page = env.client.get("/console/audit").text
-    assert "Verified" not in page and 'href="/console/audit?verify=1"' in page and "<td>subject.add</td>" in page
+    added = '<td data-operation="subject.add">subject added</td>'
+    assert "Verified" not in page and 'href="/console/audit?verify=1"' in page and added in page
     assert "Verified" in env.client.get("/console/audit?verify=1").text
     with env.svc.gate.db.session(readonly=True) as s:
         assert env.svc.gate.audit.latest_checkpoint(s) == signed  # an auditor's look writes nothing

@@ -2,8 +2,9 @@
 
 import hmac
 import re
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,11 +14,13 @@ from facegate.api.auth import DEPLOYMENT_ID, ServiceDep
 from facegate.api.keys import ROLES, ApiKey
 from facegate.api.routes.audit import verify_log
 from facegate.api.service import Service
+from facegate.audit import listing
 from facegate.errors import FacegateError, InputError, RefusedError
 from facegate.gate import Caller
 from facegate.oversight import status_report
 
 from . import forms, session
+from .catalogue import LABELS
 from .pages import WebError, render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -198,13 +201,17 @@ def deployment(request: Request, deployment_id: str, svc: ServiceDep, key: Who) 
 
 @router.post("/deployments/{deployment_id}/{action}")
 def deployment_action(
-    request: Request, deployment_id: str, action: str, svc: ServiceDep, key: Who, csrf: Annotated[str, Form()] = ""
-) -> Response:
-    """Activate or retire a deployment."""
+    request: Request, deployment_id: str, action: str, svc: ServiceDep, key: Who, csrf: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """Activate or retire a deployment (retiring deletes every template, so it must be confirmed)."""
     posted(request, svc, csrf)
     deployment_or_404(svc, key, deployment_id)
     if key.role != "admin" or action not in ("activate", "retire"):
         raise WebError(403, "Only an admin key activates or retires a deployment.")
+    if action == "retire" and confirm != "yes":
+        message = "Nothing was retired: tick the box to confirm that every template is deleted."
+        return RedirectResponse(f"/console/deployments/{deployment_id}?message={quote(message)}", status_code=303)
     try:
         decision = getattr(svc.gate, action)(deployment_id, caller(request, key))
         message = f"{action}: {decision.outcome}"
@@ -242,17 +249,51 @@ def rule(request: Request, rule_id: str, svc: ServiceDep, key: Who) -> Response:
     return page(request, svc, "rule.html", key, rule=found)
 
 
+AUDIT_PAGE = 50
+DECISIONS = ("allow", "refuse")
+
+
+def audit_filters(request: Request) -> tuple[listing.Filters, int | None, dict[str, str]]:
+    """The audit page's filters and page cursor from its query; the values as given, to fill the form again."""
+    query = request.query_params
+    given = {name: query.get(name, "").strip()[:128] for name in
+             ("operation", "deployment", "subject", "decision", "since", "until")}  # fmt: skip
+    if given["decision"] not in DECISIONS:
+        given["decision"] = ""
+    try:
+        since, until = (date.fromisoformat(given[n]) if given[n] else None for n in ("since", "until"))
+    except ValueError:
+        raise WebError(422, "Dates are written YYYY-MM-DD.") from None
+    filters = listing.Filters(
+        operation=given["operation"] or None, deployment=given["deployment"] or None,
+        subject=given["subject"] or None, decision=given["decision"] or None,
+        since=since and datetime.combine(since, time(), UTC),
+        until=until and datetime.combine(until + timedelta(days=1), time(), UTC),
+    )  # fmt: skip
+    before = query.get("before", "")
+    return filters, int(before) if before.isdigit() else None, given
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit(request: Request, svc: ServiceDep, key: Who) -> Response:
-    """The audit log: its newest entries, and the verification of the whole log (on request when it is large)."""
+    """The audit log a page at a time, newest first, filtered; and the verification of the whole log (on request
+    when it is large)."""
     if key.role not in ("admin", "auditor"):
         raise WebError(403, "The audit log is for admin and auditor keys.")
+    filters, before, given = audit_filters(request)
     with svc.gate.db.session(readonly=True) as db_session:
-        size, recent = svc.gate.audit.recent(db_session)
+        size, _ = svc.gate.audit.recent(db_session, count=0)
+        found = listing.page(db_session.connection(), filters, before, AUDIT_PAGE)
     asked = request.query_params.get("verify") == "1"
     report = verify_log(svc) if asked or size <= VERIFY_ON_VIEW else None
     seconds = max(1, round(size / VERIFIED_PER_SECOND))
-    return page(request, svc, "audit.html", key, report=report, recent=recent, size=size, seconds=seconds)
+    kept = {k: v for k, v in given.items() if v}
+    older = f"/console/audit?{urlencode({**kept, 'before': found.older})}" if found.older is not None else None
+    newest = f"/console/audit?{urlencode(kept)}" if before is not None else None
+    operations = sorted({*LABELS["operation"], *filter(None, [filters.operation])})
+    return page(request, svc, "audit.html", key, report=report, recent=found.entries, size=size, seconds=seconds,
+                given=given, filtered=filters.any(), older=older, newest=newest, decisions=DECISIONS,
+                operations=operations, deployments=[d["id"] for d in svc.gate.deployments()])  # fmt: skip
 
 
 @router.get("/oversight", response_class=HTMLResponse)
@@ -263,12 +304,27 @@ def oversight(request: Request, svc: ServiceDep, key: Who) -> Response:
     return page(request, svc, "oversight.html", key, report=status_report(svc.gate.context))
 
 
+def key_rows(svc: Service) -> list[dict[str, Any]]:
+    """Every API key with its state (active, revoked or expired) and since when."""
+    now, rows = svc.clock(), []
+    for k in svc.keys.list():
+        expires = getattr(k, "expires_at", None)  # keys minted with an expiry, where the store has one
+        if k.revoked_at is not None:
+            state, since = "revoked", k.revoked_at
+        elif expires is not None and expires <= now:
+            state, since = "expired", expires
+        else:
+            state, since = "active", None
+        rows.append({"key": k, "state": state, "since": since})
+    return rows
+
+
 @router.get("/keys", response_class=HTMLResponse)
 def keys(request: Request, svc: ServiceDep, key: Who) -> Response:
     """API keys (admin only)."""
     if key.role != "admin":
         raise WebError(403, "API keys are managed with an admin key.")
-    return page(request, svc, "keys.html", key, keys=svc.keys.list(), roles=ROLES, minted=None, error=None,
+    return page(request, svc, "keys.html", key, keys=key_rows(svc), roles=ROLES, minted=None, error=None,
                 deployments=[d["id"] for d in svc.gate.deployments()])  # fmt: skip
 
 
@@ -290,7 +346,7 @@ async def create_key(request: Request, svc: ServiceDep, key: Who) -> Response:
         minted = {"key": created, "secret": secret}
     except FacegateError as exc:
         error = str(exc)
-    return page(request, svc, "keys.html", key, keys=svc.keys.list(), roles=ROLES, minted=minted, error=error,
+    return page(request, svc, "keys.html", key, keys=key_rows(svc), roles=ROLES, minted=minted, error=error,
                 deployments=[d["id"] for d in svc.gate.deployments()])  # fmt: skip
 
 

@@ -10,6 +10,8 @@ from fastapi.templating import Jinja2Templates
 from facegate.errors import FacegateError
 from facegate.policy.document import Bullets, Entry, Gap, Paragraph, Table
 
+from . import i18n
+
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 KINDS = {401: "unauthorized", 403: "forbidden", 404: "not-found", 409: "conflict", 422: "invalid-input"}
@@ -40,8 +42,15 @@ def is_gap(value: object) -> bool:
 
 TEMPLATES.env.filters["block_kind"] = block_kind
 TEMPLATES.env.tests["gap"] = is_gap
+TEMPLATES.env.globals.update(t=i18n.t_html, plural=i18n.plural_html, label=i18n.label, label_of=i18n.label)
 
 
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A template rendered as a page."""
-    return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)
+def render(request: Request, name: str, status_code: int = 200, region: str | None = None, **context: Any
+           ) -> HTMLResponse:  # fmt: skip
+    """A template rendered as a page, in the language the request reads (`region`: the handler's, if one)."""
+    language = i18n.choose(request, region)
+    with i18n.speaking(language):
+        context.update(lang=language, languages=i18n.switch_links(request))
+        response = TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)
+    i18n.remember(request, response)
+    return response

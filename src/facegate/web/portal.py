@@ -45,7 +45,7 @@ def portal_page(request: Request, svc: Service, token: str, link: SubjectLink, s
     doc = policy.notice_document(spec, profiles)
     return render(
         request, "portal.html", status_code=status_code, token=token, state=state, spec=spec, doc=doc,
-        error=error, message=message,
+        error=error, message=message, region=spec.handler.region,
     )  # fmt: skip
 
 

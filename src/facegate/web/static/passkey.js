@@ -5,13 +5,14 @@
   var button = document.getElementById("passkey-button");
   var status = document.getElementById("passkey-status");
   if (!box || !button || !status) { return; }
+  // The page's language: each message is a data-msg-* attribute of the box, rendered by the server.
+  function msg(name) { return box.getAttribute("data-msg-" + name) || ""; }
   if (!window.PublicKeyCredential || !PublicKeyCredential.parseCreationOptionsFromJSON || !window.fetch) {
-    status.textContent = "This browser cannot make passkeys here; use one of the other methods named above.";
+    status.textContent = msg("unsupported");
     return;
   }
   if (/^[0-9.]+$/.test(location.hostname) || location.hostname.indexOf(":") >= 0 || location.hostname[0] === "[") {
-    status.textContent = "Passkeys need a domain name: open this page by the service's name (for a server on this " +
-      "computer, localhost) instead of an IP address.";
+    status.textContent = msg("domain");
     return;
   }
   var auth = "Bearer " + box.getAttribute("data-token");
@@ -22,7 +23,7 @@
       body: body === undefined ? undefined : JSON.stringify(body)
     }).then(function (response) {
       return response.json().then(function (data) {
-        if (!response.ok) { throw new Error(data.detail || "the service refused"); }
+        if (!response.ok) { throw new Error(data.detail || msg("refused")); }
         return data;
       });
     });
@@ -30,17 +31,17 @@
   button.hidden = false;
   button.addEventListener("click", function () {
     button.disabled = true;
-    status.textContent = "Follow your device's prompt.";
+    status.textContent = msg("prompt");
     call("POST", "/passkey/options")
       .then(function (options) {
         return navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options) });
       })
       .then(function (credential) { return call("PUT", "/passkey", { credential: credential.toJSON() }); })
       .then(function () {
-        document.getElementById("passkey-state").textContent = "set up";
-        status.textContent = "Your passkey is set up. Use it where this service asks you to verify.";
+        document.getElementById("passkey-state").textContent = msg("set");
+        status.textContent = msg("done");
       })
-      .catch(function (error) { status.textContent = "No passkey was set up: " + error.message; })
+      .catch(function (error) { status.textContent = msg("failed") + " " + error.message; })
       .then(function () { button.disabled = false; });
   });
 }());

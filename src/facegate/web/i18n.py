@@ -1,0 +1,139 @@
+"""The web pages' two languages: which one a request reads, and the words of the page in it.
+
+Templates call `t("English text", name=value)` for a sentence, `plural(n, "{n} entry", "{n} entries")` for a
+count, and `label("purpose", "access_control")` for an enum value. English is the source text; the Chinese
+text is looked up in `facegate.web.catalogue.ZH` (a missing entry shows the English, never an error).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from .catalogue import LABELS, ZH
+
+ZH_CN, EN = "zh-CN", "en"
+LANGUAGES = (ZH_CN, EN)
+NAMES = {ZH_CN: "中文", EN: "English"}
+COOKIE = "facegate_lang"
+COOKIE_AGE = 365 * 24 * 3600
+_current: ContextVar[str] = ContextVar("facegate_lang", default=EN)
+
+
+def supported(tag: str | None) -> str | None:
+    """The supported language a tag (`zh`, `zh-Hans-CN`, `en-US`, ...) names, if any."""
+    tag = (tag or "").strip().lower()
+    if tag == "zh" or tag.startswith("zh-") or tag.startswith("zh_"):
+        return ZH_CN
+    if tag == "en" or tag.startswith("en-") or tag.startswith("en_"):
+        return EN
+    return None
+
+
+def from_accept_language(header: str | None) -> str | None:
+    """The supported language the browser ranks highest in `Accept-Language`, if it names one."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        language = supported(tag)
+        if language and weight > 0:
+            ranked.append((-weight, position, language))
+    return min(ranked)[2] if ranked else None
+
+
+def choose(request: Request, region: str | None = None) -> str:
+    """The language of this request's page.
+
+    In order: an explicit choice (`?lang=` or the switch's cookie), then the browser's `Accept-Language` when it
+    names Chinese or English, then the handler's region (`CN-xx` reads Chinese), then English.
+    """
+    for explicit in (request.query_params.get("lang"), request.cookies.get(COOKIE)):
+        if language := supported(explicit):
+            return language
+    if language := from_accept_language(request.headers.get("accept-language")):
+        return language
+    if region and region.upper().startswith("CN"):
+        return ZH_CN
+    return EN
+
+
+def remember(request: Request, response: Response) -> None:
+    """Keep a language picked with the switch (`?lang=`) in a cookie, so every later page reads it."""
+    language = supported(request.query_params.get("lang"))
+    if language and request.cookies.get(COOKIE) != language:
+        response.set_cookie(COOKIE, language, max_age=COOKIE_AGE, samesite="lax", path="/", httponly=True)
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Render in `language` within this block (the templates' `t`, `plural` and `label` read it)."""
+    token = _current.set(language)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current() -> str:
+    """The language being rendered."""
+    return _current.get()
+
+
+def _in_language(text: str) -> str:
+    return ZH.get(text, text) if _current.get() == ZH_CN else text
+
+
+def t(text: str, /, **values: Any) -> str:
+    """`text` in the current language, with `{name}` fields filled from `values`."""
+    text = _in_language(text)
+    return text.format(**values) if values else text
+
+
+def plural(n: int, one: str, other: str, /, **values: Any) -> str:
+    """A count in words: `one` or `other` in English (Chinese has one form, keyed by `one`); `{n}` is the count."""
+    if _current.get() == ZH_CN:
+        return ZH.get(one, one).format(n=n, **values)
+    return (one if n == 1 else other).format(n=n, **values)
+
+
+def label(vocabulary: str, value: object) -> str:
+    """The label of an enum value (a purpose, a status, a role...) in the current language."""
+    if value is None:
+        return ""
+    key = str(value)
+    labels = LABELS.get(vocabulary, {}).get(key)
+    if labels is None:
+        return key.replace("_", " ")
+    return labels[1] if _current.get() == ZH_CN else labels[0]
+
+
+def switch_links(request: Request) -> list[dict[str, Any]]:
+    """The language switch: a link to this page in each language, the current one marked."""
+    here, params = current(), dict(request.query_params)
+    links = []
+    for lang in LANGUAGES:
+        href = request.url.path + "?" + urlencode({**params, "lang": lang})
+        links.append({"lang": lang, "name": NAMES[lang], "href": href, "current": lang == here})
+    return links
+
+
+def t_html(text: str, /, **values: Any) -> Markup:
+    """`t` for templates: the text escaped, values escaped unless already markup (a verdict badge, a link)."""
+    return Markup.escape(_in_language(text)).format(**values) if values else Markup.escape(_in_language(text))
+
+
+def plural_html(n: int, one: str, other: str, /, **values: Any) -> Markup:
+    """`plural` for templates, escaped as `t_html` is."""
+    chosen = ZH.get(one, one) if _current.get() == ZH_CN else (one if n == 1 else other)
+    return Markup.escape(chosen).format(n=n, **values)
