@@ -437,10 +437,15 @@ def test_only_the_subject_can_ask_again_after_declining(env: Env) -> None:
     consenting(env, "bob")
     h = env.auth("operator")
     base = f"/api/v1/deployments/{OFFICE}/subjects/bob"
-    env.client.post(base + "/decline", headers=h)
-    again = env.client.post(base + "/consents", json={"subject_initiated": True}, headers=h)
-    assert again.status_code in (403, 422)
-    assert env.client.post(base + "/consents", json={}, headers=h).json()["rule_ids"][:1] == ["CN25-12b"]
+    assert env.client.post(base + "/decline", headers=h).json()["outcome"] == "declined"
+    claimed = env.client.post(base + "/consents", json={"subject_initiated": True}, headers=h)
+    assert claimed.status_code == 422  # an operator cannot even say so: the API has no such field
+    assert [e["field"] for e in claimed.json()["errors"]] == ["body.subject_initiated"]
+    asked = env.client.post(base + "/consents", json={}, headers=h)
+    assert asked.status_code == 403 and asked.json()["rule_ids"][:1] == ["CN25-12b"]
+    token = env.client.post(base + "/links", headers=h).json()["token"]
+    mine = env.client.post("/api/v1/me/consent", json={"agree": True}, headers={"Authorization": f"Bearer {token}"})
+    assert mine.status_code == 201 and mine.json()["outcome"] == "given"  # the subject asking again may
 
 
 def test_a_forged_non_ascii_link_is_refused_not_a_server_error(env: Env) -> None:

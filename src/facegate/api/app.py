@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ from facegate.home import data_home
 
 from . import problems
 from .middleware import RequestMiddleware
+from .responses import Health
+from .responses import problems as problems_of
 from .routes import audit, biometrics, deployments, documents, keys, me, rules, subjects
 from .schedule import DEFAULT_INTERVAL, run_schedule
 from .service import Service
@@ -29,6 +31,20 @@ Authenticate with `Authorization: Bearer <key>`: an API key (`fgk_...`; roles ad
 `/api/v1/me`, a subject's signed link token (`fgs....`). Every error is `application/problem+json` (RFC 9457); a
 refusal carries the `rule_ids` behind it and the `alternatives` the subject may use instead.
 """
+
+
+def openapi(app: FastAPI, generate: Callable[[FastAPI], dict[str, Any]]) -> dict[str, Any]:
+    """The OpenAPI schema, with every error answer under the media type it is sent as: application/problem+json."""
+    if app.openapi_schema is None:
+        schema = generate(app)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if status[0] in "45" and "application/json" in content:
+                        answer["content"] = {problems.MEDIA_TYPE: content.pop("application/json"), **content}
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def create_app(
@@ -66,10 +82,12 @@ def create_app(
     )
     app.state.service = service
     problems.install(app)
-    for module in (deployments, documents, subjects, biometrics, audit, keys, me, rules):
-        app.include_router(module.router)
+    for module in (deployments, documents, subjects, biometrics, audit, keys, me):
+        app.include_router(module.router, responses=problems_of(401, 403, 404, 409, 413, 422))
+    app.include_router(rules.router, responses=problems_of(404, 422))
+    app.openapi = lambda: openapi(app, FastAPI.openapi)  # type: ignore[method-assign]
 
-    @app.get("/api/v1/health", tags=["service"])
+    @app.get("/api/v1/health", tags=["service"], response_model=Health)
     def health() -> dict[str, Any]:
         """Whether the service answers (no authentication)."""
         return {"status": "ok"}

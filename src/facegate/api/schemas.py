@@ -9,6 +9,8 @@ from facegate import policy
 from facegate.policy.spec import PurposeCategory
 
 from .auth import SUBJECT_ID
+from .responses import Decision as Decision  # the answer models live in responses.py
+from .responses import Report as Report
 
 ProfileName = Literal[tuple(policy.profile_names())]  # type: ignore[valid-type]
 Profiles = Annotated[list[ProfileName], Field(min_length=1, max_length=4)]
@@ -113,27 +115,3 @@ class SubjectConsentRequest(Body):
     """The subject's own consent through the portal: `agree` must be true (the box is never pre-ticked)."""
 
     agree: bool
-
-
-class Decision(BaseModel):
-    """The outcome of a gate call: what happened and the rule IDs behind it (never biometric data)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    operation: str
-    outcome: str
-    deployment: str | None
-    subject: str | None
-    rule_ids: list[str]
-    event_id: str
-
-
-class Report(BaseModel):
-    """A spec's findings under the profiles applied, and the verdict (the shape of `facegate check --json`)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    deployment: str
-    profiles: list[str]
-    verdict: Literal["allowed", "allowed_with_warnings", "blocked"]
-    findings: list[dict[str, Any]]

@@ -12,6 +12,7 @@ from facegate.audit.export import time_range
 from facegate.errors import InputError
 
 from ..auth import Admin, Reader, ServiceDep
+from ..responses import AuditVerification, Checkpoint, InclusionProof
 from ..service import Service
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -34,19 +35,19 @@ def sign_checkpoint(svc: Service) -> dict[str, Any]:
     return cp.to_json()
 
 
-@router.get("/verify")
+@router.get("/verify", response_model=AuditVerification)
 def verify(svc: ServiceDep, key: Reader) -> dict[str, Any]:
     """Recompute the log and check every checkpoint; `ok` is false and `problem` names the first bad entry."""
     return verify_log(svc)
 
 
-@router.post("/checkpoints", status_code=201)
+@router.post("/checkpoints", status_code=201, response_model=Checkpoint)
 def checkpoint(svc: ServiceDep, key: Admin) -> dict[str, Any]:
     """Sign a checkpoint of the log now."""
     return sign_checkpoint(svc)
 
 
-@router.get("/events/{event_id}/proof")
+@router.get("/events/{event_id}/proof", response_model=InclusionProof)
 def prove(event_id: EventId, svc: ServiceDep, key: Reader) -> dict[str, Any]:
     """An inclusion proof of one event against the latest signed checkpoint (signed now when it is older)."""
     gate = svc.gate

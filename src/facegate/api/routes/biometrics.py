@@ -9,7 +9,8 @@ from facegate.engine.images import MAX_FILE_BYTES
 from facegate.errors import InputError, TooLargeError
 
 from ..auth import DeploymentId, OperatorOn, ServiceDep, SubjectId, caller
-from ..schemas import AlternativeSetRequest, AlternativeVerifyRequest, Decision, PasskeyOptionsRequest, Purpose
+from ..responses import DECISION, PasskeyOptions, problems
+from ..schemas import AlternativeSetRequest, AlternativeVerifyRequest, PasskeyOptionsRequest, Purpose
 
 router = APIRouter(prefix="/api/v1", tags=["biometrics"])
 STANDING = "/deployments/{deployment_id}/subjects/{subject_id}"
@@ -18,7 +19,7 @@ PurposeForm = Annotated[Purpose | None, Form(description="The purpose of this re
 Method = Annotated[
     Literal["pin", "totp", "checkin_code", "passkey", "staff"], Path(description="The non-biometric method.")
 ]
-REFUSAL = {403: {"description": "Refused by the rules (problem with `rule_ids` and `alternatives`)"}, 413: {}}
+REFUSAL = problems(403, 413)
 
 
 def image_bytes(image: UploadFile) -> bytes:
@@ -29,7 +30,12 @@ def image_bytes(image: UploadFile) -> bytes:
     return data
 
 
-@router.post(STANDING + "/enroll", status_code=status.HTTP_201_CREATED, response_model=Decision, responses=REFUSAL)
+@router.post(
+    STANDING + "/enroll",
+    status_code=status.HTTP_201_CREATED,
+    **DECISION,
+    responses=REFUSAL,
+)
 def enroll(
     request: Request,
     deployment_id: DeploymentId,
@@ -44,7 +50,7 @@ def enroll(
     return svc.gate.enroll(deployment_id, subject_id, data, purpose, caller(request, key)).to_dict()
 
 
-@router.post(STANDING + "/verify", response_model=Decision, responses=REFUSAL)
+@router.post(STANDING + "/verify", **DECISION, responses=REFUSAL)
 def verify(
     request: Request,
     deployment_id: DeploymentId,
@@ -59,7 +65,11 @@ def verify(
     return svc.gate.verify(deployment_id, subject_id, data, purpose, caller(request, key)).to_dict()
 
 
-@router.post("/deployments/{deployment_id}/identify", response_model=Decision, responses=REFUSAL)
+@router.post(
+    "/deployments/{deployment_id}/identify",
+    **DECISION,
+    responses=REFUSAL,
+)
 def identify(
     request: Request,
     deployment_id: DeploymentId,
@@ -73,7 +83,7 @@ def identify(
     return svc.gate.identify(deployment_id, data, purpose, caller(request, key)).to_dict()
 
 
-@router.post(STANDING + "/alternatives/passkey/options", responses=REFUSAL)
+@router.post(STANDING + "/alternatives/passkey/options", response_model=PasskeyOptions, responses=REFUSAL)
 def passkey_options(
     request: Request,
     deployment_id: DeploymentId,
@@ -89,7 +99,7 @@ def passkey_options(
     return svc.gate.passkey_options(deployment_id, subject_id, body.ceremony, rp, caller(request, key))
 
 
-@router.put(STANDING + "/alternatives/{method}", response_model=Decision, responses=REFUSAL)
+@router.put(STANDING + "/alternatives/{method}", **DECISION, responses=REFUSAL)
 def set_alternative(
     request: Request,
     deployment_id: DeploymentId,
@@ -106,7 +116,11 @@ def set_alternative(
     return decision.to_dict()
 
 
-@router.post(STANDING + "/alternatives/{method}/verify", response_model=Decision, responses=REFUSAL)
+@router.post(
+    STANDING + "/alternatives/{method}/verify",
+    **DECISION,
+    responses=REFUSAL,
+)
 def verify_alternative(
     request: Request,
     deployment_id: DeploymentId,

@@ -9,20 +9,20 @@ from facegate.errors import ConflictError, InputError, RefusedError
 
 from ..auth import Admin, DeploymentId, Key, ServiceDep, ViewerOf, caller
 from ..problems import problem
-from ..schemas import CheckRequest, RegisterRequest, Report, UpdateRequest
+from ..responses import DECISION, DeploymentSummary, DeploymentView, Report
+from ..schemas import CheckRequest, RegisterRequest, UpdateRequest
 from ..service import Service
 
 router = APIRouter(prefix="/api/v1", tags=["deployments"])
-REFUSAL = {"description": "Refused by the rules: a problem with `rule_ids` (and the blocking findings)"}
 
 
-@router.post("/checks", response_model=Report)
+@router.post("/checks", response_model=Report, response_model_exclude_unset=True)
 def check_spec(body: CheckRequest, svc: ServiceDep, key: Key) -> dict[str, Any]:
     """Check a deployment spec against the rules without registering it: the findings and the verdict."""
     return svc.report(body.spec, tuple(body.profiles)).to_dict()
 
 
-@router.get("/deployments")
+@router.get("/deployments", response_model=list[DeploymentSummary])
 def list_deployments(svc: ServiceDep, key: Key) -> list[dict[str, Any]]:
     """Registered deployments and blocked submissions with status, verdict and finding counts."""
     rows = svc.deployments()
@@ -39,7 +39,7 @@ def _blocked(request: Request, svc: Service, exc: RefusedError, body: Any, actor
     return problem(request, 403, "refused", str(exc.args[0]), rule_ids=exc.rule_ids, findings=findings)
 
 
-@router.post("/deployments", status_code=status.HTTP_201_CREATED, responses={403: REFUSAL, 409: {}})
+@router.post("/deployments", status_code=status.HTTP_201_CREATED, **DECISION)
 def register_deployment(request: Request, body: RegisterRequest, svc: ServiceDep, key: Admin) -> Any:
     """Register a spec and activate it; a spec with a BLOCK finding is refused with its findings and kept."""
     if svc.is_registered(body.spec.id):
@@ -52,13 +52,13 @@ def register_deployment(request: Request, body: RegisterRequest, svc: ServiceDep
     return decision.to_dict()
 
 
-@router.get("/deployments/{deployment_id}")
+@router.get("/deployments/{deployment_id}", response_model=DeploymentView, response_model_exclude_unset=True)
 def get_deployment(deployment_id: DeploymentId, svc: ServiceDep, key: ViewerOf) -> dict[str, Any]:
     """A deployment: status, profiles, spec and its findings now."""
     return svc.deployment(deployment_id)
 
 
-@router.put("/deployments/{deployment_id}", responses={403: REFUSAL})
+@router.put("/deployments/{deployment_id}", **DECISION)
 def update_deployment(
     request: Request, deployment_id: DeploymentId, body: UpdateRequest, svc: ServiceDep, key: Admin
 ) -> Any:
@@ -79,13 +79,13 @@ def update_deployment(
         return problem(request, 403, "refused", str(exc.args[0]), rule_ids=exc.rule_ids, findings=findings)
 
 
-@router.post("/deployments/{deployment_id}/activate", responses={403: REFUSAL})
+@router.post("/deployments/{deployment_id}/activate", **DECISION)
 def activate_deployment(request: Request, deployment_id: DeploymentId, svc: ServiceDep, key: Admin) -> dict[str, Any]:
     """Activate a draft or suspended deployment (no BLOCK finding, an approved impact assessment)."""
     return svc.gate.activate(deployment_id, caller(request, key)).to_dict()
 
 
-@router.post("/deployments/{deployment_id}/retire")
+@router.post("/deployments/{deployment_id}/retire", **DECISION)
 def retire_deployment(request: Request, deployment_id: DeploymentId, svc: ServiceDep, key: Admin) -> dict[str, Any]:
     """Retire a deployment: it stops and every template it holds is deleted."""
     return svc.gate.retire(deployment_id, caller(request, key)).to_dict()

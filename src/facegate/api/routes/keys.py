@@ -7,13 +7,14 @@ from fastapi import APIRouter, Path, status
 from facegate.errors import NotFoundError
 
 from ..auth import Admin, ServiceDep
+from ..responses import Key, MintedKey
 from ..schemas import KeyRequest
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="A key's public ID.")]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=MintedKey)
 def create_key(body: KeyRequest, svc: ServiceDep, key: Admin) -> dict[str, Any]:
     """Mint a key; `secret` is shown in this answer only (facegate keeps a hash)."""
     for deployment_id in body.deployments:
@@ -22,13 +23,13 @@ def create_key(body: KeyRequest, svc: ServiceDep, key: Admin) -> dict[str, Any]:
     return {**minted.to_dict(), "secret": secret}
 
 
-@router.get("")
+@router.get("", response_model=list[Key])
 def list_keys(svc: ServiceDep, key: Admin) -> list[dict[str, Any]]:
     """Every key: ID, name, role, granted deployments, created and revoked times (never a secret)."""
     return [k.to_dict() for k in svc.keys.list()]
 
 
-@router.delete("/{key_id}")
+@router.delete("/{key_id}", response_model=Key)
 def revoke_key(key_id: KeyId, svc: ServiceDep, key: Admin) -> dict[str, Any]:
     """Revoke a key: it stops working at once."""
     if svc.keys.get(key_id) is None:

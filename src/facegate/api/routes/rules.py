@@ -6,6 +6,8 @@ from fastapi import APIRouter, Path
 
 from facegate import policy
 
+from ..responses import Rule
+
 router = APIRouter(prefix="/api/v1", tags=["rules"])
 
 
@@ -25,13 +27,13 @@ def rule_dict(rule: policy.Rule) -> dict[str, Any]:
     }
 
 
-@router.get("/rules")
+@router.get("/rules", response_model=list[Rule])
 def list_rules() -> list[dict[str, Any]]:
     """Every rule of the catalogue."""
     return [rule_dict(r) for r in policy.RULES]
 
 
-@router.get("/rules/{rule_id:path}")
+@router.get("/rules/{rule_id:path}", response_model=Rule)
 def get_rule(rule_id: Annotated[str, Path(max_length=40)]) -> dict[str, Any]:
     """One rule by ID (IDs may hold a slash, e.g. CN25-6a/b)."""
     return rule_dict(policy.get_rule(rule_id))

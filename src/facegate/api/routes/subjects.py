@@ -9,7 +9,8 @@ from facegate.errors import ForbiddenError
 
 from ..auth import DeploymentId, Operator, OperatorOn, ServiceDep, SubjectId, caller
 from ..keys import ApiKey
-from ..schemas import ConsentRequest, Decision, LinkRequest, NoticeRequest, SubjectRequest
+from ..responses import DECISION, SubjectExport, SubjectLinkView, SubjectRecord
+from ..schemas import ConsentRequest, LinkRequest, NoticeRequest, SubjectRequest
 from ..service import Service
 
 router = APIRouter(prefix="/api/v1", tags=["subjects"])
@@ -24,35 +25,35 @@ def in_scope(svc: Service, key: ApiKey, subject_id: str) -> None:
         raise ForbiddenError(f"subject {subject_id} has data in deployments this key is not granted: {granted}")
 
 
-@router.post("/subjects", status_code=status.HTTP_201_CREATED, response_model=Decision)
+@router.post("/subjects", status_code=status.HTTP_201_CREATED, **DECISION)
 def add_subject(request: Request, body: SubjectRequest, svc: ServiceDep, key: Operator) -> dict[str, Any]:
     """Add a subject under a pseudonymous ID."""
     decision = svc.gate.add_subject(body.id, body.birth_date, body.age_band, body.guardian_ref, caller(request, key))
     return decision.to_dict()
 
 
-@router.get("/subjects/{subject_id}")
+@router.get("/subjects/{subject_id}", response_model=SubjectRecord)
 def subject_access(subject_id: SubjectId, svc: ServiceDep, key: Operator) -> dict[str, Any]:
     """What is held on a subject, for which deployment, since and until when; consents (no biometric data)."""
     in_scope(svc, key, subject_id)
     return svc.gate.access(subject_id)
 
 
-@router.get("/subjects/{subject_id}/export")
+@router.get("/subjects/{subject_id}/export", response_model=SubjectExport)
 def subject_export(request: Request, subject_id: SubjectId, svc: ServiceDep, key: Operator) -> dict[str, Any]:
     """The subject's own data, templates included, to hand to the subject (audited)."""
     in_scope(svc, key, subject_id)
     return svc.gate.export(subject_id, caller(request, key))
 
 
-@router.delete("/subjects/{subject_id}", response_model=Decision)
+@router.delete("/subjects/{subject_id}", **DECISION)
 def delete_subject(request: Request, subject_id: SubjectId, svc: ServiceDep, key: Operator) -> dict[str, Any]:
     """Delete a subject everywhere: data keys shredded, rows removed, a receipt in the audit log."""
     in_scope(svc, key, subject_id)
     return svc.gate.delete_subject(subject_id, caller(request, key)).to_dict()
 
 
-@router.post(STANDING + "/notice", response_model=Decision)
+@router.post(STANDING + "/notice", **DECISION)
 def notice_shown(
     request: Request,
     deployment_id: DeploymentId,
@@ -66,7 +67,11 @@ def notice_shown(
     return svc.gate.notice_shown(deployment_id, subject_id, version, caller(request, key)).to_dict()
 
 
-@router.post(STANDING + "/consents", status_code=status.HTTP_201_CREATED, response_model=Decision)
+@router.post(
+    STANDING + "/consents",
+    status_code=status.HTTP_201_CREATED,
+    **DECISION,
+)
 def give_consent(
     request: Request,
     deployment_id: DeploymentId,
@@ -90,7 +95,7 @@ def give_consent(
     return decision.to_dict()
 
 
-@router.post(STANDING + "/withdraw", response_model=Decision)
+@router.post(STANDING + "/withdraw", **DECISION)
 def withdraw(
     request: Request, deployment_id: DeploymentId, subject_id: SubjectId, svc: ServiceDep, key: OperatorOn
 ) -> dict[str, Any]:
@@ -98,7 +103,7 @@ def withdraw(
     return svc.gate.withdraw(deployment_id, subject_id, caller(request, key)).to_dict()
 
 
-@router.post(STANDING + "/decline", response_model=Decision)
+@router.post(STANDING + "/decline", **DECISION)
 def decline(
     request: Request, deployment_id: DeploymentId, subject_id: SubjectId, svc: ServiceDep, key: OperatorOn
 ) -> dict[str, Any]:
@@ -106,7 +111,7 @@ def decline(
     return svc.gate.decline(deployment_id, subject_id, caller(request, key)).to_dict()
 
 
-@router.post(STANDING + "/links", status_code=status.HTTP_201_CREATED)
+@router.post(STANDING + "/links", status_code=status.HTTP_201_CREATED, response_model=SubjectLinkView)
 def subject_link(
     request: Request,
     deployment_id: DeploymentId,

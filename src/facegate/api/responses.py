@@ -1,0 +1,331 @@
+"""The API's response models: every answer's shape is in the OpenAPI schema, and nothing undocumented is sent."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from facegate import policy
+
+Timestamp = Annotated[
+    str, Field(description="An ISO 8601 date and time (UTC).", examples=["2026-11-27T09:30:00+00:00"])
+]
+Day = Annotated[str, Field(description="An ISO 8601 date.", examples=["2026-11-27"])]
+Verdict = Literal["allowed", "allowed_with_warnings", "blocked"]
+DeploymentStatus = Literal["draft", "active", "needs_reassessment", "retired", "blocked"]
+
+
+class Answer(BaseModel):
+    """Base of response models: a field not declared here is an error, never sent silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Finding(Answer):
+    """One thing a rule found in a spec: the rule, severity, field, what to change, and every ID behind it."""
+
+    rule: str = Field(description="The rule that found it, e.g. CN25-13a.")
+    severity: Literal["BLOCK", "WARN", "INFO"]
+    field: str | None = Field(description="The spec field concerned (dotted path), if one.")
+    message: str = Field(description="What to change.")
+    rule_ids: list[str] = Field(description="Every rule ID behind the finding, cited instruments included.")
+    profiles: list[str]
+    status: Literal["C", "S", "U"] = Field(description="C: in force, S: settled reading, U: unsettled reading.")
+    questions: list[str] = Field(description="The open interpretation questions (regulation.md §8) behind it.")
+
+
+class Interpretation(Answer):
+    """An interpretation the operator set for an open question, and why."""
+
+    question: str
+    key: str
+    value: Any
+    justification: str
+
+
+class Report(Answer):
+    """A spec's findings under the profiles applied, and the verdict (the shape of `facegate check --json`)."""
+
+    deployment: str
+    profiles: list[str]
+    verdict: Verdict
+    findings: list[Finding]
+    interpretations: list[Interpretation] | None = Field(
+        None, description="Present when settings override an open question's default reading."
+    )
+
+
+class Decision(Answer):
+    """The outcome of a gate call: what happened and the rule IDs behind it (never biometric data).
+
+    The first six fields are always present; the others only for the operations named in their descriptions.
+    """
+
+    operation: str = Field(description="The gate operation, e.g. verify, consent.give, deployment.register.")
+    outcome: str = Field(description="What happened, e.g. match, no_match, given, withdrawn, active, deleted.")
+    deployment: str | None
+    subject: str | None
+    rule_ids: list[str] = Field(description="The rules behind the decision.")
+    event_id: str = Field(description="The audit event that records the decision (prove it at /audit/events/…).")
+    match: bool | None = Field(None, description="verify, identify: whether the face matched (never a distance).")
+    verified: bool | None = Field(None, description="alternative verification: whether the secret was right.")
+    reason: str | None = Field(None, description="alternative verification: why it failed when not the secret.")
+    method: str | None = Field(None, description="alternatives: pin, totp, checkin_code, passkey or staff.")
+    totp_uri: str | None = Field(None, description="alternative set-up (totp): the otpauth:// URI, shown once.")
+    qr_svg: str | None = Field(None, description="alternative set-up (totp, checkin_code): the URI or code as SVG.")
+    code: str | None = Field(None, description="alternative set-up (checkin_code): the one-time code, shown once.")
+    expires_at: Timestamp | None = Field(None, description="alternative set-up (checkin_code): when the code lapses.")
+    template_id: str | None = Field(None, description="enroll: the new template's ID.")
+    raw_image_kept: bool | None = Field(None, description="enroll: whether the photo was kept (consent needed).")
+    templates_deleted: int | None = Field(None, description="withdraw, retire, delete: templates deleted.")
+    consent_id: str | None = Field(None, description="consent: the consent record's ID.")
+    kind: str | None = Field(None, description="consent: facial_processing, external_transmission, ...")
+    alternatives: list[str] | None = Field(None, description="decline: the non-biometric methods offered.")
+    verdict: Verdict | None = Field(None, description="deployment register: the verdict of the findings.")
+    findings: list[Finding] | None = Field(None, description="deployment register: every finding.")
+    triggers: list[str] | None = Field(None, description="deployment update: the changes that ask for reassessment.")
+    stale_consents: int | None = Field(None, description="deployment update: consents the change made stale.")
+    keys_rewrapped: int | None = Field(None, description="key rotation: deployment keys rewrapped.")
+
+
+class FindingCounts(Answer):
+    """How many findings of each severity."""
+
+    BLOCK: int
+    WARN: int
+    INFO: int
+
+
+class DeploymentRow(Answer):
+    """A deployment's status: registered (draft, active, needs_reassessment, retired) or blocked at submission."""
+
+    id: str
+    status: DeploymentStatus
+    profiles: list[str]
+    enrolled_subjects: int
+    updated_at: Timestamp
+    name: str
+
+
+class DeploymentSummary(DeploymentRow):
+    """A deployment in the list, with its verdict and finding counts now."""
+
+    handler: str
+    verdict: Verdict
+    findings: FindingCounts
+
+
+class DeploymentView(DeploymentRow):
+    """One deployment: its status, spec and findings now."""
+
+    spec: policy.Deployment
+    report: Report
+
+
+class Rule(Answer):
+    """A rule of the catalogue (the shape of `facegate rules --json`)."""
+
+    id: str
+    title: str
+    severity: Literal["BLOCK", "WARN", "INFO"]
+    status: Literal["C", "S", "U"]
+    profiles: list[str]
+    enforced_at: list[str]
+    cites: list[str]
+    questions: list[str]
+    hardening_flag: str | None
+    note: str
+
+
+class Key(Answer):
+    """An API key as listed: never its secret."""
+
+    id: str
+    name: str
+    role: Literal["admin", "operator", "auditor"]
+    deployments: list[str]
+    created_at: Timestamp
+    revoked_at: Timestamp | None
+
+
+class MintedKey(Key):
+    """A key just minted, with its secret: shown in this answer only."""
+
+    secret: str = Field(description="The whole key (fgk_…) to send as a bearer token; facegate keeps a hash.")
+
+
+class SubjectLinkView(Answer):
+    """A signed link to the subject portal."""
+
+    token: str = Field(description="The link token (fgs.…), also a bearer token for /api/v1/me.")
+    url: str
+    expires_at: Timestamp
+
+
+class HeldData(Answer):
+    """Facial data held on a subject for one deployment."""
+
+    deployment: str
+    templates: int
+    raw_images: int
+    since: Timestamp
+    until: Timestamp = Field(description="When the retention period ends.")
+
+
+class ConsentRecord(Answer):
+    """A consent given (withdrawn and stale ones are kept as records)."""
+
+    deployment: str
+    kind: str
+    form: str
+    given_by: str
+    notice_version: int
+    given_at: Timestamp
+    withdrawn_at: Timestamp | None
+    stale_at: Timestamp | None
+
+
+class MethodSetUp(Answer):
+    """A non-biometric method set up for a subject (never its secret)."""
+
+    deployment: str
+    method: str
+    since: Timestamp
+
+
+class SubjectRecord(Answer):
+    """What is held on a subject, for which deployment, since and until when; consents (no biometric data)."""
+
+    subject: str
+    birth_date: Day | None
+    age_band: str | None
+    created_at: Timestamp
+    facial_data: list[HeldData]
+    consents: list[ConsentRecord]
+    alternatives_set_up: list[MethodSetUp]
+
+
+class ExportedTemplate(Answer):
+    """A template in the subject's own export: the one way a template leaves facegate."""
+
+    deployment: str
+    id: str
+    model: str
+    vector: list[float]
+
+
+class SubjectExport(SubjectRecord):
+    """The subject's own data, templates included."""
+
+    templates: list[ExportedTemplate]
+
+
+class Standing(Answer):
+    """Who a subject link is for, and where the subject stands in the deployment."""
+
+    subject: str
+    deployment: str
+    deployment_name: str
+    handler: str
+    notice_version: int
+    consent: Literal["given", "withdrawn", "none"]
+    templates: int
+    alternatives: list[str]
+    passkey: Literal["set", "not_set"] | None = Field(description="null when the deployment offers no passkey.")
+    link_expires_at: Timestamp
+
+
+class PasskeyOptions(BaseModel):
+    """WebAuthn options for `navigator.credentials.create` or `.get` (W3C PublicKeyCredential*OptionsJSON)."""
+
+    model_config = ConfigDict(extra="allow")  # the W3C structure; its members depend on the ceremony
+
+    challenge: str = Field(description="base64url; answer within three minutes.")
+    timeout: int | None = None
+
+
+class AuditProblem(Answer):
+    """The first thing found wrong in the audit log."""
+
+    kind: Literal["altered", "deleted", "moved", "inserted", "truncated", "forged", "unsigned"]
+    index: int | None = Field(description="The first entry concerned.")
+    message: str
+
+
+class AuditVerification(Answer):
+    """The audit log's verification: entries and checkpoints checked, and the first problem if any."""
+
+    ok: bool
+    size: int
+    checkpoints: int
+    latest_checkpoint: int = Field(description="The size the latest signed checkpoint covers.")
+    purged: int = Field(description="Entries whose content retention removed (their hashes stay).")
+    problem: AuditProblem | None
+    notes: list[str]
+
+
+class Checkpoint(Answer):
+    """A signed checkpoint (C2SP tlog-checkpoint note, Ed25519)."""
+
+    origin: str
+    tree_size: int
+    root_hash: str = Field(description="base64.")
+    note: str = Field(description="The signed note, to check with the log's public key.")
+
+
+class InclusionProof(Answer):
+    """An entry, its leaf hash and the RFC 9162 inclusion proof against a signed checkpoint."""
+
+    index: int
+    event_id: str
+    entry: dict[str, Any] | None = Field(description="The logged entry; null when retention purged its content.")
+    leaf_hash: str = Field(description="base64.")
+    tree_size: int
+    proof: list[str] = Field(description="base64 hashes, leaf to root.")
+    checkpoint: Checkpoint
+
+
+class FieldProblem(Answer):
+    """Where a request failed validation, and what is wrong there (the value is never echoed)."""
+
+    field: str = Field(description="The dotted location, e.g. body.spec.purpose.category.")
+    message: str
+
+
+class Problem(Answer):
+    """An error as RFC 9457 problem details (`application/problem+json`); a refusal carries its rule IDs."""
+
+    type: str = Field(description="/problems/<kind>: refused, forbidden, unauthorized, invalid-input, not-found, ...")
+    title: str
+    status: int
+    detail: str
+    instance: str | None = Field(None, description="The request's path (a portal link's token is never echoed).")
+    request_id: str | None = Field(description="Finds the request in the server log.")
+    rule_ids: list[str] | None = Field(None, description="refused: the rules behind the refusal; forbidden: [].")
+    alternatives: list[str] | None = Field(None, description="refused: the methods the subject may use instead.")
+    findings: list[Finding] | None = Field(None, description="A refused spec: its blocking findings.")
+    errors: list[FieldProblem] | None = Field(None, description="invalid-input from validation: each field's problem.")
+
+
+ERRORS = {
+    401: "No API key or link token, or one unknown, revoked, forged or expired",
+    403: "Not allowed for this key (`forbidden`, `rule_ids` empty) or refused by the rules (`refused`, `rule_ids`)",
+    404: "The named deployment, subject, key or event does not exist",
+    409: "Conflicts with the current state (already registered), or the audit log failed verification",
+    413: "The body is over the limit (images: 20 MiB)",
+    422: "The input is not acceptable (`errors` names the fields); nothing was changed",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses` of a route or router: these error statuses, each a Problem."""
+    return {s: {"model": Problem, "description": ERRORS[s]} for s in statuses}
+
+
+class Health(Answer):
+    """The service answers."""
+
+    status: Literal["ok"]
+
+
+# The route arguments of an answer that is a Decision: the details an operation does not set are left out.
+DECISION: dict[str, Any] = {"response_model": Decision, "response_model_exclude_unset": True}
