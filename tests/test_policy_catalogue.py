@@ -23,6 +23,8 @@ PIPL-51 PIPL-55/56 PIPL-62 PIPL-66 NDSR-20 NDSR-21 NDSR-22 NDSR-24 SPC21-2 SPC21
 BIPA-DEF BIPA-15a BIPA-15b1/b2 BIPA-15b3 BIPA-15c BIPA-15d BIPA-15e BIPA-20
 EUAI-5-1e EUAI-5-1f EUAI-5-1g EUAI-5-1h EUAI-5-DATE EUAI-PEN EUAI-15/27/49/50
 GDPR-4-14 GDPR-9-1 GDPR-9-INF GDPR-5/8/13/32/35 GDPR-83
+PIPL-18 PIPL-38 PIPL-39 PIPL-40 PIPL-48 PIPL-55-4 CC-201
+FG-1 FG-2 FG-3 FG-4 FG-5
 """
 CATALOGUE = CATALOGUE_TEXT.split()
 
@@ -84,7 +86,7 @@ def test_an_unknown_profile_is_refused_with_the_known_ones() -> None:
 
 def test_settings_default_to_the_conservative_answers_of_section_8() -> None:
     settings = Settings()
-    assert [q.number for q in QUESTIONS] == [f"Q{n}" for n in range(1, 18)]
+    assert [q.number for q in QUESTIONS] == [f"Q{n}" for n in range(1, 18)] + ["FG-1", "FG-2"]
     assert settings.get("filing.count_mode") == "cumulative"
     assert settings.get("minors.boundary") == "under_14_through_birthday"
     assert settings.get("storage.raw_image_discard") is True
@@ -130,3 +132,15 @@ def test_policy_does_no_io_reads_no_clock_and_imports_no_other_room() -> None:
                 assert called not in forbidden_calls, f"{path.name} calls {called}()"
         first = ast.get_docstring(tree)
         assert first, f"{path.name} has no module docstring"
+
+
+def test_facegate_policies_name_the_law_they_serve_and_never_cite_it_as_law() -> None:
+    policies = [r for r in RULES if r.id.startswith("FG-")]
+    assert len(policies) >= 5
+    for rule in policies:
+        assert rule.serves and "facegate policy" in rule.title
+        assert not rule.cites and not rule.via
+        assert all(get_rule(law) for law in rule.serves)
+        assert rule.setting or rule.note == "not configurable"
+    for rule in RULES:  # no statutory rule carries a facegate policy as its own duty
+        assert not any(c.startswith("FG-") for c in rule.cites), rule.id

@@ -62,7 +62,7 @@ def test_an_invalid_spec_exits_2_naming_the_field(monkeypatch, capsys, tmp_path:
     spec.write_text(text, encoding="utf-8")
     code, out, err = run(monkeypatch, capsys, "check", str(spec))
     assert code == 2 and out == ""
-    assert err.startswith("error: ") and "location.setting: Input should be 'public_place'" in err
+    assert err.startswith("error: ") and "location.setting: 'x' is not a known setting" in err and "public_place" in err
 
 
 def test_a_json_spec_is_read_as_json(monkeypatch, capsys, tmp_path: Path) -> None:

@@ -1,27 +1,37 @@
-"""Facts the rules read off a deployment spec: normalised premises, analyses and locations, who is likely present."""
+"""Facts the rules read off a deployment spec: canonical premises, analyses and locations, who is likely present."""
 
-from facegate.policy.profiles import (
-    BUSINESS_PREMISES,
-    CHILD_PREMISES,
-    EDUCATION_PREMISES,
-    WORKPLACE_PREMISES,
-    inference_type,
-    location_type,
-    normalise,
-)
+from facegate.policy import vocabulary
 from facegate.policy.spec import Deployment
 
-EMOTION_WORDS = frozenset({"emotion", "emotions", "emotion_recognition", "affect", "mood", "facial_expression"})
+CHILD_PREMISES = vocabulary.tagged("premises_type", "children")
+BUSINESS_PREMISES = vocabulary.tagged("premises_type", "business")
+EDUCATION_PREMISES = vocabulary.tagged("premises_type", "education")
+WORKPLACE_PREMISES = vocabulary.tagged("premises_type", "workplace")
+PRIVATE_SPACES = vocabulary.tagged("location_type", "private")
 
 
 def premises(spec: Deployment) -> str:
-    """The premises type as a snake_case token ('' when the spec does not say)."""
-    return normalise(spec.premises_type or "")
+    """The premises type's canonical value ('' when the spec does not say)."""
+    return spec.premises_type or ""
 
 
 def location(spec: Deployment) -> str:
-    """The location type as its §5.1 name where it is one, else as a snake_case token."""
-    return location_type(spec.location.type or "")
+    """The location type's canonical value ('' when the spec does not say)."""
+    return spec.location.type or ""
+
+
+def private_space(spec: Deployment, blocklist: tuple[str, ...]) -> str | None:
+    """The §5.1 name under which the location is a prohibited private space, or None.
+
+    A location on the list is prohibited by name; any other private space (an inpatient ward, a shower room)
+    falls under the catch-all `other_private_space` when the blocklist carries it.
+    """
+    where = location(spec)
+    if where in blocklist:
+        return where
+    if where in PRIVATE_SPACES and "other_private_space" in blocklist:
+        return "other_private_space"
+    return None
 
 
 def is_business_premises(spec: Deployment) -> bool:
@@ -35,7 +45,7 @@ def is_public_facing(spec: Deployment) -> bool:
 
 
 def children_likely(spec: Deployment) -> bool:
-    """Whether children are likely among the people captured (schools, kindergartens, ...)."""
+    """Whether children are likely among the people captured (kindergartens to junior high schools, ...)."""
     return premises(spec) in CHILD_PREMISES
 
 
@@ -46,12 +56,7 @@ def minors_expected(spec: Deployment, unknown_age: str) -> bool:
 
 def analyses(spec: Deployment) -> tuple[str, ...]:
     """The analyses besides matching, by their §5.2 names; emotion is placed at work or in education by context."""
-    names = []
-    for text in spec.analyses:
-        name = inference_type(text)
-        if name in EMOTION_WORDS:
-            name = _emotion_setting(spec)
-        names.append(name)
+    names = [_emotion_setting(spec) if name == "emotion" else name for name in spec.analyses]
     return tuple(dict.fromkeys(names))
 
 

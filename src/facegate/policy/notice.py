@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from facegate.policy import facts
 from facegate.policy.document import Bullets, Document, Entry, Gap, Paragraph, Section, Value
 from facegate.policy.profiles import NOTICE_REQUIRED_FIELDS
-from facegate.policy.spec import Deployment, stated
+from facegate.policy.spec import Deployment, stated, stated_nothing
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,12 @@ def _text(value: str | None) -> str | None:
     return value if stated(value) else None
 
 
+def _other_matters(value: str | None) -> str | None:
+    if stated_nothing(value):  # "None." answers the question: there are no other matters
+        return "无其他事项 / no other matters"
+    return _text(value)
+
+
 def notice_fields(spec: Deployment) -> list[NoticeField]:
     """The required fields of the notice (regulation.md §5.3 notice_required_fields), in order."""
     assessment = spec.impact_assessment
@@ -127,7 +133,7 @@ def notice_fields(spec: Deployment) -> list[NoticeField]:
         ),
         "other_legal_matters": (
             "法律、行政法规规定的其他事项 / Other matters required by law", "notice.other_legal_matters",
-            _text(spec.notice.other_legal_matters),
+            _other_matters(spec.notice.other_legal_matters),
         ),
     }  # fmt: skip
     return [NoticeField(name, *fields[name]) for name in NOTICE_REQUIRED_FIELDS]

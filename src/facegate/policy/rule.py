@@ -68,6 +68,8 @@ class Rule:
     flag: str | None = None
     questions: tuple[str, ...] = ()
     note: str = ""
+    serves: tuple[str, ...] = ()  # for a facegate policy (FG-): the law it serves, never cited as that law
+    setting: str | None = None  # for a facegate policy: the setting that turns it off (with a justification)
 
     def __post_init__(self) -> None:
         unknown = set(self.enforced_at) - set(ROOMS)

@@ -49,6 +49,10 @@ QUESTIONS: tuple[Question, ...] = (
              ("signed_artefact",)),
     Question("Q17", "bipa.damages_mode", "BIPA per-person damages after the 2024 amendment.", "per_violation",
              ("per_violation", "per_person")),
+    # facegate's own policies (regulation.md §4.7 FG-n): on by default, off only with a recorded justification.
+    Question("FG-1", "fg.minors_no_identification", "Refuse 1:N identification of under-14s?", True, (True, False)),
+    Question("FG-2", "fg.minors_on_device_only", "Keep under-14s' facial data on the device, with no recipients?",
+             True, (True, False)),
 )  # fmt: skip
 _BY_KEY = {q.key: q for q in QUESTIONS}
 

@@ -5,9 +5,10 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from facegate.errors import InputError
+from facegate.policy import vocabulary
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")]  # as the audit log and API expect
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
@@ -15,11 +16,29 @@ Level = Literal["low", "medium", "high"]
 PurposeCategory = Literal[
     "identity_verification", "access_control", "attendance", "payment", "device_unlock", "account_recovery",
     "public_security", "customer_identification", "exam_proctoring", "marketing", "customer_analytics",
-    "algorithm_training", "other",
+    "loss_prevention", "algorithm_training", "other",
 ]  # fmt: skip
 
 # Answers that say nothing: a field holding one of these is treated as absent.
 PLACEHOLDERS = frozenset({"", "...", "…", "-", "tbd", "todo", "n/a", "na", "none", "null", "unknown", "?", "待定"})
+# Answers that say "there is nothing more": an answer where a field asks whether anything else applies.
+NOTHING = frozenset({"none", "no", "nothing", "no other matters", "none apply", "无", "没有", "无其他事项", "暂无"})
+
+
+def _vocab(kind: str, field: str, prefer: str | None = None):  # type: ignore[no-untyped-def]
+    """A before-validator that maps a free-text value to its canonical value in a closed vocabulary."""
+
+    def check(value: Any) -> Any:
+        if value is None or not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        try:
+            return vocabulary.canonical(kind, value, field=field, prefer=prefer)
+        except InputError as exc:
+            raise ValueError(str(exc).split(": ", 1)[1]) from None
+
+    return check
 
 
 class Model(BaseModel):
@@ -34,6 +53,9 @@ class Handler(Model):
     name: Text = Field(min_length=1)
     contact: Text | None = None
     region: Text | None = None
+    kind: str = "enterprise"  # vocabulary handler_kind: enterprise, public_security_organ, state_organ, ...
+
+    _kind = field_validator("kind", mode="before")(_vocab("handler_kind", "handler.kind"))
 
 
 class Purpose(Model):
@@ -45,14 +67,27 @@ class Purpose(Model):
     least_impact: Text | None = None
     alternatives_analysis: Text | None = None  # why non-biometric solutions do not suffice (CN23-4a)
 
+    _category = field_validator("category", mode="before")(_vocab("purpose", "purpose.category"))
+
 
 class Location(Model):
     """Where the capture devices are."""
 
     setting: Literal["public_place", "private_premises", "online"]
-    type: Text | None = None
+    type: Text | None = None  # vocabulary location_type; a private space named anywhere in the head phrase wins
+    type_description: Text | None = None  # the operator's own words, kept as written
     signage: bool = False
     collection_area: Text | None = None
+
+    _setting = field_validator("setting", mode="before")(_vocab("setting", "location.setting"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_wording(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("type"), str) and not data.get("type_description"):
+            data = {**data, "type_description": data["type"]}
+        return data
+    _type = field_validator("type", mode="before")(_vocab("location_type", "location.type", prefer="private"))
 
 
 class Storage(Model):
@@ -62,9 +97,13 @@ class Storage(Model):
     transmission_consent: bool = False
     raw_images: Literal["discard", "retain_with_consent", "retain_by_law"] = "discard"
     raw_image_retention_days: int | None = Field(default=None, ge=0)
+    raw_images_ref: Text | None = None  # the law that requires keeping raw images (a registry provision, §4.8)
     retention_days: int | None = Field(default=None, ge=0)
     retention_determination_method: Text | None = None
     retention_justification: Text | None = None
+
+    _location = field_validator("location", mode="before")(_vocab("storage_location", "storage.location"))
+    _raw = field_validator("raw_images", mode="before")(_vocab("raw_images", "storage.raw_images"))
 
 
 class Minors(Model):
@@ -94,6 +133,22 @@ class Recipient(Model):
     pi_categories: list[Text] = []
     separate_consent: bool = False
     commercial: bool = False
+    country: str = "CN"  # vocabulary country (ISO 3166 code); anything but CN is a transfer abroad (PIPL-38)
+    transfer_mechanism: str | None = None  # security_assessment | standard_contract | certification | other_law
+    transfer_mechanism_ref: Text | None = None  # filing number, certificate or assessment decision
+    rights_procedure: Text | None = None  # how a person exercises rights against a foreign recipient (PIPL-39)
+    cross_border_consent: bool = False  # the gate asks each subject's separate cross_border consent (PIPL-39)
+    individuals: int | None = Field(default=None, ge=0)  # people whose facial data goes abroad since 1 January
+
+    _country = field_validator("country", mode="before")(_vocab("country", "recipients[].country"))
+    _mechanism = field_validator("transfer_mechanism", mode="before")(
+        _vocab("transfer_mechanism", "recipients[].transfer_mechanism")
+    )
+
+    @property
+    def abroad(self) -> bool:
+        """Whether the recipient is outside mainland China (Hong Kong, Macao and Taiwan included)."""
+        return self.country != "CN"
 
 
 class Watchlist(Model):
@@ -111,6 +166,26 @@ class LawEnforcementException(Model):
     ground: Literal["victims_or_missing_persons", "imminent_threat_or_terrorism", "serious_offence_suspect"]
     offence_max_sentence_years: int | None = Field(default=None, ge=0)
     authorisation_ref: Text | None = None
+
+
+class Attestation(Model):
+    """A reviewer's attestation that a claim (§4.8) holds: who, when, and the document relied on."""
+
+    claim: str
+    reviewer: Text = Field(min_length=1)
+    attested_on: date
+    document: Text = Field(min_length=1)
+
+    _claim = field_validator("claim", mode="before")(_vocab("claim", "attestations[].claim"))
+
+
+class Alternative(Model):
+    """A non-biometric alternative written as a mapping: its method and any fee a person pays for it."""
+
+    method: str
+    fee: Text | None = None
+
+    _method = field_validator("method", mode="before")(_vocab("alternative", "alternatives[].method"))
 
 
 class Gallery(Model):
@@ -147,6 +222,10 @@ class ImpactAssessment(Model):
     security_risks: Text | None = None
     protection_measures: Text | None = None
     risks: list[Risk] = []
+    assessor: Text | None = None  # who carried out the assessment (may differ from who approved it)
+    method: Text | None = None  # how it was carried out (interviews, data-flow mapping, testing, ...)
+    conclusion: Text | None = None
+    cross_border: Text | None = None  # the assessment of providing facial data abroad (PIPL-55-4)
 
 
 class Notice(Model):
@@ -163,6 +242,8 @@ class Notice(Model):
     public_retention_schedule: Text | None = None
     consent_text: Text | None = None
     realtime_purpose_prompt: bool = False
+    explanation_channel: Text | None = None  # where a person asks for the processing rules to be explained (PIPL-48)
+    exemption_ref: Text | None = None  # the provision that exempts the notice (PIPL-18; a registry provision, §4.8)
 
 
 class Deployment(Model):
@@ -181,9 +262,11 @@ class Deployment(Model):
     legal_basis: Literal["separate_consent", "written_consent", "statutory", "contract"]
     legal_basis_ref: Text | None = None
     alternatives: list[Text] = []
+    alternative_fees: dict[str, Text] = {}  # alternative -> the fee a person pays for it (CN25-12a)
     sole_method_ref: Text | None = None
     storage: Storage = Storage()
     recipients: list[Recipient] = []
+    ciio: bool = False  # a critical information infrastructure operator (PIPL-40)
     minors: Minors = Minors()
     analyses: list[Text] = []
     analysis_exception: AnalysisException | None = None
@@ -196,6 +279,50 @@ class Deployment(Model):
     security: Security = Security()
     impact_assessment: ImpactAssessment | None = None
     notice: Notice = Notice()
+    attestations: list[Attestation] = []
+    translations: dict[str, Text] = {}  # dotted field path -> the Chinese text of that field
+
+    _modality = field_validator("modality", mode="before")(_vocab("modality", "modality"))
+    _basis = field_validator("legal_basis", mode="before")(_vocab("legal_basis", "legal_basis"))
+    _premises = field_validator("premises_type", mode="before")(_vocab("premises_type", "premises_type"))
+
+    @field_validator("analyses", mode="before")
+    @classmethod
+    def _analyses(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        check = _vocab("analysis", "analyses")
+        return list(dict.fromkeys(check(v) for v in value if v is not None))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bilingual(cls, data: Any) -> Any:
+        """Text given as {zh: ..., en: ...} keeps one string in the field and the Chinese in `translations`."""
+        if not isinstance(data, dict):
+            return data
+        found: dict[str, str] = {}
+        data = _split_languages(data, "", found)
+        alternatives = data.get("alternatives")
+        if isinstance(alternatives, list):
+            names, fees = [], dict(data.get("alternative_fees") or {})
+            for i, item in enumerate(alternatives):
+                try:
+                    if isinstance(item, dict):
+                        parsed = Alternative.model_validate(item)
+                        names.append(parsed.method)
+                        if parsed.fee and not stated_nothing(parsed.fee):
+                            fees[parsed.method] = parsed.fee
+                    else:
+                        names.append(_vocab("alternative", "alternatives")(item))
+                except (ValueError, ValidationError) as exc:
+                    detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+                    raise ValueError(f"alternatives[{i}]: {detail.removeprefix('Value error, ')}") from None
+            data["alternatives"] = list(dict.fromkeys(n for n in names if n))
+            if fees:
+                data["alternative_fees"] = fees
+        if found:
+            data["translations"] = {**found, **(data.get("translations") or {})}
+        return data
 
     @property
     def consent_based(self) -> bool:
@@ -206,6 +333,24 @@ class Deployment(Model):
     def off_device(self) -> bool:
         """Whether facial data is stored anywhere but the capture device (regulation.md §8 Q5)."""
         return self.storage.location != "device"
+
+
+def _split_languages(node: Any, path: str, found: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        keys = set(node)
+        if keys and keys <= {"zh", "en"} and all(isinstance(v, str) or v is None for v in node.values()):
+            if node.get("zh"):
+                found[path] = str(node["zh"])
+            return node.get("en") or node.get("zh")
+        return {k: _split_languages(v, f"{path}.{k}" if path else str(k), found) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_split_languages(v, f"{path}[{i}]", found) for i, v in enumerate(node)]
+    return node
+
+
+def stated_nothing(text: str | None) -> bool:
+    """Whether a free-text answer says that nothing applies ("None.", "无"): an answer, not a blank."""
+    return text is not None and text.strip().rstrip(".。").strip().lower() in NOTHING
 
 
 def stated(text: str | None) -> bool:
@@ -247,4 +392,7 @@ def _describe(error: Any) -> str:
         if error.get("input") is None:
             return f"{field}: unknown field (if it is part of a value, quote the value: a comma in {{...}} splits it)"
         return f"{field}: unknown field"
-    return f"{field}: {error['msg']}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if field == "(top level)" and message.startswith("alternatives"):
+        return message
+    return f"{field}: {message}"

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from facegate.policy import facts
+from facegate.policy import claims, facts
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, INFERENCE_LISTS, normalise
 from facegate.policy.rule import Context, Rule, Violation
 from facegate.policy.rules.cn25 import exception_recorded
@@ -34,12 +34,13 @@ def sensitive_analyses(spec: Deployment, ctx: Context) -> Iterator[Violation]:
 
 def consent_default(spec: Deployment, ctx: Context) -> Iterator[Violation]:
     """CN23-T01: consent is the default basis; another basis needs a law that exempts consent."""
-    if spec.consent_based or (spec.legal_basis == "statutory" and stated(spec.legal_basis_ref)):
+    if spec.consent_based or (spec.legal_basis == "statutory" and claims.supported(spec, "statutory_basis")):
         return
     yield Violation(
         "legal_basis",
         f"under the draft, {spec.legal_basis} is not a basis for facial data: use separate_consent (or "
-        "written_consent), or legal_basis: statutory with the exempting law in legal_basis_ref",
+        "written_consent), or legal_basis: statutory with the exempting law backed by a registry provision or a "
+        "reviewer's attestation",
     )
 
 
@@ -68,7 +69,7 @@ def internal_area(spec: Deployment, ctx: Context) -> Iterator[Violation]:
 
 def business_premises(spec: Deployment, ctx: Context) -> Iterator[Violation]:
     """CN23-T05: business premises must not force FR verification unless law requires it."""
-    if facts.is_business_premises(spec) and not spec.alternatives and not stated(spec.sole_method_ref):
+    if facts.is_business_premises(spec) and not spec.alternatives and not claims.supported(spec, "sole_method"):
         yield Violation(
             "alternatives",
             f"a {facts.premises(spec)} must not force face recognition: offer a non-FR way (e.g. ID document "
@@ -127,13 +128,8 @@ def manual_review(spec: Deployment, ctx: Context) -> Iterator[Violation]:
 
 def raw_images(spec: Deployment, ctx: Context) -> Iterator[Violation]:
     """CN23-T10 (and §8 Q6 under cn2025): no original images without law or separate consent."""
-    if spec.storage.raw_images == "retain_by_law" and not stated(spec.legal_basis_ref):
-        yield Violation(
-            "storage.raw_images",
-            "raw images are kept by law but no law is cited: set raw_images: discard, or retain_with_consent (each "
-            "subject's separate consent), or cite the law in legal_basis_ref",
-            questions=("Q6",),
-        )
+    for v in claims.violations(spec, "raw_images_by_law"):
+        yield Violation(v.field, v.message, v.severity, questions=("Q6",))
 
 
 def filing_public_place(spec: Deployment, ctx: Context) -> Iterator[Violation]:

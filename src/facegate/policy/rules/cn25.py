@@ -2,11 +2,12 @@
 
 from collections.abc import Iterator
 
-from facegate.policy import facts
+from facegate.policy import claims, facts
 from facegate.policy.notice import notice_fields
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, SECURITY_HARMS, normalise
 from facegate.policy.rule import Context, Rule, Violation
 from facegate.policy.spec import Deployment, stated
+from facegate.policy.vocabulary import label
 
 CN = ("cn2025",)
 KNOWN_ACCOUNT_PURPOSES = ("identity_verification", "payment", "device_unlock", "account_recovery")
@@ -121,7 +122,7 @@ def accessible_notice(spec: Deployment, ctx: Context) -> Iterator[Violation]:
 
 
 def minors_rules(spec: Deployment, ctx: Context) -> Iterator[Violation]:
-    """CN25-7c: under-14s' data has special rules: linked rules, no 1:N, no transmission off the device."""
+    """CN25-7c: under-14s' facial data is handled under special rules, published and linked (FG-1/FG-2 go further)."""
     unknown_age = ctx.settings.get("minors.unknown_age")
     if not spec.minors.expected and facts.minors_expected(spec, unknown_age):
         yield Violation(
@@ -138,18 +139,6 @@ def minors_rules(spec: Deployment, ctx: Context) -> Iterator[Violation]:
             "under-14s are expected but no special processing rules are linked: publish them and set "
             "minors.rules_ref",
         )
-    if spec.modality == "identification":
-        yield Violation(
-            "modality",
-            "under-14s' facial data must not be used for 1:N identification: use 1:1 verification (e.g. a pupil "
-            "card plus face), or keep children out of the gallery",
-        )
-    if spec.off_device or spec.recipients:
-        yield Violation(
-            "storage.location",
-            "under-14s' facial data must not be transmitted: keep it on the device (storage.location: device) and "
-            "provide it to no recipient",
-        )
 
 
 def on_device(spec: Deployment, ctx: Context) -> Iterator[Violation]:
@@ -157,12 +146,12 @@ def on_device(spec: Deployment, ctx: Context) -> Iterator[Violation]:
     device_includes_server = ctx.settings.get("storage.device_definition") != "capture_endpoint"
     if spec.storage.location == "on_premises" and device_includes_server:
         return
-    if spec.off_device and not spec.storage.transmission_consent and not stated(spec.legal_basis_ref):
+    if spec.off_device and not spec.storage.transmission_consent and not claims.supported(spec, "statutory_basis"):
         yield Violation(
             "storage.location",
             f"storage.location is {spec.storage.location}, so facial data leaves the recognition device; store it on "
             "the device, or set storage.transmission_consent: true (the gate then asks each subject's separate "
-            "consent), or cite the law that allows it in legal_basis_ref",
+            "consent), or rest on a statutory basis backed by a registry provision or a reviewer's attestation",
             questions=("Q5",),
         )
 
@@ -237,13 +226,26 @@ def impact_assessment(spec: Deployment, ctx: Context) -> Iterator[Violation]:
 
 
 def alternatives(spec: Deployment, ctx: Context) -> Iterator[Violation]:
-    """CN25-10a: face recognition is not the only way, unless a state provision makes it so."""
-    if not spec.alternatives and not stated(spec.sole_method_ref):
+    """CN25-10a: face recognition is not the only way, unless a state provision (evidenced, §4.8) makes it so."""
+    if not spec.alternatives and stated(spec.sole_method_ref):
+        yield from claims.violations(spec, "sole_method")
+    elif not spec.alternatives:
         yield Violation(
             "alternatives",
             "face recognition is the only way: offer at least one non-biometric method in alternatives (access "
             "card, PIN, ID document, staff check), or cite the state provision that makes face the only method "
             "in sole_method_ref",
+        )
+
+
+def no_fee_to_decline(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """CN25-12a: declining face recognition costs nothing: no alternative carries a fee."""
+    for method, fee in spec.alternative_fees.items():
+        yield Violation(
+            "alternative_fees",
+            f"the alternative {label(method, 'en')} ({label(method)}) costs {fee}: a fee for declining face "
+            "recognition "
+            "is a penalty that pushes people to it; offer the alternative free of charge",
         )
 
 
@@ -259,18 +261,21 @@ def national_channel(spec: Deployment, ctx: Context) -> Iterator[Violation]:
 
 def private_spaces(spec: Deployment, ctx: Context) -> Iterator[Violation]:
     """CN25-13a: no FR device in private spaces within public places (§5.1 blocklist)."""
-    where = facts.location(spec)
-    if where and where in ctx.location_blocklist:
+    where = facts.private_space(spec, ctx.location_blocklist)
+    if where is not None:
+        said = spec.location.type_description or spec.location.type
         yield Violation(
             "location.type",
-            f"location.type {spec.location.type!r} is a private space ({where}) where no face recognition device "
-            "may be installed; remove the device or move it to a shared area such as the lobby or front desk",
+            f"location.type {said!r} is {label(spec.location.type, 'both')}, a private space within a public place "
+            f"({where}) where no face recognition device may be installed; remove the device or move it to a shared "
+            "area such as the lobby or front desk",
             questions=("Q13",),
         )
 
 
 def public_places(spec: Deployment, ctx: Context) -> Iterator[Violation]:
-    """CN25-13b: public-place FR only for public security, in a delimited area, with prominent signs."""
+    """CN25-13b: public-place FR only for public security (evidenced, §4.8), in a delimited area, with signs."""
+    yield from claims.violations(spec, "public_security")
     if spec.location.setting != "public_place":
         return
     if spec.purpose.category != "public_security":
@@ -344,13 +349,14 @@ RULES: tuple[Rule, ...] = (
     Rule("CN25-7a/b", "Under 14: parent or guardian consent", "BLOCK", "S", CN, enforced_at=("gate",),
          questions=("Q3", "Q15")),
     Rule("CN25-7c", "Special rules for under-14s' facial information", "BLOCK", "S", CN, check=minors_rules,
-         enforced_at=("gate",), questions=("Q15",)),
+         enforced_at=("gate",), questions=("Q15",),
+         note="Art. 7 asks for special rules; the bans on 1:N and on transmission are facegate policies FG-1, FG-2"),
     Rule("CN25-8a/b", "Store in the FR device; no Internet transmission without separate consent or law", "BLOCK",
          "S", CN, check=on_device, enforced_at=("gate",), cites=("PIPL-29",), questions=("Q5",)),
     Rule("CN25-8c", "Retain only the shortest time necessary", "BLOCK", "S", CN, check=retention,
          enforced_at=("vault",), note="S/C (PIPL-19)"),
-    Rule("CN25-8d", "No facial data in secondary stores (logs, telemetry, dumps)", "BLOCK", "S", CN,
-         enforced_at=("audit", "vault")),
+    Rule("CN25-8d", "No facial data in secondary stores (logs, telemetry, dumps): a facegate policy, see FG-4",
+         "BLOCK", "S", CN, via=("FG-4",), note="Art. 8 states no such duty; facegate policy FG-4 (serves PIPL-51)"),
     Rule("CN25-9a/b", "Impact assessment approved before processing; processing recorded", "BLOCK", "S", CN,
          check=impact_assessment, enforced_at=("gate", "audit")),
     Rule("CN25-9c", "Keep assessment reports and processing records at least 3 years", "BLOCK", "S", CN,
@@ -365,24 +371,29 @@ RULES: tuple[Rule, ...] = (
          enforced_at=("gate", "oversight"), questions=("Q12",)),
     Rule("CN25-11", "National identity channels encouraged", "INFO", "S", CN, check=national_channel,
          note="S (art. no. U)"),
-    Rule("CN25-12a", "No misleading, fraud or coercion into FR verification", "BLOCK", "S", CN, enforced_at=("gate",)),
-    Rule("CN25-12b", "No repeated prompting after refusal", "BLOCK", "S", CN, enforced_at=("gate",),
-         questions=("Q11",), note="S/C (NDSR-22)"),
-    Rule("CN25-12c", "FR consent is not a condition of service unless strictly necessary", "BLOCK", "S", CN,
-         enforced_at=("gate",), note="S/C (PIPL-16, SPC21-4)"),
+    Rule("CN25-12a", "No misleading, fraud or coercion into FR verification (declining costs nothing)", "BLOCK", "S",
+         CN, check=no_fee_to_decline, enforced_at=("gate",),
+         note="software enforces: consent never pre-ticked, alternative shown with equal weight, no fee for the "
+         "alternative; the handler's duty: no misleading wording or pretexts at the counter"),
+    Rule("CN25-12b", "No repeated prompting after refusal (the duty is NDSR-22(5))", "BLOCK", "S", CN,
+         enforced_at=("gate",), cites=("NDSR-22",), questions=("Q11",),
+         note="S/C: NDSR-22(5) states it; the 48-hour window is facegate policy FG-3"),
+    Rule("CN25-12c", "FR consent is not a condition of service unless necessary (the duty is PIPL-16)", "BLOCK", "S",
+         CN, enforced_at=("gate",), cites=("PIPL-16",), note="S/C: PIPL-16 and SPC21-4 state it"),
     Rule("CN25-13a", "No FR device in private spaces within public places", "BLOCK", "S", CN, check=private_spaces,
          questions=("Q13",)),
     Rule("CN25-13b", "Public-place FR only for public security, delimited area, prominent signs", "BLOCK", "S", CN,
          check=public_places),
-    Rule("CN25-13c", "Public-place data only for public security unless separate consent", "BLOCK", "S", CN,
-         enforced_at=("gate",), note="S/C (PIPL-26)"),
+    Rule("CN25-13c", "Public-place data only for public security unless separate consent (the duty is PIPL-26)",
+         "BLOCK", "S", CN, via=("CN25-13b",), cites=("PIPL-26",), note="S/C: PIPL-26 states it"),
     Rule("CN25-14a–d", "Encryption, security audit, access control, authorisation, intrusion detection", "BLOCK",
          "S", CN, enforced_at=("vault", "audit", "gate")),
     Rule("CN25-14e", "MLPS and critical-information-infrastructure duties", "WARN", "U", CN, check=mlps),
     Rule("CN25-15a/b", "Filing duty at 100,000 stored individuals", "WARN", "C", CN, enforced_at=("oversight",),
          questions=("Q1", "Q9"), note="C (mode U)"),
     Rule("CN25-15c", "File with the provincial CAC within 30 working days", "WARN", "C", CN,
-         enforced_at=("oversight",), questions=("Q2", "Q7"), note="C (contents S)"),
+         enforced_at=("oversight",), questions=("Q2",), cites=("CC-201",),
+         note="C (contents S); the enrollment stop while a filing is overdue is facegate policy FG-5"),
     Rule("CN25-15d/e", "Update the filing after a substantive change; cancel when FR use ends", "WARN", "S", CN,
          enforced_at=("oversight",), questions=("Q8",)),
     Rule("CN25-FA-1", "Handlers at 100,000 before 2025-06-01 file by 2025-07-14", "WARN", "C", CN,

@@ -1,0 +1,146 @@
+"""Claims a spec makes that lift a duty (regulation.md §4.8), and the evidence behind each: a registry provision whose
+scope covers it, or a reviewer's attestation. Free text proves nothing."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from facegate.policy.provisions import Provision, cited
+from facegate.policy.rule import Violation
+from facegate.policy.spec import Attestation, Deployment, stated
+from facegate.policy.vocabulary import label
+
+# The attestation claims that support each claim (a public-security purpose: the organ's written commission).
+ATTESTABLE: dict[str, tuple[str, ...]] = {
+    "statutory_basis": ("statutory_basis",),
+    "sole_method": ("sole_method",),
+    "public_security": ("public_security", "public_security_commission"),
+    "raw_images_by_law": ("raw_images_by_law",),
+    "notice_exemption": ("notice_exemption",),
+}
+FIELDS = {
+    "statutory_basis": "legal_basis_ref",
+    "sole_method": "sole_method_ref",
+    "public_security": "purpose.category",
+    "raw_images_by_law": "storage.raw_images_ref",
+    "notice_exemption": "notice.exemption_ref",
+}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim the spec makes, the text it rests on, and its evidence (a provision or an attestation), if any."""
+
+    name: str
+    field: str
+    text: str | None
+    provision: Provision | None = None
+    attestation: Attestation | None = None
+    by_handler: bool = False  # a public-security purpose of a public security organ itself
+
+    @property
+    def supported(self) -> bool:
+        """Whether a registry provision, a reviewer's attestation or the handler's own standing backs the claim."""
+        return self.provision is not None or self.attestation is not None or self.by_handler
+
+    @property
+    def evidence(self) -> str:
+        """The evidence in one line, for documents and findings."""
+        if self.provision is not None:
+            return f"{self.provision.id}: {self.provision.citation} (status {self.provision.status})"
+        if self.by_handler:
+            return "the handler is a public security organ"
+        if self.attestation is not None:
+            a = self.attestation
+            return f"attested by {a.reviewer} on {a.attested_on.isoformat()}, relying on {a.document}"
+        return "none"
+
+
+def _text(spec: Deployment, name: str) -> str | None:
+    if name == "statutory_basis":
+        return spec.legal_basis_ref
+    if name == "sole_method":
+        return spec.sole_method_ref
+    if name == "raw_images_by_law":
+        return spec.storage.raw_images_ref or spec.legal_basis_ref
+    if name == "notice_exemption":
+        return spec.notice.exemption_ref
+    return spec.legal_basis_ref
+
+
+def made(spec: Deployment) -> tuple[str, ...]:
+    """The names of the claims this spec makes."""
+    names = []
+    if spec.legal_basis == "statutory":
+        names.append("statutory_basis")
+    if stated(spec.sole_method_ref):
+        names.append("sole_method")
+    if spec.purpose.category == "public_security":
+        names.append("public_security")
+    if spec.storage.raw_images == "retain_by_law":
+        names.append("raw_images_by_law")
+    if stated(spec.notice.exemption_ref):
+        names.append("notice_exemption")
+    return tuple(names)
+
+
+def claim(spec: Deployment, name: str) -> Claim:
+    """The claim `name` with the evidence the spec offers for it."""
+    text = _text(spec, name)
+    field = FIELDS[name]
+    if name == "public_security":  # §4.8: a public security organ, or an attested commission from one
+        if spec.handler.kind == "public_security_organ":
+            return Claim(name, field, text, by_handler=True)
+    else:
+        for provision in cited(text):
+            if provision.covers(name, spec.handler.kind, spec.purpose.category):
+                return Claim(name, field, text, provision=provision)
+    attested = next((a for a in spec.attestations if a.claim in ATTESTABLE[name]), None)
+    return Claim(name, field, text, attestation=attested)
+
+
+def supported(spec: Deployment, name: str) -> bool:
+    """Whether the spec makes claim `name` and backs it with evidence."""
+    return name in made(spec) and claim(spec, name).supported
+
+
+def violations(spec: Deployment, name: str) -> Iterator[Violation]:
+    """A BLOCK naming the claim when the spec makes it without evidence (attestations are listed in the documents)."""
+    if name not in made(spec):
+        return
+    found = claim(spec, name)
+    if found.supported:
+        return
+    yield Violation(found.field, unsupported(spec, found))
+
+
+def unsupported(spec: Deployment, found: Claim) -> str:
+    """Why a claim is not supported, and what would support it."""
+    what = label(found.name, "en")
+    fix = (
+        "name a registry provision whose scope covers it (`facegate provisions` lists them), or have a reviewer "
+        f"(DPO or counsel) attest it: attestations: [{{claim: {found.name}, reviewer, attested_on, document}}]"
+    )
+    if found.name == "public_security":
+        return (
+            f"unsupported claim of {what}: {spec.handler.name} is not a public security organ (handler.kind: "
+            f"{spec.handler.kind}), and no written commission from one is attested; loss prevention or security by a "
+            "private operator is not public security (regulation.md §4.8). Set handler.kind: public_security_organ "
+            "if it is one, attest the commission (attestations: [{claim: public_security_commission, reviewer, "
+            "attested_on, document}]), or use the purpose it really has"
+        )
+    provisions = cited(found.text)
+    said = f"{found.field} {found.text!r}" if found.text else f"{found.field} is empty"
+    if any(p.identity_documents_only for p in provisions):
+        names = "; ".join(p.citation for p in provisions if p.identity_documents_only)
+        return (
+            f"unsupported claim of {what}: {said} cites {names}, which requires checking identity documents, not "
+            f"face recognition; offer the document check as the alternative, or {fix}"
+        )
+    if provisions:
+        names = "; ".join(f"{p.id} ({', '.join(p.supports) or 'no claim'})" for p in provisions)
+        return (
+            f"unsupported claim of {what}: {said} names {names}, whose scope does not cover {found.name} for "
+            "handler.kind "
+            f"{spec.handler.kind} with purpose {spec.purpose.category}; {fix}"
+        )
+    return f"unsupported claim of {what}: {said} is not a provision in facegate's registry; {fix}"
