@@ -569,3 +569,42 @@ def test_subject_ids_are_pseudonyms_without_separators(gate: Gate) -> None:
         gate.add_subject("data/../other")
     with pytest.raises(InputError, match="subject ID"):
         gate.add_subject("Barack Obama")
+
+
+# ---- notice on every legal basis (PIPL-18), transfers abroad (PIPL-39) ----
+
+ATTESTED_STATUTE = {
+    "claim": "statutory_basis", "reviewer": "Li Ming (counsel)", "attested_on": "2026-11-20",
+    "document": "Legal opinion 2026-14",
+}  # fmt: skip
+HQ_ABROAD = {
+    "name": "Example Group HQ Pte. Ltd.", "contact": "dpo@group.example", "purpose": "group access control",
+    "method": "template sync", "pi_categories": ["face template"], "separate_consent": True, "country": "SG",
+    "rights_procedure": "Write to dpo@group.example.", "cross_border_consent": True,
+    "transfer_mechanism": "standard_contract", "transfer_mechanism_ref": "CAC filing 2026-0042", "individuals": 300,
+}  # fmt: skip
+
+
+def test_a_statutory_basis_still_needs_the_notice_before_capture(gate: Gate, photo) -> None:
+    spec = example(
+        "office-entry", legal_basis="statutory", legal_basis_ref="Regulation X, Art. 5", attestations=[ATTESTED_STATUTE]
+    )
+    gate.register(spec)
+    gate.add_subject("obama")
+    refused(lambda: gate.enroll(OFFICE, "obama", photo("obama.jpg")), "CN25-5b", "PIPL-18")
+    gate.notice_shown(OFFICE, "obama")
+    assert gate.enroll(OFFICE, "obama", photo("obama.jpg")).outcome == "enrolled"
+
+
+def test_a_foreign_recipient_needs_the_subjects_cross_border_consent(gate: Gate, photo) -> None:
+    impact = {**example("office-entry").impact_assessment.model_dump(mode="json"), "cross_border": "Assessed."}
+    gate.register(example("office-entry", recipients=[HQ_ABROAD], impact_assessment=impact))
+    consenting(gate, OFFICE, "obama")
+    refused(lambda: gate.enroll(OFFICE, "obama", photo("obama.jpg")), "PIPL-39")
+    gate.give_consent(OFFICE, "obama", kind="cross_border")
+    assert gate.enroll(OFFICE, "obama", photo("obama.jpg")).outcome == "enrolled"
+    gate.register(example("office-entry", id="hq-local"))
+    gate.add_subject("biden")
+    gate.notice_shown("hq-local", "biden")
+    with pytest.raises(InputError):  # nothing goes abroad from hq-local: nothing to consent to
+        gate.give_consent("hq-local", "biden", kind="cross_border")

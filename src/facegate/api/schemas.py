@@ -72,7 +72,9 @@ class NoticeRequest(Body):
 class ConsentRequest(Body):
     """A separate (or written) consent, bound to the current notice."""
 
-    kind: Literal["facial_processing", "external_transmission", "raw_image_retention"] = "facial_processing"
+    kind: Literal["facial_processing", "external_transmission", "raw_image_retention", "cross_border"] = (
+        "facial_processing"
+    )
     form: Literal["separate", "written"] = "separate"
     given_by: Literal["subject", "guardian"] = "subject"
     guardian_ref: ShortText | None = None

@@ -158,7 +158,7 @@ def subject_delete(subject: Subject_, actor: Actor = "operator:cli", json_out: J
     show(decision, json_out, f"subject {subject} deleted; receipt {decision.event_id}")
 
 
-CONSENT_KIND_HELP = "facial_processing, external_transmission or raw_image_retention."
+CONSENT_KIND_HELP = "facial_processing, external_transmission, raw_image_retention or cross_border."
 consent_app = typer.Typer(help="Separate consents: give and withdraw.", no_args_is_help=True)
 app.add_typer(consent_app, name="consent")
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from facegate import policy
 from facegate.errors import RefusedError
+from facegate.policy import claims
 from facegate.vault.vault import Standing
 
 # Which non-biometric methods facegate verifies itself, and the names a spec may list them under.
@@ -70,12 +71,13 @@ def check_subject(
         "facial_processing",
         prefer=lambda c: (c.form == "written" or not written) and (c.given_by == "guardian" or not minor),
     )
-    if spec.consent_based or "bipa" in profiles:
+    if notice_required(spec):
         shown = standing.notice_versions
         if spec.notice.version not in shown:
-            rules = ["CN25-5c", "PIPL-17"] if shown else ["CN25-5b", "PIPL-17"]
+            rules = ["CN25-5c", "PIPL-17"] if shown else ["CN25-5b", "PIPL-17", "PIPL-18"]
             what = f"version {spec.notice.version} of the notice" if shown else "the notice"
             raise refusal(spec, f"{who} has not been shown {what}", rules)
+    if spec.consent_based or "bipa" in profiles:
         if consent is None:
             latest = standing.latest("facial_processing")
             if latest is not None and latest.withdrawn_at is not None:
@@ -95,10 +97,37 @@ def check_subject(
     if declined is not None and (consent is None or consent.given_at <= declined):
         message = f"{who} declined face recognition; use the alternative"
         raise refusal(spec, message, ["CN25-12b", "CN25-10b", "NDSR-22"])
-    if spec.off_device and not spec.legal_basis_ref and standing.current("external_transmission") is None:
+    if (
+        spec.off_device
+        and not claims.supported(spec, "statutory_basis")
+        and standing.current("external_transmission") is None
+    ):
         raise refusal(
             spec,
             f"facial data leaves the device ({spec.storage.location}) without {who}'s separate consent to the "
             "transmission",
             ["CN25-8a/b", "PIPL-29"],
         )
+    if abroad(spec) and standing.current("cross_border") is None:
+        raise refusal(
+            spec,
+            f"facial data of this deployment goes abroad; {who} has given no separate consent to the transfer "
+            "(consent kind cross_border)",
+            ["PIPL-39"],
+        )
+
+
+def notice_required(spec: policy.Deployment) -> bool:
+    """Whether a notice must be shown before capture: on every legal basis, unless a registry provision exempts it.
+
+    PIPL-18: only a provision of law (a registry entry whose scope covers the exemption) lifts the notice; an
+    attestation alone does not.
+    """
+    if "notice_exemption" not in claims.made(spec):
+        return True
+    return claims.claim(spec, "notice_exemption").provision is None
+
+
+def abroad(spec: policy.Deployment) -> bool:
+    """Whether the deployment provides facial data to a recipient outside mainland China (PIPL-38/39)."""
+    return any(r.abroad for r in spec.recipients)

@@ -88,6 +88,8 @@ class Subjects(GateBase):
                 raise refusal(spec, "a guardian's consent needs the guardian's identity", ["CN25-7a/b"])
         if kind == "raw_image_retention" and spec.storage.raw_images != "retain_with_consent":
             raise InputError(f"deployment {deployment_id} discards raw images; there is nothing to consent to")
+        if kind == "cross_border" and not any(r.abroad for r in spec.recipients):
+            raise InputError(f"deployment {deployment_id} sends no facial data abroad; nothing to consent to")
         with self.db.session() as session:
             row = self.vault.add_consent(
                 session,

@@ -103,6 +103,8 @@ def stale_consents(old: Deployment, new: Deployment) -> Staleness:
     fields = {c.field for c in triggers}
     if new.off_device and fields & {"storage.location", "storage.transmission_consent", "recipients"}:
         kinds.append("external_transmission")
+    if any(r.abroad for r in new.recipients) and "recipients" in fields:
+        kinds.append("cross_border")
     if new.storage.raw_images == "retain_with_consent" and "storage.raw_images" in fields:
         kinds.append("raw_image_retention")
     return Staleness(triggers, tuple(kinds))

@@ -72,7 +72,7 @@ class ConsentRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     subject_id: Mapped[str] = mapped_column(String(64), subject_fk())
     deployment_id: Mapped[str] = mapped_column(String(64), deployment_fk())
-    kind: Mapped[str] = mapped_column(String(32))  # facial_processing | external_transmission | raw_image_retention
+    kind: Mapped[str] = mapped_column(String(32))  # facial_processing, external_transmission, raw_image_retention, ...
     form: Mapped[str] = mapped_column(String(16))  # separate | written
     given_by: Mapped[str] = mapped_column(String(16))  # subject | guardian
     guardian_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)

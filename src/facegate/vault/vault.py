@@ -33,7 +33,7 @@ from facegate.vault.models import (
 )
 
 SUBJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@+=-]{0,63}")
-CONSENT_KINDS = ("facial_processing", "external_transmission", "raw_image_retention")
+CONSENT_KINDS = ("facial_processing", "external_transmission", "raw_image_retention", "cross_border")
 REVISIONS_SQL = (
     "SELECT (SELECT revision FROM vault_deployment WHERE id = ?), (SELECT revision FROM vault_subject WHERE id = ?)"
 )
