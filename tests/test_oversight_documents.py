@@ -165,7 +165,7 @@ def test_the_oversight_commands(tmp_path: Path) -> None:
     assert zipfile.is_zipfile(tmp_path / "inspection.zip")
     filed = run("oversight", "filed", "--handler", station["handler"], "--receipt", "GD-2026-7", "--date",
                 str(today - timedelta(days=1)))  # fmt: skip
-    assert "1 task(s) closed" in filed
+    assert "1 task closed" in filed
     report = json.loads(run("oversight", "status", "--json", "--handler", station["handler"]))
     assert report["handlers"][0]["open_tasks"] == []
     result = runner.invoke(app, ["oversight", "status", "--handler", "Nobody Ltd.", *home])

@@ -19,7 +19,7 @@ from .middleware import RequestMiddleware
 from .responses import Health
 from .responses import problems as problems_of
 from .routes import audit, biometrics, deployments, documents, keys, me, rules, subjects
-from .schedule import DEFAULT_INTERVAL, run_schedule
+from .schedule import DEFAULT_INTERVAL, run_checkpoints, run_schedule
 from .service import Service
 
 # Uploads stay in memory: the multipart parser would otherwise spool a photo over 1 MiB to a temporary file.
@@ -53,7 +53,8 @@ def create_app(
     purge_every: float | None = DEFAULT_INTERVAL,
     warm_engine: bool = False,
 ) -> FastAPI:
-    """The application for a data directory (or around `gate`); `purge_every=None` turns the schedule off.
+    """The application for a data directory (or around `gate`); `purge_every=None` turns the schedule off (the
+    purge, the oversight refresh and the signing of due checkpoints).
 
     `warm_engine` loads the face models in the background at start, so the first enrollment does not wait.
     """
@@ -62,14 +63,16 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(run_schedule(service.gate, purge_every)) if purge_every else None
+        signing = asyncio.create_task(run_checkpoints(service.gate)) if purge_every else None
         warming = asyncio.create_task(asyncio.to_thread(lambda: service.gate.engine)) if warm_engine else None
         yield
         if warming is not None:
             warming.cancel()
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for running in (task, signing):
+            if running is not None:
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
 
     app = FastAPI(
         title="facegate",

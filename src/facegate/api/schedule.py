@@ -1,4 +1,5 @@
-"""The server's schedule: the gate's retention purge and the oversight refresh, at start and then periodically."""
+"""The server's schedule: the gate's retention purge and the oversight refresh, at start and then periodically; and
+the audit log's due checkpoints, signed as soon as they fall due."""
 
 import asyncio
 import logging
@@ -20,6 +21,26 @@ def run_once(gate: Gate) -> None:
         counts["raw_images"],
     )
     Oversight(gate.context).refresh()
+
+
+def sign_due_checkpoint(gate: Gate) -> bool:
+    """Sign a checkpoint of the audit log if entries have waited the checkpoint interval; whether one was signed."""
+    with gate.db.session() as session:
+        signed = gate.audit.sign_if_due(session, now=gate.clock())
+    if signed is not None:
+        gate.audit.save_witness(signed)
+    return signed is not None
+
+
+async def run_checkpoints(gate: Gate) -> None:
+    """Sign due checkpoints every half checkpoint interval, until cancelled (entries wait at most 1.5 intervals)."""
+    period = max(1.0, gate.audit.checkpoint_interval.total_seconds() / 2)
+    while True:
+        await asyncio.sleep(period)
+        try:
+            await asyncio.to_thread(sign_due_checkpoint, gate)
+        except Exception as exc:  # a failed run must not stop the schedule or the server
+            log.error("scheduled checkpoint failed: %s", type(exc).__name__)
 
 
 async def run_schedule(gate: Gate, interval: float = DEFAULT_INTERVAL) -> None:

@@ -262,6 +262,20 @@ class AuditLog:
 
     # ---- reading ----
 
+    def sign_if_due(self, db: Executor, *, now: datetime | None = None) -> Checkpoint | None:
+        """Sign the entries appended since the latest checkpoint once the checkpoint interval has passed.
+
+        An append signs when the interval is up, so without this the last entries of a quiet log would wait,
+        unsigned, for the next append; the server calls this on a schedule. None when nothing is due.
+        """
+        now = now or datetime.now(UTC)
+        head = _lock_head(connection(db))
+        if head.size == head.checkpoint_size:
+            return None
+        if head.checkpoint_at is not None and now - head.checkpoint_at < self.checkpoint_interval:
+            return None
+        return self.checkpoint(db, now=now)
+
     def latest_checkpoint(self, db: Executor) -> Checkpoint | None:
         """The newest checkpoint, its signature checked; None when the log has none yet."""
         row = (

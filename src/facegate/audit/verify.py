@@ -22,6 +22,7 @@ from facegate.audit.merkle import (
 )
 from facegate.audit.models import AuditCheckpoint, AuditEntry, AuditHead, AuditNode
 from facegate.audit.tree import NODE_LEVEL
+from facegate.wording import count
 
 STREAM_BATCH = 20_000
 
@@ -60,8 +61,9 @@ class VerifyReport:
         if self.problem is not None:
             return f"TAMPERED: {self.problem.message}"
         return (
-            f"audit log OK: {self.size} entries, {self.checkpoints} signed checkpoints verified, "
-            f"the latest covering {self.latest_checkpoint} entries"
+            f"audit log OK: {count(self.size, 'entry', 'entries')}, "
+            f"{count(self.checkpoints, 'signed checkpoint')} verified, "
+            f"the latest covering {count(self.latest_checkpoint, 'entry', 'entries')}"
         )
 
 

@@ -6,26 +6,38 @@ import sys
 # ---- audit ----
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from facegate.audit import AuditLog
-from facegate.audit.export import time_range
-from facegate.audit.keys import PUBLIC_KEY_FILE
-from facegate.cli import Actor, Home, Json, app, console, err_console, print_json
-from facegate.errors import TamperedError
+from facegate.cli import Actor, Home, Json, app, console, count, err_console, print_json, say
+from facegate.errors import InputError, TamperedError
 from facegate.home import data_home
-from facegate.store import Database
 
-audit_app = typer.Typer(help="The tamper-evident audit log: verify, prove, export, checkpoint.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from facegate.audit import AuditLog
+    from facegate.store import Database
+
+audit_app = typer.Typer(
+    rich_markup_mode=None, help="The tamper-evident audit log: verify, prove, export, checkpoint.", no_args_is_help=True
+)
 app.add_typer(audit_app, name="audit")
 
 
-def open_audit(home: Path | None, *, signing: bool = True) -> tuple[Path, Database, AuditLog]:
+def open_audit(home: Path | None, *, signing: bool = True) -> tuple[Path, "Database", "AuditLog"]:
     """The data directory, its database and its audit log (reading never creates a signing key)."""
+    from facegate.audit import AuditLog
+    from facegate.store import Database
+
     path = data_home(home)
     return path, Database.open(home=path), AuditLog.for_home(path, create=signing)
+
+
+def public_key_path(home: Path) -> Path:
+    """Where the audit log's public key of a data directory is (for the standalone verifier)."""
+    from facegate.audit.keys import PUBLIC_KEY_FILE
+
+    return home / "keys" / PUBLIC_KEY_FILE
 
 
 @audit_app.command("verify")
@@ -42,6 +54,51 @@ def audit_verify(home: Home = None, json_out: Json = False) -> None:
         raise TamperedError(report.problem.message)
 
 
+@audit_app.command("list")
+def audit_list(
+    operation: Annotated[
+        str | None, typer.Option("--operation", help="Only this operation (verify, ...).")
+    ] = None,
+    deployment: Annotated[str | None, typer.Option("--deployment", help="Only this deployment.")] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="Only this subject.")] = None,
+    decision: Annotated[str | None, typer.Option("--decision", help="Only allow or refuse.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="First day (YYYY-MM-DD, UTC), included.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last day (YYYY-MM-DD, UTC), included.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="How many entries at most.")] = 20,
+    before: Annotated[int | None, typer.Option("--before", min=0, help="Only entries below this index.")] = None,
+    home: Home = None,
+    json_out: Json = False,
+) -> None:
+    """List entries newest first, with the event IDs that `audit prove` takes."""
+    from facegate.audit.export import time_range
+    from facegate.audit.listing import Filters, page
+
+    if decision not in (None, "allow", "refuse"):
+        raise InputError(f"unknown decision {decision!r}: use allow or refuse")
+    start = end = None
+    if since or until:
+        start, end = time_range(since or "1970-01-01", until or "9999-12-30")
+    filters = Filters(operation, deployment, subject, decision, start, end)
+    _, db, _ = open_audit(home, signing=False)
+    with db.session(readonly=True) as session:
+        found = page(session.connection(), filters, before, limit)
+    if json_out:
+        print_json({"entries": found.entries, "older": found.older})
+        return
+    for e in found.entries:
+        rules = f" [{', '.join(e['rule_ids'])}]" if e.get("rule_ids") else ""
+        who = " ".join(x for x in (e.get("deployment"), e.get("subject")) if x)
+        say(f"#{e['index']:<5} {e['at'][:19].replace('T', ' ')}  {e['event_id']}  {e['operation']} "
+            f"{e['decision']} {e['outcome']}{' ' + who if who else ''}{rules}")  # fmt: skip
+    shown = len(found.entries)
+    if not shown:
+        say("no entries match" if filters.any() else "the audit log is empty")
+    elif found.older is not None:
+        say(f"{count(shown, 'entry', 'entries')} shown, newest first; older ones: --before {found.older}")
+    else:
+        say(f"{count(shown, 'entry', 'entries')} shown, newest first")
+
+
 @audit_app.command("prove")
 def audit_prove(
     event_id: Annotated[str, typer.Argument(help="The event's ID.")], home: Home = None, json_out: Json = False
@@ -54,7 +111,7 @@ def audit_prove(
         print_json(proof)
         return
     console.print(f"entry #{proof['index']} ({event_id}), leaf hash {proof['leaf_hash']}", markup=False)
-    console.print(f"inclusion proof in the tree of {proof['tree_size']} entries:", markup=False)
+    console.print(f"inclusion proof in the tree of {count(proof['tree_size'], 'entry', 'entries')}:", markup=False)
     for h in proof["proof"]:
         console.print(f"  {h}", markup=False)
     sys.stdout.write("signed checkpoint:\n" + proof["checkpoint"]["note"])
@@ -68,6 +125,8 @@ def audit_export(
     home: Home = None,
 ) -> None:
     """Write the entries recorded in a date range as JSON lines, with the checkpoints and proofs to check them."""
+    from facegate.audit.export import time_range
+
     start, end = time_range(since, until)
     path, db, log = open_audit(home)
     with db.session() as session:
@@ -79,7 +138,7 @@ def audit_export(
         else:
             with out.open("w", encoding="utf-8") as file:
                 file.writelines(lines)
-            key = path / "keys" / PUBLIC_KEY_FILE
+            key = public_key_path(path)
             err_console.print(f"wrote {out}; public key: {key}", markup=False, highlight=False, soft_wrap=True)
 
 
@@ -91,7 +150,7 @@ def audit_checkpoint(home: Home = None, json_out: Json = False) -> None:
         cp = log.checkpoint(session, now=datetime.now().astimezone())
     log.save_witness(cp)
     if json_out:
-        print_json({**cp.to_json(), "public_key": str(path / "keys" / PUBLIC_KEY_FILE)})
+        print_json({**cp.to_json(), "public_key": str(public_key_path(path))})
     else:
         sys.stdout.write(cp.note)
 
@@ -115,4 +174,4 @@ def audit_purge(
     if json_out:
         print_json({"purged": dropped, "before": before.date().isoformat()})
     else:
-        console.print(f"dropped the payloads of {dropped} entries recorded before {before.date()}")
+        console.print(f"dropped the payloads of {count(dropped, 'entry', 'entries')} recorded before {before.date()}")

@@ -5,16 +5,17 @@ import sys
 # ---- compliance (policy) ----
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape as markup_escape
 from rich.table import Table
 
-from facegate import policy
-from facegate.cli import Actor, Home, Json, app, console, err_console, open_gate, print_json, show
+from facegate.cli import Actor, Home, Json, app, caller, console, count, err_console, open_gate, print_json, show
 from facegate.errors import InputError
-from facegate.gate import Caller
+
+if TYPE_CHECKING:
+    from facegate import policy
 
 Profiles = Annotated[
     list[str] | None,
@@ -29,8 +30,10 @@ VERDICT_STYLE = {"allowed": "bold green", "allowed_with_warnings": "bold yellow"
 SEVERITY_STYLE = {"BLOCK": "bold red", "WARN": "yellow", "INFO": "cyan"}
 
 
-def read_spec(path: Path) -> policy.Deployment:
+def read_spec(path: Path) -> "policy.Deployment":
     """Read and parse a deployment spec file; an unreadable or invalid one is an input error naming the field."""
+    from facegate import policy
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -46,6 +49,8 @@ def read_spec(path: Path) -> policy.Deployment:
 @app.command()
 def check(file: SpecFile, profile: Profiles = None, json_out: Json = False, home: Home = None) -> None:
     """Check a deployment spec against the rules: exit 0 when nothing blocks, 3 when something does."""
+    from facegate import policy
+
     spec = read_spec(file)
     report = policy.evaluate(spec, profile or [policy.DEFAULT_PROFILE], today=date.today())
     if json_out:
@@ -71,6 +76,8 @@ def check(file: SpecFile, profile: Profiles = None, json_out: Json = False, home
 @app.command("rules")
 def list_rules(profile: Profiles = None, json_out: Json = False, home: Home = None) -> None:
     """List the rules (all profiles unless --profile) with ID, severity, status and where each is enforced."""
+    from facegate import policy
+
     names = profile or policy.profile_names()
     rules = policy.rules_for(names)
     if json_out:
@@ -103,7 +110,7 @@ def list_rules(profile: Profiles = None, json_out: Json = False, home: Home = No
     console.print(table)
 
 
-def write_document(doc: policy.Document, fmt: str, out: Path | None) -> None:
+def write_document(doc: "policy.Document", fmt: str, out: Path | None) -> None:
     """Write a generated document to `out` or standard output, and name its gaps on standard error."""
     if fmt not in ("md", "html"):
         raise InputError(f"unknown format {fmt!r}: use md or html")
@@ -119,7 +126,10 @@ def write_document(doc: policy.Document, fmt: str, out: Path | None) -> None:
     if doc.gaps:
         fields = ", ".join(dict.fromkeys(g.field for g in doc.gaps))
         err_console.print(
-            f"{len(doc.gaps)} gap(s) the spec does not fill: {fields}", markup=False, highlight=False, soft_wrap=True
+            f"{count(len(doc.gaps), 'gap')} the spec does not fill: {fields}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -141,11 +151,13 @@ def notice(
 
     Gaps in the spec are marked in the notice, never invented.
     """
+    from facegate import policy
+
     if str(file) == "shown":
         if not shown or len(shown) != 2:
             raise InputError("usage: facegate notice shown DEPLOYMENT SUBJECT [--version N]")
         deployment, subject = shown
-        decision = open_gate(home).notice_shown(deployment, subject, version, Caller(actor))
+        decision = open_gate(home).notice_shown(deployment, subject, version, caller(actor))
         show(decision, json_out, f"notice {decision.outcome} of {deployment} shown to {subject}")
         return
     if shown:
@@ -157,6 +169,8 @@ def notice(
 @app.command()
 def pia(file: SpecFile, fmt: DocFormat = "md", out: Out = None, profile: Profiles = None, home: Home = None) -> None:
     """Write the impact assessment report (four sections and a risk register) for a deployment spec."""
+    from facegate import policy
+
     spec = read_spec(file)
     doc = policy.pia_document(spec, today=date.today(), profiles=profile or [policy.DEFAULT_PROFILE])
     write_document(doc, fmt, out)

@@ -3,26 +3,28 @@
 import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from facegate.cli import Home, Json, app, console, err_console, print_json
-from facegate.engine import evaluation, matching, quality
-from facegate.engine.dlib_backend import DlibEngine
-from facegate.engine.face import Embedding
-from facegate.engine.images import load_image
+from facegate.cli import Home, Json, app, console, count, err_console, print_json
 from facegate.errors import InputError
+
+if TYPE_CHECKING:
+    from facegate.engine.dlib_backend import DlibEngine
+    from facegate.engine.face import Embedding
 
 # ---- engine ----
 
 Detector = Annotated[str, typer.Option("--detector", help="Face detector: hog (fast) or cnn (dlib's MMOD, slower).")]
 
 
-def make_engine(detector: str = "hog", threads: int = 1) -> DlibEngine:
+def make_engine(detector: str = "hog", threads: int = 1) -> "DlibEngine":
     """The default engine, with a one-line error for a bad option."""
+    from facegate.engine.dlib_backend import DlibEngine
+
     if detector not in ("hog", "cnn"):
         raise InputError(f"unknown detector {detector!r}: use hog or cnn")
     return DlibEngine(detector=detector, threads=threads)
@@ -36,6 +38,9 @@ def detect(
     home: Home = None,
 ) -> None:
     """Find the faces in a photo: boxes, sizes, scores and a quality verdict (no embeddings)."""
+    from facegate.engine import quality
+    from facegate.engine.images import load_image
+
     pixels = load_image(image)
     faces = make_engine(detector).detect(pixels)
     rows = [
@@ -51,7 +56,7 @@ def detect(
     if json_out:
         print_json({"image": image.name, "width": pixels.shape[1], "height": pixels.shape[0], "faces": rows})
         return
-    console.print(f"{image.name}: {pixels.shape[1]}x{pixels.shape[0]}, {len(faces)} face(s)")
+    console.print(f"{image.name}: {pixels.shape[1]}x{pixels.shape[0]}, {count(len(faces), 'face')}")
     if faces:
         table = Table("#", "box (left, top, right, bottom)", "size", "score", "quality")
         for i, row in enumerate(rows, 1):
@@ -66,7 +71,7 @@ def detect(
         console.print(table)
 
 
-eval_app = typer.Typer(help="Measure accuracy on standard benchmarks.", no_args_is_help=True)
+eval_app = typer.Typer(rich_markup_mode=None, help="Measure accuracy on standard benchmarks.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
 
@@ -82,6 +87,8 @@ def eval_pairs(
     home: Home = None,
 ) -> None:
     """Verification accuracy on a pairs file: accuracy, threshold, TAR at FAR 1e-3, failures, speed."""
+    from facegate.engine import evaluation
+
     workers = workers or os.cpu_count() or 1
     with Progress(console=err_console, transient=True, disable=json_out) as progress:
         task = progress.add_task("embedding", total=None)
@@ -106,6 +113,9 @@ def eval_pairs(
 
 def walkthrough(photos: Path | None) -> None:
     """Walk through the sample photos: detect, embed, compare, decide same or different (the demo's first part)."""
+    from facegate.engine import matching
+    from facegate.engine.images import load_image
+
     folder = photos or Path(__file__).resolve().parents[3] / "tests" / "data"
     files = sorted(p for p in folder.glob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"))
     if not files:

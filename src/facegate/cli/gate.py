@@ -9,7 +9,6 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from facegate import policy
 from facegate.cli import (
     Actor,
     Deployment_,
@@ -17,7 +16,9 @@ from facegate.cli import (
     Json,
     Subject_,
     app,
+    caller,
     console,
+    count,
     err_console,
     keys_app,
     open_gate,
@@ -25,11 +26,19 @@ from facegate.cli import (
     show,
 )
 from facegate.cli.compliance import Profiles, SpecFile, read_spec
-from facegate.engine.images import read_image_bytes
 from facegate.errors import InputError
-from facegate.gate import Caller
 
-deployment_app = typer.Typer(help="Register, update, activate and retire deployments.", no_args_is_help=True)
+
+def photo(path: Path) -> bytes:
+    """A photo's bytes, with the engine's checks of its size and kind (it is decoded only in memory)."""
+    from facegate.engine.images import read_image_bytes
+
+    return read_image_bytes(path)
+
+
+deployment_app = typer.Typer(
+    rich_markup_mode=None, help="Register, update, activate and retire deployments.", no_args_is_help=True
+)
 app.add_typer(deployment_app, name="deployment")
 
 
@@ -43,9 +52,11 @@ def deployment_register(
     home: Home = None,
 ) -> None:
     """Register a deployment whose spec `facegate check` allows, and activate it."""
+    from facegate import policy
+
     spec = read_spec(file)
     decision = open_gate(home).register(
-        spec, Caller(actor), tuple(profile or [policy.DEFAULT_PROFILE]), activate=not draft
+        spec, caller(actor), tuple(profile or [policy.DEFAULT_PROFILE]), activate=not draft
     )
     show(decision, json_out, f"deployment {spec.id}: {decision.outcome} ({decision.details['verdict']})")
 
@@ -54,7 +65,7 @@ def deployment_register(
 def deployment_update(file: SpecFile, actor: Actor = "operator:cli", json_out: Json = False, home: Home = None) -> None:
     """Replace a deployment's spec; a change of purpose or method suspends it until reassessed."""
     spec = read_spec(file)
-    decision = open_gate(home).update(spec, Caller(actor))
+    decision = open_gate(home).update(spec, caller(actor))
     triggers = ", ".join(decision.details["triggers"]) or "none"
     show(
         decision,
@@ -69,7 +80,7 @@ def deployment_activate(
     deployment: Deployment_, actor: Actor = "operator:cli", json_out: Json = False, home: Home = None
 ) -> None:
     """Activate a draft or suspended deployment (no BLOCK finding, approved impact assessment)."""
-    decision = open_gate(home).activate(deployment, Caller(actor))
+    decision = open_gate(home).activate(deployment, caller(actor))
     show(decision, json_out, f"deployment {deployment}: {decision.outcome}")
 
 
@@ -78,7 +89,7 @@ def deployment_retire(
     deployment: Deployment_, actor: Actor = "operator:cli", json_out: Json = False, home: Home = None
 ) -> None:
     """Retire a deployment: it stops and its templates are deleted."""
-    decision = open_gate(home).retire(deployment, Caller(actor))
+    decision = open_gate(home).retire(deployment, caller(actor))
     show(decision, json_out, f"deployment {deployment}: {decision.outcome}")
 
 
@@ -95,7 +106,9 @@ def deployment_list(json_out: Json = False, home: Home = None) -> None:
     console.print(table)
 
 
-subject_app = typer.Typer(help="Subjects and their rights: add, show, export, delete.", no_args_is_help=True)
+subject_app = typer.Typer(
+    rich_markup_mode=None, help="Subjects and their rights: add, show, export, delete.", no_args_is_help=True
+)
 app.add_typer(subject_app, name="subject")
 
 
@@ -111,7 +124,7 @@ def subject_add(
 ) -> None:
     """Add a subject under a pseudonymous ID."""
     born = birth_date.date() if birth_date else None
-    decision = open_gate(home).add_subject(subject, born, age_band, guardian, Caller(actor))
+    decision = open_gate(home).add_subject(subject, born, age_band, guardian, caller(actor))
     show(decision, json_out, f"subject {decision.subject} added")
 
 
@@ -125,7 +138,8 @@ def subject_show(subject: Subject_, json_out: Json = False, home: Home = None) -
     console.print(f"subject {record['subject']} (since {record['created_at']})", markup=False)
     for held in record["facial_data"]:
         console.print(
-            f"  {held['deployment']}: {held['templates']} template(s), {held['raw_images']} raw image(s), "
+            f"  {held['deployment']}: {count(held['templates'], 'template')}, "
+            f"{count(held['raw_images'], 'raw image')}, "
             f"held since {held['since']} until {held['until']}",
             markup=False,
         )
@@ -154,12 +168,12 @@ def subject_export(
 @subject_app.command("delete")
 def subject_delete(subject: Subject_, actor: Actor = "operator:cli", json_out: Json = False, home: Home = None) -> None:
     """Delete a subject everywhere: data keys shredded, rows removed, a receipt in the audit log."""
-    decision = open_gate(home).delete_subject(subject, Caller(actor))
+    decision = open_gate(home).delete_subject(subject, caller(actor))
     show(decision, json_out, f"subject {subject} deleted; receipt {decision.event_id}")
 
 
 CONSENT_KIND_HELP = "facial_processing, external_transmission, raw_image_retention or cross_border."
-consent_app = typer.Typer(help="Separate consents: give and withdraw.", no_args_is_help=True)
+consent_app = typer.Typer(rich_markup_mode=None, help="Separate consents: give and withdraw.", no_args_is_help=True)
 app.add_typer(consent_app, name="consent")
 
 
@@ -179,7 +193,7 @@ def consent_give(
 ) -> None:
     """Record the subject's separate consent, bound to the current notice version."""
     decision = open_gate(home).give_consent(
-        deployment, subject, kind, form, by, guardian, evidence, subject_initiated, Caller(actor)
+        deployment, subject, kind, form, by, guardian, evidence, subject_initiated, caller(actor)
     )
     show(decision, json_out, f"consent {kind} of {subject} for {deployment}: given")
 
@@ -189,8 +203,8 @@ def consent_withdraw(
     deployment: Deployment_, subject: Subject_, actor: Actor = "operator:cli", json_out: Json = False, home: Home = None
 ) -> None:
     """Withdraw consent: processing stops and the subject's facial data is deleted at once."""
-    decision = open_gate(home).withdraw(deployment, subject, Caller(actor))
-    show(decision, json_out, f"consent withdrawn; {decision.details['templates_deleted']} template(s) deleted")
+    decision = open_gate(home).withdraw(deployment, subject, caller(actor))
+    show(decision, json_out, f"consent withdrawn; {count(decision.details['templates_deleted'], 'template')} deleted")
 
 
 @app.command()
@@ -198,7 +212,7 @@ def decline(
     deployment: Deployment_, subject: Subject_, actor: Actor = "operator:cli", json_out: Json = False, home: Home = None
 ) -> None:
     """The subject chooses a non-biometric method instead of face recognition."""
-    decision = open_gate(home).decline(deployment, subject, Caller(actor))
+    decision = open_gate(home).decline(deployment, subject, caller(actor))
     alternatives = ", ".join(decision.details["alternatives"])
     show(decision, json_out, f"{subject} declined face recognition; alternatives: {alternatives}")
 
@@ -220,7 +234,7 @@ def enroll(
     if batch is None:
         if subject is None or image is None:
             raise InputError("give SUBJECT and IMAGE, or --batch FOLDER")
-        decision = gate.enroll(deployment, subject, read_image_bytes(image), purpose, Caller(actor))
+        decision = gate.enroll(deployment, subject, photo(image), purpose, caller(actor))
         show(decision, json_out, f"{subject} enrolled in {deployment}")
         return
     files = sorted(p for p in batch.glob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp"))
@@ -230,7 +244,7 @@ def enroll(
     with Progress(console=err_console, transient=True, disable=json_out) as progress:
         task = progress.add_task("enrolling", total=len(files))
         for path, outcome in gate.enroll_batch(
-            deployment, [(p.stem, p) for p in files], workers, purpose, Caller(actor)
+            deployment, [(p.stem, p) for p in files], workers, purpose, caller(actor)
         ):
             results.append({"subject": path.stem, "outcome": outcome})
             progress.advance(task)
@@ -254,7 +268,7 @@ def verify(
     home: Home = None,
 ) -> None:
     """1:1: is the person in the photo the enrolled subject? Prints match or no_match."""
-    decision = open_gate(home).verify(deployment, subject, read_image_bytes(image), purpose, Caller(actor))
+    decision = open_gate(home).verify(deployment, subject, photo(image), purpose, caller(actor))
     show(decision, json_out, f"{decision.outcome}: {subject} in {deployment}")
 
 
@@ -268,11 +282,12 @@ def identify(
     home: Home = None,
 ) -> None:
     """1:N: which enrolled subject of the deployment is in the photo, if any."""
-    decision = open_gate(home).identify(deployment, read_image_bytes(image), purpose, Caller(actor))
+    decision = open_gate(home).identify(deployment, photo(image), purpose, caller(actor))
     show(decision, json_out, f"{decision.outcome}" + (f": {decision.subject}" if decision.subject else ""))
 
 
 alternative_app = typer.Typer(
+    rich_markup_mode=None,
     help="Non-biometric methods: PIN, TOTP, check-in code, staff (passkeys: in the portal or the API).",
     no_args_is_help=True,
 )
@@ -293,7 +308,7 @@ def alternative_set(
     """Set up a non-biometric method; TOTP secrets and check-in codes are shown once, with a QR code."""
     if method == "pin" and pin is None:
         pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True)
-    decision = open_gate(home).set_alternative(deployment, subject, method, pin, Caller(actor))
+    decision = open_gate(home).set_alternative(deployment, subject, method, pin, caller(actor))
     if json_out:
         print_json(decision.to_dict())
         return
@@ -316,7 +331,7 @@ def alternative_verify(
     """Verify a subject without any face; exits 3 when the secret is wrong."""
     if method not in ("staff", "passkey") and secret is None:
         secret = typer.prompt(method, hide_input=True)
-    decision = open_gate(home).verify_alternative(deployment, subject, method, secret, Caller(actor))
+    decision = open_gate(home).verify_alternative(deployment, subject, method, secret, caller(actor))
     show(decision, json_out, f"{decision.outcome}: {subject} by {method}")
     if not decision.details["verified"]:
         raise typer.Exit(3)
@@ -330,13 +345,13 @@ def purge(json_out: Json = False, home: Home = None) -> None:
         print_json(counts)
     else:
         console.print(
-            f"purged {counts['templates']} template(s) of {counts['subjects']} subject(s), "
-            f"{counts['raw_images']} raw image(s)"
+            f"purged {count(counts['templates'], 'template')} of {count(counts['subjects'], 'subject')}, "
+            f"{count(counts['raw_images'], 'raw image')}"
         )
 
 
 @keys_app.command("rotate")
 def keys_rotate(actor: Actor = "operator:cli", json_out: Json = False, home: Home = None) -> None:
     """Rotate the master key: deployment keys are rewrapped; templates are not re-encrypted."""
-    decision = open_gate(home).rotate_master_key(Caller(actor))
-    show(decision, json_out, f"master key rotated; {decision.details['keys_rewrapped']} key(s) rewrapped")
+    decision = open_gate(home).rotate_master_key(caller(actor))
+    show(decision, json_out, f"master key rotated; {count(decision.details['keys_rewrapped'], 'key')} rewrapped")

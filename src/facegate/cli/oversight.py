@@ -2,18 +2,18 @@
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape as markup_escape
 
-from facegate.audit.export import time_range
-from facegate.cli import Actor, Home, Json, app, console, open_gate, print_json, say
+from facegate.cli import Actor, Home, Json, app, console, count, open_gate, print_json, say
 
-# ---- oversight ----
-from facegate.oversight import Oversight
+if TYPE_CHECKING:
+    from facegate.oversight import Oversight
 
 oversight_app = typer.Typer(
+    rich_markup_mode=None,
     help="Stored-individual counts, filing duties and due dates, the filing package, the inspection export.",
     no_args_is_help=True,
 )
@@ -23,8 +23,10 @@ HandlerOpt = Annotated[
 ]
 
 
-def open_oversight(home: Path | None) -> Oversight:
+def open_oversight(home: Path | None) -> "Oversight":
     """The oversight of the data directory (through its gate: same database, keys, audit log and settings)."""
+    from facegate.oversight import Oversight
+
     return Oversight(open_gate(home).context)
 
 
@@ -83,10 +85,10 @@ def oversight_filing(
         print_json(package)
         return
     files = sum(len(i["files"]) for i in package["statutory_items"].values())
-    say(f"wrote the filing package of {package['handler']} to {out}: {files} files + package.json, 00-index")
+    say(f"wrote the filing package of {package['handler']} to {out}: {count(files, 'file')} + package.json, 00-index")
     say(f"file it with {package['authority']} at {package['portal']}")
     if package["gaps"]:
-        say(f"{len(package['gaps'])} gap(s) to fill first; see 00-index.md")
+        say(f"{count(len(package['gaps']), 'gap')} to fill first; see 00-index.md")
 
 
 @oversight_app.command("export")
@@ -99,14 +101,17 @@ def oversight_export(
     home: Home = None,
 ) -> None:
     """Write the inspection export: audit records with proofs, assessments, consents, deployments, filings."""
+    from facegate.audit.export import time_range
+
     start, end = time_range(since, until)
     manifest = open_oversight(home).inspection_export(start, end, out, actor)
     if json_out:
         print_json(manifest)
         return
     say(
-        f"wrote {out}: {len(manifest['files'])} files, {manifest['audit_entries']} audit entries, "
-        f"{manifest['deployments']} deployments; README.txt inside says how to verify it"
+        f"wrote {out}: {count(len(manifest['files']), 'file')}, "
+        f"{count(manifest['audit_entries'], 'audit entry', 'audit entries')}, "
+        f"{count(manifest['deployments'], 'deployment')}; README.txt inside says how to verify it"
     )
 
 
@@ -132,5 +137,5 @@ def oversight_filed(
     for r in recorded:
         say(
             f"{r['kind']} of {r['handler']} ({r['profile']}) recorded: receipt {r['receipt']} of {r['filed_on']}; "
-            f"{len(r['closed_tasks'])} task(s) closed"
+            f"{count(len(r['closed_tasks']), 'task')} closed"
         )

@@ -8,7 +8,6 @@ import typer
 from rich.table import Table
 
 # ---- service ----
-from facegate.api.keys import ROLES
 from facegate.cli import Home, Json, app, console, data_home, keys_app, print_json, say
 from facegate.cli.engine import walkthrough
 from facegate.errors import InputError
@@ -89,6 +88,8 @@ def keys_create(
     home: Home = None,
 ) -> None:
     """Mint an API key for the REST API and the console; the secret is shown this once."""
+    from facegate.api.keys import ROLES
+
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
     svc = open_service(home)
