@@ -1,18 +1,39 @@
-"""Safe image decoding: JPEG, PNG and WebP only, size and pixel limits checked before any pixel is decoded."""
+"""Safe image decoding: JPEG, PNG and WebP only; size, pixel and memory limits checked before any pixel is decoded.
 
+Decoding memory is bounded three ways: a file-size limit, a limit on the bytes a decode needs (the decoder's
+own buffer plus the RGB result, from the header), and a process-wide memory budget (`DecodeBudget`, from
+$FACEGATE_DECODE_MEMORY_MB) that every decode and every decoded picture still in use draws from: a decode
+that does not fit waits until earlier pictures are released (`DecoderBusyError` after WAIT_S).
+"""
+
+import contextlib
+import ctypes
 import io
+import os
+import threading
+import time
 import warnings
+import weakref
 import zlib
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from facegate.errors import InputError, TooLargeError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000
+RGB_BYTES = 3  # per pixel of the result
+# Every 8-bit photo MAX_PIXELS allows (decoder buffer 4 bytes a pixel, then the RGB result) fits this limit.
+MAX_DECODED_BYTES = MAX_PIXELS * (4 + RGB_BYTES)
+BUDGET_ENV = "FACEGATE_DECODE_MEMORY_MB"
+DEFAULT_BUDGET_MB = 512
+WAIT_S = 120.0  # how long a decode waits for room in the budget before it is refused
+BAND_PIXELS = 1 << 18  # pixels converted at a time: conversion temporaries stay a few MB
 FORMATS = ("JPEG", "PNG", "WEBP")
+# How Pillow stores a pixel of each mode while decoding (bytes); modes not listed take 4.
+_STORED = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2}
 
 # We check the pixel count ourselves before decoding; Pillow's own guard would only warn below twice its limit.
 Image.MAX_IMAGE_PIXELS = None
@@ -36,6 +57,88 @@ class NotAnImageError(ImageError):
 
 class TooManyPixelsError(ImageError):
     """The header announces more pixels than allowed: a decompression bomb or an oversized photo."""
+
+
+class TooMuchMemoryError(ImageError):
+    """Decoding the image would take more memory than allowed (a 16-bit or many-band bomb)."""
+
+
+class DecoderBusyError(ImageError):
+    """The decoding memory budget stayed full: too many large images at once."""
+
+
+class DecodeBudget:
+    """A memory budget shared by every decode in the process: a weighted semaphore of bytes.
+
+    A decode takes its estimated peak from the budget before the first pixel is decoded and keeps it until
+    the RGB array it returns is garbage collected. A request larger than the
+    whole budget runs alone. This caps concurrent decodes by the memory they need, not by a count.
+    """
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit = limit_bytes
+        self.used = 0
+        self._changed = threading.Condition()
+
+    def take(self, amount: int, wait_s: float = WAIT_S) -> int:
+        """Take `amount` bytes (at most the whole budget), waiting up to `wait_s`; what was taken."""
+        amount = min(amount, self.limit)
+        deadline = time.monotonic() + wait_s
+        with self._changed:
+            while self.used and self.used + amount > self.limit:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise DecoderBusyError("too many large images are being decoded at once: try again shortly")
+                self._changed.wait(left)
+            self.used += amount
+        return amount
+
+    def charge(self, amount: int) -> int:
+        """Count `amount` bytes already in use without waiting (a decoded picture); what was counted."""
+        with self._changed:
+            self.used += amount
+        return amount
+
+    def give(self, amount: int) -> None:
+        """Return `amount` bytes taken before."""
+        with self._changed:
+            self.used -= amount
+            self._changed.notify_all()
+
+
+def _budget_from_env() -> DecodeBudget:
+    text = os.environ.get(BUDGET_ENV, "")
+    try:
+        megabytes = int(text) if text else DEFAULT_BUDGET_MB
+    except ValueError:
+        raise InputError(f"${BUDGET_ENV} must be a whole number of megabytes, not {text!r}") from None
+    if megabytes < 64:
+        raise InputError(f"${BUDGET_ENV} must be at least 64 (MB)")
+    return DecodeBudget(megabytes * 1024 * 1024)
+
+
+BUDGET = _budget_from_env()
+M_MMAP_THRESHOLD = -3
+MMAP_FROM_BYTES = 4 << 20
+
+
+def _unmap_large_buffers() -> None:
+    """With glibc, allocate buffers from 4 MB with mmap, always: freed, they go back to the system at once.
+
+    glibc otherwise raises its threshold after the first large free, and the decoder's 16 MB blocks then
+    come from per-thread heaps that keep them after they are freed: 16 concurrent uploads of a large image
+    left twice the memory the decodes needed. Elsewhere (no `mallopt`) nothing changes.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, MMAP_FROM_BYTES)
+
+
+_unmap_large_buffers()
+
+
+def decode_cost(width: int, height: int, mode: str) -> int:
+    """The peak bytes decoding an image of this size and Pillow mode takes: decoder buffer plus RGB result."""
+    return width * height * (_STORED.get(mode, 4) + RGB_BYTES)
 
 
 class TruncatedImageError(ImageError):
@@ -96,8 +199,17 @@ def read_image_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
     return path.read_bytes()
 
 
-def decode_image(data: bytes, max_bytes: int = MAX_FILE_BYTES, max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """Decode JPEG, PNG or WebP bytes into an upright RGB uint8 array (H, W, 3); raise an ImageError if not."""
+def decode_image(
+    data: bytes,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_pixels: int = MAX_PIXELS,
+    max_decoded_bytes: int = MAX_DECODED_BYTES,
+    budget: DecodeBudget | None = None,
+) -> np.ndarray:
+    """Decode JPEG, PNG or WebP bytes into an upright RGB uint8 array (H, W, 3); raise an ImageError if not.
+
+    The array draws on the decoding budget (default: the process's) until it is garbage collected.
+    """
     if not data:
         raise EmptyImageError("the image is empty (0 bytes)")
     if len(data) > max_bytes:
@@ -105,6 +217,7 @@ def decode_image(data: bytes, max_bytes: int = MAX_FILE_BYTES, max_pixels: int =
     fmt = sniff_format(data[:16])
     if fmt is None:
         raise NotAnImageError(f"not a JPEG, PNG or WebP image: this looks like {describe(data)}")
+    budget = budget or BUDGET
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -115,9 +228,20 @@ def decode_image(data: bytes, max_bytes: int = MAX_FILE_BYTES, max_pixels: int =
                     f"the image announces {width}x{height} = {width * height:,} pixels, "
                     f"over the limit of {max_pixels:,}"
                 )
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            return to_rgb(image)
+            cost = decode_cost(width, height, image.mode)
+            if cost > max_decoded_bytes:
+                raise TooMuchMemoryError(
+                    f"decoding this {width}x{height} {image.mode} image would take {cost // 2**20:,} MB, "
+                    f"over the limit of {max_decoded_bytes // 2**20:,} MB"
+                )
+            taken = budget.take(cost)
+            try:
+                image.load()
+                orientation = image.getexif().get(ORIENTATION, 1)
+                pixels = _upright(to_rgb(image), orientation)
+            except BaseException:
+                budget.give(taken)
+                raise
     except ImageError:
         raise
     except (OSError, SyntaxError, ValueError, zlib.error, EOFError) as exc:
@@ -126,25 +250,64 @@ def decode_image(data: bytes, max_bytes: int = MAX_FILE_BYTES, max_pixels: int =
         raise CorruptImageError(f"the {fmt} image is corrupt and cannot be decoded") from None
     except Exception:  # Pillow's plugins raise a variety of types on hostile input; none may leak
         raise CorruptImageError(f"the {fmt} image is corrupt and cannot be decoded") from None
+    # The decode's charge stays taken while the picture is in use: the engine's first steps (a downscaled copy
+    # for detection) need about as much again as the picture itself.
+    weakref.finalize(pixels, budget.give, taken)
+    return pixels
+
+
+ORIENTATION = 0x0112
+_UPRIGHT = {  # EXIF orientation -> the numpy view that stands the picture upright (as ImageOps.exif_transpose)
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.transpose(1, 0, 2),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: np.rot90(a, -1)[::-1],
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+def _upright(pixels: np.ndarray, orientation: int) -> np.ndarray:
+    turn = _UPRIGHT.get(orientation)
+    return pixels if turn is None else np.ascontiguousarray(turn(pixels))
 
 
 def to_rgb(image: Image.Image) -> np.ndarray:
-    """Convert any Pillow mode (RGBA, palette, grayscale, 16-bit, CMYK) to an RGB uint8 array."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+    """Convert any Pillow mode (RGBA, palette, grayscale, 16-bit, CMYK) to an RGB uint8 array.
+
+    The result is filled a band of rows at a time, so the only full-size buffers are the decoded image and
+    the result (a 16-bit picture is never widened to 32 bits whole).
+    """
+    width, height = image.size
+    if image.mode == "RGB":
+        return np.ascontiguousarray(np.asarray(image, dtype=np.uint8))
+    peak = None
+    if image.mode in ("I;16", "I;16B", "I;16L"):
+        peak = 65535
+    elif image.mode == "I":
+        peak = 65535 if image.getextrema()[1] > 255 else 255
+    out = np.empty((height, width, 3), np.uint8)
+    rows = max(1, BAND_PIXELS // max(width, 1))
+    for top in range(0, height, rows):
+        band = image.crop((0, top, width, min(height, top + rows)))
+        out[top : top + band.size[1]] = _band_to_rgb(band, peak)
+    return out
+
+
+def _band_to_rgb(image: Image.Image, peak: int | None) -> np.ndarray:
+    if peak is not None:
         values = np.asarray(image, dtype=np.uint32)
-        peak = 65535 if image.mode.startswith("I;16") or values.max() > 255 else 255
-        gray = (values * 255 // max(peak, 1)).astype(np.uint8)
-        return np.ascontiguousarray(np.stack([gray] * 3, axis=-1))
+        return (values * 255 // peak).astype(np.uint8)[..., None]
     if image.mode == "F":
-        gray = np.clip(np.asarray(image), 0, 255).astype(np.uint8)
-        return np.ascontiguousarray(np.stack([gray] * 3, axis=-1))
+        return np.clip(np.asarray(image), 0, 255).astype(np.uint8)[..., None]
     if image.mode == "P":
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
         image = image.convert("RGBA")
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, image)
-    return np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.uint8))
+    return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
 def load_image(path: Path, max_bytes: int = MAX_FILE_BYTES, max_pixels: int = MAX_PIXELS) -> np.ndarray:

@@ -1,0 +1,101 @@
+"""Peak memory of many worst-case uploads at once: 16-bit PNGs of 6320x6320 (about 80 KB each), decoded and searched.
+
+    .venv/bin/python bench/decode.py [--uploads 16] [--budget-mb 512] [--no-baseline]
+
+Each upload runs what a verification does before the template is touched: `decode_image`, then the engine's
+face detection, in its own thread, all at once. Each configuration runs in a fresh process and reports that
+process's peak RSS; the baseline is the same run with the decoding budget out of the way (a budget larger than
+all the uploads together), i.e. the decodes bounded only by the per-image limits.
+"""
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+from PIL import Image
+
+SIDE = 6320
+
+
+def worst_case_png(side: int = SIDE) -> bytes:
+    """A flat 16-bit grayscale PNG: tens of kilobytes on the wire, 80 MB decoded."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((side, side), 30000, np.uint16)).save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(uploads: int) -> None:
+    """Run the uploads in this process (its budget from $FACEGATE_DECODE_MEMORY_MB); print one JSON line."""
+    from facegate.engine.dlib_backend import DlibEngine
+    from facegate.engine.images import ImageError, decode_image
+
+    engine = DlibEngine()
+    data = worst_case_png()
+    engine.detect(np.zeros((100, 100, 3), np.uint8))
+    idle = peak_rss_mb()
+    outcomes: list[str] = []
+
+    def upload() -> None:
+        try:
+            pixels = decode_image(data)
+            outcomes.append(f"{len(engine.detect(pixels))} faces")
+        except ImageError as exc:
+            outcomes.append(type(exc).__name__)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=upload) for _ in range(uploads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - started
+    print(json.dumps({"idle_mb": idle, "peak_mb": peak_rss_mb(), "seconds": seconds, "outcomes": outcomes,
+                      "upload_bytes": len(data)}))  # fmt: skip
+
+
+def run(uploads: int, budget_mb: int) -> dict:
+    """One configuration in a fresh process."""
+    env = {**os.environ, "FACEGATE_DECODE_MEMORY_MB": str(budget_mb)}
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "--uploads", str(uploads)],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    """Print peak RSS with the decoding budget, and without it as the baseline."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--uploads", type=int, default=16)
+    parser.add_argument("--budget-mb", type=int, default=512)
+    parser.add_argument("--no-baseline", action="store_true", help="Skip the unbounded run (it needs several GB).")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.uploads)
+        return
+    configs = [(f"budget {args.budget_mb} MB", args.budget_mb)]
+    if not args.no_baseline:
+        configs.append(("no budget (baseline)", 1_000_000))
+    print(f"{args.uploads} concurrent uploads of a {SIDE}x{SIDE} 16-bit PNG, decode + detection")
+    for name, budget in configs:
+        r = run(args.uploads, budget)
+        kinds = sorted(set(r["outcomes"]))
+        print(f"  {name:22s} upload {r['upload_bytes'] / 1024:.0f} KB  idle {r['idle_mb']:.0f} MB  "
+              f"peak RSS {r['peak_mb']:.0f} MB  {r['seconds']:.1f} s  outcomes {kinds}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
