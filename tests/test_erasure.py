@@ -17,6 +17,7 @@ import uvicorn
 from gate_fixtures import Clock, example, shared_engine
 
 from facegate.api.app import create_app
+from facegate.context import Context
 from facegate.gate import Gate
 from facegate.store.database import checkpoint_truncate
 from facegate.vault.keystore import MASTER_FILE_ENV
@@ -67,7 +68,9 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
     monkeypatch.delenv("FACEGATE_KEYSTORE_URL", raising=False)
     monkeypatch.delenv("FACEGATE_DATABASE_URL", raising=False)
     clock = Clock()
-    gate = Gate.open(home, engine_factory=shared_engine, clock=clock)
+    context = Context.open(home)
+    context.clock = clock
+    gate = Gate(context, engine_factory=shared_engine)
     app = create_app(home, gate=gate, purge_every=None)
     svc = app.state.service
     gate.register(example("office-entry"))
