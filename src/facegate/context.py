@@ -37,7 +37,14 @@ class Context:
         return self.vault.keystore
 
     @classmethod
-    def open(cls, home: Path | None = None, database_url: str | None = None) -> "Context":
+    def open(
+        cls,
+        home: Path | None = None,
+        database_url: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        settings: policy.Settings | None = None,
+    ) -> "Context":
         """The context of a data directory: its database, key store and audit log."""
         home = data_home(home)
-        return cls(Database.open(database_url, home=home), Vault(Keystore.open(home)), AuditLog.for_home(home))
+        db, vault, audit = Database.open(database_url, home=home), Vault(Keystore.open(home)), AuditLog.for_home(home)
+        return cls(db, vault, audit, clock, settings or policy.Settings())

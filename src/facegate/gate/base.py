@@ -51,9 +51,15 @@ class GateBase(Recorder):
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, home: Path | None = None, database_url: str | None = None, **options: Any) -> "GateBase":
-        """The gate of a data directory: its database, key store and audit log."""
-        return cls(Context.open(home, database_url), **options)
+    def open(
+        cls,
+        home: Path | None = None,
+        database_url: str | None = None,
+        engine_factory: Callable[[], Any] | None = None,
+        **context: Any,
+    ) -> "GateBase":
+        """The gate of a data directory: its database, key store and audit log (`context`: clock, settings)."""
+        return cls(Context.open(home, database_url, **context), engine_factory)
 
     def _load(self, session: Session, deployment_id: str) -> Loaded:
         row = session.execute(select(DeploymentRow.__table__).filter_by(id=deployment_id)).first()
