@@ -57,6 +57,13 @@ def reader(key: Key) -> ApiKey:
     return key
 
 
+def reviewer(key: Key) -> ApiKey:
+    """A reviewer key (a DPO or counsel who attests claims, regulation.md §4.8), else 403."""
+    if key.role != "reviewer":
+        raise ForbiddenError(f"attesting a claim needs a reviewer key; this key is {key.role}")
+    return key
+
+
 def operator(key: Key) -> ApiKey:
     """An operator key (biometric operations and subjects), else 403."""
     if key.role != "operator":
@@ -92,6 +99,7 @@ def subject_link(svc: ServiceDep, credentials: Credentials) -> SubjectLink:
 Admin = Annotated[ApiKey, Depends(admin)]
 Reader = Annotated[ApiKey, Depends(reader)]
 Operator = Annotated[ApiKey, Depends(operator)]
+Reviewer = Annotated[ApiKey, Depends(reviewer)]
 OperatorOn = Annotated[ApiKey, Depends(operator_on)]
 ViewerOf = Annotated[ApiKey, Depends(viewer_of)]
 Link = Annotated[SubjectLink, Depends(subject_link)]

@@ -15,8 +15,9 @@ from facegate.store import Database
 
 from .models import ApiKeyRow
 
-Role = Literal["admin", "operator", "auditor"]
-ROLES: tuple[Role, ...] = ("admin", "operator", "auditor")
+Role = Literal["admin", "operator", "auditor", "reviewer"]
+# reviewer: a DPO or counsel who attests claims of a spec (regulation.md §4.8), distinct from the admin who registers.
+ROLES: tuple[Role, ...] = ("admin", "operator", "auditor", "reviewer")
 PREFIX = "fgk"
 _KEY = re.compile(r"^fgk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 

@@ -85,6 +85,14 @@ class Decision(Answer):
     triggers: list[str] | None = Field(None, description="deployment update: the changes that ask for reassessment.")
     stale_consents: int | None = Field(None, description="deployment update: consents the change made stale.")
     keys_rewrapped: int | None = Field(None, description="key rotation: deployment keys rewrapped.")
+    level: str | None = Field(None, description="incident: minor, moderate, major or critical.")
+    off_device_movement: bool | None = Field(None, description="incident: facial data moved off the device.")
+    description: str | None = Field(None, description="incident: what happened, as the operator recorded it.")
+    reassessment_opened: bool | None = Field(None, description="incident: whether the assessment was reopened.")
+    claim: str | None = Field(None, description="attestation: the claim attested (regulation.md §4.8).")
+    reviewer: str | None = Field(None, description="attestation: who attests (a DPO or counsel).")
+    document: str | None = Field(None, description="attestation: the document relied on.")
+    attested_on: str | None = Field(None, description="attestation: the day of the attestation.")
 
 
 class FindingCounts(Answer):
@@ -134,6 +142,39 @@ class Rule(Answer):
     questions: list[str]
     hardening_flag: str | None
     note: str
+    serves: list[str] = Field(default_factory=list, description="for a facegate policy (FG-): the law it serves")
+    setting: str | None = Field(None, description="for a facegate policy: the setting that turns it off")
+
+
+class ProvisionScope(Answer):
+    """Which handlers and purposes a provision covers (empty: any)."""
+
+    handler_kinds: list[str]
+    purposes: list[str]
+
+
+class Provision(Answer):
+    """A provision of the registry shipped with facegate (regulation.md §4.8)."""
+
+    id: str
+    instrument: dict[str, str] = Field(description="the instrument's name in zh and en")
+    article: str
+    summary: str
+    supports: list[str] = Field(description="the claims it supports: statutory_basis, sole_method, ...")
+    scope: ProvisionScope
+    identity_documents_only: bool = Field(description="it requires checking identity documents, not face recognition")
+    status: Literal["C", "S", "U"]
+    source: str
+
+
+class VocabularyTerm(Answer):
+    """One allowed value of a closed vocabulary, with its labels and the synonyms a spec may use."""
+
+    value: str
+    zh: str
+    en: str
+    synonyms: list[str]
+    tags: list[str]
 
 
 class Key(Answer):

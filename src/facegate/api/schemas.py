@@ -38,6 +38,27 @@ class RegisterRequest(CheckRequest):
     activate: bool = True
 
 
+class IncidentRequest(Body):
+    """A security incident on a deployment; a major one reopens the impact assessment (CN25-9d, §8 Q14)."""
+
+    level: Literal["minor", "moderate", "major", "critical"]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] = Field(
+        description="what happened; no biometric data"
+    )
+    off_device_movement: bool = Field(False, description="facial data moved off the device without authorisation")
+
+
+class AttestationRequest(Body):
+    """A reviewer's attestation of a claim of the deployment's spec (regulation.md §4.8)."""
+
+    claim: Literal[
+        "statutory_basis", "sole_method", "public_security", "public_security_commission", "raw_images_by_law",
+        "notice_exemption",
+    ]  # fmt: skip
+    reviewer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    document: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
 class UpdateRequest(Body):
     """The new spec of a registered deployment (its ID must match)."""
 

@@ -1,4 +1,4 @@
-"""The compliance commands: `facegate check`, `rules`, `notice` and `pia`."""
+"""The compliance commands: `facegate check`, `rules`, `provisions`, `vocabulary`, `notice` and `pia`."""
 
 import sys
 
@@ -96,6 +96,8 @@ def list_rules(profile: Profiles = None, json_out: Json = False, home: Home = No
                         "questions": list(r.questions),
                         "hardening_flag": r.flag,
                         "note": r.note,
+                        "serves": list(r.serves),
+                        "setting": r.setting,
                     }
                     for r in rules
                 ],
@@ -107,6 +109,51 @@ def list_rules(profile: Profiles = None, json_out: Json = False, home: Home = No
         profiles = ", ".join(r.profiles) + (f" (+cn2025 via {r.flag})" if r.flag else "")
         style = SEVERITY_STYLE[r.severity]
         table.add_row(r.id, f"[{style}]{r.severity}[/]", r.status, profiles, ", ".join(r.where), markup_escape(r.title))
+    console.print(table)
+
+
+@app.command("provisions")
+def list_provisions(json_out: Json = False) -> None:
+    """List the registry of provisions a claim may name (regulation.md §4.8): article, claims, scope, status."""
+    from facegate.policy import provisions as registry
+
+    if json_out:
+        print_json({"provisions": [p.to_dict() for p in registry.REGISTRY]})
+        return
+    table = Table("ID", "provision", "supports", "scope", "status", title=f"{len(registry.REGISTRY)} provisions")
+    for p in registry.REGISTRY:
+        supports = ", ".join(p.supports) or ("identity documents only" if p.identity_documents_only else "no claim")
+        scope = "; ".join(
+            part for part in (", ".join(p.handler_kinds), ", ".join(p.purposes)) if part
+        ) or "any handler, any purpose"
+        table.add_row(p.id, markup_escape(p.citation), supports, scope, p.status)
+    console.print(table)
+
+
+@app.command("vocabulary")
+def list_vocabulary(
+    kind: Annotated[str | None, typer.Argument(help="location_type, premises_type, purpose, analysis, ...")] = None,
+    json_out: Json = False,
+) -> None:
+    """List a closed vocabulary's allowed values with their Chinese and English labels and synonyms."""
+    from facegate.policy import vocabulary as vocabularies
+
+    if kind is None:
+        names = list(vocabularies.VOCABULARIES)
+        if json_out:
+            print_json({"vocabularies": names})
+        else:
+            console.print("\n".join(names), markup=False)
+        return
+    if kind not in vocabularies.VOCABULARIES:
+        raise InputError(f"no vocabulary {kind!r}: use one of {', '.join(vocabularies.VOCABULARIES)}")
+    terms = vocabularies.VOCABULARIES[kind]
+    if json_out:
+        print_json({"vocabulary": kind, "terms": [vocabularies.term_dict(t) for t in terms]})
+        return
+    table = Table("value", "中文", "English", "synonyms", title=f"{kind}: {len(terms)} values")
+    for t in terms:
+        table.add_row(t.value, t.zh, markup_escape(t.en), markup_escape(", ".join(t.synonyms)))
     console.print(table)
 
 

@@ -84,6 +84,45 @@ def deployment_activate(
     show(decision, json_out, f"deployment {deployment}: {decision.outcome}")
 
 
+@deployment_app.command("attest")
+def deployment_attest(
+    deployment: Deployment_,
+    claim: Annotated[str, typer.Argument(help="statutory_basis, sole_method, public_security_commission, ...")],
+    reviewer: Annotated[str, typer.Option("--reviewer", help="Who attests (a DPO or counsel), by name.")],
+    document: Annotated[str, typer.Option("--document", help="The document relied on.")],
+    actor: Actor = "reviewer:cli",
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """Record a reviewer's attestation of a claim of the spec (regulation.md §4.8) in the audit log."""
+    decision = open_gate(home).attest(deployment, claim, reviewer, document, caller(actor))
+    show(decision, json_out, f"deployment {deployment}: {claim} attested by {reviewer}")
+
+
+incident_app = typer.Typer(help="Security incidents: a major one reopens the impact assessment.", no_args_is_help=True)
+app.add_typer(incident_app, name="incident")
+
+
+@incident_app.command("record")
+def incident_record(
+    deployment: Deployment_,
+    level: Annotated[str, typer.Option("--level", help="minor, moderate, major or critical (§8 Q14).")],
+    description: Annotated[str, typer.Option("--description", help="What happened (no biometric data).")],
+    off_device: Annotated[
+        bool, typer.Option("--off-device", help="Facial data moved off the device without authorisation.")
+    ] = False,
+    actor: Actor = "operator:cli",
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """Record a security incident; a major one suspends the deployment until a new assessment (CN25-9d)."""
+    decision = open_gate(home).record_incident(
+        deployment, level, description, off_device_movement=off_device, caller=caller(actor)
+    )
+    opened = "reassessment opened" if decision.details["reassessment_opened"] else "no reassessment needed"
+    show(decision, json_out, f"incident on {deployment} recorded ({level}): {opened}; status {decision.outcome}")
+
+
 @deployment_app.command("retire")
 def deployment_retire(
     deployment: Deployment_, actor: Actor = "operator:cli", json_out: Json = False, home: Home = None

@@ -6,6 +6,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from facegate import policy
+from facegate.audit import listing
+from facegate.audit.log import connection
 from facegate.errors import InputError, RefusedError
 from facegate.gate.base import GateBase
 from facegate.gate.decisions import Caller, Decision
@@ -131,6 +133,96 @@ class Deployments(GateBase):
             with self.db.session() as session:
                 self._erase(session, deployment_id, subject_id, caller, "retire", ("CN25-15d/e", "PIPL-47"))
         return decision
+
+    def record_incident(
+        self,
+        deployment_id: str,
+        level: str,
+        description: str,
+        *,
+        off_device_movement: bool = False,
+        caller: Caller | None = None,
+    ) -> Decision:
+        """Record a security incident; a major one (§8 Q14) suspends the deployment until a new assessment (CN25-9d).
+
+        The description is the operator's account of what happened; it must hold no biometric data.
+        """
+        caller = caller or Caller()
+        now = self.clock()
+        if not description or not description.strip():
+            raise InputError("an incident needs a description of what happened")
+        if len(description) > 2000:
+            raise InputError("the incident description is longer than 2,000 characters")
+        with self.db.session(readonly=True) as session:
+            loaded = self._load(session, deployment_id)
+        status = policy.Status(loaded.row.status)
+        new_status = policy.after_incident(
+            status, level, off_device_movement=off_device_movement, settings=self.settings
+        )
+        reopened = new_status == policy.Status.NEEDS_REASSESSMENT and status != new_status
+        with self.db.session() as session:
+            row = self.vault.deployment(session, deployment_id)
+            if reopened:
+                row.status, row.updated_at, row.reassessment_since = new_status, now, now.date()
+                row.revision += 1
+            return self._record(
+                session,
+                caller,
+                "incident.record",
+                str(new_status),
+                deployment=deployment_id,
+                rule_ids=("CN25-9d", "PIPL-51") if reopened else ("PIPL-51",),
+                details={
+                    "level": level,
+                    "off_device_movement": off_device_movement,
+                    "description": description.strip(),
+                    "reassessment_opened": reopened,
+                },
+            )
+
+    def attest(
+        self,
+        deployment_id: str,
+        claim: str,
+        reviewer: str,
+        document: str,
+        caller: Caller | None = None,
+    ) -> Decision:
+        """A reviewer (DPO or counsel) attests a claim of the deployment's spec (regulation.md §4.8), audited.
+
+        The reviewer must be someone other than the actor who registered the deployment.
+        """
+        caller = caller or Caller()
+        now = self.clock()
+        if claim not in policy.ATTESTABLE_CLAIMS:
+            raise InputError(f"unknown claim {claim!r}: use one of {', '.join(policy.ATTESTABLE_CLAIMS)}")
+        if not reviewer.strip() or not document.strip():
+            raise InputError("an attestation names the reviewer and the document relied on")
+        with self.db.session(readonly=True) as session:
+            self._load(session, deployment_id)
+            registrar = self._registrar(session, deployment_id)
+        with self._guarded(caller, "deployment.attest", deployment=deployment_id):
+            if registrar is not None and registrar == caller.actor:
+                raise RefusedError(
+                    f"{caller.actor} registered {deployment_id}; an attestation needs a distinct reviewer",
+                    [policy.CLAIM_RULES[claim]],
+                )
+        with self.db.session() as session:
+            return self._record(
+                session,
+                caller,
+                "deployment.attest",
+                "attested",
+                deployment=deployment_id,
+                details={"claim": claim, "reviewer": reviewer.strip(), "document": document.strip(),
+                         "attested_on": now.date().isoformat()},
+            )  # fmt: skip
+
+    def _registrar(self, session: Any, deployment_id: str) -> str | None:
+        found = listing.page(
+            connection(session), listing.Filters(operation="deployment.register", deployment=deployment_id), size=1
+        )
+        return str(found.entries[0]["actor"]) if found.entries else None
 
     def _set_status(self, deployment_id: str, status: policy.Status, operation: str, caller: Caller) -> Decision:
         with self.db.session() as session:

@@ -1,5 +1,6 @@
 """Deployment specs, profiles and rules to findings: pure (no I/O, no clock; the time is passed in)."""
 
+from facegate.policy.claims import ATTESTABLE_CLAIMS, CLAIM_RULES
 from facegate.policy.document import Document, Gap
 from facegate.policy.evaluation import Finding, Report, evaluate
 from facegate.policy.lifecycle import (
@@ -27,6 +28,8 @@ from facegate.policy.settings import QUESTIONS, Settings
 from facegate.policy.spec import Deployment, parse_spec, spec_from_data
 
 __all__ = [
+    "ATTESTABLE_CLAIMS",
+    "CLAIM_RULES",
     "DEFAULT_PROFILE",
     "QUESTIONS",
     "RULES",

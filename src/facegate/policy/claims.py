@@ -17,6 +17,12 @@ ATTESTABLE: dict[str, tuple[str, ...]] = {
     "raw_images_by_law": ("raw_images_by_law",),
     "notice_exemption": ("notice_exemption",),
 }
+ATTESTABLE_CLAIMS: tuple[str, ...] = (*ATTESTABLE, "public_security_commission")
+# The rule each claim lifts, cited when the claim is refused.
+CLAIM_RULES = {
+    "statutory_basis": "PIPL-13", "sole_method": "CN25-10a", "public_security": "CN25-13b",
+    "public_security_commission": "CN25-13b", "raw_images_by_law": "CN23-T10", "notice_exemption": "PIPL-18",
+}  # fmt: skip
 FIELDS = {
     "statutory_basis": "legal_basis_ref",
     "sole_method": "sole_method_ref",

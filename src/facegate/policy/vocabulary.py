@@ -546,3 +546,9 @@ def labels(values: list[str] | tuple[str, ...], language: str = "zh") -> str:
 def tagged(kind: str, tag: str) -> tuple[str, ...]:
     """The values of vocabulary `kind` that carry `tag` (e.g. premises where children are likely)."""
     return tuple(t.value for t in VOCABULARIES[kind] if tag in t.tags)
+
+
+def term_dict(found: Term) -> dict[str, object]:
+    """A term as `facegate vocabulary --json` and the API show it."""
+    return {"value": found.value, "zh": found.zh, "en": found.en, "synonyms": list(found.synonyms),
+            "tags": sorted(found.tags)}  # fmt: skip

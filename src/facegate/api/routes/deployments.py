@@ -7,10 +7,10 @@ from fastapi.responses import JSONResponse
 
 from facegate.errors import ConflictError, InputError, RefusedError
 
-from ..auth import Admin, DeploymentId, Key, ServiceDep, ViewerOf, caller
+from ..auth import Admin, DeploymentId, Key, Reviewer, ServiceDep, ViewerOf, caller
 from ..problems import problem
 from ..responses import DECISION, DeploymentSummary, DeploymentView, Report
-from ..schemas import CheckRequest, RegisterRequest, UpdateRequest
+from ..schemas import AttestationRequest, CheckRequest, IncidentRequest, RegisterRequest, UpdateRequest
 from ..service import Service
 
 router = APIRouter(prefix="/api/v1", tags=["deployments"])
@@ -89,3 +89,24 @@ def activate_deployment(request: Request, deployment_id: DeploymentId, svc: Serv
 def retire_deployment(request: Request, deployment_id: DeploymentId, svc: ServiceDep, key: Admin) -> dict[str, Any]:
     """Retire a deployment: it stops and every template it holds is deleted."""
     return svc.gate.retire(deployment_id, caller(request, key)).to_dict()
+
+
+@router.post("/deployments/{deployment_id}/incidents", status_code=status.HTTP_201_CREATED, **DECISION)
+def record_incident(
+    request: Request, deployment_id: DeploymentId, body: IncidentRequest, svc: ServiceDep, key: Admin
+) -> dict[str, Any]:
+    """Record a security incident; a major one suspends the deployment until a new impact assessment (CN25-9d)."""
+    decision = svc.gate.record_incident(
+        deployment_id, body.level, body.description, off_device_movement=body.off_device_movement,
+        caller=caller(request, key),
+    )  # fmt: skip
+    return decision.to_dict()
+
+
+@router.post("/deployments/{deployment_id}/attestations", status_code=status.HTTP_201_CREATED, **DECISION)
+def attest_claim(
+    request: Request, deployment_id: DeploymentId, body: AttestationRequest, svc: ServiceDep, key: Reviewer
+) -> dict[str, Any]:
+    """A reviewer attests a claim of the spec (regulation.md §4.8); recorded in the audit log."""
+    decision = svc.gate.attest(deployment_id, body.claim, body.reviewer, body.document, caller(request, key))
+    return decision.to_dict()
