@@ -71,6 +71,21 @@ class RefusedError(FacegateError):
         return {"rule_ids": self.rule_ids, "alternatives": self.alternatives}
 
 
+class LivenessError(RefusedError):
+    """Camera frames did not pass the liveness challenge (or the device must wait); `reasons` names the checks."""
+
+    kind = "liveness-failed"
+
+    def __init__(self, message: str, reasons: list[str], alternatives: list[str], retry_after: int = 0) -> None:
+        super().__init__(message, ["CN25-10b"], alternatives)
+        self.reasons = list(reasons)
+        self.retry_after = retry_after
+
+    def problem_fields(self) -> dict[str, Any]:
+        """The failed checks, the seconds to wait before the next challenge, and the alternatives."""
+        return {**super().problem_fields(), "reasons": self.reasons, "retry_after": self.retry_after}
+
+
 class ForbiddenError(FacegateError):
     """The caller's role or grants do not cover the operation (no rule behind it)."""
 

@@ -18,7 +18,7 @@ from . import problems
 from .middleware import RequestMiddleware
 from .responses import Health
 from .responses import problems as problems_of
-from .routes import audit, biometrics, deployments, documents, keys, me, rules, subjects
+from .routes import audit, biometrics, deployments, documents, keys, liveness, me, rules, subjects
 from .schedule import DEFAULT_INTERVAL, run_checkpoints, run_schedule
 from .service import Service
 
@@ -85,7 +85,7 @@ def create_app(
     )
     app.state.service = service
     problems.install(app)
-    for module in (deployments, documents, subjects, biometrics, audit, keys, me):
+    for module in (deployments, documents, subjects, biometrics, liveness, audit, keys, me):
         app.include_router(module.router, responses=problems_of(401, 403, 404, 409, 413, 422))
     app.include_router(rules.router, responses=problems_of(404, 422))
     app.openapi = lambda: openapi(app, FastAPI.openapi)  # type: ignore[method-assign]

@@ -17,6 +17,9 @@ log = logging.getLogger("facegate.api")
 TYPES: dict[str, tuple[str, str]] = {
     "refused": ("Refused by the rules", "The rules behind `rule_ids` refuse the operation; `alternatives` says what "
                 "the subject may use instead."),
+    "liveness-failed": ("Liveness check failed", "The camera frames did not answer the liveness challenge "
+                        "(`reasons` names the checks; `retry_after` the seconds this device must wait); the "
+                        "`alternatives` need no camera."),
     "forbidden": ("Not allowed for this key", "The API key's role, or the deployments it is granted, do not "
                   "cover this operation."),
     "unauthorized": ("Authentication required", "Send `Authorization: Bearer <API key or subject link token>`."),

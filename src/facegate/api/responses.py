@@ -345,6 +345,8 @@ class Problem(Answer):
     alternatives: list[str] | None = Field(None, description="refused: the methods the subject may use instead.")
     findings: list[Finding] | None = Field(None, description="A refused spec: its blocking findings.")
     errors: list[FieldProblem] | None = Field(None, description="invalid-input from validation: each field's problem.")
+    reasons: list[str] | None = Field(None, description="liveness-failed: the checks that failed, e.g. movement.")
+    retry_after: int | None = Field(None, description="liveness-failed: seconds this device must wait (0: none).")
 
 
 ERRORS = {
@@ -360,6 +362,27 @@ ERRORS = {
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The `responses` of a route or router: these error statuses, each a Problem."""
     return {s: {"model": Problem, "description": ERRORS[s]} for s in statuses}
+
+
+class ChallengeColour(Answer):
+    """One colour of the light challenge: its name and RGB value."""
+
+    name: str
+    rgb: list[int]
+
+
+class LivenessChallenge(Answer):
+    """A liveness challenge: answer with frames timed from the capture's start, before `deadline`."""
+
+    nonce: str
+    deadline: Timestamp
+    turns: list[str] = Field(description="The head turns asked, in order: left or right (the person's own).")
+    steps: list[str] = Field(description="The movement steps, each `segment_ms` long: front, a turn, front, ...")
+    colours: list[ChallengeColour] = Field(description="The colours to fill the screen with, each `colour_ms` long.")
+    segment_ms: int
+    colour_ms: int
+    duration_ms: int
+    min_face_px: int | None = Field(description="The smallest face the deployment's camera expects, if set.")
 
 
 class Health(Answer):

@@ -138,3 +138,10 @@ class SubjectConsentRequest(Body):
     """The subject's own consent through the portal: `agree` must be true (the box is never pre-ticked)."""
 
     agree: bool
+
+
+class ChallengeRequest(Body):
+    """Ask for a liveness challenge for this device (its own ID; default: the client's address)."""
+
+    device: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    purpose: Purpose | None = None

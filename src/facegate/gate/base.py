@@ -6,6 +6,7 @@ else before the engine.
 """
 
 import json
+import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,12 @@ class GateBase(Recorder):
         self._templates: dict[tuple[str, str], tuple[int, list[StoredTemplate]]] = {}
         self._galleries: dict[str, Any] = {}
         self._lock = threading.Lock()
+        # Liveness: challenges handed out (by nonce), each device's recent failures, the source of randomness
+        # (tests may seed one), and the checks (None: the engine's challenge-response checks).
+        self._challenges: dict[str, Any] = {}
+        self._liveness_failures: dict[str, list[datetime]] = {}
+        self._liveness_random: random.Random = random.SystemRandom()
+        self.liveness_checks: list[Any] | None = None
 
     @classmethod
     def open(

@@ -1,7 +1,8 @@
 """Biometric operations through the gate: enroll, verify, identify. The only module of facegate that runs the
 face engine: the checks come first, then the engine, then the decision is recorded with its effect."""
 
-from collections.abc import Callable, Iterator
+import secrets
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,21 +13,36 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facegate import oversight
-from facegate.engine import quality
+from facegate.engine import liveness, quality
 from facegate.engine.bulk import embed_files
 from facegate.engine.images import decode_image
 from facegate.engine.index import FaceIndex
 from facegate.engine.protocol import Engine
-from facegate.errors import NotFoundError, RefusedError
+from facegate.errors import LivenessError, NotFoundError, RefusedError
 from facegate.gate.base import GateBase, Loaded, bounded
 from facegate.gate.checks import refusal
-from facegate.gate.decisions import Caller, Decision
+from facegate.gate.decisions import Caller, Decision, event
 from facegate.vault.models import TemplateRow
 from facegate.vault.vault import StoredTemplate
 
 DEFAULT_RETENTION_DAYS = 365
 RAW_IMAGE_DAYS = 30
 BIPA_YEARS = 3
+LIVENESS_FAILURES = 5  # failed liveness checks a device may have within LIVENESS_WINDOW before it must wait
+LIVENESS_WINDOW = timedelta(minutes=3)
+CHALLENGE_GRACE = timedelta(seconds=30)  # to start the capture and upload the frames, on top of its duration
+MAX_FRAMES = 64
+Embedder = Callable[[Loaded], tuple[np.ndarray, str]]
+
+
+@dataclass(frozen=True)
+class _Issued:
+    """A challenge handed out, waiting for its frames: single use, for one deployment and device, until a deadline."""
+
+    challenge: liveness.Challenge
+    deployment: str
+    device: str
+    deadline: datetime
 
 
 class Biometrics(GateBase):
@@ -46,9 +62,9 @@ class Biometrics(GateBase):
             return self._engine
 
 
-    def _embed(self, image: bytes, enrollment: bool) -> tuple[np.ndarray, str]:
+    def _embed(self, image: bytes, enrollment: bool, min_face_px: int | None = None) -> tuple[np.ndarray, str]:
         pixels = decode_image(image)
-        faces = self.engine.detect(pixels)
+        faces = self.engine.detect(pixels, min_face_px=min_face_px) if min_face_px else self.engine.detect(pixels)
         face = quality.single_face(faces) if enrollment else quality.main_face(faces)
         embedding = self.engine.embed(pixels, [face])[0]
         return embedding.vector, embedding.model_id
@@ -107,13 +123,14 @@ class Biometrics(GateBase):
 
     def _precheck(
         self, deployment_id: str, operation: str, purpose: str | None, subject_id: str | None, caller: Caller
-    ) -> None:
+    ) -> Loaded:
         """The checks before the engine runs: a refusal is audited and raised, nothing else happens."""
         fields = {"deployment": deployment_id, "subject": subject_id}
         with self.db.session(readonly=True) as session, self._guarded(caller, operation, **fields):
             loaded, _ = self._checked(session, deployment_id, operation, purpose, subject_id)
             if operation == "enroll":
                 self._check_filing(session, loaded)
+        return loaded
 
     def _check_filing(self, session: Session, loaded: Loaded) -> None:
         """Refuse a new enrollment while the handler's filing is overdue (CN25-15c, §8 Q7); verification goes on."""
@@ -180,11 +197,48 @@ class Biometrics(GateBase):
         caller: Caller | None = None,
     ) -> Decision:
         """1:1: is the face in `image` the enrolled subject? Only match or no_match comes back, never a distance."""
+        return self._verify(deployment_id, subject_id, self._photo(image, caller or Caller()), purpose, caller)
+
+    def verify_live(
+        self,
+        deployment_id: str,
+        subject_id: str,
+        nonce: str,
+        frames: Sequence[tuple[float, bytes]],
+        device: str,
+        purpose: str | None = None,
+        caller: Caller | None = None,
+    ) -> Decision:
+        """1:1 on camera frames that answer the liveness challenge `nonce`; the match runs on a frontal frame."""
+        caller = caller or Caller()
+        embed = self._live(nonce, frames, device, caller, "verify", subject_id)
+        return self._verify(deployment_id, subject_id, embed, purpose, caller)
+
+    def _photo(self, image: bytes, caller: Caller, subject_id: str | None = None) -> Embedder:
+        """The embedder of one photo, refused where the deployment requires the liveness challenge."""
+
+        def embed(loaded: Loaded) -> tuple[np.ndarray, str]:
+            camera = loaded.spec.camera
+            if camera is not None and camera.liveness_required:
+                operation = "verify" if subject_id else "identify"
+                fields = {"deployment": loaded.row.id, "subject": subject_id}
+                with self._guarded(caller, operation, **fields):
+                    message = "this deployment requires the liveness challenge: capture at the kiosk (camera.liveness)"
+                    raise refusal(loaded.spec, message, ["CN25-10b"])
+            if camera is None:
+                return self._embed(image, enrollment=False)
+            return self._embed(image, enrollment=False, min_face_px=camera.min_face_px)
+
+        return embed
+
+    def _verify(
+        self, deployment_id: str, subject_id: str, embed: Embedder, purpose: str | None, caller: Caller | None
+    ) -> Decision:
         caller = caller or Caller()
         fields = {"deployment": deployment_id, "subject": subject_id}
         with self._guarded(caller, "verify", **fields):
             loaded, subject, templates = self._admit(deployment_id, subject_id, purpose)
-        vector, model_id = self._embed(image, enrollment=False)
+        vector, model_id = embed(loaded)
         now = self.clock()
         templates = [t for t in templates if t.model_id == model_id and t.expires_at > now]
         if not templates:
@@ -239,8 +293,24 @@ class Biometrics(GateBase):
     ) -> Decision:
         """1:N: which enrolled subject of the deployment is the face in `image`, if any."""
         caller = caller or Caller()
-        self._precheck(deployment_id, "identify", purpose, None, caller)
-        vector, model_id = self._embed(image, enrollment=False)
+        return self._identify(deployment_id, self._photo(image, caller), purpose, caller)
+
+    def identify_live(
+        self,
+        deployment_id: str,
+        nonce: str,
+        frames: Sequence[tuple[float, bytes]],
+        device: str,
+        purpose: str | None = None,
+        caller: Caller | None = None,
+    ) -> Decision:
+        """1:N on camera frames that answer the liveness challenge `nonce`; the search runs on a frontal frame."""
+        caller = caller or Caller()
+        return self._identify(deployment_id, self._live(nonce, frames, device, caller, "identify"), purpose, caller)
+
+    def _identify(self, deployment_id: str, embed: Embedder, purpose: str | None, caller: Caller) -> Decision:
+        loaded = self._precheck(deployment_id, "identify", purpose, None, caller)
+        vector, model_id = embed(loaded)
         now = self.clock()
         with self._guarded(caller, "identify", deployment=deployment_id), self.db.session() as session:
             loaded, _ = self._checked(session, deployment_id, "identify", purpose, None)
@@ -307,6 +377,117 @@ class Biometrics(GateBase):
             gallery.generation = -1  # the stored generation moved on too: rebuild from the store on next use
 
 
+
+
+    def liveness_challenge(
+        self, deployment_id: str, device: str, purpose: str | None = None, caller: Caller | None = None
+    ) -> dict[str, Any]:
+        """A new random challenge for `device`: head turns and screen colours on one timeline, a nonce, a deadline.
+
+        Refused (and audited) while the device has had LIVENESS_FAILURES failed checks within LIVENESS_WINDOW.
+        """
+        caller = caller or Caller()
+        now = self.clock()
+        with self.db.session(readonly=True) as session, self._guarded(caller, "liveness.challenge"):
+            loaded = self._load(session, deployment_id)
+            operation = "verify" if loaded.spec.modality == "verification" else "identify"
+            self._check_deployment(loaded, operation, purpose)
+        wait = self._liveness_wait(device, now)
+        if wait:
+            raise self._liveness_refusal(loaded, caller, ["rate_limited"], wait)
+        challenge = liveness.new_challenge(self._liveness_random)
+        nonce = secrets.token_urlsafe(18)
+        deadline = now + timedelta(milliseconds=challenge.duration_ms) + CHALLENGE_GRACE
+        with self._lock:
+            challenges = bounded(self._challenges)
+            for key in [k for k, v in challenges.items() if v.deadline < now]:
+                del challenges[key]
+            challenges[nonce] = _Issued(challenge, deployment_id, device, deadline)
+        camera = loaded.spec.camera
+        return {
+            "nonce": nonce,
+            "deadline": deadline.isoformat(),
+            "turns": list(challenge.turns),
+            "steps": list(challenge.steps),
+            "colours": [{"name": c, "rgb": list(liveness.PALETTE[c])} for c in challenge.colours],
+            "segment_ms": challenge.segment_ms,
+            "colour_ms": challenge.colour_ms,
+            "duration_ms": challenge.duration_ms,
+            "min_face_px": camera.min_face_px if camera else None,
+        }
+
+    def _live(
+        self,
+        nonce: str,
+        frames: Sequence[tuple[float, bytes]],
+        device: str,
+        caller: Caller,
+        operation: str,
+        subject_id: str | None = None,
+    ) -> Embedder:
+        """The embedder of a challenge's frames: the liveness checks, then the most frontal frame's embedding."""
+
+        def embed(loaded: Loaded) -> tuple[np.ndarray, str]:
+            now = self.clock()
+            with self._lock:
+                issued = self._challenges.pop(nonce, None)
+            signals: list[liveness.FrameSignal] = []
+            if issued is None or issued.deployment != loaded.row.id or issued.device != device:
+                reasons = ["unknown_challenge"]
+            elif now > issued.deadline:
+                reasons = ["expired"]
+            elif not 0 < len(frames) <= MAX_FRAMES:
+                reasons = ["too_few_frames"] if not frames else ["too_many_frames"]
+            else:
+                camera = loaded.spec.camera
+                min_face = camera.min_face_px if camera else None
+                for t_ms, data in frames:
+                    signals.append(liveness.measure(self.engine, decode_image(data), t_ms, min_face))  # type: ignore[arg-type]
+                checks = self.liveness_checks or liveness.default_checks(self.engine.threshold)
+                reasons = liveness.assess(issued.challenge, signals, checks)
+            best = liveness.frontal(signals)
+            if reasons or best is None or best.embedding is None:
+                self._liveness_failed(device, now)
+                raise self._liveness_refusal(
+                    loaded, caller, reasons or ["no_face"], self._liveness_wait(device, now), operation, subject_id
+                )
+            return best.embedding.vector, best.embedding.model_id
+
+        return embed
+
+    def _liveness_wait(self, device: str, now: datetime) -> int:
+        """Seconds the device must wait before its next challenge (0: none)."""
+        with self._lock:
+            failures = [t for t in self._liveness_failures.get(device, []) if t > now - LIVENESS_WINDOW]
+            self._liveness_failures[device] = failures
+        if len(failures) < LIVENESS_FAILURES:
+            return 0
+        return max(1, int((failures[-LIVENESS_FAILURES] + LIVENESS_WINDOW - now).total_seconds()) + 1)
+
+    def _liveness_failed(self, device: str, now: datetime) -> None:
+        with self._lock:
+            bounded(self._liveness_failures).setdefault(device, []).append(now)
+
+    def _liveness_refusal(
+        self,
+        loaded: Loaded,
+        caller: Caller,
+        reasons: list[str],
+        wait: int,
+        operation: str = "liveness.challenge",
+        subject_id: str | None = None,
+    ) -> LivenessError:
+        """Audit a failed (or rate-limited) liveness check and return its refusal, which names the alternatives."""
+        outcome = "liveness_failed:" + ".".join(reasons)
+        fields = {"deployment": loaded.row.id, "subject": subject_id, "purpose": loaded.spec.purpose.category}
+        with self.db.session() as session:
+            self.audit.append(session, event(caller, operation, "refuse", outcome, rule_ids=["CN25-10b"], **fields))
+        message = (
+            f"too many failed liveness checks from this device: wait {wait} s, or use an alternative"
+            if reasons == ["rate_limited"]
+            else f"the liveness check failed ({', '.join(reasons)}): try again or use an alternative"
+        )
+        return LivenessError(message, reasons, list(loaded.spec.alternatives), wait)
 
 
 @dataclass

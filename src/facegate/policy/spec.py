@@ -246,6 +246,22 @@ class Notice(Model):
     exemption_ref: Text | None = None  # the provision that exempts the notice (PIPL-18; a registry provision, §4.8)
 
 
+class Camera(Model):
+    """Live capture at the device: the smallest face the camera is placed to see, and the liveness challenge.
+
+    `liveness` unset means required when capture is unattended (no staff watching) and optional when attended.
+    """
+
+    min_face_px: int = Field(default=80, ge=40, le=2000)
+    attended: bool = False
+    liveness: Literal["required", "optional", "off"] | None = None
+
+    @property
+    def liveness_required(self) -> bool:
+        """Whether a face operation needs a passed liveness challenge here."""
+        return self.liveness == "required" or (self.liveness is None and not self.attended)
+
+
 class Deployment(Model):
     """One deployment of face recognition: who, what for, where, on what basis, and with what protections."""
 
@@ -256,6 +272,7 @@ class Deployment(Model):
     purpose: Purpose
     modality: Literal["verification", "identification"]
     capture: Literal["active", "passive"] = "active"
+    camera: Camera | None = None
     location: Location
     premises_type: Text | None = None
     sector: Text | None = None

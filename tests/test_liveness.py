@@ -1,0 +1,131 @@
+"""The liveness challenge through the API: frames synthesised after reading the challenge pass; a still photo, the
+colours of another challenge, a swap of people, frames off the timeline or late, and a reused nonce each fail with
+their reason; a device that keeps failing must wait; every failure is answered with the alternatives."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from gate_fixtures import example
+from liveness_frames import jpeg, pose_frames, sequence
+from test_api_fixtures import Env, consenting, make_env, photo
+
+from facegate.engine.liveness import Challenge
+
+KIOSK = "hq-kiosk"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    """The app with an unattended kiosk deployment (liveness required by default) and obama enrolled on it."""
+    environment = make_env(Path(tmp_path_factory.mktemp("liveness")))
+    env = next(environment)
+    env.svc.gate.register(example("office-entry", id=KIOSK, camera={"min_face_px": 120}))
+    env.keys["kiosk"] = env.keys["operator"] = env.svc.keys.create("operator", env.clock(), "kiosk", [KIOSK])[1]
+    consenting(env, "obama", KIOSK)
+    enrolled = env.client.post(
+        f"/api/v1/deployments/{KIOSK}/subjects/obama/enroll", files=photo("obama.jpg"), headers=env.auth("kiosk")
+    )
+    assert enrolled.status_code == 201, enrolled.text
+    yield env
+    next(environment, None)
+
+
+def challenge(env: Env, device: str) -> tuple[str, Challenge]:
+    answer = env.client.post(
+        f"/api/v1/deployments/{KIOSK}/liveness/challenge", json={"device": device}, headers=env.auth("kiosk")
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    return body["nonce"], Challenge(
+        tuple(body["turns"]), tuple(c["name"] for c in body["colours"]), body["segment_ms"], body["colour_ms"]
+    )
+
+
+def send(env: Env, nonce: str, frames: list, device: str, subject: str = "obama"):  # type: ignore[no-untyped-def]
+    files = [("frames", (f"{i}.jpg", jpeg(frame), "image/jpeg")) for i, (_, frame) in enumerate(frames)]
+    data = {"nonce": nonce, "device": device, "timestamps": str([round(t, 1) for t, _ in frames])}
+    return env.client.post(
+        f"/api/v1/deployments/{KIOSK}/subjects/{subject}/verify/live", files=files, data=data, headers=env.auth("kiosk")
+    )
+
+
+def test_frames_that_follow_the_challenge_pass_and_match(env: Env) -> None:
+    nonce, asked = challenge(env, "pass")
+    answer = send(env, nonce, sequence(asked), "pass")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["outcome"] == "match"
+    again = send(env, nonce, sequence(asked), "pass")  # a nonce answers once
+    assert again.status_code == 403 and again.json()["reasons"] == ["unknown_challenge"]
+
+
+@pytest.mark.parametrize(
+    ("attack", "reason"),
+    [
+        ("still", "movement"),
+        ("other_colours", "light"),
+        ("switch", "different_person"),
+        ("off_timeline", "outside_timeline"),
+        ("late", "expired"),
+    ],
+)
+def test_a_sequence_that_does_not_answer_fails_with_its_reason(env: Env, attack: str, reason: str) -> None:
+    device = f"attack-{attack}"
+    nonce, asked = challenge(env, device)
+    frames = sequence(asked)
+    if attack == "still":
+        frames = [(t, frames[0][1]) for t, _ in frames]
+    elif attack == "other_colours":
+        shifted = asked.colours[1:] + asked.colours[:1]
+        frames = sequence(asked, colours_of=Challenge(asked.turns, shifted, asked.segment_ms, asked.colour_ms))
+    elif attack == "switch":
+        frames = sequence(asked, switch_to=pose_frames("biden"))
+    elif attack == "off_timeline":
+        frames = sequence(asked, offset_ms=asked.duration_ms)
+    elif attack == "late":
+        env.clock.advance(minutes=2)
+    answer = send(env, nonce, frames, device)
+    assert answer.status_code == 403, answer.text
+    problem = answer.json()
+    assert problem["type"] == "/problems/liveness-failed"
+    assert reason in problem["reasons"]
+    if attack == "other_colours":
+        assert problem["reasons"] == ["light"]  # the movement was right; only the light gives it away
+    assert problem["alternatives"] and problem["rule_ids"] == ["CN25-10b"]
+
+
+def test_a_single_photo_is_refused_where_liveness_is_required(env: Env) -> None:
+    answer = env.client.post(
+        f"/api/v1/deployments/{KIOSK}/subjects/obama/verify", files=photo("obama.jpg"), headers=env.auth("kiosk")
+    )
+    assert answer.status_code == 403
+    assert "liveness" in answer.json()["detail"] and answer.json()["alternatives"]
+
+
+def test_a_device_that_keeps_failing_must_wait_then_may_try_again(env: Env) -> None:
+    for _ in range(5):
+        nonce, asked = challenge(env, "clumsy")
+        still = [(t, f) for t, f in sequence(asked)]
+        still = [(t, still[0][1]) for t, _ in still]
+        assert send(env, nonce, still, "clumsy").status_code == 403
+    refused = env.client.post(
+        f"/api/v1/deployments/{KIOSK}/liveness/challenge", json={"device": "clumsy"}, headers=env.auth("kiosk")
+    )
+    assert refused.status_code == 403
+    assert refused.json()["reasons"] == ["rate_limited"] and 0 < refused.json()["retry_after"] <= 181
+    assert refused.json()["alternatives"]
+    challenge(env, "someone-else")  # other devices are not held up
+    env.clock.advance(minutes=3, seconds=1)
+    challenge(env, "clumsy")
+
+
+def test_failures_are_audited_with_their_reasons(env: Env) -> None:
+    nonce, asked = challenge(env, "audited")
+    frames = sequence(asked)
+    send(env, nonce, [(t, frames[0][1]) for t, _ in frames], "audited")
+    gate = env.svc.gate
+    with gate.db.session(readonly=True) as session:
+        _, recent = gate.audit.recent(session, 3)
+    (entry,) = [e for e in recent if str(e.get("outcome", "")).startswith("liveness_failed:")][-1:]
+    assert "movement" in entry["outcome"] and entry["decision"] == "refuse" and entry["deployment"] == KIOSK
