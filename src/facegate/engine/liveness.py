@@ -225,7 +225,7 @@ class LightCheck:
         seen = _chroma([f.colour for f in kept])  # type: ignore[misc]
         shown = _chroma([PALETTE[n] for n in names])
         seen, shown = seen - seen.mean(axis=0), shown - shown.mean(axis=0)
-        if seen.std() < 1e-4:
+        if seen.std() < 1e-4 or shown.std() < 1e-6:
             return (-1.0, 0.0)
         correlation = float(np.corrcoef(seen.ravel(), shown.ravel())[0, 1])
         palette = {n: _chroma(c) - _chroma(list(PALETTE.values())).mean(axis=0) for n, c in PALETTE.items()}
