@@ -86,7 +86,9 @@ def test_cn2025_99999_open_no_task_and_the_100000th_opens_the_filing(office: Ove
     assert (task.profile, task.kind, task.trigger) == ("cn2025", "filing", "threshold_reached")
     assert {"CN25-15a/b", "CN25-15c"} <= set(task.rule_ids.split(","))
     assert task.trigger_on == date(2026, 11, 20)
-    assert task.due_on == date(2026, 12, 31)  # 30 PRC working days, 20 Nov counted as day 1
+    # 30 working days counted from 21 Nov (CC-201: the day after the trigger); 2027 has no published schedule, so
+    # 1 Jan 2027 counts as a calendar day
+    assert task.due_on == date(2027, 1, 1)
 
     h = handler(office.status())
     assert h["stored_individuals"] == 100_000
@@ -203,15 +205,15 @@ def test_an_overdue_filing_refuses_new_enrollments_and_verification_goes_on(
     consenting(gate, OFFICE, "obama")
     gate.enroll(OFFICE, "biden", photo("biden.jpg"))
     [task] = stored_tasks(gate)
-    assert task.due_on == date(2026, 12, 31)
-    clock.now = datetime(2026, 12, 31, 15, 0, tzinfo=UTC)  # 23:00 on the due day in Beijing: not overdue yet
+    assert task.due_on == date(2027, 1, 1)
+    clock.now = datetime(2027, 1, 1, 15, 0, tzinfo=UTC)  # 23:00 on the due day in Beijing: not overdue yet
     with gate.db.session(readonly=True) as session:
         assert oversight.enrollment_block(session, HANDLER, clock.now) is None
-    clock.now = datetime(2026, 12, 31, 16, 0, tzinfo=UTC)  # midnight in Beijing: one day late
+    clock.now = datetime(2027, 1, 1, 16, 0, tzinfo=UTC)  # midnight in Beijing: one day late
     with pytest.raises(RefusedError) as refused:
         gate.enroll(OFFICE, "obama", photo("obama.jpg"))
-    assert {"CN25-15c", "CN23-T13"} <= set(refused.value.rule_ids)
-    assert "2026-12-31" in str(refused.value) and "verification" in str(refused.value)
+    assert refused.value.rule_ids[0] == "FG-5" and {"CN25-15c", "CN23-T13"} <= set(refused.value.rule_ids)
+    assert "2027-01-01" in str(refused.value) and "verification" in str(refused.value)
     assert gate.verify(OFFICE, "biden", photo("biden2.jpg")).outcome == "match"
     h = handler(draft_office.status())
     assert h["enrollment"]["blocked"] and "CN25-15c" in h["enrollment"]["rule_ids"]
@@ -243,7 +245,7 @@ def test_a_change_after_filing_opens_one_change_filing_due_in_30_working_days(
     assert (task["kind"], task["trigger"], task["rule_ids"]) == ("change", "purpose_change", ["CN25-15d/e"])
     assert task["trigger_on"] == "2026-11-24"
     # 24 Nov (Tue) is day 1; 31 Dec is day 28; 2027 has no schedule, so 1 and 2 Jan count as calendar days.
-    assert task["due_on"] == "2027-01-02" and "2027" in task["due_basis"]
+    assert task["due_on"] == "2027-01-03" and "2027" in task["due_basis"]
     clock.advance(days=1)
     gate.update(example("office-entry", purpose=purpose, notice={"version": 2}, security={"mlps_level": 3}))
     [same] = handler(office.status())["open_tasks"]

@@ -21,7 +21,7 @@ def test_2025_national_day_holiday_and_its_make_up_days() -> None:
     # 30 Sep (Tue) is day 1; 1-8 Oct are off; Sat 11 Oct is a make-up working day.
     assert due(date(2025, 9, 30)) == date(2025, 11, 17)
     # With no schedule at all, 30 calendar days end four weeks earlier.
-    assert WorkingCalendar(schedules={}).add_working_days(date(2025, 9, 30), 30).due_on == date(2025, 10, 29)
+    assert WorkingCalendar(schedules={}).add_working_days(date(2025, 9, 30), 30, True).due_on == date(2025, 10, 29)
     # Fri 26 Sep: Sun 28 Sep is worked (day 2), then 29, 30 Sep, then 9 Oct is day 5.
     assert due(date(2025, 9, 26), 5) == date(2025, 10, 9)
 
@@ -60,14 +60,20 @@ def test_excluding_the_trigger_day_moves_the_due_date_by_one_working_day() -> No
     assert due(date(2025, 9, 30), include=False) == date(2025, 11, 18)
 
 
+def test_counting_starts_the_day_after_the_trigger_by_default_civil_code_201() -> None:
+    # CC-201 (§8 Q2): the trigger day is not day 1; a Tuesday trigger makes Wednesday day 1.
+    assert CAL.add_working_days(date(2025, 9, 30), 30).due_on == date(2025, 11, 18)
+    assert CAL.add_working_days(date(2026, 11, 24), 1).due_on == date(2026, 11, 25)
+
+
 def test_a_year_without_a_schedule_counts_calendar_days_and_says_so() -> None:
     assert 2027 not in SCHEDULES
-    result = CAL.add_working_days(date(2027, 1, 4), 30)
+    result = CAL.add_working_days(date(2027, 1, 4), 30, True)
     assert result.due_on == date(2027, 2, 2)
     assert result.fallback_years == (2027,)
     assert "2027" in result.basis and "calendar days" in result.basis
     # A deadline running from 2026 into 2027 counts 2026 by the schedule and 2027 by the calendar.
-    across = CAL.add_working_days(date(2026, 11, 26), 30)
+    across = CAL.add_working_days(date(2026, 11, 26), 30, True)
     assert across.due_on == date(2027, 1, 4)
     assert across.fallback_years == (2027,)
     inside = CAL.add_working_days(date(2026, 11, 2), 30)
@@ -75,7 +81,7 @@ def test_a_year_without_a_schedule_counts_calendar_days_and_says_so() -> None:
 
 
 def test_the_calendar_days_setting_counts_every_day() -> None:
-    result = WorkingCalendar(calendar_days=True).add_working_days(date(2025, 9, 30), 30)
+    result = WorkingCalendar(calendar_days=True).add_working_days(date(2025, 9, 30), 30, True)
     assert result.due_on == date(2025, 10, 29)
     assert "calendar days" in result.basis
 

@@ -133,7 +133,7 @@ class Biometrics(GateBase):
         return loaded
 
     def _check_filing(self, session: Session, loaded: Loaded) -> None:
-        """Refuse a new enrollment while the handler's filing is overdue (CN25-15c, §8 Q7); verification goes on."""
+        """Refuse a new enrollment while the handler's filing is overdue (FG-5 serving CN25-15c, §8 Q7)."""
         block = oversight.enrollment_block(session, loaded.spec.handler.name, self.clock(), self.settings)
         if block is not None:
             raise refusal(loaded.spec, str(block.args[0]), block.rule_ids)

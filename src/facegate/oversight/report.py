@@ -131,7 +131,7 @@ def _handler(oversight: "Oversight", session: Session, view: HandlerView, today:
         "filings": [filing_dict(f) for f in receipts.values()],
         "enrollment": {
             "blocked": blocked,
-            "rule_ids": ["CN25-15c", *late[0].rule_ids.split(",")] if blocked else [],
+            "rule_ids": ["FG-5", "CN25-15c", *late[0].rule_ids.split(",")] if blocked else [],
             "reason": f"the {late[0].kind} due on {late[0].due_on} is overdue" if blocked else None,
         },
         "warnings": warnings,

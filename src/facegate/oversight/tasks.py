@@ -260,11 +260,12 @@ def overdue_tasks(session: Session, handler: str, today: date) -> list[TaskRow]:
 def overdue_refusal(task: TaskRow, duty: FilingDuty | None) -> RefusedError:
     """The refusal of a new enrollment while `task` is overdue (§8 Q7: verification goes on)."""
     authority = AUTHORITY.get(duty.authority, duty.authority) if duty else "the cyberspace administration"
-    rule_ids = list(dict.fromkeys(["CN25-15c", *task.rule_ids.split(",")]))
+    rule_ids = list(dict.fromkeys(["FG-5", "CN25-15c", *task.rule_ids.split(",")]))
     return RefusedError(
         f"the {KIND_LABEL[task.kind]} of {task.handler} with {authority} was due on {task.due_on} ({task.profile}) "
         "and no filing receipt is recorded: new enrollments are refused until it is (facegate oversight filed); "
-        "verification and the non-biometric alternatives continue (§8 Q7)",
+        "verification and the non-biometric alternatives continue (facegate policy FG-5, serving CN25-15c; "
+        "setting filing.on_overdue: warn_only turns it off with a justification, §8 Q7)",
         rule_ids,
     )
 

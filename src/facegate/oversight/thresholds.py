@@ -112,7 +112,7 @@ def filing_duty(profile: str) -> FilingDuty | None:
         early_warnings=levels,
         legacy_deadline=filing.get("legacy_deadline") if law else None,
         effective_date=numbers.get("effective_date") if law else None,
-        include_trigger_day=bool(numbers.get("calendar", {}).get("include_trigger_day", True)),
+        include_trigger_day=bool(numbers.get("calendar", {}).get("include_trigger_day", False)),
         binding=str(numbers.get("binding", "")),
     )
 

@@ -1,6 +1,7 @@
 """Deadlines in PRC working days (regulation.md §8 Q2): holidays skipped, make-up days counted, dates in Beijing time.
 
-The trigger day is day 1 when it is a working day and the profile says `calendar.include_trigger_day`.
+Counting starts on the day after the trigger (Civil Code Art. 201, CC-201; §8 Q2) unless a profile says
+`calendar.include_trigger_day`.
 A year without a State Council schedule (see calendar_data.py) falls back to calendar days, and the due
 date says so; so does the `calendar_days` setting of Q2.
 """
@@ -69,7 +70,7 @@ class WorkingCalendar:
             return True
         return day.weekday() < 5 and day not in self._off
 
-    def add_working_days(self, trigger: date, days: int, include_trigger_day: bool = True) -> DueDate:
+    def add_working_days(self, trigger: date, days: int, include_trigger_day: bool = False) -> DueDate:
         """The `days`-th working day counting from `trigger` (day 1 if it is a working day and included)."""
         if days < 1:
             raise ValueError("a deadline counts at least one day")

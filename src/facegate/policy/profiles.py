@@ -145,7 +145,8 @@ PROFILE_DATA: dict[str, dict[str, Any]] = {
             "cancel_deadline_working_days": 30, "authority": "provincial", "legacy_deadline": date(2025, 7, 14),
             "early_warning_levels": [80000, 95000], "on_overdue": "block_new_enrollment",
         },
-        "calendar": {"working_days": "prc_state_council", "include_trigger_day": True, "fallback": "calendar_days"},
+        # Civil Code Art. 201 (CC-201; §8 Q2): a period counted in days starts on the day after the trigger.
+        "calendar": {"working_days": "prc_state_council", "include_trigger_day": False, "fallback": "calendar_days"},
         "pia": {"before_processing": True, "record_retention_years_min": 3, "operator": ">="},
         "minors": {
             "guardian_consent_age_below": 14, "operator": "<", "guardian_consent_forms": ["separate"],
