@@ -80,7 +80,7 @@ class Subjects(GateBase):
                     spec,
                     f"{who} declined face recognition less than {window / timedelta(hours=1):.0f} h ago; do not "
                     "ask again unless they ask",
-                    ["CN25-12b", "NDSR-22"],
+                    ["CN25-12b", "NDSR-22", "FG-3"],
                 )
             if form == "written" and not evidence_ref:
                 raise refusal(spec, "a written consent needs the signed artefact (evidence_ref)", ["CN25-6a/b"])

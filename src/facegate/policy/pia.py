@@ -7,6 +7,7 @@ from facegate.policy.document import Bullets, Document, Entry, Gap, Paragraph, S
 from facegate.policy.evaluation import Report, evaluate
 from facegate.policy.profiles import DEFAULT_PROFILE, REASSESSMENT_TRIGGERS, SECURITY_HARMS, get_profile, normalise
 from facegate.policy.rules import rules_for
+from facegate.policy.runtime import HANDLER_DUTIES, RUNTIME
 from facegate.policy.settings import Settings
 from facegate.policy.spec import Deployment, ImpactAssessment, Risk, stated
 
@@ -102,6 +103,8 @@ def pia_document(
                 Entry("Assessment", _section(pia, "protection_measures")),
                 Paragraph("Measures facegate enforces at run time for the rules of the profiles applied:"),
                 _runtime_measures(report, settings),
+                Paragraph("不由软件执行、由处理者负责 / Not enforced by software; the handler's duty:"),
+                Bullets(list(HANDLER_DUTIES)),
             ],
         ),
         Section("风险登记表 / Risk register", [_register(spec, report)]),
@@ -138,12 +141,8 @@ def _overview(spec: Deployment) -> Table:
 
 
 def _runtime_measures(report: Report, settings: Settings | None) -> Bullets:
-    items: list[Value] = []
-    for rule in rules_for(report.profiles, settings):
-        rooms = [room for room in rule.enforced_at if room in ("gate", "vault", "audit")]
-        if rooms and rule.severity == "BLOCK":
-            items.append(f"{rule.id} — {rule.title} (enforced by {', '.join(rooms)})")
-    return Bullets(items)
+    applied = {rule.id for rule in rules_for(report.profiles, settings)}
+    return Bullets([f"{rule_id} — {what}" for rule_id, what in RUNTIME.items() if rule_id in applied])
 
 
 def _register(spec: Deployment, report: Report) -> Table:
