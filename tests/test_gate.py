@@ -182,13 +182,31 @@ def test_a_withdrawal_in_flight_is_waited_for_after_the_engine(office: Gate, pho
     withdrawing.begin()  # another process's withdrawal, not committed yet: it holds the subject's row
     withdrawing.execute(text("UPDATE vault_subject SET revision = revision + 1 WHERE id = 'obama'"))
     withdrawing.execute(text("UPDATE vault_consent SET withdrawn_at = now() WHERE subject_id = 'obama'"))
-    committer = threading.Timer(1.0, withdrawing.commit)
+    holder = withdrawing.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    verified, waited = threading.Event(), []
+
+    def commit_once_the_verification_waits() -> None:
+        # No timer: the withdrawal commits when the verification is seen waiting for its lock (or has returned).
+        with office.db.engine.connect() as watcher:
+            blocked = text("SELECT count(*) FROM pg_stat_activity WHERE :holder = ANY(pg_blocking_pids(pid))")
+            while not verified.is_set():
+                seen = watcher.execute(blocked, {"holder": holder}).scalar_one()
+                watcher.rollback()  # pg_stat_activity is read once per transaction: look again in a new one
+                if seen:
+                    waited.append(True)
+                    break
+                verified.wait(0.01)
+        withdrawing.commit()
+
+    committer = threading.Thread(target=commit_once_the_verification_waits)
     committer.start()
     try:
         refused(lambda: office.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-6d")
     finally:
+        verified.set()
         committer.join()
         withdrawing.close()
+    assert waited == [True]  # the verification waited for the withdrawal in flight, then saw it
 
 
 def test_consent_withdrawn_while_the_engine_runs_voids_the_result(

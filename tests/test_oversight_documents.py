@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from facegate.audit.export import time_range
 from facegate.cli import app
+from facegate.errors import NotFoundError
 from facegate.gate import Gate
 from facegate.oversight import Oversight
 from facegate.oversight.package import ATTACHMENTS, PORTAL_FORMS, STATUTORY_ITEMS
@@ -169,4 +170,5 @@ def test_the_oversight_commands(tmp_path: Path) -> None:
     report = json.loads(run("oversight", "status", "--json", "--handler", station["handler"]))
     assert report["handlers"][0]["open_tasks"] == []
     result = runner.invoke(app, ["oversight", "status", "--handler", "Nobody Ltd.", *home])
-    assert result.exit_code != 0
+    assert isinstance(result.exception, NotFoundError)  # `facegate` prints it on one line and exits 2
+    assert "unknown handler 'Nobody Ltd.'" in str(result.exception) and station["handler"] in str(result.exception)

@@ -110,7 +110,8 @@ def test_a_changed_notice_without_a_new_version_is_refused() -> None:
     with pytest.raises(RefusedError) as refused:
         after_change(Status.ACTIVE, spec(), new)
     assert refused.value.rule_ids == ["CN25-5c", "PIPL-17"]
-    assert after_change(Status.ACTIVE, spec(), spec(notice__rights_exercise_procedure="Ask HR.", notice__version=2))
+    renotified = spec(notice__rights_exercise_procedure="Ask HR.", notice__version=2)
+    assert after_change(Status.ACTIVE, spec(), renotified) == Status.ACTIVE  # a new notice version: no reassessment
 
 
 def test_purpose_method_and_data_type_changes_make_consents_stale() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
+from sqlalchemy.exc import StatementError
 
 from facegate.errors import InputError
 from facegate.store import Database, UTCDateTime, database_url, make_engine
@@ -102,8 +103,11 @@ def test_utc_datetimes_round_trip_and_naive_ones_are_refused(database: Database,
     with database.session(readonly=True) as s:
         stored = s.execute(select(scratch.c.at)).scalar_one()
     assert stored == moment and stored.tzinfo == UTC
-    with pytest.raises(Exception, match="naive"), database.session() as s:
+    with pytest.raises(StatementError, match="naive datetime") as refused, database.session() as s:
         s.execute(insert(scratch).values(n=2, at=datetime(2026, 6, 1)))
+    assert isinstance(refused.value.orig, ValueError)
+    with database.session(readonly=True) as s:
+        assert s.execute(select(scratch.c.n)).scalars().all() == [1]  # nothing was written
 
 
 def test_sqlite_writers_lock_at_begin_and_readers_do_not(tmp_path: Path) -> None:

@@ -147,6 +147,9 @@ def test_the_oversight_page_counts_stored_individuals_against_the_thresholds(env
     assert "Example Technology (Shanghai) Co., Ltd." in page
     assert "stored individuals" in page and "at least 100,000 individuals" in page
     assert 'href="/console/rules/CN25-15c"' in page
-    env.client.get("/console/logout")
+    signed_out = env.client.post("/console/logout", follow_redirects=False)
+    assert signed_out.status_code == 303 and signed_out.headers["location"] == "/console/login"
+    again = env.client.get("/console/oversight", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == "/console/login"  # the session is gone
     sign_in(env, "operator")
     assert env.client.get("/console/oversight").status_code == 403
