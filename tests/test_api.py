@@ -128,7 +128,7 @@ def test_enroll_verify_after_notice_and_consent_only(env: Env) -> None:
     h = env.auth("operator")
     env.client.post("/api/v1/subjects", json={"id": "obama"}, headers=h)
     refused = problem(env.client.post(OBAMA + "/enroll", files=photo("obama.jpg"), headers=h), 403)
-    assert refused["rule_ids"] == ["CN25-5b", "PIPL-17"]
+    assert refused["rule_ids"] == ["CN25-5b", "PIPL-17", "PIPL-18"]
     assert refused["alternatives"] == ["access_card", "pin", "passkey"]
     assert env.client.post(OBAMA + "/notice", json={"version": 1}, headers=h).json()["outcome"] == "v1"
     problem(env.client.post(OBAMA + "/notice", json={"version": 7}, headers=h), 422)
