@@ -101,6 +101,8 @@ class Storage(Model):
     retention_days: int | None = Field(default=None, ge=0)
     retention_determination_method: Text | None = None
     retention_justification: Text | None = None
+    # A device that has not reached its hub for longer refuses biometric operations (withdrawals may be pending).
+    max_offline_hours: float = Field(default=24, gt=0, le=24 * 30)
 
     _location = field_validator("location", mode="before")(_vocab("storage_location", "storage.location"))
     _raw = field_validator("raw_images", mode="before")(_vocab("raw_images", "storage.raw_images"))
