@@ -3,6 +3,7 @@
 import json
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,8 @@ from gate_fixtures import example, shared_engine
 
 from facegate.edge.device import Device
 from facegate.edge.hub import Hub
-from facegate.errors import ForbiddenError, InputError
+from facegate.errors import ForbiddenError, RefusedError
+from facegate.gate import Gate
 from facegate.oversight import Oversight
 from facegate.vault.models import TemplateRow
 
@@ -93,6 +95,23 @@ def test_enroll_and_verify_on_a_device_with_consent_given_at_the_hub(site: dict[
     assert a.gate.verify(OFFICE, "obama", photo("biden.jpg")).outcome == "no_match"
 
 
+def test_the_hub_refuses_biometric_calls_of_a_device_deployment_and_says_where_it_runs(site: dict[str, Node]) -> None:
+    hub = site["hub"]
+    consent_at_hub(hub, "hub-visitor")
+    with pytest.raises(RefusedError) as refusal:
+        hub.gate.enroll(OFFICE, "hub-visitor", photo("obama.jpg"))
+    assert "CN25-8a/b" in refusal.value.rule_ids and "paired device" in str(refusal.value)
+    with pytest.raises(RefusedError, match="CN25-8a/b"):
+        hub.gate.verify(OFFICE, "hub-visitor", photo("obama.jpg"))
+
+
+def test_a_device_refuses_to_register_a_deployment_that_stores_faces_elsewhere(tmp_path: Path) -> None:
+    lone = make_node(tmp_path / "lone", "device", shared_engine)
+    spec = example("office-entry", id="canteen", storage={"location": "on_premises", "transmission_consent": True})
+    with pytest.raises(RefusedError, match="runs on the hub"):
+        lone.gate.register(spec)
+
+
 def test_a_withdrawal_at_the_hub_shreds_on_both_devices(site: dict[str, Node]) -> None:
     hub, a, b = site["hub"], site["turnstile-a"], site["turnstile-b"]
     consent_at_hub(hub, "biden")
@@ -138,14 +157,12 @@ def test_counts_aggregate_distinct_subjects_across_devices(site: dict[str, Node]
     for device in (a, b):
         Device(device.gate, device.home).sync()
     held = {d["name"]: d["stored_subjects"] for d in Hub(hub.gate, hub.home).devices()}
-    report = Oversight.for_gate(hub.gate).status()
+    report = Oversight(hub.gate.context).status()
     handler = report["handlers"][0]
     stored_a, stored_b = held["turnstile-a"], held["turnstile-b"]
     # obama (if still enrolled), alex and kit-h on a; kit-h on b: kit-h counts once.
     assert stored_b >= 1 and stored_a >= 2
-    assert handler["counts"]["currently_stored"] == len(
-        {s for d in (a, b) for s in _held_subjects(d)}
-    )
+    assert handler["counts"]["currently_stored"] == len({s for d in (a, b) for s in _held_subjects(d)})
     assert handler["counts"]["cumulative"] >= handler["counts"]["currently_stored"]
 
 
@@ -163,7 +180,8 @@ def test_a_device_whose_log_was_edited_is_flagged_at_its_next_push(site: dict[st
     rogue.gate.add_subject("someone")
     device.sync()
     with sqlite3.connect(rogue.home / "facegate.db") as db:  # someone edits an entry behind facegate's back
-        db.execute("UPDATE audit_entry SET payload = replace(payload, 'someone', 'nobody') WHERE payload LIKE '%someone%'")
+        edit = "UPDATE audit_entry SET payload = replace(payload, 'someone', 'nobody') WHERE payload LIKE '%someone%'"
+        db.execute(edit)
     with pytest.raises(ForbiddenError, match="flagged"):
         device.sync()
     flagged = {d["name"]: d["flag"] for d in Hub(hub.gate, hub.home).devices()}
@@ -187,8 +205,30 @@ def test_a_rewritten_log_fails_the_consistency_proof(site: dict[str, Node], tmp_
         db.execute("DELETE FROM audit_entry WHERE idx >= 3")  # cut back, then write other history over it
         db.execute("UPDATE audit_head SET size = 3")
     assert link is not None
-    with pytest.raises((ForbiddenError, InputError)):
+    with pytest.raises(ForbiddenError, match="flagged"):
         device.push()
+    flagged = {d["name"]: d["flag"] for d in Hub(hub.gate, hub.home).devices()}
+    assert flagged["forger"]
+
+
+def test_a_device_offline_past_its_bound_refuses_faces_and_still_verifies_a_pin(site: dict[str, Node]) -> None:
+    b = site["turnstile-b"]
+    b.stop()
+    consent_at_hub(site["hub"], "pin-user")
+    Device(b.gate, b.home).sync()
+    b.gate.set_alternative(OFFICE, "pin-user", "pin", "4711")
+    b.gate.enroll(OFFICE, "pin-user", photo("obama.jpg"))
+    stale = (datetime.now(UTC) - timedelta(hours=25)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with sqlite3.connect(b.home / "facegate.db") as db:
+        db.execute("UPDATE edge_link SET last_sync_at = ?", (stale,))
+    later = Gate.open(b.home, engine_factory=shared_engine)  # a fresh process's view of the device
+    with pytest.raises(RefusedError) as refusal:
+        later.verify(OFFICE, "pin-user", photo("obama2.jpg"))
+    assert "CN25-6d" in refusal.value.rule_ids and "pin" in refusal.value.alternatives
+    assert later.verify_alternative(OFFICE, "pin-user", "pin", "4711").details["verified"] is True
+    Device(later, b.home).sync()  # back in touch with the hub: faces work again
+    fresh = Gate.open(b.home, engine_factory=shared_engine)
+    assert fresh.verify(OFFICE, "pin-user", photo("obama2.jpg")).outcome == "match"
 
 
 def test_the_hub_holds_no_template_bytes(site: dict[str, Node]) -> None:

@@ -4,9 +4,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from facegate.cli import Home, Json, app, console, data_home, open_gate, print_json, say
+from facegate.cli import Home, Json, app, data_home, open_gate, print_json, say
 from facegate.errors import InputError
 from facegate.home import NODE_FILE, NODE_KINDS, choose_node_kind, node_kind
 
@@ -151,14 +150,15 @@ def list_devices(json_out: Json = False, home: Home = None) -> None:
     if json_out:
         print_json(devices)
         return
-    table = Table(
-        "ID", "name", "status", "deployments", "last seen", "behind", "log", "subjects", "late shreds", "flag"
-    )
+    if not devices:
+        say("no device paired yet: mint a token with `facegate device token --deployment D`")
     for d in devices:
         seen = (d["last_seen_at"] or "never")[:19].replace("T", " ")
-        counts = [str(d[k]) for k in ("behind", "log_size", "stored_subjects", "unconfirmed_shreds")]
-        table.add_row(d["id"], d["name"], d["status"], ", ".join(d["deployments"]), seen, *counts, d["flag"] or "")
-    console.print(table)
+        say(f"{d['id']}  {d['name']}  {d['status']}  {', '.join(d['deployments'])}")
+        say(f"  last seen {seen} UTC; {d['behind']} hub entries behind; log verified to {d['log_size']} entries")
+        say(f"  {d['stored_subjects']} subjects stored; {d['unconfirmed_shreds']} deletions unconfirmed past 5 min")
+        if d["flag"]:
+            say(f"  FLAGGED {d['flagged_at'][:19]}: {d['flag']}")
 
 
 def _set(device_id: str, state: str, home: Path | None) -> None:

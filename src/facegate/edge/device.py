@@ -292,6 +292,7 @@ async def run_sync(gate: "Gate", home: Path, every: float) -> None:
     import logging
 
     log = logging.getLogger("facegate.edge")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would drown the server's log
     if node_kind(home) != "device":
         return
     device = Device(gate, home)
