@@ -343,6 +343,20 @@ class Deployment(Model):
             data["translations"] = {**found, **(data.get("translations") or {})}
         return data
 
+    def wording(self, path: str) -> str | None:
+        """A text field for a document: 'Chinese / English' when the spec gives both, else the text it gives."""
+        value: Any = self
+        for part in path.split("."):
+            value = getattr(value, part, None)
+            if value is None:
+                break
+        zh = self.translations.get(path)
+        if not isinstance(value, str) or not stated(value):
+            return zh if stated(zh) else None
+        if stated(zh) and zh != value:
+            return f"{zh} / {value}"
+        return value
+
     @property
     def consent_based(self) -> bool:
         """Whether the legal basis is the subject's (separate or written) consent."""

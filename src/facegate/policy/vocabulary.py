@@ -552,3 +552,21 @@ def term_dict(found: Term) -> dict[str, object]:
     """A term as `facegate vocabulary --json` and the API show it."""
     return {"value": found.value, "zh": found.zh, "en": found.en, "synonyms": list(found.synonyms),
             "tags": sorted(found.tags)}  # fmt: skip
+
+
+_TOKEN = re.compile(r"(?<![\w.\[`/-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w(\[`/-])")
+
+
+def humanise(text: str) -> str:
+    """Text with each enum token (e.g. on_premises) replaced by its labels; field paths (storage.location) stay."""
+
+    def swap(match: re.Match[str]) -> str:
+        found = _BY_VALUE.get(match.group(1))
+        return f"{found.zh}（{found.en}）" if found is not None else match.group(1)
+
+    return _TOKEN.sub(swap, text)
+
+
+def enum_tokens() -> frozenset[str]:
+    """Every canonical value that reads as a code token (it holds an underscore): what documents must not show."""
+    return frozenset(v for v in _BY_VALUE if "_" in v)
