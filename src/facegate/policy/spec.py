@@ -16,7 +16,7 @@ Level = Literal["low", "medium", "high"]
 PurposeCategory = Literal[
     "identity_verification", "access_control", "attendance", "payment", "device_unlock", "account_recovery",
     "public_security", "customer_identification", "exam_proctoring", "marketing", "customer_analytics",
-    "loss_prevention", "algorithm_training", "other",
+    "loss_prevention", "premises_security", "algorithm_training", "other",
 ]  # fmt: skip
 
 # Answers that say nothing: a field holding one of these is treated as absent.
