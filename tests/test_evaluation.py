@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from facegate.engine import evaluation
+from facegate.engine.dlib_backend import DEFAULT_THRESHOLD
 from facegate.engine.evaluation import Pair, parse_pairs
 from facegate.errors import InputError
 
@@ -83,7 +84,7 @@ def test_real_lfw_subset_is_accurate(shared_data: Path, tmp_path: Path) -> None:
     count = int(lines[0])
     subset = tmp_path / "pairs.txt"
     subset.write_text("\n".join(["40", *lines[1:41], *lines[1 + count : 41 + count]]) + "\n")
-    report = evaluation.run_pairs(subset, lfw / "images", workers=2, threshold=0.61)
+    report = evaluation.run_pairs(subset, lfw / "images", workers=2, threshold=DEFAULT_THRESHOLD)
     assert report.pairs == 80 and report.failures_to_enroll == 0
     assert report.accuracy >= 0.95
     assert report.model_id.startswith("dlib-resnet-v1")

@@ -67,6 +67,14 @@ class Decision(Answer):
     rule_ids: list[str] = Field(description="The rules behind the decision.")
     event_id: str = Field(description="The audit event that records the decision (prove it at /audit/events/…).")
     match: bool | None = Field(None, description="verify, identify: whether the face matched (never a distance).")
+    candidates: list[str] | None = Field(
+        None, description="identify with human review: subject IDs for a reviewer to decide on (never a distance)."
+    )
+    gallery_size: int | None = Field(None, description="identify: the templates searched.")
+    target_fpir: float | None = Field(None, description="identify: the deployment's target FPIR.")
+    threshold: float | None = Field(
+        None, description="identify: the decision threshold set for the gallery size (ACC-1), never a distance."
+    )
     verified: bool | None = Field(None, description="alternative verification: whether the secret was right.")
     reason: str | None = Field(None, description="alternative verification: why it failed when not the secret.")
     method: str | None = Field(None, description="alternatives: pin, totp, checkin_code, passkey or staff.")

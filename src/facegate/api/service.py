@@ -56,7 +56,8 @@ class Service:
 
     def report(self, spec: policy.Deployment, profiles: tuple[str, ...]) -> policy.Report:
         """The findings for a spec as of today."""
-        return policy.evaluate(spec, profiles, today=self.today(), settings=self.gate.settings)
+        accuracy = self.gate.operating_points() if spec.modality == "identification" else None
+        return policy.evaluate(spec, profiles, today=self.today(), settings=self.gate.settings, accuracy=accuracy)
 
     def deployment(self, deployment_id: str) -> dict[str, Any]:
         """A deployment as the API shows it: status, profiles, spec and its findings (registered or blocked)."""

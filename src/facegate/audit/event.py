@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from facegate.errors import InputError
 
 ENTRY_VERSION = 1
+OPTIONAL_FIELDS = ("gallery_size", "target_fpir_ppm", "threshold_milli", "candidates")
 
 # Short tokens only: no spaces, brackets or commas, so no number list or blob fits in a field by accident.
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
@@ -33,6 +34,15 @@ class Event(BaseModel):
     request_id: Token | None = None
     subject: Token | None = Field(default=None, description="an opaque subject ID, never a name or template")
     purged_before: int | None = Field(default=None, ge=0, description="audit.purge only: first kept index")
+    # identify only: the operating point of the 1:N decision (ACC-1), in integers so that no distance fits here
+    gallery_size: int | None = Field(default=None, ge=0, description="identify only: templates searched")
+    target_fpir_ppm: int | None = Field(
+        default=None, ge=0, le=1_000_000, description="identify only: the target FPIR in parts per million"
+    )
+    threshold_milli: int | None = Field(
+        default=None, ge=0, le=100_000, description="identify only: the decision threshold set for the gallery, x1000"
+    )
+    candidates: int | None = Field(default=None, ge=0, description="identify with human review: candidates listed")
     event_id: Token = Field(default_factory=lambda: str(uuid.uuid4()))
     at: AwareDatetime | None = Field(default=None, description="when; the append time when omitted")
 
@@ -62,6 +72,9 @@ def format_time(at: datetime) -> str:
 def entry_object(index: int, event: Event, at: datetime) -> dict[str, Any]:
     """The logged entry: the event's fields plus its index, time and format version."""
     entry = event.model_dump(exclude={"at"})
+    for key in OPTIONAL_FIELDS:  # absent rather than null, so entries of other operations keep their bytes
+        if entry[key] is None:
+            del entry[key]
     entry.update(v=ENTRY_VERSION, index=index, at=format_time(at))
     return entry
 

@@ -47,12 +47,24 @@ def read_spec(path: Path) -> "policy.Deployment":
 
 
 @app.command()
-def check(file: SpecFile, profile: Profiles = None, json_out: Json = False, home: Home = None) -> None:
+def check(
+    file: SpecFile,
+    profile: Profiles = None,
+    calibration_file: Annotated[
+        Path | None,
+        typer.Option("--calibration", help="The model's calibration (default: the shipped one of the default model)."),
+    ] = None,
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
     """Check a deployment spec against the rules: exit 0 when nothing blocks, 3 when something does."""
     from facegate import policy
+    from facegate.engine import calibration
+    from facegate.engine.dlib_backend import default_model_id
 
     spec = read_spec(file)
-    report = policy.evaluate(spec, profile or [policy.DEFAULT_PROFILE], today=date.today())
+    points = calibration.load(calibration_file) if calibration_file else calibration.shipped(default_model_id())
+    report = policy.evaluate(spec, profile or [policy.DEFAULT_PROFILE], today=date.today(), accuracy=points)
     if json_out:
         print_json(report.to_dict())
     else:
@@ -210,8 +222,7 @@ def notice(
     if shown:
         raise InputError(f"unexpected arguments after the spec file: {' '.join(shown)}")
     spec = read_spec(file)
-    profiles = tuple(profile or [policy.DEFAULT_PROFILE])
-    write_document(policy.notice_document(spec, profiles, issued=date.today()), fmt, out)
+    write_document(policy.notice_document(spec, tuple(profile or [policy.DEFAULT_PROFILE])), fmt, out)
 
 
 @app.command()

@@ -107,6 +107,7 @@ class Report:
     false_non_match_rate: float
     tar_at_far_1e3: float
     pairs_with_failure: int
+    tar_at_far_1e4: float = 0.0  # with View 2's 3,000 impostor pairs: at the tightest impostor distance
     failures_to_enroll: int = 0
     images: int = 0
     images_per_second: float = 0.0
@@ -137,6 +138,7 @@ def evaluate(folds: list[list[Pair]], distance_of: dict[Pair, float], threshold:
         acc, std = accuracy(d_all, s_all, used), None
     fmr, fnmr = error_rates(d_all, s_all, used)
     tar, _ = tar_at_far(d_all, s_all, 1e-3)
+    tar_1e4, _ = tar_at_far(d_all, s_all, 1e-4)
     return Report(
         pairs=len(d_all),
         folds=len(folds),
@@ -146,18 +148,36 @@ def evaluate(folds: list[list[Pair]], distance_of: dict[Pair, float], threshold:
         false_match_rate=fmr,
         false_non_match_rate=fnmr,
         tar_at_far_1e3=tar,
+        tar_at_far_1e4=tar_1e4,
         pairs_with_failure=int(np.sum(~np.isfinite(d_all))),
     )
 
 
-def run_pairs(
+@dataclass(frozen=True)
+class PairDistances:
+    """The distance of every pair of a pairs file, and how the images were embedded."""
+
+    folds: list[list[Pair]]
+    distance_of: dict[Pair, float]
+    failures_to_enroll: int
+    images: int
+    images_per_second: float
+    workers: int
+    model_id: str
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distances and same-person flags of every pair, fold after fold."""
+        pairs = [p for fold in self.folds for p in fold]
+        return np.array([self.distance_of[p] for p in pairs]), np.array([p.same for p in pairs])
+
+
+def embed_pairs(
     pairs_file: Path,
     images: Path,
     workers: int,
-    threshold: float | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-) -> Report:
-    """Embed every image a pairs file names (once each, over `workers` processes) and score the pairs."""
+) -> PairDistances:
+    """Embed every image a pairs file names (once each, over `workers` processes) and measure each pair."""
     try:
         text = pairs_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -184,11 +204,56 @@ def run_pairs(
         for p in fold:
             a, b = vectors[p.first], vectors[p.second]
             distance_of[p] = float("inf") if a is None or b is None else float(np.linalg.norm(a - b))
-    return replace(
-        evaluate(folds, distance_of, threshold),
-        failures_to_enroll=sum(v is None for v in vectors.values()),
-        images=len(keys),
-        images_per_second=len(keys) / elapsed,
-        workers=workers,
-        model_id=model_id,
+    return PairDistances(
+        folds, distance_of, sum(v is None for v in vectors.values()), len(keys), len(keys) / elapsed, workers, model_id
     )
+
+
+def report_of(measured: PairDistances, threshold: float | None = None) -> Report:
+    """The report of measured pairs (see `evaluate`), with how the images were embedded."""
+    return replace(
+        evaluate(measured.folds, measured.distance_of, threshold),
+        failures_to_enroll=measured.failures_to_enroll,
+        images=measured.images,
+        images_per_second=measured.images_per_second,
+        workers=measured.workers,
+        model_id=measured.model_id,
+    )
+
+
+def run_pairs(
+    pairs_file: Path,
+    images: Path,
+    workers: int,
+    threshold: float | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Embed every image a pairs file names (once each, over `workers` processes) and score the pairs."""
+    return report_of(embed_pairs(pairs_file, images, workers, on_progress), threshold)
+
+
+def det_points(distances: np.ndarray, same: np.ndarray, points: int = 60) -> list[tuple[float, float]]:
+    """(FMR, FNMR) over thresholds spanning the impostor distances: a DET curve's points."""
+    impostors = distances[~same & np.isfinite(distances)]
+    if len(impostors) == 0:
+        return []
+    thresholds = np.unique(np.quantile(impostors, np.linspace(0, 1, points)))
+    return [error_rates(distances, same, float(t)) for t in thresholds]
+
+
+def group_rates(measured: PairDistances, groups: dict[str, str], threshold: float) -> dict[str, dict[str, float | int]]:
+    """FMR and FNMR at `threshold` per group: genuine pairs of the group's people, impostor pairs within the group."""
+
+    def group_of(key: tuple[str, int]) -> str | None:
+        name, number = key
+        return groups.get(f"{name}/{name}_{number:04d}.jpg") or groups.get(f"{name}_{number:04d}.jpg")
+
+    out: dict[str, dict[str, float | int]] = {}
+    for group in sorted(set(groups.values())):
+        pairs = [p for fold in measured.folds for p in fold if group_of(p.first) == group == group_of(p.second)]
+        d = np.array([measured.distance_of[p] for p in pairs])
+        s = np.array([p.same for p in pairs], bool)
+        fmr = float(np.mean(d[~s] < threshold)) if (~s).any() else float("nan")
+        fnmr = float(np.mean(d[s] >= threshold)) if s.any() else float("nan")
+        out[group] = {"fmr": fmr, "fnmr": fnmr, "impostor_pairs": int((~s).sum()), "genuine_pairs": int(s.sum())}
+    return out

@@ -3,17 +3,18 @@ face engine: the checks come first, then the engine, then the decision is record
 
 import secrets
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from facegate import oversight
-from facegate.engine import liveness, quality
+from facegate.engine import calibration, liveness, quality
 from facegate.engine.bulk import embed_files
 from facegate.engine.images import decode_image
 from facegate.engine.index import FaceIndex
@@ -25,6 +26,8 @@ from facegate.gate.decisions import Caller, Decision, event
 from facegate.vault.models import TemplateRow
 from facegate.vault.vault import StoredTemplate
 
+REVIEW_CANDIDATES = 5  # at most this many subjects on a reviewer's candidate list (PIPL-24)
+REVIEW_FPIR_FACTOR = 10  # a reviewer's list is drawn at ten times the target FPIR: a person, not the gate, decides
 DEFAULT_RETENTION_DAYS = 365
 RAW_IMAGE_DAYS = 30
 BIPA_YEARS = 3
@@ -61,6 +64,43 @@ class Biometrics(GateBase):
                     self._engine = self._engine_factory()
             return self._engine
 
+    def operating_points(self) -> calibration.Calibration | None:
+        """The calibrated error rates of the gate's face model, from which 1:N thresholds are set (ACC-1)."""
+        if self._engine is None and self._engine_factory is None:
+            from facegate.engine.dlib_backend import default_model_id
+
+            return calibration.shipped(default_model_id())
+        engine = self.engine
+        return getattr(engine, "calibration", None) or calibration.shipped(engine.model_id)
+
+    def _calibration_for(self, loaded: Loaded) -> calibration.Calibration:
+        """The model's calibration for a 1:N operation; refuse the operation (audited) when there is none."""
+        points = self.operating_points()
+        if points is None:
+            raise refusal(
+                loaded.spec,
+                f"no calibration for model {self.engine.model_id}: 1:N identification needs the model's measured "
+                "error rates to set its threshold (`facegate calibrate --images DIR`); use 1:1 verification meanwhile",
+                ["ACC-1", "PIPL-8"],
+            )
+        return points
+
+    def _check_gallery_limit(self, session: Session, loaded: Loaded) -> None:
+        """Refuse an enrollment that would grow a 1:N gallery past the size at which its targets still hold."""
+        if loaded.spec.modality != "identification":
+            return
+        wanted = loaded.spec.accuracy
+        limit = self._calibration_for(loaded).max_gallery(wanted.target_fpir, wanted.fnir_tolerance)
+        held = session.scalar(select(func.count()).select_from(TemplateRow).filter_by(deployment_id=loaded.row.id))
+        if (held or 0) + 1 > limit:
+            raise refusal(
+                loaded.spec,
+                f"the gallery of {loaded.row.id} holds {held:,} templates, its limit: beyond {limit:,} a target "
+                f"FPIR of {wanted.target_fpir:.2%} leaves more than {wanted.fnir_tolerance:.0%} of enrolled people "
+                "unfound. Enroll this person in another deployment, offer them the non-biometric alternative, use 1:1 "
+                "verification, or raise accuracy.fnir_tolerance with a new impact assessment",
+                ["ACC-1", "PIPL-8", "CN25-3"],
+            )
 
     def _embed(self, image: bytes, enrollment: bool, min_face_px: int | None = None) -> tuple[np.ndarray, str]:
         pixels = decode_image(image)
@@ -130,6 +170,9 @@ class Biometrics(GateBase):
             loaded, _ = self._checked(session, deployment_id, operation, purpose, subject_id)
             if operation == "enroll":
                 self._check_filing(session, loaded)
+                self._check_gallery_limit(session, loaded)
+            elif operation == "identify":
+                self._calibration_for(loaded)
         return loaded
 
     def _check_filing(self, session: Session, loaded: Loaded) -> None:
@@ -154,6 +197,7 @@ class Biometrics(GateBase):
         with self._guarded(caller, "enroll", **fields), self.db.session() as session:
             loaded, _ = self._checked(session, deployment_id, "enroll", purpose, subject_id, lock=True)
             self._check_filing(session, loaded)
+            self._check_gallery_limit(session, loaded)
             template_id = self.vault.save_template(
                 session, deployment_id, subject_id, model_id, vector, now, self._expiry(loaded, now, now)
             )
@@ -291,7 +335,12 @@ class Biometrics(GateBase):
     def identify(
         self, deployment_id: str, image: bytes, purpose: str | None = None, caller: Caller | None = None
     ) -> Decision:
-        """1:N: which enrolled subject of the deployment is the face in `image`, if any."""
+        """1:N: which enrolled subject of the deployment is the face in `image`, if any.
+
+        The decision is taken at the threshold t(N) set for the gallery's size N from the model's calibration, so
+        that a stranger is named as someone with at most the deployment's target FPIR (ACC-1). With
+        `human_review`, a reviewer gets a candidate list (subject IDs only) instead of a decision (PIPL-24).
+        """
         caller = caller or Caller()
         return self._identify(deployment_id, self._photo(image, caller), purpose, caller)
 
@@ -314,11 +363,45 @@ class Biometrics(GateBase):
         now = self.clock()
         with self._guarded(caller, "identify", deployment=deployment_id), self.db.session() as session:
             loaded, _ = self._checked(session, deployment_id, "identify", purpose, None)
+            points = self._calibration_for(loaded)
             gallery = self._gallery(session, loaded, model_id, now)
-            found = gallery.index.search(vector, k=1)
-            subject_id, rules = None, ()
-            if found and found[0][1] < self.engine.threshold:
-                subject_id = gallery.subjects[found[0][0]]
+            size, target = len(gallery.index), loaded.spec.accuracy.target_fpir
+            review = loaded.spec.human_review
+            threshold = points.threshold_for(size, min(1.0, target * REVIEW_FPIR_FACTOR) if review else target)
+            if threshold is None:
+                raise refusal(
+                    loaded.spec,
+                    f"no threshold of model {model_id} keeps a search over {size:,} templates within the target FPIR "
+                    f"of {target:.2%}: shrink the gallery or use 1:1 verification",
+                    ["ACC-1", "PIPL-8"],
+                )
+            found = gallery.index.search(vector, k=REVIEW_CANDIDATES * 2 if review else 1)
+            ranked = list(dict.fromkeys(gallery.subjects[key] for key, d in found if d < threshold))
+            operating = {"gallery_size": size, "target_fpir": target, "threshold": threshold}
+            audit_point = {
+                "gallery_size": size,
+                "target_fpir_ppm": round(target * 1_000_000),
+                "threshold_milli": round(threshold * 1000),
+            }
+            if review:
+                candidates = []
+                for subject_id in ranked[:REVIEW_CANDIDATES]:
+                    with suppress(RefusedError, NotFoundError):  # only people the rules let us recognise
+                        self._check_subject(session, loaded, self._subject(session, subject_id), now)
+                        candidates.append(subject_id)
+                return self._record(
+                    session,
+                    caller,
+                    "identify",
+                    "candidates" if candidates else "no_match",
+                    deployment=deployment_id,
+                    rule_ids=("PIPL-24",),
+                    purpose=loaded.spec.purpose.category,
+                    details={"match": None, "candidates": candidates, **operating},
+                    audit_fields={**audit_point, "candidates": len(candidates)},
+                )
+            subject_id, rules = (ranked[0] if ranked else None), ()
+            if subject_id:
                 try:  # the person found must still be someone the rules let us recognise
                     self._check_subject(session, loaded, self._subject(session, subject_id), now)
                 except (RefusedError, NotFoundError) as exc:
@@ -334,7 +417,8 @@ class Biometrics(GateBase):
                 subject=subject_id,
                 rule_ids=rules,
                 purpose=loaded.spec.purpose.category,
-                details={"match": subject_id is not None},
+                details={"match": subject_id is not None, **operating},
+                audit_fields=audit_point,
             )
 
     def _gallery(self, session: Session, loaded: Loaded, model_id: str, now: datetime) -> "_Gallery":

@@ -17,6 +17,10 @@ from facegate.vault.models import DeploymentRow, TemplateRow
 class Deployments(GateBase):
     """A deployment's lifecycle: every change is checked against the rules and audited."""
 
+    def _accuracy(self, spec: policy.Deployment) -> Any:
+        """The model's operating points for ACC-1, for a 1:N spec (the biometric part of the gate knows the model)."""
+        return self.operating_points() if spec.modality == "identification" else None  # type: ignore[attr-defined]
+
     def register(
         self,
         spec: policy.Deployment,
@@ -27,13 +31,13 @@ class Deployments(GateBase):
         """Register a deployment whose spec `facegate check` allows; activate it unless `activate` is False."""
         caller = caller or Caller()
         now = self.clock()
-        report = policy.evaluate(spec, profiles, today=now.date(), settings=self.settings)
+        accuracy = self._accuracy(spec)
+        report = policy.evaluate(spec, profiles, today=now.date(), settings=self.settings, accuracy=accuracy)
         status = policy.Status.DRAFT
         with self._guarded(caller, "deployment.register", deployment=spec.id):
             if report.blocking:
                 fields = ", ".join(dict.fromkeys(str(f.field) for f in report.blocking))
                 raise RefusedError(f"deployment {spec.id} has blocking findings ({fields})", report.blocking_rule_ids)
-            self._check_kind(spec)
             if activate:
                 status = policy.activate(status, spec, today=now.date(), profiles=profiles, settings=self.settings)
         with self.db.session() as session:
@@ -66,7 +70,8 @@ class Deployments(GateBase):
         with self.db.session(readonly=True) as session:
             loaded = self._load(session, spec.id)
         old, status, profiles = loaded.spec, policy.Status(loaded.row.status), loaded.profiles
-        report = policy.evaluate(spec, profiles, today=now.date(), settings=self.settings)
+        accuracy = self._accuracy(spec)
+        report = policy.evaluate(spec, profiles, today=now.date(), settings=self.settings, accuracy=accuracy)
         with self._guarded(caller, "deployment.update", deployment=spec.id):
             if report.blocking:
                 raise RefusedError(f"the new spec of {spec.id} has blocking findings", report.blocking_rule_ids)

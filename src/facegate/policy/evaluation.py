@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from facegate.policy.accuracy import OperatingPoints
 from facegate.policy.profiles import DEFAULT_PROFILE, get_profile
 from facegate.policy.rule import SEVERITY_ORDER, Context, Severity, Status
 from facegate.policy.rules import rules_for, supporting
@@ -90,13 +91,17 @@ def evaluate(
     *,
     today: date,
     settings: Settings | None = None,
+    accuracy: OperatingPoints | None = None,
 ) -> Report:
-    """Check `spec` against every rule of `profiles` as of `today`; one finding per rule, field and message."""
+    """Check `spec` against every rule of `profiles` as of `today`; one finding per rule, field and message.
+
+    `accuracy` is the calibrated error rates of the model that will run the deployment (ACC-1 reads them).
+    """
     settings = settings or Settings()
     names = tuple(dict.fromkeys(profiles)) or (DEFAULT_PROFILE,)
     merged: dict[tuple[str, str | None, str], Finding] = {}
     for name in names:
-        ctx = Context(get_profile(name), settings, today)
+        ctx = Context(get_profile(name), settings, today, accuracy)
         for rule in rules_for([name], settings):
             if rule.check is None:
                 continue

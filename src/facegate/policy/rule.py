@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from facegate.policy.accuracy import OperatingPoints
 from facegate.policy.profiles import Profile, inference_types, lineage, location_types
 from facegate.policy.settings import Settings
 from facegate.policy.spec import Deployment
@@ -30,11 +31,12 @@ class Violation:
 
 @dataclass(frozen=True)
 class Context:
-    """What a check may read besides the spec: the profile being applied, the §8 settings and today's date."""
+    """What a check may read besides the spec: the profile, the §8 settings, today's date, the model's error rates."""
 
     profile: Profile
     settings: Settings
     today: date
+    accuracy: OperatingPoints | None = None
 
     @property
     def location_blocklist(self) -> tuple[str, ...]:

@@ -1,0 +1,223 @@
+"""Open-set 1:N evaluation in NIST FRVT terms: FPIR and FNIR at rank 1 over thresholds, per group, and DET curves.
+
+A gallery file and a probe file list `identity,image` lines (image paths relative to an image folder). A probe is
+mated when its identity is enrolled in the gallery, non-mated otherwise. At a threshold t, a non-mated probe is a
+false positive when its nearest gallery template is under t (FPIR); a mated probe is a miss when its nearest
+template is not its mate or is at t or over (FNIR, rank 1).
+"""
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from facegate.engine.bulk import embed_files
+from facegate.errors import InputError
+
+CHUNK = 512
+
+
+@dataclass(frozen=True)
+class Searches:
+    """For each probe: the distance to its nearest template, whether that template is its mate, whether it is mated."""
+
+    nearest: np.ndarray  # float, inf where the probe failed to enroll
+    mate_first: np.ndarray  # bool: the nearest template belongs to the probe's own identity
+    mated: np.ndarray  # bool: the probe's identity is in the gallery
+    gallery_size: int
+    groups: tuple[str, ...] = ()  # one per probe ("" when unknown)
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """FPIR and FNIR at one threshold."""
+
+    threshold: float
+    fpir: float
+    fnir: float
+
+
+@dataclass(frozen=True)
+class Report:
+    """What `facegate eval identify` prints."""
+
+    gallery_size: int
+    mated_probes: int
+    non_mated_probes: int
+    failures_to_enroll: int
+    model_id: str
+    curve: list[OperatingPoint]
+    decision: OperatingPoint | None = None
+    target_fpir: float = 0.01
+    groups: dict[str, dict[str, float | int]] = field(default_factory=dict)
+
+
+def read_list(path: Path) -> list[tuple[str, str]]:
+    """The `identity,image` lines of a gallery or probe file (a header line `identity,image` is allowed)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    rows = []
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or (number == 1 and [c.strip().lower() for c in row] in (["identity", "image"], ["image", "group"])):
+            continue
+        if len(row) != 2 or not row[0].strip() or not row[1].strip():
+            raise InputError(f"{path.name}, line {number}: expected two fields, got {','.join(row)!r}")
+        rows.append((row[0].strip(), row[1].strip()))
+    if not rows:
+        raise InputError(f"{path.name} lists no images")
+    return rows
+
+
+def search(gallery: np.ndarray, gallery_ids: list[str], probes: np.ndarray, probe_ids: list[str]) -> Searches:
+    """Nearest template of every probe (exact, in chunks); rows of NaN are probes or templates that failed."""
+    ok_gallery = np.isfinite(gallery).all(axis=1)
+    g = gallery[ok_gallery].astype(np.float64)
+    g_ids = np.array(gallery_ids, dtype=object)[ok_gallery]
+    enrolled = set(g_ids.tolist())
+    nearest = np.full(len(probes), np.inf)
+    mate_first = np.zeros(len(probes), bool)
+    g_sq = np.einsum("ij,ij->i", g, g)
+    for start in range(0, len(probes), CHUNK):
+        block = probes[start : start + CHUNK].astype(np.float64)
+        ok = np.isfinite(block).all(axis=1)
+        if not ok.any() or len(g) == 0:
+            continue
+        d2 = g_sq[None, :] - 2 * block[ok] @ g.T + np.einsum("ij,ij->i", block[ok], block[ok])[:, None]
+        best = d2.argmin(axis=1)
+        rows = np.flatnonzero(ok) + start
+        nearest[rows] = np.sqrt(np.maximum(d2[np.arange(len(best)), best], 0))
+        mate_first[rows] = g_ids[best] == np.array(probe_ids, dtype=object)[rows]
+    mated = np.array([p in enrolled for p in probe_ids], bool)
+    return Searches(nearest, mate_first, mated, int(ok_gallery.sum()))
+
+
+def rates(s: Searches, threshold: float, select: np.ndarray | None = None) -> OperatingPoint:
+    """FPIR over the non-mated probes and FNIR (rank 1) over the mated ones, at `threshold`."""
+    keep = np.ones(len(s.nearest), bool) if select is None else select
+    non_mated, mated = keep & ~s.mated, keep & s.mated
+    fpir = float(np.mean(s.nearest[non_mated] < threshold)) if non_mated.any() else float("nan")
+    hit = s.mate_first & (s.nearest < threshold)
+    fnir = float(np.mean(~hit[mated])) if mated.any() else float("nan")
+    return OperatingPoint(threshold, fpir, fnir)
+
+
+def curve(s: Searches, points: int = 60) -> list[OperatingPoint]:
+    """FPIR and FNIR over thresholds spanning the non-mated probes' nearest distances (a DET curve's points)."""
+    finite = s.nearest[np.isfinite(s.nearest)]
+    if len(finite) == 0:
+        return []
+    thresholds = np.unique(np.quantile(finite, np.linspace(0, 1, points)))
+    return [rates(s, float(t)) for t in thresholds]
+
+
+def embed_list(
+    rows: list[tuple[str, str]], images: Path, workers: int | None, on_progress: Callable[[], None] | None = None
+) -> tuple[np.ndarray, str, int]:
+    """Embeddings of the listed images (NaN rows for failures), the model ID and the count of failures."""
+    paths = [images / image for _, image in rows]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        raise InputError(f"{len(missing)} listed images are missing, e.g. {missing[0]}")
+    vectors, model_id, failures = [], "", 0
+    for result in embed_files(paths, workers, pick="centre"):
+        if result.vector is None:
+            failures += 1
+            vectors.append(np.full(128, np.nan, np.float32))
+        else:
+            vectors.append(result.vector)
+            model_id = model_id or result.model_id
+        if on_progress:
+            on_progress()
+    return np.stack(vectors), model_id, failures
+
+
+def per_group(s: Searches, threshold: float) -> dict[str, dict[str, float | int]]:
+    """FPIR and FNIR at `threshold` for the probes of each group, with the counts behind them."""
+    out: dict[str, dict[str, float | int]] = {}
+    labels = np.array(s.groups, dtype=object)
+    for group in sorted(set(s.groups) - {""}):
+        select = labels == group
+        point = rates(s, threshold, select)
+        out[group] = {
+            "fpir": point.fpir,
+            "fnir": point.fnir,
+            "non_mated": int((select & ~s.mated).sum()),
+            "mated": int((select & s.mated).sum()),
+        }
+    return out
+
+
+def read_groups(path: Path) -> dict[str, str]:
+    """The `image,group` lines of a groups file: each image's group."""
+    return dict(read_list(path))
+
+
+def det_plot(curves: dict[str, list[tuple[float, float]]], out: Path, x_label: str, y_label: str) -> None:
+    """Draw DET curves (false positive rate on a log axis against false negative rate) into an image file."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise InputError("--plot needs matplotlib: pip install 'facegate[plot]'") from None
+    figure, axes = plt.subplots(figsize=(6, 4.5))
+    for name, points in curves.items():
+        xs = [max(x, 1e-7) for x, _ in points]
+        axes.plot(xs, [y for _, y in points], label=name)
+    axes.set_xscale("log")
+    axes.set_xlabel(x_label)
+    axes.set_ylabel(y_label)
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    try:
+        figure.savefig(out, dpi=120)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot write the plot {out}: {exc}") from None
+    finally:
+        plt.close(figure)
+
+
+def run_identify(
+    gallery_file: Path,
+    probes_file: Path,
+    images: Path,
+    workers: int | None,
+    target_fpir: float = 0.01,
+    groups_file: Path | None = None,
+    on_progress: Callable[[], None] | None = None,
+) -> tuple[Report, Searches]:
+    """Embed a gallery and its probes, search every probe, and report FPIR and FNIR over thresholds and at the
+    threshold facegate itself would decide at for this gallery's size (from the model's shipped calibration)."""
+    from facegate.engine import calibration
+
+    if not images.is_dir():
+        raise InputError(f"no such image folder: {images}")
+    gallery_rows, probe_rows = read_list(gallery_file), read_list(probes_file)
+    groups = read_groups(groups_file) if groups_file else {}
+    gallery, model_id, gallery_failures = embed_list(gallery_rows, images, workers, on_progress)
+    probes, probe_model, probe_failures = embed_list(probe_rows, images, workers, on_progress)
+    model_id = model_id or probe_model
+    found = search(gallery, [i for i, _ in gallery_rows], probes, [i for i, _ in probe_rows])
+    found = replace(found, groups=tuple(groups.get(image, "") for _, image in probe_rows))
+    points = calibration.shipped(model_id) if model_id else None
+    threshold = points.threshold_for(found.gallery_size, target_fpir) if points else None
+    decision = rates(found, threshold) if threshold is not None else None
+    report = Report(
+        gallery_size=found.gallery_size,
+        mated_probes=int(found.mated.sum()),
+        non_mated_probes=int((~found.mated).sum()),
+        failures_to_enroll=gallery_failures + probe_failures,
+        model_id=model_id,
+        curve=curve(found),
+        decision=decision,
+        target_fpir=target_fpir,
+        groups=per_group(found, threshold) if groups and threshold is not None else {},
+    )
+    return report, found

@@ -1,0 +1,63 @@
+"""Accuracy duties derived from PIPL Art. 8 (regulation.md §4.7): 1:N decides at error rates the handler accepted."""
+
+from collections.abc import Iterator
+
+from facegate.policy.rule import Context, Rule, Violation
+from facegate.policy.spec import Deployment
+
+PRC = ("cn2025",)
+WAYS_OUT = (
+    "split the gallery into smaller deployments, accept a higher accuracy.fnir_tolerance or target_fpir, use 1:1 "
+    "verification, or run a more accurate model"
+)
+
+
+def identification_accuracy(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+    """ACC-1: the expected gallery meets the target FPIR with an FNIR within the tolerance, per the calibration."""
+    if spec.modality != "identification":
+        return
+    wanted = spec.accuracy
+    points = ctx.accuracy
+    if points is None:
+        yield Violation(
+            "accuracy",
+            "accuracy not predicted here: no calibration of the model was given to this check; `facegate check` "
+            "and the gate's activation predict it from the model's calibration",
+            severity="INFO",
+        )
+        return
+    limit = points.max_gallery(wanted.target_fpir, wanted.fnir_tolerance)
+    size = wanted.expected_gallery_size
+    if size is None:
+        yield Violation(
+            "accuracy.expected_gallery_size",
+            f"state the expected gallery size: with model {points.model_id}, a target FPIR of "
+            f"{wanted.target_fpir:.2%} keeps FNIR within {wanted.fnir_tolerance:.0%} up to {limit:,} templates, "
+            "and the gate refuses enrollments past that",
+            severity="WARN",
+        )
+        return
+    threshold = points.threshold_for(size, wanted.target_fpir)
+    fnir = points.predicted_fnir(size, wanted.target_fpir)
+    if threshold is None or fnir > wanted.fnir_tolerance:
+        yield Violation(
+            "accuracy.expected_gallery_size",
+            f"at a gallery of {size:,}, a target FPIR of {wanted.target_fpir:.2%} leaves a predicted FNIR of "
+            f"{fnir:.1%} (model {points.model_id}), over the tolerance of {wanted.fnir_tolerance:.0%}: the largest "
+            f"gallery meeting both is {limit:,}; {WAYS_OUT}",
+        )
+        return
+    yield Violation(
+        "accuracy.expected_gallery_size",
+        f"predicted at a gallery of {size:,}: FPIR {wanted.target_fpir:.2%} at threshold {threshold:.3f}, FNIR "
+        f"{fnir:.1%} (tolerance {wanted.fnir_tolerance:.0%}; model {points.model_id}); the gate refuses enrollments "
+        f"past {limit:,} templates",
+        severity="INFO",
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("PIPL-8", "Quality of personal information; no harm from inaccuracy", "BLOCK", "C", PRC, via=("ACC-1",)),
+    Rule("ACC-1", "1:N decides at a threshold set for the gallery size within the target FPIR", "BLOCK", "C", PRC,
+         check=identification_accuracy, enforced_at=("gate",), cites=("CN25-3",)),
+)  # fmt: skip

@@ -1,0 +1,81 @@
+"""Calibrated error rates: counting pairs, 1:N thresholds that follow the gallery, files and their provenance."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from facegate.engine import calibration
+from facegate.engine.calibration import Calibration, CalibrationError, MissingCalibrationError, per_comparison_fmr
+from facegate.engine.dlib_backend import default_model_id
+
+
+def line_calibration() -> Calibration:
+    """Six people on a line, two images each 0.1 apart, people 1.0 apart: every distance known by hand."""
+    vectors = np.zeros((12, 128), np.float32)
+    for person in range(6):
+        vectors[2 * person, 0] = person
+        vectors[2 * person + 1, 0] = person + 0.1
+    labels = np.repeat(np.arange(6), 2).astype(str)
+    return calibration.calibrate(vectors, labels, "test-model", "line", date(2026, 11, 27))
+
+
+def test_every_pair_is_counted_once_on_the_grid() -> None:
+    cal = line_calibration()
+    assert (cal.genuine_pairs, cal.impostor_pairs) == (6, 60)
+    assert cal.fnmr(0.1) == 1.0 and cal.fnmr(0.2) == 0.0  # genuine distances are all 0.1
+    assert cal.fmr(0.7) == 0.0  # the nearest impostors are 0.9 apart, beyond the grid's end
+    assert cal.threshold_for_fmr(0.0) == cal.thresholds[-1]
+
+
+def test_the_threshold_tightens_as_the_gallery_grows() -> None:
+    cal = calibration.shipped(default_model_id())
+    assert cal is not None
+    thresholds = [cal.threshold_for(n, 0.01) for n in (10, 100, 1_000, 10_000)]
+    assert thresholds == sorted(thresholds, reverse=True) and len(set(thresholds)) == 4
+    for n, t in zip((10, 100, 1_000, 10_000), thresholds, strict=True):
+        assert 1 - (1 - cal.fmr(t)) ** n <= 0.01  # the expected FPIR at t(N) is within the target
+    assert cal.predicted_fnir(10_000, 0.01) > cal.predicted_fnir(100, 0.01)
+
+
+def test_the_largest_gallery_meets_the_tolerance_and_one_more_does_not() -> None:
+    cal = calibration.shipped(default_model_id())
+    limit = cal.max_gallery(0.01, 0.5)
+    assert limit > 100
+    assert cal.predicted_fnir(limit, 0.01) <= 0.5
+    assert cal.predicted_fnir(limit * 2, 0.01) > 0.5
+
+
+def test_per_comparison_fmr_inverts_the_fpir_formula() -> None:
+    fmr = per_comparison_fmr(1000, 0.01)
+    assert 1 - (1 - fmr) ** 1000 == pytest.approx(0.01)
+    assert per_comparison_fmr(1, 0.01) == pytest.approx(0.01)
+
+
+def test_the_shipped_calibration_is_small_and_says_where_it_comes_from() -> None:
+    model = default_model_id()
+    path = Path(calibration.__file__).parent / "calibrations" / f"{model}.json"
+    assert path.stat().st_size <= 200_000
+    data = json.loads(path.read_text())
+    assert data["model_id"] == model and "LFW" in data["dataset"]
+    assert data["impostor_pairs"] >= 1_000_000 * 10 and data["genuine_pairs"] > 100_000
+    assert data["created"] and data["command"].startswith("facegate calibrate")
+
+
+def test_a_file_round_trips_and_a_foreign_file_is_refused(tmp_path: Path) -> None:
+    cal = line_calibration()
+    path = tmp_path / "c.json"
+    path.write_text(cal.to_json())
+    assert calibration.load(path) == cal
+    path.write_text('{"thresholds": []}')
+    with pytest.raises(CalibrationError, match="not a facegate calibration"):
+        calibration.load(path)
+    with pytest.raises(CalibrationError, match="cannot read"):
+        calibration.load(tmp_path / "absent.json")
+
+
+def test_a_model_without_calibration_is_refused_with_the_way_forward() -> None:
+    with pytest.raises(MissingCalibrationError, match=r"no calibration for model other-model.*facegate calibrate"):
+        calibration.for_model("other-model")
