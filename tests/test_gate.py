@@ -2,6 +2,7 @@
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -497,6 +498,7 @@ def test_unregistered_purpose_is_refused(office: Gate, photo) -> None:
 
 
 def test_off_device_storage_needs_transmission_consent(gate: Gate, photo) -> None:
+    gate = Gate(replace(gate.context, kind="hub"), engine_factory=shared_engine)  # on-premises storage: a hub
     spec = example("office-entry", storage={"location": "on_premises", "transmission_consent": True})
     gate.register(spec)
     consenting(gate, OFFICE, "obama")

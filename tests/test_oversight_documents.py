@@ -72,7 +72,7 @@ def test_the_filing_package_has_every_item_of_section_5_5(enrolled: tuple[Oversi
         assert item in package["data"]
     assert package["data"]["stored_individuals_count"]["stored_individuals"] == 1
     assert package["portal"] == "https://grxxbh.cacdtsc.cn" and "CN25-FA-2" in package["rule_ids"]
-    assert "provincial" in package["authority"] and "CN-SH" in package["authority"]
+    assert package["authority"].startswith("上海市互联网信息办公室") and "provincial" in package["authority"]
     assert json.loads(files["package.json"])["handler"] == HANDLER
     assert "06-pia-report-hq-lobby.md" in files and "00-index.html" in files
     assert "<script" not in files["02-processing-purposes-and-methods.html"]
@@ -172,3 +172,23 @@ def test_the_oversight_commands(tmp_path: Path) -> None:
     result = runner.invoke(app, ["oversight", "status", "--handler", "Nobody Ltd.", *home])
     assert isinstance(result.exception, NotFoundError)  # `facegate` prints it on one line and exits 2
     assert "unknown handler 'Nobody Ltd.'" in str(result.exception) and station["handler"] in str(result.exception)
+
+
+def test_the_package_shows_labels_counts_every_gap_and_says_no_filing_is_due(
+    enrolled: tuple[Oversight, list[str]], tmp_path: Path
+) -> None:
+    from test_policy_documents import raw_enum_tokens, unmarked_gaps
+
+    office, _ = enrolled
+    package = office.filing_package(HANDLER, tmp_path / "filing")
+    files = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "filing").iterdir() if p.suffix != ".json"}
+    for name, text in files.items():
+        assert not raw_enum_tokens(text), (name, raw_enum_tokens(text))
+        assert not unmarked_gaps(text), (name, unmarked_gaps(text))
+        assert package["as_of"] in text, name  # every document is dated
+    index = files["00-index.md"]
+    handler_blanks = [g for g in package["gaps"] if g["handler_fills"]]
+    assert handler_blanks and f"{len(package['gaps'])} 项" in index  # 待处理者填写 blanks are counted as gaps
+    assert "Gaps: none" not in index and "无 / none" not in index.split("缺失 / Gaps to fill")[1]
+    assert not package["filing_due"] and "No filing is due" in index and "尚无备案义务" in index
+    assert "人脸识别设备内" in files["04-security-measures.md"]  # storage where the spec says the templates are

@@ -1,14 +1,17 @@
 """The notice and the impact assessment: every required field, in Chinese and English; gaps shown, never invented."""
 
 import copy
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from facegate.policy import Gap, evaluate, notice_document, notice_fields, pia_document, spec_from_data
 from facegate.policy.profiles import NOTICE_REQUIRED_FIELDS
+from facegate.policy.vocabulary import enum_tokens
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "deployments"
 TODAY = date(2026, 11, 26)
@@ -36,7 +39,8 @@ def test_a_complete_spec_gives_a_notice_with_every_field_and_no_gap() -> None:
         zh, en = field.label.split(" / ")
         assert zh in text and en in text
         assert field.value is not None
-    assert "privacy@example.com" in text and "access_card, pin" in text
+    assert "privacy@example.com" in text and "门禁卡、工卡" in text and "access card" in text
+    assert "access_card" not in text  # enum values are shown by their labels
     assert "1:1 人脸验证" in text and "1:1 face verification" in text
 
 
@@ -45,9 +49,9 @@ def test_what_the_spec_does_not_say_is_a_gap_naming_the_field() -> None:
                 handler__contact=None)  # fmt: skip
     doc = notice_document(spec)
     assert {g.field for g in doc.gaps} == {"notice.rights_exercise_procedure", "notice.other_legal_matters",
-                                           "handler.contact"}  # fmt: skip
+                                           "handler.contact", "notice.explanation_channel"}  # fmt: skip
     text = doc.render("md")
-    assert text.count("缺失 / GAP") == 3
+    assert text.count("缺失 / GAP") == 4
     assert "TBD" not in text
 
 
@@ -116,3 +120,54 @@ def test_an_absent_assessment_is_all_gaps_and_findings_enter_the_register() -> N
     rows = register.blocks[0].rows  # type: ignore[union-attr]
     assert any("CN25-13b" in str(row[1]) and row[4] == "BLOCK" for row in rows)
     assert sum(isinstance(row[5], Gap) for row in rows) == 7  # the seven §5.4 harms, none assessed
+
+
+ENUM_TOKEN = re.compile(r"(?<![\w.\[`/-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w(\[`/-])")
+
+
+def raw_enum_tokens(text: str) -> set[str]:
+    """Canonical enum values shown as code tokens (not inside a field path such as storage.raw_images)."""
+    return {t for t in ENUM_TOKEN.findall(text) if t in enum_tokens()}
+
+
+def unmarked_gaps(text: str) -> list[str]:
+    """Lines that leave a blank without the GAP mark, or say there are no gaps while GAP marks remain."""
+    bad = [line for line in text.splitlines() if "待处理者填写" in line and "GAP" not in line and ":" not in line]
+    if "缺失 / GAP" in text:
+        bad += [line for line in text.splitlines() if re.search(r"Gaps[^:]*:\*?\*? ?(none|无)", line)]
+    blank = r"(:\*?\*? |\| |<dd>|<td>)(TBD|TODO|None|null|n/a)\.?( \||$|</dd>|</td>)"
+    bad += [line for line in text.splitlines() if re.search(blank, line)]
+    return bad
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.yaml") if p.name != "expected.yaml"))
+def test_example_notices_and_assessments_show_labels_and_mark_every_gap(name: str) -> None:
+    spec = load(name)
+    for doc in (notice_document(spec, issued=TODAY), pia_document(spec, today=TODAY)):
+        for fmt in ("md", "html"):
+            text = doc.render(fmt)
+            assert not raw_enum_tokens(text), (name, fmt, raw_enum_tokens(text))
+            assert not unmarked_gaps(text), (name, fmt, unmarked_gaps(text))
+        assert TODAY.isoformat() in doc.render("md")  # every document is dated
+
+
+def test_chinese_text_in_the_spec_is_the_body_of_the_notice() -> None:
+    spec = load("bathhouse-zh.yaml")
+    text = notice_document(spec, issued=TODAY).render("md")
+    assert "顾客刷脸开关更衣区储物柜" in text and "手牌经常丢失" in text
+    purpose = {
+        "category": "门禁", "description": {"zh": "员工刷脸通过大堂闸机。", "en": "Staff pass the turnstiles."},
+        "necessity": "Badges are lent.", "least_impact": "1:1 on the device.",
+    }  # fmt: skip
+    office = yaml.safe_load((EXAMPLES / "office-entry.yaml").read_text(encoding="utf-8"))
+    both = spec_from_data({**office, "purpose": purpose})
+    rendered = notice_document(both).render("md")
+    assert "员工刷脸通过大堂闸机。 / Staff pass the turnstiles." in rendered
+
+
+def test_none_answers_other_legal_matters_and_pipl_48_is_in_the_notice() -> None:
+    spec = load("office-entry.yaml", notice__other_legal_matters="None.")
+    doc = notice_document(spec)
+    assert "notice.other_legal_matters" not in {g.field for g in doc.gaps}
+    text = doc.render("md")
+    assert "PIPL-48" in text and "无其他事项" in text

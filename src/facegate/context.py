@@ -10,7 +10,7 @@ from pathlib import Path
 
 from facegate import policy
 from facegate.audit import AuditLog
-from facegate.home import data_home
+from facegate.home import data_home, node_kind
 from facegate.store import Database
 from facegate.vault.keystore import Keystore
 from facegate.vault.vault import Vault
@@ -30,6 +30,7 @@ class Context:
     audit: AuditLog
     clock: Callable[[], datetime] = utc_now
     settings: policy.Settings = field(default_factory=policy.Settings)
+    kind: str = "device"  # hub | device: the data directory's kind of node (home.node_kind)
 
     @property
     def keystore(self) -> Keystore:
@@ -47,4 +48,4 @@ class Context:
         """The context of a data directory: its database, key store and audit log."""
         home = data_home(home)
         db, vault, audit = Database.open(database_url, home=home), Vault(Keystore.open(home)), AuditLog.for_home(home)
-        return cls(db, vault, audit, clock, settings or policy.Settings())
+        return cls(db, vault, audit, clock, settings or policy.Settings(), kind=node_kind(home))

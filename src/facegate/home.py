@@ -1,5 +1,6 @@
 """The data directory: every piece of facegate's state lives below one folder."""
 
+import json
 import os
 from pathlib import Path
 
@@ -16,3 +17,24 @@ def data_home(explicit: Path | None = None) -> Path:
     home = home.expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     return home
+
+
+NODE_FILE = "node.json"
+NODE_KINDS = ("hub", "device")
+
+
+def node_kind(home: Path) -> str:
+    """The kind of node this data directory is: 'hub' or 'device' (one created without a choice is a device)."""
+    path = home / NODE_FILE
+    if not path.exists():
+        return "device"
+    kind = json.loads(path.read_text()).get("kind")
+    return kind if kind in NODE_KINDS else "device"
+
+
+def choose_node_kind(home: Path, kind: str) -> None:
+    """Record the data directory's kind once, when it is created; a kind already recorded never changes."""
+    path = home / NODE_FILE
+    if path.exists() and node_kind(home) != kind:
+        raise ValueError(f"{home} is already a {node_kind(home)}; a node's kind is chosen once, when it is created")
+    path.write_text(json.dumps({"kind": kind}) + "\n")

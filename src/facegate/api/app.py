@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from starlette.formparsers import MultiPartParser
 
 import facegate
+from facegate.edge.device import run_sync
 from facegate.engine.images import MAX_FILE_BYTES
 from facegate.gate import Gate
 from facegate.home import data_home
@@ -18,7 +19,7 @@ from . import problems
 from .middleware import RequestMiddleware
 from .responses import Health
 from .responses import problems as problems_of
-from .routes import audit, biometrics, deployments, documents, keys, liveness, me, rules, subjects
+from .routes import audit, biometrics, deployments, documents, edge, keys, liveness, me, rules, subjects
 from .schedule import DEFAULT_INTERVAL, run_checkpoints, run_schedule
 from .service import Service
 
@@ -52,11 +53,13 @@ def create_app(
     gate: Gate | None = None,
     purge_every: float | None = DEFAULT_INTERVAL,
     warm_engine: bool = False,
+    sync_every: float | None = None,
 ) -> FastAPI:
     """The application for a data directory (or around `gate`); `purge_every=None` turns the schedule off (the
     purge, the oversight refresh and the signing of due checkpoints).
 
     `warm_engine` loads the face models in the background at start, so the first enrollment does not wait.
+    `sync_every` (seconds) runs a paired device's sync with its hub (`facegate serve` passes 5 by default).
     """
     service = Service.open(data_home(home), gate)
 
@@ -65,7 +68,10 @@ def create_app(
         task = asyncio.create_task(run_schedule(service.gate, purge_every)) if purge_every else None
         signing = asyncio.create_task(run_checkpoints(service.gate)) if purge_every else None
         warming = asyncio.create_task(asyncio.to_thread(lambda: service.gate.engine)) if warm_engine else None
+        syncing = asyncio.create_task(run_sync(service.gate, service.home, sync_every)) if sync_every else None
         yield
+        if syncing is not None:
+            syncing.cancel()
         if warming is not None:
             warming.cancel()
         for running in (task, signing):
@@ -85,7 +91,7 @@ def create_app(
     )
     app.state.service = service
     problems.install(app)
-    for module in (deployments, documents, subjects, biometrics, liveness, audit, keys, me):
+    for module in (deployments, documents, subjects, biometrics, liveness, audit, keys, me, edge):
         app.include_router(module.router, responses=problems_of(401, 403, 404, 409, 413, 422))
     app.include_router(rules.router, responses=problems_of(404, 422))
     app.openapi = lambda: openapi(app, FastAPI.openapi)  # type: ignore[method-assign]

@@ -122,4 +122,4 @@ def main() -> None:
 
 
 # Each module registers its commands on `app` when imported.
-from facegate.cli import audit, compliance, doctor, engine, gate, oversight, service  # noqa: E402, F401
+from facegate.cli import audit, compliance, doctor, edge, engine, gate, oversight, service  # noqa: E402, F401

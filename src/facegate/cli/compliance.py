@@ -222,7 +222,8 @@ def notice(
     if shown:
         raise InputError(f"unexpected arguments after the spec file: {' '.join(shown)}")
     spec = read_spec(file)
-    write_document(policy.notice_document(spec, tuple(profile or [policy.DEFAULT_PROFILE])), fmt, out)
+    profiles = tuple(profile or [policy.DEFAULT_PROFILE])
+    write_document(policy.notice_document(spec, profiles, issued=date.today()), fmt, out)
 
 
 @app.command()

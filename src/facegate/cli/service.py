@@ -58,6 +58,9 @@ def serve(
     purge_every: Annotated[
         float, typer.Option("--purge-every", min=60, help="Seconds between retention purges.")
     ] = 3600.0,
+    sync_every: Annotated[
+        float, typer.Option("--sync-every", min=0.5, help="On a paired device: seconds between syncs with the hub.")
+    ] = 5.0,
     home: Home = None,
 ) -> None:
     """Run the REST API, the console and the subject portal (uvicorn; SQLite in the data directory)."""
@@ -69,7 +72,7 @@ def serve(
 
     folder = data_home(home)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app_ = create_app(folder, purge_every=purge_every, warm_engine=True)
+    app_ = create_app(folder, purge_every=purge_every, warm_engine=True, sync_every=sync_every)
     say(f"facegate serving {folder} on http://{host}:{port}: console /console, API /api/v1")
     say(f"OpenAPI schema: http://{host}:{port}/api/v1/openapi.json")
     if not app_.state.service.keys.has_admin():

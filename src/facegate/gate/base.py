@@ -8,6 +8,7 @@ else before the engine.
 import json
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,12 +20,17 @@ from sqlalchemy.orm import Session
 
 from facegate import policy
 from facegate.context import Context
-from facegate.errors import NotFoundError
+from facegate.edge import placement
+from facegate.edge.models import HubLinkRow
+from facegate.errors import NotFoundError, RefusedError
 from facegate.gate import checks
 from facegate.gate.decisions import Recorder
 from facegate.store import Statements
 from facegate.vault.models import DeploymentRow, SubjectRow
 from facegate.vault.vault import StoredTemplate
+
+BIOMETRIC = ("enroll", "verify", "identify")
+NODE_SECONDS = 5.0
 
 
 @dataclass
@@ -56,6 +62,8 @@ class GateBase(Recorder):
         self._liveness_failures: dict[str, list[datetime]] = {}
         self._liveness_random: random.Random = random.SystemRandom()
         self.liveness_checks: list[Any] | None = None
+        self.kind = context.kind
+        self._node: tuple[float, placement.Node] | None = None
 
     @classmethod
     def open(
@@ -93,6 +101,40 @@ class GateBase(Recorder):
 
     def _check_deployment(self, loaded: Loaded, operation: str, purpose: str | None) -> None:
         checks.check_deployment(loaded.spec, loaded.row.status, operation, purpose)
+        if operation in BIOMETRIC:
+            self._check_placement(loaded.spec)
+
+    def _check_placement(self, spec: policy.Deployment) -> None:
+        """CN25-8a/b: the spec's storage location fits this node's kind; a paired device has reached its hub."""
+        node = self.node()
+        problem = placement.misplaced(node, spec) or placement.offline_too_long(node, spec, self.clock())
+        if problem is not None:
+            raise checks.refusal(spec, *problem)
+
+    def _check_kind(self, spec: policy.Deployment) -> None:
+        """At registration on a device: the spec must store faces on the device (others run on the hub)."""
+        if self.kind == "device":
+            problem = placement.misplaced(placement.Node(self.kind), spec)
+            if problem is not None:
+                raise RefusedError(*problem)
+
+    def node(self) -> placement.Node:
+        """This node as the placement checks see it: its kind, and a paired device's hub and last sync.
+
+        A device's link is read again after NODE_SECONDS at most: the offline bound is counted in hours.
+        """
+        if self.kind != "device":
+            return placement.Node(self.kind)
+        cached, now = self._node, time.monotonic()
+        if cached is not None and now - cached[0] < NODE_SECONDS:
+            return cached[1]
+        with self.db.session(readonly=True) as session:
+            link = session.get(HubLinkRow, 1)
+        node = placement.Node(self.kind)
+        if link is not None and link.status == "active":
+            node = placement.Node(self.kind, link.hub_url, link.last_sync_at or link.paired_at)
+        self._node = (now, node)
+        return node
 
     def _check_subject(self, session: Session, loaded: Loaded, subject: Any, now: datetime) -> None:
         standing = self.vault.standing(session, loaded.row.id, subject.id)

@@ -38,6 +38,7 @@ class Deployments(GateBase):
             if report.blocking:
                 fields = ", ".join(dict.fromkeys(str(f.field) for f in report.blocking))
                 raise RefusedError(f"deployment {spec.id} has blocking findings ({fields})", report.blocking_rule_ids)
+            self._check_kind(spec)
             if activate:
                 status = policy.activate(status, spec, today=now.date(), profiles=profiles, settings=self.settings)
         with self.db.session() as session:

@@ -16,6 +16,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from facegate.edge.models import HoldingRow
 from facegate.oversight.models import HandlerRow, IndividualRow
 from facegate.vault.keystore import Keystore
 from facegate.vault.models import TemplateRow
@@ -83,13 +84,13 @@ def cumulative_count(session: Session, handler: str, before: datetime | None = N
 
 
 def current_count(session: Session, deployment_ids: Sequence[str]) -> int:
-    """Distinct individuals with a template in any of the deployments now: §8 Q1 `currently_stored`."""
+    """Distinct individuals with a template in any of the deployments now, on this node or on any of its paired
+    devices (as they last reported): §8 Q1 `currently_stored`."""
     if not deployment_ids:
         return 0
-    query = select(func.count(func.distinct(TemplateRow.subject_id))).where(
-        TemplateRow.deployment_id.in_(deployment_ids)
-    )
-    return int(session.scalar(query) or 0)
+    here = select(TemplateRow.subject_id).where(TemplateRow.deployment_id.in_(deployment_ids))
+    on_devices = select(HoldingRow.subject_id).where(HoldingRow.deployment_id.in_(deployment_ids))
+    return int(session.scalar(select(func.count()).select_from(here.union(on_devices).subquery())) or 0)
 
 
 def nth_first_stored(session: Session, handler: str, n: int) -> datetime | None:
@@ -109,12 +110,15 @@ def nth_current(session: Session, deployment_ids: Sequence[str], n: int) -> date
     """The earliest moment by which n of the individuals stored now were all stored, or None below n."""
     if n < 1 or not deployment_ids:
         return None
-    first = (
-        select(func.min(TemplateRow.created_at).label("first"))
+    stored = (
+        select(TemplateRow.subject_id.label("subject"), TemplateRow.created_at.label("at"))
         .where(TemplateRow.deployment_id.in_(deployment_ids))
-        .group_by(TemplateRow.subject_id)
+        .union_all(
+            select(HoldingRow.subject_id, HoldingRow.reported_at).where(HoldingRow.deployment_id.in_(deployment_ids))
+        )
         .subquery()
     )
+    first = select(func.min(stored.c.at).label("first")).group_by(stored.c.subject).subquery()
     value = session.scalar(select(first.c.first).order_by(first.c.first).limit(1).offset(n - 1))
     return None if value is None else _aware(value)  # a subquery's column may skip UTCDateTime's conversion
 

@@ -15,12 +15,15 @@ from sqlalchemy.orm import Session
 from facegate import policy
 from facegate.oversight.handlers import DeploymentView, HandlerView
 from facegate.oversight.individuals import current_count
+from facegate.oversight.regions import authority_name
 from facegate.oversight.report import status_report
 from facegate.oversight.tasks import all_tasks
-from facegate.oversight.thresholds import AUTHORITY, filing_duty
+from facegate.oversight.thresholds import filing_duty
 from facegate.oversight.workdays import beijing_date
+from facegate.policy.claims import claim, made
 from facegate.policy.document import Bullets, Document, Entry, Gap, Paragraph, Section, Table, Value
 from facegate.policy.spec import stated
+from facegate.policy.vocabulary import label, labels
 
 if TYPE_CHECKING:
     from facegate.oversight.oversight import Oversight
@@ -68,11 +71,14 @@ THRESHOLD_KEYS = ("profile", "condition", "applies", "reached", "reached_on")
 BUILT_IN_MEASURES = [
     "加密 / Encryption (CN25-14a–d): templates sealed with AES-256-GCM under a per-subject data key; data keys "
     "wrapped by a per-deployment key, wrapped by a master key kept outside the database; deployment, subject "
-    "and model bound in as associated data, so a template cannot be moved to another purpose.",
+    "and model bound in as associated data, so a template cannot be moved to another purpose. The sealed templates "
+    "live in the facegate database of the node that runs each deployment: the recognition device itself for "
+    "device storage, the handler's servers or cloud otherwise (per deployment below).",
     "删除 / Deletion: deleting a subject's data key (crypto-shredding) makes every copy of their templates "
     "unreadable, backups included; withdrawal of consent deletes at once (CN25-6d).",
     "最小化 / Minimisation: images are processed in memory and discarded unless the deployment retains them "
-    "with each subject's separate consent; nothing biometric in logs, audit entries, errors or exports (CN25-8d).",
+    "with each subject's separate consent; nothing biometric in logs, audit entries, errors or exports (facegate "
+    "policy FG-4, serving PIPL-51).",
     "安全审计 / Security audit: every decision (allow or refuse, with rule IDs) appended to a tamper-evident "
     "log (RFC 9162 Merkle tree, Ed25519-signed checkpoints), kept at least 3 years (CN25-9c).",
     "访问控制与授权管理 / Access control and authorisation: roles admin, operator (biometric operations on "
@@ -85,11 +91,15 @@ def _text(value: str | None, field: str, what: str) -> Value:
     return value if stated(value) else Gap(field, what)
 
 
-def _outside(what: str) -> str:
-    return f"待处理者填写（facegate 不保存） / to be completed by the handler (not held in facegate): {what}"
+def _outside(what: str) -> Gap:
+    return Gap(what, "", handler_fills=True)
 
 
-def _handler_doc(view: HandlerView, authority: str, profiles: list[str]) -> Document:
+def _dated(today: date) -> list[Entry]:
+    return [Entry("日期 / Date", today.isoformat())]
+
+
+def _handler_doc(view: HandlerView, authority: str, profiles: list[str], today: date) -> Document:
     names = sorted({d.spec.handler.name for d in view.deployments})
     contacts = sorted({d.spec.handler.contact for d in view.deployments if stated(d.spec.handler.contact)})
     regions = sorted({d.spec.handler.region for d in view.deployments if stated(d.spec.handler.region)})
@@ -106,71 +116,125 @@ def _handler_doc(view: HandlerView, authority: str, profiles: list[str]) -> Docu
     ]
     if len(names) > 1:
         blocks.append(Paragraph(f"The deployments spell the name differently: {'; '.join(names)}. File one name."))
-    return Document(TITLES["handler_basic_information"], [], [Section("基本情况 / Basic information", blocks)])
+    return Document(
+        TITLES["handler_basic_information"], _dated(today), [Section("基本情况 / Basic information", blocks)]
+    )
+
+
+MINORS = {True: "预期 / expected", False: "不预期 / not expected"}
+COUNT_MODES = {
+    "cumulative": "累计（删除后仍计入） / cumulative (counted after deletion)",
+    "currently_stored": "当前存储 / currently stored",
+}
+STATUS = {
+    "draft": "草稿 / draft", "active": "运行中 / active", "needs_reassessment": "待重新评估 / needs reassessment",
+    "retired": "已停用 / retired",
+}  # fmt: skip
 
 
 def _method(d: DeploymentView) -> str:
     spec = d.spec
-    kind = "1:1 verification" if spec.modality == "verification" else "1:N identification"
-    return f"{kind}, {spec.capture} capture; {spec.location.setting} ({spec.location.type or '—'})"
+    capture = "主动采集 / active capture" if spec.capture == "active" else "无感采集 / passive capture"
+    where = label(spec.location.type, "both") if spec.location.type else "—"
+    return f"{label(spec.modality, 'both')}, {capture}; {label(spec.location.setting, 'both')} ({where})"
 
 
-def _purposes_doc(view: HandlerView) -> Document:
+def _evidence(spec: Any) -> str:
+    names = made(spec)
+    if not names:
+        return "无 / none (no claim lifts a duty)"
+    return "; ".join(f"{label(n, 'both')}: {claim(spec, n).evidence}" for n in names)
+
+
+def _purposes_doc(view: HandlerView, today: date) -> Document:
     sections = []
     for d in view.in_use:
         spec = d.spec
-        basis = spec.legal_basis + (f" ({spec.legal_basis_ref})" if stated(spec.legal_basis_ref) else "")
+        ref = spec.wording("legal_basis_ref")
+        basis = label(spec.legal_basis, "both") + (f" ({ref})" if ref else "")
         storage = spec.storage
         sections.append(
             Section(
                 f"{spec.name} ({d.id})",
                 [
-                    Entry("状态 / Status", d.status),
-                    Entry("目的类别 / Purpose category", spec.purpose.category),
-                    Entry("具体目的 / Specific purpose", _text(spec.purpose.description, "purpose.description", "")),
-                    Entry("必要性 / Necessity", _text(spec.purpose.necessity, "purpose.necessity", "")),
-                    Entry("最小影响 / Least impact", _text(spec.purpose.least_impact, "purpose.least_impact", "")),
+                    Entry("状态 / Status", STATUS.get(d.status, d.status)),
+                    Entry("目的类别 / Purpose category", label(spec.purpose.category, "both")),
+                    Entry("具体目的 / Specific purpose",
+                          _text(spec.wording("purpose.description"), "purpose.description", "")),
+                    Entry("必要性 / Necessity", _text(spec.wording("purpose.necessity"), "purpose.necessity", "")),
+                    Entry("最小影响 / Least impact",
+                          _text(spec.wording("purpose.least_impact"), "purpose.least_impact", "")),
                     Entry("方式 / Method", _method(d)),
-                    Entry("采集区域 / Collection area", spec.location.collection_area or "—"),
+                    Entry("采集区域 / Collection area",
+                          _text(spec.wording("location.collection_area"), "location.collection_area", "")),
                     Entry("法律依据 / Legal basis", basis),
-                    Entry("替代方式 / Non-biometric alternatives", ", ".join(spec.alternatives) or "none"),
+                    Entry("依据与证明 / Claims and their evidence (§4.8)", _evidence(spec)),
+                    Entry(
+                        "替代方式 / Non-biometric alternatives",
+                        f"{labels(spec.alternatives)} / {labels(spec.alternatives, 'en')}" if spec.alternatives
+                        else "无 / none",
+                    ),
                     Entry(
                         "存储 / Storage",
-                        f"{storage.location}; raw images: {storage.raw_images}; transmission consent: "
-                        f"{'yes' if storage.transmission_consent else 'no'}",
+                        f"{label(storage.location, 'both')}; {label(storage.raw_images, 'both')}; 传输同意 / "
+                        f"transmission consent: {'是 / yes' if storage.transmission_consent else '否 / no'}",
                     ),
                     Entry(
                         "保存期限 / Retention",
-                        f"{storage.retention_days} days"
+                        f"{storage.retention_days} 天 / days"
                         if storage.retention_days is not None
                         else Gap("storage.retention_days", "the retention period"),
                     ),
-                    Entry("接收方 / Recipients", ", ".join(r.name or "(unnamed)" for r in spec.recipients) or "none"),
-                    Entry("不满十四周岁 / Under-14s", "expected" if spec.minors.expected else "not expected"),
-                    Entry("比对以外的分析 / Analyses besides matching", ", ".join(spec.analyses) or "none"),
+                    Entry(
+                        "接收方 / Recipients",
+                        ", ".join(f"{r.name or '(unnamed)'} ({label(r.country, 'both')})" for r in spec.recipients)
+                        or "无 / none",
+                    ),
+                    Entry("不满十四周岁 / Under-14s", MINORS[spec.minors.expected]),
+                    Entry(
+                        "比对以外的分析 / Analyses besides matching",
+                        f"{labels(spec.analyses)} / {labels(spec.analyses, 'en')}" if spec.analyses else "无 / none",
+                    ),
                 ],
             )
         )
     if not sections:
-        sections.append(Section("—", [Paragraph("No deployment is in use (all retired).")]))
-    return Document(TITLES["processing_purposes_and_methods"], [], sections)
+        sections.append(Section("—", [Paragraph("没有在用的部署 / No deployment is in use (all retired).")]))
+    return Document(TITLES["processing_purposes_and_methods"], _dated(today), sections)
 
 
-def _count_doc(view: HandlerView, data: dict[str, Any], per_deployment: dict[str, int]) -> Document:
+def filing_due(data: dict[str, Any]) -> bool:
+    """Whether any filing threshold has been reached (a filing is then due, CN25-15a/b)."""
+    return any(t["reached"] for t in data["thresholds"])
+
+
+def no_filing_statement(data: dict[str, Any]) -> str:
+    """The statement a package carries while no threshold is reached: it is prepared ahead of any duty."""
+    return (
+        f"尚无备案义务：截至 {data['as_of']}，存储人脸信息的个人数量为 {data['stored_individuals']:,}，未达到备案门槛"
+        f"（CN25-15a/b）；本材料为提前准备。 / No filing is due: {data['stored_individuals']:,} individuals stored "
+        f"as of {data['as_of']}, below the filing threshold (CN25-15a/b); this package is prepared in advance."
+    )
+
+
+def _count_doc(view: HandlerView, data: dict[str, Any], per_deployment: dict[str, int], today: date) -> Document:
     rows: list[list[Value]] = [[d, f"{n:,}"] for d, n in sorted(per_deployment.items())]
     thresholds: list[list[Value]] = [
-        [t["profile"], t["condition"], "yes" if t["applies"] else "no", t["reached_on"] or "not reached"]
+        [t["profile"], t["condition"], "是 / yes" if t["applies"] else "否 / no",
+         t["reached_on"] or "未达到 / not reached"]
         for t in data["thresholds"]
     ]
+    due = [] if filing_due(data) else [Paragraph(no_filing_statement(data))]
     return Document(
         TITLES["stored_individuals_count"],
-        [],
+        _dated(today),
         [
+            *([Section("备案义务 / Filing duty", due)] if due else []),
             Section(
                 "数量 / Count",
                 [
                     Entry("截至 / As of (Beijing date)", data["as_of"]),
-                    Entry("计数方式 / Count mode (§8 Q1)", data["count_mode"]),
+                    Entry("计数方式 / Count mode (§8 Q1)", COUNT_MODES.get(data["count_mode"], data["count_mode"])),
                     Entry("存储人脸信息的个人数量 / Distinct individuals stored", f"{data['stored_individuals']:,}"),
                     Entry("累计 / Cumulative (ever stored, de-duplicated)", f"{data['cumulative']:,}"),
                     Entry("当前 / Currently stored", f"{data['currently_stored']:,}"),
@@ -189,7 +253,7 @@ def _count_doc(view: HandlerView, data: dict[str, Any], per_deployment: dict[str
     )
 
 
-def _security_doc(view: HandlerView, checkpoint: dict[str, Any] | None) -> Document:
+def _security_doc(view: HandlerView, checkpoint: dict[str, Any] | None, today: date) -> Document:
     per: list[Section] = []
     for d in view.in_use:
         spec = d.spec
@@ -208,7 +272,8 @@ def _security_doc(view: HandlerView, checkpoint: dict[str, Any] | None) -> Docum
                         if spec.security.mlps_level
                         else Gap("security.mlps_level", "the MLPS level"),
                     ),
-                    Entry("设备认证 / Device certification", spec.device_certification_ref or "—"),
+                    Entry("模板存储位置 / Where the sealed templates are", label(spec.storage.location, "both")),
+                    Entry("设备认证 / Device certification", spec.device_certification_ref or "无 / none recorded"),
                     Entry(
                         "保护措施 / Protection measures",
                         _text(pia.protection_measures if pia else None, "impact_assessment.protection_measures", ""),
@@ -226,10 +291,12 @@ def _security_doc(view: HandlerView, checkpoint: dict[str, Any] | None) -> Docum
                 f"{checkpoint['origin']}, {checkpoint['tree_size']} entries, root {checkpoint['root_hash']}",
             )
         )
-    return Document(TITLES["security_measures"], [], [Section("facegate 内置措施 / Built into facegate", audit), *per])
+    return Document(
+        TITLES["security_measures"], _dated(today), [Section("facegate 内置措施 / Built into facegate", audit), *per]
+    )
 
 
-def _rules_doc(view: HandlerView) -> Document:
+def _rules_doc(view: HandlerView, today: date) -> Document:
     sections = [
         Section(
             "操作规程 / Operating procedures (all deployments)",
@@ -242,8 +309,8 @@ def _rules_doc(view: HandlerView) -> Document:
                         "purpose, method or data type makes consents stale until given again (CN25-6, CN25-6e).",
                         "不满十四周岁 / Under-14s need a guardian's consent and the deployment's special rules "
                         "(CN25-7).",
-                        "替代方式 / Anyone may decline face recognition and use a non-biometric method; no re-prompt "
-                        "within 48 hours (CN25-10b, CN25-12b).",
+                        "替代方式 / Anyone may decline face recognition and use a non-biometric method (CN25-10b); "
+                        "they are not asked again (NDSR-22), and not within 48 hours at all (facegate policy FG-3).",
                         "撤回与删除 / Withdrawal stops processing and deletes the facial data at once (CN25-6d); "
                         "retired deployments delete all templates (CN25-15e).",
                         "保存期限 / Templates are purged when their retention ends (CN25-8c).",
@@ -261,7 +328,7 @@ def _rules_doc(view: HandlerView) -> Document:
         rows.append(["投诉渠道 / Complaint channel", _text(d.spec.notice.complaint_channel, "notice.complaint_channel",
                                                                 "")])  # fmt: skip
         sections.append(Section(f"处理规则 / Processing rules — {d.spec.name} ({d.id})", [Table(["", ""], rows)]))
-    return Document(TITLES["processing_rules_and_operating_procedures"], [], sections)
+    return Document(TITLES["processing_rules_and_operating_procedures"], _dated(today), sections)
 
 
 def _write(doc: Document, folder: Path, stem: str) -> list[str]:
@@ -280,10 +347,8 @@ def write_package(oversight: "Oversight", session: Session, view: HandlerView, o
     today: date = beijing_date(now)
     report = status_report(oversight, session, [view])["handlers"][0]
     duty = filing_duty((view.profiles or ("cn2025",))[0])
-    authority = AUTHORITY[duty.authority] if duty else AUTHORITY["provincial"]
     region = view.region
-    if region:
-        authority = f"{authority} ({region})"
+    authority = authority_name(duty.authority if duty else "provincial", region)
     per_deployment = {d.id: current_count(session, [d.id]) for d in view.deployments}
     count = {
         "as_of": today.isoformat(),
@@ -297,21 +362,26 @@ def write_package(oversight: "Oversight", session: Session, view: HandlerView, o
     checkpoint = {k: v for k, v in cp.to_json().items() if k != "note"} if cp else None
     files: dict[str, list[str]] = {}
     docs = {
-        "handler_basic_information": _handler_doc(view, authority, list(view.profiles)),
-        "processing_purposes_and_methods": _purposes_doc(view),
-        "stored_individuals_count": _count_doc(view, count, per_deployment),
-        "security_measures": _security_doc(view, checkpoint),
-        "processing_rules_and_operating_procedures": _rules_doc(view),
+        "handler_basic_information": _handler_doc(view, authority, list(view.profiles), today),
+        "processing_purposes_and_methods": _purposes_doc(view, today),
+        "stored_individuals_count": _count_doc(view, count, per_deployment, today),
+        "security_measures": _security_doc(view, checkpoint, today),
+        "processing_rules_and_operating_procedures": _rules_doc(view, today),
     }
     gaps: list[dict[str, str]] = []
     for number, (item, doc) in enumerate(docs.items(), 1):
         files[item] = _write(doc, out, f"{number:02d}-{item.replace('_', '-')}")
-        gaps += [{"item": item, "field": g.field, "what": g.what} for g in doc.gaps]
+        gaps += [{"item": item, "field": g.field, "what": g.what, "handler_fills": g.handler_fills} for g in doc.gaps]
     files["pia_report"] = []
     for d in view.in_use:
-        pia = policy.pia_document(d.spec, today=today, profiles=d.profiles, settings=oversight.settings)
+        pia = policy.pia_document(
+            d.spec, today=today, profiles=d.profiles, settings=oversight.settings, stored=per_deployment.get(d.id)
+        )
         files["pia_report"] += _write(pia, out, f"06-pia-report-{d.id}")
-        gaps += [{"item": "pia_report", "field": f"{d.id}: {g.field}", "what": g.what} for g in pia.gaps]
+        gaps += [
+            {"item": "pia_report", "field": f"{d.id}: {g.field}", "what": g.what, "handler_fills": g.handler_fills}
+            for g in pia.gaps
+        ]
     package = {
         "format": FORMAT,
         "handler": view.name,
@@ -367,6 +437,10 @@ def write_package(oversight: "Oversight", session: Session, view: HandlerView, o
             for t in all_tasks(session, view.name)
         ],
         "gaps": gaps,
+        "filing_due": filing_due(count),
+        "attestations": {
+            d.id: [a.model_dump(mode="json") for a in d.spec.attestations] for d in view.in_use if d.spec.attestations
+        },
     }
     (out / "package.json").write_text(json.dumps(package, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     index = Document(
@@ -375,8 +449,14 @@ def write_package(oversight: "Oversight", session: Session, view: HandlerView, o
             Entry("生成日期 / Generated", today.isoformat()),
             Entry("备案机关 / Authority", authority),
             Entry("备案系统 / Filing system", PORTAL),
+            Entry("待补事项 / Gaps", f"{len(gaps)} 项 / {len(gaps)} to fill" if gaps else "无 / none"),
         ],
         [
+            *(
+                []
+                if filing_due(count)
+                else [Section("备案义务 / Filing duty", [Paragraph(no_filing_statement(count))])]
+            ),
             Section(
                 "法定事项 / Statutory items (regulation.md §5.5)",
                 [Table(["Item", "Files"], [[TITLES[i], ", ".join(files[i]) or "—"] for i in STATUTORY_ITEMS])],
@@ -387,10 +467,16 @@ def write_package(oversight: "Oversight", session: Session, view: HandlerView, o
             ),
             Section("附件 / Attachments to add", [Bullets(list(ATTACHMENTS.values()))]),
             Section(
-                "缺失 / Gaps to fill before filing",
-                [Bullets([f"{g['item']}: {g['field']} {g['what']}".strip() for g in gaps] or ["none"])],
+                f"缺失 / Gaps to fill before filing ({len(gaps)})",
+                [Bullets([_gap_line(g) for g in gaps] or ["无 / none"])],
             ),
         ],
     )
     _write(index, out, "00-index")
     return package
+
+
+def _gap_line(gap: dict[str, Any]) -> str:
+    if gap.get("handler_fills"):
+        return f"{gap['item']}: 待处理者填写 / to be completed by the handler: {gap['field']}"
+    return f"{gap['item']}: {gap['field']} {gap['what']}".strip()

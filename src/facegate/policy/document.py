@@ -5,6 +5,7 @@ from html import escape
 from typing import Literal
 
 GAP_LABEL = "缺失 / GAP"
+HANDLER_FILLS = "待处理者填写（facegate 不保存） / to be completed by the handler (not held in facegate):"
 
 
 @dataclass(frozen=True)
@@ -13,9 +14,12 @@ class Gap:
 
     field: str
     what: str
+    handler_fills: bool = False  # a blank the handler completes outside facegate, not a field of the spec
 
     def text(self) -> str:
         """The gap as one line of plain text."""
+        if self.handler_fills:
+            return f"{GAP_LABEL}: {HANDLER_FILLS} {self.field}."
         what = f"{self.what} — " if self.what else ""
         return f"{GAP_LABEL}: {what}not stated in the deployment spec; set {self.field}."
 
@@ -100,6 +104,8 @@ def _values(doc: Document) -> list[Value]:
 
 
 def _md(value: Value) -> str:
+    if isinstance(value, Gap) and value.handler_fills:
+        return f"**{GAP_LABEL}:** {HANDLER_FILLS} {_md_text(value.field)}."
     if isinstance(value, Gap):
         what = f"{_md_text(value.what)} — " if value.what else ""
         return f"**{GAP_LABEL}:** {what}not stated in the deployment spec; set `{value.field}`."
@@ -147,6 +153,9 @@ def _squeeze(lines: list[str]) -> list[str]:
 
 
 def _html(value: Value) -> str:
+    if isinstance(value, Gap) and value.handler_fills:
+        fills = f"{escape(HANDLER_FILLS)} {escape(value.field)}"
+        return f'<span class="gap"><strong>{escape(GAP_LABEL)}:</strong> {fills}.</span>'
     if isinstance(value, Gap):
         what = f"{escape(value.what)} — " if value.what else ""
         return (

@@ -1,11 +1,13 @@
 """The notice to individuals (regulation.md §5.3), in Chinese and English, built only from what the spec says."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from facegate.policy import facts
 from facegate.policy.document import Bullets, Document, Entry, Gap, Paragraph, Section, Value
 from facegate.policy.profiles import NOTICE_REQUIRED_FIELDS
 from facegate.policy.spec import Deployment, stated, stated_nothing
+from facegate.policy.vocabulary import label, labels
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ RIGHTS = [
     "限制或拒绝处理 / restrict or refuse processing",
     "注销账号 / close your account",
     "撤回同意（删除您的人脸信息） / withdraw consent (your facial data is then deleted)",
+    "要求解释个人信息处理规则 / ask us to explain these processing rules (PIPL-48)",
 ]
 LEGAL_BASIS = {
     "separate_consent": "您的单独同意 / your separate consent",
@@ -72,7 +75,9 @@ def _methods(spec: Deployment) -> str:
         parts.append("仅在您单独同意时传出设备 / transmitted off the device only with your separate consent")
     parts.append(RAW_IMAGES[spec.storage.raw_images])
     if spec.analyses:
-        parts.append(f"比对以外的分析 / analyses besides matching: {', '.join(spec.analyses)}")
+        parts.append(
+            f"比对以外的分析：{labels(spec.analyses)} / analyses besides matching: {labels(spec.analyses, 'en')}"
+        )
     return "; ".join(parts)
 
 
@@ -82,7 +87,7 @@ def _pi_categories(spec: Deployment) -> str:
     if spec.storage.raw_images != "discard":
         items.append("人脸原始图像 / facial images")
     if spec.analyses:
-        items.append(f"分析结果 / analysis results: {', '.join(spec.analyses)}")
+        items.append(f"分析结果：{labels(spec.analyses)} / analysis results: {labels(spec.analyses, 'en')}")
     if spec.minors.expected:
         items.append("不满十四周岁未成年人的人脸信息 / facial information of minors under 14")
     return "; ".join(items)
@@ -96,7 +101,7 @@ def _retention(spec: Deployment) -> str | None:
             raw = spec.storage.raw_image_retention_days
             text += f"; 原始图像 / raw images: {raw} 天 / {raw} days"
         return text
-    method = spec.storage.retention_determination_method
+    method = spec.wording("storage.retention_determination_method")
     return f"保存期限的确定方法 / how the period is set: {method}" if stated(method) else None
 
 
@@ -104,53 +109,56 @@ def _text(value: str | None) -> str | None:
     return value if stated(value) else None
 
 
-def _other_matters(value: str | None) -> str | None:
-    if stated_nothing(value):  # "None." answers the question: there are no other matters
+def _other_matters(spec: Deployment) -> str | None:
+    if stated_nothing(spec.notice.other_legal_matters):  # "None." answers the question: there are no other matters
         return "无其他事项 / no other matters"
-    return _text(value)
+    return spec.wording("notice.other_legal_matters")
 
 
 def notice_fields(spec: Deployment) -> list[NoticeField]:
     """The required fields of the notice (regulation.md §5.3 notice_required_fields), in order."""
-    assessment = spec.impact_assessment
-    rights_impact = _text(spec.notice.rights_impact) or _text(assessment.rights_impact if assessment else None)
+    rights_impact = spec.wording("notice.rights_impact") or spec.wording("impact_assessment.rights_impact")
     fields = {
-        "handler_name": ("处理者名称 / Handler name", "handler.name", _text(spec.handler.name)),
+        "handler_name": ("处理者名称 / Handler name", "handler.name", spec.wording("handler.name")),
         "handler_contact": ("联系方式 / Contact", "handler.contact", _text(spec.handler.contact)),
-        "purposes": ("处理目的 / Purposes", "purpose.description", _text(spec.purpose.description)),
+        "purposes": ("处理目的 / Purposes", "purpose.description", spec.wording("purpose.description")),
         "methods": ("处理方式 / Methods", "modality", _methods(spec)),
         "retention_period": ("保存期限 / Retention period", "storage.retention_days", _retention(spec)),
-        "necessity": ("处理的必要性 / Why it is necessary", "purpose.necessity", _text(spec.purpose.necessity)),
+        "necessity": ("处理的必要性 / Why it is necessary", "purpose.necessity", spec.wording("purpose.necessity")),
         "rights_impact": ("对个人权益的影响 / Impact on your rights", "notice.rights_impact", rights_impact),
         "rights_exercise_procedure": (
             "行使权利的方式和程序 / How to exercise your rights", "notice.rights_exercise_procedure",
-            _text(spec.notice.rights_exercise_procedure),
+            spec.wording("notice.rights_exercise_procedure"),
         ),
         "pi_categories": ("个人信息种类 / Personal information processed", "storage.raw_images", _pi_categories(spec)),
         "retention_expiry_handling": (
             "保存期限届满后的处理方式 / What happens when the period ends", "notice.retention_expiry_handling",
-            _text(spec.notice.retention_expiry_handling),
+            spec.wording("notice.retention_expiry_handling"),
         ),
         "other_legal_matters": (
             "法律、行政法规规定的其他事项 / Other matters required by law", "notice.other_legal_matters",
-            _other_matters(spec.notice.other_legal_matters),
+            _other_matters(spec),
         ),
     }  # fmt: skip
     return [NoticeField(name, *fields[name]) for name in NOTICE_REQUIRED_FIELDS]
 
 
-def notice_document(spec: Deployment, profiles: tuple[str, ...] = ("cn2025",)) -> Document:
-    """The notice to individuals for `spec`: every required field, and a gap wherever the spec is silent."""
+def notice_document(
+    spec: Deployment, profiles: tuple[str, ...] = ("cn2025",), *, issued: date | None = None
+) -> Document:
+    """The notice to individuals for `spec`, dated `issued`: every required field, a gap where the spec is silent."""
     by_name = {f.name: f for f in notice_fields(spec)}
 
     def entry(name: str) -> Entry:
         return Entry(by_name[name].label, by_name[name].shown())
 
     meta = [
-        Entry("部署 / Deployment", f"{spec.name} ({spec.id})"),
+        Entry("部署 / Deployment", f"{spec.wording('name')} ({spec.id})"),
         Entry("告知版本 / Notice version", str(spec.notice.version)),
-        Entry("处理依据 / Legal basis", LEGAL_BASIS[spec.legal_basis] + _ref(spec.legal_basis_ref)),
+        Entry("处理依据 / Legal basis", LEGAL_BASIS[spec.legal_basis] + _ref(spec.wording("legal_basis_ref"))),
     ]
+    if issued is not None:
+        meta.append(Entry("日期 / Date", issued.isoformat()))
     sections = [
         Section("处理者 / Who processes your facial information", [entry("handler_name"), entry("handler_contact")]),
         Section(
@@ -162,7 +170,7 @@ def notice_document(spec: Deployment, profiles: tuple[str, ...] = ("cn2025",)) -
         Section("不使用人脸识别的方式 / Ways that do not use your face", [_alternatives(spec)]),
         Section(
             "您的权利 / Your rights",
-            [Bullets(list(RIGHTS)), entry("rights_exercise_procedure"), _complaints(spec)],
+            [Bullets(list(RIGHTS)), entry("rights_exercise_procedure"), _explanation(spec), _complaints(spec)],
         ),
     ]
     if spec.recipients:
@@ -200,15 +208,23 @@ def _ref(ref: str | None) -> str:
 def _alternatives(spec: Deployment) -> Entry:
     label = "替代方式 / Alternatives you may choose instead"
     if spec.alternatives:
-        return Entry(label, ", ".join(spec.alternatives))
+        return Entry(label, f"{labels(spec.alternatives)} / {labels(spec.alternatives, 'en')}")
     if stated(spec.sole_method_ref):
         sole = "国家规定人脸识别为唯一方式 / the state makes face recognition the only method"
-        return Entry(label, f"{sole}: {spec.sole_method_ref}")
+        return Entry(label, f"{sole}: {spec.wording('sole_method_ref')}")
     return Entry(label, Gap("alternatives", "a non-biometric alternative, or the provision making face the only way"))
 
 
+def _explanation(spec: Deployment) -> Entry:
+    channel = spec.wording("notice.explanation_channel") or spec.wording("notice.rights_exercise_procedure")
+    return Entry(
+        "要求解释处理规则 / Asking for the rules to be explained (PIPL-48)",
+        channel or Gap("notice.explanation_channel", "where to ask for the processing rules to be explained"),
+    )
+
+
 def _complaints(spec: Deployment) -> Entry:
-    channel = _text(spec.notice.complaint_channel)
+    channel = spec.wording("notice.complaint_channel")
     return Entry(
         "投诉、举报渠道 / Complaints and reports",
         channel or Gap("notice.complaint_channel", "a channel for complaints and reports"),
@@ -220,14 +236,22 @@ def _recipients(spec: Deployment) -> Section:
     for i, r in enumerate(spec.recipients):
         where = f"recipients[{i}]"
         name = _text(r.name) or f"#{i + 1}"
-        for label, key, value in (
+        rows: list[tuple[str, str, str | None]] = [
             ("名称 / Name", "name", _text(r.name)),
             ("联系方式 / Contact", "contact", _text(r.contact)),
-            ("目的 / Purpose", "purpose", _text(r.purpose)),
-            ("方式 / Method", "method", _text(r.method)),
+            ("目的 / Purpose", "purpose", spec.wording(f"{where}.purpose")),
+            ("方式 / Method", "method", spec.wording(f"{where}.method")),
             ("个人信息种类 / Categories", "pi_categories", ", ".join(r.pi_categories) or None),
-        ):
-            blocks.append(Entry(f"{name} — {label}", value or Gap(f"{where}.{key}", f"the recipient's {key}")))
+        ]
+        if r.abroad:
+            rows += [
+                ("所在国家或地区 / Country or region (境外 / outside mainland China)", "country",
+                 f"{label(r.country)} / {label(r.country, 'en')}"),
+                ("向境外接收方行使权利的方式 / How to exercise your rights against this recipient", "rights_procedure",
+                 spec.wording(f"{where}.rights_procedure")),
+            ]  # fmt: skip
+        for heading, key, value in rows:
+            blocks.append(Entry(f"{name} — {heading}", value or Gap(f"{where}.{key}", f"the recipient's {key}")))
     return Section("向其他处理者提供 / Who else receives your facial information", blocks)
 
 

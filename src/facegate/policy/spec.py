@@ -16,7 +16,7 @@ Level = Literal["low", "medium", "high"]
 PurposeCategory = Literal[
     "identity_verification", "access_control", "attendance", "payment", "device_unlock", "account_recovery",
     "public_security", "customer_identification", "exam_proctoring", "marketing", "customer_analytics",
-    "loss_prevention", "algorithm_training", "other",
+    "loss_prevention", "premises_security", "algorithm_training", "other",
 ]  # fmt: skip
 
 # Answers that say nothing: a field holding one of these is treated as absent.
@@ -101,6 +101,8 @@ class Storage(Model):
     retention_days: int | None = Field(default=None, ge=0)
     retention_determination_method: Text | None = None
     retention_justification: Text | None = None
+    # A device that has not reached its hub for longer refuses biometric operations (withdrawals may be pending).
+    max_offline_hours: float = Field(default=24, gt=0, le=24 * 30)
 
     _location = field_validator("location", mode="before")(_vocab("storage_location", "storage.location"))
     _raw = field_validator("raw_images", mode="before")(_vocab("raw_images", "storage.raw_images"))
@@ -351,6 +353,20 @@ class Deployment(Model):
         if found:
             data["translations"] = {**found, **(data.get("translations") or {})}
         return data
+
+    def wording(self, path: str) -> str | None:
+        """A text field for a document: 'Chinese / English' when the spec gives both, else the text it gives."""
+        value: Any = self
+        for part in path.split("."):
+            value = getattr(value, part, None)
+            if value is None:
+                break
+        zh = self.translations.get(path)
+        if not isinstance(value, str) or not stated(value):
+            return zh if stated(zh) else None
+        if stated(zh) and zh != value:
+            return f"{zh} / {value}"
+        return value
 
     @property
     def consent_based(self) -> bool:

@@ -37,11 +37,15 @@ LOCATION_TYPES: tuple[Term, ...] = (
        "public bath", "public bathroom", "bathroom", "shower room", "shower", "sauna", "spa bathing area", "浴室",
        "公共浴室", "澡堂", "浴池", "洗浴中心", "洗浴场所", "淋浴间", "桑拿", "汗蒸房", tags="private"),
     _t("public_changing_room", "公共更衣室", "public changing room", "changing room", "changing area",
-       "locker room", "dressing room", "更衣室", "更衣间", "更衣区", "换衣间", tags="private"),
+       "locker room", "dressing room", "locker area", "更衣室", "更衣间", "更衣区", "换衣间", "更衣柜", "储物柜区",
+       tags="private"),
     _t("public_toilet", "公共卫生间", "public toilet", "toilet", "restroom", "washroom", "lavatory", "wc",
        "公共厕所", "公厕", "厕所", "卫生间", "洗手间", tags="private"),
     _t("other_private_space", "其他私密空间", "other private space", "private space", "private room", "私密空间",
-       "私密场所", tags="private"),
+       "私密场所", "massage room", "massage parlour room", "beauty treatment room", "beauty salon room",
+       "spa treatment room", "按摩房", "按摩室", "按摩间", "美容室", "美容包间", "理疗室", "bedroom", "卧室",
+       "居室", "房间", "elderly resident room", "care home room", "resident room", "老人房间", "养老院房间",
+       tags="private"),
     _t("fitting_room", "试衣间", "fitting room", "试衣室", "试衣区", tags="private"),
     _t("nursing_room", "母婴室", "nursing room", "lactation room", "mother and baby room", "breastfeeding room",
        "哺乳室", tags="private"),
@@ -54,15 +58,20 @@ LOCATION_TYPES: tuple[Term, ...] = (
     _t("hospital_ward_or_treatment_room", "诊疗室", "treatment or consulting room", "treatment room",
        "consulting room", "examination room", "clinic room", "诊室", "诊疗室", "治疗室", "检查室"),
     _t("entertainment_private_room", "娱乐场所包房", "private room in an entertainment venue", "ktv room",
-       "karaoke room", "karaoke booth", "ktv包房", "ktv包间", "包房", "娱乐包间"),
+       "karaoke room", "karaoke booth", "ktv包房", "ktv包间", "ktv包厢", "包房", "包厢", "娱乐包间"),
     # Shared areas (not private spaces).
     _t("entrance", "出入口", "entrance", "entry", "exit", "door", "doorway", "gate", "main gate", "front door",
        "entrance gate", "entry gate", "pedestrian gate", "staff entrance", "门口", "入口", "出口", "出入口", "大门",
-       "门禁", "人行通道", "通道", "单元门", "门"),
+       "门禁", "人行通道", "通道", "单元门", "门", "进站口", "出站口", "门岗"),
     _t("turnstile", "闸机", "turnstile", "speed gate", "ticket gate", "ticket barrier", "barrier", "闸机口",
        "检票口", "检票闸机", "人脸闸机"),
     _t("lobby", "大堂", "lobby", "foyer", "hall", "atrium", "concourse", "waiting hall", "大厅", "大堂", "中庭",
-       "候车厅", "候机厅", "营业大厅"),
+       "候车厅", "候机厅", "营业大厅", "营业厅", "门厅"),
+    _t("service_window", "服务窗口", "service window", "window", "pharmacy", "pharmacy window",
+       "registration window", "窗口", "服务窗口", "挂号窗口", "收费窗口", "药房", "取药窗口"),
+    _t("time_clock", "考勤终端", "attendance terminal", "time clock", "attendance machine", "clock-in terminal",
+       "打卡机", "考勤机", "考勤终端"),
+    _t("meeting_room", "会议室", "meeting room", "conference room", "boardroom", "会议室", "洽谈室"),
     _t("lift_lobby", "电梯厅", "lift lobby", "elevator lobby", "lift", "elevator", "lift car", "电梯厅", "电梯间",
        "电梯", "电梯轿厢", "候梯厅"),
     _t("corridor", "走廊", "corridor", "hallway", "passage", "walkway", "走廊", "过道", "楼道"),
@@ -71,14 +80,14 @@ LOCATION_TYPES: tuple[Term, ...] = (
     _t("checkout", "收银台", "checkout", "till", "cash register", "cashier", "payment terminal", "pos terminal",
        "收银台", "收银处", "结账处", "支付终端"),
     _t("self_service_terminal", "自助终端", "self-service terminal", "kiosk", "self-service kiosk", "atm",
-       "vending machine", "自助机", "自助终端", "自助设备", "取款机"),
+       "vending machine", "自助机", "自助终端", "自助设备", "取款机", "收银机", "自助收银机", "自助收银"),
     _t("canteen", "食堂", "canteen", "cafeteria", "dining hall", "staff canteen", "食堂", "餐厅", "员工食堂"),
     _t("office_area", "办公区", "office area", "office", "office floor", "workstation", "agent workstation", "desk",
        "办公室", "办公区", "工位"),
     _t("workshop_floor", "生产车间", "workshop floor", "factory floor", "production line", "warehouse floor",
-       "loading dock", "车间", "生产线", "仓库"),
+       "loading dock", "loading bay", "车间", "生产线", "仓库", "装卸区"),
     _t("security_checkpoint", "安检口", "security checkpoint", "security check", "checkpoint", "border control",
-       "passport control", "安检口", "安检通道", "边检通道", "查验通道"),
+       "passport control", "security", "安检口", "安检通道", "边检通道", "查验通道", "安检"),
     _t("platform", "站台", "platform", "boarding gate", "站台", "登机口"),
     _t("car_park", "停车场", "car park", "parking lot", "garage", "parking garage", "停车场", "车库"),
     _t("classroom", "教室", "classroom", "lecture hall", "教室", "课堂"),
@@ -88,7 +97,8 @@ LOCATION_TYPES: tuple[Term, ...] = (
     _t("public_square", "广场、街道", "public square or street", "square", "plaza", "street", "road",
        "pedestrian street",
        "park", "广场", "街道", "步行街", "公园", "路口"),
-    _t("gym_floor", "健身区", "gym floor", "gym", "fitness area", "健身房", "健身区"),
+    _t("gym_floor", "健身区", "gym floor", "gym", "fitness area", "swimming pool", "pool deck", "健身房", "健身区",
+       "游泳馆", "游泳池"),
     _t("ward_corridor", "病区走廊", "ward corridor", "nurses' station", "护士站", "病区走廊"),
     _t("online", "线上（手机或电脑）", "online (phone or computer)", "mobile app", "app", "website", "web", "online",
        "mini program", "h5 page", "手机应用", "网站", "小程序", "线上", "手机app"),
@@ -98,11 +108,13 @@ LOCATION_TYPES: tuple[Term, ...] = (
 # residential (SPC21-10), lodging, medical.
 PREMISES_TYPES: tuple[Term, ...] = (
     _t("hotel", "酒店、宾馆", "hotel", "宾馆", "酒店", "饭店", "motel", "inn", "hostel", "旅馆", "旅店", "民宿", "b&b",
-       "homestay", "guesthouse", "招待所", tags="business lodging"),
+       "homestay", "guesthouse", "serviced apartment", "招待所", "酒店式公寓", "快捷酒店", tags="business lodging"),
     _t("bank", "银行网点", "bank", "bank branch", "银行", "银行网点", "营业网点", "credit union", "信用社",
-       tags="business"),
+       "securities branch", "securities company branch", "brokerage", "insurance office", "证券营业部", "证券公司",
+       "保险公司", tags="business"),
     _t("station", "车站", "railway or bus station", "station", "railway station", "train station", "bus station",
-       "coach station", "metro station", "subway station", "火车站", "高铁站", "汽车站", "客运站", "地铁站", "车站",
+       "coach station", "metro station", "subway station", "bus terminal", "coach terminal", "port", "ferry terminal",
+       "火车站", "高铁站", "汽车站", "客运站", "地铁站", "车站", "港口", "码头", "客运码头",
        tags="business"),
     _t("airport", "机场", "airport", "机场", "航站楼", "terminal building", tags="business"),
     _t("sports_venue", "体育场馆", "sports venue", "stadium", "arena", "sports centre", "体育馆", "体育场",
@@ -113,16 +125,18 @@ PREMISES_TYPES: tuple[Term, ...] = (
     _t("art_gallery", "美术馆", "art gallery", "gallery", "美术馆", tags="business"),
     _t("library", "图书馆", "library", "图书馆", tags="business"),
     _t("shopping_mall", "商场", "shopping mall", "mall", "shopping centre", "department store", "supermarket",
-       "retail store", "store", "shop", "商场", "购物中心", "百货", "超市", "商店", "门店", tags="business"),
+       "retail store", "store", "shop", "convenience store", "pharmacy", "drugstore", "商场", "购物中心", "百货",
+       "超市", "商店", "门店", "便利店", "药店", tags="business"),
     _t("entertainment_venue", "娱乐场所", "entertainment venue", "ktv", "karaoke", "cinema", "theatre", "bar",
        "nightclub", "internet cafe", "theme park", "amusement park", "scenic area", "tourist attraction", "ktv",
-       "电影院", "剧院", "酒吧", "网吧", "游乐园", "主题公园", "景区", "娱乐场所", tags="business"),
+       "scenic spot", "tourist site", "电影院", "剧院", "酒吧", "网吧", "游乐园", "主题公园", "景区", "娱乐场所",
+       tags="business"),
     _t("bathhouse_venue", "洗浴场所", "bathhouse or spa", "bathhouse", "spa", "sauna", "洗浴中心", "浴场", "会所",
        tags="business"),
     _t("restaurant", "餐饮场所", "restaurant", "restaurant", "café", "cafe", "餐厅", "饭店餐厅", "餐馆",
        tags="business"),
-    _t("gym", "健身场所", "gym or fitness centre", "gym", "fitness centre", "swimming pool", "健身房", "游泳馆",
-       tags="business"),
+    _t("gym", "健身场所", "gym or fitness centre", "gym", "fitness centre", "fitness club", "swimming pool",
+       "健身房", "游泳馆", "健身中心", tags="business"),
     _t("residential_property", "住宅小区", "residential property", "residential compound", "residential estate",
        "housing estate", "residential community", "gated community", "apartment complex", "apartment building",
        "residential building", "condominium", "小区", "住宅小区", "居民小区", "住宅区", "社区", "公寓", "住宅楼",
@@ -133,7 +147,7 @@ PREMISES_TYPES: tuple[Term, ...] = (
     _t("junior_high_school", "初中", "junior high school", "junior middle school", "middle school",
        "lower secondary school", "初中", "初级中学", "九年一贯制学校", tags="children education"),
     _t("school", "中小学校", "school (primary or secondary)", "school", "k-12 school", "学校", "中小学", "中学",
-       "完全中学", tags="children education"),
+       "完全中学", "校园", tags="children education"),
     _t("senior_high_school", "高中", "senior high school", "high school", "upper secondary school", "高中",
        "高级中学", "vocational school", "职业高中", "中职", tags="education"),
     _t("youth_centre", "青少年活动场所", "youth or children's activity centre", "youth centre", "children's centre",
@@ -141,7 +155,8 @@ PREMISES_TYPES: tuple[Term, ...] = (
        "少年宫", "青少年活动中心", "儿童乐园", "游乐场", "课外培训机构", tags="children"),
     _t("university", "高等院校", "university or college", "university", "college", "campus", "大学", "高校",
        "学院", tags="education"),
-    _t("training_centre", "培训机构", "training centre", "training centre", "driving school", "驾校", "培训机构",
+    _t("training_centre", "培训机构", "training centre", "training centre", "training institution", "driving school",
+       "驾校", "培训机构",
        tags="education"),
     _t("exam_centre", "考试场所", "exam centre", "examination centre", "test centre", "考点", "考试中心",
        tags="education"),
@@ -149,8 +164,9 @@ PREMISES_TYPES: tuple[Term, ...] = (
        "诊所", "卫生院", "社区卫生服务中心", tags="medical business"),
     _t("elderly_care", "养老机构", "elderly care home", "care home", "nursing home", "retirement home", "养老院",
        "敬老院", "养老机构", tags="medical"),
-    _t("office", "办公场所", "office", "office building", "headquarters", "office park", "写字楼", "办公楼",
-       "办公场所", "总部", tags="workplace"),
+    _t("office", "办公场所", "office", "office building", "office tower", "commercial office", "headquarters",
+       "office park", "business park", "industrial park", "corporate campus", "data centre", "data center", "写字楼",
+       "办公楼", "办公场所", "总部", "园区", "产业园", "企业园区", "数据中心", tags="workplace"),
     _t("workplace", "工作场所", "workplace", "workplace", "工作场所", "单位", tags="workplace"),
     _t("factory", "工厂", "factory", "plant", "manufacturing site", "工厂", "厂区", tags="workplace"),
     _t("warehouse", "仓库", "warehouse", "logistics centre", "distribution centre", "仓库", "物流中心",
@@ -158,33 +174,42 @@ PREMISES_TYPES: tuple[Term, ...] = (
     _t("call_centre", "呼叫中心", "call centre", "呼叫中心", "客服中心", tags="workplace"),
     _t("construction_site", "建筑工地", "construction site", "工地", "施工现场", tags="workplace"),
     _t("government_office", "政务服务场所", "government service hall", "government office", "service hall",
-       "政务服务中心", "政务大厅", "行政服务中心", "办事大厅", tags="business"),
+       "government service centre", "government service center", "政务服务中心", "政务大厅", "行政服务中心",
+       "办事大厅", tags="business"),
+    _t("dormitory_building", "宿舍楼", "dormitory building", "dormitory", "staff dormitory", "student dormitory",
+       "宿舍", "宿舍楼", "员工宿舍", "学生宿舍"),
+    _t("car_park", "停车场", "car park", "parking lot", "parking garage", "停车场", "停车库", tags="business"),
+    _t("fuel_station", "加油站", "fuel station", "gas station", "petrol station", "加油站", "充电站", tags="business"),
     _t("public_security_facility", "公安机关场所", "public security facility", "police station",
        "public security bureau", "detention centre", "派出所", "公安局", "看守所", "出入境大厅"),
     _t("port_of_entry", "口岸", "port of entry", "border crossing", "border port", "口岸", "边检站"),
     _t("public_street", "城市公共道路", "public street or square", "street", "public square", "road",
        "city centre", "街道", "道路", "城市广场"),
-    _t("online_service", "线上服务", "online service", "online", "mobile app", "website", "线上", "互联网平台"),
+    _t("online_service", "线上服务", "online service", "online", "mobile app", "website", "online platform",
+       "ride-hailing platform", "mobile banking", "线上", "互联网平台", "网约车平台", "手机银行", "平台"),
 )  # fmt: skip
 
 PURPOSES: tuple[Term, ...] = (
     _t("identity_verification", "身份核验", "identity verification", "identity check", "real-name verification",
-       "kyc", "身份验证", "身份核验", "实名认证", "实名核验"),
-    _t("access_control", "门禁通行", "access control", "entry control", "door access", "门禁", "通行", "出入管理",
-       "门禁通行"),
+       "kyc", "check-in", "hotel check-in", "boarding", "身份验证", "身份核验", "实名认证", "实名核验", "入住登记",
+       "登机核验"),
+    _t("access_control", "门禁通行", "access control", "entry control", "door access", "visitor management",
+       "门禁", "通行", "出入管理", "门禁通行", "访客管理"),
     _t("attendance", "考勤", "attendance", "time and attendance", "timekeeping", "clock-in", "考勤", "打卡"),
     _t("payment", "支付", "payment", "face payment", "刷脸支付", "支付"),
     _t("device_unlock", "设备解锁", "device unlock", "unlock", "解锁", "设备解锁"),
     _t("account_recovery", "账号找回", "account recovery", "password reset", "找回账号", "账号找回"),
-    _t("public_security", "维护公共安全", "public security", "public safety", "law enforcement", "security",
+    _t("public_security", "维护公共安全", "public security", "public safety", "law enforcement",
        "公共安全", "维护公共安全", "治安"),
+    _t("premises_security", "场所安保（经营者自行）", "premises security by the operator", "security",
+       "site security", "building security", "安防", "安保", "安全管理"),
     _t("customer_identification", "客户识别", "customer identification", "vip recognition", "member recognition",
        "客户识别", "会员识别"),
-    _t("exam_proctoring", "考试身份核验与监考", "exam proctoring", "proctoring", "exam identity check", "监考",
-       "考生身份核验"),
+    _t("exam_proctoring", "考试身份核验与监考", "exam proctoring", "proctoring", "exam identity check", "exam",
+       "examination", "监考", "考生身份核验", "考试"),
     _t("marketing", "营销", "marketing", "advertising", "营销", "广告"),
     _t("customer_analytics", "客流分析", "customer analytics", "footfall analytics", "visitor analytics",
-       "客流分析", "顾客分析"),
+       "客流分析", "顾客分析", "客流统计"),
     _t("loss_prevention", "防损（商业防盗）", "loss prevention", "shoplifting prevention", "theft prevention",
        "shoplifter watchlist", "防损", "防盗", "黑名单"),
     _t("algorithm_training", "算法训练", "algorithm training", "model training", "r&d", "算法训练", "模型训练"),
@@ -194,13 +219,14 @@ PURPOSES: tuple[Term, ...] = (
 # Analyses besides matching. Values are regulation.md §5.2 names where one exists; tag `context_emotion` means the
 # setting decides (workplace, education).
 ANALYSES: tuple[Term, ...] = (
-    _t("race", "种族", "race", "skin colour", "skin color", "race_ethnicity", "种族", "肤色"),
+    _t("race", "种族", "race", "skin colour", "skin color", "skin tone", "race_ethnicity", "种族", "肤色"),
     _t("ethnicity", "民族", "ethnicity", "ethnic origin", "ethnic group", "民族"),
     _t("religion", "宗教信仰", "religious belief", "religion", "religious_belief", "philosophical belief", "宗教",
        "宗教信仰"),
     _t("health", "健康状况", "health status", "health", "health_status", "medical condition", "illness", "disease",
        "pain", "pain level", "pain_level", "pain score", "fatigue", "drowsiness", "fever", "body temperature",
-       "symptoms", "disability", "mental state", "depression", "健康", "健康状况", "疼痛", "疼痛程度", "疲劳",
+       "symptoms", "disability", "mental state", "depression", "heart rate", "bmi", "body weight", "weight",
+       "健康", "健康状况", "疼痛", "疼痛程度", "疲劳", "心率", "体重",
        "疲劳程度", "困倦", "发热", "体温", "疾病", "残疾", "精神状态"),
     _t("social_class", "社会阶层", "social class", "社会阶层", "阶层"),
     _t("other_sensitive_pi", "其他敏感个人信息", "other sensitive personal information", "whereabouts",
@@ -211,7 +237,8 @@ ANALYSES: tuple[Term, ...] = (
     _t("sex_life_orientation", "性生活或性取向", "sex life or sexual orientation", "sexual orientation", "sex life",
        "性取向"),
     _t("emotion", "情绪", "emotion", "emotions", "emotion recognition", "affect", "mood", "facial expression",
-       "expression", "attention", "engagement", "concentration", "情绪", "表情", "专注度", "注意力", "情绪识别",
+       "expression", "attention", "engagement", "concentration", "smile detection", "smile", "情绪", "表情",
+       "专注度", "注意力", "情绪识别", "微笑",
        tags="context_emotion"),
     _t("emotion_workplace", "工作场所情绪识别", "emotion recognition at work", "情绪识别（工作场所）"),
     _t("emotion_education", "教育场所情绪识别", "emotion recognition in education", "情绪识别（教育）"),
@@ -224,10 +251,15 @@ ANALYSES: tuple[Term, ...] = (
     _t("gender", "性别", "gender", "sex", "性别"),
     _t("liveness", "活体检测", "liveness detection", "liveness", "anti-spoofing", "presentation attack detection",
        "活体检测", "防伪"),
-    _t("mask_wearing", "口罩佩戴检测", "mask-wearing detection", "mask", "mask detection", "口罩检测", "口罩佩戴"),
+    _t("mask_wearing", "口罩佩戴检测", "mask-wearing detection", "mask", "mask detection", "口罩", "口罩检测",
+       "口罩佩戴"),
+    _t("appearance", "外貌评分", "appearance or attractiveness scoring", "attractiveness", "beauty score",
+       "颜值", "外貌"),
+    _t("personality", "性格推断", "personality inference", "personality", "character", "性格"),
+    _t("people_counting", "人数统计", "people counting", "visitor count", "footfall count", "人数统计", "客流计数"),
     _t("image_quality", "图像质量检测", "image quality check", "quality", "quality check", "图像质量"),
     _t("visit_frequency", "到访频次统计", "visit frequency", "repeat visits", "returning visitor", "dwell time",
-       "到访次数", "到访频次", "停留时长"),
+       "re-identification", "到访次数", "到访频次", "停留时长", "重识别"),
 )  # fmt: skip
 
 # Non-biometric alternatives. Values the gate verifies itself keep the gate's names (pin, totp, checkin_code,
@@ -246,14 +278,16 @@ ALTERNATIVES: tuple[Term, ...] = (
     _t("staff_assisted", "工作人员人工核验", "check by staff", "staff", "staff check", "staff desk", "staff_desk",
        "manual check", "manual_check", "front desk", "reception", "teacher check", "guard check",
        "security guard", "staffed lane", "staffed lane id check", "manned lane", "video call with staff",
-       "staff video call", "人工核验", "人工通道", "人工窗口", "工作人员核验", "保安核验", "前台办理", "人工服务",
-       "视频人工核验"),
+       "staff video call", "visitor registration", "人工核验", "人工通道", "人工窗口", "工作人员核验", "保安核验",
+       "前台办理", "人工服务", "视频人工核验", "保安登记", "访客登记"),
     _t("id_document", "出示身份证件", "identity document shown to staff", "id card", "id document", "id_card",
        "identity card", "passport", "resident identity card", "branch counter with id card",
        "counter with id card", "身份证", "身份证件", "证件核验", "出示证件", "柜台办理", "刷身份证"),
     _t("sms_code", "短信验证码", "SMS code", "sms", "sms code", "text message code", "verification code",
-       "短信验证码", "验证码"),
-    _t("mobile_app", "手机应用开门", "phone app", "app", "mobile app", "phone", "nfc phone", "手机开门", "手机app"),
+       "phone number verification", "短信验证码", "验证码", "手机号验证"),
+    _t("mobile_app", "手机应用开门", "phone app", "app", "mobile app", "phone", "nfc phone", "nfc", "bluetooth key",
+       "手机开门", "手机app", "手机蓝牙", "蓝牙开门"),
+    _t("fingerprint", "指纹", "fingerprint (another biometric)", "fingerprint", "指纹", tags="biometric"),
     _t("bank_card", "银行卡", "bank card", "card payment", "cash", "银行卡", "现金", "刷卡支付"),
     _t("signature", "签名", "signature", "paper sign-in", "sign-in sheet", "签名", "签到表", "纸质登记"),
 )  # fmt: skip
@@ -378,6 +412,9 @@ _PREPOSITIONS = frozenset({
     "under", "over", "above", "below",
 })  # fmt: skip
 _LOCATIVES = re.compile(r"旁边|旁|附近|外侧|外面|门外|对面|周边|边上|隔壁")
+# Heads that are part of the room they follow: a device on a guest room's door or lock is in the guest room.
+_PART_OF = frozenset({"door", "lock", "doorlock", "interior", "inside", "bedside", "bed"})
+_PART_OF_ZH = ("门", "门锁", "锁", "内", "里", "床头", "床旁")
 _ARTICLES = frozenset({"the", "a", "an", "each", "every", "all", "our"})
 
 
@@ -440,7 +477,7 @@ def _english_head(key: str, index: _Index, prefer: str | None) -> Term | None:
     exact = index.english.get(" ".join(words))
     if exact is not None:
         return exact
-    if prefer is not None:  # a modifier naming a private space wins ("guest room door")
+    if prefer is not None and words and words[-1] in _PART_OF:  # the room's own door is the room ("guest room door")
         for start in range(len(words)):
             for end in range(len(words), start, -1):
                 term = index.english.get(" ".join(words[start:end]))
@@ -464,7 +501,7 @@ def _chinese_head(text: str, index: _Index, prefer: str | None) -> Term | None:
     exact = next((t for name, t in index.chinese if name == head), None)
     if exact is not None:
         return exact
-    if prefer is not None:
+    if prefer is not None and head.endswith(_PART_OF_ZH) and not head.endswith(("门口", "大门", "入口", "出入口")):
         for name, term in index.chinese:
             if prefer in term.tags and name in head:
                 return term
@@ -552,3 +589,21 @@ def term_dict(found: Term) -> dict[str, object]:
     """A term as `facegate vocabulary --json` and the API show it."""
     return {"value": found.value, "zh": found.zh, "en": found.en, "synonyms": list(found.synonyms),
             "tags": sorted(found.tags)}  # fmt: skip
+
+
+_TOKEN = re.compile(r"(?<![\w.\[`/-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?![\w(\[`/-])")
+
+
+def humanise(text: str) -> str:
+    """Text with each enum token (e.g. on_premises) replaced by its labels; field paths (storage.location) stay."""
+
+    def swap(match: re.Match[str]) -> str:
+        found = _BY_VALUE.get(match.group(1))
+        return f"{found.zh}（{found.en}）" if found is not None else match.group(1)
+
+    return _TOKEN.sub(swap, text)
+
+
+def enum_tokens() -> frozenset[str]:
+    """Every canonical value that reads as a code token (it holds an underscore): what documents must not show."""
+    return frozenset(v for v in _BY_VALUE if "_" in v)

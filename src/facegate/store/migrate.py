@@ -13,7 +13,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PG_LOCK_KEY = 0x66616365  # "face"
 # The rooms whose tables live on Base. Only autogenerate and the schema test need them: upgrading runs the
 # scripts and never imports the rooms, so the store stays below them.
-MODEL_MODULES = ("facegate.audit.models", "facegate.vault.models", "facegate.api.models", "facegate.oversight.models")
+MODEL_MODULES = (
+    "facegate.audit.models",
+    "facegate.vault.models",
+    "facegate.api.models",
+    "facegate.oversight.models",
+    "facegate.edge.models",
+)
 
 
 def load_models() -> None:

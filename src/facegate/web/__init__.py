@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from .console import router as console_router
+from .kiosk import router as kiosk_router
 from .pages import WebError, render
 from .portal import router as portal_router
 
@@ -18,6 +19,7 @@ def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(console_router)
     app.include_router(portal_router)
+    app.include_router(kiosk_router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -29,7 +29,7 @@ def notice(
 ) -> Response:
     """The notice to individuals (Chinese and English); what the spec does not say is marked as a gap."""
     spec, profiles = svc.spec_of(deployment_id)
-    return render(policy.notice_document(spec, profiles), format)
+    return render(policy.notice_document(spec, profiles, issued=svc.today()), format)
 
 
 @router.get("/deployments/{deployment_id}/impact-assessment", response_class=Response, responses=DOCUMENT)

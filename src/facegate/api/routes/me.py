@@ -50,7 +50,7 @@ def me(svc: ServiceDep, link: Link) -> dict[str, Any]:
 def notice(svc: ServiceDep, link: Link, format: Literal["html", "md"] = Query("html")) -> Response:
     """The deployment's notice to individuals."""
     spec, profiles = svc.gate.registered(link.deployment)
-    return render(policy.notice_document(spec, profiles), format)
+    return render(policy.notice_document(spec, profiles, issued=svc.today()), format)
 
 
 @router.post("/notice", **DECISION)

@@ -1,0 +1,233 @@
+"""Hub and device: pairing and sync for devices (signed requests), device administration for admins, the node.
+
+Devices call `/api/v1/edge/*`: `join` with a one-time pairing token, then `pull` and `push`, each request signed
+with the device key and each answer signed with the hub key (header `X-Facegate-Hub-Signature`). Admins mint
+pairing tokens and list, suspend, resume and unpair devices under `/api/v1/devices`.
+"""
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from starlette.concurrency import run_in_threadpool
+
+from facegate.edge import signing
+from facegate.edge.device import node
+from facegate.edge.hub import Hub
+from facegate.errors import InputError
+from facegate.home import node_kind
+
+from ..auth import Admin, Reader, ServiceDep
+from ..service import Service
+
+router = APIRouter(tags=["devices"])
+DeviceId = Annotated[str, Path(pattern=r"^dev-[0-9a-f]{12}$", description="A device's ID.")]
+DeploymentSlug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")]
+SIGNED = {"description": "Signed by the hub: `X-Facegate-Hub-Signature` over the body, bound to the device."}
+
+
+class Body(BaseModel):
+    """Base of request bodies: unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TokenRequest(Body):
+    """The deployments a device paired with this token will run, and how long the token lives."""
+
+    deployments: Annotated[list[DeploymentSlug], Field(min_length=1, max_length=32)]
+    hours: float = Field(default=24, gt=0, le=168)
+
+
+class TokenAnswer(BaseModel):
+    """A one-time pairing token: shown in this answer only (the hub keeps a hash)."""
+
+    id: str
+    token: str
+    deployments: list[str]
+    expires_at: datetime
+
+
+class JoinRequest(Body):
+    """A device's pairing: the token, its name and its two public keys (PEM)."""
+
+    token: Annotated[str, StringConstraints(max_length=200)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    device_key: Annotated[str, StringConstraints(max_length=2000)]
+    audit_key: Annotated[str, StringConstraints(max_length=2000)]
+
+
+class JoinAnswer(BaseModel):
+    """The paired device's ID, its deployments, and the hub key the device pins."""
+
+    device_id: str
+    name: str
+    deployments: list[str]
+    hub_key: str
+
+
+class DeviceView(BaseModel):
+    """A paired device as the hub sees it (no biometric data; subject counts only)."""
+
+    id: str
+    name: str
+    status: Literal["active", "suspended", "unpaired"]
+    deployments: list[str]
+    paired_at: str
+    last_seen_at: str | None
+    behind: int = Field(description="hub audit entries the device has not applied yet")
+    log_size: int = Field(description="entries of the device's audit log verified by the hub")
+    stored_subjects: int
+    unconfirmed_shreds: int = Field(description="withdrawals or deletions not confirmed within 5 minutes")
+    flag: str | None
+    flagged_at: str | None
+
+
+class PullAnswer(BaseModel):
+    """What changed for a device since its cursor: deployments, subjects' standing, deletions, shred orders."""
+
+    device: str
+    log_size: int = Field(description="entries of the device's log the hub holds: the next push starts there")
+    since: int
+    cursor: int
+    more: bool
+    hub_time: str
+    deployments: list[dict[str, Any]]
+    subjects: list[dict[str, Any]]
+    deleted: list[str]
+    shred: list[dict[str, Any]]
+
+
+class PushAnswer(BaseModel):
+    """How much of the device's log the hub holds, verified, and how many standing steps it took."""
+
+    device: str
+    log_size: int
+    applied: int
+
+
+class NodeView(BaseModel):
+    """This node: hub or device; a device's hub and last sync."""
+
+    kind: Literal["hub", "device"]
+    hub_url: str | None = None
+    device_id: str | None = None
+    last_sync_at: str | None = None
+    deployments: list[str] = []
+
+
+def hub_of(request: Request, svc: Service) -> Hub:
+    """The hub role of this server; refused on a device."""
+    if node_kind(svc.home) != "hub":
+        raise InputError("this node is a device: pairing and device administration happen on the hub")
+    hub = getattr(request.app.state, "edge_hub", None)
+    if hub is None:
+        hub = request.app.state.edge_hub = Hub(svc.gate, svc.home)
+    return hub
+
+
+async def _signed_json(request: Request, hub: Hub) -> tuple[Any, dict[str, Any]]:
+    raw = await request.body()
+    device = hub.authenticate(dict(request.headers), request.method, request.url.path, raw)
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError:
+        raise InputError("the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise InputError("the body is a JSON object")
+    return device, data
+
+
+def _signed_answer(hub: Hub, device_id: str, data: dict[str, Any]) -> Response:
+    raw = json.dumps(data, separators=(",", ":"), default=str).encode()
+    return Response(
+        raw, media_type="application/json", headers={signing.HUB_SIGNATURE_HEADER: hub.sign(device_id, raw)}
+    )
+
+
+@router.post("/api/v1/edge/join", response_model=JoinAnswer, status_code=201, responses={201: SIGNED})
+def join(body: JoinRequest, request: Request, svc: ServiceDep) -> Response:
+    """Pair a device with a one-time pairing token (no API key: the token is the credential)."""
+    hub = hub_of(request, svc)
+    answer = hub.join(body.token, body.name, body.device_key, body.audit_key)
+    response = _signed_answer(hub, answer["device_id"], answer)
+    response.status_code = 201
+    return response
+
+
+@router.post("/api/v1/edge/pull", response_model=PullAnswer, responses={200: SIGNED})
+async def pull(request: Request, svc: ServiceDep) -> Response:
+    """A device's signed pull: `{"applied": cursor, "acks": [...]}`; the changes since its cursor."""
+    hub = hub_of(request, svc)
+    device, data = await _signed_json(request, hub)
+    acks = data.get("acks") or []
+    if not isinstance(acks, list):
+        raise InputError("acks is a list")
+    try:
+        applied = int(data.get("applied") or 0)
+    except (TypeError, ValueError):
+        raise InputError("applied is a number") from None
+    feed = await run_in_threadpool(hub.pull, device, applied, acks)
+    return _signed_answer(hub, device.id, feed)
+
+
+@router.post("/api/v1/edge/push", response_model=PushAnswer, responses={200: SIGNED})
+async def push(request: Request, svc: ServiceDep) -> Response:
+    """A device's signed push of its audit entries, checkpoint, consistency proof, standing and holdings."""
+    hub = hub_of(request, svc)
+    device, data = await _signed_json(request, hub)
+    result = await run_in_threadpool(hub.push, device, data)
+    return _signed_answer(hub, device.id, result)
+
+
+@router.post("/api/v1/devices/tokens", response_model=TokenAnswer, status_code=status.HTTP_201_CREATED)
+def mint_token(body: TokenRequest, request: Request, svc: ServiceDep, key: Admin) -> dict[str, Any]:
+    """Mint a one-time pairing token for devices of these deployments (each stores faces on devices)."""
+    token = hub_of(request, svc).mint_token(body.deployments, key.actor, body.hours)
+    return {
+        "id": token.id,
+        "token": token.token,
+        "deployments": list(token.deployments),
+        "expires_at": token.expires_at,
+    }
+
+
+@router.get("/api/v1/devices", response_model=list[DeviceView])
+def list_devices(request: Request, svc: ServiceDep, key: Reader) -> list[dict[str, Any]]:
+    """Every paired device: status, deployments, last contact, verified log size, flags, unconfirmed shreds."""
+    return hub_of(request, svc).devices()
+
+
+@router.post("/api/v1/devices/{device_id}/suspend", response_model=DeviceView)
+def suspend(device_id: DeviceId, request: Request, svc: ServiceDep, key: Admin) -> dict[str, Any]:
+    """Suspend a device: its pulls and pushes are refused until it is resumed."""
+    return hub_of(request, svc).set_status(device_id, "suspended", key.actor)
+
+
+@router.post("/api/v1/devices/{device_id}/resume", response_model=DeviceView)
+def resume(device_id: DeviceId, request: Request, svc: ServiceDep, key: Admin) -> dict[str, Any]:
+    """Resume a suspended or flagged device (after an admin has looked at its flag)."""
+    return hub_of(request, svc).set_status(device_id, "active", key.actor)
+
+
+@router.delete("/api/v1/devices/{device_id}", response_model=DeviceView)
+def unpair(device_id: DeviceId, request: Request, svc: ServiceDep, key: Admin) -> dict[str, Any]:
+    """Unpair a device for good: it is refused from now on; its pushed log is kept."""
+    return hub_of(request, svc).set_status(device_id, "unpaired", key.actor)
+
+
+@router.get("/api/v1/node", response_model=NodeView)
+def this_node(svc: ServiceDep, key: Reader) -> dict[str, Any]:
+    """Whether this node is a hub or a device, and a device's hub and last sync."""
+    here = node(svc.gate, svc.home)
+    out: dict[str, Any] = {"kind": here.kind, "hub_url": here.hub_url}
+    if here.hub_url is not None:
+        from facegate.edge.device import Device
+
+        link = Device(svc.gate, svc.home).link()
+        if link is not None:
+            out |= {"device_id": link.device_id, "deployments": [d for d in link.deployments.split(",") if d]}
+        out["last_sync_at"] = here.last_sync_at and here.last_sync_at.isoformat()
+    return out

@@ -1,0 +1,306 @@
+"""The device side: join a hub with a pairing token, pull the hub's signed state, push the local audit log.
+
+One round (`Device.sync`) pulls until the device has applied everything the hub has for it (deployments, the
+standing of its subjects, deletions: a withdrawal or deletion at the hub shreds here, through this node's gate),
+acknowledges the shreds, then pushes its audit entries with a signed checkpoint and a consistency proof, the
+standing recorded locally and the subjects it holds. `facegate serve` on a paired device runs a round every few
+seconds (`--sync-every`, default 5).
+"""
+
+import base64
+import contextlib
+import ipaddress
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import select
+
+from facegate.audit import Event, sign_checkpoint
+from facegate.audit.merkle import consistency_proof
+from facegate.audit.models import AuditEntry, AuditHead
+from facegate.audit.tree import StoredTree
+from facegate.edge import signing
+from facegate.edge.hub import STANDING_OPERATIONS
+from facegate.edge.models import HubLinkRow
+from facegate.edge.placement import Node
+from facegate.edge.standing import holdings, standings
+from facegate.edge.sync import apply_deployments, apply_standings, held
+from facegate.errors import ConflictError, ForbiddenError, InputError
+from facegate.home import node_kind
+
+if TYPE_CHECKING:
+    from facegate.gate import Caller, Gate
+
+CA_ENV = "FACEGATE_HUB_CA"  # a CA bundle for a hub whose certificate a private CA issued
+TIMEOUT_SECONDS = 10.0
+PUSH_BATCH = 2000
+MAX_PULLS = 50  # pulls in one round before pushing anyway
+
+
+class HubUnreachable(InputError):
+    """The hub did not answer, or answered something that is not its signed state."""
+
+    status = 502
+
+
+def hub_address(url: str) -> str:
+    """The hub's base URL: HTTPS, or plain HTTP on a loopback address only (tests and one-machine trials)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+        raise InputError(f"{url!r} is not a hub address such as https://hub.example.com")
+    if parts.scheme == "http":
+        host = parts.hostname
+        loopback = host == "localhost"
+        with contextlib.suppress(ValueError):
+            loopback = loopback or ipaddress.ip_address(host).is_loopback
+        if not loopback:
+            raise InputError("a hub is reached over HTTPS; plain HTTP is allowed to a loopback address only")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+def node(gate: "Gate", home: Path) -> Node:
+    """This node as the placement checks see it: its kind and, when paired, its hub and last sync."""
+    kind = node_kind(home)
+    if kind != "device":
+        return Node(kind)
+    with gate.db.session(readonly=True) as session:
+        link = session.get(HubLinkRow, 1)
+    if link is None or link.status != "active":
+        return Node(kind)
+    return Node(kind, link.hub_url, link.last_sync_at or link.paired_at)
+
+
+class Device:
+    """The device role of a data directory: its gate, its device key and its link to a hub."""
+
+    def __init__(self, gate: "Gate", home: Path, transport: httpx.BaseTransport | None = None) -> None:
+        if node_kind(home) != "device":
+            raise InputError(f"{home} is a {node_kind(home)}, not a device")
+        self.gate, self.home = gate, home
+        self.key = signing.device_key(home)
+        self._transport = transport
+
+    def _caller(self, link: HubLinkRow) -> "Caller":
+        from facegate.gate import Caller
+
+        return Caller(actor=f"hub:{link.device_id}")
+
+    def link(self) -> HubLinkRow | None:
+        """This device's link to its hub, or None when it was never paired."""
+        with self.gate.db.session(readonly=True) as session:
+            return session.get(HubLinkRow, 1)
+
+    def _client(self, base: str) -> httpx.Client:
+        verify: Any = os.environ.get(CA_ENV) or True
+        return httpx.Client(base_url=base, timeout=TIMEOUT_SECONDS, verify=verify, transport=self._transport)
+
+    # ---- pairing ----
+
+    def join(self, hub_url: str, token: str, name: str) -> dict[str, Any]:
+        """Pair with the hub: register this device's keys with the token, pin the hub's key, sync once."""
+        base = hub_address(hub_url)
+        existing = self.link()
+        if existing is not None and existing.status == "active":
+            raise InputError(f"this device is already paired with {existing.hub_url} as {existing.device_id}")
+        body = {
+            "token": token,
+            "name": name,
+            "device_key": self.key.public.pem(),
+            "audit_key": self.gate.audit.key.public.pem(),
+        }
+        try:
+            with self._client(base) as client:
+                answer = client.post("/api/v1/edge/join", json=body)
+        except httpx.HTTPError as exc:
+            raise HubUnreachable(f"the hub at {base} did not answer ({type(exc).__name__})") from None
+        data = _answer(answer)
+        hub_key = signing.public_key(data["hub_key"])
+        if not signing.check_answer(
+            hub_key, data["device_id"], answer.content, answer.headers.get(signing.HUB_SIGNATURE_HEADER, "")
+        ):
+            raise HubUnreachable("the hub's answer is not signed by the key it sent")
+        now = self.gate.clock()
+        with self.gate.db.session() as session:
+            link = session.get(HubLinkRow, 1)
+            if link is not None:
+                session.delete(link)
+                session.flush()
+            session.add(
+                HubLinkRow(
+                    id=1, hub_url=base, device_id=data["device_id"], hub_key=data["hub_key"],
+                    deployments=",".join(data["deployments"]), paired_at=now, applied=0, last_sync_at=None,
+                    pushed_size=0, status="active",
+                )
+            )  # fmt: skip
+            for deployment_id in data["deployments"]:
+                event = Event(
+                    actor=f"hub:{data['device_id']}", operation="device.join", decision="allow", outcome="paired",
+                    deployment=deployment_id, request_id=data["device_id"],
+                )  # fmt: skip
+                self.gate.audit.append(session, event, now=now)
+        summary = self.sync()
+        return {**data, "sync": summary}
+
+    def leave(self) -> None:
+        """Forget the hub (after it unpaired this device): the device keeps working unpaired, as a lone device."""
+        with self.gate.db.session() as session:
+            link = session.get(HubLinkRow, 1)
+            if link is not None:
+                link.status = "unpaired"
+
+    # ---- one round ----
+
+    def _post(self, link: HubLinkRow, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        raw = json.dumps(body, separators=(",", ":")).encode()
+        headers = signing.sign_request(self.key, link.device_id, "POST", path, raw, self.gate.clock())
+        headers["Content-Type"] = "application/json"
+        try:
+            with self._client(link.hub_url) as client:
+                answer = client.post(path, content=raw, headers=headers)
+        except httpx.HTTPError as exc:
+            raise HubUnreachable(f"the hub at {link.hub_url} did not answer ({type(exc).__name__})") from None
+        data = _answer(answer)
+        signature = answer.headers.get(signing.HUB_SIGNATURE_HEADER, "")
+        if not signing.check_answer(signing.public_key(link.hub_key), link.device_id, answer.content, signature):
+            raise HubUnreachable("the answer is not signed by the hub this device was paired with")
+        return data
+
+    def sync(self) -> dict[str, Any]:
+        """One round: pull and apply until up to date, acknowledge shreds, push the log; what it did."""
+        link = self.link()
+        if link is None or link.status != "active":
+            raise InputError("this device is not paired with a hub: run facegate device join HUB_URL --token T")
+        caller = self._caller(link)
+        acks: list[dict[str, Any]] = []
+        applied, steps, shredded = link.applied, 0, 0
+        for _ in range(MAX_PULLS):
+            feed = self._post(link, "/api/v1/edge/pull", {"applied": applied, "acks": acks})
+            if feed.get("device") != link.device_id or feed.get("since") != min(applied, feed.get("cursor", -1)):
+                raise HubUnreachable("the hub's answer is for another device or another cursor")
+            steps += apply_deployments(self.gate, caller, feed["deployments"])
+            for subject_id in feed["deleted"]:
+                if held(self.gate, None, subject_id) or self._knows(subject_id):
+                    self.gate.delete_subject(subject_id, caller=caller)
+                    steps += 1
+            steps += apply_standings(self.gate, caller, feed["subjects"])
+            acks = []
+            for order in feed["shred"]:
+                left = held(self.gate, order["deployment"], order["subject"])
+                shredded += left == 0
+                acks.append({**order, "templates_left": left})
+            applied = feed["cursor"]
+            self._note(applied=applied, last_sync_at=self.gate.clock(), pushed_size=feed["log_size"])
+            if not feed["more"]:
+                break
+        if acks:  # confirm the last page's shreds now rather than at the next round
+            self._post(link, "/api/v1/edge/pull", {"applied": applied, "acks": acks})
+        pushed = self.push()
+        return {"applied": applied, "steps": steps, "shreds_confirmed": shredded, "pushed": pushed}
+
+    def _note(self, **fields: Any) -> None:
+        """Update this device's link row."""
+        with self.gate.db.session() as session:
+            row = session.get(HubLinkRow, 1)
+            assert row is not None
+            for name, value in fields.items():
+                setattr(row, name, value)
+
+    def _knows(self, subject_id: str) -> bool:
+        from facegate.vault.models import SubjectRow
+
+        with self.gate.db.session(readonly=True) as session:
+            return session.get(SubjectRow, subject_id) is not None
+
+    def push(self) -> int:
+        """Push the audit entries the hub has not got, with a signed checkpoint and a consistency proof."""
+        try:
+            return self._push()
+        except ConflictError:  # the hub holds another length of the log than this device thought: ask, retry once
+            link = self.link()
+            assert link is not None
+            feed = self._post(link, "/api/v1/edge/pull", {"applied": link.applied, "acks": []})
+            self._note(pushed_size=feed["log_size"])
+            return self._push()
+
+    def _push(self) -> int:
+        link = self.link()
+        assert link is not None
+        deployments = [d for d in link.deployments.split(",") if d]
+        audit = self.gate.audit
+        with self.gate.db.session(readonly=True) as session:
+            conn = session.connection()
+            head = conn.execute(select(AuditHead.origin, AuditHead.size).where(AuditHead.id == 1)).first()
+            if head is None or head.size == 0:
+                return 0
+            old = link.pushed_size
+            size = min(head.size, old + PUSH_BATCH)
+            tree = StoredTree(conn, size)
+            cp = sign_checkpoint(head.origin, size, tree.subtree(0, size), audit.key)
+            proof = consistency_proof(old, size, tree.subtree) if 0 < old < size else []
+            rows = conn.execute(
+                select(AuditEntry.idx, AuditEntry.payload).where(AuditEntry.idx >= old, AuditEntry.idx < size)
+                .order_by(AuditEntry.idx)
+            ).all()  # fmt: skip
+            report = audit.verify(session)
+            touched = set()
+            for _, payload in rows:
+                entry = json.loads(payload or "{}")
+                local = not str(entry.get("actor", "")).startswith("hub:")
+                if local and entry.get("operation") in STANDING_OPERATIONS and entry.get("deployment") in deployments:
+                    touched.add(entry["subject"])
+            changed = standings(session, deployments, touched)
+            held_now = holdings(session, deployments)
+        body = {
+            "from": old,
+            "checkpoint": cp.note,
+            "entries": [{"idx": idx, "payload": payload} for idx, payload in rows],
+            "proof": [base64.b64encode(h).decode() for h in proof],
+            "self_check": {"ok": report.ok, "problem": None if report.ok else report.summary()},
+            "holdings": [list(pair) for pair in held_now],
+            "subjects": changed,
+        }
+        answer = self._post(link, "/api/v1/edge/push", body)
+        self._note(pushed_size=int(answer["log_size"]))
+        return size - old
+
+
+def _answer(response: httpx.Response) -> dict[str, Any]:
+    """The JSON of a hub's answer, or the hub's problem as an error of the same kind."""
+    try:
+        data = response.json()
+    except ValueError:
+        raise HubUnreachable(f"the hub answered {response.status_code} without JSON") from None
+    if response.status_code >= 400:
+        detail = data.get("detail") if isinstance(data, dict) else None
+        if response.status_code == 403:
+            raise ForbiddenError(f"the hub refused: {detail}")
+        if response.status_code == 409:
+            raise ConflictError(f"the hub refused: {detail}")
+        raise HubUnreachable(f"the hub answered {response.status_code}: {detail}")
+    if not isinstance(data, dict):
+        raise HubUnreachable("the hub's answer is not a JSON object")
+    return data
+
+
+async def run_sync(gate: "Gate", home: Path, every: float) -> None:
+    """The server's sync loop on a device: a round every `every` seconds while paired; failures are logged."""
+    import asyncio
+    import logging
+
+    log = logging.getLogger("facegate.edge")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would drown the server's log
+    if node_kind(home) != "device":
+        return
+    device = Device(gate, home)
+    while True:
+        link = await asyncio.to_thread(device.link)
+        if link is not None and link.status == "active":
+            try:
+                await asyncio.to_thread(device.sync)
+            except Exception as exc:  # logged by type only: the loop goes on, the offline bound counts
+                log.warning("sync with the hub failed: %s", type(exc).__name__)
+        await asyncio.sleep(every)

@@ -1,0 +1,116 @@
+"""The tables of the hub and device roles: pairing tokens, paired devices, their audit logs, acks and holdings.
+
+A hub keeps `edge_*` rows for each device; a device keeps one `edge_link` row naming its hub. None of these
+tables holds biometric data: subjects appear under their pseudonymous IDs only.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from facegate.store import Base, BigId, UTCDateTime
+
+
+class PairingTokenRow(Base):
+    """A one-time pairing token minted by an admin on the hub for some deployments (its secret hashed)."""
+
+    __tablename__ = "edge_pairing_token"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    deployments: Mapped[str] = mapped_column(Text)  # comma-separated deployment IDs
+    created_by: Mapped[str] = mapped_column(String(96))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    device_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class DeviceRow(Base):
+    """A device paired to this hub: its public keys, deployments, sync cursor and the state of its audit log."""
+
+    __tablename__ = "edge_device"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    deployments: Mapped[str] = mapped_column(Text)
+    device_key: Mapped[str] = mapped_column(Text)  # PEM: signs the device's requests
+    audit_key: Mapped[str] = mapped_column(Text)  # PEM: signs the device's audit checkpoints
+    status: Mapped[str] = mapped_column(String(16))  # active | suspended | unpaired
+    paired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    applied: Mapped[int] = mapped_column(BigInteger, default=0)  # hub audit entries the device has applied
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    log_size: Mapped[int] = mapped_column(BigInteger, default=0)  # the device log's last verified checkpoint
+    log_root: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    log_frontier: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    flag: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class DeviceEntryRow(Base):
+    """One entry of a device's audit log as pushed to the hub (never biometric: the audit schema forbids it)."""
+
+    __tablename__ = "edge_device_entry"
+
+    device_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[str] = mapped_column(Text)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class DeviceCheckpointRow(Base):
+    """A device's signed checkpoint, kept once verified against the one before it."""
+
+    __tablename__ = "edge_device_checkpoint"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(String(32), index=True)
+    tree_size: Mapped[int] = mapped_column(BigInteger)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    note: Mapped[str] = mapped_column(Text)
+    proof: Mapped[str] = mapped_column(Text)  # the consistency proof from the previous one, base64 hashes as JSON
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ShredAckRow(Base):
+    """A device's confirmation that it deleted a subject after a withdrawal or deletion at the hub."""
+
+    __tablename__ = "edge_shred_ack"
+
+    device_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order_idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # hub audit index
+    subject_id: Mapped[str] = mapped_column(String(64))
+    deployment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    templates_deleted: Mapped[int] = mapped_column(Integer, default=0)
+    device_event_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    acked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HoldingRow(Base):
+    """A subject a device holds templates of for a deployment, as the device last reported (for counting)."""
+
+    __tablename__ = "edge_holding"
+
+    device_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    deployment_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HubLinkRow(Base):
+    """On a device: its hub, its pairing, how far it has applied the hub's changes and pushed its own log."""
+
+    __tablename__ = "edge_link"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
+    hub_url: Mapped[str] = mapped_column(Text)
+    device_id: Mapped[str] = mapped_column(String(32))
+    hub_key: Mapped[str] = mapped_column(Text)  # PEM, pinned at pairing: every answer of the hub is checked
+    deployments: Mapped[str] = mapped_column(Text)
+    paired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    applied: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    pushed_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | unpaired

@@ -1,0 +1,93 @@
+"""Signatures between hub and device: every device request and every hub answer is signed with Ed25519.
+
+A device signs the method, path, time and SHA-256 of the body with its device key (registered at pairing); the
+hub signs each answer's body bound to the device it is for, with the hub key the device pinned at pairing. The
+transport is HTTPS in production; the signatures make the state a device applies the hub's, whatever carried it.
+"""
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from facegate.audit.keys import SigningKey, VerifyingKey
+from facegate.errors import InputError
+
+DEVICE_HEADER = "X-Facegate-Device"
+TIME_HEADER = "X-Facegate-Time"
+SIGNATURE_HEADER = "X-Facegate-Signature"
+HUB_SIGNATURE_HEADER = "X-Facegate-Hub-Signature"
+MAX_SKEW_SECONDS = 300
+HUB_KEY_FILE = "hub-ed25519.pem"
+DEVICE_KEY_FILE = "device-ed25519.pem"
+
+
+def hub_key(home: Path) -> SigningKey:
+    """The hub's answer-signing key (created on first use; replicas of one hub share the data directory's keys)."""
+    return SigningKey.load_or_create(home / "keys" / HUB_KEY_FILE)
+
+
+def device_key(home: Path) -> SigningKey:
+    """The device's request-signing key pair (created on first use, at `facegate device join`)."""
+    return SigningKey.load_or_create(home / "keys" / DEVICE_KEY_FILE)
+
+
+def public_key(pem: str) -> VerifyingKey:
+    """An Ed25519 public key from PEM text, or InputError."""
+    try:
+        key = serialization.load_pem_public_key(pem.encode())
+    except (ValueError, TypeError):
+        raise InputError("not a PEM public key") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise InputError("the key is not an Ed25519 public key")
+    return VerifyingKey(key)
+
+
+def request_message(method: str, path: str, at: str, body: bytes) -> bytes:
+    """What a device signs for one request."""
+    digest = hashlib.sha256(body).hexdigest()
+    return f"facegate-edge-request-v1\n{method.upper()}\n{path}\n{at}\n{digest}".encode()
+
+
+def answer_message(device_id: str, body: bytes) -> bytes:
+    """What the hub signs for one answer to one device."""
+    return f"facegate-edge-answer-v1\n{device_id}\n{hashlib.sha256(body).hexdigest()}".encode()
+
+
+def sign_request(key: SigningKey, device_id: str, method: str, path: str, body: bytes, now: datetime) -> dict:
+    """The headers that authenticate a device's request."""
+    at = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    signature = key.sign(request_message(method, path, at, body)).hex()
+    return {DEVICE_HEADER: device_id, TIME_HEADER: at, SIGNATURE_HEADER: signature}
+
+
+def check_request(
+    key: VerifyingKey, method: str, path: str, at: str, signature: str, body: bytes, now: datetime
+) -> str:
+    """Why a device's request is not authentic ('' when it is): bad signature, or a time too far from ours."""
+    try:
+        when = datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        raw = bytes.fromhex(signature)
+    except ValueError:
+        return "malformed time or signature header"
+    if abs((now - when).total_seconds()) > MAX_SKEW_SECONDS:
+        return f"the request's time is more than {MAX_SKEW_SECONDS} s from the hub's clock"
+    if not key.verify(raw, request_message(method, path, at, body)):
+        return "the signature does not match the device's key"
+    return ""
+
+
+def sign_answer(key: SigningKey, device_id: str, body: bytes) -> str:
+    """The hub's signature of an answer body for one device, hex."""
+    return key.sign(answer_message(device_id, body)).hex()
+
+
+def check_answer(key: VerifyingKey, device_id: str, body: bytes, signature: str) -> bool:
+    """Whether an answer body carries the pinned hub key's signature for this device."""
+    try:
+        raw = bytes.fromhex(signature)
+    except ValueError:
+        return False
+    return key.verify(raw, answer_message(device_id, body))

@@ -1,0 +1,247 @@
+"""Hub and devices on loopback: one hub, two devices, separate data directories and ports, real uvicorn servers."""
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from edge_nodes import Node, make_node, wait_for
+from gate_fixtures import example, shared_engine
+
+from facegate.edge.device import Device
+from facegate.edge.hub import Hub
+from facegate.errors import ForbiddenError, RefusedError
+from facegate.gate import Gate
+from facegate.oversight import Oversight
+from facegate.vault.models import TemplateRow
+
+pytestmark = pytest.mark.slow
+OFFICE = "hq-lobby"
+DATA = Path(__file__).parent / "data"
+
+
+def photo(name: str) -> bytes:
+    return (DATA / name).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Node]]:
+    """A hub with the office deployment, two devices paired to it, all three serving."""
+    root = tmp_path_factory.mktemp("site")
+    hub = make_node(root / "hub", "hub", shared_engine)
+    hub.gate.register(example("office-entry"))
+    hub.start()
+    nodes = {"hub": hub}
+    for name in ("turnstile-a", "turnstile-b"):
+        device = make_node(root / name, "device", shared_engine)
+        token = Hub(hub.gate, hub.home).mint_token([OFFICE], "operator:test")
+        Device(device.gate, device.home).join(hub.url, token.token, name)
+        device.start()
+        nodes[name] = device
+    yield nodes
+    for node in nodes.values():
+        node.stop()
+
+
+def templates(node: Node, subject: str) -> int:
+    with node.gate.db.session(readonly=True) as session:
+        return len(session.query(TemplateRow).filter_by(subject_id=subject).all())
+
+
+def has_consent(node: Node, subject: str) -> bool:
+    with node.gate.db.session(readonly=True) as session:
+        return node.gate.vault.standing(session, OFFICE, subject).current("facial_processing") is not None
+
+
+def consent_at_hub(hub: Node, subject: str) -> None:
+    hub.gate.add_subject(subject)
+    hub.gate.notice_shown(OFFICE, subject)
+    hub.gate.give_consent(OFFICE, subject)
+
+
+def operations(node: Node) -> list[dict]:
+    with node.gate.db.session(readonly=True) as session:
+        rows = session.execute(__import__("sqlalchemy").text("SELECT payload FROM audit_entry ORDER BY idx")).all()
+    return [json.loads(p) for (p,) in rows if p]
+
+
+def test_pairing_is_in_both_logs_and_the_token_works_once(site: dict[str, Node], tmp_path: Path) -> None:
+    hub, a = site["hub"], site["turnstile-a"]
+    device_id = Device(a.gate, a.home).link().device_id  # type: ignore[union-attr]
+    assert any(e["operation"] == "device.pair" and e["actor"] == f"device:{device_id}" for e in operations(hub))
+    assert any(e["operation"] == "device.join" for e in operations(a))
+    token = Hub(hub.gate, hub.home).mint_token([OFFICE], "operator:test")
+    spare = make_node(tmp_path / "spare", "device", shared_engine)
+    Device(spare.gate, spare.home).join(hub.url, token.token, "spare")
+    other = make_node(tmp_path / "other", "device", shared_engine)
+    with pytest.raises(ForbiddenError, match="used already"):
+        Device(other.gate, other.home).join(hub.url, token.token, "other")
+
+
+def test_a_device_runs_the_deployment_the_hub_registered(site: dict[str, Node]) -> None:
+    a = site["turnstile-a"]
+    assert a.gate.deployment_spec(OFFICE).storage.location == "device"
+
+
+def test_enroll_and_verify_on_a_device_with_consent_given_at_the_hub(site: dict[str, Node]) -> None:
+    hub, a = site["hub"], site["turnstile-a"]
+    consent_at_hub(hub, "obama")
+    wait_for(lambda: has_consent(a, "obama"), "the consent to reach turnstile-a")
+    assert a.gate.enroll(OFFICE, "obama", photo("obama.jpg")).outcome == "enrolled"
+    assert a.gate.verify(OFFICE, "obama", photo("obama2.jpg")).outcome == "match"
+    assert a.gate.verify(OFFICE, "obama", photo("biden.jpg")).outcome == "no_match"
+
+
+def test_the_hub_refuses_biometric_calls_of_a_device_deployment_and_says_where_it_runs(site: dict[str, Node]) -> None:
+    hub = site["hub"]
+    consent_at_hub(hub, "hub-visitor")
+    with pytest.raises(RefusedError) as refusal:
+        hub.gate.enroll(OFFICE, "hub-visitor", photo("obama.jpg"))
+    assert "CN25-8a/b" in refusal.value.rule_ids and "paired device" in str(refusal.value)
+    with pytest.raises(RefusedError, match="CN25-8a/b"):
+        hub.gate.verify(OFFICE, "hub-visitor", photo("obama.jpg"))
+
+
+def test_a_device_refuses_to_register_a_deployment_that_stores_faces_elsewhere(tmp_path: Path) -> None:
+    lone = make_node(tmp_path / "lone", "device", shared_engine)
+    spec = example("office-entry", id="canteen", storage={"location": "on_premises", "transmission_consent": True})
+    with pytest.raises(RefusedError, match="runs on the hub"):
+        lone.gate.register(spec)
+
+
+def test_a_withdrawal_at_the_hub_shreds_on_both_devices(site: dict[str, Node]) -> None:
+    hub, a, b = site["hub"], site["turnstile-a"], site["turnstile-b"]
+    consent_at_hub(hub, "biden")
+    for device in (a, b):
+        wait_for(lambda d=device: has_consent(d, "biden"), f"the consent to reach {device.home.name}")
+        device.gate.enroll(OFFICE, "biden", photo("biden.jpg"))
+        assert templates(device, "biden") == 1
+    hub.gate.withdraw(OFFICE, "biden")
+    for device in (a, b):
+        wait_for(lambda d=device: templates(d, "biden") == 0, f"the shred on {device.home.name}")
+        assert not has_consent(device, "biden")
+    hub_side = Hub(hub.gate, hub.home)
+    serving = ("turnstile-a", "turnstile-b")
+    wait_for(lambda: all(d["behind"] == 0 for d in hub_side.devices() if d["name"] in serving), "both to catch up")
+    with hub.gate.db.session(readonly=True) as session:
+        acked = session.execute(__import__("sqlalchemy").text("SELECT device_id FROM edge_shred_ack")).all()
+    assert len({d for (d,) in acked}) >= 2
+    names = {d["id"]: d["name"] for d in hub_side.devices()}
+    assert not {names[d] for d in hub_side.unconfirmed_shreds(bound=__import__("datetime").timedelta(0))} & set(serving)
+
+
+def test_a_consent_given_at_a_device_reaches_the_hub_and_a_later_withdrawal_wins(site: dict[str, Node]) -> None:
+    hub, a = site["hub"], site["turnstile-a"]
+    a.gate.add_subject("kit")
+    a.gate.notice_shown(OFFICE, "kit")
+    a.gate.give_consent(OFFICE, "kit")
+    wait_for(lambda: has_consent(hub, "kit"), "the device's consent to reach the hub")
+    hub.gate.withdraw(OFFICE, "kit")
+    wait_for(lambda: not has_consent(a, "kit"), "the hub's withdrawal to reach the device")
+    Device(a.gate, a.home).sync()
+    assert not has_consent(hub, "kit")
+
+
+def test_counts_aggregate_distinct_subjects_across_devices(site: dict[str, Node]) -> None:
+    hub, a, b = site["hub"], site["turnstile-a"], site["turnstile-b"]
+    for subject in ("alex", "kit-h"):
+        consent_at_hub(hub, subject)
+    for device in (a, b):
+        wait_for(lambda d=device: has_consent(d, "kit-h"), "consents on the devices")
+    a.gate.enroll(OFFICE, "alex", photo("alex-lacamoire.png"))
+    a.gate.enroll(OFFICE, "kit-h", photo("kit_harington.jpeg"))
+    b.gate.enroll(OFFICE, "kit-h", photo("kit_harington.jpeg"))
+    for device in (a, b):
+        Device(device.gate, device.home).sync()
+    held = {d["name"]: d["stored_subjects"] for d in Hub(hub.gate, hub.home).devices()}
+    report = Oversight(hub.gate.context).status()
+    handler = report["handlers"][0]
+    stored_a, stored_b = held["turnstile-a"], held["turnstile-b"]
+    # obama (if still enrolled), alex and kit-h on a; kit-h on b: kit-h counts once.
+    assert stored_b >= 1 and stored_a >= 2
+    assert handler["counts"]["currently_stored"] == len({s for d in (a, b) for s in _held_subjects(d)})
+    assert handler["counts"]["cumulative"] >= handler["counts"]["currently_stored"]
+
+
+def _held_subjects(node: Node) -> set[str]:
+    with node.gate.db.session(readonly=True) as session:
+        return {t.subject_id for t in session.query(TemplateRow).all()}
+
+
+def test_a_device_whose_log_was_edited_is_flagged_at_its_next_push(site: dict[str, Node], tmp_path: Path) -> None:
+    hub = site["hub"]
+    rogue = make_node(tmp_path / "rogue", "device", shared_engine)
+    token = Hub(hub.gate, hub.home).mint_token([OFFICE], "operator:test")
+    device = Device(rogue.gate, rogue.home)
+    device.join(hub.url, token.token, "rogue")
+    rogue.gate.add_subject("someone")
+    device.sync()
+    with sqlite3.connect(rogue.home / "facegate.db") as db:  # someone edits an entry behind facegate's back
+        edit = "UPDATE audit_entry SET payload = replace(payload, 'someone', 'nobody') WHERE payload LIKE '%someone%'"
+        db.execute(edit)
+    with pytest.raises(ForbiddenError, match="flagged"):
+        device.sync()
+    flagged = {d["name"]: d["flag"] for d in Hub(hub.gate, hub.home).devices()}
+    assert flagged["rogue"] and "verification" in flagged["rogue"]
+    assert any(e["operation"] == "device.flagged" for e in operations(hub))
+
+
+def test_a_rewritten_log_fails_the_consistency_proof(site: dict[str, Node], tmp_path: Path) -> None:
+    hub = site["hub"]
+    forger = make_node(tmp_path / "forger", "device", shared_engine)
+    token = Hub(hub.gate, hub.home).mint_token([OFFICE], "operator:test")
+    device = Device(forger.gate, forger.home)
+    device.join(hub.url, token.token, "forger")
+    # A second log under the same audit key, with other entries: a fork of the first.
+    fork = make_node(tmp_path / "fork", "device", shared_engine)
+    (fork.home / "keys" / "audit-ed25519.pem").write_bytes((forger.home / "keys" / "audit-ed25519.pem").read_bytes())
+    for extra in range(5):
+        forger.gate.add_subject(f"s{extra}")
+    link = device.link()
+    with sqlite3.connect(forger.home / "facegate.db") as db:
+        db.execute("DELETE FROM audit_entry WHERE idx >= 3")  # cut back, then write other history over it
+        db.execute("UPDATE audit_head SET size = 3")
+    assert link is not None
+    with pytest.raises(ForbiddenError, match="flagged"):
+        device.push()
+    flagged = {d["name"]: d["flag"] for d in Hub(hub.gate, hub.home).devices()}
+    assert flagged["forger"]
+
+
+def test_a_device_offline_past_its_bound_refuses_faces_and_still_verifies_a_pin(site: dict[str, Node]) -> None:
+    b = site["turnstile-b"]
+    b.stop()
+    consent_at_hub(site["hub"], "pin-user")
+    Device(b.gate, b.home).sync()
+    b.gate.set_alternative(OFFICE, "pin-user", "pin", "4711")
+    b.gate.enroll(OFFICE, "pin-user", photo("obama.jpg"))
+    stale = (datetime.now(UTC) - timedelta(hours=25)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with sqlite3.connect(b.home / "facegate.db") as db:
+        db.execute("UPDATE edge_link SET last_sync_at = ?", (stale,))
+    later = Gate.open(b.home, engine_factory=shared_engine)  # a fresh process's view of the device
+    with pytest.raises(RefusedError) as refusal:
+        later.verify(OFFICE, "pin-user", photo("obama2.jpg"))
+    assert "CN25-6d" in refusal.value.rule_ids and "pin" in refusal.value.alternatives
+    assert later.verify_alternative(OFFICE, "pin-user", "pin", "4711").details["verified"] is True
+    Device(later, b.home).sync()  # back in touch with the hub: faces work again
+    fresh = Gate.open(b.home, engine_factory=shared_engine)
+    assert fresh.verify(OFFICE, "pin-user", photo("obama2.jpg")).outcome == "match"
+
+
+def test_the_hub_holds_no_template_bytes(site: dict[str, Node]) -> None:
+    hub, a = site["hub"], site["turnstile-a"]
+    export = a.gate.export("alex") if templates(a, "alex") else None
+    with a.gate.db.session(readonly=True) as session:
+        sealed = [t.sealed for t in session.query(TemplateRow).all()]
+    assert sealed
+    needles = [s[:24] for s in sealed]
+    if export:
+        vector = np.asarray(export["templates"][0]["vector"])
+        needles += [vector.astype(np.float32).tobytes()[:16], vector.astype(np.float64).tobytes()[:16]]
+    for path in hub.home.rglob("*"):
+        if path.is_file():
+            blob = path.read_bytes()
+            assert not any(n in blob for n in needles), path
