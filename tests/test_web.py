@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from test_api_fixtures import OFFICE, Env, make_env, photo
 
+from facegate.oversight import Oversight
 from facegate.web import console
 
 
@@ -153,3 +154,21 @@ def test_the_oversight_page_counts_stored_individuals_against_the_thresholds(env
     assert again.status_code == 303 and again.headers["location"] == "/console/login"  # the session is gone
     sign_in(env, "operator")
     assert env.client.get("/console/oversight").status_code == 403
+
+
+def test_the_oversight_page_only_reads_and_an_admin_refreshes_on_request(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refreshed: list[str | None] = []
+    monkeypatch.setattr(Oversight, "refresh", lambda self, handler=None: refreshed.append(handler))
+    csrf = sign_in(env, "auditor")
+    assert env.client.get("/console/oversight").status_code == 200
+    assert refreshed == []  # viewing the page writes nothing
+    assert env.client.post("/console/oversight/refresh", data={"csrf": csrf}).status_code == 403
+    csrf = sign_in(env, "admin")
+    assert "Refresh now" in env.client.get("/console/oversight").text
+    done = env.client.post("/console/oversight/refresh", data={"csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/console/oversight"
+    assert refreshed == [None]
+    assert env.client.post("/console/oversight/refresh", data={"csrf": "forged"}).status_code == 403
+    assert refreshed == [None]

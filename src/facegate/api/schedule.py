@@ -25,16 +25,12 @@ def run_once(gate: Gate) -> None:
 
 def sign_due_checkpoint(gate: Gate) -> bool:
     """Sign a checkpoint of the audit log if entries have waited the checkpoint interval; whether one was signed."""
-    with gate.db.session() as session:
-        signed = gate.audit.sign_if_due(session, now=gate.clock())
-    if signed is not None:
-        gate.audit.save_witness(signed)
-    return signed is not None
+    return gate.audit_records.sign_if_due() is not None
 
 
 async def run_checkpoints(gate: Gate) -> None:
     """Sign due checkpoints every half checkpoint interval, until cancelled (entries wait at most 1.5 intervals)."""
-    period = max(1.0, gate.audit.checkpoint_interval.total_seconds() / 2)
+    period = max(1.0, gate.audit_records.checkpoint_interval.total_seconds() / 2)
     while True:
         await asyncio.sleep(period)
         try:

@@ -15,8 +15,7 @@ from facegate.errors import InputError, TamperedError
 from facegate.home import data_home
 
 if TYPE_CHECKING:
-    from facegate.audit import AuditLog
-    from facegate.store import Database
+    from facegate.audit.records import AuditRecords
 
 audit_app = typer.Typer(
     rich_markup_mode=None, help="The tamper-evident audit log: verify, prove, export, checkpoint.", no_args_is_help=True
@@ -24,13 +23,12 @@ audit_app = typer.Typer(
 app.add_typer(audit_app, name="audit")
 
 
-def open_audit(home: Path | None, *, signing: bool = True) -> tuple[Path, "Database", "AuditLog"]:
-    """The data directory, its database and its audit log (reading never creates a signing key)."""
-    from facegate.audit import AuditLog
-    from facegate.store import Database
+def open_audit(home: Path | None, *, signing: bool = True) -> tuple[Path, "AuditRecords"]:
+    """The data directory and its audit records (reading never creates a signing key)."""
+    from facegate.audit.records import AuditRecords
 
     path = data_home(home)
-    return path, Database.open(home=path), AuditLog.for_home(path, create=signing)
+    return path, AuditRecords.open(path, signing=signing)
 
 
 def public_key_path(home: Path) -> Path:
@@ -43,9 +41,8 @@ def public_key_path(home: Path) -> Path:
 @audit_app.command("verify")
 def audit_verify(home: Home = None, json_out: Json = False) -> None:
     """Recompute the log and check every checkpoint: exit 0 when intact, 4 naming the first tampered entry."""
-    _, db, log = open_audit(home, signing=False)
-    with db.session(readonly=True) as session:
-        report = log.verify(session)
+    _, records = open_audit(home, signing=False)
+    report = records.verify()
     if json_out:
         print_json(report.to_json())
     elif report.ok:
@@ -56,9 +53,7 @@ def audit_verify(home: Home = None, json_out: Json = False) -> None:
 
 @audit_app.command("list")
 def audit_list(
-    operation: Annotated[
-        str | None, typer.Option("--operation", help="Only this operation (verify, ...).")
-    ] = None,
+    operation: Annotated[str | None, typer.Option("--operation", help="Only this operation (verify, ...).")] = None,
     deployment: Annotated[str | None, typer.Option("--deployment", help="Only this deployment.")] = None,
     subject: Annotated[str | None, typer.Option("--subject", help="Only this subject.")] = None,
     decision: Annotated[str | None, typer.Option("--decision", help="Only allow or refuse.")] = None,
@@ -71,7 +66,7 @@ def audit_list(
 ) -> None:
     """List entries newest first, with the event IDs that `audit prove` takes."""
     from facegate.audit.export import time_range
-    from facegate.audit.listing import Filters, page
+    from facegate.audit.listing import Filters
 
     if decision not in (None, "allow", "refuse"):
         raise InputError(f"unknown decision {decision!r}: use allow or refuse")
@@ -79,9 +74,8 @@ def audit_list(
     if since or until:
         start, end = time_range(since or "1970-01-01", until or "9999-12-30")
     filters = Filters(operation, deployment, subject, decision, start, end)
-    _, db, _ = open_audit(home, signing=False)
-    with db.session(readonly=True) as session:
-        found = page(session.connection(), filters, before, limit)
+    _, records = open_audit(home, signing=False)
+    found = records.page(filters, before, limit)
     if json_out:
         print_json({"entries": found.entries, "older": found.older})
         return
@@ -104,9 +98,8 @@ def audit_prove(
     event_id: Annotated[str, typer.Argument(help="The event's ID.")], home: Home = None, json_out: Json = False
 ) -> None:
     """Print an inclusion proof of one event against the latest signed checkpoint."""
-    _, db, log = open_audit(home, signing=False)
-    with db.session(readonly=True) as session:
-        proof = log.prove(session, event_id).to_json()
+    _, records = open_audit(home, signing=False)
+    proof = records.prove(event_id).to_json()
     if json_out:
         print_json(proof)
         return
@@ -128,27 +121,22 @@ def audit_export(
     from facegate.audit.export import time_range
 
     start, end = time_range(since, until)
-    path, db, log = open_audit(home)
-    with db.session() as session:
-        log.save_witness(log.checkpoint(session))
-    with db.session(readonly=True) as session:
-        lines = (json.dumps(line, ensure_ascii=False) + "\n" for line in log.export(session, start, end))
-        if out is None:
-            sys.stdout.writelines(lines)
-        else:
-            with out.open("w", encoding="utf-8") as file:
-                file.writelines(lines)
-            key = public_key_path(path)
-            err_console.print(f"wrote {out}; public key: {key}", markup=False, highlight=False, soft_wrap=True)
+    path, records = open_audit(home)
+    lines = (json.dumps(line, ensure_ascii=False) + "\n" for line in records.export(start, end))
+    if out is None:
+        sys.stdout.writelines(lines)
+    else:
+        with out.open("w", encoding="utf-8") as file:
+            file.writelines(lines)
+        key = public_key_path(path)
+        err_console.print(f"wrote {out}; public key: {key}", markup=False, highlight=False, soft_wrap=True)
 
 
 @audit_app.command("checkpoint")
 def audit_checkpoint(home: Home = None, json_out: Json = False) -> None:
     """Sign a checkpoint of the log now, and keep a copy of it outside the database."""
-    path, db, log = open_audit(home)
-    with db.session() as session:
-        cp = log.checkpoint(session, now=datetime.now().astimezone())
-    log.save_witness(cp)
+    path, records = open_audit(home)
+    cp = records.checkpoint(datetime.now().astimezone())
     if json_out:
         print_json({**cp.to_json(), "public_key": str(public_key_path(path))})
     else:
@@ -168,9 +156,8 @@ def audit_purge(
 
     Leaf hashes stay, so the log and every checkpoint still verify; the purge is itself recorded.
     """
-    _, db, log = open_audit(home)
-    with db.session() as session:
-        dropped = log.purge_before(session, before.astimezone(), actor=actor)
+    _, records = open_audit(home)
+    dropped = records.purge_before(before.astimezone(), actor)
     if json_out:
         print_json({"purged": dropped, "before": before.date().isoformat()})
     else:

@@ -225,15 +225,17 @@ def consent_give(
     by: Annotated[str, typer.Option("--by", help="subject or guardian.")] = "subject",
     guardian: Annotated[str | None, typer.Option("--guardian", help="The guardian's identity reference.")] = None,
     evidence: Annotated[str | None, typer.Option("--evidence", help="Signed artefact of a written consent.")] = None,
-    subject_initiated: Annotated[bool, typer.Option("--subject-initiated", help="The subject asked again.")] = False,
     actor: Actor = "operator:cli",
     json_out: Json = False,
     home: Home = None,
 ) -> None:
-    """Record the subject's separate consent, bound to the current notice version."""
-    decision = open_gate(home).give_consent(
-        deployment, subject, kind, form, by, guardian, evidence, subject_initiated, caller(actor)
-    )
+    """Record the subject's separate consent, bound to the current notice version.
+
+    After the subject declined, asking again is refused for the re-prompt window (CN25-12b): only the subject,
+    through their own link (the portal or /api/v1/me), may ask again sooner.
+    """
+    gate = open_gate(home)
+    decision = gate.give_consent(deployment, subject, kind, form, by, guardian, evidence, False, caller(actor))
     show(decision, json_out, f"consent {kind} of {subject} for {deployment}: given")
 
 

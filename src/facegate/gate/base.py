@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facegate import policy
+from facegate.audit.records import AuditRecords
 from facegate.context import Context
 from facegate.edge import placement
 from facegate.edge.models import HubLinkRow
@@ -75,6 +76,11 @@ class GateBase(Recorder):
     ) -> "GateBase":
         """The gate of a data directory: its database, key store and audit log (`context`: clock, settings)."""
         return cls(Context.open(home, database_url, **context), engine_factory)
+
+    @property
+    def audit_records(self) -> AuditRecords:
+        """The audit log's reads for the faces (verify, list, prove, export, checkpoints); never an append."""
+        return AuditRecords(self.db, self.audit, lambda: self.clock())
 
     def _load(self, session: Session, deployment_id: str) -> Loaded:
         row = session.execute(select(DeploymentRow.__table__).filter_by(id=deployment_id)).first()

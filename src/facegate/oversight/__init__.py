@@ -19,9 +19,10 @@ from facegate.oversight.thresholds import FilingDuty, filing_duty
 from facegate.oversight.workdays import DueDate, WorkingCalendar, beijing_date
 
 
-def status_report(context: Context, handler: str | None = None) -> dict[str, Any]:
-    """The Oversight page's data for a data directory: refreshes, then reports (see report.status_report)."""
-    return Oversight(context).status(handler)
+def status_report(context: Context, handler: str | None = None, refresh: bool = True) -> dict[str, Any]:
+    """The Oversight page's data for a data directory: refreshes (unless `refresh` is false), then reports (see
+    report.status_report)."""
+    return Oversight(context).status(handler, refresh=refresh)
 
 
 __all__ = [

@@ -178,6 +178,10 @@ ZH: dict[str, str] = {
     "profile's filing threshold (count mode: {mode}, §8 {question}); due dates in PRC working days ({calendar}).": "各处理者在其所有部署中存储人脸信息的不同个人数量，与各规则集的备案门槛对照（计数方式：{mode}，§8 {question}）；"
     "截止日期按中国工作日计算（{calendar}）。",
     "Filing package and inspection export:": "备案材料与检查导出：",
+    "Counts and filing tasks as of the last refresh; the server refreshes them on its schedule.":
+        "人数与备案任务截至上次刷新；服务器按计划刷新。",
+    "Refresh now": "立即刷新",
+    "Only an admin key refreshes the oversight figures.": "仅管理员密钥可刷新监督数据。",
     "stored individual": "名已存储的个人",
     "{cumulative} cumulative, {now} stored now": "累计 {cumulative}，当前存储 {now}",
     "in {n} deployment.": "分布在 {n} 个部署中。",

@@ -17,7 +17,7 @@ from facegate.api.service import Service
 from facegate.audit import listing
 from facegate.errors import FacegateError, InputError, RefusedError
 from facegate.gate import Caller
-from facegate.oversight import status_report
+from facegate.oversight import Oversight, status_report
 
 from . import forms, session
 from .catalogue import LABELS
@@ -281,9 +281,8 @@ def audit(request: Request, svc: ServiceDep, key: Who) -> Response:
     if key.role not in ("admin", "auditor"):
         raise WebError(403, "The audit log is for admin and auditor keys.")
     filters, before, given = audit_filters(request)
-    with svc.gate.db.session(readonly=True) as db_session:
-        size, _ = svc.gate.audit.recent(db_session, count=0)
-        found = listing.page(db_session.connection(), filters, before, AUDIT_PAGE)
+    records = svc.gate.audit_records
+    size, found = records.size(), records.page(filters, before, AUDIT_PAGE)
     asked = request.query_params.get("verify") == "1"
     report = verify_log(svc) if asked or size <= VERIFY_ON_VIEW else None
     seconds = max(1, round(size / VERIFIED_PER_SECOND))
@@ -301,7 +300,18 @@ def oversight(request: Request, svc: ServiceDep, key: Who) -> Response:
     """Stored-individual counts against the filing thresholds, due dates and open tasks."""
     if key.role not in ("admin", "auditor"):
         raise WebError(403, "Oversight figures are for admin and auditor keys.")
-    return page(request, svc, "oversight.html", key, report=status_report(svc.gate.context))
+    # Reading only: the counts and tasks are refreshed on the server's schedule or by the POST below.
+    return page(request, svc, "oversight.html", key, report=status_report(svc.gate.context, refresh=False))
+
+
+@router.post("/oversight/refresh")
+def refresh_oversight(request: Request, svc: ServiceDep, key: Who, csrf: Annotated[str, Form()] = "") -> Response:
+    """Recount stored individuals and open or close filing tasks now (admin)."""
+    posted(request, svc, csrf)
+    if key.role != "admin":
+        raise WebError(403, "Only an admin key refreshes the oversight figures.")
+    Oversight(svc.gate.context).refresh()
+    return RedirectResponse("/console/oversight", status_code=303)
 
 
 def key_rows(svc: Service) -> list[dict[str, Any]]:
