@@ -2,6 +2,9 @@
 
 import json
 import sqlite3
+import subprocess
+import sys
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -187,6 +190,8 @@ def test_a_device_whose_log_was_edited_is_flagged_at_its_next_push(site: dict[st
     flagged = {d["name"]: d["flag"] for d in Hub(hub.gate, hub.home).devices()}
     assert flagged["rogue"] and "verification" in flagged["rogue"]
     assert any(e["operation"] == "device.flagged" for e in operations(hub))
+    warnings = [w for h in Oversight(hub.gate.context).status()["handlers"] for w in h["warnings"]]
+    assert any("rogue" in w["message"] and "flagged" in w["message"] for w in warnings)
 
 
 def test_a_rewritten_log_fails_the_consistency_proof(site: dict[str, Node], tmp_path: Path) -> None:
@@ -231,6 +236,27 @@ def test_a_device_offline_past_its_bound_refuses_faces_and_still_verifies_a_pin(
     assert fresh.verify(OFFICE, "pin-user", photo("obama2.jpg")).outcome == "match"
 
 
+def test_the_inspection_export_carries_each_devices_log_with_its_proofs(site: dict[str, Node], tmp_path: Path) -> None:
+    hub, a = site["hub"], site["turnstile-a"]
+    Device(a.gate, a.home).sync()
+    device_id = Device(a.gate, a.home).link().device_id  # type: ignore[union-attr]
+    now = datetime.now(UTC)
+    out = tmp_path / "inspection.zip"
+    Oversight(hub.gate.context).inspection_export(now - timedelta(days=1), now + timedelta(days=1), out)
+    with zipfile.ZipFile(out) as archive:
+        archive.extractall(tmp_path / "x")
+    folder = tmp_path / "x" / "devices" / device_id
+    listed = json.loads((tmp_path / "x" / "devices" / "devices.json").read_text())
+    assert device_id in {d["id"] for d in listed}
+    checked = subprocess.run(
+        [sys.executable, str(tmp_path / "x" / "audit" / "standalone_verify.py"), str(folder / "audit-log.jsonl"),
+         "--public-key", str(folder / "audit-ed25519.pub.pem")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert '"enroll"' in (folder / "audit-log.jsonl").read_text()
+
+
 def test_the_hub_holds_no_template_bytes(site: dict[str, Node]) -> None:
     hub, a = site["hub"], site["turnstile-a"]
     export = a.gate.export("alex") if templates(a, "alex") else None
@@ -245,3 +271,38 @@ def test_the_hub_holds_no_template_bytes(site: dict[str, Node]) -> None:
         if path.is_file():
             blob = path.read_bytes()
             assert not any(n in blob for n in needles), path
+
+
+def test_two_hub_replicas_on_one_postgresql_serve_two_devices(database_url: str, tmp_path: Path) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the hub's replicas share a PostgreSQL database")
+    hub = make_node(tmp_path / "hub", "hub", shared_engine, FACEGATE_DATABASE_URL=database_url)
+    hub.gate.register(example("office-entry"))
+    replicas = [Node(hub.home, "hub", hub.gate, dict(hub.env)) for _ in range(2)]
+    devices = []
+    try:
+        for replica in replicas:
+            replica.start()
+        for n, replica in enumerate(replicas):  # each device pairs through another replica
+            device = make_node(tmp_path / f"device-{n}", "device", shared_engine)
+            token = Hub(hub.gate, hub.home).mint_token([OFFICE], "operator:test")
+            Device(device.gate, device.home).join(replica.url, token.token, f"device-{n}")
+            devices.append(device)
+        consent_at_hub(hub, "obama")
+        for device in devices:
+            Device(device.gate, device.home).sync()
+            device.gate.enroll(OFFICE, "obama", photo("obama.jpg"))
+        # Behind one address, any replica answers: each device now syncs through the other one.
+        for device, replica in zip(devices, reversed(replicas), strict=True):
+            with sqlite3.connect(device.home / "facegate.db") as db:
+                db.execute("UPDATE edge_link SET hub_url = ?", (replica.url,))
+            Device(device.gate, device.home).sync()
+        assert {d["stored_subjects"] for d in Hub(hub.gate, hub.home).devices()} == {1}
+        hub.gate.withdraw(OFFICE, "obama")
+        for device in devices:
+            Device(device.gate, device.home).sync()
+            assert templates(device, "obama") == 0
+        assert all(d["log_size"] > 0 and not d["flag"] for d in Hub(hub.gate, hub.home).devices())
+    finally:
+        for replica in replicas:
+            replica.stop()

@@ -24,11 +24,11 @@ from facegate.audit.merkle import consistency_proof
 from facegate.audit.models import AuditEntry, AuditHead
 from facegate.audit.tree import StoredTree
 from facegate.edge import signing
-from facegate.edge.hub import STANDING_OPERATIONS
 from facegate.edge.models import HubLinkRow
 from facegate.edge.placement import Node
 from facegate.edge.standing import holdings, standings
 from facegate.edge.sync import apply_deployments, apply_standings, held
+from facegate.edge.watch import STANDING_OPERATIONS
 from facegate.errors import ConflictError, ForbiddenError, InputError
 from facegate.home import node_kind
 

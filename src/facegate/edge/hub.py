@@ -35,6 +35,7 @@ from facegate.edge.models import (
     ShredAckRow,
 )
 from facegate.edge.standing import standings
+from facegate.edge.watch import ACK_BOUND, SHRED_OPERATIONS, STANDING_OPERATIONS, unconfirmed
 from facegate.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from facegate.vault.models import DeploymentRow
 
@@ -44,9 +45,6 @@ if TYPE_CHECKING:
 TOKEN_HOURS = 24
 PAGE = 2000  # hub audit entries looked at per pull; a device behind by more pulls again at once
 PUSH_LIMIT = 5000  # device audit entries accepted per push
-ACK_BOUND = timedelta(minutes=5)  # a device online that has not confirmed a shred within this is flagged
-STANDING_OPERATIONS = {"notice.shown", "consent.give", "decline", "consent.withdraw"}
-SHRED_OPERATIONS = {"consent.withdraw", "subject.delete"}
 TAMPER_RULES = ["CN25-9c", "PIPL-56"]
 
 
@@ -173,7 +171,7 @@ class Hub:
         with self.db.session(readonly=True) as session:
             rows = session.scalars(select(DeviceRow).order_by(DeviceRow.paired_at)).all()
             head = self._head(session)
-            late = {d: len(v) for d, v in self._unconfirmed(session, rows, now).items()}
+            late = {d: len(v) for d, v in unconfirmed(session, rows, now).items()}
             held = dict(
                 session.execute(
                     select(HoldingRow.device_id, func.count(func.distinct(HoldingRow.subject_id))).group_by(
@@ -324,44 +322,11 @@ class Hub:
                     )
                 )
 
-    def _unconfirmed(
-        self, session: Session, devices: Iterable[DeviceRow], now: datetime, bound: timedelta = ACK_BOUND
-    ) -> dict[str, list[dict[str, Any]]]:
-        """Per device: withdrawals and deletions older than `bound` it has not confirmed, while it is online."""
-        out: dict[str, list[dict[str, Any]]] = {}
-        active = [d for d in devices if d.status == "active"]
-        if not active:
-            return out
-        oldest = min(d.applied for d in active)
-        rows = session.execute(
-            select(AuditEntry.idx, AuditEntry.recorded_at, AuditEntry.payload).where(
-                AuditEntry.idx >= oldest, AuditEntry.recorded_at <= now - bound
-            )
-        ).all()
-        orders = []
-        for idx, at, payload in rows:
-            entry = json.loads(payload) if payload else {}
-            if entry.get("operation") in SHRED_OPERATIONS and entry.get("decision") == "allow":
-                orders.append((idx, at, entry))
-        for device in active:
-            online = device.last_seen_at is not None and now - device.last_seen_at <= bound
-            if not online:
-                continue
-            deployments = set(_list(device.deployments))
-            late = [
-                {"order": idx, "at": at.isoformat(), "subject": e.get("subject"), "deployment": e.get("deployment")}
-                for idx, at, e in orders
-                if idx >= device.applied and (e.get("deployment") is None or e.get("deployment") in deployments)
-            ]
-            if late:
-                out[device.id] = late
-        return out
-
     def unconfirmed_shreds(self, bound: timedelta = ACK_BOUND) -> dict[str, list[dict[str, Any]]]:
         """Devices online that have not confirmed a withdrawal or deletion within `bound` (default 5 minutes)."""
         with self.db.session(readonly=True) as session:
             devices = session.scalars(select(DeviceRow)).all()
-            return self._unconfirmed(session, devices, self.clock(), bound)
+            return unconfirmed(session, devices, self.clock(), bound)
 
     # ---- device -> hub ----
 

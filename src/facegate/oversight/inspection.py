@@ -21,6 +21,7 @@ from facegate import policy
 from facegate.audit import Event
 from facegate.audit import standalone_verify as verifier
 from facegate.audit.event import format_time
+from facegate.edge.export import device_files
 from facegate.oversight.handlers import handlers
 from facegate.oversight.models import FilingRow, TaskRow
 from facegate.oversight.report import status_report
@@ -65,6 +66,10 @@ What is inside
   deployments/deployments.json  every deployment: spec, status, profiles, and its findings with rule IDs
   filing/status.json            stored-individual counts per handler against each threshold, due dates, tasks
   filing/filings.json           filing receipts (with what was filed) and every filing task
+  devices/devices.json          a hub's paired recognition devices: status, deployments, verified log size, flags
+  devices/<id>/audit-log.jsonl  each device's audit log of the period as the hub verified it, in the same format
+                                (check it with standalone_verify.py and devices/<id>/audit-ed25519.pub.pem, the
+                                key the device registered when it was paired)
 
 No image, face template or vector is in this export. Subjects appear only under pseudonymous IDs.
 
@@ -204,6 +209,7 @@ def write_export(oversight: "Oversight", since: datetime, until: datetime, out: 
                 for n in shown
             ]
         )
+        files.update(device_files(session, since, until))
         status = status_report(oversight, session, list(views.values()))
         files["filing/status.json"] = _json(status)
         receipts = list(
