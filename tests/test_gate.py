@@ -609,7 +609,10 @@ def test_a_statutory_basis_still_needs_the_notice_before_capture(gate: Gate, pho
     spec = example(
         "office-entry", legal_basis="statutory", legal_basis_ref="Regulation X, Art. 5", attestations=[ATTESTED_STATUTE]
     )
-    gate.register(spec)
+    assert gate.register(spec, Caller("api_key:admin")).outcome == "draft"  # the attestation is not recorded yet
+    refused(lambda: gate.activate(OFFICE, Caller("api_key:admin")), "PIPL-13")
+    gate.attest(OFFICE, "statutory_basis", "Li Ming (counsel)", "Legal opinion 2026-14", Caller("api_key:dpo"))
+    assert gate.activate(OFFICE, Caller("api_key:admin")).outcome == "active"
     gate.add_subject("obama")
     refused(lambda: gate.enroll(OFFICE, "obama", photo("obama.jpg")), "CN25-5b", "PIPL-18")
     gate.notice_shown(OFFICE, "obama")

@@ -49,6 +49,11 @@ def test_an_attestation_is_audited_and_refused_to_the_admin_who_registered(gate:
     decision = gate.attest(OFFICE, "statutory_basis", "Li Ming (counsel)", "Legal opinion 2026-14",
                            Caller("api_key:dpo1"))  # fmt: skip
     assert decision.details["claim"] == "statutory_basis" and decision.details["reviewer"] == "Li Ming (counsel)"
+    with gate.db.session(readonly=True) as session:
+        _, [entry, *_] = gate.audit.recent(session, 5)
+    assert entry["operation"] == "deployment.attest" and entry["actor"] == "api_key:dpo1"
+    assert entry["attestation"] == {"claim": "statutory_basis", "reviewer": "Li Ming (counsel)",
+                                    "document": "Legal opinion 2026-14"}  # fmt: skip
     with pytest.raises(InputError):
         gate.attest(OFFICE, "anything_goes", "Li Ming", "memo", Caller("api_key:dpo1"))
 

@@ -10,13 +10,23 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from facegate.errors import InputError
 
 ENTRY_VERSION = 1
-OPTIONAL_FIELDS = ("gallery_size", "target_fpir_ppm", "threshold_milli", "candidates")
+OPTIONAL_FIELDS = ("gallery_size", "target_fpir_ppm", "threshold_milli", "candidates", "attestation")
 
 # Short tokens only: no spaces, brackets or commas, so no number list or blob fits in a field by accident.
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
 Token = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@+/=-]{0,127}$")]
 Actor = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,31}:[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,9}(-[A-Za-z0-9][A-Za-z0-9/.–-]{0,23})?$")]
+
+
+class Attestation(BaseModel):
+    """A reviewer's attestation of a claim (regulation.md §4.8): the claim, who attests, the document relied on."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    claim: Slug
+    reviewer: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    document: Annotated[str, StringConstraints(min_length=1, max_length=500)]
 
 
 class Event(BaseModel):
@@ -43,6 +53,7 @@ class Event(BaseModel):
         default=None, ge=0, le=100_000, description="identify only: the decision threshold set for the gallery, x1000"
     )
     candidates: int | None = Field(default=None, ge=0, description="identify with human review: candidates listed")
+    attestation: Attestation | None = Field(default=None, description="deployment.attest only: what was attested")
     event_id: Token = Field(default_factory=lambda: str(uuid.uuid4()))
     at: AwareDatetime | None = Field(default=None, description="when; the append time when omitted")
 

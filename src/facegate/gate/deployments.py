@@ -11,6 +11,7 @@ from facegate.audit.log import connection
 from facegate.errors import InputError, RefusedError
 from facegate.gate.base import GateBase
 from facegate.gate.decisions import Caller, Decision
+from facegate.policy import claims
 from facegate.vault.models import DeploymentRow, TemplateRow
 
 
@@ -39,7 +40,7 @@ class Deployments(GateBase):
                 fields = ", ".join(dict.fromkeys(str(f.field) for f in report.blocking))
                 raise RefusedError(f"deployment {spec.id} has blocking findings ({fields})", report.blocking_rule_ids)
             self._check_kind(spec)
-            if activate:
+            if activate and not self._unrecorded(spec):
                 status = policy.activate(status, spec, today=now.date(), profiles=profiles, settings=self.settings)
         with self.db.session() as session:
             if session.get(DeploymentRow, spec.id) is not None:
@@ -115,6 +116,14 @@ class Deployments(GateBase):
         with self.db.session(readonly=True) as session:
             loaded = self._load(session, deployment_id)
         with self._guarded(caller, "deployment.activate", deployment=deployment_id):
+            missing = self._unrecorded(loaded.spec)
+            if missing:
+                raise RefusedError(
+                    f"deployment {deployment_id} rests on attestations no reviewer has recorded "
+                    f"({', '.join(missing)}): a reviewer key records each (facegate deployment attest, POST "
+                    ".../attestations) before activation",
+                    [policy.CLAIM_RULES[c] for c in missing],
+                )
             status = policy.activate(
                 policy.Status(loaded.row.status),
                 loaded.spec,
@@ -221,9 +230,32 @@ class Deployments(GateBase):
                 "deployment.attest",
                 "attested",
                 deployment=deployment_id,
+                rule_ids=(policy.CLAIM_RULES[claim],),
                 details={"claim": claim, "reviewer": reviewer.strip(), "document": document.strip(),
                          "attested_on": now.date().isoformat()},
+                audit_fields={"attestation": {"claim": claim, "reviewer": reviewer.strip(),
+                                              "document": document.strip()}},
             )  # fmt: skip
+
+    def _unrecorded(self, spec: policy.Deployment) -> list[str]:
+        """The claims the spec rests on an attestation for that no reviewer has recorded in the audit log (§4.8)."""
+        relied = [
+            name for name in claims.made(spec)
+            if (found := claims.claim(spec, name)).attestation is not None and found.provision is None
+        ]  # fmt: skip
+        if not relied:
+            return []
+        with self.db.session(readonly=True) as session:
+            registrar = self._registrar(session, spec.id)
+            entries = listing.page(
+                connection(session), listing.Filters(operation="deployment.attest", deployment=spec.id), size=500
+            ).entries
+        recorded = {
+            (e.get("attestation") or {}).get("claim")
+            for e in entries
+            if registrar is None or e.get("actor") != registrar
+        }
+        return [name for name in relied if not recorded & set(claims.ATTESTABLE[name])]
 
     def _registrar(self, session: Any, deployment_id: str) -> str | None:
         found = listing.page(

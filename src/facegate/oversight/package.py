@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from facegate import policy
+from facegate.audit import listing
+from facegate.audit.log import connection
 from facegate.oversight.handlers import DeploymentView, HandlerView
 from facegate.oversight.individuals import current_count
 from facegate.oversight.regions import authority_name
@@ -146,7 +148,23 @@ def _evidence(spec: Any) -> str:
     return "; ".join(f"{label(n, 'both')}: {claim(spec, n).evidence}" for n in names)
 
 
-def _purposes_doc(view: HandlerView, today: date) -> Document:
+def recorded_attestations(session: Session, deployment_id: str) -> list[dict[str, Any]]:
+    """The reviewers' attestations of a deployment recorded in the audit log (regulation.md §4.8), oldest first."""
+    found = listing.page(
+        connection(session), listing.Filters(operation="deployment.attest", deployment=deployment_id), size=500
+    )
+    entries = [e for e in reversed(found.entries) if e.get("attestation")]
+    return [{**e["attestation"], "actor": e["actor"], "at": e["at"]} for e in entries]
+
+
+def _attested(records: list[dict[str, Any]]) -> str:
+    if not records:
+        return "无 / none"
+    return "; ".join(f"{label(r['claim'], 'both')}: {r['reviewer']} ({r['actor']}, {r['at'][:10]}), {r['document']}"
+                     for r in records)  # fmt: skip
+
+
+def _purposes_doc(view: HandlerView, today: date, attested: dict[str, list[dict[str, Any]]]) -> Document:
     sections = []
     for d in view.in_use:
         spec = d.spec
@@ -169,6 +187,8 @@ def _purposes_doc(view: HandlerView, today: date) -> Document:
                           _text(spec.wording("location.collection_area"), "location.collection_area", "")),
                     Entry("法律依据 / Legal basis", basis),
                     Entry("依据与证明 / Claims and their evidence (§4.8)", _evidence(spec)),
+                    Entry("审核人确认（审计日志） / Reviewers' attestations in the audit log",
+                          _attested(attested[d.id])),
                     Entry(
                         "替代方式 / Non-biometric alternatives",
                         f"{labels(spec.alternatives)} / {labels(spec.alternatives, 'en')}" if spec.alternatives
@@ -361,9 +381,10 @@ def write_package(oversight: "Oversight", session: Session, view: HandlerView, o
     cp = oversight.audit.latest_checkpoint(session)
     checkpoint = {k: v for k, v in cp.to_json().items() if k != "note"} if cp else None
     files: dict[str, list[str]] = {}
+    attested = {d.id: recorded_attestations(session, d.id) for d in view.in_use}
     docs = {
         "handler_basic_information": _handler_doc(view, authority, list(view.profiles), today),
-        "processing_purposes_and_methods": _purposes_doc(view, today),
+        "processing_purposes_and_methods": _purposes_doc(view, today, attested),
         "stored_individuals_count": _count_doc(view, count, per_deployment, today),
         "security_measures": _security_doc(view, checkpoint, today),
         "processing_rules_and_operating_procedures": _rules_doc(view, today),
@@ -439,7 +460,9 @@ def write_package(oversight: "Oversight", session: Session, view: HandlerView, o
         "gaps": gaps,
         "filing_due": filing_due(count),
         "attestations": {
-            d.id: [a.model_dump(mode="json") for a in d.spec.attestations] for d in view.in_use if d.spec.attestations
+            d.id: {"in_spec": [a.model_dump(mode="json") for a in d.spec.attestations], "recorded": attested[d.id]}
+            for d in view.in_use
+            if d.spec.attestations or attested[d.id]
         },
     }
     (out / "package.json").write_text(json.dumps(package, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
