@@ -6,6 +6,7 @@ lifecycle it calls) raises, and each ID those refusals cite is here.
 
 RUNTIME: dict[str, str] = {
     "CN25-2": "live enrollment and matching are refused for an R&D or algorithm-training deployment",
+    "CN25-3": "a 1:N gallery is not grown past the size at which strangers would be named (no harm to rights)",
     "CN25-4b": "a request for a purpose other than the registered one is refused",
     "CN25-5b": "capture is refused until the current notice was shown to the subject, on every legal basis",
     "CN25-5c": "a new notice version must be shown again before capture",
@@ -23,6 +24,8 @@ RUNTIME: dict[str, str] = {
     "CN25-12b": "after a decline, face recognition is not offered again unless the subject asks",
     "CN25-15c": "the overdue filing is named when a new enrollment is refused under FG-5",
     "CN25-15d/e": "a retired deployment refuses every operation and its templates are deleted",
+    "PIPL-8": "1:N decides at a threshold set from the model's calibrated error rates, or not at all",
+    "PIPL-24": "with human review, identification returns candidates for a person to decide, not a verdict",
     "PIPL-13": "a statutory or contract basis without a reference is refused",
     "PIPL-14": "consent is asked again after a change (stale consents are refused)",
     "PIPL-15": "withdrawal stops processing at once",
@@ -35,6 +38,7 @@ RUNTIME: dict[str, str] = {
     "PIPL-51": "security incidents are recorded; a major one reopens the assessment",
     "PIPL-55/56": "no processing before an approved impact assessment",
     "NDSR-22": "no repeated asking after a refusal",
+    "ACC-1": "identification keeps the expected false positive rate within the deployment's target for its gallery",
     "BIPA-15b3": "under bipa, capture needs a written release",
     "FG-3": "facegate policy: no consent prompt within the re-prompt window after a decline (48 h by default)",
     "FG-5": "facegate policy: new enrollments stop while a filing is overdue (verification goes on)",
