@@ -97,6 +97,32 @@ def test_the_verifier_runs_without_facegate(three_days: Database, log: AuditLog,
     assert result.stdout.startswith("OK: 450 entries")
 
 
+DEBIAN_PYTHON = Path("/usr/bin/python3")
+
+
+def test_the_verifier_runs_on_debians_python_and_cryptography(
+    three_days: Database, log: AuditLog, home: Path, tmp_path: Path
+) -> None:
+    has_cryptography = DEBIAN_PYTHON.exists() and subprocess.run(
+        [str(DEBIAN_PYTHON), "-I", "-c", "import cryptography"], capture_output=True, check=False
+    ).returncode == 0  # fmt: skip
+    if not has_cryptography:
+        pytest.skip("needs Debian's python3 with python3-cryptography (apt install python3-cryptography)")
+    out = tmp_path / "all.jsonl"
+    export(three_days, log, "2026-05-01", "2026-05-03", out)
+    key = home / "keys" / "audit-ed25519.pub.pem"
+    ok = subprocess.run([str(DEBIAN_PYTHON), "-I", str(VERIFIER), str(out), "--public-key", str(key)],
+                        capture_output=True, text=True, check=False)  # fmt: skip
+    assert ok.returncode == 0 and ok.stdout.startswith("OK: 450 entries"), ok.stdout + ok.stderr
+
+
+def test_a_missing_key_file_is_named_as_missing(three_days: Database, log: AuditLog, tmp_path: Path) -> None:
+    out = tmp_path / "all.jsonl"
+    export(three_days, log, "2026-05-01", "2026-05-03", out)
+    result = run_verifier(out, str(tmp_path / "keys" / "audit-ed25519.pub.pem"))
+    assert result.returncode == 2 and "no public key file at" in result.stderr and "FAILED" not in result.stdout
+
+
 def tampered(lines: list[dict], change: Callable[[list[dict]], None]) -> list[dict]:
     copy = json.loads(json.dumps(lines))
     change(copy)

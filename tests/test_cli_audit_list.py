@@ -52,6 +52,10 @@ def test_audit_list_names_the_newest_entries_and_pages_back(home: Path, capsys, 
     assert out.splitlines()[0].startswith("#1 ") and out.splitlines()[-1] == "2 entries shown, newest first"
     code, out, _ = run(capsys, monkeypatch, "audit", "prove", "ev-0003", "--home", str(home))
     assert code == 0 and out.startswith("entry #3 (ev-0003)")
+    code, out, _ = run(capsys, monkeypatch, "audit", "prove", "#3", "--home", str(home))
+    assert code == 0 and out.startswith("entry #3 (ev-0003)")
+    code, _, err = run(capsys, monkeypatch, "audit", "prove", "#99", "--home", str(home))
+    assert code == 2 and "no entry #99" in err
 
 
 def test_audit_list_filters(home: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,8 @@ Usage:
 
 KEY is the log's Ed25519 public key, obtained from the operator through a trusted channel (never from the
 export itself): a PEM file (`<home>/keys/audit-ed25519.pub.pem`), or a file or string holding the
-signed-note verifier key `origin+keyhash+base64`. Needs Python 3.11+ and the `cryptography` package.
+signed-note verifier key `origin+keyhash+base64`. Needs Python 3.11+ and the `cryptography` package, version 3.1
+or later (Debian 12's python3-cryptography 38 will do: `apt install python3-cryptography`, then `python3`).
 
 It checks, and exits 0 only when all hold (1 names the first failure; 2 is a usage error):
 
@@ -26,13 +27,14 @@ import binascii
 import hashlib
 import itertools
 import json
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
 
 FORMAT = "facegate-audit-export/1"
 DASH = "\u2014"
@@ -139,7 +141,7 @@ def open_note(note: str, key: Ed25519PublicKey, origin: str) -> tuple[int, bytes
     root = b64(lines[2])
     if len(root) != 32:
         raise Invalid("a checkpoint's root hash is not 32 bytes")
-    raw = key.public_bytes_raw()
+    raw = key.public_bytes(Encoding.Raw, PublicFormat.Raw)  # public_bytes_raw() needs cryptography 40
     key_hash = hashlib.sha256(origin.encode() + b"\n\x01" + raw).digest()[:4]
     for line in sigs.removesuffix("\n").split("\n"):
         dash, _, rest = line.partition(" ")
@@ -216,6 +218,12 @@ def check(lines: list[dict], key: Ed25519PublicKey, key_name: str | None) -> dic
     return {"ok": True, "origin": origin, "entries": len(entries), "purged": purged, "checkpoints": order}
 
 
+def looks_like_a_path(text: str) -> bool:
+    """Whether --public-key names a file rather than holding a verifier key (origin+keyhash+base64)."""
+    text = text.strip()
+    return not text.startswith("-----BEGIN") and re.fullmatch(r"[^+\s]+\+[0-9a-f]{8}\+\S+", text) is None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point; returns the exit status."""
     parser = argparse.ArgumentParser(description="Verify a facegate audit export offline.")
@@ -225,7 +233,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         key_source = Path(args.public_key)
-        key_text = key_source.read_text() if key_source.is_file() else args.public_key
+        if key_source.is_file():
+            key_text = key_source.read_text()
+        elif looks_like_a_path(args.public_key):
+            print(f"error: no public key file at {key_source} (a data directory keeps it in "
+                  "<home>/keys/audit-ed25519.pub.pem; `facegate audit export` names it)", file=sys.stderr)
+            return 2
+        else:
+            key_text = args.public_key
         key, key_name = load_key(key_text)
         lines = [json.loads(line) for line in args.export.read_text(encoding="utf-8").splitlines() if line]
         result = check(lines, key, key_name)
@@ -241,7 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         purged = f" ({result['purged']} purged)" if result["purged"] else ""
         sizes = ", ".join(map(str, result["checkpoints"]))
-        print(f"OK: {result['entries']} entries of {result['origin']} verified against checkpoints {sizes}{purged}")
+        entries = f"{result['entries']} {'entry' if result['entries'] == 1 else 'entries'}"
+        checkpoints = "checkpoint" if len(result["checkpoints"]) == 1 else "checkpoints"
+        print(f"OK: {entries} of {result['origin']} verified against {checkpoints} {sizes}{purged}")
     return 0
 
 

@@ -95,10 +95,18 @@ def audit_list(
 
 @audit_app.command("prove")
 def audit_prove(
-    event_id: Annotated[str, typer.Argument(help="The event's ID.")], home: Home = None, json_out: Json = False
+    event_id: Annotated[str, typer.Argument(help="The event's ID (`audit list` shows them), or #N for entry N.")],
+    home: Home = None,
+    json_out: Json = False,
 ) -> None:
     """Print an inclusion proof of one event against the latest signed checkpoint."""
     _, records = open_audit(home, signing=False)
+    if event_id.startswith("#") and event_id[1:].isdigit():
+        index = int(event_id[1:])
+        found = records.page(None, before=index + 1, size=1).entries
+        if not found or found[0]["index"] != index:
+            raise InputError(f"the audit log has no entry {event_id}")
+        event_id = found[0]["event_id"]
     proof = records.prove(event_id).to_json()
     if json_out:
         print_json(proof)
