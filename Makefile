@@ -13,11 +13,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # The demo's data lives in out/demo (git-ignored); seeding twice keeps what exists and mints fresh demo keys.
+# `make run PORT=8080` serves on another port; the demo checks that the port is free before it seeds anything.
 DEMO_HOME ?= out/demo
+PORT ?= 8000
 
 run: $(STAMP)
-	$(BIN)/facegate demo --home $(DEMO_HOME)
-	$(BIN)/facegate serve --home $(DEMO_HOME)
+	$(BIN)/facegate demo --home $(DEMO_HOME) --port $(PORT)
+	$(BIN)/facegate serve --home $(DEMO_HOME) --port $(PORT)
 
 # The database tests run on SQLite and on PostgreSQL; scripts/test-postgres starts (or installs) the server.
 test: $(STAMP)

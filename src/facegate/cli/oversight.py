@@ -119,7 +119,9 @@ def oversight_export(
 def oversight_filed(
     handler: Annotated[str, typer.Option("--handler", help="The handler that filed.")],
     receipt: Annotated[str, typer.Option("--receipt", help="The authority's receipt or filing number.")],
-    filed_on: Annotated[datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="The day it was filed.")],
+    filed_on: Annotated[
+        datetime | None, typer.Option("--date", formats=["%Y-%m-%d"], help="The day it was filed (default: today).")
+    ] = None,
     profile: Annotated[str | None, typer.Option("--profile", help="Only this profile's tasks.")] = None,
     task: Annotated[str | None, typer.Option("--task", help="Only this task.")] = None,
     kind: Annotated[
@@ -130,12 +132,19 @@ def oversight_filed(
     home: Home = None,
 ) -> None:
     """Record a filing receipt: the open tasks it answers are closed (an overdue filing stops blocking)."""
-    recorded = open_oversight(home).record_filing(handler, receipt, filed_on.date(), profile, task, kind, actor)
+    from facegate.oversight.workdays import beijing_date
+
+    oversight = open_oversight(home)
+    day = filed_on.date() if filed_on else beijing_date(oversight.clock())
+    recorded = oversight.record_filing(handler, receipt, day, profile, task, kind, actor)
     if json_out:
         print_json(recorded)
         return
     for r in recorded:
-        say(
-            f"{r['kind']} of {r['handler']} ({r['profile']}) recorded: receipt {r['receipt']} of {r['filed_on']}; "
-            f"{count(len(r['closed_tasks']), 'task')} closed"
-        )
+        closed = len(r["closed_tasks"])
+        said = f"{count(closed, 'task')} closed" if closed else (
+            f"it closed no task: {r['handler']} had none open{' under ' + profile if profile else ''} "
+            "(check --handler, --profile and --task if you meant to answer one)"
+        )  # fmt: skip
+        head = f"{r['kind']} of {r['handler']} ({r['profile']}) recorded"
+        say(f"{head}: receipt {r['receipt']} of {r['filed_on']}; {said}")

@@ -23,17 +23,40 @@ def open_service(home: Path | None):  # type: ignore[no-untyped-def]
     return Service.open(data_home(home))
 
 
+def refuse_taken_port(host: str, port: int) -> None:
+    """Stop with a clear error when `host:port` cannot be listened on (another server has it)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is no obstacle
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise InputError(
+                f"cannot listen on {host}:{port} ({exc.strerror or 'in use'}): another server has it; "
+                f"stop it or choose another port (--port, or make run PORT=...)"
+            ) from None
+
+
 @app.command()
 def demo(
     photos: Annotated[
         Path | None, typer.Option("--photos", help="Folder of photos (default: the repository's sample photos).")
     ] = None,
     walk: Annotated[bool, typer.Option("--walkthrough/--no-walkthrough", help="Start with the engine tour.")] = True,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", min=1, max=65535, help="The port `serve` will use: checked free before seeding."),
+    ] = None,
     home: Home = None,
 ) -> None:
     """Seed a realistic example (a handler, an allowed and a blocked deployment, enrolled subjects, demo keys)."""
     from facegate.api import demo as seeding
 
+    if port is not None:
+        refuse_taken_port("127.0.0.1", port)
+    url = f"http://localhost:{port or 8000}"
     if walk:
         walkthrough(photos)
     folder = data_home(home)
@@ -47,8 +70,9 @@ def demo(
     console.print("\n[bold]demo API keys[/] (shown once; also in " + str(keyfile) + "):", highlight=False)
     for line in lines:
         say(f"  {line}")
-    say(f"\nsubject portal for obama (24 h): http://localhost:8000/portal/{seeded.portal_token}")
-    say("start the server with `facegate serve`, open http://localhost:8000 and sign in with the demo-admin key")
+    say(f"\nsubject portal for obama (24 h): {url}/portal/{seeded.portal_token}")
+    serve_command = "facegate serve" + (f" --port {port}" if port else "")
+    say(f"start the server with `{serve_command}`, open {url} and sign in with the demo-admin key")
 
 
 @app.command()
@@ -70,6 +94,7 @@ def serve(
 
     from facegate.api.app import create_app
 
+    refuse_taken_port(host, port)
     folder = data_home(home)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app_ = create_app(folder, purge_every=purge_every, warm_engine=True, sync_every=sync_every)
