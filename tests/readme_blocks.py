@@ -3,7 +3,8 @@ their output (IDs, hashes, dates and times may differ; everything else must matc
 
 A ```console block runs when the line before its fence is `<!-- readme: run -->`. Each `$ ` line is one shell
 command (bash; `facegate` and `python` are this checkout's), the lines after it until the next `$ ` are what
-it prints (standard output and error together). A line `...` stands for any number of lines. The blocks run
+it prints (standard output and error together). A line `...` stands for any number of lines, and `…` within a
+line for any text (for what depends on timing, such as how many checkpoints were signed). The blocks run
 one after the other in a scratch folder holding links to the repository's `examples/`, `tests/` and `src/`, so
 whatever they write stays there, with HOME pointing inside it.
 
@@ -25,6 +26,7 @@ README = ROOT / "README.md"
 MARK = "<!-- readme: run -->"
 LINKED = ("examples", "tests", "src")
 ANY_LINES = "..."
+ELIDED = "…"  # within a line: what depends on timing (how many checkpoints a run happened to sign)
 # What may differ between two runs, most specific first: each is replaced by its name in both texts.
 VOLATILE = [
     ("<uuid>", re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")),
@@ -94,7 +96,13 @@ def matches(expected: list[str], actual: list[str]) -> bool:
         return not actual
     if expected[0].strip() == ANY_LINES:
         return any(matches(expected[1:], actual[k:]) for k in range(len(actual) + 1))
-    return bool(actual) and shape(expected[0]) == shape(actual[0]) and matches(expected[1:], actual[1:])
+    return bool(actual) and same_line(expected[0], actual[0]) and matches(expected[1:], actual[1:])
+
+
+def same_line(expected: str, actual: str) -> bool:
+    """Whether a printed line has the README line's shape; `…` in the README line stands for any text."""
+    pattern = ".*".join(re.escape(part) for part in shape(expected).split(ELIDED))
+    return re.fullmatch(pattern, shape(actual)) is not None
 
 
 def workspace(folder: Path) -> dict[str, str]:

@@ -28,6 +28,8 @@ def test_the_comparison_tolerates_ids_dates_and_elisions_only() -> None:
     )
     assert not readme_blocks.matches(["1 template deleted"], ["1 template(s) deleted"])
     assert not readme_blocks.matches(["ok"], ["ok", "and more"])
+    assert readme_blocks.matches(["OK: 19 entries, … checkpoints"], ["OK: 19 entries, 4 signed checkpoints"])
+    assert not readme_blocks.matches(["OK: 19 entries, … checkpoints"], ["OK: 18 entries, 4 signed checkpoints"])
 
 
 def test_a_run_leaves_nothing_in_the_repository(tmp_path: Path) -> None:
