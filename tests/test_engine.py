@@ -148,3 +148,20 @@ def test_sized_search_finds_a_camera_face_and_ignores_smaller_ones(engine: DlibE
     same = np.linalg.norm(engine.embed(frame, [found])[0].vector - engine.embed(photo, [face])[0].vector)
     assert same < 0.1  # landmarks at full resolution align the face as a full search would
     assert engine.detect(frame, min_face_px=face.size * 3) == []  # a face much smaller than expected is not sought
+
+
+@pytest.mark.slow
+def test_a_pool_of_engine_processes_gives_the_same_answers(engine: DlibEngine, photos: Path) -> None:
+    from facegate.engine.pool import EnginePool
+
+    image = load_image(photos / "obama.jpg")
+    want = engine.embed(image, engine.detect(image))[0]
+    pool = EnginePool(2)
+    try:
+        assert pool.model_id == engine.model_id and pool.threshold == engine.threshold
+        with ThreadPoolExecutor(4) as threads:
+            got = list(threads.map(lambda _: pool.embed(image, pool.detect(image))[0], range(4)))
+        assert all(np.allclose(g.vector, want.vector, atol=1e-5) for g in got)
+        assert pool.points(image, engine.detect(image)[0]).shape == (5, 2)
+    finally:
+        pool.close()

@@ -54,13 +54,19 @@ def create_app(
     purge_every: float | None = DEFAULT_INTERVAL,
     warm_engine: bool = False,
     sync_every: float | None = None,
+    engine_workers: int = 1,
 ) -> FastAPI:
     """The application for a data directory (or around `gate`); `purge_every=None` turns the schedule off (the
     purge, the oversight refresh and the signing of due checkpoints).
 
     `warm_engine` loads the face models in the background at start, so the first enrollment does not wait.
     `sync_every` (seconds) runs a paired device's sync with its hub (`facegate serve` passes 5 by default).
+    `engine_workers` > 1 runs the face engine in that many worker processes, so concurrent requests use every core.
     """
+    if gate is None and engine_workers > 1:
+        from facegate.engine.pool import EnginePool
+
+        gate = Gate.open(data_home(home), engine_factory=lambda: EnginePool(engine_workers))
     service = Service.open(data_home(home), gate)
 
     @contextlib.asynccontextmanager

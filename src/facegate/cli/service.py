@@ -1,5 +1,6 @@
 """The service's commands: `facegate serve`, `facegate demo` and API keys."""
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -85,6 +86,10 @@ def serve(
     sync_every: Annotated[
         float, typer.Option("--sync-every", min=0.5, help="On a paired device: seconds between syncs with the hub.")
     ] = 5.0,
+    engine_workers: Annotated[
+        int,
+        typer.Option("--engine-workers", min=0, help="Face engine processes (0: one per core; 1: in the server)."),
+    ] = 0,
     home: Home = None,
 ) -> None:
     """Run the REST API, the console and the subject portal (uvicorn; SQLite in the data directory)."""
@@ -97,7 +102,10 @@ def serve(
     refuse_taken_port(host, port)
     folder = data_home(home)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app_ = create_app(folder, purge_every=purge_every, warm_engine=True, sync_every=sync_every)
+    workers = engine_workers or os.cpu_count() or 1
+    app_ = create_app(
+        folder, purge_every=purge_every, warm_engine=True, sync_every=sync_every, engine_workers=workers
+    )
     say(f"facegate serving {folder} on http://{host}:{port}: console /console, API /api/v1")
     say(f"OpenAPI schema: http://{host}:{port}/api/v1/openapi.json")
     if not app_.state.service.keys.has_admin():

@@ -525,8 +525,12 @@ class Biometrics(GateBase):
             else:
                 camera = loaded.spec.camera
                 min_face = camera.min_face_px if camera else None
+                engine: Any = self.engine
+                run = getattr(engine, "run", None)  # a pool measures each frame in one call to a worker
                 for t_ms, data in frames:
-                    signals.append(liveness.measure(self.engine, decode_image(data), t_ms, min_face))  # type: ignore[arg-type]
+                    pixels = decode_image(data)
+                    args = (pixels, t_ms, min_face)
+                    signals.append(run(liveness.measure, *args) if run else liveness.measure(engine, *args))
                 checks = self.liveness_checks or liveness.default_checks(self.engine.threshold)
                 reasons = liveness.assess(issued.challenge, signals, checks)
             best = liveness.frontal(signals)

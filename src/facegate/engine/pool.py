@@ -1,0 +1,80 @@
+"""A pool of engines in worker processes, so a service's concurrent requests use every core.
+
+dlib's detector and landmark model are not safe to share between threads and hold the interpreter while they
+run, so one in-process engine serves one request at a time. The pool keeps one engine per worker process and
+hands each call to a free one; it fulfils the `Engine` protocol, so the gate uses it as it uses one engine.
+"""
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any
+
+import numpy as np
+
+from facegate.engine.face import Embedding, Face
+
+_engine: Any = None
+
+
+def _start(options: dict[str, Any]) -> None:
+    global _engine
+    from facegate.engine.dlib_backend import DlibEngine
+
+    _engine = DlibEngine(**options)
+
+
+def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    return fn(_engine, *args)
+
+
+def _identity(engine: Any) -> tuple[str, float]:
+    return engine.model_id, engine.threshold
+
+
+def _detect(engine: Any, image: np.ndarray, min_face_px: int | None) -> list[Face]:
+    return engine.detect(image, min_face_px=min_face_px)
+
+
+def _embed(engine: Any, image: np.ndarray, faces: list[Face]) -> list[Embedding]:
+    return engine.embed(image, faces)
+
+
+def _points(engine: Any, image: np.ndarray, face: Face) -> np.ndarray:
+    return engine.points(image, face)
+
+
+class EnginePool:
+    """`workers` dlib engines in as many processes (default: one per core), each call run by a free one."""
+
+    def __init__(self, workers: int | None = None, **engine_options: Any) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._pool = ProcessPoolExecutor(
+            self.workers, mp_context=get_context("spawn"), initializer=_start, initargs=(engine_options,)
+        )
+        # Load the models in every worker now, so the first requests do not wait for them.
+        identities = [self._pool.submit(_call, _identity, ()) for _ in range(self.workers)]
+        self.model_id, self.threshold = identities[0].result()
+        for identity in identities[1:]:
+            identity.result()
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(engine, *args)` in a worker; `fn` must be a module-level function (it is sent by name)."""
+        return self._pool.submit(_call, fn, args).result()
+
+    def detect(self, image: np.ndarray, min_face_px: int | None = None) -> list[Face]:
+        """Faces in an RGB image, best first (see DlibEngine.detect)."""
+        return self.run(_detect, image, min_face_px)
+
+    def embed(self, image: np.ndarray, faces: list[Face]) -> list[Embedding]:
+        """One embedding per face, in the order given."""
+        return self.run(_embed, image, faces)
+
+    def points(self, image: np.ndarray, face: Face) -> np.ndarray:
+        """The 5 landmarks of a face (see DlibEngine.points)."""
+        return self.run(_points, image, face)
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        self._pool.shutdown(cancel_futures=True)
