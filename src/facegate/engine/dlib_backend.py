@@ -82,11 +82,15 @@ class DlibEngine:
         """Faces in an RGB image, highest score first; large photos are searched downscaled.
 
         With `min_face_px` (the smallest face box the caller expects, e.g. a camera's), the frame is searched
-        at the scale that brings such a face down to the smallest size HOG finds, on one grey channel; smaller
-        faces are not looked for. The landmarks that align the face are found at full resolution.
+        at the scale that brings such a face down to the smallest size HOG finds, on one grey channel, and once
+        more at 1.5 times that scale when nothing is found; smaller faces are not looked for. The landmarks that
+        align the face are found at full resolution.
         """
         if min_face_px is not None and self.detector_name == "hog" and min_face_px > HOG_MIN_FACE:
-            faces = self._detect_scaled(image, HOG_MIN_FACE / min_face_px, upsample=0, gray=True)
+            scale = HOG_MIN_FACE / min_face_px
+            faces = self._detect_scaled(image, scale, upsample=0, gray=True)
+            if not faces:  # a borderline face the coarse copy lost: look once more at a finer scale
+                faces = self._detect_scaled(image, min(1.0, 1.5 * scale), upsample=0, gray=True)
             return sorted(faces, key=lambda f: f.score, reverse=True)
         height, width = image.shape[:2]
         scale = min(1.0, (MAX_DETECT_PIXELS / (height * width)) ** 0.5)

@@ -65,6 +65,7 @@
     $("outcome-title").textContent = title;
     $("outcome-detail").textContent = detail || "";
     $("again").focus();
+    if (!preview) { startPreview(); }
   }
   function withAlternatives(text) {
     var offered = alternatives();
