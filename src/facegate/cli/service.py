@@ -115,7 +115,9 @@ def serve(
 
 @keys_app.command("create")
 def keys_create(
-    role: Annotated[str, typer.Option("--role", help="admin, operator, auditor or reviewer (a DPO or counsel who attests claims).")],
+    role: Annotated[
+        str, typer.Option("--role", help="admin, operator, auditor or reviewer (a DPO or counsel who attests claims).")
+    ],
     deployment: Annotated[
         list[str] | None, typer.Option("--deployment", help="A deployment an operator key is granted; repeat.")
     ] = None,

@@ -282,7 +282,8 @@ def public_places(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         yield Violation(
             "purpose.category",
             f"face recognition in a public place is allowed only where public security needs it, not for "
-            f"{spec.purpose.category} ({label(spec.purpose.category)}); remove the devices from the public place or move the use to private "
+            f"{spec.purpose.category} ({label(spec.purpose.category)}); remove the devices from the public place "
+            "or move the use to private "
             "premises with consent",
         )
     if not stated(spec.location.collection_area):
