@@ -11,8 +11,7 @@ from starlette.formparsers import MultiPartParser
 
 import facegate
 from facegate.edge.device import run_sync
-from facegate.engine.images import MAX_FILE_BYTES
-from facegate.gate import Gate
+from facegate.gate import MAX_IMAGE_BYTES, Gate
 from facegate.home import data_home
 
 from . import problems
@@ -24,7 +23,7 @@ from .schedule import DEFAULT_INTERVAL, run_checkpoints, run_schedule
 from .service import Service
 
 # Uploads stay in memory: the multipart parser would otherwise spool a photo over 1 MiB to a temporary file.
-MultiPartParser.spool_max_size = MAX_FILE_BYTES + 1
+MultiPartParser.spool_max_size = MAX_IMAGE_BYTES + 1
 
 DESCRIPTION = """Face recognition that only runs when the rules allow it, and can prove it.
 

@@ -6,9 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from facegate import policy
-from facegate.engine.images import read_image_bytes
 from facegate.errors import NotFoundError, RefusedError
-from facegate.gate import Caller
+from facegate.gate import Caller, read_photo
 
 from .service import Service
 
@@ -53,7 +52,7 @@ def seed(svc: Service, say: Callable[[str], None], examples: Path = EXAMPLES, ph
     for subject, photo in ENROLLED.items():
         _enroll(svc, deployment, subject, photos / photo, say)
     for subject, photo, expect in (("obama", "obama2.jpg", "match"), ("obama", "biden2.jpg", "no_match")):
-        decision = gate.verify(deployment, subject, read_image_bytes(photos / photo), caller=CALLER)
+        decision = gate.verify(deployment, subject, read_photo(photos / photo), caller=CALLER)
         say(f"verify      {photo} as {subject}: {decision.outcome} (expected {expect})")
     _decliner(svc, deployment, "alex", say)
     seeded = Seeded()
@@ -75,7 +74,7 @@ def _enroll(svc: Service, deployment: str, subject: str, photo: Path, say: Calla
         return
     gate.notice_shown(deployment, subject, caller=CALLER)
     gate.give_consent(deployment, subject, subject_initiated=True, caller=CALLER)
-    decision = gate.enroll(deployment, subject, read_image_bytes(photo), caller=CALLER)
+    decision = gate.enroll(deployment, subject, read_photo(photo), caller=CALLER)
     say(f"subject     {subject}: notice shown, separate consent given, {decision.outcome} from {photo.name}")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from facegate.engine.images import MAX_FILE_BYTES
+from facegate.gate import MAX_IMAGE_BYTES
 
 log = logging.getLogger("facegate.api")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@+/=-]{0,127}$")  # the audit event's request_id
@@ -39,7 +39,7 @@ class BodyTooLarge(HTTPException):
 def body_limit(headers: dict[bytes, bytes]) -> int:
     """The most bytes a request body may have: an image and its form fields, or a JSON document."""
     kind = headers.get(b"content-type", b"").lower()
-    return MAX_FILE_BYTES + MULTIPART_OVERHEAD if kind.startswith(b"multipart/") else JSON_LIMIT
+    return MAX_IMAGE_BYTES + MULTIPART_OVERHEAD if kind.startswith(b"multipart/") else JSON_LIMIT
 
 
 def request_id(given: bytes | None) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from facegate.cli import Actor, Home, Json, app, console, count, err_console, print_json, say
+from facegate.cli.app import Actor, Home, Json, app, console, count, err_console, print_json, say
 from facegate.errors import InputError, TamperedError
 from facegate.home import data_home
 

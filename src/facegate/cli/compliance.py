@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape as markup_escape
 from rich.table import Table
 
-from facegate.cli import Actor, Home, Json, app, caller, console, count, err_console, open_gate, print_json, show
+from facegate.cli.app import Actor, Home, Json, app, caller, console, count, err_console, open_gate, print_json, show
 from facegate.errors import InputError
 
 if TYPE_CHECKING:
@@ -59,11 +59,10 @@ def check(
 ) -> None:
     """Check a deployment spec against the rules: exit 0 when nothing blocks, 3 when something does."""
     from facegate import policy
-    from facegate.engine import calibration
-    from facegate.engine.dlib_backend import default_model_id
+    from facegate.gate import calibration_points
 
     spec = read_spec(file)
-    points = calibration.load(calibration_file) if calibration_file else calibration.shipped(default_model_id())
+    points = calibration_points(calibration_file)
     report = policy.evaluate(spec, profile or [policy.DEFAULT_PROFILE], today=date.today(), accuracy=points)
     if json_out:
         print_json(report.to_dict())

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from facegate.cli import Home, Json, app, data_home, print_json, say
+from facegate.cli.app import Home, Json, app, data_home, print_json, say
 
 LABELS = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
 

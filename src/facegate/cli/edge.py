@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import typer
 
-from facegate.cli import Home, Json, app, data_home, open_gate, print_json, say
+from facegate.cli.app import Home, Json, app, data_home, open_gate, print_json, say
 from facegate.errors import InputError
 from facegate.home import NODE_FILE, NODE_KINDS, choose_node_kind, node_kind
 

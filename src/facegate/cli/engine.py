@@ -10,7 +10,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from facegate.cli import Home, Json, app, console, count, err_console, print_json, say
+from facegate.cli.app import Home, Json, app, console, count, err_console, print_json, say
 from facegate.errors import InputError
 
 if TYPE_CHECKING:

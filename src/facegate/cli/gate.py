@@ -9,7 +9,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from facegate.cli import (
+from facegate.cli.app import (
     Actor,
     Deployment_,
     Home,
@@ -31,9 +31,9 @@ from facegate.errors import InputError
 
 def photo(path: Path) -> bytes:
     """A photo's bytes, with the engine's checks of its size and kind (it is decoded only in memory)."""
-    from facegate.engine.images import read_image_bytes
+    from facegate.gate import read_photo
 
-    return read_image_bytes(path)
+    return read_photo(path)
 
 
 deployment_app = typer.Typer(

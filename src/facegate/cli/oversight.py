@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape as markup_escape
 
-from facegate.cli import Actor, Home, Json, app, console, count, open_gate, print_json, say
+from facegate.cli.app import Actor, Home, Json, app, console, count, open_gate, print_json, say
 
 if TYPE_CHECKING:
     from facegate.oversight import Oversight

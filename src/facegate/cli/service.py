@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 # ---- service ----
-from facegate.cli import Home, Json, app, console, data_home, keys_app, print_json, say
+from facegate.cli.app import Home, Json, app, console, data_home, keys_app, print_json, say
 from facegate.cli.engine import walkthrough
 from facegate.errors import InputError
 

@@ -14,7 +14,7 @@ One module per concern: `checks` (pure checks), `decisions` (the only place a de
 
 from facegate.context import Context, utc_now
 from facegate.gate.alternatives import Alternatives
-from facegate.gate.biometrics import Biometrics
+from facegate.gate.biometrics import MAX_IMAGE_BYTES, Biometrics, calibration_points, read_photo
 from facegate.gate.checks import ALTERNATIVE_NAMES, offers
 from facegate.gate.decisions import Caller, Decision
 from facegate.gate.deployments import Deployments
@@ -27,4 +27,16 @@ class Gate(Deployments, Subjects, Biometrics, Alternatives, Rights):
     """Composes policy, vault, engine and audit; the only door through which a biometric operation runs."""
 
 
-__all__ = ["ALTERNATIVE_NAMES", "Caller", "Context", "Decision", "Gate", "RelyingParty", "offers", "utc_now"]
+__all__ = [
+    "ALTERNATIVE_NAMES",
+    "MAX_IMAGE_BYTES",
+    "Caller",
+    "Context",
+    "Decision",
+    "Gate",
+    "RelyingParty",
+    "calibration_points",
+    "offers",
+    "read_photo",
+    "utc_now",
+]

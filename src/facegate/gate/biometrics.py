@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from facegate import oversight
 from facegate.engine import calibration, liveness, quality
 from facegate.engine.bulk import embed_files
-from facegate.engine.images import decode_image
+from facegate.engine.images import MAX_FILE_BYTES, decode_image, read_image_bytes
 from facegate.engine.index import FaceIndex
 from facegate.engine.protocol import Engine
 from facegate.errors import LivenessError, NotFoundError, RefusedError
@@ -35,6 +35,21 @@ LIVENESS_FAILURES = 5  # failed liveness checks a device may have within LIVENES
 LIVENESS_WINDOW = timedelta(minutes=3)
 CHALLENGE_GRACE = timedelta(seconds=30)  # to start the capture and upload the frames, on top of its duration
 MAX_FRAMES = 64
+MAX_IMAGE_BYTES = MAX_FILE_BYTES  # the largest photo the engine takes: the faces refuse a bigger upload early
+
+
+def read_photo(path: Path) -> bytes:
+    """A photo file's bytes, refused when missing, empty or over MAX_IMAGE_BYTES (decoded later, in memory)."""
+    return read_image_bytes(path)
+
+
+def calibration_points(path: Path | None = None) -> calibration.Calibration | None:
+    """A face model's calibrated error rates: read from `path`, else the shipped ones of the default model."""
+    if path is not None:
+        return calibration.load(path)
+    from facegate.engine.dlib_backend import default_model_id
+
+    return calibration.shipped(default_model_id())
 Embedder = Callable[[Loaded], tuple[np.ndarray, str]]
 
 

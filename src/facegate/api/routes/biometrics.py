@@ -5,8 +5,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile, status
 
-from facegate.engine.images import MAX_FILE_BYTES
 from facegate.errors import InputError, TooLargeError
+from facegate.gate import MAX_IMAGE_BYTES
 
 from ..auth import DeploymentId, OperatorOn, ServiceDep, SubjectId, caller
 from ..responses import DECISION, PasskeyOptions, problems
@@ -24,9 +24,9 @@ REFUSAL = problems(403, 413)
 
 def image_bytes(image: UploadFile) -> bytes:
     """The upload's bytes, held in memory only, refused past the engine's limit."""
-    data = image.file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise TooLargeError(f"the image is over the limit of {MAX_FILE_BYTES:,} bytes")
+    data = image.file.read(MAX_IMAGE_BYTES + 1)
+    if len(data) > MAX_IMAGE_BYTES:
+        raise TooLargeError(f"the image is over the limit of {MAX_IMAGE_BYTES:,} bytes")
     return data
 
 

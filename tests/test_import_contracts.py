@@ -1,0 +1,194 @@
+"""The house's import contracts, read from the source (AST): who may import whom, no circles, no module too long.
+
+1. The faces (facegate.cli, facegate.api, facegate.web) never import facegate.vault, facegate.store, facegate.engine
+   or the audit log's writer (facegate.audit.log, or AuditLog from facegate.audit); they go through facegate.gate
+   (and gate.audit_records) or facegate.oversight. Two exceptions, each for data that is neither personal nor
+   biometric: the API service's own tables (facegate.api.keys, .submissions, .models: API keys and blocked
+   submissions) use facegate.store; facegate.cli.engine, whose commands evaluate files (detect, eval, calibrate, the
+   demo's photo-to-photo walkthrough) and keep nothing (no subject, no template, no decision), uses the engine.
+2. Only facegate.gate.biometrics imports facegate.engine (besides the engine itself and the exception above).
+3. facegate.engine never imports facegate.policy.
+4. facegate.policy does no I/O: it imports no room with storage (store, vault, audit, engine, gate, oversight,
+   edge, the faces) and no I/O library, and reads no clock (`now()`, `today()`, `time()`); time is passed in.
+5. No import circles among facegate's modules (imports under `if TYPE_CHECKING:` are annotations, not imports).
+6. No module over 600 lines.
+"""
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+SRC = Path(__file__).parent.parent / "src"
+FACES = ("facegate.cli", "facegate.api", "facegate.web")
+SERVICE_TABLES = ("facegate.api.keys", "facegate.api.submissions", "facegate.api.models")
+FILE_EVALUATION = ("facegate.cli.engine",)
+POLICY_MAY_NOT = ("facegate.store", "facegate.vault", "facegate.audit", "facegate.engine", "facegate.gate",
+                  "facegate.oversight", "facegate.edge", *FACES)  # fmt: skip
+IO_LIBRARIES = ("os", "io", "pathlib", "shutil", "socket", "subprocess", "sqlite3", "sqlalchemy", "httpx",
+                "urllib.request", "requests", "tempfile", "glob")  # fmt: skip
+CLOCK_CALLS = ("now", "utcnow", "today", "time", "monotonic")
+MAX_LINES = 600
+
+
+def module_names() -> dict[str, Path]:
+    """Every module of facegate by dotted name (a package by its own name)."""
+    found = {}
+    for path in sorted((SRC / "facegate").rglob("*.py")):
+        parts = list(path.relative_to(SRC).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+MODULES = module_names()
+
+
+def _type_checking_nodes(tree: ast.AST) -> set[int]:
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
+    return skipped
+
+
+def imports(name: str) -> Iterator[tuple[str, int]]:
+    """The modules `name` imports (`from pkg import mod` counts as importing pkg.mod), with their lines."""
+    path = MODULES[name]
+    tree = ast.parse(path.read_text())
+    skipped = _type_checking_nodes(tree)
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package[: len(package) - node.level + 1] + ([node.module] if node.module else []))
+            for alias in node.names:
+                full = f"{base}.{alias.name}"
+                yield (full if full in MODULES else base), node.lineno
+
+
+def within(module: str, *packages: str) -> bool:
+    """Whether `module` is one of `packages` or inside one."""
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
+def test_the_faces_never_import_vault_store_engine_or_the_audit_writer() -> None:
+    broken = []
+    for name in MODULES:
+        if not within(name, *FACES):
+            continue
+        tree = ast.parse(MODULES[name].read_text())
+        for target, line in imports(name):
+            allowed = (name in SERVICE_TABLES and within(target, "facegate.store")) or (
+                name in FILE_EVALUATION and within(target, "facegate.engine")
+            )
+            if not allowed and (
+                within(target, "facegate.vault", "facegate.store", "facegate.engine", "facegate.audit.log")
+            ):
+                broken.append(f"{name}:{line} imports {target}")
+        for node in ast.walk(tree):
+            writer = isinstance(node, ast.ImportFrom) and node.module == "facegate.audit"
+            if writer and any(a.name == "AuditLog" for a in node.names):  # type: ignore[union-attr]
+                broken.append(f"{name}:{node.lineno} imports the audit log's writer (AuditLog)")
+    assert not broken, "\n".join(broken)
+
+
+def test_only_the_gates_biometric_module_imports_the_engine() -> None:
+    importers = {
+        name
+        for name in MODULES
+        if not within(name, "facegate.engine")
+        for target, _ in imports(name)
+        if within(target, "facegate.engine")
+    }
+    assert importers == {"facegate.gate.biometrics", *FILE_EVALUATION}
+
+
+def test_the_engine_never_imports_policy() -> None:
+    broken = [
+        f"{name}:{line} imports {target}"
+        for name in MODULES
+        if within(name, "facegate.engine")
+        for target, line in imports(name)
+        if within(target, "facegate.policy")
+    ]
+    assert not broken, "\n".join(broken)
+
+
+def test_policy_does_no_io_and_reads_no_clock() -> None:
+    broken = []
+    for name in MODULES:
+        if not within(name, "facegate.policy"):
+            continue
+        for target, line in imports(name):
+            if within(target, *POLICY_MAY_NOT) or within(target, *IO_LIBRARIES):
+                broken.append(f"{name}:{line} imports {target}")
+        for node in ast.walk(ast.parse(MODULES[name].read_text())):
+            if isinstance(node, ast.Call):
+                called = node.func
+                if isinstance(called, ast.Name) and called.id == "open":
+                    broken.append(f"{name}:{node.lineno} opens a file")
+                if isinstance(called, ast.Attribute) and called.attr in CLOCK_CALLS:
+                    broken.append(f"{name}:{node.lineno} reads the clock ({ast.unparse(called)})")
+    assert not broken, "\n".join(broken)
+
+
+def circles() -> list[list[str]]:
+    """The import circles among facegate's modules (strongly connected components of more than one module)."""
+    graph = {name: sorted({t for t, _ in imports(name) if t in MODULES}) for name in MODULES}
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        order[node] = low[node] = len(order)
+        stack.append(node)
+        for nxt in graph[node]:
+            if nxt not in order:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], order[nxt])
+        if low[node] == order[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10 * len(graph)))
+    try:
+        for name in graph:
+            if name not in order:
+                visit(name)
+    finally:
+        sys.setrecursionlimit(limit)
+    return found
+
+
+def test_no_import_circles() -> None:
+    assert circles() == []
+
+
+def test_no_module_over_600_lines() -> None:
+    long = {name: n for name, path in MODULES.items() if (n := len(path.read_text().splitlines())) > MAX_LINES}
+    assert long == {}
+
+
+def test_the_contracts_see_a_circle_and_a_side_door() -> None:
+    # The checks themselves: the walker finds the imports the contracts are about.
+    assert any(t == "facegate.gate" for t, _ in imports("facegate.api.app"))
+    assert any(within(t, "facegate.engine") for t, _ in imports("facegate.gate.biometrics"))
+    assert any(t == "facegate.store.migrate" for t, _ in imports("facegate.store.database"))
