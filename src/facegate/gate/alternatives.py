@@ -1,16 +1,19 @@
 """Non-biometric alternatives through the gate (CN25-10): PIN, TOTP, one-time check-in codes, passkeys and a
 staff member's check, set up and verified without any face."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from facegate import policy
 from facegate.errors import InputError, NotFoundError
 from facegate.gate.base import GateBase
-from facegate.gate.checks import ALTERNATIVE_NAMES, offers, refusal
+from facegate.gate.checks import ALTERNATIVE_NAMES, LOCKOUT_RULE, lockout, offers, refusal
 from facegate.gate.decisions import Caller, Decision
 from facegate.vault import credentials
 from facegate.vault.credentials import RelyingParty
+from facegate.vault.models import AttemptRow, CredentialRow
 
 CHECKIN_CODE_HOURS = 24
 # Credential rows that hold a pending passkey ceremony's challenge, one per ceremony.
@@ -142,46 +145,93 @@ class Alternatives(GateBase):
             self._method(loaded.spec, method)
             policy.check_operation(policy.Status(loaded.row.status), loaded.spec, "verify")
         details: dict[str, Any] = {"method": method}
+        fields = {"deployment": deployment_id, "subject": subject_id}
+        locked_until = None
         with self.db.session() as session:
             ok = method == "staff"  # the staff member's own check; the caller is recorded as the verifier
             row = None if ok else self.vault.credential(session, deployment_id, subject_id, method)
             if method != "staff" and row is None:
                 raise NotFoundError(f"subject {subject_id} has no {method} set up for {deployment_id}")
-            if row is not None and (row.used_at is not None or (row.expires_at is not None and row.expires_at < now)):
-                ok = False
-            elif row is not None and method == "pin":
-                ok = credentials.check_pin(row.secret, secret or "")
-            elif row is not None and method == "totp":
-                ok = credentials.check_totp(
-                    self.vault.open_secret(deployment_id, subject_id, row.secret), secret or "", now
-                )
-            elif row is not None and method == "passkey":
-                site, answer = _passkey_site(rp), _passkey_answer(secret)
-                slot = PASSKEY_CHALLENGES["authenticate"]
-                challenge = self.vault.take_credential(session, deployment_id, subject_id, slot, now)
-                updated = credentials.check_passkey(site, answer, challenge, row.secret) if challenge else None
-                ok = updated is not None
-                if updated is not None:
-                    row.secret = updated  # the new signature counter: a cloned authenticator shows up
-                elif challenge is None:
-                    details["reason"] = NO_CEREMONY
+            attempts = None if row is None else self.vault.attempts(session, deployment_id, subject_id)
+            if attempts is not None and attempts.locked_until is not None and attempts.locked_until > now:
+                locked_until = attempts.locked_until
             elif row is not None:
-                ok = credentials.check_checkin_code(row.secret, secret or "")
-                if ok:
-                    row.used_at = now
-            return self._record(
-                session,
-                caller,
-                "alternative.verify",
-                "verified" if ok else "not_verified",
-                deployment=deployment_id,
-                subject=subject_id,
-                rule_ids=("CN25-10b",),
-                purpose=loaded.spec.purpose.category,
-                details={**details, "verified": ok},
+                session.refresh(row)  # read again now that checks of this subject are serialised
+                ok = self._check_secret(session, row, method, secret, now, rp, details)
+                self._count(session, caller, attempts, ok, now, fields)
+            if locked_until is None:
+                return self._record(
+                    session,
+                    caller,
+                    "alternative.verify",
+                    "verified" if ok else "not_verified",
+                    **fields,
+                    rule_ids=("CN25-10b",),
+                    purpose=loaded.spec.purpose.category,
+                    details={**details, "verified": ok},
+                )
+        locked = refusal(
+            loaded.spec,
+            f"too many failed attempts: {method} and the other secret-based methods are locked for this "
+            f"subject at {deployment_id} until {locked_until.isoformat()}",
+            [LOCKOUT_RULE],
+        )
+        self._refuse(caller, "alternative.verify", locked, **fields)  # records the refusal and raises it
+        raise locked
+
+    def _check_secret(
+        self,
+        session: Session,
+        row: CredentialRow,
+        method: str,
+        secret: str | None,
+        now: datetime,
+        rp: RelyingParty | None,
+        details: dict[str, Any],
+    ) -> bool:
+        """Whether `secret` opens the credential `row`; a check-in code is used up by the one check it passes."""
+        deployment_id, subject_id = row.deployment_id, row.subject_id
+        if row.used_at is not None or (row.expires_at is not None and row.expires_at < now):
+            return False
+        if method == "pin":
+            return credentials.check_pin(row.secret, secret or "")
+        if method == "totp":
+            return credentials.check_totp(
+                self.vault.open_secret(deployment_id, subject_id, row.secret), secret or "", now
             )
+        if method == "passkey":
+            site, answer = _passkey_site(rp), _passkey_answer(secret)
+            slot = PASSKEY_CHALLENGES["authenticate"]
+            challenge = self.vault.take_credential(session, deployment_id, subject_id, slot, now)
+            updated = credentials.check_passkey(site, answer, challenge, row.secret) if challenge else None
+            if updated is not None:
+                row.secret = updated  # the new signature counter: a cloned authenticator shows up
+            elif challenge is None:
+                details["reason"] = NO_CEREMONY
+            return updated is not None
+        return credentials.check_checkin_code(row.secret, secret or "") and self.vault.use_credential(session, row, now)
 
-
+    def _count(
+        self, session: Session, caller: Caller, attempts: AttemptRow, ok: bool, now: datetime, fields: dict[str, Any]
+    ) -> None:
+        """Reset the failure count on success; on failure count it, and lock out (audited) past the free ones."""
+        if ok:
+            attempts.failures, attempts.locked_until = 0, None
+            return
+        attempts.failures += 1
+        pause = lockout(attempts.failures)
+        if pause is None:
+            return
+        attempts.locked_until = now + pause
+        self._record(
+            session,
+            caller,
+            "alternative.lockout",
+            "locked",
+            **fields,
+            rule_ids=(LOCKOUT_RULE,),
+            details={"failures": attempts.failures, "locked_until": attempts.locked_until.isoformat()},
+        )
 
 
 def _passkey_site(rp: RelyingParty | None) -> RelyingParty:
@@ -194,5 +244,3 @@ def _passkey_answer(answer: str | None) -> str:
     if not answer:
         raise InputError("the browser's passkey answer (a WebAuthn credential, as JSON) is required")
     return answer
-
-

@@ -4,7 +4,7 @@ Each raises a RefusedError that cites its rule IDs and names the deployment's no
 (CN25-10b). They read nothing and write nothing, so tests hold them to tables of cases.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from facegate import policy
@@ -20,6 +20,21 @@ ALTERNATIVE_NAMES = {
     "passkey": {"passkey", "webauthn", "security_key", "fido2"},
     "staff": {"staff", "staff_assisted", "staff_desk", "front_desk", "manual_check", "id_document", "reception"},
 }
+
+
+# Secret-based alternatives: this many failures in a row are free, then each failure locks the subject out of
+# the deployment's alternatives for FIRST_LOCKOUT, doubled each time, at most MAX_LOCKOUT (CN25-14a–d).
+FREE_FAILURES = 5
+FIRST_LOCKOUT = timedelta(seconds=30)
+MAX_LOCKOUT = timedelta(days=1)
+LOCKOUT_RULE = "CN25-14a–d"
+
+
+def lockout(failures: int) -> timedelta | None:
+    """How long a subject is locked out after `failures` failed secret checks in a row (None: not at all)."""
+    if failures < FREE_FAILURES:
+        return None
+    return min(MAX_LOCKOUT, FIRST_LOCKOUT * 2 ** min(failures - FREE_FAILURES, 20))
 
 
 def offers(spec: policy.Deployment, method: str) -> bool:

@@ -50,6 +50,9 @@ class SubjectRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revision: Mapped[int] = mapped_column(Integer, default=0)  # bumped on every change to notices, consents, declines
+    # Random, set at creation and replaced on revocation: a portal link names it, so a link opens only the
+    # subject record it was made for (not a later subject under the same ID) until revoked.
+    link_nonce: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class NoticeShownRow(Base):
@@ -140,3 +143,14 @@ class CredentialRow(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (Index("ix_vault_credential_subject_deployment", "subject_id", "deployment_id"),)
+
+
+class AttemptRow(Base):
+    """Failed secret-based checks (PIN, TOTP, check-in code, passkey) of a subject at a deployment, and its lock-out."""
+
+    __tablename__ = "vault_attempt"
+
+    subject_id: Mapped[str] = mapped_column(String(64), subject_fk(), primary_key=True)
+    deployment_id: Mapped[str] = mapped_column(String(64), deployment_fk(), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # since the last success
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 from sqlalchemy import delete, event, func, literal, null, select, union, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from facegate.errors import InputError, NotFoundError
@@ -22,6 +23,7 @@ from facegate.store import Statements
 from facegate.store.database import checkpoint_truncate
 from facegate.vault.keystore import Keystore, KeyUnavailableError, rotate_master_key_file, seal, unseal
 from facegate.vault.models import (
+    AttemptRow,
     ConsentRow,
     CredentialRow,
     DeclineRow,
@@ -435,6 +437,30 @@ class Vault:
             .returning(CredentialRow.secret)
         ).first()
         return taken[0] if taken else None
+
+    def use_credential(self, session: Session, credential: CredentialRow, now: datetime) -> bool:
+        """Mark a one-time credential used, unless another transaction did first; whether this one did."""
+        used = session.execute(
+            update(CredentialRow).where(CredentialRow.id == credential.id, CredentialRow.used_at.is_(None)).values(
+                used_at=now
+            )
+        ).rowcount
+        return used == 1
+
+    def attempts(self, session: Session, deployment_id: str, subject_id: str) -> AttemptRow:
+        """The subject's failed-check counter at the deployment, created at zero, locked until the transaction ends.
+
+        Locked (FOR UPDATE on PostgreSQL; SQLite serialises writers): concurrent checks of one subject and
+        deployment run one after the other, each seeing the failures and lock-out the previous one left.
+        """
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(
+            dialect.insert(AttemptRow)
+            .values(subject_id=subject_id, deployment_id=deployment_id, failures=0)
+            .on_conflict_do_nothing()
+        )
+        mine = select(AttemptRow).filter_by(subject_id=subject_id, deployment_id=deployment_id)
+        return session.scalars(mine.with_for_update().execution_options(populate_existing=True)).one()
 
     def seal_secret(self, deployment_id: str, subject_id: str, secret: str) -> bytes:
         """Seal a TOTP secret under the subject's data key."""
