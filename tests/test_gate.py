@@ -523,7 +523,8 @@ def test_access_export_and_delete(office: Gate, photo) -> None:
     held = office.access("obama")
     assert held["facial_data"][0]["deployment"] == OFFICE and held["facial_data"][0]["templates"] == 1
     assert "vector" not in str(held)
-    export = office.export("obama")
+    assert "templates" not in office.export("obama")  # an operator gets no vectors
+    export = office.export("obama", Caller("subject:obama"))
     assert len(export["templates"]) == 1 and len(export["templates"][0]["vector"]) == 128
     receipt = office.delete_subject("obama")
     assert receipt.outcome == "deleted" and receipt.event_id

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from facegate.audit.export import time_range
 from facegate.cli import app
 from facegate.errors import NotFoundError
-from facegate.gate import Gate
+from facegate.gate import Caller, Gate
 from facegate.oversight import Oversight
 from facegate.oversight.package import ATTACHMENTS, PORTAL_FORMS, STATUTORY_ITEMS
 
@@ -34,7 +34,7 @@ def enrolled(gate: Gate, photos: Path) -> tuple[Oversight, list[str]]:
     gate.notice_shown(OFFICE, "obama")
     gate.give_consent(OFFICE, "obama")
     gate.enroll(OFFICE, "obama", (photos / "obama.jpg").read_bytes())
-    vector = gate.export("obama")["templates"][0]["vector"]
+    vector = gate.export("obama", Caller("subject:obama"))["templates"][0]["vector"]
     return Oversight(gate.context), [f"{x:.6f}"[:8] for x in vector if abs(x) >= 0.01][:8]
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import text, update
 
 from facegate.audit import AuditLog, SigningKey
 from facegate.errors import InputError
-from facegate.gate import Context, Gate
+from facegate.gate import Caller, Context, Gate
 from facegate.store import Database
 from facegate.vault.keystore import Keystore, KeyUnavailableError, load_master_keys, rotate_master_key_file
 from facegate.vault.models import TemplateRow
@@ -44,7 +44,7 @@ def windows(vector: np.ndarray, width: int = 4) -> list[bytes]:
 
 def test_no_plaintext_template_or_image_bytes_in_any_file(gate: Gate, photos: Path, tmp_path: Path) -> None:
     enrolled(gate, photos, "obama", "biden")
-    export = gate.export("obama")
+    export = gate.export("obama", Caller("subject:obama"))
     vector = np.array(export["templates"][0]["vector"], dtype=np.float32)
     with gate.db.session(readonly=True) as session:
         stored = gate.vault.templates(session, OFFICE, "obama")[0].vector

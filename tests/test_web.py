@@ -24,7 +24,7 @@ def sign_in(env: Env, who: str) -> str:
 
 
 def portal(env: Env, subject: str = "obama") -> str:
-    token = env.svc.signer.subject_link(subject, OFFICE, env.clock(), timedelta(hours=1))
+    token = env.svc.make_link(subject, OFFICE, timedelta(hours=1))
     return f"/portal/{token}"
 
 

@@ -70,7 +70,7 @@ def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def link(env: Env, subject: str) -> str:
-    return "/portal/" + env.svc.signer.subject_link(subject, OFFICE, env.clock(), timedelta(hours=1))
+    return "/portal/" + env.svc.make_link(subject, OFFICE, timedelta(hours=1))
 
 
 def sign_in(page, base: str, env: Env, who: str = "admin") -> None:  # type: ignore[no-untyped-def]
@@ -127,7 +127,7 @@ def test_passkey_set_up_in_the_portal_verifies_at_a_kiosk(server, page) -> None:
     }  # fmt: skip
     webauthn.send("WebAuthn.addVirtualAuthenticator", {"options": authenticator})
     localhost = base.replace("127.0.0.1", "localhost")  # a passkey's site is a domain name, never an IP address
-    token = env.svc.signer.subject_link("carol", "hq-door", env.clock(), timedelta(hours=1))
+    token = env.svc.make_link("carol", "hq-door", timedelta(hours=1))
     page.goto(f"{base}/portal/{token}")
     assert "need a domain name" in page.locator("#passkey-status").inner_text()
     assert not page.locator("#passkey-button").is_visible()

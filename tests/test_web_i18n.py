@@ -75,7 +75,7 @@ def test_a_browser_asking_for_chinese_gets_labels_in_chinese(env: Env) -> None:
 
 def test_the_portal_reads_chinese_for_a_chinese_handler_when_the_browser_does_not_say(env: Env) -> None:
     env.client.post("/api/v1/subjects", json={"id": "obama"}, headers=env.auth("operator"))
-    token = env.svc.signer.subject_link("obama", OFFICE, env.clock(), timedelta(hours=1))
+    token = env.svc.make_link("obama", OFFICE, timedelta(hours=1))
     page = env.client.get(f"/portal/{token}", headers={"Accept-Language": ""}).text
     assert '<html lang="zh-CN">' in page and "同意并使用人脸" in page and "改用门禁卡" in page
     english = env.client.get(f"/portal/{token}").text  # the test client's browser asks for English

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from facegate.errors import ForbiddenError, UnauthorizedError
+from facegate.errors import ForbiddenError, NotFoundError, UnauthorizedError
 from facegate.gate import Caller
 
 from .keys import ApiKey
@@ -79,6 +79,35 @@ def operator_on(deployment_id: DeploymentId, key: Key) -> ApiKey:
     return key
 
 
+def unknown_subject(subject_id: str) -> NotFoundError:
+    """The one answer for a subject ID nobody uses and for a subject outside the key's reach (no enumeration)."""
+    return NotFoundError(f"unknown subject {subject_id!r}")
+
+
+def operator_for(deployment_id: DeploymentId, subject_id: SubjectId, svc: ServiceDep, key: Key) -> ApiKey:
+    """An operator key granted `deployment_id`, for a subject it may add a record to there (else 404).
+
+    A subject belongs to the deployments that recorded it: the key may act on one with no record yet, one this
+    deployment recorded, or one whose every record is in deployments the key is granted, never attach itself to
+    another deployment's subject.
+    """
+    operator_on(deployment_id, key)
+    held = svc.gate.subject_deployments(subject_id)
+    if held and deployment_id not in held and not all(key.grants(d) for d in held):
+        raise unknown_subject(subject_id)
+    return key
+
+
+def in_scope(svc: Service, key: ApiKey, subject_id: str) -> None:
+    """The subject's whole record is the key's to read or delete: it has records, all in granted deployments.
+
+    Else 404, the answer for an unknown subject: no operator reads or deletes a subject nobody recorded yet.
+    """
+    held = svc.gate.subject_deployments(subject_id)
+    if not held or not all(key.grants(d) for d in held):
+        raise unknown_subject(subject_id)
+
+
 def viewer_of(deployment_id: DeploymentId, key: Key) -> ApiKey:
     """Any key that may read a deployment: admin, auditor, or an operator granted it."""
     if key.role == "operator" and not key.grants(deployment_id):
@@ -90,9 +119,9 @@ def subject_link(svc: ServiceDep, credentials: Credentials) -> SubjectLink:
     """The subject's signed link; 401 when missing, forged or expired."""
     if credentials is None:
         raise UnauthorizedError("a subject link token is required: send Authorization: Bearer fgs....")
-    link = svc.signer.open_subject_link(credentials.credentials, svc.clock())
+    link = svc.open_link(credentials.credentials)
     if link is None:
-        raise UnauthorizedError("the link is forged, malformed or expired; ask for a new one")
+        raise UnauthorizedError("the link is forged, malformed, expired or revoked; ask for a new one")
     return link
 
 
@@ -101,6 +130,7 @@ Reader = Annotated[ApiKey, Depends(reader)]
 Operator = Annotated[ApiKey, Depends(operator)]
 Reviewer = Annotated[ApiKey, Depends(reviewer)]
 OperatorOn = Annotated[ApiKey, Depends(operator_on)]
+OperatorFor = Annotated[ApiKey, Depends(operator_for)]
 ViewerOf = Annotated[ApiKey, Depends(viewer_of)]
 Link = Annotated[SubjectLink, Depends(subject_link)]
 

@@ -60,7 +60,7 @@ def seed(svc: Service, say: Callable[[str], None], examples: Path = EXAMPLES, ph
         svc.keys.delete_named(name)
         _, secret = svc.keys.create(role, now, name, grants, "demo")
         seeded.keys[name] = secret
-    seeded.portal_token = svc.signer.subject_link("obama", deployment, now, timedelta(hours=24))
+    seeded.portal_token = svc.make_link("obama", deployment, timedelta(hours=24))
     return seeded
 
 

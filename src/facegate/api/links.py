@@ -1,4 +1,8 @@
-"""Subject self-service links: HMAC-signed, short-lived tokens naming one subject and one deployment."""
+"""Subject self-service links: HMAC-signed, short-lived tokens naming one subject record and one deployment.
+
+A link carries the subject record's link nonce: it opens nothing once the subject is deleted (a subject
+re-created under the same ID has another nonce) or its links are revoked (the nonce is replaced).
+"""
 
 import base64
 import hashlib
@@ -23,6 +27,7 @@ class SubjectLink:
     subject: str
     deployment: str
     expires_at: datetime
+    nonce: str = ""  # the subject record's link nonce when the link was made (see Gate.link_valid)
 
 
 def _b64(data: bytes) -> str:
@@ -83,11 +88,13 @@ class LinkSigner:
             return None
         return payload if isinstance(payload, dict) else None
 
-    def subject_link(self, subject: str, deployment: str, now: datetime, ttl: timedelta = DEFAULT_TTL) -> str:
-        """A link token for one subject and deployment, valid for `ttl` (at most a day)."""
+    def subject_link(
+        self, subject: str, deployment: str, now: datetime, ttl: timedelta = DEFAULT_TTL, nonce: str = ""
+    ) -> str:
+        """A link token for one subject record (its `nonce`) and deployment, valid for `ttl` (at most a day)."""
         ttl = min(ttl, MAX_TTL)
         exp = int((now + ttl).timestamp())
-        return f"{PREFIX}.{self.sign('subject', {'s': subject, 'd': deployment, 'exp': exp})}"
+        return f"{PREFIX}.{self.sign('subject', {'s': subject, 'd': deployment, 'exp': exp, 'n': nonce})}"
 
     def open_subject_link(self, token: str, now: datetime) -> SubjectLink | None:
         """The link a token carries, or None if forged, malformed or expired."""
@@ -95,8 +102,10 @@ class LinkSigner:
         payload = self.open("subject", rest) if prefix == PREFIX else None
         if payload is None:
             return None
-        subject, deployment, exp = payload.get("s"), payload.get("d"), payload.get("exp")
+        subject, deployment, exp, nonce = payload.get("s"), payload.get("d"), payload.get("exp"), payload.get("n")
         if not isinstance(subject, str) or not isinstance(deployment, str) or not isinstance(exp, int):
             return None
+        if not isinstance(nonce, str):
+            return None
         expires = datetime.fromtimestamp(exp, UTC)
-        return SubjectLink(subject, deployment, expires) if expires > now else None
+        return SubjectLink(subject, deployment, expires, nonce) if expires > now else None

@@ -4,7 +4,7 @@ import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +16,7 @@ from facegate.errors import InputError, NotFoundError
 from facegate.gate import Gate, RelyingParty, utc_now
 
 from .keys import ApiKeys
-from .links import LinkSigner, load_or_create_key
+from .links import LinkSigner, SubjectLink, load_or_create_key
 from .submissions import Submissions
 
 PASSKEY_ORIGINS_ENV = "FACEGATE_PASSKEY_ORIGINS"
@@ -49,6 +49,18 @@ class Service:
         """
         origins = self.passkey_origins or (f"{request.url.scheme}://{request.url.netloc}",)
         return RelyingParty(urlsplit(origins[0]).hostname or "localhost", origins)
+
+    def make_link(self, subject: str, deployment: str, ttl: timedelta) -> str:
+        """A portal link token for the subject record as it is now, valid for `ttl` (at most a day)."""
+        nonce = self.gate.link_nonce(subject)
+        return self.signer.subject_link(subject, deployment, self.clock(), ttl, nonce)
+
+    def open_link(self, token: str) -> SubjectLink | None:
+        """The link a token carries, or None: forged, expired, revoked, or made for a subject since deleted."""
+        link = self.signer.open_subject_link(token, self.clock())
+        if link is None or not self.gate.link_valid(link.subject, link.nonce):
+            return None
+        return link
 
     def today(self) -> date:
         """Today's date by the service's clock."""

@@ -195,7 +195,7 @@ def subject_export(
     out: Annotated[Path | None, typer.Option("--out", help="Write the JSON here instead of stdout.")] = None,
     home: Home = None,
 ) -> None:
-    """The subject's own data as JSON, templates included (for the subject only)."""
+    """What is held on the subject as JSON, audited; templates go only to the subject, through a portal link."""
     record = open_gate(home).export(subject)
     if out is None:
         print_json(record)

@@ -85,17 +85,25 @@ class Rights(GateBase):
         }
 
     def export(self, subject_id: str, caller: Caller | None = None) -> dict[str, Any]:
-        """The subject's own data, templates included: the one way a template leaves facegate."""
+        """The subject's data for the subject; templates only when the subject asks (`subject:<id>`).
+
+        The one way a template leaves facegate is to its own subject (a portal link); anyone else, operator
+        or admin, gets the access record without vectors. Either way the export is audited.
+        """
         caller = caller or Caller()
         record = self.access(subject_id)
+        own = caller.actor == f"subject:{subject_id}"
         with self.db.session() as session:
-            deployments = {d["deployment"] for d in record["facial_data"]}
-            record["templates"] = [
-                {"deployment": d, "id": t.id, "model": t.model_id, "vector": [round(float(x), 6) for x in t.vector]}
-                for d in sorted(deployments)
-                for t in self.vault.templates(session, d, subject_id)
-            ]
-            self._record(session, caller, "subject.export", "exported", subject=subject_id)
+            if own:
+                deployments = {d["deployment"] for d in record["facial_data"]}
+                record["templates"] = [
+                    {"deployment": d, "id": t.id, "model": t.model_id, "vector": [round(float(x), 6) for x in t.vector]}
+                    for d in sorted(deployments)
+                    for t in self.vault.templates(session, d, subject_id)
+                ]
+            self._record(
+                session, caller, "subject.export", "exported", subject=subject_id, details={"templates": own}
+            )
         return record
 
     def purge(self, caller: Caller | None = None) -> dict[str, int]:

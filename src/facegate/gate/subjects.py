@@ -1,5 +1,6 @@
 """Subjects, notices, consents and declines through the gate; withdrawal and deletion with their receipts."""
 
+import secrets
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from facegate.errors import InputError
 from facegate.gate.base import GateBase
 from facegate.gate.checks import refusal
 from facegate.gate.decisions import Caller, Decision
-from facegate.vault.models import TemplateRow
+from facegate.vault.models import SubjectRow, TemplateRow
 
 
 class Subjects(GateBase):
@@ -163,6 +164,24 @@ class Subjects(GateBase):
             details={"templates_deleted": removed},
         )
 
+    def link_nonce(self, subject_id: str) -> str:
+        """The nonce a portal link for this subject record carries (NotFoundError for an unknown subject)."""
+        with self.db.session() as session:
+            return self.vault.link_nonce(session, subject_id)
+
+    def link_valid(self, subject_id: str, nonce: str) -> bool:
+        """Whether a link carrying `nonce` still opens the subject: same record, links not revoked since."""
+        with self.db.session(readonly=True) as session:
+            row = session.get(SubjectRow, subject_id)
+            return row is not None and bool(row.link_nonce) and secrets.compare_digest(row.link_nonce, nonce)
+
+    def revoke_links(self, subject_id: str, caller: Caller | None = None) -> Decision:
+        """Revoke every portal link made for the subject so far (a new one can be made afterwards)."""
+        caller = caller or Caller()
+        with self.db.session() as session:
+            self.vault.link_nonce(session, subject_id, renew=True)
+            return self._record(session, caller, "subject.links_revoked", "revoked", subject=subject_id)
+
     def subject_deployments(self, subject_id: str) -> set[str]:
         """The deployments in which a subject has any record (for access control in the faces)."""
         with self.db.session(readonly=True) as session:
@@ -183,6 +202,7 @@ class Subjects(GateBase):
                 self.vault.erase(session, deployment_id, subject_id)
                 self._forget(deployment_id, subject_id)
             session.delete(self.vault.subject(session, subject_id))
+            self.vault.scrub_after_commit(session)  # photos, codes and sealed secrets go with the subject row
             return self._record(session, caller, "subject.delete", "deleted", subject=subject_id, rule_ids=("PIPL-47",))
 
 

@@ -6,6 +6,7 @@ not open.
 """
 
 import re
+import secrets
 import sqlite3
 import uuid
 from collections.abc import Callable
@@ -134,10 +135,22 @@ class Vault:
         if session.get(SubjectRow, subject_id) is not None:
             raise InputError(f"subject {subject_id!r} already exists")
         row = SubjectRow(
-            id=subject_id, birth_date=birth_date, age_band=age_band, guardian_ref=guardian_ref, created_at=now
+            id=subject_id,
+            birth_date=birth_date,
+            age_band=age_band,
+            guardian_ref=guardian_ref,
+            created_at=now,
+            link_nonce=secrets.token_hex(16),
         )
         session.add(row)
         return row
+
+    def link_nonce(self, session: Session, subject_id: str, renew: bool = False) -> str:
+        """The subject record's portal-link nonce (made when missing); `renew` replaces it: older links stop."""
+        row = self.subject(session, subject_id)
+        if renew or not row.link_nonce:
+            row.link_nonce = secrets.token_hex(16)
+        return row.link_nonce
 
     def deployments_of(self, session: Session, subject_id: str) -> set[str]:
         """Every deployment where the subject has a record: notice, consent, decline, template, photo, credential."""

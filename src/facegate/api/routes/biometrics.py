@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, Path, Request, UploadFile, status
 from facegate.errors import InputError, TooLargeError
 from facegate.gate import MAX_IMAGE_BYTES
 
-from ..auth import DeploymentId, OperatorOn, ServiceDep, SubjectId, caller
+from ..auth import DeploymentId, OperatorFor, OperatorOn, ServiceDep, SubjectId, caller
 from ..responses import DECISION, PasskeyOptions, problems
 from ..schemas import AlternativeSetRequest, AlternativeVerifyRequest, PasskeyOptionsRequest, Purpose
 
@@ -42,7 +42,7 @@ def enroll(
     subject_id: SubjectId,
     image: Image,
     svc: ServiceDep,
-    key: OperatorOn,
+    key: OperatorFor,
     purpose: PurposeForm = None,
 ) -> dict[str, Any]:
     """Enroll the one face in the photo as the subject's template; the photo itself is not kept."""
@@ -90,7 +90,7 @@ def passkey_options(
     subject_id: SubjectId,
     body: PasskeyOptionsRequest,
     svc: ServiceDep,
-    key: OperatorOn,
+    key: OperatorFor,
 ) -> dict[str, Any]:
     """Begin a passkey ceremony: the options for `navigator.credentials.create` (register) or `.get`
     (authenticate), to answer within three minutes. Passkeys are made for $FACEGATE_PASSKEY_ORIGINS, else for
@@ -106,7 +106,7 @@ def set_alternative(
     subject_id: SubjectId,
     method: Method,
     svc: ServiceDep,
-    key: OperatorOn,
+    key: OperatorFor,
     body: AlternativeSetRequest | None = None,
 ) -> dict[str, Any]:
     """Set up a PIN, a TOTP secret (shown once, with a QR code), a one-time check-in code, or a passkey."""
@@ -127,7 +127,7 @@ def verify_alternative(
     subject_id: SubjectId,
     method: Method,
     svc: ServiceDep,
-    key: OperatorOn,
+    key: OperatorFor,
     body: AlternativeVerifyRequest | None = None,
 ) -> dict[str, Any]:
     """Verify the subject without any face: PIN, TOTP, check-in code, passkey, or a staff member's check."""

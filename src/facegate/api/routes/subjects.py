@@ -5,24 +5,22 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 
-from facegate.errors import ForbiddenError
-
-from ..auth import DeploymentId, Operator, OperatorOn, ServiceDep, SubjectId, caller
-from ..keys import ApiKey
-from ..responses import DECISION, SubjectExport, SubjectLinkView, SubjectRecord
+from ..auth import (
+    DeploymentId,
+    Operator,
+    OperatorFor,
+    OperatorOn,
+    ServiceDep,
+    SubjectId,
+    caller,
+    in_scope,
+    unknown_subject,
+)
+from ..responses import DECISION, SubjectLinkView, SubjectRecord
 from ..schemas import ConsentRequest, LinkRequest, NoticeRequest, SubjectRequest
-from ..service import Service
 
 router = APIRouter(prefix="/api/v1", tags=["subjects"])
 STANDING = "/deployments/{deployment_id}/subjects/{subject_id}"
-
-
-def in_scope(svc: Service, key: ApiKey, subject_id: str) -> None:
-    """Refuse an operator a subject who has any record in a deployment it is not granted."""
-    outside = sorted(d for d in svc.gate.subject_deployments(subject_id) if not key.grants(d))
-    if outside:
-        granted = ", ".join(outside)
-        raise ForbiddenError(f"subject {subject_id} has data in deployments this key is not granted: {granted}")
 
 
 @router.post("/subjects", status_code=status.HTTP_201_CREATED, **DECISION)
@@ -39,9 +37,10 @@ def subject_access(subject_id: SubjectId, svc: ServiceDep, key: Operator) -> dic
     return svc.gate.access(subject_id)
 
 
-@router.get("/subjects/{subject_id}/export", response_model=SubjectExport)
+@router.get("/subjects/{subject_id}/export", response_model=SubjectRecord)
 def subject_export(request: Request, subject_id: SubjectId, svc: ServiceDep, key: Operator) -> dict[str, Any]:
-    """The subject's own data, templates included, to hand to the subject (audited)."""
+    """What is held on the subject, for a subject's request (audited); templates leave only through the
+    subject's own portal link (GET /api/v1/me/export)."""
     in_scope(svc, key, subject_id)
     return svc.gate.export(subject_id, caller(request, key))
 
@@ -59,7 +58,7 @@ def notice_shown(
     deployment_id: DeploymentId,
     subject_id: SubjectId,
     svc: ServiceDep,
-    key: OperatorOn,
+    key: OperatorFor,
     body: NoticeRequest | None = None,
 ) -> dict[str, Any]:
     """Record that the subject was shown the deployment's current notice."""
@@ -78,7 +77,7 @@ def give_consent(
     subject_id: SubjectId,
     body: ConsentRequest,
     svc: ServiceDep,
-    key: OperatorOn,
+    key: OperatorFor,
 ) -> dict[str, Any]:
     """Record the subject's separate (or written) consent, bound to the current notice version."""
     decision = svc.gate.give_consent(
@@ -97,7 +96,7 @@ def give_consent(
 
 @router.post(STANDING + "/withdraw", **DECISION)
 def withdraw(
-    request: Request, deployment_id: DeploymentId, subject_id: SubjectId, svc: ServiceDep, key: OperatorOn
+    request: Request, deployment_id: DeploymentId, subject_id: SubjectId, svc: ServiceDep, key: OperatorFor
 ) -> dict[str, Any]:
     """Withdraw the subject's consent: processing stops and their facial data is deleted at once."""
     return svc.gate.withdraw(deployment_id, subject_id, caller(request, key)).to_dict()
@@ -105,7 +104,7 @@ def withdraw(
 
 @router.post(STANDING + "/decline", **DECISION)
 def decline(
-    request: Request, deployment_id: DeploymentId, subject_id: SubjectId, svc: ServiceDep, key: OperatorOn
+    request: Request, deployment_id: DeploymentId, subject_id: SubjectId, svc: ServiceDep, key: OperatorFor
 ) -> dict[str, Any]:
     """The subject chooses a non-biometric method; the answer names the alternatives."""
     return svc.gate.decline(deployment_id, subject_id, caller(request, key)).to_dict()
@@ -122,9 +121,20 @@ def subject_link(
 ) -> dict[str, Any]:
     """A short-lived signed link to the subject portal for this subject and deployment."""
     svc.gate.deployment_spec(deployment_id)
-    in_scope(svc, key, subject_id)  # the link opens the subject's whole record: export and deletion included
+    # The link opens the subject's whole record, export and deletion included: every record of it must be in
+    # deployments the key is granted (a subject not recorded anywhere yet may get a link to give consent).
+    held = svc.gate.subject_deployments(subject_id)
+    if not all(key.grants(d) for d in held):
+        raise unknown_subject(subject_id)
     now = svc.clock()
     ttl = timedelta(minutes=body.ttl_minutes if body else 60)
-    token = svc.signer.subject_link(subject_id, deployment_id, now, ttl)
+    token = svc.make_link(subject_id, deployment_id, ttl)
     base = str(request.base_url).rstrip("/")
     return {"token": token, "url": f"{base}/portal/{token}", "expires_at": (now + ttl).isoformat()}
+
+
+@router.delete("/subjects/{subject_id}/links", **DECISION)
+def revoke_links(request: Request, subject_id: SubjectId, svc: ServiceDep, key: Operator) -> dict[str, Any]:
+    """Revoke every portal link made for the subject so far; a new link can be made afterwards."""
+    in_scope(svc, key, subject_id)
+    return svc.gate.revoke_links(subject_id, caller(request, key)).to_dict()
