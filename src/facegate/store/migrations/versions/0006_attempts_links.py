@@ -1,7 +1,7 @@
 """Vault: failed secret-based checks and lock-outs per subject and deployment; the subject's portal-link nonce.
 
-Revision ID: 0005_attempts_links
-Revises: 0003_oversight
+Revision ID: 0006_attempts_links
+Revises: 0005_edge
 Create Date: 2026-11-27 15:00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_attempts_links"
-down_revision: str | None = "0003_oversight"
+revision: str = "0006_attempts_links"
+down_revision: str | None = "0005_edge"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
