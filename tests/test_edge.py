@@ -17,7 +17,7 @@ from gate_fixtures import example, shared_engine
 from facegate.edge.device import Device
 from facegate.edge.hub import Hub
 from facegate.errors import ForbiddenError, RefusedError
-from facegate.gate import Gate
+from facegate.gate import Caller, Gate
 from facegate.oversight import Oversight
 from facegate.vault.models import TemplateRow
 
@@ -259,7 +259,7 @@ def test_the_inspection_export_carries_each_devices_log_with_its_proofs(site: di
 
 def test_the_hub_holds_no_template_bytes(site: dict[str, Node]) -> None:
     hub, a = site["hub"], site["turnstile-a"]
-    export = a.gate.export("alex") if templates(a, "alex") else None
+    export = a.gate.export("alex", Caller("subject:alex")) if templates(a, "alex") else None  # the subject's own
     with a.gate.db.session(readonly=True) as session:
         sealed = [t.sealed for t in session.query(TemplateRow).all()]
     assert sealed
