@@ -111,12 +111,23 @@ def time_range(since: str, until: str) -> tuple[datetime, datetime]:
     return start, end
 
 
+# Bounds a time range may name: every entry of any log lies between them, and both print as ISO 8601.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 def _bound(text: str, name: str) -> datetime:
     try:
         if len(text) == 10:
             day = datetime.fromisoformat(text).replace(tzinfo=UTC)
-            return day + timedelta(days=1) if name == "until" else day
-        moment = datetime.fromisoformat(text)
+            moment = day + timedelta(days=1) if name == "until" else day
+        else:
+            moment = datetime.fromisoformat(text)
+            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+        if not EARLIEST <= moment <= LATEST:
+            raise OverflowError
     except ValueError:
         raise InputError(f"--{name}: {text!r} is not a date (YYYY-MM-DD) or an ISO 8601 time") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    except OverflowError:
+        raise InputError(f"--{name}: {text!r} is outside 1970-01-01 to 9998-12-31") from None
+    return moment

@@ -1,6 +1,9 @@
 """Embedding many image files at once, over several processes (one engine per process)."""
 
+import contextlib
+import ctypes
 import os
+import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -29,8 +32,21 @@ class FileEmbedding:
     error: str | None = None
 
 
-def _start_worker(options: dict) -> None:
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """Linux: have the kernel kill this worker when its parent dies (even by SIGKILL); elsewhere do nothing."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _start_worker(options: dict, parent: int | None = None) -> None:
     global _engine, _options
+    if parent is not None:
+        _die_with(parent)
     _engine, _options = DlibEngine(**options), options
 
 
@@ -78,6 +94,6 @@ def embed_files(
         yield from map(_embed_file, jobs)
         return
     with ProcessPoolExecutor(
-        workers, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(engine_options,)
+        workers, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(engine_options, os.getpid())
     ) as pool:
         yield from pool.map(_embed_file, jobs, chunksize=8)
