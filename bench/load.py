@@ -1,16 +1,21 @@
-"""Verification throughput of `facegate serve` under concurrent clients, with the engine in the server process and
-in a pool of worker processes, in the same run.
+"""A bounded loopback load test of verification: N concurrent clients against a real `facegate serve`.
 
-    .venv/bin/python bench/load.py [--clients 1 4] [--seconds 20] [--photo tests/data/obama2.jpg]
+    .venv/bin/python bench/load.py [--clients 1,4] [--requests 40] [--photo tests/data/obama2.jpg]
 
-Seeds a throwaway data directory with `facegate demo`, then for each engine setting starts `facegate serve` on a
-free port and has each client post the same photo to /verify in a loop for --seconds; prints verifications per
-second for each client count and the ratio of the most clients to one.
+The data directory is made fresh in a temporary folder: the office example deployment, one consenting, enrolled
+subject per client and an operator key. Then `facegate serve` runs on 127.0.0.1 and, for each client count,
+every client posts `--requests` verifications of its own subject over HTTP (one keep-alive connection each),
+after a warm-up. Printed per client count: throughput, p50/p95 latency, the server's peak RSS during that step
+(the kernel's high-water mark, reset before each step), and the throughput relative to one client, measured in
+the same run.
 """
 
 import argparse
+import contextlib
 import os
+import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,86 +26,140 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-VERIFY = "/api/v1/deployments/hq-lobby/subjects/obama/verify"
-
-
-def facegate(*args: str, home: Path, **options: object) -> subprocess.Popen:
-    """`python -m facegate ARGS --home HOME`, with this checkout's sources first on the path."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    command = [sys.executable, "-m", "facegate", *args, "--home", str(home)]
-    return subprocess.Popen(command, env=env, **options)  # type: ignore[call-overload]
+EXAMPLE = ROOT / "examples" / "deployments" / "office-entry.yaml"
+DEPLOYMENT = "hq-lobby"
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
-def operator_key(home: Path) -> str:
-    for line in (home / "demo-keys.txt").read_text().splitlines():
-        if line.startswith("demo-operator"):
-            return line.split(": ", 1)[1]
-    raise SystemExit("the demo left no operator key")
+def prepare(home: Path, subjects: int, enroll_photo: Path) -> str:
+    """A data directory with the office deployment and `subjects` enrolled subjects; an operator key's secret."""
+    from facegate import policy
+    from facegate.api.service import Service
+    from facegate.gate import Gate
+
+    gate = Gate.open(home)
+    gate.register(policy.parse_spec(EXAMPLE.read_text()))
+    image = enroll_photo.read_bytes()
+    for i in range(subjects):
+        subject = f"load-{i}"
+        gate.add_subject(subject)
+        gate.notice_shown(DEPLOYMENT, subject)
+        gate.give_consent(DEPLOYMENT, subject)
+        gate.enroll(DEPLOYMENT, subject, image)
+    service = Service.open(home, gate)
+    secret = service.keys.create("operator", service.clock(), "load", [DEPLOYMENT])[1]
+    gate.db.dispose()
+    return secret
 
 
-def throughput(base: str, key: str, photo: bytes, clients: int, seconds: float) -> float:
-    """Verifications per second with `clients` threads posting in a loop for `seconds`."""
-    done, stop = [0] * clients, time.perf_counter() + seconds
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set size since the last reset (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
-    def client(i: int) -> None:
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=120) as http:
-            while time.perf_counter() < stop:
-                answer = http.post(VERIFY, files={"image": ("photo.jpg", photo, "image/jpeg")})
-                if answer.status_code != 200 or answer.json()["outcome"] != "match":
-                    raise SystemExit(f"verification failed: {answer.status_code} {answer.text[:200]}")
-                done[i] += 1
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+def reset_peak(pid: int) -> None:
+    """Start a new high-water mark (Linux: 5 > /proc/PID/clear_refs)."""
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def client_run(url: str, secret: str, subject: str, photo: bytes, count: int, times: list[float]) -> None:
+    """Post `count` verifications of `subject`, recording each one's latency."""
+    path = f"{url}/api/v1/deployments/{DEPLOYMENT}/subjects/{subject}/verify"
+    with httpx.Client(headers={"Authorization": f"Bearer {secret}"}, timeout=120) as client:
+        for _ in range(count):
+            started = time.perf_counter()
+            answer = client.post(path, files={"image": ("probe.jpg", photo, "image/jpeg")})
+            times.append(time.perf_counter() - started)
+            if answer.status_code != 200 or answer.json().get("outcome") != "match":
+                raise SystemExit(f"verification failed: {answer.status_code} {answer.text[:200]}")
+
+
+def step(url: str, secret: str, pid: int, clients: int, photo: bytes, requests: int) -> dict:
+    """One client count: warm-up, then `requests` verifications per client, all clients at once."""
+    warm = [threading.Thread(target=client_run, args=(url, secret, f"load-{i}", photo, 2, [])) for i in range(clients)]
+    for t in warm:
+        t.start()
+    for t in warm:
+        t.join()
+    reset_peak(pid)
+    times: list[list[float]] = [[] for _ in range(clients)]
+    threads = [
+        threading.Thread(target=client_run, args=(url, secret, f"load-{i}", photo, requests, times[i]))
+        for i in range(clients)
+    ]
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return sum(done) / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    latencies = sorted(x for per in times for x in per)
+    if len(latencies) != clients * requests:
+        raise SystemExit("a client stopped early")
+    return {
+        "clients": clients,
+        "throughput": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p95_ms": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
+        "peak_rss_mb": peak_rss_mb(pid),
+    }
 
 
 def main() -> None:
+    """Run the steps and print one line per client count."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4])
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clients", default="1,4", help="Comma-separated client counts (1 is always run first).")
+    parser.add_argument("--requests", type=int, default=40, help="Verifications per client per step.")
     parser.add_argument("--photo", type=Path, default=ROOT / "tests" / "data" / "obama2.jpg")
-    parser.add_argument("--engine-workers", type=int, nargs="+", default=[1, os.cpu_count() or 1])
+    parser.add_argument("--enroll-photo", type=Path, default=ROOT / "tests" / "data" / "obama.jpg")
     args = parser.parse_args()
+    counts = sorted({1, *(int(c) for c in args.clients.split(","))})
     photo = args.photo.read_bytes()
-    with tempfile.TemporaryDirectory() as folder:
-        home = Path(folder)
-        facegate("demo", "--no-walkthrough", home=home, stdout=subprocess.DEVNULL).wait()
-        key = operator_key(home)
-        print(f"{os.cpu_count()} cores; {args.photo.name}; {args.seconds:g} s per run")
-        for workers in args.engine_workers:
-            port = free_port()
-            server = facegate(
-                "serve", "--port", str(port), "--engine-workers", str(workers), "--purge-every", "86400",
-                home=home, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-            base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="facegate-load-") as folder:
+        home = Path(folder) / "home"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FACEGATE_")}
+        os.environ.update({"FACEGATE_MASTER_KEY_FILE": str(Path(folder) / "master.key")})
+        env["FACEGATE_MASTER_KEY_FILE"] = os.environ["FACEGATE_MASTER_KEY_FILE"]
+        secret = prepare(home, max(counts), args.enroll_photo)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        command = [sys.executable, "-m", "facegate", "serve", "--home", str(home), "--port", str(port)]
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            else:
+                raise SystemExit("the server did not start")
+            print(f"verify over HTTP on loopback, {args.requests} requests per client, photo {args.photo.name}, "
+                  f"{os.cpu_count()} cores")  # fmt: skip
+            print(f"{'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'peak RSS MB':>12} {'vs 1 client':>12}")
+            base = None
+            for clients in counts:
+                r = step(url, secret, server.pid, clients, photo, args.requests)
+                base = base or r["throughput"]
+                print(f"{clients:>7} {r['throughput']:>8.1f} {r['p50_ms']:>8.0f} {r['p95_ms']:>8.0f} "
+                      f"{r['peak_rss_mb']:>12.0f} {r['throughput'] / base:>11.2f}x")  # fmt: skip
+        finally:
+            server.send_signal(signal.SIGTERM)
             try:
-                for _ in range(600):
-                    try:
-                        if httpx.get(base + "/api/v1/health").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        time.sleep(0.2)
-                throughput(base, key, photo, 1, 2)  # warm up: models loaded, caches filled
-                rates = {n: throughput(base, key, photo, n, args.seconds) for n in args.clients}
-            finally:
-                server.terminate()
-                server.wait()
-            where = "in the server process" if workers == 1 else f"{workers} worker processes"
-            line = ", ".join(f"{n} client{'s' if n > 1 else ''}: {rate:.1f}/s" for n, rate in rates.items())
-            most = max(args.clients)
-            print(f"engine {where:<24} {line}; {most} vs 1: {rates[most] / rates[min(args.clients)]:.2f}x")
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
 
 if __name__ == "__main__":
