@@ -142,3 +142,17 @@ def test_synonyms_resolve_to_canonical_values_and_descriptions_stay_free_text() 
                                      "purpose.description": "任意文字 free text"}))  # fmt: skip
     assert (spec.premises_type, spec.location.type, spec.analyses) == ("residential_property", "entrance", ["health"])
     assert spec.location.type_description == "单元门" and spec.purpose.description == "任意文字 free text"
+
+
+@pytest.mark.parametrize(
+    ("name", "ref"),
+    [("上海市公安局轨道交通分局", "《中华人民共和国人民警察法》第六条"),
+     ("Shanghai Public Security Bureau, Rail Transit Division", "People's Police Law Art. 6")],
+)  # fmt: skip
+def test_a_public_security_organ_named_as_such_rests_on_its_own_duties(name: str, ref: str) -> None:
+    changes = {"handler.name": name, "purpose.category": "public_security", "legal_basis": "statutory",
+               "legal_basis_ref": ref}  # fmt: skip
+    assert spec_from_data(spec_with(changes)).handler.kind == "public_security_organ"
+    assert not findings(changes, "CN25-13b") and not findings(changes, "PIPL-13")
+    company = {**changes, "handler.name": "上海安保服务有限公司"}  # a security-guard company is not an organ
+    assert findings(company, "CN25-13b") and findings(company, "PIPL-13")

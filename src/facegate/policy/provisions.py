@@ -88,6 +88,15 @@ REGISTRY: tuple[Provision, ...] = (
         handler_kinds=PUBLIC_SECURITY_HANDLERS, purposes=("public_security",),
     ),
     Provision(
+        "PRC-PPL-6", "中华人民共和国人民警察法", "People's Police Law", "Art. 6",
+        "Lists the duties of the public security organs' people's police: preventing, stopping and investigating "
+        "crime, maintaining public order, managing public security in public places, and others.",
+        ("statutory_basis", "public_security"), "S",
+        "People's Police Law of the PRC (1995, amended 2012), Art. 6 (official text, npc.gov.cn)",
+        (r"人民警察法.{0,6}(第六条|第6条)", r"people.?s police law.{0,12}\b6\b"),
+        handler_kinds=PUBLIC_SECURITY_HANDLERS, purposes=("public_security",),
+    ),
+    Provision(
         "PRC-PIPL-35", "中华人民共和国个人信息保护法", "Personal Information Protection Law", "Art. 35",
         "State organs processing personal information for their statutory duties notify individuals, except where "
         "Art. 18(1) applies or notice would impede the performance of those duties.",
@@ -101,7 +110,7 @@ REGISTRY: tuple[Provision, ...] = (
         "Systems", "whole instrument",
         "Governs video image systems built in public places for public security, and forbids them in hotel rooms, "
         "public bathhouses, changing rooms, toilets and other private spaces.",
-        ("public_security",), "U",
+        ("statutory_basis", "public_security"), "U",
         "State Council regulation in force 2025-04-01 (title and articles U; regulation.md §5.1)",
         (r"公共安全视频图像信息系统管理条例", r"public security video image information system"),
         handler_kinds=STATE_HANDLERS, purposes=("public_security",),

@@ -1,7 +1,7 @@
 """What the software refuses at run time, rule by rule: the source of every "enforced at run time" list in documents.
 
 tests/test_policy_runtime.py holds this table to the code: each ID here is cited by a refusal the gate (or the
-lifecycle it calls) raises, and each ID those refusals cite is here.
+lifecycle it calls) raises, and each ID those refusals cite is here. A new refusal citing a new rule adds a line.
 """
 
 RUNTIME: dict[str, str] = {
@@ -22,6 +22,7 @@ RUNTIME: dict[str, str] = {
     "CN25-10a": "a non-biometric method the deployment does not offer is refused",
     "CN25-10b": "a refusal and a decline name the deployment's non-biometric alternatives",
     "CN25-12b": "after a decline, face recognition is not offered again unless the subject asks",
+    "CN25-14a–d": "repeated wrong PINs or codes lock the subject out of the alternatives for a growing time",
     "CN25-15c": "the overdue filing is named when a new enrollment is refused under FG-5",
     "CN25-15d/e": "a retired deployment refuses every operation and its templates are deleted",
     "PIPL-8": "1:N decides at a threshold set from the model's calibrated error rates, or not at all",

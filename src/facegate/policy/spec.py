@@ -1,6 +1,7 @@
 """The deployment spec (DESIGN.md's contract) as a typed model, parsed from YAML or JSON text."""
 
 import json
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -21,6 +22,11 @@ PurposeCategory = Literal[
 
 # Answers that say nothing: a field holding one of these is treated as absent.
 PLACEHOLDERS = frozenset({"", "...", "…", "-", "tbd", "todo", "n/a", "na", "none", "null", "unknown", "?", "待定"})
+ORGAN_NAME = re.compile(
+    r"公安(局|分局|厅|部)|派出所|public security (bureau|department|office)|police (department|bureau|station)",
+    re.IGNORECASE,
+)
+COMPANY_NAME = re.compile(r"有限公司|公司|co\.|ltd|inc\.|llc|corporation", re.IGNORECASE)
 # Answers that say "there is nothing more": an answer where a field asks whether anything else applies.
 NOTHING = frozenset({"none", "no", "nothing", "no other matters", "none apply", "无", "没有", "无其他事项", "暂无"})
 
@@ -56,6 +62,15 @@ class Handler(Model):
     kind: str = "enterprise"  # vocabulary handler_kind: enterprise, public_security_organ, state_organ, ...
 
     _kind = field_validator("kind", mode="before")(_vocab("handler_kind", "handler.kind"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_from_name(cls, data: Any) -> Any:
+        """A handler named as a public security organ (…公安局, …派出所, … Public Security Bureau) is one."""
+        name = data.get("name") if isinstance(data, dict) else None
+        if isinstance(name, str) and not data.get("kind") and ORGAN_NAME.search(name) and not COMPANY_NAME.search(name):
+            data = {**data, "kind": "public_security_organ"}
+        return data
 
 
 class Purpose(Model):
