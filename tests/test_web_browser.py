@@ -208,3 +208,80 @@ def test_console_pages(server, page) -> None:  # type: ignore[no-untyped-def]
     shot(page, "console-oversight")
     page.keyboard.press("Tab")  # the skip link comes first and is visible on focus
     assert page.evaluate("document.activeElement.className") == "skip"
+
+
+CONSOLE_PAGES = {
+    "deployments": "/console",
+    "deployment": f"/console/deployments/{OFFICE}",
+    "form": "/console/deployments/new",
+    "audit": "/console/audit",
+    "keys": "/console/keys",
+    "oversight": "/console/oversight",
+}
+
+
+def test_the_console_in_chinese_and_english_with_the_switch_on_every_page(server, page) -> None:  # type: ignore[no-untyped-def]
+    env, base = server
+    sign_in(page, base, env)
+    page.click("#lang-zh-CN")  # the switch; the choice is kept in a cookie for every later page
+    page.wait_for_selector("html[lang='zh-CN']")
+    for name, path in CONSOLE_PAGES.items():
+        page.goto(base + path)
+        assert page.get_attribute("html", "lang") == "zh-CN", name
+        assert page.locator("nav[aria-label='Console']").inner_text().startswith("部署"), name
+        assert page.locator("#lang-en").is_visible()
+        shot(page, f"console-{name}-zh-CN")
+    page.goto(base + f"/console/deployments/{OFFICE}")
+    assert "已启用" in page.locator("main").inner_text()
+    page.click("#lang-en")
+    page.wait_for_selector("html[lang='en']")
+    for name, path in CONSOLE_PAGES.items():
+        page.goto(base + path)
+        assert page.get_attribute("html", "lang") == "en", name
+        assert page.locator("nav[aria-label='Console']").inner_text().startswith("Deployments"), name
+        assert page.locator("#lang-zh-CN").is_visible()
+        shot(page, f"console-{name}-en")
+
+
+def test_a_chinese_browser_reads_the_portal_in_chinese(server, browser) -> None:  # type: ignore[no-untyped-def]
+    env, base = server
+    env.svc.gate.add_subject("chen")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(base + link(env, "chen"))
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    assert page.locator("#consent-button").inner_text() == "同意并使用人脸"
+    shot(page, "portal-zh-CN")
+    page.click("#lang-en")
+    assert page.locator("#consent-button").inner_text() == "Consent and use my face"
+    shot(page, "portal-en")
+    context.close()
+
+
+def test_retiring_asks_for_confirmation_first(server, page) -> None:  # type: ignore[no-untyped-def]
+    env, base = server
+    env.svc.gate.register(example("office-entry", id="old-door"))
+    sign_in(page, base, env)
+    page.goto(base + "/console/deployments/old-door")
+    page.click("#retire-button")  # the box is required: the browser sends nothing without it
+    assert env.svc.deployment("old-door")["status"] == "active"
+    shot(page, "console-retire-confirm")
+    page.check("#confirm-retire")
+    page.click("#retire-button")
+    page.wait_for_selector("text=retire: retired")
+    assert env.svc.deployment("old-door")["status"] == "retired"
+
+
+def test_the_audit_page_filters_in_the_browser(server, page) -> None:  # type: ignore[no-untyped-def]
+    env, base = server
+    env.svc.gate.add_subject("dora")  # consent before the notice: refused, and recorded
+    env.client.post(f"/api/v1/deployments/{OFFICE}/subjects/dora/consents", json={}, headers=env.auth("operator"))
+    sign_in(page, base, env)
+    page.goto(base + "/console/audit")
+    page.select_option("#q-decision", "refuse")
+    page.click("#filter-button")
+    page.wait_for_selector("text=Clear filters")
+    rows = page.locator("#audit-entries tbody tr")
+    classes = rows.evaluate_all("rows => rows.map(r => r.className)")
+    assert classes and set(classes) == {"refuse"}, classes
+    shot(page, "console-audit-filtered")

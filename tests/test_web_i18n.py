@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from test_api_fixtures import OFFICE, Env, make_env
 
+from facegate.policy.vocabulary import label as spec_label
 from facegate.web import i18n
 from facegate.web.catalogue import ZH
 
@@ -19,6 +20,10 @@ MACRO_LABEL = re.compile(r'\{\{ (?:text|area|select|check)\("[^"]+", "([^"]+)"(?
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[Env]:
     yield from make_env(tmp_path)
+
+
+def policy_label(value: str) -> str:
+    return spec_label(value, "zh")
 
 
 def sign_in(env: Env, who: str) -> None:
@@ -69,7 +74,8 @@ def test_the_switch_sets_a_cookie_that_every_later_page_reads(env: Env) -> None:
 def test_a_browser_asking_for_chinese_gets_labels_in_chinese(env: Env) -> None:
     sign_in(env, "admin")
     page = env.client.get(f"/console/deployments/{OFFICE}", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
-    assert "门禁" in page and "已启用" in page and "1:1 验证" in page and "停用（删除所有模板）" in page
+    purpose, modality = policy_label("access_control"), policy_label("verification")  # the spec's vocabularies
+    assert purpose in page and modality in page and "已启用" in page and "停用（删除所有模板）" in page
     assert "access_control" not in page.split("<main", 1)[1].split("</main>")[0].replace('value="', "")
 
 
@@ -77,7 +83,7 @@ def test_the_portal_reads_chinese_for_a_chinese_handler_when_the_browser_does_no
     env.client.post("/api/v1/subjects", json={"id": "obama"}, headers=env.auth("operator"))
     token = env.svc.make_link("obama", OFFICE, timedelta(hours=1))
     page = env.client.get(f"/portal/{token}", headers={"Accept-Language": ""}).text
-    assert '<html lang="zh-CN">' in page and "同意并使用人脸" in page and "改用门禁卡" in page
+    assert '<html lang="zh-CN">' in page and "同意并使用人脸" in page and f"改用{policy_label('access_card')}" in page
     english = env.client.get(f"/portal/{token}").text  # the test client's browser asks for English
     assert "Consent and use my face" in english and "Use access card instead" in english
 

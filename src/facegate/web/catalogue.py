@@ -6,6 +6,7 @@ A count's Chinese text is keyed by its English singular form, `{n}` being the nu
 
 ZH: dict[str, str] = {
     # the frame of every page
+    ", ": "、",  # between the items of a list
     "Skip to content": "跳到正文",
     "Language": "语言",
     "Deployments": "部署",

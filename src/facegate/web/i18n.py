@@ -15,6 +15,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from facegate.policy import vocabulary as spec_words
+
 from .catalogue import LABELS, ZH
 
 ZH_CN, EN = "zh-CN", "en"
@@ -23,6 +25,14 @@ NAMES = {ZH_CN: "中文", EN: "English"}
 COOKIE = "facegate_lang"
 COOKIE_AGE = 365 * 24 * 3600
 _current: ContextVar[str] = ContextVar("facegate_lang", default=EN)
+# The spec's own vocabularies (facegate.policy.vocabulary) label these; the catalogue's LABELS label the rest.
+POLICY_VOCABULARIES = {
+    "purpose": "purpose", "setting": "setting", "modality": "modality", "legal_basis": "legal_basis",
+    "storage": "storage_location", "raw_images": "raw_images", "alternative": "alternative",
+}  # fmt: skip
+_POLICY_TERMS = {
+    mine: {term.value: term for term in spec_words.VOCABULARIES[theirs]} for mine, theirs in POLICY_VOCABULARIES.items()
+}
 
 
 def supported(tag: str | None) -> str | None:
@@ -112,6 +122,9 @@ def label(vocabulary: str, value: object) -> str:
     if value is None:
         return ""
     key = str(value)
+    term = _POLICY_TERMS.get(vocabulary, {}).get(key)
+    if term is not None:
+        return term.zh if _current.get() == ZH_CN else term.en
     labels = LABELS.get(vocabulary, {}).get(key)
     if labels is None:
         return key.replace("_", " ")
