@@ -91,7 +91,7 @@ class SimDevice:
                 "entries": [{"idx": i, "payload": self.payloads[i]} for i in range(old, size)],
                 "proof": [base64.b64encode(h).decode() for h in proof],
                 "self_check": {"ok": True, "problem": None},
-                "holdings": [],
+                "holdings": None,  # what a device holds is sent when it changes (none changes here)
                 "subjects": [],
             }
             self.hub_size = self.post(client, "/api/v1/edge/push", body)["log_size"]
@@ -171,9 +171,17 @@ def run(args: argparse.Namespace, base: str, pid: int, url: str, devices: list[S
           f"{percentile(samples, 0.95) * 1e3:.1f} ms, hub CPU {cpu * 1e3:.2f} ms per request")  # fmt: skip
     # One warm-up sync each (first pull, first push), not measured: then the steady state is measured.
     engine = create_engine(url)
-    with httpx.Client(base_url=base) as client:
-        for device in devices:
-            device.sync(client, args.events)
+
+    def warm(part: list[SimDevice]) -> None:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            for device in part:
+                device.sync(client, args.events)
+
+    warmers = [threading.Thread(target=warm, args=(devices[i :: args.threads],)) for i in range(args.threads)]
+    for th in warmers:
+        th.start()
+    for th in warmers:
+        th.join()
     with engine.connect() as conn:
         size_before = conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
     start = time.monotonic()
@@ -189,8 +197,8 @@ def run(args: argparse.Namespace, base: str, pid: int, url: str, devices: list[S
         with httpx.Client(base_url=base, timeout=30) as client:
             while True:
                 with guard:
-                    if not due or due[0][0] >= stop:
-                        return
+                    if not due or due[0][0] >= stop or time.monotonic() > stop + args.every:
+                        return  # the window is over (a hub that fell behind is not waited for)
                     at, n = heapq.heappop(due)
                     heapq.heappush(due, (at + args.every, n))
                 pause = at - time.monotonic()
@@ -217,7 +225,8 @@ def run(args: argparse.Namespace, base: str, pid: int, url: str, devices: list[S
     syncs = len(latencies)
     per_day = 86_400 / args.every
     growth = (size_after - size_before) / max(1, syncs) * per_day
-    print(f"syncs: {syncs} in {elapsed:.0f} s ({syncs / elapsed:.1f}/s; {len(failures)} failed)")
+    wanted = len(devices) * args.seconds / args.every
+    print(f"syncs: {syncs} of {wanted:.0f} due, in {elapsed:.0f} s ({syncs / elapsed:.1f}/s; {len(failures)} failed)")
     print(f"hub CPU per sync (pull + push): {hub_cpu / max(1, syncs) * 1e3:.2f} ms "
           f"({hub_cpu / elapsed * 100:.0f}% of one core)")  # fmt: skip
     print(f"sync latency: p50 {statistics.median(latencies) * 1e3:.1f} ms, p95 {percentile(latencies, 0.95) * 1e3:.1f} "

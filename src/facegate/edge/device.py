@@ -83,6 +83,7 @@ class Device:
         self.gate, self.home = gate, home
         self.key = signing.device_key(home)
         self._transport = transport
+        self._sent_holdings: list[tuple[str, str]] | None = None
 
     def _caller(self, link: HubLinkRow) -> "Caller":
         from facegate.gate import Caller
@@ -260,10 +261,12 @@ class Device:
             "entries": [{"idx": idx, "payload": payload} for idx, payload in rows],
             "proof": [base64.b64encode(h).decode() for h in proof],
             "self_check": {"ok": report.ok, "problem": None if report.ok else report.summary()},
-            "holdings": [list(pair) for pair in held_now],
+            # What it holds only when that changed since this process last pushed it (and on its first push).
+            "holdings": None if held_now == self._sent_holdings else [list(pair) for pair in held_now],
             "subjects": changed,
         }
         answer = self._post(link, "/api/v1/edge/push", body)
+        self._sent_holdings = held_now
         self._note(pushed_size=int(answer["log_size"]))
         return size - old
 
