@@ -1,13 +1,14 @@
 """A bounded loopback load test of verification: N concurrent clients against a real `facegate serve`.
 
-    .venv/bin/python bench/load.py [--clients 1,4] [--requests 40] [--photo tests/data/obama2.jpg]
+    .venv/bin/python bench/load.py [--clients 1 4] [--requests 40] [--engine-workers 1 2] [--photo FILE]
 
 The data directory is made fresh in a temporary folder: the office example deployment, one consenting, enrolled
-subject per client and an operator key. Then `facegate serve` runs on 127.0.0.1 and, for each client count,
-every client posts `--requests` verifications of its own subject over HTTP (one keep-alive connection each),
-after a warm-up. Printed per client count: throughput, p50/p95 latency, the server's peak RSS during that step
-(the kernel's high-water mark, reset before each step), and the throughput relative to one client, measured in
-the same run.
+subject per client and an operator key (the master key file outside it). Then, for each engine setting
+(`--engine-workers`: 1 runs the engine in the server process, more in a pool of worker processes),
+`facegate serve` runs on 127.0.0.1 and, for each client count, every client posts `--requests` verifications
+of its own subject over HTTP (one keep-alive connection each), after a warm-up. Printed per client count:
+throughput, p50/p95 latency, the peak RSS of the server and its engine workers together during that step (the
+kernel's high-water marks, reset before each step), and the throughput relative to one client in the same run.
 """
 
 import argparse
@@ -58,18 +59,33 @@ def prepare(home: Path, subjects: int, enroll_photo: Path) -> str:
     return secret
 
 
+def family(pid: int) -> list[int]:
+    """The process and its children (the engine workers), from /proc."""
+    found = [pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
 def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident set size since the last reset (VmHWM), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """The peak resident set size since the last reset (VmHWM) of the process and its children, in MB."""
+    total = 0
+    for member in family(pid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+    return total / 1024
 
 
 def reset_peak(pid: int) -> None:
-    """Start a new high-water mark (Linux: 5 > /proc/PID/clear_refs)."""
-    with contextlib.suppress(OSError):
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    """Start new high-water marks (Linux: 5 > /proc/PID/clear_refs) for the process and its children."""
+    for member in family(pid):
+        with contextlib.suppress(OSError):
+            Path(f"/proc/{member}/clear_refs").write_text("5")
 
 
 def client_run(url: str, secret: str, subject: str, photo: bytes, count: int, times: list[float]) -> None:
@@ -86,7 +102,11 @@ def client_run(url: str, secret: str, subject: str, photo: bytes, count: int, ti
 
 def step(url: str, secret: str, pid: int, clients: int, photo: bytes, requests: int) -> dict:
     """One client count: warm-up, then `requests` verifications per client, all clients at once."""
-    warm = [threading.Thread(target=client_run, args=(url, secret, f"load-{i}", photo, 2, [])) for i in range(clients)]
+    # Warm-up wide enough to reach every engine worker (each loads the models on first use).
+    warm = [
+        threading.Thread(target=client_run, args=(url, secret, f"load-{i % clients}", photo, 3, []))
+        for i in range(max(clients, 4))
+    ]
     for t in warm:
         t.start()
     for t in warm:
@@ -115,51 +135,61 @@ def step(url: str, secret: str, pid: int, clients: int, photo: bytes, requests: 
     }
 
 
+def serve(home: Path, env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
+    """`facegate serve` on a free loopback port with `workers` engine processes, once it answers."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "facegate", "serve", "--home", str(home), "--port", str(port),
+               "--engine-workers", str(workers), "--purge-every", "86400"]  # fmt: skip
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                return server, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the server did not start")
+
+
 def main() -> None:
-    """Run the steps and print one line per client count."""
+    """Run the steps and print one line per engine setting and client count."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", default="1,4", help="Comma-separated client counts (1 is always run first).")
+    parser.add_argument("--clients", nargs="+", default=["1", "4"], help="Client counts (1 always runs first).")
     parser.add_argument("--requests", type=int, default=40, help="Verifications per client per step.")
+    parser.add_argument("--engine-workers", type=int, nargs="+", default=[1, os.cpu_count() or 1])
     parser.add_argument("--photo", type=Path, default=ROOT / "tests" / "data" / "obama2.jpg")
     parser.add_argument("--enroll-photo", type=Path, default=ROOT / "tests" / "data" / "obama.jpg")
     args = parser.parse_args()
-    counts = sorted({1, *(int(c) for c in args.clients.split(","))})
+    counts = sorted({1, *(int(c) for text in args.clients for c in text.split(","))})
     photo = args.photo.read_bytes()
     with tempfile.TemporaryDirectory(prefix="facegate-load-") as folder:
         home = Path(folder) / "home"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FACEGATE_")}
-        os.environ.update({"FACEGATE_MASTER_KEY_FILE": str(Path(folder) / "master.key")})
-        env["FACEGATE_MASTER_KEY_FILE"] = os.environ["FACEGATE_MASTER_KEY_FILE"]
+        os.environ["FACEGATE_MASTER_KEY_FILE"] = str(Path(folder) / "master.key")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FACEGATE_") or k.endswith("_KEY_FILE")}
+        env["PYTHONPATH"] = str(ROOT / "src")
         secret = prepare(home, max(counts), args.enroll_photo)
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        command = [sys.executable, "-m", "facegate", "serve", "--home", str(home), "--port", str(port)]
-        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            else:
-                raise SystemExit("the server did not start")
-            print(f"verify over HTTP on loopback, {args.requests} requests per client, photo {args.photo.name}, "
-                  f"{os.cpu_count()} cores")  # fmt: skip
-            print(f"{'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'peak RSS MB':>12} {'vs 1 client':>12}")
-            base = None
-            for clients in counts:
-                r = step(url, secret, server.pid, clients, photo, args.requests)
-                base = base or r["throughput"]
-                print(f"{clients:>7} {r['throughput']:>8.1f} {r['p50_ms']:>8.0f} {r['p95_ms']:>8.0f} "
-                      f"{r['peak_rss_mb']:>12.0f} {r['throughput'] / base:>11.2f}x")  # fmt: skip
-        finally:
-            server.send_signal(signal.SIGTERM)
+        print(f"verify over HTTP on loopback, {args.requests} requests per client, photo {args.photo.name}, "
+              f"{os.cpu_count()} cores")  # fmt: skip
+        print(f"{'engine':<16} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'peak RSS MB':>12} "
+              f"{'vs 1 client':>12}")  # fmt: skip
+        for workers in sorted(set(args.engine_workers)):
+            where = "in the server" if workers == 1 else f"{workers} workers"
+            server, url = serve(home, env, workers)
             try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+                base = None
+                for clients in counts:
+                    r = step(url, secret, server.pid, clients, photo, args.requests)
+                    base = base or r["throughput"]
+                    print(f"{where:<16} {clients:>7} {r['throughput']:>8.1f} {r['p50_ms']:>8.0f} {r['p95_ms']:>8.0f} "
+                          f"{r['peak_rss_mb']:>12.0f} {r['throughput'] / base:>11.2f}x")  # fmt: skip
+            finally:
+                server.send_signal(signal.SIGTERM)
+                try:
+                    server.wait(30)
+                except subprocess.TimeoutExpired:
+                    server.kill()
 
 
 if __name__ == "__main__":
