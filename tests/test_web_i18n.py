@@ -130,3 +130,22 @@ def test_the_keys_page_shows_each_keys_state_and_revoking_asks_first(env: Env) -
     assert 'class="state revoked"' in row and "revoke-" not in row
     active = re.findall(r'class="state active"', page)
     assert len(active) == 4 and page.count('<details class="confirm">') == 4
+
+
+def test_a_key_past_its_expiry_is_shown_expired_and_refused(env: Env) -> None:
+    sign_in(env, "admin")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', env.client.get("/console/keys").text).group(1)
+    page = env.client.post("/console/keys", data={"csrf": csrf, "role": "auditor", "name": "visitor", "days": "2"}).text
+    secret = re.search(r"fgk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}", page).group(0)
+    key_id = secret.split("_")[1]
+    assert env.client.get("/api/v1/audit/verify", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    row = re.search(rf'<tr id="key-{key_id}">.*?</tr>', env.client.get("/console/keys").text, re.S).group(0)
+    assert 'class="state active"' in row and "until" in row
+    env.clock.advance(hours=49)
+    assert env.client.get("/api/v1/audit/verify", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    sign_in(env, "admin")  # the console's own session lasts 8 hours
+    csrf = re.search(r'name="csrf" value="([^"]+)"', env.client.get("/console/keys").text).group(1)
+    row = re.search(rf'<tr id="key-{key_id}">.*?</tr>', env.client.get("/console/keys").text, re.S).group(0)
+    assert 'class="state expired"' in row and "revoke-" not in row
+    refused = env.client.post("/console/keys", data={"csrf": csrf, "role": "auditor", "days": "0"}).text
+    assert "whole number of days" in refused

@@ -34,7 +34,7 @@ def api_key(svc: ServiceDep, credentials: Credentials) -> ApiKey:
     """The authenticated API key; 401 when missing, unknown or revoked."""
     if credentials is None:
         raise UnauthorizedError("an API key is required: send Authorization: Bearer fgk_...")
-    key = svc.keys.authenticate(credentials.credentials)
+    key = svc.keys.authenticate(credentials.credentials, svc.clock())
     if key is None:
         raise UnauthorizedError("the API key is unknown or revoked")
     return key

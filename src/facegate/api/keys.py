@@ -5,7 +5,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from sqlalchemy import select
@@ -32,11 +32,18 @@ class ApiKey:
     deployments: tuple[str, ...]
     created_at: datetime
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None
 
     @property
     def actor(self) -> str:
         """How the audit log names this key's actions."""
         return f"api_key:{self.id}"
+
+    def state(self, now: datetime) -> str:
+        """active, revoked or expired (revoked wins: it is the deliberate act)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at is not None and self.expires_at <= now else "active"
 
     def grants(self, deployment_id: str) -> bool:
         """Whether the key may run operations on `deployment_id` (operators: only those granted)."""
@@ -51,6 +58,7 @@ class ApiKey:
             "deployments": list(self.deployments),
             "created_at": self.created_at.isoformat(),
             "revoked_at": self.revoked_at and self.revoked_at.isoformat(),
+            "expires_at": self.expires_at and self.expires_at.isoformat(),
         }
 
 
@@ -60,7 +68,7 @@ def _hash(secret: str) -> str:
 
 def _key(row: ApiKeyRow) -> ApiKey:
     granted = tuple(d for d in row.deployments.split(",") if d)
-    return ApiKey(row.id, row.name, row.role, granted, row.created_at, row.revoked_at)  # type: ignore[arg-type]
+    return ApiKey(row.id, row.name, row.role, granted, row.created_at, row.revoked_at, row.expires_at)  # type: ignore[arg-type]
 
 
 class ApiKeys:
@@ -70,9 +78,17 @@ class ApiKeys:
         self.db = db
 
     def create(
-        self, role: str, now: datetime, name: str = "", deployments: list[str] | None = None, created_by: str = "cli"
+        self,
+        role: str,
+        now: datetime,
+        name: str = "",
+        deployments: list[str] | None = None,
+        created_by: str = "cli",
+        expires_at: datetime | None = None,
     ) -> tuple[ApiKey, str]:
-        """Mint a key; return it with its full secret text, which is shown this once and never stored."""
+        """Mint a key (valid until `expires_at`, if given); return it with its full secret text, shown this once."""
+        if expires_at is not None and expires_at <= now:
+            raise InputError("an API key's expiry must lie in the future")
         if role not in ROLES:
             raise InputError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
         granted = list(dict.fromkeys(deployments or []))
@@ -89,19 +105,22 @@ class ApiKeys:
             secret_hash=_hash(secret),
             created_at=now,
             created_by=created_by[:64],
+            expires_at=expires_at,
         )
         with self.db.session() as session:
             session.add(row)
         return _key(row), f"{PREFIX}_{key_id}_{secret}"
 
-    def authenticate(self, text: str) -> ApiKey | None:
-        """The key whose secret `text` is, unless unknown or revoked."""
+    def authenticate(self, text: str, now: datetime | None = None) -> ApiKey | None:
+        """The key whose secret `text` is, unless unknown, revoked or expired (at `now`, default the real time)."""
         match = _KEY.match(text)
         if match is None:
             return None
         with self.db.session(readonly=True) as session:
             row = session.get(ApiKeyRow, match.group(1))
             if row is None or row.revoked_at is not None:
+                return None
+            if row.expires_at is not None and row.expires_at <= (now or datetime.now(UTC)):
                 return None
             if not hmac.compare_digest(row.secret_hash, _hash(match.group(2))):
                 return None

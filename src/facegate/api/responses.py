@@ -194,6 +194,7 @@ class Key(Answer):
     deployments: list[str]
     created_at: Timestamp
     revoked_at: Timestamp | None
+    expires_at: Timestamp | None = Field(default=None, description="When the key stops working; null: never.")
 
 
 class MintedKey(Key):

@@ -122,10 +122,15 @@ def keys_create(
         list[str] | None, typer.Option("--deployment", help="A deployment an operator key is granted; repeat.")
     ] = None,
     name: Annotated[str, typer.Option("--name", help="A name to recognise the key by.")] = "",
+    days: Annotated[
+        int | None, typer.Option("--expires-in", min=1, max=3650, help="Days until the key expires (default never).")
+    ] = None,
     json_out: Json = False,
     home: Home = None,
 ) -> None:
     """Mint an API key for the REST API and the console; the secret is shown this once."""
+    from datetime import timedelta
+
     from facegate.api.keys import ROLES
 
     if role not in ROLES:
@@ -133,7 +138,9 @@ def keys_create(
     svc = open_service(home)
     for granted in deployment or []:
         svc.gate.deployment_spec(granted)
-    key, secret = svc.keys.create(role, svc.clock(), name, deployment or [], "cli")
+    now = svc.clock()
+    expires = now + timedelta(days=days) if days else None
+    key, secret = svc.keys.create(role, now, name, deployment or [], "cli", expires_at=expires)
     if json_out:
         print_json({**key.to_dict(), "secret": secret})
         return
@@ -144,13 +151,14 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(json_out: Json = False, home: Home = None) -> None:
     """Every API key: ID, name, role, granted deployments, state (never a secret)."""
-    keys = open_service(home).keys.list()
+    svc = open_service(home)
+    keys, now = svc.keys.list(), svc.clock()
     if json_out:
-        print_json([k.to_dict() for k in keys])
+        print_json([{**k.to_dict(), "state": k.state(now)} for k in keys])
         return
     table = Table("ID", "name", "role", "deployments", "created", "state")
     for k in keys:
-        state = "revoked" if k.revoked_at else "active"
+        state = k.state(now)
         table.add_row(k.id, k.name, k.role, ", ".join(k.deployments), k.created_at.strftime("%Y-%m-%d %H:%M"), state)
     console.print(table)
 

@@ -213,6 +213,9 @@ ZH: dict[str, str] = {
     "Deployments (operators only)": "部署（仅限操作员）",
     "No deployments registered.": "尚未登记任何部署。",
     "Mint key": "创建密钥",
+    "until {time}": "有效期至 {time}",
+    "Expires after (days, empty for never)": "有效天数（留空则永不过期）",
+    "The expiry is a whole number of days from 1 to 3650.": "有效天数须为 1 到 3650 之间的整数。",
     # the subject portal
     "{handler} offers face recognition here for: {purpose}": "{handler} 在此提供人脸识别，用于：{purpose}",
     "It is your choice.": "是否使用由您决定。",

@@ -76,7 +76,7 @@ def login_form(request: Request, svc: ServiceDep) -> Response:
 @router.post("/login")
 def login(request: Request, svc: ServiceDep, api_key: Annotated[str, Form(max_length=200)] = "") -> Response:
     """Sign in with an API key."""
-    key = svc.keys.authenticate(api_key.strip())
+    key = svc.keys.authenticate(api_key.strip(), svc.clock())
     if key is None:
         return page(request, svc, "login.html", None, status_code=401, error="That key is unknown or revoked.")
     response = RedirectResponse("/console", status_code=303)
@@ -318,14 +318,9 @@ def key_rows(svc: Service) -> list[dict[str, Any]]:
     """Every API key with its state (active, revoked or expired) and since when."""
     now, rows = svc.clock(), []
     for k in svc.keys.list():
-        expires = getattr(k, "expires_at", None)  # keys minted with an expiry, where the store has one
-        if k.revoked_at is not None:
-            state, since = "revoked", k.revoked_at
-        elif expires is not None and expires <= now:
-            state, since = "expired", expires
-        else:
-            state, since = "active", None
-        rows.append({"key": k, "state": state, "since": since})
+        state = k.state(now)
+        since = {"revoked": k.revoked_at, "expired": k.expires_at}.get(state)
+        rows.append({"key": k, "state": state, "since": since, "until": k.expires_at if state == "active" else None})
     return rows
 
 
@@ -350,9 +345,14 @@ async def create_key(request: Request, svc: ServiceDep, key: Who) -> Response:
         granted = [str(d) for d in data.getlist("deployments")]
         for deployment_id in granted:
             svc.gate.deployment_spec(deployment_id)  # a grant names a registered deployment, as in the API
+        days = str(data.get("days", "")).strip()
+        if days and not (days.isdigit() and 1 <= int(days) <= 3650):
+            raise InputError("The expiry is a whole number of days from 1 to 3650.")
+        now = svc.clock()
         created, secret = svc.keys.create(
-            str(data.get("role", "")), svc.clock(), str(data.get("name", ""))[:64], granted, key.actor
-        )
+            str(data.get("role", "")), now, str(data.get("name", ""))[:64], granted, key.actor,
+            expires_at=now + timedelta(days=int(days)) if days else None,
+        )  # fmt: skip
         minted = {"key": created, "secret": secret}
     except FacegateError as exc:
         error = str(exc)

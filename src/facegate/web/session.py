@@ -42,7 +42,7 @@ def current(request: Request, svc: Service) -> ApiKey | None:
     if not isinstance(exp, int) or not isinstance(key_id, str) or exp < svc.clock().timestamp():
         return None
     key = svc.keys.get(key_id)
-    return key if key is not None and key.revoked_at is None else None
+    return key if key is not None and key.state(svc.clock()) == "active" else None
 
 
 def csrf_token(request: Request, svc: Service) -> str:
