@@ -63,9 +63,7 @@ def create_app(
     `engine_workers` > 1 runs the face engine in that many worker processes, so concurrent requests use every core.
     """
     if gate is None and engine_workers > 1:
-        from facegate.engine.pool import EnginePool
-
-        gate = Gate.open(data_home(home), engine_factory=lambda: EnginePool(engine_workers))
+        gate = Gate.open(data_home(home), engine_workers=engine_workers)
     service = Service.open(data_home(home), gate)
 
     @contextlib.asynccontextmanager

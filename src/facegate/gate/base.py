@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,10 @@ from facegate.vault.vault import StoredTemplate
 
 BIOMETRIC = ("enroll", "verify", "identify")
 NODE_SECONDS = 5.0
+
+
+LIVENESS_FAILURES = 5  # failed liveness checks a device may have within LIVENESS_WINDOW before it must wait
+LIVENESS_WINDOW = timedelta(minutes=3)
 
 
 @dataclass
@@ -64,6 +68,7 @@ class GateBase(Recorder):
         self._liveness_random: random.Random = random.SystemRandom()
         self.liveness_checks: list[Any] | None = None
         self.kind = context.kind
+        self.engine_workers = 1  # more: the engine runs in that many worker processes (facegate serve --engine-workers)
         self._node: tuple[float, placement.Node] | None = None
 
     @classmethod
@@ -72,10 +77,27 @@ class GateBase(Recorder):
         home: Path | None = None,
         database_url: str | None = None,
         engine_factory: Callable[[], Any] | None = None,
+        engine_workers: int = 1,
         **context: Any,
     ) -> "GateBase":
-        """The gate of a data directory: its database, key store and audit log (`context`: clock, settings)."""
-        return cls(Context.open(home, database_url, **context), engine_factory)
+        """The gate of a data directory: its database, key store and audit log (`context`: clock, settings);
+        `engine_workers` > 1 runs the face engine in that many worker processes."""
+        gate = cls(Context.open(home, database_url, **context), engine_factory)
+        gate.engine_workers = engine_workers
+        return gate
+
+    def _liveness_wait(self, device: str, now: datetime) -> int:
+        """Seconds the device must wait before its next liveness challenge (0: none)."""
+        with self._lock:
+            failures = [t for t in self._liveness_failures.get(device, []) if t > now - LIVENESS_WINDOW]
+            self._liveness_failures[device] = failures
+        if len(failures) < LIVENESS_FAILURES:
+            return 0
+        return max(1, int((failures[-LIVENESS_FAILURES] + LIVENESS_WINDOW - now).total_seconds()) + 1)
+
+    def _liveness_failed(self, device: str, now: datetime) -> None:
+        with self._lock:
+            bounded(self._liveness_failures).setdefault(device, []).append(now)
 
     @property
     def audit_records(self) -> AuditRecords:

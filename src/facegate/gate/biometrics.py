@@ -31,8 +31,6 @@ REVIEW_FPIR_FACTOR = 10  # a reviewer's list is drawn at ten times the target FP
 DEFAULT_RETENTION_DAYS = 365
 RAW_IMAGE_DAYS = 30
 BIPA_YEARS = 3
-LIVENESS_FAILURES = 5  # failed liveness checks a device may have within LIVENESS_WINDOW before it must wait
-LIVENESS_WINDOW = timedelta(minutes=3)
 CHALLENGE_GRACE = timedelta(seconds=30)  # to start the capture and upload the frames, on top of its duration
 MAX_FRAMES = 64
 MAX_IMAGE_BYTES = MAX_FILE_BYTES  # the largest photo the engine takes: the faces refuse a bigger upload early
@@ -50,6 +48,8 @@ def calibration_points(path: Path | None = None) -> calibration.Calibration | No
     from facegate.engine.dlib_backend import default_model_id
 
     return calibration.shipped(default_model_id())
+
+
 Embedder = Callable[[Loaded], tuple[np.ndarray, str]]
 
 
@@ -71,7 +71,11 @@ class Biometrics(GateBase):
         """The face engine, loaded on first use (loading the models takes a moment)."""
         with self._lock:
             if self._engine is None:
-                if self._engine_factory is None:
+                if self._engine_factory is None and self.engine_workers > 1:
+                    from facegate.engine.pool import EnginePool
+
+                    self._engine = EnginePool(self.engine_workers)
+                elif self._engine_factory is None:
                     from facegate.engine.dlib_backend import DlibEngine
 
                     self._engine = DlibEngine()
@@ -475,15 +479,12 @@ class Biometrics(GateBase):
                 del gallery.subjects[template_id]
             gallery.generation = -1  # the stored generation moved on too: rebuild from the store on next use
 
-
-
-
     def liveness_challenge(
         self, deployment_id: str, device: str, purpose: str | None = None, caller: Caller | None = None
     ) -> dict[str, Any]:
         """A new random challenge for `device`: head turns and screen colours on one timeline, a nonce, a deadline.
 
-        Refused (and audited) while the device has had LIVENESS_FAILURES failed checks within LIVENESS_WINDOW.
+        Refused (and audited) while the device has had base.LIVENESS_FAILURES failed checks in base.LIVENESS_WINDOW.
         """
         caller = caller or Caller()
         now = self.clock()
@@ -557,19 +558,6 @@ class Biometrics(GateBase):
             return best.embedding.vector, best.embedding.model_id
 
         return embed
-
-    def _liveness_wait(self, device: str, now: datetime) -> int:
-        """Seconds the device must wait before its next challenge (0: none)."""
-        with self._lock:
-            failures = [t for t in self._liveness_failures.get(device, []) if t > now - LIVENESS_WINDOW]
-            self._liveness_failures[device] = failures
-        if len(failures) < LIVENESS_FAILURES:
-            return 0
-        return max(1, int((failures[-LIVENESS_FAILURES] + LIVENESS_WINDOW - now).total_seconds()) + 1)
-
-    def _liveness_failed(self, device: str, now: datetime) -> None:
-        with self._lock:
-            bounded(self._liveness_failures).setdefault(device, []).append(now)
 
     def _liveness_refusal(
         self,
