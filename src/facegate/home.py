@@ -37,4 +37,6 @@ def choose_node_kind(home: Path, kind: str) -> None:
     path = home / NODE_FILE
     if path.exists() and node_kind(home) != kind:
         raise ValueError(f"{home} is already a {node_kind(home)}; a node's kind is chosen once, when it is created")
-    path.write_text(json.dumps({"kind": kind}) + "\n")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # 0600 like every file of the directory
+    with os.fdopen(fd, "w") as file:
+        file.write(json.dumps({"kind": kind}) + "\n")

@@ -59,7 +59,7 @@ class TooManyPixelsError(ImageError):
     """The header announces more pixels than allowed: a decompression bomb or an oversized photo."""
 
 
-class TooMuchMemoryError(ImageError):
+class TooMuchMemoryError(ImageError, TooLargeError):
     """Decoding the image would take more memory than allowed (a 16-bit or many-band bomb)."""
 
 
