@@ -129,3 +129,25 @@ def test_failures_are_audited_with_their_reasons(env: Env) -> None:
         _, recent = gate.audit.recent(session, 3)
     entry = next(e for e in recent if str(e.get("outcome", "")).startswith("liveness_failed:"))  # newest first
     assert "movement" in entry["outcome"] and entry["decision"] == "refuse" and entry["deployment"] == KIOSK
+
+
+def test_identification_on_an_answered_challenge_finds_the_person(env: Env) -> None:
+    gallery = "hq-kiosk-gallery"
+    env.svc.gate.register(example("office-entry", id=gallery, modality="identification", camera={"min_face_px": 120}))
+    key = env.svc.keys.create("operator", env.clock(), "gallery-kiosk", [gallery])[1]
+    headers = {"Authorization": f"Bearer {key}"}
+    base = f"/api/v1/deployments/{gallery}/subjects/obama"
+    assert env.client.post(base + "/notice", headers=headers).status_code == 200
+    assert env.client.post(base + "/consents", json={}, headers=headers).status_code == 201
+    assert env.client.post(base + "/enroll", files=photo("obama.jpg"), headers=headers).status_code == 201
+    asked = env.client.post(f"/api/v1/deployments/{gallery}/liveness/challenge", json={"device": "g"}, headers=headers)
+    body = asked.json()
+    challenge_ = Challenge(
+        tuple(body["turns"]), tuple(c["name"] for c in body["colours"]), body["segment_ms"], body["colour_ms"]
+    )
+    frames = sequence(challenge_)
+    files = [("frames", (f"{i}.jpg", jpeg(frame), "image/jpeg")) for i, (_, frame) in enumerate(frames)]
+    data = {"nonce": body["nonce"], "device": "g", "timestamps": str([round(t, 1) for t, _ in frames])}
+    answer = env.client.post(f"/api/v1/deployments/{gallery}/identify/live", files=files, data=data, headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["outcome"] == "identified" and answer.json()["subject"] == "obama"

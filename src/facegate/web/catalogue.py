@@ -310,6 +310,7 @@ ZH: dict[str, str] = {
     "Method": "方式",
     "PIN or code": "密码或验证码",
     "Verify without my face": "不使用人脸进行验证",
+    # the kiosk
 }
 
 # vocabulary -> value -> (English, 简体中文). Where facegate.policy gains its own labels, these step aside.
