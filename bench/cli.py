@@ -4,13 +4,15 @@
 
 Each round starts fresh interpreters, in turn: `python -c pass` (the floor), `python -c "import typer, rich.console"`
 (what any typer CLI pays), `python -m facegate --help`, `python -m facegate --version`; the medians are printed
-side by side, so a loaded machine shows as a slower baseline in the same run. It also names the heavy packages
+side by side (wall time, and the CPU time the process used, which a busy machine inflates less), so a loaded
+machine shows as a slower baseline in the same run. It also names the heavy packages
 (SQLAlchemy, the gate, oversight, the engine, FastAPI) that `--help` imports: there should be none.
 """
 
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -28,11 +30,14 @@ RUNS = {
 }
 
 
-def timed(args: list[str], env: dict[str, str]) -> float:
-    """Seconds one interpreter takes to run `args` to the end."""
+def timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) one interpreter takes to run `args` to the end."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, *args], env=env, stdout=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def heavy_imports(env: dict[str, str]) -> list[str]:
@@ -58,16 +63,17 @@ def main() -> None:
     runs = {name: (run, env) for name, run in RUNS.items()}
     if args.against:
         runs["--help of --against"] = (RUNS["facegate --help"], {**os.environ, "PYTHONPATH": str(args.against)})
-    times: dict[str, list[float]] = {name: [] for name in runs}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
     for _ in range(args.rounds):
         for name, (run, run_env) in runs.items():
             times[name].append(timed(run, run_env))
-    floor = statistics.median(times["import typer, rich"])
+    floor = statistics.median(wall for wall, _ in times["import typer, rich"])
     print(f"{args.rounds} rounds, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     for name, values in times.items():
-        median = statistics.median(values)
-        print(f"{name:<20} median {median * 1000:6.0f} ms   min {min(values) * 1000:6.0f} ms   "
-              f"({median / floor:.2f}x typer alone)")  # fmt: skip
+        wall = statistics.median(w for w, _ in values)
+        cpu = statistics.median(c for _, c in values)
+        print(f"{name:<20} wall median {wall * 1000:6.0f} ms, min {min(w for w, _ in values) * 1000:6.0f} ms   "
+              f"CPU median {cpu * 1000:6.0f} ms   ({wall / floor:.2f}x typer alone)")  # fmt: skip
     print(f"heavy packages imported by --help: {', '.join(heavy_imports(env)) or 'none'}")
 
 
