@@ -149,3 +149,13 @@ def test_strangers_from_lfw_stay_within_the_target_fpir(lfw_gate: Gate, shared_d
     predicted = gate.operating_points().predicted_fnir(len(enrolled), 0.01)
     assert fnir <= predicted + 0.1, (fnir, predicted)  # the prediction `check` gives holds on real people
     assert np.isfinite(fnir)
+
+
+def test_oversight_shows_each_1_to_n_gallery_against_its_limit(gallery: Gate) -> None:
+    from facegate.oversight import Oversight
+
+    report = Oversight(gallery.context).status(accuracy=gallery.operating_points())
+    [shown] = [g for h in report["handlers"] for g in h["galleries"]]
+    limit = gallery.operating_points().max_gallery(0.01, 0.5)
+    assert shown == {"deployment": GALLERY, "templates": 2, "limit": limit, "target_fpir": 0.01,
+                     "fnir_tolerance": 0.5, "expected_gallery_size": None}  # fmt: skip

@@ -233,6 +233,57 @@ def calibrate(
     say(f"written               {target} ({target.stat().st_size:,} bytes)")
 
 
+@app.command("operating-points")
+def operating_points(
+    sizes: Annotated[str, typer.Option("--sizes", help="Gallery sizes, comma-separated.")] = "10,100,1000,10000,100000",
+    target_fpir: Annotated[float, typer.Option("--target-fpir", min=1e-9, max=0.999, help="Target FPIR.")] = 0.01,
+    fnir_tolerance: Annotated[float, typer.Option("--fnir-tolerance", min=0.0, max=1.0, help="FNIR accepted.")] = 0.5,
+    calibration_file: Annotated[
+        Path | None, typer.Option("--calibration", help="A calibration file (default: the default model's).")
+    ] = None,
+    json_out: Json = False,
+    home: Home = None,
+) -> None:
+    """The 1:N operating points a calibration gives: threshold, expected FPIR and predicted FNIR per gallery size."""
+    from facegate.engine import calibration
+    from facegate.engine.dlib_backend import default_model_id
+
+    points = calibration.load(calibration_file) if calibration_file else calibration.for_model(default_model_id())
+    try:
+        wanted = [int(v) for v in sizes.split(",") if v.strip()]
+    except ValueError:
+        raise InputError(f"--sizes takes whole numbers separated by commas, got {sizes!r}") from None
+    limit = points.max_gallery(target_fpir, fnir_tolerance)
+    rows = []
+    for n in [*wanted, limit]:
+        t = points.threshold_for(n, target_fpir)
+        fpir = None if t is None else 1 - (1 - points.fmr(t)) ** n
+        rows.append(
+            {
+                "gallery_size": n,
+                "threshold": t,
+                "expected_fpir": fpir,
+                "predicted_fnir": points.predicted_fnir(n, target_fpir),
+            }
+        )
+    if json_out:
+        print_json({"model_id": points.model_id, "target_fpir": target_fpir, "fnir_tolerance": fnir_tolerance,
+                    "max_gallery": limit, "operating_points": rows})  # fmt: skip
+        return
+    say(f"model {points.model_id}; calibration: {points.dataset}, {points.impostor_pairs:,} impostor pairs")
+    table = Table("gallery size", "threshold t(N)", "expected FPIR", "predicted FNIR")
+    for row in rows:
+        t, fpir = row["threshold"], row["expected_fpir"]
+        table.add_row(
+            f"{row['gallery_size']:,}" + (" (limit)" if row is rows[-1] else ""),
+            "none" if t is None else f"{t:.3f}",
+            "-" if fpir is None else f"{fpir:.2%}",
+            f"{row['predicted_fnir']:.1%}",
+        )
+    console.print(table)
+    say(f"largest gallery with FNIR within {fnir_tolerance:.0%} at FPIR {target_fpir:.2%}: {limit:,} templates")
+
+
 def walkthrough(photos: Path | None) -> None:
     """Walk through the sample photos: detect, embed, compare, decide same or different (the demo's first part)."""
     from facegate.engine import matching

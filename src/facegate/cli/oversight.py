@@ -55,6 +55,12 @@ def print_status(report: dict) -> None:  # type: ignore[type-arg]
                 f"{t['trigger_on']} by {t['trigger']}; due {t['due_on']}; task {t['id']}"
             )
             say(f"    {t['due_basis']}")
+        for g in h.get("galleries", []):
+            limit = "no calibration for the model" if g["limit"] is None else f"limit {g['limit']:,}"
+            say(
+                f"  1:N gallery {g['deployment']}: {g['templates']:,} templates, {limit} (target FPIR "
+                f"{g['target_fpir']:.2%}, FNIR within {g['fnir_tolerance']:.0%}; ACC-1)"
+            )
         if h["enrollment"]["blocked"]:
             say(f"  new enrollments refused: {h['enrollment']['reason']} [{', '.join(h['enrollment']['rule_ids'])}]")
         for w in h["warnings"]:
@@ -65,7 +71,10 @@ def print_status(report: dict) -> None:  # type: ignore[type-arg]
 @oversight_app.command("status")
 def oversight_status(handler: HandlerOpt = None, json_out: Json = False, home: Home = None) -> None:
     """Counts against each profile's filing threshold, due dates and open tasks (refreshes them first)."""
-    report = open_oversight(home).status(handler)
+    from facegate.oversight import Oversight
+
+    gate = open_gate(home)
+    report = Oversight(gate.context).status(handler, accuracy=gate.operating_points())
     if json_out:
         print_json(report)
     else:

@@ -125,6 +125,9 @@ class Biometrics(GateBase):
         pixels = decode_image(image)
         faces = self.engine.detect(pixels, min_face_px=min_face_px) if min_face_px else self.engine.detect(pixels)
         face = quality.single_face(faces) if enrollment else quality.main_face(faces)
+        if enrollment and hasattr(self.engine, "points") and hasattr(self.engine, "chips"):
+            # pose and blur need the landmarks and the aligned chip, which only dlib-based engines expose
+            quality.check_enrollment(self.engine.points(pixels, face), self.engine.chips(pixels, [face])[0])
         embedding = self.engine.embed(pixels, [face])[0]
         return embedding.vector, embedding.model_id
 
@@ -397,28 +400,20 @@ class Biometrics(GateBase):
             found = gallery.index.search(vector, k=REVIEW_CANDIDATES * 2 if review else 1)
             ranked = list(dict.fromkeys(gallery.subjects[key] for key, d in found if d < threshold))
             operating = {"gallery_size": size, "target_fpir": target, "threshold": threshold}
-            audit_point = {
-                "gallery_size": size,
-                "target_fpir_ppm": round(target * 1_000_000),
-                "threshold_milli": round(threshold * 1000),
-            }
+            ppm, milli = round(target * 1_000_000), round(threshold * 1000)
+            audit_point = {"gallery_size": size, "target_fpir_ppm": ppm, "threshold_milli": milli}
             if review:
                 candidates = []
                 for subject_id in ranked[:REVIEW_CANDIDATES]:
                     with suppress(RefusedError, NotFoundError):  # only people the rules let us recognise
                         self._check_subject(session, loaded, self._subject(session, subject_id), now)
                         candidates.append(subject_id)
+                outcome, listed = ("candidates" if candidates else "no_match"), {"candidates": candidates}
                 return self._record(
-                    session,
-                    caller,
-                    "identify",
-                    "candidates" if candidates else "no_match",
-                    deployment=deployment_id,
-                    rule_ids=("PIPL-24",),
-                    purpose=loaded.spec.purpose.category,
-                    details={"match": None, "candidates": candidates, **operating},
+                    session, caller, "identify", outcome, deployment=deployment_id, rule_ids=("PIPL-24",),
+                    purpose=loaded.spec.purpose.category, details={"match": None, **listed, **operating},
                     audit_fields={**audit_point, "candidates": len(candidates)},
-                )
+                )  # fmt: skip
             subject_id, rules = (ranked[0] if ranked else None), ()
             if subject_id:
                 try:  # the person found must still be someone the rules let us recognise

@@ -198,12 +198,13 @@ class Oversight:
 
     # ---- reports and documents ----
 
-    def status(self, handler: str | None = None, refresh: bool = True) -> dict[str, Any]:
-        """Everything the status command and the console's Oversight page show (see report.status_report)."""
+    def status(self, handler: str | None = None, refresh: bool = True, accuracy: Any = None) -> dict[str, Any]:
+        """Everything the status command and the console's Oversight page show (see report.status_report);
+        `accuracy` (the gate's `operating_points()`) sets each 1:N gallery's limit."""
         if refresh:
             self.refresh(handler)
         with self.db.session(readonly=True) as session:
-            return report.status_report(self, session, pick(session, handler))
+            return report.status_report(self, session, pick(session, handler), accuracy)
 
     def filing_package(self, handler: str | None, out: Path) -> dict[str, Any]:
         """Write the filing package (regulation.md §5.5) of a handler as Markdown, HTML and JSON into `out`."""

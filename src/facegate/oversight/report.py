@@ -4,6 +4,7 @@ warnings, as one JSON-ready mapping (the CLI prints it; the console's Oversight 
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from facegate.edge.watch import device_warnings
@@ -12,7 +13,9 @@ from facegate.oversight.handlers import HandlerView
 from facegate.oversight.tasks import all_tasks, filing_dict, filings, overdue_tasks, task_dict
 from facegate.oversight.thresholds import filing_duty, filing_profiles
 from facegate.oversight.workdays import beijing_date
+from facegate.policy.accuracy import OperatingPoints
 from facegate.policy.profiles import lineage, profile_names
+from facegate.vault.models import TemplateRow
 
 if TYPE_CHECKING:
     from facegate.oversight.oversight import Oversight
@@ -21,8 +24,11 @@ DUE_SOON_WORKING_DAYS = 5
 EVERY_FILING_PROFILE = filing_profiles(profile_names())
 
 
-def status_report(oversight: "Oversight", session: Session, views: list[HandlerView]) -> dict[str, Any]:
-    """The report of these handlers as of the oversight's clock (Beijing date)."""
+def status_report(
+    oversight: "Oversight", session: Session, views: list[HandlerView], accuracy: OperatingPoints | None = None
+) -> dict[str, Any]:
+    """The report of these handlers as of the oversight's clock (Beijing date); `accuracy`, the face model's
+    operating points, gives each 1:N gallery its limit (ACC-1)."""
     now = oversight.clock()
     today = beijing_date(now)
     calendar = oversight.calendar
@@ -38,11 +44,29 @@ def status_report(oversight: "Oversight", session: Session, views: list[HandlerV
             "sources": {str(y): s.source for y, s in sorted(SCHEDULES.items())},
             "fallback": "a year without a State Council schedule is counted in calendar days (§8 Q2)",
         },
-        "handlers": [_handler(oversight, session, view, today) for view in views],
+        "handlers": [_handler(oversight, session, view, today, accuracy) for view in views],
     }
 
 
-def _handler(oversight: "Oversight", session: Session, view: HandlerView, today: date) -> dict[str, Any]:
+def galleries(session: Session, view: HandlerView, accuracy: OperatingPoints | None) -> list[dict[str, Any]]:
+    """Each 1:N deployment's gallery: templates held against the size at which its targets still hold."""
+    out = []
+    for d in view.deployments:
+        if d.spec.modality != "identification":
+            continue
+        wanted = d.spec.accuracy
+        held = session.scalar(select(func.count()).select_from(TemplateRow).filter_by(deployment_id=d.id)) or 0
+        limit = accuracy.max_gallery(wanted.target_fpir, wanted.fnir_tolerance) if accuracy else None
+        out.append({
+            "deployment": d.id, "templates": int(held), "limit": limit, "target_fpir": wanted.target_fpir,
+            "fnir_tolerance": wanted.fnir_tolerance, "expected_gallery_size": wanted.expected_gallery_size,
+        })  # fmt: skip
+    return out
+
+
+def _handler(
+    oversight: "Oversight", session: Session, view: HandlerView, today: date, accuracy: OperatingPoints | None
+) -> dict[str, Any]:
     calendar = oversight.calendar
     counts = oversight.counts(session, view)
     count = counts[oversight.count_mode]
@@ -125,6 +149,7 @@ def _handler(oversight: "Oversight", session: Session, view: HandlerView, today:
             }
             for d in view.deployments
         ],
+        "galleries": galleries(session, view, accuracy),
         "profiles": list(view.profiles),
         "stored_individuals": count,
         "counts": counts,
