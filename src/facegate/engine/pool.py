@@ -45,6 +45,10 @@ def _points(engine: Any, image: np.ndarray, face: Face) -> np.ndarray:
     return engine.points(image, face)
 
 
+def _chips(engine: Any, image: np.ndarray, faces: list[Face]) -> np.ndarray:
+    return engine.chips(image, faces)
+
+
 class EnginePool:
     """`workers` dlib engines in as many processes (default: one per core), each call run by a free one."""
 
@@ -74,6 +78,10 @@ class EnginePool:
     def points(self, image: np.ndarray, face: Face) -> np.ndarray:
         """The 5 landmarks of a face (see DlibEngine.points)."""
         return self.run(_points, image, face)
+
+    def chips(self, image: np.ndarray, faces: list[Face]) -> np.ndarray:
+        """Aligned face chips, one per face (see DlibEngine.chips), for the enrollment quality gate."""
+        return self.run(_chips, image, faces)
 
     def close(self) -> None:
         """Stop the worker processes."""
