@@ -337,7 +337,8 @@ class Deployment(Model):
         if not isinstance(value, list):
             return value
         check = _vocab("analysis", "analyses")
-        return list(dict.fromkeys(check(v) for v in value if v is not None))
+        said = [v for v in value if v is not None and not (isinstance(v, str) and _nothing(v))]
+        return list(dict.fromkeys(check(v) for v in said))
 
     @model_validator(mode="before")
     @classmethod
@@ -357,7 +358,7 @@ class Deployment(Model):
                         names.append(parsed.method)
                         if parsed.fee and not stated_nothing(parsed.fee):
                             fees[parsed.method] = parsed.fee
-                    else:
+                    elif not (isinstance(item, str) and _nothing(item)):  # "none" means no alternative
                         names.append(_vocab("alternative", "alternatives")(item))
                 except (ValueError, ValidationError) as exc:
                     detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
@@ -405,6 +406,10 @@ def _split_languages(node: Any, path: str, found: dict[str, str]) -> Any:
     if isinstance(node, list):
         return [_split_languages(v, f"{path}[{i}]", found) for i, v in enumerate(node)]
     return node
+
+
+def _nothing(text: str) -> bool:
+    return stated_nothing(text) or not stated(text)
 
 
 def stated_nothing(text: str | None) -> bool:

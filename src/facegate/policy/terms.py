@@ -107,6 +107,8 @@ LOCATION_TYPES: tuple[Term, ...] = (
     _t("ward_corridor", "病区走廊", "ward corridor", "nurses' station", "护士站", "病区走廊"),
     _t("online", "线上（手机或电脑）", "online (phone or computer)", "mobile app", "app", "website", "web", "online",
        "mini program", "h5 page", "手机应用", "网站", "小程序", "线上", "手机app"),
+    _t("other_shared_area", "其他公共区域（非私密）", "other shared area (not private)", "other", "other area",
+       "shared area", "common area", "其他", "其他区域", "公共区域"),
 )  # fmt: skip
 
 # Premises types. Tags: business (CN23-T05), children (under-14s likely, §8 Q15), education, workplace,
@@ -192,6 +194,7 @@ PREMISES_TYPES: tuple[Term, ...] = (
        "city centre", "街道", "道路", "城市广场"),
     _t("online_service", "线上服务", "online service", "online", "mobile app", "website", "online platform",
        "ride-hailing platform", "mobile banking", "线上", "互联网平台", "网约车平台", "手机银行", "平台"),
+    _t("other_premises", "其他场所", "other premises", "other", "其他", "其他场所"),
 )  # fmt: skip
 
 PURPOSES: tuple[Term, ...] = (
@@ -360,11 +363,12 @@ LEGAL_BASES: tuple[Term, ...] = (
        "employment", "合同", "人力资源管理"),
 )
 STORAGE_LOCATIONS: tuple[Term, ...] = (
-    _t("device", "人脸识别设备内", "in the recognition device", "on device", "device_only", "设备", "设备内",
-       "终端"),
-    _t("on_premises", "处理者自有服务器", "the handler's own servers", "on premises", "server", "local server",
-       "本地服务器", "自有服务器"),
-    _t("cloud", "云服务", "a cloud service", "云", "云端", "云服务"),
+    _t("device", "人脸识别设备内", "in the recognition device", "on device", "device_only", "edge device",
+       "terminal", "camera", "local device", "设备", "设备内", "终端", "本地设备", "边缘设备"),
+    _t("on_premises", "处理者自有服务器", "the handler's own servers", "on premises", "on-prem", "server",
+       "local server", "server room", "own data centre", "本地服务器", "自有服务器", "机房", "自建机房"),
+    _t("cloud", "云服务", "a cloud service", "public cloud", "private cloud", "cloud server", "saas", "云", "云端",
+       "云服务", "公有云", "私有云", "云服务器"),
 )
 RAW_IMAGES: tuple[Term, ...] = (
     _t("discard", "比对后删除原始图像", "raw images discarded after matching", "delete", "删除", "不保留"),

@@ -131,12 +131,21 @@ def resolve(kind: str, text: str, *, prefer: str | None = None) -> Term | None:
     for name, term in index.chinese:
         if name == compact:
             return term
+    if kind == "country":  # the most specific place named wins: "Hong Kong, China" is Hong Kong
+        return _longest_named(text, index)
     if has_chinese(text):
         term = _chinese_head(text, index, prefer)
         if term is not None:
             return term
         key = _key(_CJK.sub(" ", text))
     return _english_head(key, index, prefer) if key else None
+
+
+def _longest_named(text: str, index: _Index) -> Term | None:
+    compact, padded = _compact(text), f" {_key(text)} "
+    found = [(len(n), t) for n, t in index.chinese if n in compact]
+    found += [(len(n), t) for n, t in index.english.items() if f" {n} " in padded]
+    return max(found, key=lambda item: item[0])[1] if found else None
 
 
 def canonical(kind: str, text: str, *, field: str, prefer: str | None = None) -> str:
