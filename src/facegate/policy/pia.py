@@ -10,7 +10,7 @@ from facegate.policy.profiles import DEFAULT_PROFILE, REASSESSMENT_TRIGGERS, SEC
 from facegate.policy.rules import rules_for
 from facegate.policy.runtime import HANDLER_DUTIES, RUNTIME
 from facegate.policy.settings import Settings
-from facegate.policy.spec import Deployment, ImpactAssessment, Risk, stated
+from facegate.policy.spec import Deployment, Risk, stated
 from facegate.policy.vocabulary import humanise, label, labels
 
 SECTIONS = {
@@ -37,8 +37,9 @@ def _text(value: str | None, field: str, what: str) -> Value:
     return value if stated(value) else Gap(field, what)
 
 
-def _section(pia: ImpactAssessment | None, name: str) -> Value:
-    return _text(getattr(pia, name) if pia else None, f"impact_assessment.{name}", f"section '{SECTIONS[name]}'")
+def _section(spec: Deployment, name: str) -> Value:
+    """A section's text, Chinese and English where the spec gives both."""
+    return _text(spec.wording(f"impact_assessment.{name}"), f"impact_assessment.{name}", f"section '{SECTIONS[name]}'")
 
 
 def pia_document(
@@ -85,7 +86,7 @@ def pia_document(
         Section(
             SECTIONS["lawfulness_necessity"],
             [
-                Entry("Assessment", _section(pia, "lawfulness_necessity")),
+                Entry("评估 / Assessment", _section(spec, "lawfulness_necessity")),
                 Entry("具体目的 / Specific purpose",
                       _text(spec.wording("purpose.description"), "purpose.description", "the purpose")),
                 Entry("必要性 / Necessity",
@@ -99,7 +100,7 @@ def pia_document(
         Section(
             SECTIONS["rights_impact"],
             [
-                Entry("Assessment", _section(pia, "rights_impact")),
+                Entry("评估 / Assessment", _section(spec, "rights_impact")),
                 Entry("替代方式 / Alternatives offered", _alternatives(spec)),
                 Entry("不满十四周岁 / Under-14s", minors),
             ],
@@ -107,7 +108,7 @@ def pia_document(
         Section(
             SECTIONS["security_risks"],
             [
-                Entry("Assessment", _section(pia, "security_risks")),
+                Entry("评估 / Assessment", _section(spec, "security_risks")),
                 Paragraph(
                     "Each harm §5.4 names (leak, tampering, loss, destruction, illegal acquisition, sale and use) has "
                     "a row in the risk register below."
@@ -117,8 +118,8 @@ def pia_document(
         Section(
             SECTIONS["protection_measures"],
             [
-                Entry("Assessment", _section(pia, "protection_measures")),
-                Paragraph("Measures facegate enforces at run time for the rules of the profiles applied:"),
+                Entry("评估 / Assessment", _section(spec, "protection_measures")),
+                Paragraph("facegate 运行时执行的措施 / Measures facegate enforces at run time (profiles applied):"),
                 _runtime_measures(report, settings),
                 Paragraph("不由软件执行、由处理者负责 / Not enforced by software; the handler's duty:"),
                 Bullets(list(HANDLER_DUTIES)),
