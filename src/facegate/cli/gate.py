@@ -324,7 +324,13 @@ def identify(
 ) -> None:
     """1:N: which enrolled subject of the deployment is in the photo, if any."""
     decision = open_gate(home).identify(deployment, photo(image), purpose, caller(actor))
-    show(decision, json_out, f"{decision.outcome}" + (f": {decision.subject}" if decision.subject else ""))
+    d = decision.details
+    text = f"{decision.outcome}" + (f": {decision.subject}" if decision.subject else "")
+    if d.get("candidates"):
+        text += f" for review: {', '.join(d['candidates'])}"
+    if "threshold" in d:
+        text += f" (gallery {d['gallery_size']:,}, threshold {d['threshold']:.3f} for FPIR {d['target_fpir']:.2%})"
+    show(decision, json_out, text)
 
 
 alternative_app = typer.Typer(
