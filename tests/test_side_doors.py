@@ -6,6 +6,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from facegate.cli import app
+from facegate.errors import InputError
 
 SRC = Path(__file__).parent.parent / "src" / "facegate"
 
@@ -20,6 +21,16 @@ def test_an_operator_cannot_claim_the_subject_asked_again(tmp_path: Path) -> Non
     code, out = run("consent", "give", "hq-lobby", "bob", "--subject-initiated", *home)
     assert code == 2 and "No such option: --subject-initiated" in out
     assert "--subject-initiated" not in run("consent", "give", "--help")[1]
+
+
+def test_an_operator_cannot_act_as_the_subject_or_as_facegate(tmp_path: Path) -> None:
+    home = ["--home", str(tmp_path)]
+    assert run("subject", "add", "bob", *home)[0] == 0
+    for actor in ("subject:bob", "system:purge"):
+        result = CliRunner().invoke(app, ["subject", "delete", "bob", "--actor", actor, *home])
+        assert isinstance(result.exception, InputError) and "not for the command line" in str(result.exception)
+    assert run("subject", "show", "bob", *home)[0] == 0  # still there
+    assert run("subject", "delete", "bob", "--actor", "operator:alice", *home)[0] == 0
 
 
 def test_the_faces_open_no_database_session_of_the_gate() -> None:

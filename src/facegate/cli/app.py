@@ -79,9 +79,12 @@ def open_gate(home: Path | None) -> "Gate":
 
 
 def caller(actor: str) -> "Caller":
-    """The gate's caller for a command's `--actor`."""
+    """The gate's caller for a command's `--actor`: an operator, never a subject or facegate itself."""
+    from facegate.errors import InputError
     from facegate.gate import Caller
 
+    if actor.partition(":")[0] in ("subject", "system"):
+        raise InputError(f"--actor {actor.partition(':')[0]}:... is not for the command line: name the operator")
     return Caller(actor)
 
 
