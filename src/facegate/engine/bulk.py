@@ -66,8 +66,9 @@ def _embed_file(job: tuple[Path, str]) -> FileEmbedding:
         faces = _engine.detect(image)
         if not faces and pick == "centre":
             faces = _cnn_faces(image)
-        if pick == "single":
+        if pick == "single":  # enrollment: exactly one face, facing the camera and sharp enough
             face = quality.single_face(faces)
+            quality.check_enrollment(_engine.points(image, face), _engine.chips(image, [face])[0])
         elif pick == "centre" and faces:  # benchmark photos: the subject is the face nearest the centre
             face = min(faces, key=lambda f: f.centre_distance(image.shape))
         else:
@@ -83,7 +84,7 @@ def embed_files(
 ) -> Iterator[FileEmbedding]:
     """Embed one face per file, in order, with `workers` processes (default: all cores).
 
-    `pick` chooses the face: 'largest', 'single' (refuse photos without exactly one face, as enrollment
+    `pick` chooses the face: 'largest', 'single' (refuse photos without exactly one usable face, as enrollment
     does) or 'centre' (nearest the image centre, asking the CNN detector where HOG finds none: for
     benchmark sets such as LFW, where every photo is centred on a face).
     """
