@@ -136,8 +136,10 @@ def test_identification_on_an_answered_challenge_finds_the_person(env: Env) -> N
     env.svc.gate.register(example("office-entry", id=gallery, modality="identification", camera={"min_face_px": 120}))
     key = env.svc.keys.create("operator", env.clock(), "gallery-kiosk", [gallery])[1]
     headers = {"Authorization": f"Bearer {key}"}
-    base = f"/api/v1/deployments/{gallery}/subjects/obama"
-    assert env.client.post(base + "/notice", headers=headers).status_code == 200
+    assert env.client.post("/api/v1/subjects", json={"id": "barack"}, headers=headers).status_code == 201
+    base = f"/api/v1/deployments/{gallery}/subjects/barack"
+    shown = env.client.post(base + "/notice", headers=headers)
+    assert shown.status_code == 200, shown.text
     assert env.client.post(base + "/consents", json={}, headers=headers).status_code == 201
     assert env.client.post(base + "/enroll", files=photo("obama.jpg"), headers=headers).status_code == 201
     asked = env.client.post(f"/api/v1/deployments/{gallery}/liveness/challenge", json={"device": "g"}, headers=headers)
@@ -150,4 +152,4 @@ def test_identification_on_an_answered_challenge_finds_the_person(env: Env) -> N
     data = {"nonce": body["nonce"], "device": "g", "timestamps": str([round(t, 1) for t, _ in frames])}
     answer = env.client.post(f"/api/v1/deployments/{gallery}/identify/live", files=files, data=data, headers=headers)
     assert answer.status_code == 200, answer.text
-    assert answer.json()["outcome"] == "identified" and answer.json()["subject"] == "obama"
+    assert answer.json()["outcome"] == "identified" and answer.json()["subject"] == "barack"
