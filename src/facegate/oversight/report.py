@@ -16,6 +16,7 @@ from facegate.oversight.workdays import beijing_date
 from facegate.policy.accuracy import OperatingPoints
 from facegate.policy.profiles import lineage, profile_names
 from facegate.vault.models import TemplateRow
+from facegate.wording import count as count_of
 
 if TYPE_CHECKING:
     from facegate.oversight.oversight import Oversight
@@ -119,7 +120,7 @@ def _handler(
             warnings.append(_warning(
                 "WARN", task["rule_ids"],
                 f"the {task['kind']} ({task['profile']}) is due on {task['due_on']}, "
-                f"{task['working_days_left']} working day(s) from today",
+                f"{count_of(task['working_days_left'], 'working day')} from today",
             ))  # fmt: skip
         if task["state"] != "closed" and "calendar days" in task["due_basis"]:
             warnings.append(_warning("INFO", ["CN25-15c"], f"due date {task['due_on']}: {task['due_basis']}"))
