@@ -3,6 +3,7 @@
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -98,3 +99,36 @@ def test_batch_workers_die_with_a_killed_enroll_command(tmp_path: Path) -> None:
                 os.kill(pid, signal.SIGKILL)
         if batch.poll() is None:
             batch.kill()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL])
+def test_engine_workers_go_with_their_server(tmp_path: Path, stop: signal.Signals) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FACEGATE_")}
+    env["PYTHONPATH"] = str(SRC)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "facegate", "serve", "--home", str(tmp_path / "home"), "--port", str(port)]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    server = subprocess.Popen([*command, "--engine-workers", "2"], env=env, **quiet)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 180
+        while len(workers) < 2 and time.monotonic() < deadline and server.poll() is None:
+            workers = {p for p in children(server.pid) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()}
+            time.sleep(0.2)
+        assert len(workers) >= 2, "the server should have started its engine workers"
+        server.send_signal(stop)
+        server.wait(60)
+        deadline = time.monotonic() + 60
+        while any(alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(alive(p) for p in workers)
+    finally:
+        for pid in workers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if server.poll() is None:
+            server.kill()

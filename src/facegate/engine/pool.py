@@ -6,6 +6,8 @@ hands each call to a free one; it fulfils the `Engine` protocol, so the gate use
 """
 
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -18,10 +20,19 @@ from facegate.engine.face import Embedding, Face
 _engine: Any = None
 
 
-def _start(options: dict[str, Any]) -> None:
+def _watch(parent: int) -> None:
+    """Exit once the process that started this worker is gone (killed, even by SIGKILL): no orphan engines."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
+def _start(options: dict[str, Any], parent: int | None = None) -> None:
     global _engine
     from facegate.engine.dlib_backend import DlibEngine
 
+    if parent is not None:  # a watcher, not PR_SET_PDEATHSIG: that fires when the creating *thread* ends
+        threading.Thread(target=_watch, args=(parent,), daemon=True).start()
     _engine = DlibEngine(**options)
 
 
@@ -55,7 +66,7 @@ class EnginePool:
     def __init__(self, workers: int | None = None, **engine_options: Any) -> None:
         self.workers = workers or os.cpu_count() or 1
         self._pool = ProcessPoolExecutor(
-            self.workers, mp_context=get_context("spawn"), initializer=_start, initargs=(engine_options,)
+            self.workers, mp_context=get_context("spawn"), initializer=_start, initargs=(engine_options, os.getpid())
         )
         # Load the models in every worker now, so the first requests do not wait for them.
         identities = [self._pool.submit(_call, _identity, ()) for _ in range(self.workers)]
