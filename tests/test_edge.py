@@ -1,6 +1,7 @@
 """Hub and devices on loopback: one hub, two devices, separate data directories and ports, real uvicorn servers."""
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from edge_nodes import Node, make_node, wait_for
@@ -255,6 +257,27 @@ def test_the_inspection_export_carries_each_devices_log_with_its_proofs(site: di
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert '"enroll"' in (folder / "audit-log.jsonl").read_text()
+
+
+def test_the_console_lists_pairs_and_suspends_devices(site: dict[str, Node], tmp_path: Path) -> None:
+    hub = site["hub"]
+    from facegate.api.service import Service
+
+    _, secret = Service.open(hub.home).keys.create("admin", datetime.now(UTC), "console-test")
+    with httpx.Client(base_url=hub.url, follow_redirects=True) as browser:
+        assert "Sign out" in browser.post("/console/login", data={"api_key": secret}).text
+        listing = browser.get("/console/devices").text
+        assert "turnstile-a" in listing and "turnstile-b" in listing
+        csrf = re.search(r'name="csrf" value="([^"]+)"', listing).group(1)  # type: ignore[union-attr]
+        minted = browser.post("/console/devices/token", data={"csrf": csrf, "deployments": OFFICE}).text
+        token = re.search(r"fgp_[0-9a-f]{16}_[A-Za-z0-9_-]+", minted).group(0)  # type: ignore[union-attr]
+        kiosk = make_node(tmp_path / "kiosk", "device", shared_engine)
+        device = Device(kiosk.gate, kiosk.home)
+        device_id = device.join(hub.url, token, "kiosk")["device_id"]
+        suspended = browser.post(f"/console/devices/{device_id}/suspend", data={"csrf": csrf})
+        assert suspended.status_code == 200 and "suspended" in suspended.text
+    with pytest.raises(ForbiddenError, match="suspended"):
+        device.sync()
 
 
 def test_the_hub_holds_no_template_bytes(site: dict[str, Node]) -> None:

@@ -15,8 +15,10 @@ from facegate.api.keys import ROLES, ApiKey
 from facegate.api.routes.audit import verify_log
 from facegate.api.service import Service
 from facegate.audit import listing
+from facegate.edge.hub import Hub
 from facegate.errors import FacegateError, InputError, RefusedError
 from facegate.gate import Caller
+from facegate.home import node_kind
 from facegate.oversight import Oversight, status_report
 
 from . import forms, session
@@ -369,3 +371,50 @@ def revoke_key(request: Request, key_id: str, svc: ServiceDep, key: Who, csrf: A
     if svc.keys.get(key_id) is not None:
         svc.keys.revoke(key_id, svc.clock())
     return RedirectResponse("/console/keys", status_code=303)
+
+
+def device_page(request: Request, svc: Service, key: ApiKey, minted: Any = None, error: str | None = None) -> Response:
+    """The devices page: the hub's paired devices, and the form that mints a pairing token."""
+    if key.role not in ("admin", "auditor"):
+        raise WebError(403, "Devices are for admin and auditor keys.")
+    if node_kind(svc.home) != "hub":
+        return page(request, svc, "devices.html", key, hub=False)
+    local = [d["id"] for d in svc.gate.deployments() if d["status"] != "retired"]
+    on_devices = [d for d in local if svc.gate.deployment_spec(d).storage.location == "device"]
+    return page(request, svc, "devices.html", key, hub=True, devices=Hub(svc.gate, svc.home).devices(),
+                deployments=on_devices, minted=minted, error=error)  # fmt: skip
+
+
+@router.get("/devices", response_class=HTMLResponse)
+def devices(request: Request, svc: ServiceDep, key: Who) -> Response:
+    """Paired recognition devices (on a hub): state, last contact, verified log, unconfirmed deletions."""
+    return device_page(request, svc, key)
+
+
+@router.post("/devices/token", response_class=HTMLResponse)
+async def pairing_token(request: Request, svc: ServiceDep, key: Who) -> Response:
+    """Mint a one-time pairing token for the chosen deployments (admin, on a hub)."""
+    data = await request.form()
+    posted(request, svc, str(data.get("csrf", "")))
+    if key.role != "admin" or node_kind(svc.home) != "hub":
+        raise WebError(403, "Devices are paired by an admin key on the hub.")
+    try:
+        minted = Hub(svc.gate, svc.home).mint_token([str(d) for d in data.getlist("deployments")], key.actor)
+    except FacegateError as exc:
+        return device_page(request, svc, key, error=str(exc))
+    return device_page(request, svc, key, minted=minted)
+
+
+@router.post("/devices/{device_id}/{action}")
+def device_action(
+    request: Request, device_id: str, action: str, svc: ServiceDep, key: Who, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """Suspend, resume or unpair a device (admin, on a hub)."""
+    posted(request, svc, csrf)
+    states = {"suspend": "suspended", "resume": "active", "unpair": "unpaired"}
+    if key.role != "admin" or node_kind(svc.home) != "hub":
+        raise WebError(403, "Devices are paired by an admin key on the hub.")
+    if action not in states:
+        raise WebError(404, "Nothing here")
+    Hub(svc.gate, svc.home).set_status(device_id, states[action], key.actor)
+    return RedirectResponse("/console/devices", status_code=303)
