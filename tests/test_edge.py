@@ -240,6 +240,9 @@ def test_a_device_offline_past_its_bound_refuses_faces_and_still_verifies_a_pin(
 
 def test_the_inspection_export_carries_each_devices_log_with_its_proofs(site: dict[str, Node], tmp_path: Path) -> None:
     hub, a = site["hub"], site["turnstile-a"]
+    consent_at_hub(hub, "inspected")
+    wait_for(lambda: has_consent(a, "inspected"), "the consent to reach turnstile-a")
+    a.gate.enroll(OFFICE, "inspected", photo("biden2.jpg"))
     Device(a.gate, a.home).sync()
     device_id = Device(a.gate, a.home).link().device_id  # type: ignore[union-attr]
     now = datetime.now(UTC)
@@ -282,14 +285,16 @@ def test_the_console_lists_pairs_and_suspends_devices(site: dict[str, Node], tmp
 
 def test_the_hub_holds_no_template_bytes(site: dict[str, Node]) -> None:
     hub, a = site["hub"], site["turnstile-a"]
-    export = a.gate.export("alex", Caller("subject:alex")) if templates(a, "alex") else None  # the subject's own
+    consent_at_hub(hub, "scanned")
+    wait_for(lambda: has_consent(a, "scanned"), "the consent to reach turnstile-a")
+    a.gate.enroll(OFFICE, "scanned", photo("obama2.jpg"))
+    export = a.gate.export("scanned", Caller("subject:scanned"))  # the subject's own export carries the vector
     with a.gate.db.session(readonly=True) as session:
         sealed = [t.sealed for t in session.query(TemplateRow).all()]
     assert sealed
+    vector = np.asarray(export["templates"][0]["vector"])
     needles = [s[:24] for s in sealed]
-    if export:
-        vector = np.asarray(export["templates"][0]["vector"])
-        needles += [vector.astype(np.float32).tobytes()[:16], vector.astype(np.float64).tobytes()[:16]]
+    needles += [vector.astype(np.float32).tobytes()[:16], vector.astype(np.float64).tobytes()[:16]]
     for path in hub.home.rglob("*"):
         if path.is_file():
             blob = path.read_bytes()
