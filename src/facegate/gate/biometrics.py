@@ -22,7 +22,7 @@ from facegate.engine.protocol import Engine
 from facegate.errors import LivenessError, NotFoundError, RefusedError
 from facegate.gate.base import GateBase, Loaded, bounded
 from facegate.gate.checks import refusal
-from facegate.gate.decisions import Caller, Decision, event
+from facegate.gate.decisions import Caller, Decision
 from facegate.vault.models import TemplateRow
 from facegate.vault.vault import StoredTemplate
 
@@ -564,16 +564,15 @@ class Biometrics(GateBase):
         subject_id: str | None = None,
     ) -> LivenessError:
         """Audit a failed (or rate-limited) liveness check and return its refusal, which names the alternatives."""
-        outcome = "liveness_failed:" + ".".join(reasons)
-        fields = {"deployment": loaded.row.id, "subject": subject_id, "purpose": loaded.spec.purpose.category}
-        with self.db.session() as session:
-            self.audit.append(session, event(caller, operation, "refuse", outcome, rule_ids=["CN25-10b"], **fields))
         message = (
             f"too many failed liveness checks from this device: wait {wait} s, or use an alternative"
             if reasons == ["rate_limited"]
             else f"the liveness check failed ({', '.join(reasons)}): try again or use an alternative"
         )
-        return LivenessError(message, reasons, list(loaded.spec.alternatives), wait)
+        error = LivenessError(message, reasons, list(loaded.spec.alternatives), wait)
+        fields = {"deployment": loaded.row.id, "subject": subject_id, "purpose": loaded.spec.purpose.category}
+        self._record_refusal(caller, operation, error, "liveness_failed:" + ".".join(reasons), **fields)
+        return error
 
 
 @dataclass

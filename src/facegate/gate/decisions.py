@@ -99,10 +99,16 @@ class Recorder:
 
     def _refuse(self, caller: Caller, operation: str, refusal: RefusedError, **fields: Any) -> None:
         """Record a refusal in its own transaction (it changes nothing else), then raise it."""
+        self._record_refusal(caller, operation, refusal, **fields)
+        raise refusal
+
+    def _record_refusal(
+        self, caller: Caller, operation: str, refusal: RefusedError, outcome: str = "refused", **fields: Any
+    ) -> None:
+        """Record a refusal in its own transaction (it changes nothing else)."""
         rule_ids = [r for r in refusal.rule_ids if r]
         with self.db.session() as session:
-            self.audit.append(session, event(caller, operation, "refuse", "refused", rule_ids=rule_ids, **fields))
-        raise refusal
+            self.audit.append(session, event(caller, operation, "refuse", outcome, rule_ids=rule_ids, **fields))
 
     @contextmanager
     def _guarded(self, caller: Caller, operation: str, **fields: Any) -> Iterator[None]:
