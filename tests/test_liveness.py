@@ -101,6 +101,10 @@ def test_a_single_photo_is_refused_where_liveness_is_required(env: Env) -> None:
     )
     assert answer.status_code == 403
     assert "liveness" in answer.json()["detail"] and answer.json()["alternatives"]
+    gate = env.svc.gate
+    with gate.db.session(readonly=True) as session:
+        _, recent = gate.audit.recent(session, 1)
+    assert (recent[0]["operation"], recent[0]["subject"], recent[0]["decision"]) == ("verify", "obama", "refuse")
 
 
 def test_a_device_that_keeps_failing_must_wait_then_may_try_again(env: Env) -> None:

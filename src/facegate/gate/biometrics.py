@@ -263,7 +263,8 @@ class Biometrics(GateBase):
         caller: Caller | None = None,
     ) -> Decision:
         """1:1: is the face in `image` the enrolled subject? Only match or no_match comes back, never a distance."""
-        return self._verify(deployment_id, subject_id, self._photo(image, caller or Caller()), purpose, caller)
+        caller = caller or Caller()
+        return self._verify(deployment_id, subject_id, self._photo(image, caller, subject_id), purpose, caller)
 
     def verify_live(
         self,
@@ -298,9 +299,8 @@ class Biometrics(GateBase):
         return embed
 
     def _verify(
-        self, deployment_id: str, subject_id: str, embed: Embedder, purpose: str | None, caller: Caller | None
+        self, deployment_id: str, subject_id: str, embed: Embedder, purpose: str | None, caller: Caller
     ) -> Decision:
-        caller = caller or Caller()
         fields = {"deployment": deployment_id, "subject": subject_id}
         with self._guarded(caller, "verify", **fields):
             loaded, subject, templates = self._admit(deployment_id, subject_id, purpose)
