@@ -35,7 +35,8 @@ def misplaced(node: Node, spec: Deployment) -> tuple[str, list[str]] | None:
     if node.kind == "device" and location != "device":
         return (
             f"deployment {spec.id} stores faces {location.replace('_', ' ')} (storage.location: {location}): it runs "
-            "on the hub, not on a device",
+            "on a hub, not on a device (a data directory made without a choice is a device; "
+            "`facegate init --kind hub` makes a new one a hub)",
             PLACEMENT_RULES,
         )
     return None
