@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 import typer
 
-from facegate.cli.app import Home, Json, app, data_home, open_gate, print_json, say
+from facegate.cli.app import Home, Json, app, count, data_home, open_gate, print_json, say
 from facegate.errors import InputError
 from facegate.home import NODE_FILE, NODE_KINDS, choose_node_kind, node_kind
 
@@ -129,7 +129,7 @@ def join(
         return
     say(f"paired with {hub_url} as {joined['device_id']} for {', '.join(joined['deployments'])}")
     s = joined["sync"]
-    say(f"synced: {s['steps']} changes applied, {s['pushed']} audit entries pushed")
+    say(f"synced: {count(s['steps'], 'change')} applied, {count(s['pushed'], 'audit entry', 'audit entries')} pushed")
 
 
 @device_app.command("sync")
