@@ -113,7 +113,7 @@ def test_the_hub_refuses_biometric_calls_of_a_device_deployment_and_says_where_i
 def test_a_device_refuses_to_register_a_deployment_that_stores_faces_elsewhere(tmp_path: Path) -> None:
     lone = make_node(tmp_path / "lone", "device", shared_engine)
     spec = example("office-entry", id="canteen", storage={"location": "on_premises", "transmission_consent": True})
-    with pytest.raises(RefusedError, match="runs on a hub, not on a device .*facegate init --kind hub"):
+    with pytest.raises(RefusedError, match=r"runs on a hub, not on a device .*facegate init --kind hub"):
         lone.gate.register(spec)
 
 
