@@ -1,7 +1,10 @@
 """Building blocks for the service tests: the app on a fresh data directory, a key per role, the sample specs."""
 
+import socket
+import threading
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,3 +83,23 @@ def consenting(env: Env, subject: str, deployment: str = OFFICE) -> None:
     base = f"/api/v1/deployments/{deployment}/subjects/{subject}"
     assert env.client.post(base + "/notice", headers=h).status_code == 200
     assert env.client.post(base + "/consents", json={}, headers=h).status_code == 201
+
+
+@contextmanager
+def serving(app: object) -> Iterator[str]:
+    """The ASGI app served by uvicorn on a free loopback port in a thread; its base URL until the block ends."""
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        thread.join(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)

@@ -2,10 +2,8 @@
 directory holds the subject's wrapped key or sealed template, while the server keeps running."""
 
 import os
-import socket
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,8 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from gate_fixtures import Clock, example, shared_engine
+from test_api_fixtures import serving
 
 from facegate.api.app import create_app
 from facegate.context import Context
@@ -54,12 +52,6 @@ class Server:
         return self.post(f"/api/v1/deployments/{OFFICE}/subjects/{subject}/verify", files=image)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
     home = tmp_path / "home"
@@ -75,15 +67,8 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
     svc = app.state.service
     gate.register(example("office-entry"))
     secret = svc.keys.create("operator", clock(), "operator", [OFFICE])[1]
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    while not uv.started:
-        time.sleep(0.05)
-    yield Server(home, f"http://127.0.0.1:{port}", gate, clock, {"Authorization": f"Bearer {secret}"})
-    uv.should_exit = True
-    thread.join(30)
+    with serving(app) as url:
+        yield Server(home, url, gate, clock, {"Authorization": f"Bearer {secret}"})
     gate.db.dispose()
     gate.vault.keystore.engine.dispose()
 

@@ -1,8 +1,6 @@
 """The kiosk in Debian's Chromium with a fake camera: a clip written after the test reads the challenge passes it
 and verifies; a still clip is refused with the alternatives; without a camera, the alternative still works."""
 
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +8,7 @@ import numpy as np
 import pytest
 from gate_fixtures import example
 from liveness_frames import pose_frames, sequence, tinted
-from test_api_fixtures import Env, consenting, make_env, photo
+from test_api_fixtures import Env, consenting, make_env, photo, serving
 
 from facegate.engine.liveness import Challenge
 
@@ -59,8 +57,6 @@ def still_clip(seconds: int = 10) -> list[np.ndarray]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, str]]:
     """The app on a free local port, with an unattended kiosk deployment, obama enrolled and given a PIN."""
-    import uvicorn
-
     environment = make_env(Path(tmp_path_factory.mktemp("kiosk")))
     env = next(environment)
     env.svc.gate.register(example("office-entry", id=KIOSK, camera={"min_face_px": 120}))
@@ -69,18 +65,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, str]
     base = f"/api/v1/deployments/{KIOSK}/subjects/obama"
     assert env.client.post(base + "/enroll", files=photo("obama.jpg"), headers=env.auth("kiosk")).status_code == 201
     assert env.client.put(base + "/alternatives/pin", json={"pin": "2468"}, headers=env.auth("kiosk")).is_success
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(env.client.app, host="127.0.0.1", port=port, log_config=None, access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started and thread.is_alive():
-        thread.join(0.05)
-    yield env, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join()
+    with serving(env.client.app) as url:
+        yield env, url
     next(environment, None)
 
 

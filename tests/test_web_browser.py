@@ -1,14 +1,12 @@
 """The console and the portal in Debian's Chromium (headless, driven by Playwright); a screenshot of each page."""
 
-import socket
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from gate_fixtures import example
-from test_api_fixtures import OFFICE, Env, consenting, make_env, photo
+from test_api_fixtures import OFFICE, Env, consenting, make_env, photo, serving
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -22,26 +20,14 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, str]]:
     """The app served by uvicorn on a free local port, with a consenting and a new subject."""
-    import uvicorn
-
     environment = make_env(Path(tmp_path_factory.mktemp("browser")))
     env = next(environment)
     consenting(env, "obama")
     env.client.post(f"/api/v1/deployments/{OFFICE}/subjects/obama/enroll", files=photo("obama.jpg"),
                     headers=env.auth("operator"))  # fmt: skip
     env.client.post("/api/v1/subjects", json={"id": "biden"}, headers=env.auth("operator"))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(env.client.app, host="127.0.0.1", port=port, log_config=None, access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started and thread.is_alive():
-        thread.join(0.05)
-    yield env, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join()
+    with serving(env.client.app) as url:
+        yield env, url
     next(environment, None)
 
 
