@@ -128,8 +128,8 @@ def test_the_export_holds_only_the_records_of_its_period(
     enrolled: tuple[Oversight, list[str]], tmp_path: Path, clock: Clock
 ) -> None:
     office, _ = enrolled
-    clock.advance(days=40)
-    since, until = time_range("2026-12-25", "2026-12-31")
+    clock.advance(days=40)  # 2026-12-30: the export itself is recorded now, after the period it covers
+    since, until = time_range("2026-12-20", "2026-12-28")
     manifest = office.inspection_export(since, until, tmp_path / "later.zip")
     with zipfile.ZipFile(tmp_path / "later.zip") as archive:
         lines = archive.read("audit/audit-log.jsonl").decode().splitlines()

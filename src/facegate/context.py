@@ -3,22 +3,18 @@
 The gate and the oversight office are both built from one Context, so neither reaches into the other.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from facegate import policy
 from facegate.audit import AuditLog
+from facegate.clock import Clock, utc_now
 from facegate.home import data_home, node_kind
 from facegate.store import Database
 from facegate.vault.keystore import Keystore
 from facegate.vault.vault import Vault
 
-
-def utc_now() -> datetime:
-    """The current time, aware UTC."""
-    return datetime.now(UTC)
+__all__ = ["Context", "utc_now"]
 
 
 @dataclass
@@ -28,9 +24,12 @@ class Context:
     db: Database
     vault: Vault
     audit: AuditLog
-    clock: Callable[[], datetime] = utc_now
+    clock: Clock = utc_now
     settings: policy.Settings = field(default_factory=policy.Settings)
     kind: str = "device"  # hub | device: the data directory's kind of node (home.node_kind)
+
+    def __post_init__(self) -> None:
+        self.audit.clock = self.clock  # the log stamps its entries and checkpoints by this context's clock
 
     @property
     def keystore(self) -> Keystore:
@@ -42,7 +41,7 @@ class Context:
         cls,
         home: Path | None = None,
         database_url: str | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = utc_now,
         settings: policy.Settings | None = None,
     ) -> "Context":
         """The context of a data directory: its database, key store and audit log."""

@@ -5,11 +5,12 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select
 
+from facegate.clock import utc_now
 from facegate.errors import InputError, NotFoundError
 from facegate.store import Database
 
@@ -112,7 +113,7 @@ class ApiKeys:
         return _key(row), f"{PREFIX}_{key_id}_{secret}"
 
     def authenticate(self, text: str, now: datetime | None = None) -> ApiKey | None:
-        """The key whose secret `text` is, unless unknown, revoked or expired (at `now`, default the real time)."""
+        """The key whose secret `text` is, unless unknown, revoked or expired (at `now`, default the clock's time)."""
         match = _KEY.match(text)
         if match is None:
             return None
@@ -120,7 +121,7 @@ class ApiKeys:
             row = session.get(ApiKeyRow, match.group(1))
             if row is None or row.revoked_at is not None:
                 return None
-            if row.expires_at is not None and row.expires_at <= (now or datetime.now(UTC)):
+            if row.expires_at is not None and row.expires_at <= (now or utc_now()):
                 return None
             if not hmac.compare_digest(row.secret_hash, _hash(match.group(2))):
                 return None

@@ -29,6 +29,7 @@ from facegate.audit.merkle import (
 from facegate.audit.models import AuditCheckpoint, AuditEntry, AuditHead, AuditNode
 from facegate.audit.tree import NODE_LEVEL, MissingNodeError, StoredTree
 from facegate.audit.verify import VerifyReport, verify
+from facegate.clock import Clock, utc_now
 from facegate.errors import InputError, NotFoundError, RefusedError, TamperedError
 from facegate.store import Statements
 
@@ -114,6 +115,7 @@ class AuditLog:
         checkpoint_seconds: float = 60.0,
         retention_years: int = MIN_RETENTION_YEARS,
         witness: Path | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         if retention_years < MIN_RETENTION_YEARS:
             raise RefusedError(f"audit records must be kept at least {MIN_RETENTION_YEARS} years", [RETENTION_RULE])
@@ -124,6 +126,7 @@ class AuditLog:
         self.checkpoint_interval = timedelta(seconds=checkpoint_seconds)
         self.retention_years = retention_years
         self.witness = witness
+        self.clock = clock  # a Context binds its log to its own clock
 
     @classmethod
     def for_home(cls, home: Path, *, create: bool = True, **options: Any) -> "AuditLog":
@@ -150,7 +153,7 @@ class AuditLog:
     ) -> list[Receipt]:
         """Record several events, in order, in the caller's transaction (SQLite's own connection will do too)."""
         checked = [event_from(e) for e in events]
-        now = now or datetime.now(UTC)
+        now = now or self.clock()
         conn = db if isinstance(db, sqlite3.Connection) else connection(db)
         raw = _sqlite_driver(conn)
         head = _sqlite_head(raw) if raw else _lock_head(conn)
@@ -198,7 +201,7 @@ class AuditLog:
 
     def checkpoint(self, db: Executor, *, now: datetime | None = None) -> Checkpoint:
         """Sign the current tree now (on demand) unless the latest checkpoint already covers it."""
-        now = now or datetime.now(UTC)
+        now = now or self.clock()
         conn = connection(db)
         head = _lock_head(conn)
         if head.size == 0:
@@ -223,7 +226,7 @@ class AuditLog:
         still verify; the purge itself is logged (operation `audit.purge`, `purged_before` = first kept
         index) and a checkpoint is signed. Returns the number of payloads dropped.
         """
-        clock = datetime.now(UTC)
+        clock = self.clock()
         now = now or clock
         if now > clock + CLOCK_SKEW:
             raise RefusedError("a purge cannot be dated in the future", [RETENTION_RULE])
@@ -268,7 +271,7 @@ class AuditLog:
         An append signs when the interval is up, so without this the last entries of a quiet log would wait,
         unsigned, for the next append; the server calls this on a schedule. None when nothing is due.
         """
-        now = now or datetime.now(UTC)
+        now = now or self.clock()
         head = _lock_head(connection(db))
         if head.size == head.checkpoint_size:
             return None

@@ -1,7 +1,7 @@
 """The audit log as the faces use it: verify, list, prove, export, sign checkpoints; they never append an event."""
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -9,20 +9,17 @@ from facegate.audit.checkpoint import Checkpoint
 from facegate.audit.listing import Filters, Page, page
 from facegate.audit.log import AuditLog, InclusionProof
 from facegate.audit.verify import VerifyReport
+from facegate.clock import Clock, utc_now
 from facegate.errors import InputError
 from facegate.store import Database
 
 NEWER_THAN_CHECKPOINT = "newer than the latest checkpoint"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class AuditRecords:
     """Reads of one data directory's audit log, each in its own transaction; events are appended only by the gate."""
 
-    def __init__(self, db: Database, log: AuditLog, clock: Callable[[], datetime] = _now) -> None:
+    def __init__(self, db: Database, log: AuditLog, clock: Clock = utc_now) -> None:
         self._db, self._log, self._clock = db, log, clock
 
     @classmethod

@@ -144,7 +144,7 @@ def audit_export(
 def audit_checkpoint(home: Home = None, json_out: Json = False) -> None:
     """Sign a checkpoint of the log now, and keep a copy of it outside the database."""
     path, records = open_audit(home)
-    cp = records.checkpoint(datetime.now().astimezone())
+    cp = records.checkpoint()
     if json_out:
         print_json({**cp.to_json(), "public_key": str(public_key_path(path))})
     else:

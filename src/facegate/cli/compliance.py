@@ -3,7 +3,6 @@
 import sys
 
 # ---- compliance (policy) ----
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +11,7 @@ from rich.markup import escape as markup_escape
 from rich.table import Table
 
 from facegate.cli.app import Actor, Home, Json, app, caller, console, count, err_console, open_gate, print_json, show
+from facegate.clock import beijing_today
 from facegate.errors import InputError
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def check(
 
     spec = read_spec(file)
     points = calibration_points(calibration_file)
-    report = policy.evaluate(spec, profile or [policy.DEFAULT_PROFILE], today=date.today(), accuracy=points)
+    report = policy.evaluate(spec, profile or [policy.DEFAULT_PROFILE], today=beijing_today(), accuracy=points)
     if json_out:
         print_json(report.to_dict())
     else:
@@ -222,7 +222,7 @@ def notice(
         raise InputError(f"unexpected arguments after the spec file: {' '.join(shown)}")
     spec = read_spec(file)
     profiles = tuple(profile or [policy.DEFAULT_PROFILE])
-    write_document(policy.notice_document(spec, profiles, issued=date.today()), fmt, out)
+    write_document(policy.notice_document(spec, profiles, issued=beijing_today()), fmt, out)
 
 
 @app.command()
@@ -231,5 +231,5 @@ def pia(file: SpecFile, fmt: DocFormat = "md", out: Out = None, profile: Profile
     from facegate import policy
 
     spec = read_spec(file)
-    doc = policy.pia_document(spec, today=date.today(), profiles=profile or [policy.DEFAULT_PROFILE])
+    doc = policy.pia_document(spec, today=beijing_today(), profiles=profile or [policy.DEFAULT_PROFILE])
     write_document(doc, fmt, out)

@@ -2,7 +2,6 @@
 
 import os
 from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +10,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from facegate.cli.app import Home, Json, app, console, count, err_console, print_json, say
+from facegate.clock import beijing_today
 from facegate.errors import InputError
 
 if TYPE_CHECKING:
@@ -202,7 +202,7 @@ def calibrate(
         task = progress.add_task("embedding", total=None)
         result = calibration.calibrate_folder(
             images,
-            date.today(),
+            beijing_today(),
             workers,
             dataset,
             command,

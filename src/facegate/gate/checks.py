@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from facegate import policy
+from facegate.clock import beijing_date
 from facegate.errors import RefusedError
 from facegate.policy import claims
 from facegate.vault.vault import Standing
@@ -78,7 +79,7 @@ def check_subject(
 ) -> None:
     """The subject's checks: minors, notice, consent (separate, written, guardian), decline, transmission."""
     who = f"subject {subject.id}"
-    minor = is_minor(subject, spec, now.date(), settings)
+    minor = is_minor(subject, spec, beijing_date(now), settings)
     if minor and not spec.minors.expected:
         raise refusal(spec, f"{who} is under 14 and this deployment has no rules for minors", ["CN25-7c"])
     written = spec.legal_basis == "written_consent" or "bipa" in profiles

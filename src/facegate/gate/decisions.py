@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from facegate.audit import AuditLog, Event
+from facegate.clock import Clock
 from facegate.errors import RefusedError
 from facegate.store import Database, Statements
 
@@ -65,6 +66,7 @@ class Recorder:
 
     db: Database
     audit: AuditLog
+    clock: Clock
 
     def _record(
         self,
@@ -94,7 +96,7 @@ class Recorder:
             purpose=purpose,
             **(audit_fields or {}),
         )
-        receipt = self.audit.append(session, entry)
+        receipt = self.audit.append(session, entry, now=self.clock())
         return Decision(operation, outcome, deployment, subject, rule_ids, receipt.event_id, details or {})
 
     def _refuse(self, caller: Caller, operation: str, refusal: RefusedError, **fields: Any) -> None:
@@ -108,7 +110,9 @@ class Recorder:
         """Record a refusal in its own transaction (it changes nothing else)."""
         rule_ids = [r for r in refusal.rule_ids if r]
         with self.db.session() as session:
-            self.audit.append(session, event(caller, operation, "refuse", outcome, rule_ids=rule_ids, **fields))
+            self.audit.append(
+                session, event(caller, operation, "refuse", outcome, rule_ids=rule_ids, **fields), now=self.clock()
+            )
 
     @contextmanager
     def _guarded(self, caller: Caller, operation: str, **fields: Any) -> Iterator[None]:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from facegate import policy
 from facegate.audit import listing
 from facegate.audit.log import connection
+from facegate.clock import beijing_date
 from facegate.errors import InputError, RefusedError
 from facegate.gate.base import GateBase
 from facegate.gate.decisions import Caller, Decision
@@ -33,7 +34,7 @@ class Deployments(GateBase):
         caller = caller or Caller()
         now = self.clock()
         accuracy = self._accuracy(spec)
-        report = policy.evaluate(spec, profiles, today=now.date(), settings=self.settings, accuracy=accuracy)
+        report = policy.evaluate(spec, profiles, today=beijing_date(now), settings=self.settings, accuracy=accuracy)
         status = policy.Status.DRAFT
         with self._guarded(caller, "deployment.register", deployment=spec.id):
             if report.blocking:
@@ -41,7 +42,8 @@ class Deployments(GateBase):
                 raise RefusedError(f"deployment {spec.id} has blocking findings ({fields})", report.blocking_rule_ids)
             self._check_kind(spec)
             if activate and not self._unrecorded(spec):
-                status = policy.activate(status, spec, today=now.date(), profiles=profiles, settings=self.settings)
+                today = beijing_date(now)
+                status = policy.activate(status, spec, today=today, profiles=profiles, settings=self.settings)
         with self.db.session() as session:
             if session.get(DeploymentRow, spec.id) is not None:
                 raise InputError(f"deployment {spec.id!r} is already registered; use update")
@@ -73,18 +75,18 @@ class Deployments(GateBase):
             loaded = self._load(session, spec.id)
         old, status, profiles = loaded.spec, policy.Status(loaded.row.status), loaded.profiles
         accuracy = self._accuracy(spec)
-        report = policy.evaluate(spec, profiles, today=now.date(), settings=self.settings, accuracy=accuracy)
+        report = policy.evaluate(spec, profiles, today=beijing_date(now), settings=self.settings, accuracy=accuracy)
         with self._guarded(caller, "deployment.update", deployment=spec.id):
             if report.blocking:
                 raise RefusedError(f"the new spec of {spec.id} has blocking findings", report.blocking_rule_ids)
             new_status = policy.after_change(status, old, spec)
-        since = now.date() if new_status == policy.Status.NEEDS_REASSESSMENT else loaded.row.reassessment_since
+        since = beijing_date(now) if new_status == policy.Status.NEEDS_REASSESSMENT else loaded.row.reassessment_since
         if new_status in (policy.Status.DRAFT, policy.Status.NEEDS_REASSESSMENT):
             with suppress(RefusedError):  # a spec with a newly approved impact assessment comes back at once
                 new_status = policy.activate(
                     new_status,
                     spec,
-                    today=now.date(),
+                    today=beijing_date(now),
                     profiles=profiles,
                     settings=self.settings,
                     reassessment_since=since,
@@ -127,7 +129,7 @@ class Deployments(GateBase):
             status = policy.activate(
                 policy.Status(loaded.row.status),
                 loaded.spec,
-                today=now.date(),
+                today=beijing_date(now),
                 profiles=loaded.profiles,
                 settings=self.settings,
                 reassessment_since=loaded.row.reassessment_since,
@@ -179,7 +181,7 @@ class Deployments(GateBase):
         with self.db.session() as session:
             row = self.vault.deployment(session, deployment_id)
             if reopened:
-                row.status, row.updated_at, row.reassessment_since = new_status, now, now.date()
+                row.status, row.updated_at, row.reassessment_since = new_status, now, beijing_date(now)
                 row.revision += 1
             return self._record(
                 session,
@@ -232,7 +234,7 @@ class Deployments(GateBase):
                 deployment=deployment_id,
                 rule_ids=(policy.CLAIM_RULES[claim],),
                 details={"claim": claim, "reviewer": reviewer.strip(), "document": document.strip(),
-                         "attested_on": now.date().isoformat()},
+                         "attested_on": beijing_date(now).isoformat()},
                 audit_fields={"attestation": {"claim": claim, "reviewer": reviewer.strip(),
                                               "document": document.strip()}},
             )  # fmt: skip

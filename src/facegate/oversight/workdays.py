@@ -7,18 +7,13 @@ date says so; so does the `calendar_days` setting of Q2.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
+from facegate.clock import BEIJING, beijing_date
 from facegate.oversight.calendar_data import SCHEDULES, YearSchedule
 
-# China keeps one time zone without daylight saving: a fixed offset needs no tz database.
-BEIJING = timezone(timedelta(hours=8), "CST")
+__all__ = ["BEIJING", "DueDate", "WorkingCalendar", "beijing_date"]
 MAX_DAYS = 3660  # no deadline of the Measures is near ten years; stop a runaway loop on bad input
-
-
-def beijing_date(moment: datetime) -> date:
-    """The date in Beijing of an aware moment: the day a handler's deadline counts from."""
-    return moment.astimezone(BEIJING).date()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy import LargeBinary, MetaData, String, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from facegate.clock import utc_now
 from facegate.errors import FacegateError, InputError
 from facegate.store import UTCDateTime, make_engine
 from facegate.store.database import SQLITE_BEGIN, checkpoint_truncate
@@ -225,7 +226,7 @@ class Keystore:
         blob = seal(parent_key, key, name.encode())
         try:
             with self._session() as session:
-                session.add(WrappedKey(name=name, parent=parent, blob=blob, created_at=datetime.now(UTC)))
+                session.add(WrappedKey(name=name, parent=parent, blob=blob, created_at=utc_now()))
         except IntegrityError:
             pass  # another process created it first: use theirs
         return self.key(name)

@@ -19,6 +19,7 @@ from sqlalchemy import delete, event, func, literal, null, select, union, union_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from facegate.clock import beijing_date
 from facegate.errors import InputError, NotFoundError
 from facegate.store import Statements
 from facegate.store.database import checkpoint_truncate
@@ -127,7 +128,7 @@ class Vault:
         """Create a subject under a pseudonymous ID (generated when not given)."""
         if age_band not in (None, "under_14", "14_plus"):
             raise InputError("age band must be under_14 or 14_plus")
-        if birth_date is not None and birth_date > now.date():
+        if birth_date is not None and birth_date > beijing_date(now):
             raise InputError("the date of birth is in the future")
         subject_id = subject_id or f"s-{uuid.uuid4().hex[:16]}"
         if not SUBJECT_ID.fullmatch(subject_id):
