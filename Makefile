@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench
+.PHONY: run test test-dates lint bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,23 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	scripts/test-chromium
 	url=$$(scripts/test-postgres) && FACEGATE_TEST_POSTGRES_URL=$$url $(BIN)/python -m pytest -n 2
+	$(MAKE) --no-print-directory test-dates
+
+# The date-sensitive tests again, with every Python process's clock moved (tests/dated/sitecustomize.py) to a year's
+# last minute, a leap day, Spring Festival eve of a year with no published schedule, the 32-bit time_t limit, and a
+# day of 2026 before the demo data. The clock ticks on from each moment, so the year end is crossed mid-run.
+TEST_DATES ?= 2027-12-31T23:59:00+00:00 2028-02-29T12:00:00+00:00 2028-01-26T02:00:00+00:00 \
+	2038-01-19T03:14:00+00:00 2026-03-15T09:00:00+00:00
+DATED_TESTS ?= tests/test_dates.py tests/test_oversight_*.py tests/test_audit_*.py tests/test_cli_audit_list.py \
+	tests/test_erasure.py tests/test_throttle.py tests/test_vault.py tests/test_policy_lifecycle.py \
+	tests/test_incidents_attestations.py tests/test_api_roles.py tests/test_edge_rules.py tests/test_edge_hub.py
+
+test-dates: $(STAMP)
+	url=$$(scripts/test-postgres) && for moment in $(TEST_DATES); do \
+	  echo "== the date-sensitive tests on $$moment"; \
+	  FACEGATE_TEST_DATE=$$moment PYTHONPATH=tests/dated FACEGATE_TEST_POSTGRES_URL=$$url \
+	    $(BIN)/python -m pytest -n 2 -q -p no:time_machine $(DATED_TESTS) || exit 1; \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

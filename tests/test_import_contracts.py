@@ -12,6 +12,8 @@
    edge, the faces) and no I/O library, and reads no clock (`now()`, `today()`, `time()`); time is passed in.
 5. No import circles among facegate's modules (imports under `if TYPE_CHECKING:` are annotations, not imports).
 6. No module over 600 lines.
+7. One clock: only facegate.clock reads the time of day (`datetime.now()`, `date.today()`, `time.time()`, ...);
+   everything else takes "now" from a Context's clock, so a test can set the date (monotonic timers are fine).
 """
 
 import ast
@@ -138,6 +140,47 @@ def test_policy_does_no_io_and_reads_no_clock() -> None:
                 if isinstance(called, ast.Attribute) and called.attr in CLOCK_CALLS:
                     broken.append(f"{name}:{node.lineno} reads the clock ({ast.unparse(called)})")
     assert not broken, "\n".join(broken)
+
+
+TIME_OF_DAY = {"now", "utcnow", "today", "time", "time_ns", "localtime", "gmtime", "ctime"}
+CLOCK_OWNERS = {"datetime", "date", "time"}
+
+
+def clock_reads(source: str) -> list[tuple[int, str]]:
+    """Where `source` reads the time of day (`datetime.now`, `date.today`, `time.time`, ...), called or passed."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in TIME_OF_DAY:
+            owner = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", None)
+            if owner in CLOCK_OWNERS:
+                found.append((node.lineno, ast.unparse(node)))
+        elif isinstance(node, ast.ImportFrom) and node.module == "time":
+            found += [(node.lineno, f"from time import {a.name}") for a in node.names if a.name in TIME_OF_DAY]
+    return found
+
+
+def test_only_the_clock_module_reads_the_time_of_day() -> None:
+    broken = [
+        f"{MODULES[name].relative_to(SRC)}:{line} reads the time of day ({text}): take now from the context's clock"
+        for name in MODULES
+        if name != "facegate.clock"
+        for line, text in clock_reads(MODULES[name].read_text())
+    ]
+    assert not broken, "\n".join(broken)
+
+
+def test_the_clock_contract_sees_every_way_of_reading_the_time() -> None:
+    planted = "\n".join([
+        "import datetime, time",
+        "from time import time as t",
+        "a = datetime.datetime.now()",
+        "b = datetime.date.today()",
+        "c = time.time()",
+        "d = field(default_factory=datetime.datetime.utcnow)",
+        "e = time.monotonic()",
+        "f = self.clock().date()",
+    ])  # fmt: skip
+    assert [line for line, _ in clock_reads(planted)] == [2, 3, 4, 5, 6]
 
 
 def circles() -> list[list[str]]:

@@ -78,7 +78,8 @@ def test_wrong_pins_lock_the_subject_out_even_with_the_right_one(offices: Gate, 
     assert pin(offices, "493817") == "verified"
     first, second = lockouts(offices)
     assert (first["subject"], first["deployment"]) == ("ana", OFFICE)
-    assert "493817" not in json.dumps(first) and "000000" not in json.dumps(second)
+    said = [json.dumps({k: v for k, v in e.items() if k != "at"}) for e in (first, second)]  # a time may hold 000000
+    assert "493817" not in said[0] and "000000" not in said[1]
 
 
 def test_failures_count_across_methods_per_deployment(offices: Gate, clock: Clock) -> None:
