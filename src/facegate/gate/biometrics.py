@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from facegate import oversight
-from facegate.engine import calibration, liveness, quality
+from facegate.engine import calibration, liveness, photo
 from facegate.engine.bulk import embed_files
-from facegate.engine.images import MAX_FILE_BYTES, decode_image, read_image_bytes
+from facegate.engine.images import MAX_FILE_BYTES, read_image_bytes
 from facegate.engine.index import FaceIndex
 from facegate.engine.protocol import Engine
 from facegate.errors import LivenessError, NotFoundError, RefusedError
@@ -122,14 +122,10 @@ class Biometrics(GateBase):
             )
 
     def _embed(self, image: bytes, enrollment: bool, min_face_px: int | None = None) -> tuple[np.ndarray, str]:
-        pixels = decode_image(image)
-        faces = self.engine.detect(pixels, min_face_px=min_face_px) if min_face_px else self.engine.detect(pixels)
-        face = quality.single_face(faces) if enrollment else quality.main_face(faces)
-        if enrollment and hasattr(self.engine, "points") and hasattr(self.engine, "chips"):
-            # pose and blur need the landmarks and the aligned chip, which only dlib-based engines expose
-            quality.check_enrollment(self.engine.points(pixels, face), self.engine.chips(pixels, [face])[0])
-        embedding = self.engine.embed(pixels, [face])[0]
-        return embedding.vector, embedding.model_id
+        engine: Any = self.engine
+        run = getattr(engine, "run", None)  # a pool runs the whole photo in one worker: bytes in, a vector out
+        args = (image, enrollment, min_face_px)
+        return run(photo.embed_photo, *args) if run else photo.embed_photo(engine, *args)
 
     def _expiry(self, loaded: Loaded, created: datetime, now: datetime) -> datetime:
         days = loaded.spec.storage.retention_days
@@ -538,10 +534,9 @@ class Biometrics(GateBase):
                 min_face = camera.min_face_px if camera else None
                 engine: Any = self.engine
                 run = getattr(engine, "run", None)  # a pool measures each frame in one call to a worker
-                for t_ms, data in frames:
-                    pixels = decode_image(data)
-                    args = (pixels, t_ms, min_face)
-                    signals.append(run(liveness.measure, *args) if run else liveness.measure(engine, *args))
+                for t_ms, data in frames:  # a pool decodes each frame in its worker: bytes in, signals out
+                    args = (data, t_ms, min_face)
+                    signals.append(run(photo.measure_frame, *args) if run else photo.measure_frame(engine, *args))
                 checks = self.liveness_checks or liveness.default_checks(self.engine.threshold)
                 reasons = liveness.assess(issued.challenge, signals, checks)
             best = liveness.frontal(signals)

@@ -1,0 +1,36 @@
+"""One photo to one template, in one call: decode, detect, quality gates, embed.
+
+With an engine pool the call runs whole in a worker (`EnginePool.run(embed_photo, data, ...)`): the request sends
+the photo's bytes, not its pixels, and gets a vector back, where running the steps one by one would ship the
+decoded picture to a worker three or four times. A JPEG is decoded at the coarsest DCT scale that keeps the faces
+the caller expects at full chip resolution (`images.decode_for_faces`).
+"""
+
+from typing import Any
+
+import numpy as np
+
+from facegate.engine import liveness, quality
+from facegate.engine.images import decode_for_faces, decode_image
+
+
+def embed_photo(engine: Any, data: bytes, enrollment: bool, min_face_px: int | None = None) -> tuple[np.ndarray, str]:
+    """The template of the face in `data` and the model that made it: the one face of an enrollment photo, which
+    must pass the pose and blur gates, or the largest face of a photo to verify or identify."""
+    pixels, scale = decode_for_faces(data, min_face_px)
+    min_size = max(1, round(quality.MIN_FACE_SIZE * scale))
+    if min_face_px:
+        faces = engine.detect(pixels, min_face_px=max(1, round(min_face_px * scale)))
+    else:
+        faces = engine.detect(pixels)
+    face = quality.single_face(faces, min_size) if enrollment else quality.main_face(faces, min_size)
+    if enrollment and hasattr(engine, "points") and hasattr(engine, "chips"):
+        # pose and blur need the landmarks and the aligned chip, which only dlib-based engines expose
+        quality.check_enrollment(engine.points(pixels, face), engine.chips(pixels, [face])[0])
+    embedding = engine.embed(pixels, [face])[0]
+    return embedding.vector, embedding.model_id
+
+
+def measure_frame(engine: Any, data: bytes, t_ms: float, min_face_px: int | None) -> liveness.FrameSignal:
+    """The liveness signals of one camera frame's bytes (decoded where this runs: in a pool, in the worker)."""
+    return liveness.measure(engine, decode_image(data), t_ms, min_face_px)
