@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from facegate.engine import calibration
+from facegate.engine import calibration, openset
 from facegate.engine.bulk import embed_files
 from facegate.engine.dlib_backend import DEFAULT_THRESHOLD
 from facegate.engine.index import FaceIndex
@@ -124,6 +124,56 @@ def one_round(
     return out
 
 
+def photos_round(
+    vectors: np.ndarray,
+    identities: np.ndarray,
+    photos: int,
+    strangers_wanted: int,
+    rng: np.random.Generator,
+    points: calibration.Calibration,
+    target: float,
+) -> list[dict[str, float]]:
+    """One open set of 1,000 people: a probe photo each, and up to `photos` other photos enrolled where LFW has them;
+    facegate's decision (t(N) for the gallery's templates) with 1 photo, with all of them (best), and fused."""
+    by_person: dict[str, list[int]] = {}
+    for i, name in enumerate(identities):
+        by_person.setdefault(str(name), []).append(i)
+    several = sorted(p for p, rows in by_person.items() if len(rows) >= 2)
+    single = sorted(p for p, rows in by_person.items() if len(rows) == 1)
+    enrolled = [several[i] for i in rng.permutation(len(several))[:1000]]
+    strangers = [single[i] for i in rng.permutation(len(single))[:strangers_wanted]]
+    gallery_rows, gallery_ids, probe_rows = [], [], []
+    for person in enrolled:
+        probe, *rest = rng.permutation(by_person[person])
+        probe_rows.append(probe)
+        gallery_rows += rest[:photos]
+        gallery_ids += [person] * len(rest[:photos])
+    probe_rows += [by_person[p][0] for p in strangers]
+    probe_ids = [str(identities[i]) for i in probe_rows]
+    rows = openset.compare_photos(
+        vectors[gallery_rows], gallery_ids, vectors[probe_rows], probe_ids, photos,
+        lambda n: points.threshold_for(n, target),
+    )  # fmt: skip
+    full = {p for p in enrolled if len(by_person[p]) > photos}  # people who got every photo asked for
+    out = []
+    for row in rows:
+        keep = openset.per_subject(gallery_ids, row.photos)
+        matrix, ids = vectors[gallery_rows][keep], [i for i, k in zip(gallery_ids, keep, strict=True) if k]
+        if row.method == "fused":
+            matrix, ids = openset.fuse(matrix, ids)
+        found = openset.search(matrix, ids, vectors[probe_rows], probe_ids)
+        # the empirical threshold that names exactly `target` of these strangers (a DET curve's point)
+        t_emp = float(np.quantile(found.nearest[~found.mated], target))
+        full_probes = np.array([p in full for p in probe_ids])
+        at_t = openset.rates(found, row.threshold if row.threshold is not None else 0.0, full_probes | ~found.mated)
+        out.append({
+            "photos": row.photos, "method": row.method, "templates": row.templates, "threshold": row.threshold or 0.0,
+            "fpir": row.fpir, "fnir": row.fnir, "fnir_at_fpir": openset.rates(found, t_emp).fnir,
+            "fnir_full": at_t.fnir, "full": len(full), "strangers": len(strangers),
+        })  # fmt: skip
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=Path, default=ROOT.parent / "shared" / "data" / "lfw" / "images")
@@ -133,11 +183,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--strangers", type=int, default=1500)
     parser.add_argument("--target", type=float, default=0.01)
+    parser.add_argument("--photos", type=int, default=0, help="compare 1 photo per subject with up to this many")
     args = parser.parse_args()
     vectors, identities, model_id = embeddings(args.images, args.cache, args.workers)
     points = calibration.for_model(model_id)
     print(f"model {model_id}; {len(vectors):,} LFW images embedded; target FPIR {args.target:.2%}")
     print(f"calibration: {points.dataset}, {points.impostor_pairs:,} impostor pairs, {points.created}")
+    if args.photos:
+        print_photos(vectors, identities, args, points)
+        return
     header = (
         f"{'gallery':>8} {'2nd photo':>9} {'t(N)':>6} {'FPIR':>14} {'max':>6} {'FNIR':>14} {'pred.':>6}"
         f" | {'1:1 t FPIR':>10} {'FNIR':>6} | {'search':>8} {'+decide':>8}"
@@ -162,6 +216,29 @@ def main() -> None:
         )
     print(f"({args.rounds} rounds of {rounds[0]['strangers']:,} strangers and 1,000 mated probes each; "
           "FPIR: mean ± sd and the worst round)")  # fmt: skip
+
+
+def print_photos(vectors: np.ndarray, identities: np.ndarray, args: argparse.Namespace, points: calibration.Calibration
+                 ) -> None:  # fmt: skip
+    """The table of --photos: 1,000 subjects, 1 photo against up to N (best of the templates, and fused)."""
+    rounds = [
+        photos_round(vectors, identities, args.photos, args.strangers, np.random.default_rng(seed), points, args.target)
+        for seed in range(args.rounds)
+    ]
+    print(f"{'photos':>6} {'method':>6} {'templates':>9} {'t(N)':>6} {'FPIR':>14} {'FNIR':>14} "
+          f"{'FNIR@FPIR':>9} {'FNIR, all photos':>16}")  # fmt: skip
+    for i, first in enumerate(rounds[0]):
+        col = {key: np.array([r[i][key] for r in rounds]) for key in first if key != "method"}
+        fpir, fnir = col["fpir"], col["fnir"]
+        print(
+            f"{first['photos']:>6} {first['method']:>6} {col['templates'].mean():>9,.0f} "
+            f"{col['threshold'].mean():>6.3f} {fpir.mean():>7.2%} ±{fpir.std():>5.2%} {fnir.mean():>7.2%} "
+            f"±{fnir.std():>5.2%} {col['fnir_at_fpir'].mean():>9.2%} {col['fnir_full'].mean():>16.2%}"
+        )
+    print(f"({args.rounds} rounds of 1,000 enrolled people, one mated probe each, and {rounds[0][0]['strangers']:,} "
+          f"strangers; 'all photos': the {rounds[0][0]['full']:.0f} people of round 1 with {args.photos} photos "
+          f"enrolled, and the strangers; FNIR@FPIR: at the threshold naming {args.target:.0%} of strangers)"
+          )  # fmt: skip
 
 
 if __name__ == "__main__":

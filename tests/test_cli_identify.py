@@ -72,3 +72,19 @@ def test_operating_points_lists_thresholds_that_tighten_with_the_gallery(tmp_pat
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)["operating_points"]
     assert rows[0]["threshold"] > rows[1]["threshold"] and rows[1]["expected_fpir"] <= 0.01
+
+
+@pytest.mark.slow
+def test_eval_identify_compares_one_photo_per_subject_with_several(people: Path, tmp_path: Path) -> None:
+    gallery, probes = tmp_path / "gallery.csv", tmp_path / "probes.csv"
+    gallery.write_text("obama,obama/obama.jpg\nobama,obama/obama2.jpg\nbiden,biden/biden.jpg\n")
+    probes.write_text("biden,biden/biden2.jpg\nkit,kit/kit_harington.jpeg\n")
+    args = ["--gallery", str(gallery), "--probes", str(probes), "--images", str(people), "--workers", "1"]
+    result = facegate("eval", "identify", *args, "--photos-per-subject", "2", "--json", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = {(r["photos"], r["method"]): r for r in json.loads(result.stdout)["photos"]}
+    assert (rows[1, "best"]["subjects"], rows[1, "best"]["templates"]) == (2, 2)
+    assert (rows[2, "best"]["subjects"], rows[2, "best"]["templates"]) == (2, 3)  # obama's two photos, biden's one
+    assert (rows[2, "fused"]["subjects"], rows[2, "fused"]["templates"]) == (2, 2)
+    assert rows[2, "best"]["threshold"] < rows[1, "best"]["threshold"]  # t(N) tightens with every template held
+    assert all(r["fnir"] == 0.0 and r["fpir"] == 0.0 for r in rows.values())

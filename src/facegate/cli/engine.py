@@ -142,6 +142,14 @@ def eval_identify(
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Processes (default: all cores).")] = None,
     plot: Plot = None,
     groups: Groups = None,
+    photos_per_subject: Annotated[
+        int | None,
+        typer.Option(
+            "--photos-per-subject",
+            min=1,
+            help="Enroll up to K gallery photos per identity; compare with one photo, and with one fused template.",
+        ),
+    ] = None,
     json_out: Json = False,
     home: Home = None,
 ) -> None:
@@ -151,7 +159,7 @@ def eval_identify(
     with Progress(console=err_console, transient=True, disable=json_out) as progress:
         task = progress.add_task("embedding", total=None)
         report, _ = openset.run_identify(
-            gallery, probes, images, workers, target_fpir, groups, lambda: progress.advance(task)
+            gallery, probes, images, workers, target_fpir, groups, lambda: progress.advance(task), photos_per_subject
         )
     if plot:
         curve = [(p.fpir, p.fnir) for p in report.curve]
@@ -173,6 +181,13 @@ def eval_identify(
         say(
             f"facegate's decision   threshold {d.threshold:.3f} for {report.gallery_size:,} templates at target FPIR "
             f"{report.target_fpir:.2%}: FPIR {d.fpir:.2%}, FNIR {d.fnir:.2%}"
+        )
+    for row in report.photos:
+        kind = "1 photo" if row.photos == 1 else f"up to {row.photos} photos, {row.method}"
+        at = "no threshold" if row.threshold is None else f"threshold {row.threshold:.3f}"
+        say(
+            f"{kind:<26} {row.subjects:,} subjects, {row.templates:,} templates, {at}: "
+            f"FPIR {row.fpir:.2%}, FNIR {row.fnir:.2%}"
         )
     for group, r in report.groups.items():
         say(

@@ -53,6 +53,20 @@ class Report:
     decision: OperatingPoint | None = None
     target_fpir: float = 0.01
     groups: dict[str, dict[str, float | int]] = field(default_factory=dict)
+    photos: list["PhotosRow"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PhotosRow:
+    """facegate's decision on the same probes with a gallery of one photo per subject or several (best or fused)."""
+
+    photos: int  # at most this many photos per subject
+    method: str  # "best": the nearest of a subject's templates decides; "fused": one mean template per subject
+    subjects: int
+    templates: int
+    threshold: float | None
+    fpir: float
+    fnir: float
 
 
 def read_list(path: Path) -> list[tuple[str, str]]:
@@ -94,6 +108,59 @@ def search(gallery: np.ndarray, gallery_ids: list[str], probes: np.ndarray, prob
         mate_first[rows] = g_ids[best] == np.array(probe_ids, dtype=object)[rows]
     mated = np.array([p in enrolled for p in probe_ids], bool)
     return Searches(nearest, mate_first, mated, int(ok_gallery.sum()))
+
+
+def per_subject(gallery_ids: list[str], k: int) -> np.ndarray:
+    """Which gallery rows to keep for at most `k` photos per subject: each identity's first `k` rows, in file order."""
+    seen: dict[str, int] = {}
+    keep = np.zeros(len(gallery_ids), bool)
+    for i, identity in enumerate(gallery_ids):
+        seen[identity] = seen.get(identity, 0) + 1
+        keep[i] = seen[identity] <= k
+    return keep
+
+
+def fuse(gallery: np.ndarray, gallery_ids: list[str]) -> tuple[np.ndarray, list[str]]:
+    """One template per subject, its templates fused (see `fused`); rows that failed to enroll left out."""
+    ok = np.isfinite(gallery).all(axis=1)
+    ids = list(dict.fromkeys(i for i, good in zip(gallery_ids, ok, strict=True) if good))
+    labels = np.array(gallery_ids, dtype=object)
+    rows = [fused(gallery[ok & (labels == identity)]) for identity in ids]
+    return (np.stack(rows) if rows else np.zeros((0, gallery.shape[1]), np.float32)), ids
+
+
+def fused(templates: np.ndarray) -> np.ndarray:
+    """One subject's templates as one: their mean, scaled back to their mean length (a plain mean is shorter, so
+    nearer to everyone)."""
+    vectors = np.asarray(templates, np.float64)
+    mean = vectors.mean(axis=0)
+    length = float(np.linalg.norm(mean))
+    scale = float(np.linalg.norm(vectors, axis=1).mean()) / length if length > 0 else 1.0
+    return (mean * scale).astype(np.float32)
+
+
+def compare_photos(
+    gallery: np.ndarray,
+    gallery_ids: list[str],
+    probes: np.ndarray,
+    probe_ids: list[str],
+    k: int,
+    threshold_for: Callable[[int], float | None],
+) -> list[PhotosRow]:
+    """facegate's decision with one photo per subject, and with up to `k` (best of the templates; fused), on the
+    same probes; each at the threshold t(N) for its own number of templates N."""
+    rows = []
+    for photos, method in ((1, "best"), (k, "best"), (k, "fused")):
+        keep = per_subject(gallery_ids, photos)
+        matrix, ids = gallery[keep], [i for i, kept in zip(gallery_ids, keep, strict=True) if kept]
+        if method == "fused":
+            matrix, ids = fuse(matrix, ids)
+        found = search(matrix, ids, probes, probe_ids)
+        threshold = threshold_for(found.gallery_size)
+        point = rates(found, threshold) if threshold is not None else None  # None: facegate refuses to decide
+        fpir, fnir = (point.fpir, point.fnir) if point else (0.0, 1.0)
+        rows.append(PhotosRow(photos, method, len(set(ids)), found.gallery_size, threshold, fpir, fnir))
+    return rows
 
 
 def rates(s: Searches, threshold: float, select: np.ndarray | None = None) -> OperatingPoint:
@@ -192,6 +259,7 @@ def run_identify(
     target_fpir: float = 0.01,
     groups_file: Path | None = None,
     on_progress: Callable[[], None] | None = None,
+    photos_per_subject: int | None = None,
 ) -> tuple[Report, Searches]:
     """Embed a gallery and its probes, search every probe, and report FPIR and FNIR over thresholds and at the
     threshold facegate itself would decide at for this gallery's size (from the model's shipped calibration)."""
@@ -200,6 +268,11 @@ def run_identify(
     if not images.is_dir():
         raise InputError(f"no such image folder: {images}")
     gallery_rows, probe_rows = read_list(gallery_file), read_list(probes_file)
+    if photos_per_subject is not None:
+        if photos_per_subject < 1:
+            raise InputError(f"--photos-per-subject must be at least 1, got {photos_per_subject}")
+        keep = per_subject([i for i, _ in gallery_rows], photos_per_subject)
+        gallery_rows = [row for row, kept in zip(gallery_rows, keep, strict=True) if kept]
     groups = read_groups(groups_file) if groups_file else {}
     gallery, model_id, gallery_failures = embed_list(gallery_rows, images, workers, on_progress)
     probes, probe_model, probe_failures = embed_list(probe_rows, images, workers, on_progress)
@@ -209,6 +282,12 @@ def run_identify(
     points = calibration.shipped(model_id) if model_id else None
     threshold = points.threshold_for(found.gallery_size, target_fpir) if points else None
     decision = rates(found, threshold) if threshold is not None else None
+    photos = []
+    if photos_per_subject is not None and points is not None:
+        photos = compare_photos(
+            gallery, [i for i, _ in gallery_rows], probes, [i for i, _ in probe_rows], photos_per_subject,
+            lambda n: points.threshold_for(n, target_fpir),
+        )  # fmt: skip
     report = Report(
         gallery_size=found.gallery_size,
         mated_probes=int(found.mated.sum()),
@@ -219,5 +298,6 @@ def run_identify(
         decision=decision,
         target_fpir=target_fpir,
         groups=per_group(found, threshold) if groups and threshold is not None else {},
+        photos=photos,
     )
     return report, found
