@@ -23,12 +23,15 @@ from facegate.errors import (
 )
 from facegate.web.pages import WebError
 
-DOCUMENTS = {"text/html", "text/markdown", "application/x-ndjson"}  # answers that are not JSON documents
+DOCUMENTS = {"text/html", "text/markdown", "application/x-ndjson", "text/plain"}  # answers that are not JSON documents
 
 
 @pytest.fixture(scope="module")
 def schema(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return create_app(Path(tmp_path_factory.mktemp("openapi")), purge_every=None).openapi()
+
+
+PROBES = {"/api/v1/health", "/healthz", "/readyz", "/metrics"}
 
 
 def operations(schema: dict) -> list[tuple[str, str, dict]]:
@@ -57,7 +60,7 @@ def test_every_answer_is_a_named_model_or_a_document(schema: dict) -> None:
 def test_every_error_answer_is_a_problem(schema: dict) -> None:
     for method, path, op in operations(schema):
         errors = {s: a for s, a in op["responses"].items() if s[0] in "45"}
-        if path != "/api/v1/health":  # takes no input and names nothing
+        if path not in PROBES:  # take no input and name nothing
             assert {"404", "422"} <= set(errors), f"{method} {path}"
         for status, answer in errors.items():
             assert answer["content"] == {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}, (

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from starlette.formparsers import MultiPartParser
 
 import facegate
+from facegate import webhooks as outbox
 from facegate.edge.device import run_sync
 from facegate.gate import MAX_IMAGE_BYTES, Gate
 from facegate.home import data_home
@@ -18,7 +19,20 @@ from . import problems
 from .middleware import RequestMiddleware
 from .responses import Health
 from .responses import problems as problems_of
-from .routes import audit, biometrics, deployments, documents, edge, keys, liveness, me, rules, subjects
+from .routes import (
+    audit,
+    biometrics,
+    deployments,
+    documents,
+    edge,
+    keys,
+    liveness,
+    me,
+    probes,
+    rules,
+    subjects,
+    webhooks,
+)
 from .schedule import DEFAULT_INTERVAL, run_checkpoints, run_schedule
 from .service import Service
 
@@ -54,6 +68,7 @@ def create_app(
     warm_engine: bool = False,
     sync_every: float | None = None,
     engine_workers: int = 1,
+    webhooks_every: float | None = None,
 ) -> FastAPI:
     """The application for a data directory (or around `gate`); `purge_every=None` turns the schedule off (the
     purge, the oversight refresh and the signing of due checkpoints).
@@ -61,18 +76,31 @@ def create_app(
     `warm_engine` loads the face models in the background at start, so the first enrollment does not wait.
     `sync_every` (seconds) runs a paired device's sync with its hub (`facegate serve` passes 5 by default).
     `engine_workers` > 1 runs the face engine in that many worker processes, so concurrent requests use every core.
+    `webhooks_every` (seconds) turns new events into webhook deliveries and sends the due ones (`facegate serve`: 2).
     """
     if gate is None and engine_workers > 1:
         gate = Gate.open(data_home(home), engine_workers=engine_workers)
     service = Service.open(data_home(home), gate)
 
+    async def warm(app: FastAPI) -> None:
+        app.state.engine_state = "loading"  # /readyz says "not ready" until the models are loaded
+        try:
+            await asyncio.to_thread(lambda: service.gate.engine)
+        except Exception:
+            app.state.engine_state = "failing"
+            raise
+        app.state.engine_state = "ok"
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(run_schedule(service.gate, purge_every)) if purge_every else None
         signing = asyncio.create_task(run_checkpoints(service.gate)) if purge_every else None
-        warming = asyncio.create_task(asyncio.to_thread(lambda: service.gate.engine)) if warm_engine else None
+        warming = asyncio.create_task(warm(app)) if warm_engine else None
         syncing = asyncio.create_task(run_sync(service.gate, service.home, sync_every)) if sync_every else None
+        sending = asyncio.create_task(outbox.run(service.webhooks, webhooks_every)) if webhooks_every else None
         yield
+        if sending is not None:
+            sending.cancel()
         if syncing is not None:
             syncing.cancel()
         if warming is not None:
@@ -93,10 +121,12 @@ def create_app(
         redoc_url=None,
     )
     app.state.service = service
+    app.state.engine_state = "loading" if warm_engine else "on_first_use"
     problems.install(app)
-    for module in (deployments, documents, subjects, biometrics, liveness, audit, keys, me, edge):
+    for module in (deployments, documents, subjects, biometrics, liveness, audit, keys, me, edge, webhooks):
         app.include_router(module.router, responses=problems_of(401, 403, 404, 409, 413, 422))
     app.include_router(rules.router, responses=problems_of(404, 422))
+    app.include_router(probes.router)
     app.openapi = lambda: openapi(app, FastAPI.openapi)  # type: ignore[method-assign]
 
     @app.get("/api/v1/health", tags=["service"], response_model=Health)

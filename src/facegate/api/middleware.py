@@ -10,6 +10,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from facegate import metrics
 from facegate.gate import MAX_IMAGE_BYTES
 
 log = logging.getLogger("facegate.api")
@@ -145,5 +146,7 @@ class RequestMiddleware:
                         "internal error; the request ID finds it in the server log",
                     )
         finally:
-            took = (time.perf_counter() - started) * 1000
-            log.info("%s %s %s %.1fms request_id=%s", scope["method"], route_template(scope), status["code"], took, rid)
+            took = time.perf_counter() - started
+            route = route_template(scope)
+            metrics.request_answered(scope["method"], route, int(status["code"]), took)
+            log.info("%s %s %s %.1fms request_id=%s", scope["method"], route, status["code"], took * 1000, rid)

@@ -29,6 +29,8 @@ TYPES: dict[str, tuple[str, str]] = {
     "conflict": ("Conflict", "The request conflicts with the current state (for example, already registered)."),
     "too-large": ("Request too large", "The body is over the limit; images may be at most 20 MiB."),
     "tampered": ("Audit log failed verification", "An audit entry or checkpoint was altered, removed or forged."),
+    "not-ready": ("Not ready", "A dependency (database, key store, face engine) does not answer yet; `checks` says "
+                  "which. Ask again, or send the request to another replica."),
     "http": ("HTTP error", "A protocol-level error (method not allowed, unknown path, ...)."),
     "internal": ("Internal error", "Something went wrong inside facegate; the request ID finds it in the log."),
 }  # fmt: skip

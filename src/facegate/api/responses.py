@@ -356,6 +356,7 @@ class Problem(Answer):
     errors: list[FieldProblem] | None = Field(None, description="invalid-input from validation: each field's problem.")
     reasons: list[str] | None = Field(None, description="liveness-failed: the checks that failed, e.g. movement.")
     retry_after: int | None = Field(None, description="liveness-failed: seconds this device must wait (0: none).")
+    checks: dict[str, str] | None = Field(None, description="not-ready: each dependency's state.")
 
 
 ERRORS = {
@@ -398,6 +399,16 @@ class Health(Answer):
     """The service answers."""
 
     status: Literal["ok"]
+
+
+ReadinessCheck = Literal["ok", "failing", "loading", "on_first_use"]
+
+
+class Readiness(Answer):
+    """Every dependency answers: the database, the key store, the face engine (`on_first_use`: loads when needed)."""
+
+    status: Literal["ready"]
+    checks: dict[str, ReadinessCheck]
 
 
 # The route arguments of an answer that is a Decision: the details an operation does not set are left out.

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from facegate import policy
 from facegate.errors import InputError, NotFoundError
 from facegate.gate import Gate, RelyingParty, utc_now
+from facegate.webhooks import Webhooks
 
 from .keys import ApiKeys
 from .links import LinkSigner, SubjectLink, load_or_create_key
@@ -33,6 +34,10 @@ class Service:
     submissions: Submissions
     clock: Callable[[], datetime] = field(default=utc_now)
     passkey_origins: tuple[str, ...] = ()  # the pages passkeys are used on; empty: the server's own address
+    webhooks: Webhooks = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.webhooks = Webhooks(self.gate.db, self.clock)
 
     @classmethod
     def open(cls, home: Path, gate: Gate | None = None) -> "Service":

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from facegate import metrics
 from facegate.audit.checkpoint import Checkpoint, CheckpointError, note_size, open_checkpoint, sign_checkpoint
 from facegate.audit.event import Event, canonical, entry_object, event_from
 from facegate.audit.export import b64, export_lines
@@ -197,6 +198,7 @@ class AuditLog:
                 _write(conn, entries, nodes, notes, head_now)
         except (IntegrityError, sqlite3.IntegrityError):
             raise InputError("an audit event with this event_id is already in the log") from None
+        metrics.decisions_recorded(checked)
         return receipts
 
     def checkpoint(self, db: Executor, *, now: datetime | None = None) -> Checkpoint:

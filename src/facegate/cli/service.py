@@ -104,7 +104,12 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     workers = engine_workers or os.cpu_count() or 1
     app_ = create_app(
-        folder, purge_every=purge_every, warm_engine=True, sync_every=sync_every, engine_workers=workers
+        folder,
+        purge_every=purge_every,
+        warm_engine=True,
+        sync_every=sync_every,
+        engine_workers=workers,
+        webhooks_every=2.0,
     )
     say(f"facegate serving {folder} on http://{host}:{port}: console /console, API /api/v1")
     say(f"OpenAPI schema: http://{host}:{port}/api/v1/openapi.json")

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facegate import policy
+from facegate import policy, webhooks
 from facegate.errors import RefusedError
 from facegate.oversight.models import FilingRow, TaskRow
 from facegate.oversight.thresholds import AUTHORITY, LEGACY_RULES, FilingDuty
@@ -147,6 +147,15 @@ def _row(
     )
 
 
+def _opened(session: Session, row: TaskRow, now: datetime) -> TaskRow:
+    """Add a new task, and tell the receivers of `filing.due` in the same transaction."""
+    session.add(row)
+    data = {"task": row.id, "handler": row.handler[:200], "profile": row.profile, "kind": row.kind,
+            "due_on": row.due_on.isoformat(), "rule_ids": row.rule_ids.split(",")}  # fmt: skip
+    webhooks.publish(session, "filing.due", data, now)
+    return row
+
+
 def open_filing(
     session: Session,
     handler: str,
@@ -169,8 +178,7 @@ def open_filing(
     else:
         due = _due(duty, calendar, trigger_on, duty.deadline_working_days)
         row = _row(handler, duty, "filing", trigger, duty.rule_ids, trigger_on, due.due_on, due.basis, details, now)
-    session.add(row)
-    return row
+    return _opened(session, row, now)
 
 
 def note_changes(
@@ -207,8 +215,7 @@ def note_changes(
     trigger = changes[0].trigger if len({c.trigger for c in changes}) == 1 else "substantive_change"
     row = _row(handler, duty, "change", trigger, duty.change_rule_ids, first, due.due_on, due.basis,
                {"changes": seen}, now)  # fmt: skip
-    session.add(row)
-    return row
+    return _opened(session, row, now)
 
 
 def open_cancellation(
@@ -226,8 +233,7 @@ def open_cancellation(
     due = _due(duty, calendar, ended_on, duty.cancel_deadline_working_days)
     row = _row(handler, duty, "cancellation", "fr_use_ended", duty.cancel_rule_ids, ended_on, due.due_on,
                due.basis, details, now)  # fmt: skip
-    session.add(row)
-    return row
+    return _opened(session, row, now)
 
 
 def wanted_changes(changes: list[ChangeSeen], settings: policy.Settings) -> list[ChangeSeen]:

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile, status
 
+from facegate import metrics
 from facegate.errors import InputError, TooLargeError
 from facegate.gate import MAX_IMAGE_BYTES
 
@@ -47,7 +48,8 @@ def enroll(
 ) -> dict[str, Any]:
     """Enroll the one face in the photo as the subject's template; the photo itself is not kept."""
     data = image_bytes(image)
-    return svc.gate.enroll(deployment_id, subject_id, data, purpose, caller(request, key)).to_dict()
+    with metrics.engine_queue():
+        return svc.gate.enroll(deployment_id, subject_id, data, purpose, caller(request, key)).to_dict()
 
 
 @router.post(STANDING + "/verify", **DECISION, responses=REFUSAL)
@@ -62,7 +64,8 @@ def verify(
 ) -> dict[str, Any]:
     """1:1: is the person in the photo the enrolled subject? Only match or no_match, never a distance."""
     data = image_bytes(image)
-    return svc.gate.verify(deployment_id, subject_id, data, purpose, caller(request, key)).to_dict()
+    with metrics.engine_queue():
+        return svc.gate.verify(deployment_id, subject_id, data, purpose, caller(request, key)).to_dict()
 
 
 @router.post(
@@ -80,7 +83,8 @@ def identify(
 ) -> dict[str, Any]:
     """1:N: which enrolled subject of the deployment is in the photo, if any."""
     data = image_bytes(image)
-    return svc.gate.identify(deployment_id, data, purpose, caller(request, key)).to_dict()
+    with metrics.engine_queue():
+        return svc.gate.identify(deployment_id, data, purpose, caller(request, key)).to_dict()
 
 
 @router.post(STANDING + "/alternatives/passkey/options", response_model=PasskeyOptions, responses=REFUSAL)

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
+from facegate import metrics
 from facegate.errors import InputError
 
 from ..auth import DeploymentId, OperatorOn, ServiceDep, SubjectId, caller
@@ -77,7 +78,8 @@ def verify_live(
     """1:1 on the frames that answer the challenge: liveness first, then the match on the most frontal frame."""
     pairs = frame_list(frames, timestamps)
     who = device_of(request, device)
-    decision = svc.gate.verify_live(deployment_id, subject_id, nonce, pairs, who, purpose, caller(request, key))
+    with metrics.engine_queue():
+        decision = svc.gate.verify_live(deployment_id, subject_id, nonce, pairs, who, purpose, caller(request, key))
     return decision.to_dict()
 
 
@@ -96,4 +98,5 @@ def identify_live(
     """1:N on the frames that answer the challenge: liveness first, then the search on the most frontal frame."""
     pairs = frame_list(frames, timestamps)
     who = device_of(request, device)
-    return svc.gate.identify_live(deployment_id, nonce, pairs, who, purpose, caller(request, key)).to_dict()
+    with metrics.engine_queue():
+        return svc.gate.identify_live(deployment_id, nonce, pairs, who, purpose, caller(request, key)).to_dict()

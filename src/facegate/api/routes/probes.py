@@ -1,0 +1,50 @@
+"""What load balancers and Prometheus ask: `/healthz` (the process answers), `/readyz` (its dependencies answer),
+`/metrics` (Prometheus text format). None needs a key, and none says anything about a person."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from facegate import health, metrics
+
+from .. import problems
+from ..auth import ServiceDep
+from ..responses import Health, Readiness
+from ..responses import problems as problems_of
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/healthz", response_model=Health, operation_id="healthz")
+def healthz() -> dict[str, Any]:
+    """Liveness: the process answers (it checks nothing else, so a slow database never restarts it)."""
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    operation_id="readyz",
+    responses={503: {**problems_of(422)[422], "description": "A dependency does not answer; `checks` says which"}},
+)
+def readyz(request: Request, svc: ServiceDep) -> Any:
+    """Readiness: the database and the key store answer a query, and the face engine's models are loaded (or load
+    on first use); 503 with `checks` when one does not."""
+    states = health.checks(svc.gate.context, getattr(request.app.state, "engine_state", "on_first_use"))
+    if health.ready(states):
+        return {"status": "ready", "checks": states}
+    failing = ", ".join(name for name, state in states.items() if state not in health.READY)
+    return problems.problem(request, 503, "not-ready", f"not ready: {failing}", checks=states)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    operation_id="metrics",
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format 0.0.4"}},
+)
+def prometheus_metrics() -> Response:
+    """The process's metrics in Prometheus's text format (see docs/service.md for each metric)."""
+    return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
+

@@ -1,0 +1,122 @@
+"""Operations: /healthz, /readyz (database, key store, engine) and /metrics in Prometheus's text format."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import create_engine
+from test_api_fixtures import OFFICE, Env, consenting, make_env, photo
+
+from facegate import metrics
+from facegate.audit import Event
+
+OBAMA = f"/api/v1/deployments/{OFFICE}/subjects/obama"
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[Env]:
+    yield from make_env(tmp_path)
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of a Prometheus exposition by name and labels."""
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def value(text: str, name: str, **labels: str) -> float:
+    return samples(text).get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def test_healthz_and_readyz_need_no_key(env: Env) -> None:
+    assert env.client.get("/healthz").json() == {"status": "ok"}
+    ready = env.client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "keystore": "ok", "engine": "on_first_use"},
+    }
+
+
+def test_readyz_is_503_naming_the_dependency_that_fails(env: Env) -> None:
+    keystore = env.svc.gate.context.keystore
+    working = keystore.engine
+    keystore.engine = create_engine("sqlite:////nonexistent-folder/keystore.db")  # the key store is unreachable
+    try:
+        answer = env.client.get("/readyz")
+    finally:
+        keystore.engine = working
+    assert answer.status_code == 503
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    body = answer.json()
+    assert body["type"] == "/problems/not-ready" and body["checks"]["keystore"] == "failing"
+    assert body["checks"]["database"] == "ok" and "keystore" in body["detail"]
+    assert env.client.get("/healthz").status_code == 200  # liveness does not depend on the key store
+
+
+def test_metrics_count_requests_by_route_and_decisions_by_outcome_and_rule(env: Env) -> None:
+    before = env.client.get("/metrics").text
+    consenting(env, "obama")
+    h = env.auth("operator")
+    assert env.client.post(OBAMA + "/enroll", files=photo("obama.jpg"), headers=h).status_code == 201
+    assert env.client.post(OBAMA + "/verify", files=photo("obama2.jpg"), headers=h).json()["match"] is True
+    refused = env.client.post(OBAMA + "/withdraw", headers=h)
+    assert refused.status_code == 200
+    again = env.client.post(OBAMA + "/verify", files=photo("obama2.jpg"), headers=h)  # no consent now: refused
+    assert again.status_code == 403
+    rule = again.json()["rule_ids"][0]
+    answer = env.client.get("/metrics")
+    assert answer.headers["content-type"].startswith("text/plain")
+    after = answer.text
+
+    def grew(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    route = "/api/v1/deployments/{deployment_id}/subjects/{subject_id}/verify"
+    assert grew("facegate_http_requests_total", method="POST", route=route, status="200") == 1
+    assert grew("facegate_http_requests_total", method="POST", route=route, status="403") == 1
+    assert grew("facegate_http_request_duration_seconds_count", method="POST", route=route) == 2
+    assert grew("facegate_decisions_total", operation="verify", decision="allow", outcome="match", rule="") == 1
+    assert grew("facegate_decisions_total", operation="verify", decision="refuse", outcome="refused", rule=rule) == 1
+    assert grew("facegate_decisions_total", operation="enroll", decision="allow", outcome="enrolled", rule="") == 1
+    assert value(after, "facegate_engine_queue_depth") == 0  # every biometric request has left the queue
+    assert "obama" not in after and "subject_id}" in after  # route templates, never a subject or a concrete path
+
+
+def test_liveness_failures_are_counted_by_reason() -> None:
+    before = metrics.LIVENESS_FAILURES.labels("movement")._value.get()
+    failed = Event(
+        actor="api_key:k1", operation="verify", decision="refuse", outcome="liveness_failed:movement.colour",
+        rule_ids=["CN25-10b"],
+    )  # fmt: skip
+    metrics.decisions_recorded([failed])
+    assert metrics.LIVENESS_FAILURES.labels("movement")._value.get() == before + 1
+    text = metrics.exposition().decode()
+    assert value(text, "facegate_liveness_failures_total", reason="colour") >= 1
+    assert value(text, "facegate_decisions_total", operation="verify", decision="refuse",
+                 outcome="liveness_failed", rule="CN25-10b") >= 1  # fmt: skip
+
+
+COUNT_ONE = """
+from facegate import metrics
+metrics.request_answered("GET", "/api/v1/deployments", 200, 0.01)
+"""
+
+
+def test_worker_processes_add_up_in_multiprocess_mode(tmp_path: Path) -> None:
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    env = {**os.environ, metrics.MULTIPROCESS_ENV: str(folder)}
+    for _ in range(2):  # two workers, each counting one request, then gone
+        subprocess.run([sys.executable, "-c", COUNT_ONE], env=env, check=True)
+    show = "from facegate import metrics; print(metrics.exposition().decode())"
+    text = subprocess.run([sys.executable, "-c", show], env=env, check=True, capture_output=True, text=True).stdout
+    labels = {"method": "GET", "route": "/api/v1/deployments", "status": "200"}
+    assert value(text, "facegate_http_requests_total", **labels) == 2
