@@ -70,8 +70,8 @@ def main() -> None:
             return gate.verify(spec.id, "obama", probe).outcome == "match"
 
         def first_of_the_day() -> bool:
-            gate._passed.clear()
-            gate._templates.clear()
+            gate.admission.passed.clear()
+            gate.galleries.templates.clear()
             return through_gate()
 
         runs = {"engine only": engine_only, "through the gate": through_gate, "first of the day": first_of_the_day}

@@ -154,7 +154,7 @@ def test_verification_follows_what_another_process_changed(office: Gate, elsewhe
     elsewhere.delete_subject("biden")
     with pytest.raises(NotFoundError, match="unknown subject"):
         office.verify(OFFICE, "biden", photo("biden2.jpg"))
-    assert (OFFICE, "biden") not in office._templates  # no decrypted copy of a deleted subject stays in memory
+    assert (OFFICE, "biden") not in office.galleries.templates  # no decrypted copy of a deleted subject stays in memory
     old = example("office-entry")
     elsewhere.update(example("office-entry", purpose={**old.purpose.model_dump(mode="json"), "category": "attendance"}))
     refused(lambda: office.verify(OFFICE, "obama", photo("obama.jpg")), "CN25-9d")
@@ -216,14 +216,14 @@ def test_consent_withdrawn_while_the_engine_runs_voids_the_result(
     consenting(office, OFFICE, "obama")
     office.enroll(OFFICE, "obama", photo("obama.jpg"))
     assert office.verify(OFFICE, "obama", photo("obama2.jpg")).outcome == "match"
-    embed = office._embed
+    embed = office.engines.embed
 
     def withdrawn_meanwhile(image: bytes, enrollment: bool):
         result = embed(image, enrollment)
         elsewhere.withdraw(OFFICE, "obama")
         return result
 
-    monkeypatch.setattr(office, "_embed", withdrawn_meanwhile)
+    monkeypatch.setattr(office.engines, "embed", withdrawn_meanwhile)
     refused(lambda: office.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-6d")
     assert sum('"outcome":"match"' in p for p in audit_payloads(office)) == 1  # the first verification only
 

@@ -12,7 +12,7 @@ from gate_fixtures import Clock, example, make_gate
 from facegate.engine import calibration
 from facegate.engine.quality import FaceQualityError
 from facegate.errors import RefusedError
-from facegate.gate import Gate, biometrics
+from facegate.gate import Gate, engines
 
 GALLERY = "hq-gallery"
 
@@ -72,7 +72,7 @@ def test_human_review_returns_candidates_not_a_decision(gate: Gate, photo) -> No
 def test_without_a_calibration_for_the_model_1_to_n_is_refused(
     gallery: Gate, photo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(biometrics.calibration, "shipped", lambda model_id: None)
+    monkeypatch.setattr(engines.calibration, "shipped", lambda model_id: None)
     with pytest.raises(RefusedError, match="no calibration for model") as info:
         gallery.identify(GALLERY, photo("obama2.jpg"))
     assert "ACC-1" in info.value.rule_ids
@@ -95,7 +95,7 @@ class TinyLimit:
 
 def test_an_enrollment_past_the_gallery_limit_is_refused_with_the_way_out(gallery: Gate, photo) -> None:
     real = gallery.operating_points()
-    gallery.operating_points = lambda: TinyLimit(real)  # type: ignore[method-assign]
+    gallery.engines.operating_points = lambda: TinyLimit(real)  # type: ignore[method-assign]
     consenting(gallery, GALLERY, "kit")
     with pytest.raises(RefusedError, match=r"another deployment.*alternative") as info:
         gallery.enroll(GALLERY, "kit", photo("kit_harington.jpeg"))

@@ -6,7 +6,8 @@
    biometric: the API service's own tables (facegate.api.keys, .submissions, .models: API keys and blocked
    submissions) use facegate.store; facegate.cli.engine, whose commands evaluate files (detect, eval, calibrate, the
    demo's photo-to-photo walkthrough) and keep nothing (no subject, no template, no decision), uses the engine.
-2. Only facegate.gate.biometrics imports facegate.engine (besides the engine itself and the exception above).
+2. Only the gate's engine-facing parts import facegate.engine (besides the engine itself and the exception above):
+   the engine host (facegate.gate.engines), the galleries (their index) and liveness (its frame checks).
 3. facegate.engine never imports facegate.policy.
 4. facegate.policy does no I/O: it imports no room with storage (store, vault, audit, engine, gate, oversight,
    edge, the faces) and no I/O library, and reads no clock (`now()`, `today()`, `time()`); time is passed in.
@@ -25,6 +26,7 @@ SRC = Path(__file__).parent.parent / "src"
 FACES = ("facegate.cli", "facegate.api", "facegate.web")
 SERVICE_TABLES = ("facegate.api.keys", "facegate.api.submissions", "facegate.api.models")
 FILE_EVALUATION = ("facegate.cli.engine",)
+ENGINE_PARTS = ("facegate.gate.engines", "facegate.gate.galleries", "facegate.gate.liveness")
 POLICY_MAY_NOT = ("facegate.store", "facegate.vault", "facegate.audit", "facegate.engine", "facegate.gate",
                   "facegate.oversight", "facegate.edge", *FACES)  # fmt: skip
 IO_LIBRARIES = ("os", "io", "pathlib", "shutil", "socket", "subprocess", "sqlite3", "sqlalchemy", "httpx",
@@ -102,7 +104,7 @@ def test_the_faces_never_import_vault_store_engine_or_the_audit_writer() -> None
     assert not broken, "\n".join(broken)
 
 
-def test_only_the_gates_biometric_module_imports_the_engine() -> None:
+def test_only_the_gates_engine_parts_import_the_engine() -> None:
     importers = {
         name
         for name in MODULES
@@ -110,7 +112,7 @@ def test_only_the_gates_biometric_module_imports_the_engine() -> None:
         for target, _ in imports(name)
         if within(target, "facegate.engine")
     }
-    assert importers == {"facegate.gate.biometrics", *FILE_EVALUATION}
+    assert importers == {*ENGINE_PARTS, *FILE_EVALUATION}
 
 
 def test_the_engine_never_imports_policy() -> None:
@@ -233,5 +235,5 @@ def test_no_module_over_600_lines() -> None:
 def test_the_contracts_see_a_circle_and_a_side_door() -> None:
     # The checks themselves: the walker finds the imports the contracts are about.
     assert any(t == "facegate.gate" for t, _ in imports("facegate.api.app"))
-    assert any(within(t, "facegate.engine") for t, _ in imports("facegate.gate.biometrics"))
+    assert any(within(t, "facegate.engine") for t, _ in imports("facegate.gate.engines"))
     assert any(t == "facegate.store.migrate" for t, _ in imports("facegate.store.database"))

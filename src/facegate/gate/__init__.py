@@ -8,24 +8,18 @@ transmission rules; then the engine; then the audit event, committed in the same
     gate = Gate.open(home)                 # or Gate(Context(db, vault, audit), engine_factory=...)
     gate.enroll("hq-lobby", "s1", photo, caller=Caller("operator:alice"))
 
-One module per concern: `checks` (pure checks), `decisions` (the only place a decision is recorded),
-`deployments`, `subjects`, `biometrics` (the only user of the engine), `alternatives`, `rights`.
+`Gate` (facade) is a thin facade over parts, each with one job: `decisions` (the recorder, the only place a
+decision is recorded), `admission` (loading and the checks, with the pure ones in `checks`), `galleries`
+(templates in memory), `erasure`, `engines` (the engine host, the only way to the engine), `liveness`; and
+the groups of operations built on them: `deployments`, `subjects`, `biometrics`, `alternatives`, `rights`.
 """
 
 from facegate.context import Context, utc_now
-from facegate.gate.alternatives import Alternatives
-from facegate.gate.biometrics import MAX_IMAGE_BYTES, Biometrics, calibration_points, read_photo
 from facegate.gate.checks import ALTERNATIVE_NAMES, offers
 from facegate.gate.decisions import Caller, Decision
-from facegate.gate.deployments import Deployments
-from facegate.gate.rights import Rights
-from facegate.gate.subjects import Subjects
+from facegate.gate.engines import MAX_IMAGE_BYTES, calibration_points, read_photo
+from facegate.gate.facade import Gate
 from facegate.vault.credentials import RelyingParty
-
-
-class Gate(Deployments, Subjects, Biometrics, Alternatives, Rights):
-    """Composes policy, vault, engine and audit; the only door through which a biometric operation runs."""
-
 
 __all__ = [
     "ALTERNATIVE_NAMES",

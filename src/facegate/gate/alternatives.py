@@ -7,10 +7,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from facegate import policy
+from facegate.context import Context
 from facegate.errors import InputError, NotFoundError
-from facegate.gate.base import GateBase
+from facegate.gate.admission import Admission
 from facegate.gate.checks import ALTERNATIVE_NAMES, LOCKOUT_RULE, lockout, offers, refusal
-from facegate.gate.decisions import Caller, Decision
+from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.vault import credentials
 from facegate.vault.credentials import RelyingParty
 from facegate.vault.models import AttemptRow, CredentialRow
@@ -22,8 +23,12 @@ PASSKEY_CHALLENGE_SECONDS = 180
 NO_CEREMONY = "no passkey ceremony is pending, or it took too long: ask for new options"
 
 
-class Alternatives(GateBase):
+class Alternatives:
     """The ways in that use no face, offered wherever face recognition is (CN25-10a/b)."""
+
+    def __init__(self, context: Context, recorder: Recorder, admission: Admission) -> None:
+        self.context, self.recorder, self.admission = context, recorder, admission
+        self.db, self.vault = context.db, context.vault
 
     def _method(self, spec: policy.Deployment, method: str) -> str:
         if method not in ALTERNATIVE_NAMES:
@@ -48,12 +53,12 @@ class Alternatives(GateBase):
         """Set up a non-biometric method: a PIN (`secret`), a TOTP secret (shown once), a one-time check-in code,
         or a passkey (`secret` is the browser's answer to `passkey_options`, made for the relying party `rp`)."""
         caller = caller or Caller()
-        now = self.clock()
+        now = self.context.clock()
         details: dict[str, Any] = {"method": method}
         with self.db.session(readonly=True) as session:
-            loaded = self._load(session, deployment_id)
-            self._subject(session, subject_id)
-        with self._guarded(caller, "alternative.set", deployment=deployment_id, subject=subject_id):
+            loaded = self.admission.load(session, deployment_id)
+            self.admission.subject(session, subject_id)
+        with self.recorder.guarded(caller, "alternative.set", deployment=deployment_id, subject=subject_id):
             self._method(loaded.spec, method)
         if method == "staff":
             raise InputError("staff-assisted verification needs no set-up; record it with verify_alternative")
@@ -82,7 +87,7 @@ class Alternatives(GateBase):
             details |= {"code": code, "qr_svg": credentials.qr_svg(code), "expires_at": expires.isoformat()}
         with self.db.session() as session:
             self.vault.set_credential(session, deployment_id, subject_id, method, stored, now, expires)
-            return self._record(
+            return self.recorder.record(
                 session, caller, "alternative.set", "set", deployment=deployment_id, subject=subject_id, details=details
             )
 
@@ -102,13 +107,15 @@ class Alternatives(GateBase):
         caller = caller or Caller()
         if ceremony not in PASSKEY_CHALLENGES:
             raise InputError(f"unknown passkey ceremony {ceremony!r}: use register or authenticate")
-        now = self.clock()
+        now = self.context.clock()
         with self.db.session(readonly=True) as session:
-            loaded = self._load(session, deployment_id)
-            self._subject(session, subject_id)
+            loaded = self.admission.load(session, deployment_id)
+            self.admission.subject(session, subject_id)
             passkey = self.vault.credential(session, deployment_id, subject_id, "passkey")
         fields = {"deployment": deployment_id, "subject": subject_id}
-        with self._guarded(caller, "alternative.verify" if ceremony == "authenticate" else "alternative.set", **fields):
+        with self.recorder.guarded(
+            caller, "alternative.verify" if ceremony == "authenticate" else "alternative.set", **fields
+        ):
             self._method(loaded.spec, "passkey")
             if ceremony == "authenticate":
                 policy.check_operation(policy.Status(loaded.row.status), loaded.spec, "verify")
@@ -137,11 +144,11 @@ class Alternatives(GateBase):
         """Verify the subject without any face: PIN, TOTP, check-in code, passkey (`secret` is the browser's
         answer to `passkey_options`, for the relying party `rp`), or a staff member's check."""
         caller = caller or Caller()
-        now = self.clock()
+        now = self.context.clock()
         with self.db.session(readonly=True) as session:
-            loaded = self._load(session, deployment_id)
-            self._subject(session, subject_id)
-        with self._guarded(caller, "alternative.verify", deployment=deployment_id, subject=subject_id):
+            loaded = self.admission.load(session, deployment_id)
+            self.admission.subject(session, subject_id)
+        with self.recorder.guarded(caller, "alternative.verify", deployment=deployment_id, subject=subject_id):
             self._method(loaded.spec, method)
             policy.check_operation(policy.Status(loaded.row.status), loaded.spec, "verify")
         details: dict[str, Any] = {"method": method}
@@ -160,7 +167,7 @@ class Alternatives(GateBase):
                 ok = self._check_secret(session, row, method, secret, now, rp, details)
                 self._count(session, caller, attempts, ok, now, fields)
             if locked_until is None:
-                return self._record(
+                return self.recorder.record(
                     session,
                     caller,
                     "alternative.verify",
@@ -176,8 +183,7 @@ class Alternatives(GateBase):
             f"subject at {deployment_id} until {locked_until.isoformat()}",
             [LOCKOUT_RULE],
         )
-        self._refuse(caller, "alternative.verify", locked, **fields)  # records the refusal and raises it
-        raise locked
+        self.recorder.refuse(caller, "alternative.verify", locked, **fields)  # records the refusal and raises it
 
     def _check_secret(
         self,
@@ -223,7 +229,7 @@ class Alternatives(GateBase):
         if pause is None:
             return
         attempts.locked_until = now + pause
-        self._record(
+        self.recorder.record(
             session,
             caller,
             "alternative.lockout",

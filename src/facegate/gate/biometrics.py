@@ -1,10 +1,8 @@
-"""Biometric operations through the gate: enroll, verify, identify. The only module of facegate that runs the
-face engine: the checks come first, then the engine, then the decision is recorded with its effect."""
+"""Biometric operations through the gate: enroll, verify, identify. The checks come first, then the engine (through
+the engine host), then the decision is recorded with its effect."""
 
-import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,15 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from facegate import oversight
-from facegate.engine import calibration, liveness, photo
-from facegate.engine.bulk import embed_files
-from facegate.engine.images import MAX_FILE_BYTES, read_image_bytes
-from facegate.engine.index import FaceIndex
-from facegate.engine.protocol import Engine
-from facegate.errors import LivenessError, NotFoundError, RefusedError
-from facegate.gate.base import GateBase, Loaded, bounded
+from facegate.context import Context
+from facegate.errors import NotFoundError, RefusedError
+from facegate.gate.admission import Admission, Loaded
 from facegate.gate.checks import refusal
-from facegate.gate.decisions import Caller, Decision
+from facegate.gate.decisions import Caller, Decision, Recorder
+from facegate.gate.engines import Embedder, EngineHost
+from facegate.gate.galleries import Galleries
+from facegate.gate.liveness import Liveness
 from facegate.vault.models import TemplateRow
 from facegate.vault.vault import StoredTemplate
 
@@ -31,85 +28,30 @@ REVIEW_FPIR_FACTOR = 10  # a reviewer's list is drawn at ten times the target FP
 DEFAULT_RETENTION_DAYS = 365
 RAW_IMAGE_DAYS = 30
 BIPA_YEARS = 3
-CHALLENGE_GRACE = timedelta(seconds=30)  # to start the capture and upload the frames, on top of its duration
-MAX_FRAMES = 64
-MAX_IMAGE_BYTES = MAX_FILE_BYTES  # the largest photo the engine takes: the faces refuse a bigger upload early
 
 
-def read_photo(path: Path) -> bytes:
-    """A photo file's bytes, refused when missing, empty or over MAX_IMAGE_BYTES (decoded later, in memory)."""
-    return read_image_bytes(path)
-
-
-def calibration_points(path: Path | None = None) -> calibration.Calibration | None:
-    """A face model's calibrated error rates: read from `path`, else the shipped ones of the default model."""
-    if path is not None:
-        return calibration.load(path)
-    from facegate.engine.dlib_backend import default_model_id
-
-    return calibration.shipped(default_model_id())
-
-
-Embedder = Callable[[Loaded], tuple[np.ndarray, str]]
-
-
-@dataclass(frozen=True)
-class _Issued:
-    """A challenge handed out, waiting for its frames: single use, for one deployment and device, until a deadline."""
-
-    challenge: liveness.Challenge
-    deployment: str
-    device: str
-    deadline: datetime
-
-
-class Biometrics(GateBase):
+class Biometrics:
     """Enrollment, 1:1 verification and 1:N identification, each checked before and after the engine runs."""
 
-    @property
-    def engine(self) -> Engine:
-        """The face engine, loaded on first use (loading the models takes a moment)."""
-        with self._lock:
-            if self._engine is None:
-                if self._engine_factory is None and self.engine_workers > 1:
-                    from facegate.engine.pool import EnginePool
-
-                    self._engine = EnginePool(self.engine_workers)
-                elif self._engine_factory is None:
-                    from facegate.engine.dlib_backend import DlibEngine
-
-                    self._engine = DlibEngine()
-                else:
-                    self._engine = self._engine_factory()
-            return self._engine
-
-    def operating_points(self) -> calibration.Calibration | None:
-        """The calibrated error rates of the gate's face model, from which 1:N thresholds are set (ACC-1)."""
-        if self._engine is None and self._engine_factory is None:
-            from facegate.engine.dlib_backend import default_model_id
-
-            return calibration.shipped(default_model_id())
-        engine = self.engine
-        return getattr(engine, "calibration", None) or calibration.shipped(engine.model_id)
-
-    def _calibration_for(self, loaded: Loaded) -> calibration.Calibration:
-        """The model's calibration for a 1:N operation; refuse the operation (audited) when there is none."""
-        points = self.operating_points()
-        if points is None:
-            raise refusal(
-                loaded.spec,
-                f"no calibration for model {self.engine.model_id}: 1:N identification needs the model's measured "
-                "error rates to set its threshold (`facegate calibrate --images DIR`); use 1:1 verification meanwhile",
-                ["ACC-1", "PIPL-8"],
-            )
-        return points
+    def __init__(
+        self,
+        context: Context,
+        recorder: Recorder,
+        admission: Admission,
+        galleries: Galleries,
+        engines: EngineHost,
+        liveness: Liveness,
+    ) -> None:
+        self.context, self.recorder, self.admission = context, recorder, admission
+        self.galleries, self.engines, self.liveness = galleries, engines, liveness
+        self.db, self.vault = context.db, context.vault
 
     def _check_gallery_limit(self, session: Session, loaded: Loaded) -> None:
         """Refuse an enrollment that would grow a 1:N gallery past the size at which its targets still hold."""
         if loaded.spec.modality != "identification":
             return
         wanted = loaded.spec.accuracy
-        limit = self._calibration_for(loaded).max_gallery(wanted.target_fpir, wanted.fnir_tolerance)
+        limit = self.engines.calibration_for(loaded).max_gallery(wanted.target_fpir, wanted.fnir_tolerance)
         held = session.scalar(select(func.count()).select_from(TemplateRow).filter_by(deployment_id=loaded.row.id))
         if (held or 0) + 1 > limit:
             raise refusal(
@@ -120,12 +62,6 @@ class Biometrics(GateBase):
                 "verification, or raise accuracy.fnir_tolerance with a new impact assessment",
                 ["ACC-1", "PIPL-8", "CN25-3"],
             )
-
-    def _embed(self, image: bytes, enrollment: bool, min_face_px: int | None = None) -> tuple[np.ndarray, str]:
-        engine: Any = self.engine
-        run = getattr(engine, "run", None)  # a pool runs the whole photo in one worker: bytes in, a vector out
-        args = (image, enrollment, min_face_px)
-        return run(photo.embed_photo, *args) if run else photo.embed_photo(engine, *args)
 
     def _expiry(self, loaded: Loaded, created: datetime, now: datetime) -> datetime:
         days = loaded.spec.storage.retention_days
@@ -145,7 +81,7 @@ class Biometrics(GateBase):
         """Enroll the one face of `image` as the subject's template; the image itself is not kept."""
         caller = caller or Caller()
         self._precheck(deployment_id, "enroll", purpose, subject_id, caller)
-        vector, model_id = self._embed(image, enrollment=True)
+        vector, model_id = self.engines.embed(image, enrollment=True)
         return self._store_enrollment(deployment_id, subject_id, vector, model_id, lambda: image, purpose, caller)
 
     def enroll_batch(
@@ -166,7 +102,7 @@ class Biometrics(GateBase):
                 allowed.append((subject_id, path))
             except (RefusedError, NotFoundError) as exc:
                 yield path, f"refused: {exc}" if isinstance(exc, RefusedError) else str(exc)
-        results = embed_files([p for _, p in allowed], workers, pick="single")
+        results = self.engines.embed_files([p for _, p in allowed], workers)
         for (subject_id, path), result in zip(allowed, results, strict=True):
             if result.vector is None:
                 yield path, str(result.error)
@@ -184,18 +120,20 @@ class Biometrics(GateBase):
     ) -> Loaded:
         """The checks before the engine runs: a refusal is audited and raised, nothing else happens."""
         fields = {"deployment": deployment_id, "subject": subject_id}
-        with self.db.session(readonly=True) as session, self._guarded(caller, operation, **fields):
-            loaded, _ = self._checked(session, deployment_id, operation, purpose, subject_id)
+        with self.db.session(readonly=True) as session, self.recorder.guarded(caller, operation, **fields):
+            loaded, _ = self.admission.checked(session, deployment_id, operation, purpose, subject_id)
             if operation == "enroll":
                 self._check_filing(session, loaded)
                 self._check_gallery_limit(session, loaded)
             elif operation == "identify":
-                self._calibration_for(loaded)
+                self.engines.calibration_for(loaded)
         return loaded
 
     def _check_filing(self, session: Session, loaded: Loaded) -> None:
         """Refuse a new enrollment while the handler's filing is overdue (FG-5 serving CN25-15c, §8 Q7)."""
-        block = oversight.enrollment_block(session, loaded.spec.handler.name, self.clock(), self.settings)
+        block = oversight.enrollment_block(
+            session, loaded.spec.handler.name, self.context.clock(), self.context.settings
+        )
         if block is not None:
             raise refusal(loaded.spec, str(block.args[0]), block.rule_ids)
 
@@ -211,22 +149,28 @@ class Biometrics(GateBase):
     ) -> Decision:
         """Check again, then seal the template and audit the enrollment in one transaction."""
         fields = {"deployment": deployment_id, "subject": subject_id}
-        now = self.clock()
-        with self._guarded(caller, "enroll", **fields), self.db.session() as session:
-            loaded, _ = self._checked(session, deployment_id, "enroll", purpose, subject_id, lock=True)
+        now = self.context.clock()
+        with self.recorder.guarded(caller, "enroll", **fields), self.db.session() as session:
+            loaded, _ = self.admission.checked(session, deployment_id, "enroll", purpose, subject_id, lock=True)
             self._check_filing(session, loaded)
             self._check_gallery_limit(session, loaded)
             template_id = self.vault.save_template(
                 session, deployment_id, subject_id, model_id, vector, now, self._expiry(loaded, now, now)
             )
             oversight.record_stored(
-                session, self.vault.keystore, loaded.spec.handler.name, subject_id, now, loaded.profiles, self.settings
+                session,
+                self.vault.keystore,
+                loaded.spec.handler.name,
+                subject_id,
+                now,
+                loaded.profiles,
+                self.context.settings,
             )
             kept = self._keep_raw_image(session, loaded, subject_id, image, now)
             generation = self.vault.bump_gallery(session, deployment_id)
             if "bipa" in loaded.profiles:
                 self._touch_bipa(session, loaded, subject_id, now)
-            decision = self._record(
+            decision = self.recorder.record(
                 session,
                 caller,
                 "enroll",
@@ -235,7 +179,7 @@ class Biometrics(GateBase):
                 **fields,
                 details={"template_id": template_id, "raw_image_kept": kept},
             )
-        self._gallery_add(deployment_id, generation, template_id, subject_id, vector)
+        self.galleries.add(deployment_id, generation, template_id, subject_id, vector)
         return decision
 
     def _keep_raw_image(
@@ -274,7 +218,7 @@ class Biometrics(GateBase):
     ) -> Decision:
         """1:1 on camera frames that answer the liveness challenge `nonce`; the match runs on a frontal frame."""
         caller = caller or Caller()
-        embed = self._live(nonce, frames, device, caller, "verify", subject_id)
+        embed = self.liveness.embedder(nonce, frames, device, caller, "verify", subject_id)
         return self._verify(deployment_id, subject_id, embed, purpose, caller)
 
     def _photo(self, image: bytes, caller: Caller, subject_id: str | None = None) -> Embedder:
@@ -285,12 +229,12 @@ class Biometrics(GateBase):
             if camera is not None and camera.liveness_required:
                 operation = "verify" if subject_id else "identify"
                 fields = {"deployment": loaded.row.id, "subject": subject_id}
-                with self._guarded(caller, operation, **fields):
+                with self.recorder.guarded(caller, operation, **fields):
                     message = "this deployment requires the liveness challenge: capture at the kiosk (camera.liveness)"
                     raise refusal(loaded.spec, message, ["CN25-10b"])
             if camera is None:
-                return self._embed(image, enrollment=False)
-            return self._embed(image, enrollment=False, min_face_px=camera.min_face_px)
+                return self.engines.embed(image, enrollment=False)
+            return self.engines.embed(image, enrollment=False, min_face_px=camera.min_face_px)
 
         return embed
 
@@ -298,50 +242,56 @@ class Biometrics(GateBase):
         self, deployment_id: str, subject_id: str, embed: Embedder, purpose: str | None, caller: Caller
     ) -> Decision:
         fields = {"deployment": deployment_id, "subject": subject_id}
-        with self._guarded(caller, "verify", **fields):
+        with self.recorder.guarded(caller, "verify", **fields):
             loaded, subject, templates = self._admit(deployment_id, subject_id, purpose)
         vector, model_id = embed(loaded)
-        now = self.clock()
+        now = self.context.clock()
         templates = [t for t in templates if t.model_id == model_id and t.expires_at > now]
         if not templates:
             raise NotFoundError(f"subject {subject_id} has no template for deployment {deployment_id}; enroll first")
         nearest = min(float(np.linalg.norm(t.vector - vector)) for t in templates)
-        outcome = "match" if nearest < self.engine.threshold else "no_match"
+        outcome = "match" if nearest < self.engines.engine.threshold else "no_match"
         details = {"match": outcome == "match"}
-        with self._guarded(caller, "verify", **fields):
+        with self.recorder.guarded(caller, "verify", **fields):
             # Check again: consent may have been withdrawn (and the template shredded) while the engine ran.
             # When nothing moved, the audit event is the whole transaction.
             if "bipa" not in loaded.profiles:
                 with self.db.quick(write=True) as db:
-                    if self._unchanged(db, loaded, subject, now):
+                    if self.admission.unchanged(db, loaded, subject, now):
                         category = loaded.spec.purpose.category
-                        return self._record(db, caller, "verify", outcome, purpose=category, **fields, details=details)
+                        return self.recorder.record(
+                            db, caller, "verify", outcome, purpose=category, **fields, details=details
+                        )
             with self.db.session() as session:
-                if not self._unchanged(session, loaded, subject, now):
-                    loaded, _ = self._checked(session, deployment_id, "verify", purpose, subject_id)
+                if not self.admission.unchanged(session, loaded, subject, now):
+                    loaded, _ = self.admission.checked(session, deployment_id, "verify", purpose, subject_id)
                 if "bipa" in loaded.profiles:
                     self._touch_bipa(session, loaded, subject_id, now)
                 category = loaded.spec.purpose.category
-                return self._record(session, caller, "verify", outcome, purpose=category, **fields, details=details)
+                return self.recorder.record(
+                    session, caller, "verify", outcome, purpose=category, **fields, details=details
+                )
 
     def _admit(
         self, deployment_id: str, subject_id: str, purpose: str | None
     ) -> tuple[Loaded, Any, list[StoredTemplate]]:
         """The checks before a verification, and the subject's templates: one query when nothing has changed."""
-        now = self.clock()
+        now = self.context.clock()
         with self.db.quick() as db:
             revisions = self.vault.revisions(db, deployment_id, subject_id)
-        passed = self._passed.get((deployment_id, revisions[0], subject_id, revisions[1], now.date()))  # _pass_key
-        cached = self._templates.get((deployment_id, subject_id))
+        passed = self.admission.passed.get(
+            (deployment_id, revisions[0], subject_id, revisions[1], now.date())
+        )  # pass_key
+        cached = self.galleries.cached(deployment_id, subject_id)
         if passed and cached and cached[0] == revisions[1] and all(t.expires_at > now for t in cached[1]):
-            self._check_deployment(passed[0], "verify", purpose)
+            self.admission.check_deployment(passed[0], "verify", purpose)
             return *passed, cached[1]
         if cached and cached[0] != revisions[1]:  # changed elsewhere, perhaps deleted: keep no stale copy in memory
-            self._templates.pop((deployment_id, subject_id), None)
+            self.galleries.drop(deployment_id, subject_id)
         with self.db.session(readonly=True) as session:
-            loaded, subject = self._checked(session, deployment_id, "verify", purpose, subject_id)
+            loaded, subject = self.admission.checked(session, deployment_id, "verify", purpose, subject_id)
             templates = self.vault.templates(session, deployment_id, subject_id, now)
-        bounded(self._templates)[(deployment_id, subject_id)] = (subject.revision, templates)
+        self.galleries.keep(deployment_id, subject_id, subject.revision, templates)
         return loaded, subject, templates
 
     def _touch_bipa(self, session: Session, loaded: Loaded, subject_id: str, now: datetime) -> None:
@@ -373,16 +323,18 @@ class Biometrics(GateBase):
     ) -> Decision:
         """1:N on camera frames that answer the liveness challenge `nonce`; the search runs on a frontal frame."""
         caller = caller or Caller()
-        return self._identify(deployment_id, self._live(nonce, frames, device, caller, "identify"), purpose, caller)
+        return self._identify(
+            deployment_id, self.liveness.embedder(nonce, frames, device, caller, "identify"), purpose, caller
+        )
 
     def _identify(self, deployment_id: str, embed: Embedder, purpose: str | None, caller: Caller) -> Decision:
         loaded = self._precheck(deployment_id, "identify", purpose, None, caller)
         vector, model_id = embed(loaded)
-        now = self.clock()
-        with self._guarded(caller, "identify", deployment=deployment_id), self.db.session() as session:
-            loaded, _ = self._checked(session, deployment_id, "identify", purpose, None)
-            points = self._calibration_for(loaded)
-            gallery = self._gallery(session, loaded, model_id, now)
+        now = self.context.clock()
+        with self.recorder.guarded(caller, "identify", deployment=deployment_id), self.db.session() as session:
+            loaded, _ = self.admission.checked(session, deployment_id, "identify", purpose, None)
+            points = self.engines.calibration_for(loaded)
+            gallery = self.galleries.gallery(session, loaded, model_id, now)
             size, target = len(gallery.index), loaded.spec.accuracy.target_fpir
             review = loaded.spec.human_review
             threshold = points.threshold_for(size, min(1.0, target * REVIEW_FPIR_FACTOR) if review else target)
@@ -402,10 +354,10 @@ class Biometrics(GateBase):
                 candidates = []
                 for subject_id in ranked[:REVIEW_CANDIDATES]:
                     with suppress(RefusedError, NotFoundError):  # only people the rules let us recognise
-                        self._check_subject(session, loaded, self._subject(session, subject_id), now)
+                        self.admission.check_subject(session, loaded, self.admission.subject(session, subject_id), now)
                         candidates.append(subject_id)
                 outcome, listed = ("candidates" if candidates else "no_match"), {"candidates": candidates}
-                return self._record(
+                return self.recorder.record(
                     session, caller, "identify", outcome, deployment=deployment_id, rule_ids=("PIPL-24",),
                     purpose=loaded.spec.purpose.category, details={"match": None, **listed, **operating},
                     audit_fields={**audit_point, "candidates": len(candidates)},
@@ -413,12 +365,12 @@ class Biometrics(GateBase):
             subject_id, rules = (ranked[0] if ranked else None), ()
             if subject_id:
                 try:  # the person found must still be someone the rules let us recognise
-                    self._check_subject(session, loaded, self._subject(session, subject_id), now)
+                    self.admission.check_subject(session, loaded, self.admission.subject(session, subject_id), now)
                 except (RefusedError, NotFoundError) as exc:
                     subject_id, rules = None, tuple(getattr(exc, "rule_ids", ()))
             if subject_id and "bipa" in loaded.profiles:
                 self._touch_bipa(session, loaded, subject_id, now)
-            return self._record(
+            return self.recorder.record(
                 session,
                 caller,
                 "identify",
@@ -431,149 +383,8 @@ class Biometrics(GateBase):
                 audit_fields=audit_point,
             )
 
-    def _gallery(self, session: Session, loaded: Loaded, model_id: str, now: datetime) -> "_Gallery":
-        """The deployment's in-memory index, rebuilt from the sealed templates when another process changed it."""
-        with self._lock:
-            gallery = self._galleries.get(loaded.row.id)
-            if gallery is not None and gallery.generation == loaded.row.gallery_generation:
-                return gallery
-            gallery = _Gallery(loaded.row.gallery_generation, FaceIndex(model_id), {})
-            templates = [t for t in self.vault.templates(session, loaded.row.id, now=now) if t.model_id == model_id]
-            if templates:
-                gallery.index.add_many([t.id for t in templates], np.stack([t.vector for t in templates]))
-                gallery.subjects.update({t.id: t.subject_id for t in templates})
-            self._galleries[loaded.row.id] = gallery
-            return gallery
-
-    def _gallery_add(
-        self, deployment_id: str, generation: int, template_id: str, subject_id: str, vector: np.ndarray
-    ) -> None:
-        """Keep this process's index fresh after its own enrollment (a gap in generations means rebuild)."""
-        with self._lock:
-            gallery = self._galleries.get(deployment_id)
-            if gallery is None or gallery.generation != generation - 1:
-                self._galleries.pop(deployment_id, None)
-                return
-            gallery.index.add(template_id, vector)
-            gallery.subjects[template_id] = subject_id
-            gallery.generation = generation
-
-    def _forget(self, deployment_id: str, subject_id: str) -> None:
-        """Drop a deleted subject's vectors from memory now."""
-        self._templates.pop((deployment_id, subject_id), None)
-        with self._lock:
-            gallery = self._galleries.get(deployment_id)
-            if gallery is None:
-                return
-            for template_id in [t for t, s in gallery.subjects.items() if s == subject_id]:
-                gallery.index.remove(template_id)
-                del gallery.subjects[template_id]
-            gallery.generation = -1  # the stored generation moved on too: rebuild from the store on next use
-
     def liveness_challenge(
         self, deployment_id: str, device: str, purpose: str | None = None, caller: Caller | None = None
     ) -> dict[str, Any]:
-        """A new random challenge for `device`: head turns and screen colours on one timeline, a nonce, a deadline.
-
-        Refused (and audited) while the device has had base.LIVENESS_FAILURES failed checks in base.LIVENESS_WINDOW.
-        """
-        caller = caller or Caller()
-        now = self.clock()
-        with self.db.session(readonly=True) as session, self._guarded(caller, "liveness.challenge"):
-            loaded = self._load(session, deployment_id)
-            operation = "verify" if loaded.spec.modality == "verification" else "identify"
-            self._check_deployment(loaded, operation, purpose)
-        wait = self._liveness_wait(device, now)
-        if wait:
-            raise self._liveness_refusal(loaded, caller, ["rate_limited"], wait)
-        challenge = liveness.new_challenge(self._liveness_random)
-        nonce = secrets.token_urlsafe(18)
-        deadline = now + timedelta(milliseconds=challenge.duration_ms) + CHALLENGE_GRACE
-        with self._lock:
-            challenges = bounded(self._challenges)
-            for key in [k for k, v in challenges.items() if v.deadline < now]:
-                del challenges[key]
-            challenges[nonce] = _Issued(challenge, deployment_id, device, deadline)
-        camera = loaded.spec.camera
-        return {
-            "nonce": nonce,
-            "deadline": deadline.isoformat(),
-            "turns": list(challenge.turns),
-            "steps": list(challenge.steps),
-            "colours": [{"name": c, "rgb": list(liveness.PALETTE[c])} for c in challenge.colours],
-            "segment_ms": challenge.segment_ms,
-            "colour_ms": challenge.colour_ms,
-            "duration_ms": challenge.duration_ms,
-            "min_face_px": camera.min_face_px if camera else None,
-        }
-
-    def _live(
-        self,
-        nonce: str,
-        frames: Sequence[tuple[float, bytes]],
-        device: str,
-        caller: Caller,
-        operation: str,
-        subject_id: str | None = None,
-    ) -> Embedder:
-        """The embedder of a challenge's frames: the liveness checks, then the most frontal frame's embedding."""
-
-        def embed(loaded: Loaded) -> tuple[np.ndarray, str]:
-            now = self.clock()
-            with self._lock:
-                issued = self._challenges.pop(nonce, None)
-            signals: list[liveness.FrameSignal] = []
-            if issued is None or issued.deployment != loaded.row.id or issued.device != device:
-                reasons = ["unknown_challenge"]
-            elif now > issued.deadline:
-                reasons = ["expired"]
-            elif not 0 < len(frames) <= MAX_FRAMES:
-                reasons = ["too_few_frames"] if not frames else ["too_many_frames"]
-            else:
-                camera = loaded.spec.camera
-                min_face = camera.min_face_px if camera else None
-                engine: Any = self.engine
-                run = getattr(engine, "run", None)  # a pool measures each frame in one call to a worker
-                for t_ms, data in frames:  # a pool decodes each frame in its worker: bytes in, signals out
-                    args = (data, t_ms, min_face)
-                    signals.append(run(photo.measure_frame, *args) if run else photo.measure_frame(engine, *args))
-                checks = self.liveness_checks or liveness.default_checks(self.engine.threshold)
-                reasons = liveness.assess(issued.challenge, signals, checks)
-            best = liveness.frontal(signals)
-            if reasons or best is None or best.embedding is None:
-                self._liveness_failed(device, now)
-                raise self._liveness_refusal(
-                    loaded, caller, reasons or ["no_face"], self._liveness_wait(device, now), operation, subject_id
-                )
-            return best.embedding.vector, best.embedding.model_id
-
-        return embed
-
-    def _liveness_refusal(
-        self,
-        loaded: Loaded,
-        caller: Caller,
-        reasons: list[str],
-        wait: int,
-        operation: str = "liveness.challenge",
-        subject_id: str | None = None,
-    ) -> LivenessError:
-        """Audit a failed (or rate-limited) liveness check and return its refusal, which names the alternatives."""
-        message = (
-            f"too many failed liveness checks from this device: wait {wait} s, or use an alternative"
-            if reasons == ["rate_limited"]
-            else f"the liveness check failed ({', '.join(reasons)}): try again or use an alternative"
-        )
-        error = LivenessError(message, reasons, list(loaded.spec.alternatives), wait)
-        fields = {"deployment": loaded.row.id, "subject": subject_id, "purpose": loaded.spec.purpose.category}
-        self._record_refusal(caller, operation, error, "liveness_failed:" + ".".join(reasons), **fields)
-        return error
-
-
-@dataclass
-class _Gallery:
-    """One deployment's decrypted templates in memory: the index and each template's subject."""
-
-    generation: int
-    index: FaceIndex
-    subjects: dict[str, str]
+        """A new random challenge for `device`: head turns and screen colours on one timeline, a nonce, a deadline."""
+        return self.liveness.challenge(deployment_id, device, purpose, caller or Caller())

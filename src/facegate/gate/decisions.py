@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from facegate.audit import AuditLog, Event
 from facegate.clock import Clock
@@ -64,11 +64,10 @@ def event(caller: Caller, operation: str, decision: str, outcome: str, **fields:
 class Recorder:
     """Records the gate's decisions: allowed operations in the transaction of their effect, refusals on their own."""
 
-    db: Database
-    audit: AuditLog
-    clock: Clock
+    def __init__(self, db: Database, audit: AuditLog, clock: Clock) -> None:
+        self.db, self.audit, self.clock = db, audit, clock
 
-    def _record(
+    def record(
         self,
         session: Statements,
         caller: Caller,
@@ -99,12 +98,12 @@ class Recorder:
         receipt = self.audit.append(session, entry, now=self.clock())
         return Decision(operation, outcome, deployment, subject, rule_ids, receipt.event_id, details or {})
 
-    def _refuse(self, caller: Caller, operation: str, refusal: RefusedError, **fields: Any) -> None:
+    def refuse(self, caller: Caller, operation: str, refusal: RefusedError, **fields: Any) -> NoReturn:
         """Record a refusal in its own transaction (it changes nothing else), then raise it."""
-        self._record_refusal(caller, operation, refusal, **fields)
+        self.record_refusal(caller, operation, refusal, **fields)
         raise refusal
 
-    def _record_refusal(
+    def record_refusal(
         self, caller: Caller, operation: str, refusal: RefusedError, outcome: str = "refused", **fields: Any
     ) -> None:
         """Record a refusal in its own transaction (it changes nothing else)."""
@@ -115,9 +114,9 @@ class Recorder:
             )
 
     @contextmanager
-    def _guarded(self, caller: Caller, operation: str, **fields: Any) -> Iterator[None]:
+    def guarded(self, caller: Caller, operation: str, **fields: Any) -> Iterator[None]:
         """Turn a RefusedError raised inside the block into an audited refusal."""
         try:
             yield
         except RefusedError as refusal:
-            self._refuse(caller, operation, refusal, **fields)
+            self.refuse(caller, operation, refusal, **fields)

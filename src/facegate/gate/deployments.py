@@ -9,19 +9,34 @@ from facegate import policy
 from facegate.audit import listing
 from facegate.audit.log import connection
 from facegate.clock import beijing_date
+from facegate.context import Context
 from facegate.errors import InputError, RefusedError
-from facegate.gate.base import GateBase
-from facegate.gate.decisions import Caller, Decision
+from facegate.gate.admission import Admission
+from facegate.gate.decisions import Caller, Decision, Recorder
+from facegate.gate.engines import EngineHost
+from facegate.gate.erasure import Erasure
 from facegate.policy import claims
 from facegate.vault.models import DeploymentRow, TemplateRow
 
 
-class Deployments(GateBase):
+class Deployments:
     """A deployment's lifecycle: every change is checked against the rules and audited."""
+
+    def __init__(
+        self, context: Context, recorder: Recorder, admission: Admission, erasure: Erasure, engines: EngineHost
+    ) -> None:
+        self.context, self.recorder, self.admission, self.erasure, self.engines = (
+            context,
+            recorder,
+            admission,
+            erasure,
+            engines,
+        )
+        self.db, self.vault = context.db, context.vault
 
     def _accuracy(self, spec: policy.Deployment) -> Any:
         """The model's operating points for ACC-1, for a 1:N spec (the biometric part of the gate knows the model)."""
-        return self.operating_points() if spec.modality == "identification" else None  # type: ignore[attr-defined]
+        return self.engines.operating_points() if spec.modality == "identification" else None
 
     def register(
         self,
@@ -32,18 +47,20 @@ class Deployments(GateBase):
     ) -> Decision:
         """Register a deployment whose spec `facegate check` allows; activate it unless `activate` is False."""
         caller = caller or Caller()
-        now = self.clock()
+        now = self.context.clock()
         accuracy = self._accuracy(spec)
-        report = policy.evaluate(spec, profiles, today=beijing_date(now), settings=self.settings, accuracy=accuracy)
+        report = policy.evaluate(
+            spec, profiles, today=beijing_date(now), settings=self.context.settings, accuracy=accuracy
+        )
         status = policy.Status.DRAFT
-        with self._guarded(caller, "deployment.register", deployment=spec.id):
+        with self.recorder.guarded(caller, "deployment.register", deployment=spec.id):
             if report.blocking:
                 fields = ", ".join(dict.fromkeys(str(f.field) for f in report.blocking))
                 raise RefusedError(f"deployment {spec.id} has blocking findings ({fields})", report.blocking_rule_ids)
-            self._check_kind(spec)
+            self.admission.check_kind(spec)
             if activate and not self._unrecorded(spec):
                 today = beijing_date(now)
-                status = policy.activate(status, spec, today=today, profiles=profiles, settings=self.settings)
+                status = policy.activate(status, spec, today=today, profiles=profiles, settings=self.context.settings)
         with self.db.session() as session:
             if session.get(DeploymentRow, spec.id) is not None:
                 raise InputError(f"deployment {spec.id!r} is already registered; use update")
@@ -58,7 +75,7 @@ class Deployments(GateBase):
                 )
             )
             findings = [f.to_dict() for f in report.findings]
-            return self._record(
+            return self.recorder.record(
                 session,
                 caller,
                 "deployment.register",
@@ -70,13 +87,15 @@ class Deployments(GateBase):
     def update(self, spec: policy.Deployment, caller: Caller | None = None) -> Decision:
         """Replace a deployment's spec; a §5.6 change suspends it and makes the affected consents stale."""
         caller = caller or Caller()
-        now = self.clock()
+        now = self.context.clock()
         with self.db.session(readonly=True) as session:
-            loaded = self._load(session, spec.id)
+            loaded = self.admission.load(session, spec.id)
         old, status, profiles = loaded.spec, policy.Status(loaded.row.status), loaded.profiles
         accuracy = self._accuracy(spec)
-        report = policy.evaluate(spec, profiles, today=beijing_date(now), settings=self.settings, accuracy=accuracy)
-        with self._guarded(caller, "deployment.update", deployment=spec.id):
+        report = policy.evaluate(
+            spec, profiles, today=beijing_date(now), settings=self.context.settings, accuracy=accuracy
+        )
+        with self.recorder.guarded(caller, "deployment.update", deployment=spec.id):
             if report.blocking:
                 raise RefusedError(f"the new spec of {spec.id} has blocking findings", report.blocking_rule_ids)
             new_status = policy.after_change(status, old, spec)
@@ -88,7 +107,7 @@ class Deployments(GateBase):
                     spec,
                     today=beijing_date(now),
                     profiles=profiles,
-                    settings=self.settings,
+                    settings=self.context.settings,
                     reassessment_since=since,
                 )
         staleness = policy.stale_consents(old, spec)
@@ -101,7 +120,7 @@ class Deployments(GateBase):
             rules = ("CN25-9d",) if new_status == policy.Status.NEEDS_REASSESSMENT else ()
             rules += ("CN25-6e",) if stale else ()
             triggers = [c.trigger for c in policy.reassessment_triggers(old, spec)]
-            return self._record(
+            return self.recorder.record(
                 session,
                 caller,
                 "deployment.update",
@@ -114,10 +133,10 @@ class Deployments(GateBase):
     def activate(self, deployment_id: str, caller: Caller | None = None) -> Decision:
         """Activate a draft or suspended deployment: no BLOCK finding and an approved impact assessment."""
         caller = caller or Caller()
-        now = self.clock()
+        now = self.context.clock()
         with self.db.session(readonly=True) as session:
-            loaded = self._load(session, deployment_id)
-        with self._guarded(caller, "deployment.activate", deployment=deployment_id):
+            loaded = self.admission.load(session, deployment_id)
+        with self.recorder.guarded(caller, "deployment.activate", deployment=deployment_id):
             missing = self._unrecorded(loaded.spec)
             if missing:
                 raise RefusedError(
@@ -131,7 +150,7 @@ class Deployments(GateBase):
                 loaded.spec,
                 today=beijing_date(now),
                 profiles=loaded.profiles,
-                settings=self.settings,
+                settings=self.context.settings,
                 reassessment_since=loaded.row.reassessment_since,
             )
         return self._set_status(deployment_id, status, "deployment.activate", caller)
@@ -140,7 +159,7 @@ class Deployments(GateBase):
         """Retire a deployment: it stops, and every template it holds is deleted (CN25-15d/e)."""
         caller = caller or Caller()
         with self.db.session(readonly=True) as session:
-            loaded = self._load(session, deployment_id)
+            loaded = self.admission.load(session, deployment_id)
         decision = self._set_status(
             deployment_id, policy.retire(policy.Status(loaded.row.status)), "deployment.retire", caller
         )
@@ -149,7 +168,7 @@ class Deployments(GateBase):
             subjects = list(subjects)
         for subject_id in subjects:
             with self.db.session() as session:
-                self._erase(session, deployment_id, subject_id, caller, "retire", ("CN25-15d/e", "PIPL-47"))
+                self.erasure.erase(session, deployment_id, subject_id, caller, "retire", ("CN25-15d/e", "PIPL-47"))
         return decision
 
     def record_incident(
@@ -166,16 +185,16 @@ class Deployments(GateBase):
         The description is the operator's account of what happened; it must hold no biometric data.
         """
         caller = caller or Caller()
-        now = self.clock()
+        now = self.context.clock()
         if not description or not description.strip():
             raise InputError("an incident needs a description of what happened")
         if len(description) > 2000:
             raise InputError("the incident description is longer than 2,000 characters")
         with self.db.session(readonly=True) as session:
-            loaded = self._load(session, deployment_id)
+            loaded = self.admission.load(session, deployment_id)
         status = policy.Status(loaded.row.status)
         new_status = policy.after_incident(
-            status, level, off_device_movement=off_device_movement, settings=self.settings
+            status, level, off_device_movement=off_device_movement, settings=self.context.settings
         )
         reopened = new_status == policy.Status.NEEDS_REASSESSMENT and status != new_status
         with self.db.session() as session:
@@ -183,7 +202,7 @@ class Deployments(GateBase):
             if reopened:
                 row.status, row.updated_at, row.reassessment_since = new_status, now, beijing_date(now)
                 row.revision += 1
-            return self._record(
+            return self.recorder.record(
                 session,
                 caller,
                 "incident.record",
@@ -211,22 +230,22 @@ class Deployments(GateBase):
         The reviewer must be someone other than the actor who registered the deployment.
         """
         caller = caller or Caller()
-        now = self.clock()
+        now = self.context.clock()
         if claim not in policy.ATTESTABLE_CLAIMS:
             raise InputError(f"unknown claim {claim!r}: use one of {', '.join(policy.ATTESTABLE_CLAIMS)}")
         if not reviewer.strip() or not document.strip():
             raise InputError("an attestation names the reviewer and the document relied on")
         with self.db.session(readonly=True) as session:
-            self._load(session, deployment_id)
+            self.admission.load(session, deployment_id)
             registrar = self._registrar(session, deployment_id)
-        with self._guarded(caller, "deployment.attest", deployment=deployment_id):
+        with self.recorder.guarded(caller, "deployment.attest", deployment=deployment_id):
             if registrar is not None and registrar == caller.actor:
                 raise RefusedError(
                     f"{caller.actor} registered {deployment_id}; an attestation needs a distinct reviewer",
                     [policy.CLAIM_RULES[claim]],
                 )
         with self.db.session() as session:
-            return self._record(
+            return self.recorder.record(
                 session,
                 caller,
                 "deployment.attest",
@@ -268,9 +287,9 @@ class Deployments(GateBase):
     def _set_status(self, deployment_id: str, status: policy.Status, operation: str, caller: Caller) -> Decision:
         with self.db.session() as session:
             row = self.vault.deployment(session, deployment_id)
-            row.status, row.updated_at = status, self.clock()
+            row.status, row.updated_at = status, self.context.clock()
             row.revision += 1
-            return self._record(session, caller, operation, str(status), deployment=deployment_id)
+            return self.recorder.record(session, caller, operation, str(status), deployment=deployment_id)
 
     def deployments(self) -> list[dict[str, Any]]:
         """Every registered deployment with its status (no personal data)."""
@@ -298,9 +317,5 @@ class Deployments(GateBase):
     def registered(self, deployment_id: str) -> tuple[policy.Deployment, tuple[str, ...]]:
         """The registered spec of a deployment and the profiles it was registered under; NotFoundError if none."""
         with self.db.session(readonly=True) as session:
-            loaded = self._load(session, deployment_id)
+            loaded = self.admission.load(session, deployment_id)
         return loaded.spec, loaded.profiles
-
-    # ---- subjects, notices, consents, declines ----
-
-

@@ -4,21 +4,26 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from facegate.context import Context
 from facegate.gate.alternatives import PASSKEY_CHALLENGES
-from facegate.gate.base import GateBase
-from facegate.gate.decisions import Caller, Decision
+from facegate.gate.decisions import Caller, Decision, Recorder
+from facegate.gate.erasure import Erasure
 from facegate.vault.models import ConsentRow, CredentialRow, RawImageRow, TemplateRow
 
 
-class Rights(GateBase):
+class Rights:
     """What a subject may see and take, what retention deletes, and the master key's rotation."""
+
+    def __init__(self, context: Context, recorder: Recorder, erasure: Erasure) -> None:
+        self.context, self.recorder, self.erasure = context, recorder, erasure
+        self.db, self.vault = context.db, context.vault
 
     def rotate_master_key(self, caller: Caller | None = None) -> Decision:
         """Rotate the master key (deployment keys rewrapped, no template re-encrypted) and record it."""
         caller = caller or Caller()
         count = self.vault.rotate_master_key()
         with self.db.session() as session:
-            return self._record(session, caller, "keys.rotate", "rotated", details={"keys_rewrapped": count})
+            return self.recorder.record(session, caller, "keys.rotate", "rotated", details={"keys_rewrapped": count})
 
     # ---- data-subject rights and retention ----
 
@@ -101,7 +106,7 @@ class Rights(GateBase):
                     for d in sorted(deployments)
                     for t in self.vault.templates(session, d, subject_id)
                 ]
-            self._record(
+            self.recorder.record(
                 session, caller, "subject.export", "exported", subject=subject_id, details={"templates": own}
             )
         return record
@@ -109,7 +114,7 @@ class Rights(GateBase):
     def purge(self, caller: Caller | None = None) -> dict[str, int]:
         """Delete what has passed its retention: templates, kept photos and expired one-time codes (CN25-8c)."""
         caller = caller or Caller(actor="system:purge")
-        now = self.clock()
+        now = self.context.clock()
         with self.db.session(readonly=True) as session:
             expired = session.execute(
                 select(TemplateRow.deployment_id, TemplateRow.subject_id)
@@ -121,8 +126,8 @@ class Rights(GateBase):
             with self.db.session() as session:
                 if self.vault.has_templates(session, deployment_id, subject_id, after=now):
                     count = self.vault.delete_templates(session, deployment_id, subject_id, expired_at=now)
-                    self._forget(deployment_id, subject_id)
-                    self._record(
+                    self.erasure.forget(deployment_id, subject_id)
+                    self.recorder.record(
                         session,
                         caller,
                         "purge",
@@ -132,14 +137,13 @@ class Rights(GateBase):
                         rule_ids=("CN25-8c",),
                     )
                 else:  # nothing of the subject is left in this deployment: shred the key too
-                    count = self._erase(session, deployment_id, subject_id, caller, "purge", ("CN25-8c", "PIPL-47"))
+                    count = self.erasure.erase(
+                        session, deployment_id, subject_id, caller, "purge", ("CN25-8c", "PIPL-47")
+                    )
                     count = count.details["templates_deleted"]
                 removed += count
         with self.db.session() as session:
             images, codes = self.vault.delete_expired(session, now)
             if images:
-                self._record(session, caller, "purge", "raw_images_deleted", rule_ids=("CN25-8c",))
+                self.recorder.record(session, caller, "purge", "raw_images_deleted", rule_ids=("CN25-8c",))
         return {"templates": removed, "raw_images": images, "checkin_codes": codes, "subjects": len(expired)}
-
-
-

@@ -4,18 +4,23 @@ import secrets
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from facegate import policy
+from facegate.context import Context
 from facegate.errors import InputError
-from facegate.gate.base import GateBase
+from facegate.gate.admission import Admission
 from facegate.gate.checks import refusal
-from facegate.gate.decisions import Caller, Decision
+from facegate.gate.decisions import Caller, Decision, Recorder
+from facegate.gate.erasure import Erasure
 from facegate.vault.models import SubjectRow, TemplateRow
 
 
-class Subjects(GateBase):
+class Subjects:
     """The people a deployment may recognise, what they were told, what they agreed to, and their erasure."""
+
+    def __init__(self, context: Context, recorder: Recorder, admission: Admission, erasure: Erasure) -> None:
+        self.context, self.recorder, self.admission, self.erasure = context, recorder, admission, erasure
+        self.db, self.vault = context.db, context.vault
 
     def add_subject(
         self,
@@ -28,8 +33,8 @@ class Subjects(GateBase):
         """Create a subject under a pseudonymous ID."""
         caller = caller or Caller()
         with self.db.session() as session:
-            row = self.vault.add_subject(session, self.clock(), subject_id, birth_date, age_band, guardian_ref)
-            return self._record(session, caller, "subject.add", "added", subject=row.id)
+            row = self.vault.add_subject(session, self.context.clock(), subject_id, birth_date, age_band, guardian_ref)
+            return self.recorder.record(session, caller, "subject.add", "added", subject=row.id)
 
     def notice_shown(
         self, deployment_id: str, subject_id: str, version: int | None = None, caller: Caller | None = None
@@ -37,12 +42,12 @@ class Subjects(GateBase):
         """Record that the subject was shown the deployment's current notice (CN25-5b)."""
         caller = caller or Caller()
         with self.db.session() as session:
-            current = self._load(session, deployment_id).spec.notice.version
-            self._subject(session, subject_id)
+            current = self.admission.load(session, deployment_id).spec.notice.version
+            self.admission.subject(session, subject_id)
             if version is not None and version != current:
                 raise InputError(f"the current notice of {deployment_id} is version {current}, not {version}")
-            self.vault.record_notice_shown(session, deployment_id, subject_id, current, self.clock())
-            return self._record(
+            self.vault.record_notice_shown(session, deployment_id, subject_id, current, self.context.clock())
+            return self.recorder.record(
                 session, caller, "notice.shown", f"v{current}", deployment=deployment_id, subject=subject_id
             )
 
@@ -60,21 +65,21 @@ class Subjects(GateBase):
     ) -> Decision:
         """Record a separate (or written) consent, bound to the current notice version."""
         caller = caller or Caller()
-        now = self.clock()
+        now = self.context.clock()
         if form not in ("separate", "written") or given_by not in ("subject", "guardian"):
             raise InputError("consent form must be separate or written, given by subject or guardian")
         with self.db.session(readonly=True) as session:
-            loaded = self._load(session, deployment_id)
-            subject = self._subject(session, subject_id)
+            loaded = self.admission.load(session, deployment_id)
+            subject = self.admission.subject(session, subject_id)
             standing = self.vault.standing(session, deployment_id, subject_id)
         spec, who = loaded.spec, f"subject {subject_id}"
         guardian_ref = guardian_ref or (subject.guardian_ref if given_by == "guardian" else None)
-        with self._guarded(caller, "consent.give", deployment=deployment_id, subject=subject_id):
+        with self.recorder.guarded(caller, "consent.give", deployment=deployment_id, subject=subject_id):
             if loaded.row.status == policy.Status.RETIRED:
                 raise refusal(spec, f"deployment {deployment_id} is retired", ["CN25-15d/e"])
             if spec.notice.version not in standing.notice_versions:
                 raise refusal(spec, "consent needs the current notice shown first", ["CN25-5b", "PIPL-17"])
-            window = timedelta(hours=int(self.settings.get("reprompt_block_hours")))
+            window = timedelta(hours=int(self.context.settings.get("reprompt_block_hours")))
             declined = standing.last_decline
             if declined is not None and now - declined < window and not subject_initiated:
                 raise refusal(
@@ -104,7 +109,7 @@ class Subjects(GateBase):
                 notice_version=spec.notice.version,
                 given_at=now,
             )
-            return self._record(
+            return self.recorder.record(
                 session,
                 caller,
                 "consent.give",
@@ -118,10 +123,10 @@ class Subjects(GateBase):
         """The subject chooses a non-biometric method: no face prompt follows, the alternatives are named."""
         caller = caller or Caller()
         with self.db.session() as session:
-            loaded = self._load(session, deployment_id)
-            self._subject(session, subject_id)
-            self.vault.record_decline(session, deployment_id, subject_id, self.clock())
-            return self._record(
+            loaded = self.admission.load(session, deployment_id)
+            self.admission.subject(session, subject_id)
+            self.vault.record_decline(session, deployment_id, subject_id, self.context.clock())
+            return self.recorder.record(
                 session,
                 caller,
                 "decline",
@@ -136,33 +141,12 @@ class Subjects(GateBase):
         """Withdraw the subject's consents for the deployment and delete their facial data at once (CN25-6d)."""
         caller = caller or Caller()
         with self.db.session() as session:
-            self._load(session, deployment_id)
-            self._subject(session, subject_id, lock=True)
-            self.vault.withdraw_consents(session, deployment_id, subject_id, self.clock())
-            return self._erase(session, deployment_id, subject_id, caller, "consent.withdraw", ("CN25-6d", "PIPL-47"))
-
-    def _erase(
-        self,
-        session: Session,
-        deployment_id: str,
-        subject_id: str,
-        caller: Caller,
-        operation: str,
-        rules: tuple[str, ...],
-    ) -> Decision:
-        """Shred the subject's data key for the deployment, delete their facial data, and leave a receipt."""
-        removed = self.vault.erase(session, deployment_id, subject_id)
-        self._forget(deployment_id, subject_id)
-        return self._record(
-            session,
-            caller,
-            operation,
-            "deleted",
-            deployment=deployment_id,
-            subject=subject_id,
-            rule_ids=rules,
-            details={"templates_deleted": removed},
-        )
+            self.admission.load(session, deployment_id)
+            self.admission.subject(session, subject_id, lock=True)
+            self.vault.withdraw_consents(session, deployment_id, subject_id, self.context.clock())
+            return self.erasure.erase(
+                session, deployment_id, subject_id, caller, "consent.withdraw", ("CN25-6d", "PIPL-47")
+            )
 
     def link_nonce(self, subject_id: str) -> str:
         """The nonce a portal link for this subject record carries (NotFoundError for an unknown subject)."""
@@ -180,29 +164,27 @@ class Subjects(GateBase):
         caller = caller or Caller()
         with self.db.session() as session:
             self.vault.link_nonce(session, subject_id, renew=True)
-            return self._record(session, caller, "subject.links_revoked", "revoked", subject=subject_id)
+            return self.recorder.record(session, caller, "subject.links_revoked", "revoked", subject=subject_id)
 
     def subject_deployments(self, subject_id: str) -> set[str]:
         """The deployments in which a subject has any record (for access control in the faces)."""
         with self.db.session(readonly=True) as session:
-            self._subject(session, subject_id)
+            self.admission.subject(session, subject_id)
             return self.vault.deployments_of(session, subject_id)
 
     def delete_subject(self, subject_id: str, caller: Caller | None = None) -> Decision:
         """Delete a subject everywhere: data keys shredded, rows removed, a deletion receipt in the audit log."""
         caller = caller or Caller()
         with self.db.session(readonly=True) as session:
-            self._subject(session, subject_id)
-        for name in self.vault.keystore.subject_keys(subject_id):  # the keys go first: what is left cannot be read
-            self.vault.keystore.shred(name.split("/")[1], subject_id)
+            self.admission.subject(session, subject_id)
+        self.erasure.shred(subject_id)  # the keys go first: what is left cannot be read
         with self.db.session() as session:
-            self._subject(session, subject_id, lock=True)
+            self.admission.subject(session, subject_id, lock=True)
             deployments = set(session.scalars(select(TemplateRow.deployment_id).filter_by(subject_id=subject_id)))
             for deployment_id in deployments:
-                self.vault.erase(session, deployment_id, subject_id)
-                self._forget(deployment_id, subject_id)
+                self.erasure.remove(session, deployment_id, subject_id)
             session.delete(self.vault.subject(session, subject_id))
             self.vault.scrub_after_commit(session)  # photos, codes and sealed secrets go with the subject row
-            return self._record(session, caller, "subject.delete", "deleted", subject=subject_id, rule_ids=("PIPL-47",))
-
-
+            return self.recorder.record(
+                session, caller, "subject.delete", "deleted", subject=subject_id, rule_ids=("PIPL-47",)
+            )

@@ -1,0 +1,103 @@
+"""The engine host: the gate's one way to the face engine (built by a factory, a pool of workers, or dlib), its
+calibration, and the embedding of photos and files for the biometric operations."""
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from facegate.engine import calibration, liveness, photo
+from facegate.engine.bulk import FileEmbedding, embed_files
+from facegate.engine.images import MAX_FILE_BYTES, read_image_bytes
+from facegate.engine.protocol import Engine
+from facegate.gate.admission import Loaded
+from facegate.gate.checks import refusal
+
+MAX_IMAGE_BYTES = MAX_FILE_BYTES  # the largest photo the engine takes: the faces refuse a bigger upload early
+
+Embedder = Callable[[Loaded], tuple[np.ndarray, str]]
+
+
+def read_photo(path: Path) -> bytes:
+    """A photo file's bytes, refused when missing, empty or over MAX_IMAGE_BYTES (decoded later, in memory)."""
+    return read_image_bytes(path)
+
+
+def calibration_points(path: Path | None = None) -> calibration.Calibration | None:
+    """A face model's calibrated error rates: read from `path`, else the shipped ones of the default model."""
+    if path is not None:
+        return calibration.load(path)
+    from facegate.engine.dlib_backend import default_model_id
+
+    return calibration.shipped(default_model_id())
+
+
+class EngineHost:
+    """Holds the face engine, loaded on first use: the factory's, a pool of `workers` processes, or dlib's."""
+
+    def __init__(self, factory: Callable[[], Any] | None = None, workers: int = 1) -> None:
+        self.factory = factory
+        self.workers = workers  # more than 1: the engine runs in that many worker processes
+        self._engine: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        """The face engine, loaded on first use (loading the models takes a moment)."""
+        with self._lock:
+            if self._engine is None:
+                if self.factory is None and self.workers > 1:
+                    from facegate.engine.pool import EnginePool
+
+                    self._engine = EnginePool(self.workers)
+                elif self.factory is None:
+                    from facegate.engine.dlib_backend import DlibEngine
+
+                    self._engine = DlibEngine()
+                else:
+                    self._engine = self.factory()
+            return self._engine  # type: ignore[no-any-return]
+
+    def operating_points(self) -> calibration.Calibration | None:
+        """The calibrated error rates of the gate's face model, from which 1:N thresholds are set (ACC-1)."""
+        if self._engine is None and self.factory is None:
+            from facegate.engine.dlib_backend import default_model_id
+
+            return calibration.shipped(default_model_id())
+        engine = self.engine
+        return getattr(engine, "calibration", None) or calibration.shipped(engine.model_id)
+
+    def calibration_for(self, loaded: Loaded) -> calibration.Calibration:
+        """The model's calibration for a 1:N operation; refuse the operation when there is none."""
+        points = self.operating_points()
+        if points is None:
+            raise refusal(
+                loaded.spec,
+                f"no calibration for model {self.engine.model_id}: 1:N identification needs the model's measured "
+                "error rates to set its threshold (`facegate calibrate --images DIR`); use 1:1 verification meanwhile",
+                ["ACC-1", "PIPL-8"],
+            )
+        return points
+
+    def embed(self, image: bytes, enrollment: bool, min_face_px: int | None = None) -> tuple[np.ndarray, str]:
+        """The embedding of the photo's face (enrollment: its one face, which must pass the quality checks)."""
+        engine: Any = self.engine
+        run = getattr(engine, "run", None)  # a pool runs the whole photo in one worker: bytes in, a vector out
+        args = (image, enrollment, min_face_px)
+        return run(photo.embed_photo, *args) if run else photo.embed_photo(engine, *args)  # type: ignore[no-any-return]
+
+    def measure(self, frames: Sequence[tuple[float, bytes]], min_face: int | None) -> list[liveness.FrameSignal]:
+        """The liveness signals of camera frames (a pool decodes and measures each frame in its worker)."""
+        engine: Any = self.engine
+        run = getattr(engine, "run", None)
+        signals = []
+        for t_ms, data in frames:  # bytes in, signals out
+            args = (data, t_ms, min_face)
+            signals.append(run(photo.measure_frame, *args) if run else photo.measure_frame(engine, *args))
+        return signals
+
+    def embed_files(self, paths: list[Path], workers: int | None) -> Iterator[FileEmbedding]:
+        """Each enrollment photo's one face embedded, over several processes (each with its own dlib engine)."""
+        return embed_files(paths, workers, pick="single")

@@ -1,0 +1,83 @@
+"""Galleries: the decrypted templates a process keeps in memory, a subject's for 1:1 and a deployment's index for
+1:N, kept fresh after this process's own changes and rebuilt when another process changed the store."""
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from facegate.context import Context
+from facegate.engine.index import FaceIndex
+from facegate.gate.admission import Loaded, bounded
+from facegate.vault.vault import StoredTemplate
+
+
+@dataclass
+class Gallery:
+    """One deployment's decrypted templates in memory: the index and each template's subject."""
+
+    generation: int
+    index: FaceIndex
+    subjects: dict[str, str]
+
+
+class Galleries:
+    """The template cache (by deployment and subject, with the subject's revision) and each deployment's index."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.templates: dict[tuple[str, str], tuple[int, list[StoredTemplate]]] = {}
+        self._indexes: dict[str, Gallery] = {}
+        self._lock = threading.Lock()
+
+    def cached(self, deployment_id: str, subject_id: str) -> tuple[int, list[StoredTemplate]] | None:
+        """The subject's templates kept in memory, with the subject's revision when they were read."""
+        return self.templates.get((deployment_id, subject_id))
+
+    def keep(self, deployment_id: str, subject_id: str, revision: int, templates: list[StoredTemplate]) -> None:
+        """Keep the subject's templates as read at the subject's `revision`."""
+        bounded(self.templates)[(deployment_id, subject_id)] = (revision, templates)
+
+    def drop(self, deployment_id: str, subject_id: str) -> None:
+        """Drop the subject's templates kept in memory (not those in a deployment's index)."""
+        self.templates.pop((deployment_id, subject_id), None)
+
+    def gallery(self, session: Session, loaded: Loaded, model_id: str, now: datetime) -> Gallery:
+        """The deployment's in-memory index, rebuilt from the sealed templates when another process changed it."""
+        with self._lock:
+            gallery = self._indexes.get(loaded.row.id)
+            if gallery is not None and gallery.generation == loaded.row.gallery_generation:
+                return gallery
+            gallery = Gallery(loaded.row.gallery_generation, FaceIndex(model_id), {})
+            vault = self.context.vault
+            templates = [t for t in vault.templates(session, loaded.row.id, now=now) if t.model_id == model_id]
+            if templates:
+                gallery.index.add_many([t.id for t in templates], np.stack([t.vector for t in templates]))
+                gallery.subjects.update({t.id: t.subject_id for t in templates})
+            self._indexes[loaded.row.id] = gallery
+            return gallery
+
+    def add(self, deployment_id: str, generation: int, template_id: str, subject_id: str, vector: np.ndarray) -> None:
+        """Keep this process's index fresh after its own enrollment (a gap in generations means rebuild)."""
+        with self._lock:
+            gallery = self._indexes.get(deployment_id)
+            if gallery is None or gallery.generation != generation - 1:
+                self._indexes.pop(deployment_id, None)
+                return
+            gallery.index.add(template_id, vector)
+            gallery.subjects[template_id] = subject_id
+            gallery.generation = generation
+
+    def forget(self, deployment_id: str, subject_id: str) -> None:
+        """Drop a deleted subject's vectors from memory now."""
+        self.drop(deployment_id, subject_id)
+        with self._lock:
+            gallery = self._indexes.get(deployment_id)
+            if gallery is None:
+                return
+            for template_id in [t for t, s in gallery.subjects.items() if s == subject_id]:
+                gallery.index.remove(template_id)
+                del gallery.subjects[template_id]
+            gallery.generation = -1  # the stored generation moved on too: rebuild from the store on next use
