@@ -4,7 +4,8 @@ A challenge asks for head turns in a random order and shows a random sequence of
 of the face while the frames are captured. Each frame is measured once (`measure`): the faces found, the head pose
 from the 5 landmarks, the mean colour of the face region and the face's embedding. The checks are pure functions
 of the challenge and the measurements; each returns the reasons it fails, so a trained presentation-attack model
-can be added as one more `LivenessCheck`. Nothing here knows who the person is or keeps a frame.
+can be added as one more `LivenessCheck`. Nothing here knows who the person is or keeps a frame (a small grey
+patch of the face is kept in memory with the measurements, for the structure check, until they are assessed).
 """
 
 import itertools
@@ -15,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
+from facegate.engine import parallax
 from facegate.engine.face import Embedding, Face
 from facegate.engine.pose import Pose, estimate
 
@@ -27,6 +29,8 @@ FRONTAL_YAW = 9.0  # degrees: a frontal head
 MAX_LAG_MS = 400  # camera and display latency the light check allows between a colour and its reflection
 SETTLE_MS = 120  # frames this soon after a colour change may show the previous colour
 MIN_FRAMES = 8
+FLAT = 0.012  # parallax.flatness below this (share of the patch) is a flat or bent sheet; see docs/liveness.md
+STRUCTURE_PAIRS = 6  # turned frames compared with the frontal one (spread over the sequence)
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class FrameSignal:
     pose: Pose | None = None
     colour: tuple[float, float, float] | None = field(default=None, repr=False)
     embedding: Embedding | None = None
+    patch: np.ndarray | None = field(default=None, repr=False)
 
 
 class FrameEngine(Protocol):
@@ -95,7 +100,8 @@ class FrameEngine(Protocol):
 
 
 def measure(engine: FrameEngine, image: np.ndarray, t_ms: float, min_face_px: int | None = None) -> FrameSignal:
-    """Measure one frame: faces, and for a single face its pose, the mean colour of its centre and its embedding."""
+    """Measure one frame: faces, and for a single face its pose, the mean colour of its centre, its embedding and
+    its grey patch."""
     faces = engine.detect(image, min_face_px=min_face_px)
     if len(faces) != 1:
         return FrameSignal(t_ms, len(faces))
@@ -105,7 +111,8 @@ def measure(engine: FrameEngine, image: np.ndarray, t_ms: float, min_face_px: in
     inset_x, inset_y = face.width // 4, face.height // 4
     region = image[face.top + inset_y : face.bottom - inset_y, face.left + inset_x : face.right - inset_x]
     colour = tuple(float(v) for v in region.reshape(-1, 3).mean(axis=0))
-    return FrameSignal(t_ms, 1, face, head, colour, engine.embed(image, [face])[0])  # type: ignore[arg-type]
+    embedding = engine.embed(image, [face])[0]
+    return FrameSignal(t_ms, 1, face, head, colour, embedding, parallax.face_patch(image, face))  # type: ignore[arg-type]
 
 
 class LivenessCheck(Protocol):
@@ -194,6 +201,26 @@ class MovementCheck:
         return []
 
 
+@dataclass(frozen=True)
+class StructureCheck:
+    """The face has depth: between the most frontal frame and the turned ones, the face's image motion is not
+    explained by a plane or a gently bent sheet (`parallax.flatness`), as it is for a print or a screen."""
+
+    flat: float = FLAT
+    name: str = "structure"
+
+    def failures(self, challenge: Challenge, frames: Sequence[FrameSignal]) -> list[str]:
+        """'flat' when the median flatness of the turned frames against the frontal one is below `flat`."""
+        anchor = frontal([f for f in frames if f.patch is not None])
+        turned = [f for f in frames if f.patch is not None and f.pose is not None and abs(f.pose.yaw) >= TURNED_YAW]
+        if anchor is None or not turned:
+            return []  # nothing turned: the movement check already fails
+        step = max(1, len(turned) // STRUCTURE_PAIRS)
+        chosen = turned[::step][:STRUCTURE_PAIRS]
+        scores = [parallax.flatness(anchor.patch, f.patch) for f in chosen]  # type: ignore[arg-type]
+        return ["flat"] if float(np.median(scores)) < self.flat else []
+
+
 def _chroma(rgb: Sequence[float]) -> np.ndarray:
     values = np.asarray(rgb, np.float64) + 1.0
     return values / values.sum(axis=-1, keepdims=True)
@@ -248,7 +275,7 @@ def frontal(frames: Sequence[FrameSignal]) -> FrameSignal | None:
 
 def default_checks(threshold: float) -> list[LivenessCheck]:
     """The challenge-response checks in the order their reasons are reported."""
-    return [TimingCheck(), OneFaceCheck(), SamePersonCheck(threshold), MovementCheck(), LightCheck()]
+    return [TimingCheck(), OneFaceCheck(), SamePersonCheck(threshold), MovementCheck(), LightCheck(), StructureCheck()]
 
 
 def assess(challenge: Challenge, frames: Sequence[FrameSignal], checks: Sequence[LivenessCheck]) -> list[str]:

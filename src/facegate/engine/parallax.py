@@ -1,0 +1,97 @@
+"""3-D structure from image motion: does a plane (or a gently bent sheet) explain how the face moved?
+
+A printed photo, a bent print or a screen moves between two frames as one surface: the map from the face in one
+frame to the face in the other is a homography (a plane) or, for a bent sheet, a smooth low-order warp. A real
+head turning is not: the nose, cheeks and jaw sit at different depths and move differently (parallax).
+
+Each frame keeps a small grey patch of its face box (`face_patch`); `flatness` takes the dense optical flow
+(OpenCV's DIS) from the frontal patch to a turned one over the inner face, fits a homography (RANSAC) and a
+quadratic warp (robust least squares) to it, and returns the smaller residual, normalised by the patch size.
+A small value means a flat (or bent-flat) object explains the motion. Only image motion is used; no landmark
+model beyond the 5 points that find the face.
+"""
+
+import cv2
+import numpy as np
+
+from facegate.engine.face import Face
+
+PATCH = 128  # pixels: the face box with a margin is resampled to this square before the flow
+MARGIN = 0.25  # the patch spans the face box plus this share of its size on each side
+INNER = int(PATCH * MARGIN / (1 + 2 * MARGIN))  # the face box's offset inside the patch: the fit uses the box only
+GRID = 3  # sample every GRID pixels of the flow field
+RANSAC_PX = 1.0  # homography inlier threshold in patch pixels
+PERCENTILE = 80  # the residual reported: most of the face must be explained, not just its median
+
+
+def face_patch(image: np.ndarray, face: Face) -> np.ndarray:
+    """The face box as a PATCH x PATCH grey uint8 patch (clipped to the image)."""
+    grey = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    size = max(face.width, face.height) * (1 + 2 * MARGIN)
+    cx, cy = (face.left + face.right) / 2, (face.top + face.bottom) / 2
+    scale = PATCH / size
+    # An affine crop (outside the image reads as black), so the map between two patches stays a homography.
+    matrix = np.array([[scale, 0, PATCH / 2 - cx * scale], [0, scale, PATCH / 2 - cy * scale]], np.float64)
+    patch = cv2.warpAffine(grey, matrix, (PATCH, PATCH), flags=cv2.INTER_AREA)
+    # Equalise so the screen's colour (which tints the whole face) does not read as motion.
+    return cv2.equalizeHist(patch)
+
+
+def _grid() -> np.ndarray:
+    """Sample points over the face box inside the patch."""
+    ys, xs = np.mgrid[INNER : PATCH - INNER : GRID, INNER : PATCH - INNER : GRID]
+    return np.stack([xs.ravel(), ys.ravel()], axis=1).astype(np.float32)
+
+
+def _flow(reference: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """Where the flow takes each grid point of the reference patch in the moved patch."""
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    field = dis.calc(reference, moved, None)
+    src = _grid()
+    return src + field[src[:, 1].astype(int), src[:, 0].astype(int)]
+
+
+def _terms(points: np.ndarray) -> np.ndarray:
+    x, y = (points[:, 0] - PATCH / 2) / PATCH, (points[:, 1] - PATCH / 2) / PATCH
+    return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y, x * x * x, x * x * y], axis=1)
+
+
+def _robust_fit(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Coefficients of the polynomial warp src -> dst, by iteratively reweighted least squares (robust to bad flow)."""
+    terms = _terms(src)
+    weights = np.ones(len(src))
+    coef = np.zeros((terms.shape[1], 2))
+    for _ in range(4):
+        w = np.sqrt(weights)[:, None]
+        coef, *_ = np.linalg.lstsq(terms * w, dst * w, rcond=None)
+        residuals = np.linalg.norm(terms @ coef - dst, axis=1)
+        scale = max(float(np.median(residuals)) * 1.5, 0.5)
+        weights = 1.0 / np.maximum(1.0, residuals / scale)
+    return coef
+
+
+def flatness(reference: np.ndarray, moved: np.ndarray) -> float:
+    """How far the face's motion from `reference` to `moved` is from a plane or a bent sheet, as a share of the
+    patch size: the PERCENTILE-th residual of the better of a homography and a cubic warp.
+
+    Two passes: a homography fitted to the first flow undoes most of the motion (large shears and tilts defeat
+    a single flow), then the flow from the reference to the undone patch is what no plane explains; the cubic
+    warp is fitted to that remainder, for a bent sheet. No measurable motion counts as flat (no evidence of depth).
+    """
+    src = _grid()
+    dst = _flow(reference, moved)
+    homography, _ = cv2.findHomography(src, dst, cv2.RANSAC, 2 * RANSAC_PX)
+    if homography is None or abs(np.linalg.det(homography)) < 1e-6:
+        return 0.0
+    undone = cv2.warpPerspective(moved, homography, (PATCH, PATCH), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+    inside = cv2.warpPerspective(
+        np.full_like(moved, 255), homography, (PATCH, PATCH), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
+    )
+    rest = _flow(reference, undone)
+    keep = inside[src[:, 1].astype(int), src[:, 0].astype(int)] > 0
+    if keep.sum() < len(src) // 2:
+        return 0.0
+    src, rest = src[keep].astype(np.float64), rest[keep].astype(np.float64)
+    plane = np.linalg.norm(rest - src, axis=1)
+    bent = np.linalg.norm(_terms(src) @ _robust_fit(src, rest) - rest, axis=1)
+    return float(min(np.percentile(plane, PERCENTILE), np.percentile(bent, PERCENTILE)) / PATCH)

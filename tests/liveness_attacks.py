@@ -1,0 +1,68 @@
+"""Presentation attacks synthesised from one photo: the photo as a flat card (tilted, sheared) or a bent print
+(a cylinder), seen by a pinhole camera, and the photo on a bright "screen". Used by the tests and bench/liveness.py.
+"""
+
+import itertools
+import math
+
+import cv2
+import numpy as np
+
+BACKGROUND = (110, 110, 110)
+FOCAL = 0.5  # focal length in frame widths: a wide-angle kiosk camera (90 degrees) and a card held close to it
+
+
+def _project(u: np.ndarray, v: np.ndarray, tilt: float, radius: float | None, shear: float, focal: float) -> np.ndarray:
+    """Card points (u, v), pixels from the turning axis, to image offsets: bent, turned about the vertical axis."""
+    if radius:
+        x, z = radius * np.sin(u / radius), radius * (1 - np.cos(u / radius))
+    else:
+        x, z = u, np.zeros_like(u)
+    c, s = math.cos(math.radians(tilt)), math.sin(math.radians(tilt))
+    xr, zr = x * c + z * s, -x * s + z * c
+    scale = focal / (focal + zr)
+    return np.stack([xr * scale + shear * v, v * scale], axis=-1)
+
+
+def card(
+    frame: np.ndarray,
+    centre: tuple[float, float],
+    tilt: float = 0.0,
+    radius: float | None = None,
+    shear: float = 0.0,
+    strips: int = 32,
+) -> np.ndarray:
+    """The frame printed on a card turned `tilt` degrees about the vertical line through `centre`, bent on a
+    cylinder of `radius` pixels (None: flat) and sheared by `shear` (x moves by shear * y); rendered in strips."""
+    height, width = frame.shape[:2]
+    focal = FOCAL * width
+    cx, cy = centre
+    out = np.empty_like(frame)
+    out[:] = BACKGROUND
+    edges = np.linspace(0, width, (strips if radius else 1) + 1)
+    for left, right in itertools.pairwise(edges):
+        u = np.array([left, right, right, left]) - cx
+        v = np.array([0, 0, height, height], np.float64) - cy
+        src = np.stack([u + cx, v + cy], axis=1).astype(np.float32)
+        dst = (_project(u, v, tilt, radius, shear, focal) + np.array([cx, cy])).astype(np.float32)
+        matrix = cv2.getPerspectiveTransform(src, dst)
+        mask = np.zeros((height, width), np.uint8)
+        mask[:, int(left) : math.ceil(right) + 1] = 255
+        warped = cv2.warpPerspective(frame, matrix, (width, height), flags=cv2.INTER_LINEAR)
+        seen = cv2.warpPerspective(mask, matrix, (width, height), flags=cv2.INTER_NEAREST) > 0
+        out[seen] = warped[seen]
+    return out
+
+
+def screen(frame: np.ndarray, centre: tuple[float, float], cast: tuple[int, int, int] = (200, 215, 255)) -> np.ndarray:
+    """The frame shown on a bright phone screen: a glowing rectangle around the face with its own colour cast."""
+    height, width = frame.shape[:2]
+    out = np.empty_like(frame)
+    out[:] = BACKGROUND
+    cx, cy = int(centre[0]), int(centre[1])
+    half_w, half_h = int(width * 0.3), int(height * 0.48)
+    top, bottom = max(0, cy - half_h), min(height, cy + half_h)
+    left, right = max(0, cx - half_w), min(width, cx + half_w)
+    lit = frame[top:bottom, left:right].astype(np.float64) * 0.75 + np.array(cast, np.float64) * 0.25 + 20
+    out[top:bottom, left:right] = np.clip(lit, 0, 255).astype(np.uint8)
+    return out
