@@ -7,7 +7,8 @@
    submissions) use facegate.store; facegate.cli.engine, whose commands evaluate files (detect, eval, calibrate, the
    demo's photo-to-photo walkthrough) and keep nothing (no subject, no template, no decision), uses the engine.
 2. Only the gate's engine-facing parts import facegate.engine (besides the engine itself and the exception above):
-   the engine host (facegate.gate.engines), the galleries (their index) and liveness (its frame checks).
+   the engine host (facegate.gate.engines), the galleries (their index), liveness (its frame checks) and door
+   cameras (facegate.gate.streams: a frame's sightings).
 3. facegate.engine never imports facegate.policy.
 4. facegate.policy does no I/O: it imports no room with storage (store, vault, audit, engine, gate, oversight,
    edge, the faces) and no I/O library, and reads no clock (`now()`, `today()`, `time()`); time is passed in.
@@ -26,7 +27,7 @@ SRC = Path(__file__).parent.parent / "src"
 FACES = ("facegate.cli", "facegate.api", "facegate.web")
 SERVICE_TABLES = ("facegate.api.keys", "facegate.api.submissions", "facegate.api.models")
 FILE_EVALUATION = ("facegate.cli.engine",)
-ENGINE_PARTS = ("facegate.gate.engines", "facegate.gate.galleries", "facegate.gate.liveness")
+ENGINE_PARTS = ("facegate.gate.engines", "facegate.gate.galleries", "facegate.gate.liveness", "facegate.gate.streams")
 POLICY_MAY_NOT = ("facegate.store", "facegate.vault", "facegate.audit", "facegate.engine", "facegate.gate",
                   "facegate.oversight", "facegate.edge", *FACES)  # fmt: skip
 IO_LIBRARIES = ("os", "io", "pathlib", "shutil", "socket", "subprocess", "sqlite3", "sqlalchemy", "httpx",

@@ -32,6 +32,17 @@ def main() -> None:
 
 
 # Each module registers its commands on `app` when imported.
-from facegate.cli import audit, compliance, doctor, edge, engine, gate, oversight, service, webhooks  # noqa: E402, F401
+from facegate.cli import (  # noqa: E402, F401
+    audit,
+    camera,
+    compliance,
+    doctor,
+    edge,
+    engine,
+    gate,
+    oversight,
+    service,
+    webhooks,
+)
 
 __all__ = ["app", "main"]

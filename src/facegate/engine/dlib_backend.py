@@ -145,7 +145,10 @@ class DlibEngine:
 
     def embed(self, image: np.ndarray, faces: list[Face]) -> list[Embedding]:
         """One 128-d embedding per face, in the order given."""
-        chips = self.chips(image, faces)
+        return self.embed_chips(self.chips(image, faces))
+
+    def embed_chips(self, chips: np.ndarray) -> list[Embedding]:
+        """One 128-d embedding per aligned 150x150 chip (from `chips`), in the order given."""
         if self.flip:
             both = self.descriptor.compute(np.ascontiguousarray(np.concatenate([chips, chips[:, :, ::-1]])))
             vectors = both[: len(chips)] + both[len(chips) :]

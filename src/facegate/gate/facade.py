@@ -24,6 +24,7 @@ from facegate.gate.erasure import Erasure
 from facegate.gate.galleries import Galleries
 from facegate.gate.liveness import Liveness
 from facegate.gate.rights import Rights
+from facegate.gate.streams import Cameras
 from facegate.gate.subjects import Subjects
 from facegate.vault.credentials import RelyingParty
 
@@ -49,6 +50,7 @@ class Gate:
         )
         self._alternatives = Alternatives(context, self.recorder, self.admission)
         self._rights = Rights(context, self.recorder, self.erasure)
+        self.cameras = Cameras(context, self.recorder, self.admission, self.engines, self._biometrics)
 
     @classmethod
     def open(
