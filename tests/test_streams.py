@@ -15,6 +15,7 @@ from gate_fixtures import example
 from sqlalchemy import text
 from stream_scene import Walker, frames, head, write_clip
 
+from facegate import webhooks
 from facegate.errors import InputError, RefusedError
 from facegate.gate import Gate
 from facegate.gate.streams import passive_problem, redact
@@ -151,6 +152,7 @@ def test_each_pass_is_one_decision_the_stranger_is_counted_and_nothing_is_kept(
     gate: Gate, photos: Path, clip: Path, tmp_path: Path
 ) -> None:
     door_with_obama(gate, photos, str(clip))
+    webhooks.Webhooks(gate.db, gate.clock).register("https://hooks.example.com/door", ["door.decision"], "", "admin:t")
     before = {p: p.stat().st_size for p in tmp_path.rglob("*") if p.is_file()}
     runner = CameraRunner(gate.cameras, "door-1")
     counts = runner.run(max_seconds=60)
@@ -162,6 +164,9 @@ def test_each_pass_is_one_decision_the_stranger_is_counted_and_nothing_is_kept(
     assert all(e["actor"] == "camera:door-1" for e in identified)
     [camera] = gate.cameras.list()
     assert camera["state"] == "ended" and camera["strangers"] == 1 and camera["frames"] == counts.frames
+    with gate.db.session(readonly=True) as session:
+        sent = [json.loads(p)["data"] for (p,) in session.execute(text("SELECT payload FROM webhook_delivery"))]
+    assert [(d["outcome"], d["subject"]) for d in sent] == outcomes and all(d["event_id"] for d in sent)
     after = [p for p in tmp_path.rglob("*") if p.is_file() and p not in before]
     assert not [p for p in after if p.suffix.lower() in (".jpg", ".png", ".mkv", ".npy", ".raw")], after
 

@@ -3,8 +3,8 @@
 Before each frame the camera asks its door whether the deployment still allows the stream; when it does not
 (suspended, sent to reassessment, retired, its spec changed) the stream stops at once, open tracks are dropped
 undecided, and the refusal is recorded; the camera asks again every few seconds. A decision goes to the relay
-(an HTTP door-open call on a match), to webhooks as `door.decision`, and to the `publish` callback. A card reader's event names a
-subject: the next track is then verified 1:1 against that subject instead of searched 1:N.
+(an HTTP door-open call on a match), to webhooks as `door.decision`, and to the `publish` callback. A card
+reader's event names a subject: the next track is then verified 1:1 against that subject instead of searched 1:N.
 """
 
 import threading
