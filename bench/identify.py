@@ -152,7 +152,7 @@ def photos_round(
     probe_ids = [str(identities[i]) for i in probe_rows]
     rows = openset.compare_photos(
         vectors[gallery_rows], gallery_ids, vectors[probe_rows], probe_ids, photos,
-        lambda n: points.threshold_for(n, target),
+        lambda counts: points.threshold_for_gallery(counts, target),
     )  # fmt: skip
     full = {p for p in enrolled if len(by_person[p]) > photos}  # people who got every photo asked for
     out = []
@@ -160,7 +160,7 @@ def photos_round(
         keep = openset.per_subject(gallery_ids, row.photos)
         matrix, ids = vectors[gallery_rows][keep], [i for i, k in zip(gallery_ids, keep, strict=True) if k]
         if row.method == "fused":
-            matrix, ids = openset.fuse(matrix, ids)
+            matrix, ids, _ = openset.fuse(matrix, ids)
         found = openset.search(matrix, ids, vectors[probe_rows], probe_ids)
         # the empirical threshold that names exactly `target` of these strangers (a DET curve's point)
         t_emp = float(np.quantile(found.nearest[~found.mated], target))

@@ -79,3 +79,40 @@ def test_a_file_round_trips_and_a_foreign_file_is_refused(tmp_path: Path) -> Non
 def test_a_model_without_calibration_is_refused_with_the_way_forward() -> None:
     with pytest.raises(MissingCalibrationError, match=r"no calibration for model other-model.*facegate calibrate"):
         calibration.for_model("other-model")
+
+
+def test_fused_templates_are_counted_against_everyone_else_and_held_out_photos() -> None:
+    vectors = np.zeros((12, 128), np.float32)  # three people of four photos on a line, 0.1 apart; people 10 apart
+    for person in range(3):
+        vectors[4 * person : 4 * person + 4, 0] = 10 * person + np.arange(4) * 0.1
+    labels = np.repeat(np.arange(3), 4).astype(str)
+    cal = calibration.calibrate(vectors, labels, "test-model", "line", date(2026, 11, 27))
+    by_photos = {f.photos: f for f in cal.fused}
+    assert (by_photos[2].impostor_pairs, by_photos[2].genuine_pairs) == (3 * 8, 12)  # each fused vs 8 others
+    assert (by_photos[3].impostor_pairs, by_photos[3].genuine_pairs) == (3 * 8, 12)
+    assert cal.fnmr(0.4, photos=3) == 0.0 and cal.fmr(0.75, photos=3) == 0.0
+    assert cal.fused_photos() == 3
+
+
+def test_a_gallery_of_fused_templates_gets_its_own_tighter_threshold_and_finds_more_people() -> None:
+    cal = calibration.shipped(default_model_id())
+    assert cal is not None and cal.fused_photos() == 3
+    assert cal.threshold_for_gallery({1: 1_000}, 0.01) == cal.threshold_for(1_000, 0.01)
+    one, three = cal.threshold_for_gallery({1: 1_000}, 0.01), cal.threshold_for_gallery({3: 1_000}, 0.01)
+    assert three < one  # a fused template lies nearer to strangers: the threshold tightens to keep the FPIR
+    assert 1 - (1 - cal.fmr(three, photos=3)) ** 1_000 <= 0.01
+    assert cal.predicted_fnir_for_gallery({3: 1_000}, 0.01) < cal.predicted_fnir(1_000, 0.01)
+    mixed = cal.threshold_for_gallery({1: 500, 3: 500}, 0.01)
+    assert three <= mixed <= one
+    assert cal.threshold_for_gallery({4: 10}, 0.01) is None  # more photos than the calibration vouches for
+
+
+def test_a_calibration_without_fused_counts_still_loads_and_vouches_for_one_photo(tmp_path: Path) -> None:
+    data = json.loads(calibration.shipped(default_model_id()).to_json())
+    del data["fused"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data))
+    old = calibration.load(path)
+    assert old.fused_photos() == 1 and old.threshold_for_gallery({2: 10}, 0.01) is None
+    with pytest.raises(CalibrationError, match="fused from 2"):
+        old.fmr(0.3, photos=2)

@@ -5,6 +5,12 @@ A calibration counts, for each threshold t of a grid, the impostor pairs (differ
 image set. From those counts: the threshold at which a search over N templates keeps the expected false positive
 identification rate 1 - (1 - FMR(t))^N within a target, the FNIR predicted there (the FNMR at that threshold), and
 the largest gallery for which a target FPIR still comes with an FNIR under a tolerance.
+
+A subject enrolled with several photos is searched as one fused template (`fused`: the mean of its templates at
+their mean length). A fused template lies nearer to strangers than one photo does, so the calibration counts its
+error rates apart, per number of photos k (`Fused`): a probe against the fused template of k photos of another
+person, and of k other photos of the same person. t(N) then holds a gallery whose subjects have different numbers
+of photos (`threshold_for_gallery`).
 """
 
 import bisect
@@ -23,6 +29,7 @@ from facegate.errors import InputError
 
 FORMAT = "facegate-calibration/1"
 GRID = tuple(round(0.15 + 0.001 * i, 3) for i in range(601))  # 0.150 .. 0.750
+FUSED_PHOTOS = 3  # fused templates are calibrated for 2 .. this many photos per subject
 
 
 class CalibrationError(InputError):
@@ -31,6 +38,17 @@ class CalibrationError(InputError):
 
 class MissingCalibrationError(CalibrationError):
     """No calibration exists for the model asked: its 1:N decisions cannot be set."""
+
+
+@dataclass(frozen=True)
+class Fused:
+    """Error counts per threshold of probes against fused templates of `photos` photos each."""
+
+    photos: int
+    genuine_pairs: int
+    impostor_pairs: int
+    false_matches: tuple[int, ...]
+    false_non_matches: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -49,16 +67,59 @@ class Calibration:
     false_non_matches: tuple[int, ...]  # genuine pairs with distance >= threshold
     failures_to_enroll: int = 0
     command: str = ""
+    fused: tuple[Fused, ...] = ()  # per number of photos, from 2
 
-    def fmr(self, threshold: float) -> float:
-        """False match rate at the grid threshold at or below `threshold` (an upper estimate never needs more)."""
+    def fmr(self, threshold: float, photos: int = 1) -> float:
+        """False match rate at the grid threshold at or below `threshold` (an upper estimate never needs more),
+        against a template fused from `photos` photos."""
         i = self._at_or_below(threshold)
-        return self.false_matches[i] / self.impostor_pairs if i >= 0 else 0.0
+        fm, pairs = self._counts(photos, "false_matches")
+        return fm[i] / pairs if i >= 0 else 0.0
 
-    def fnmr(self, threshold: float) -> float:
-        """False non-match rate at the grid threshold at or below `threshold` (conservative for a decision at it)."""
+    def fnmr(self, threshold: float, photos: int = 1) -> float:
+        """False non-match rate at the grid threshold at or below `threshold` (conservative for a decision at it),
+        against a template fused from `photos` photos."""
         i = self._at_or_below(threshold)
-        return self.false_non_matches[i] / self.genuine_pairs if i >= 0 else 1.0
+        fnm, pairs = self._counts(photos, "false_non_matches")
+        return fnm[i] / pairs if i >= 0 else 1.0
+
+    def fused_photos(self) -> int:
+        """The most photos per subject this calibration vouches for (1 without fused counts)."""
+        return max((f.photos for f in self.fused), default=1)
+
+    def threshold_for_gallery(self, photos: dict[int, int], target_fpir: float) -> float | None:
+        """t(N) for a gallery of fused templates, `photos[k]` of them fused from k photos: the loosest grid
+        threshold at which the chance that a stranger is under some template, 1 - prod (1 - FMR_k)^n_k, stays
+        within the target. None when no threshold does, or when a k has no counts here."""
+        held = {k: n for k, n in photos.items() if n > 0}
+        if not held:
+            return self.threshold_for(0, target_fpir)
+        if max(held) > self.fused_photos():
+            return None
+        allowed = -math.log1p(-target_fpir)
+        found = None
+        for t in self.thresholds:  # FMR only grows along the grid: stop at the first threshold over the target
+            spent = sum(n * -math.log1p(-min(self.fmr(t, k), 1 - 1e-12)) for k, n in held.items())
+            if spent > allowed:
+                break
+            found = t
+        return found
+
+    def predicted_fnir_for_gallery(self, photos: dict[int, int], target_fpir: float) -> float:
+        """FNIR (rank 1) predicted at `threshold_for_gallery`: each subject's FNMR there, averaged over subjects."""
+        t = self.threshold_for_gallery(photos, target_fpir)
+        held = {k: n for k, n in photos.items() if n > 0}
+        if t is None or not held:
+            return 1.0
+        return sum(n * self.fnmr(t, k) for k, n in held.items()) / sum(held.values())
+
+    def _counts(self, photos: int, kind: str) -> tuple[tuple[int, ...], int]:
+        if photos == 1:
+            return getattr(self, kind), self.impostor_pairs if kind == "false_matches" else self.genuine_pairs
+        for f in self.fused:
+            if f.photos == photos:
+                return getattr(f, kind), f.impostor_pairs if kind == "false_matches" else f.genuine_pairs
+        raise CalibrationError(f"the calibration of {self.model_id} has no counts for templates fused from {photos}")
 
     def threshold_for_fmr(self, fmr: float) -> float | None:
         """The loosest grid threshold whose measured FMR is at most `fmr`; None when even the tightest exceeds it."""
@@ -106,10 +167,16 @@ class Calibration:
             raise CalibrationError(f"{source} is not a facegate calibration file (format {FORMAT})")
         try:
             grids = {k: tuple(data[k]) for k in ("thresholds", "false_matches", "false_non_matches")}
-            result = cls(**{**data, **grids})
+            fused = tuple(
+                Fused(**{**f, "false_matches": tuple(f["false_matches"]),
+                         "false_non_matches": tuple(f["false_non_matches"])})
+                for f in data.get("fused", ())
+            )  # fmt: skip
+            result = cls(**{**data, **grids, "fused": fused})
         except (TypeError, KeyError) as exc:
             raise CalibrationError(f"{source} is missing or has unknown fields ({exc})") from None
         lengths = {len(result.thresholds), len(result.false_matches), len(result.false_non_matches)}
+        lengths |= {len(f.false_matches) for f in result.fused} | {len(f.false_non_matches) for f in result.fused}
         if len(lengths) != 1 or result.genuine_pairs <= 0 or result.impostor_pairs <= 0:
             raise CalibrationError(f"{source} has inconsistent counts")
         return result
@@ -151,6 +218,53 @@ def count_pairs(
     return false_matches, false_non_matches, int(genuine_hist.sum()), int(impostor_hist.sum())
 
 
+def fused(templates: np.ndarray) -> np.ndarray:
+    """One subject's templates as one: their mean, scaled back to their mean length (a plain mean is shorter, so
+    nearer to everyone)."""
+    vectors = np.asarray(templates, np.float64)
+    mean = vectors.mean(axis=0)
+    length = float(np.linalg.norm(mean))
+    scale = float(np.linalg.norm(vectors, axis=1).mean()) / length if length > 0 else 1.0
+    return (mean * scale).astype(np.float32)
+
+
+def count_fused(
+    vectors: np.ndarray, labels: np.ndarray, photos: int, seed: int = 0, thresholds: Iterable[float] = GRID
+) -> Fused:
+    """Error counts against templates fused from `photos` photos: for every person with that many, one fused
+    template against every image of everyone else (impostor pairs); for every person with one photo more, each
+    of their images against a fused template of `photos` of their others (genuine pairs). Subsets drawn with `seed`."""
+    grid = np.asarray(list(thresholds), np.float64)
+    edges = np.concatenate([[-np.inf], grid, [np.inf]])
+    x = np.asarray(vectors, np.float64)
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    _, inverse, sizes = np.unique(labels, return_inverse=True, return_counts=True)
+    people = np.split(np.argsort(inverse, kind="stable"), np.cumsum(sizes)[:-1])  # each person's rows
+    genuine, impostor = np.zeros(len(grid) + 1, np.int64), np.zeros(len(grid) + 1, np.int64)
+    sq = np.einsum("ij,ij->i", x, x)
+    for rows in people:
+        if len(rows) < photos:
+            continue
+        template = fused(x[rng.choice(rows, photos, replace=False)]).astype(np.float64)
+        d = np.sqrt(np.maximum(sq - 2 * x @ template + template @ template, 0))
+        others = np.ones(len(x), bool)
+        others[rows] = False
+        impostor += np.histogram(d[others], edges)[0]
+        if len(rows) > photos:
+            for probe in rows:
+                rest = rows[rows != probe]
+                mate = fused(x[rng.choice(rest, photos, replace=False)])
+                genuine += np.histogram([np.linalg.norm(x[probe] - mate)], edges)[0]
+    return Fused(
+        photos=photos,
+        genuine_pairs=int(genuine.sum()),
+        impostor_pairs=int(impostor.sum()),
+        false_matches=tuple(int(v) for v in np.cumsum(impostor)[:-1]),
+        false_non_matches=tuple(int(v) for v in genuine.sum() - np.cumsum(genuine)[:-1]),
+    )
+
+
 def calibrate(
     vectors: np.ndarray,
     labels: np.ndarray,
@@ -166,6 +280,7 @@ def calibrate(
     fm, fnm, genuine, impostor = count_pairs(vectors, labels)
     if genuine == 0 or impostor == 0:
         raise InputError("calibration needs several images of some people and images of several people")
+    fused_counts = tuple(count_fused(vectors, labels, k) for k in range(2, FUSED_PHOTOS + 1))
     return Calibration(
         model_id=model_id,
         dataset=dataset,
@@ -179,6 +294,7 @@ def calibrate(
         false_non_matches=tuple(int(v) for v in fnm),
         failures_to_enroll=failures_to_enroll,
         command=command,
+        fused=tuple(f for f in fused_counts if f.genuine_pairs and f.impostor_pairs),
     )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from facegate.engine import calibration
 from facegate.engine.bulk import embed_files
 from facegate.errors import InputError
 
@@ -61,7 +62,7 @@ class PhotosRow:
     """facegate's decision on the same probes with a gallery of one photo per subject or several (best or fused)."""
 
     photos: int  # at most this many photos per subject
-    method: str  # "best": the nearest of a subject's templates decides; "fused": one mean template per subject
+    method: str  # "best": the nearest of a subject's templates decides; "fused": one fused template per subject
     subjects: int
     templates: int
     threshold: float | None
@@ -120,23 +121,18 @@ def per_subject(gallery_ids: list[str], k: int) -> np.ndarray:
     return keep
 
 
-def fuse(gallery: np.ndarray, gallery_ids: list[str]) -> tuple[np.ndarray, list[str]]:
-    """One template per subject, its templates fused (see `fused`); rows that failed to enroll left out."""
+def fuse(gallery: np.ndarray, gallery_ids: list[str]) -> tuple[np.ndarray, list[str], dict[int, int]]:
+    """One template per subject, its templates fused (`calibration.fused`); rows that failed to enroll left out.
+    Also: how many subjects have each number of photos."""
     ok = np.isfinite(gallery).all(axis=1)
     ids = list(dict.fromkeys(i for i, good in zip(gallery_ids, ok, strict=True) if good))
     labels = np.array(gallery_ids, dtype=object)
-    rows = [fused(gallery[ok & (labels == identity)]) for identity in ids]
-    return (np.stack(rows) if rows else np.zeros((0, gallery.shape[1]), np.float32)), ids
-
-
-def fused(templates: np.ndarray) -> np.ndarray:
-    """One subject's templates as one: their mean, scaled back to their mean length (a plain mean is shorter, so
-    nearer to everyone)."""
-    vectors = np.asarray(templates, np.float64)
-    mean = vectors.mean(axis=0)
-    length = float(np.linalg.norm(mean))
-    scale = float(np.linalg.norm(vectors, axis=1).mean()) / length if length > 0 else 1.0
-    return (mean * scale).astype(np.float32)
+    members = [gallery[ok & (labels == identity)] for identity in ids]
+    photos: dict[int, int] = {}
+    for rows in members:
+        photos[len(rows)] = photos.get(len(rows), 0) + 1
+    matrix = np.stack([calibration.fused(rows) for rows in members]) if members else np.zeros((0, gallery.shape[1]))
+    return matrix.astype(np.float32), ids, photos
 
 
 def compare_photos(
@@ -145,18 +141,20 @@ def compare_photos(
     probes: np.ndarray,
     probe_ids: list[str],
     k: int,
-    threshold_for: Callable[[int], float | None],
+    threshold_for: Callable[[dict[int, int]], float | None],
 ) -> list[PhotosRow]:
-    """facegate's decision with one photo per subject, and with up to `k` (best of the templates; fused), on the
-    same probes; each at the threshold t(N) for its own number of templates N."""
+    """facegate's decision with one photo per subject, and with up to `k` (best of the templates; one fused
+    template per subject), on the same probes; each at the threshold t(N) for its own gallery: `threshold_for`
+    takes how many templates are fused from each number of photos (best of: every template counts alone)."""
     rows = []
     for photos, method in ((1, "best"), (k, "best"), (k, "fused")):
         keep = per_subject(gallery_ids, photos)
         matrix, ids = gallery[keep], [i for i, kept in zip(gallery_ids, keep, strict=True) if kept]
+        counts = {1: int(np.isfinite(matrix).all(axis=1).sum())}
         if method == "fused":
-            matrix, ids = fuse(matrix, ids)
+            matrix, ids, counts = fuse(matrix, ids)
         found = search(matrix, ids, probes, probe_ids)
-        threshold = threshold_for(found.gallery_size)
+        threshold = threshold_for(counts)
         point = rates(found, threshold) if threshold is not None else None  # None: facegate refuses to decide
         fpir, fnir = (point.fpir, point.fnir) if point else (0.0, 1.0)
         rows.append(PhotosRow(photos, method, len(set(ids)), found.gallery_size, threshold, fpir, fnir))
@@ -263,8 +261,6 @@ def run_identify(
 ) -> tuple[Report, Searches]:
     """Embed a gallery and its probes, search every probe, and report FPIR and FNIR over thresholds and at the
     threshold facegate itself would decide at for this gallery's size (from the model's shipped calibration)."""
-    from facegate.engine import calibration
-
     if not images.is_dir():
         raise InputError(f"no such image folder: {images}")
     gallery_rows, probe_rows = read_list(gallery_file), read_list(probes_file)
@@ -286,7 +282,7 @@ def run_identify(
     if photos_per_subject is not None and points is not None:
         photos = compare_photos(
             gallery, [i for i, _ in gallery_rows], probes, [i for i, _ in probe_rows], photos_per_subject,
-            lambda n: points.threshold_for(n, target_fpir),
+            lambda counts: points.threshold_for_gallery(counts, target_fpir),
         )  # fmt: skip
     report = Report(
         gallery_size=found.gallery_size,
