@@ -70,7 +70,7 @@ class Decision(Answer):
     candidates: list[str] | None = Field(
         None, description="identify with human review: subject IDs for a reviewer to decide on (never a distance)."
     )
-    gallery_size: int | None = Field(None, description="identify: the templates searched.")
+    gallery_size: int | None = Field(None, description="identify: the subjects searched (one fused template each).")
     target_fpir: float | None = Field(None, description="identify: the deployment's target FPIR.")
     threshold: float | None = Field(
         None, description="identify: the decision threshold set for the gallery size (ACC-1), never a distance."
@@ -82,7 +82,8 @@ class Decision(Answer):
     qr_svg: str | None = Field(None, description="alternative set-up (totp, checkin_code): the URI or code as SVG.")
     code: str | None = Field(None, description="alternative set-up (checkin_code): the one-time code, shown once.")
     expires_at: Timestamp | None = Field(None, description="alternative set-up (checkin_code): when the code lapses.")
-    template_id: str | None = Field(None, description="enroll: the new template's ID.")
+    template_id: str | None = Field(None, description="enroll: the new template's ID (the first, of several photos).")
+    template_ids: list[str] | None = Field(None, description="enroll: the new templates' IDs, one per photo.")
     raw_image_kept: bool | None = Field(None, description="enroll: whether the photo was kept (consent needed).")
     templates_deleted: int | None = Field(None, description="withdraw, retire, delete: templates deleted.")
     consent_id: str | None = Field(None, description="consent: the consent record's ID.")

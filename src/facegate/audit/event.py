@@ -45,7 +45,7 @@ class Event(BaseModel):
     subject: Token | None = Field(default=None, description="an opaque subject ID, never a name or template")
     purged_before: int | None = Field(default=None, ge=0, description="audit.purge only: first kept index")
     # identify only: the operating point of the 1:N decision (ACC-1), in integers so that no distance fits here
-    gallery_size: int | None = Field(default=None, ge=0, description="identify only: templates searched")
+    gallery_size: int | None = Field(default=None, ge=0, description="identify only: subjects searched")
     target_fpir_ppm: int | None = Field(
         default=None, ge=0, le=1_000_000, description="identify only: the target FPIR in parts per million"
     )

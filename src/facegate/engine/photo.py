@@ -6,12 +6,14 @@ decoded picture to a worker three or four times. A JPEG is decoded at the coarse
 the caller expects at full chip resolution (`images.decode_for_faces`).
 """
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from facegate.engine import liveness, quality
 from facegate.engine.images import decode_for_faces, decode_image
+from facegate.errors import InputError
 
 
 def embed_photo(engine: Any, data: bytes, enrollment: bool, min_face_px: int | None = None) -> tuple[np.ndarray, str]:
@@ -34,3 +36,19 @@ def embed_photo(engine: Any, data: bytes, enrollment: bool, min_face_px: int | N
 def measure_frame(engine: Any, data: bytes, t_ms: float, min_face_px: int | None) -> liveness.FrameSignal:
     """The liveness signals of one camera frame's bytes (decoded where this runs: in a pool, in the worker)."""
     return liveness.measure(engine, decode_image(data), t_ms, min_face_px)
+
+
+def embed_each(
+    embed: Callable[[bytes], tuple[np.ndarray, str]], photos: Sequence[bytes]
+) -> tuple[list[np.ndarray], str]:
+    """Every photo's template (and the model), in order; a failure names the photo when there are several."""
+    vectors, model_id = [], ""
+    for number, data in enumerate(photos, start=1):
+        try:
+            vector, model_id = embed(data)
+        except InputError as exc:
+            if len(photos) > 1:
+                exc.args = (f"photo {number} of {len(photos)}: {exc}",)
+            raise
+        vectors.append(vector)
+    return vectors, model_id

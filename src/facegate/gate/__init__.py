@@ -17,13 +17,14 @@ the groups of operations built on them: `deployments`, `subjects`, `biometrics`,
 from facegate.context import Context, utc_now
 from facegate.gate.checks import ALTERNATIVE_NAMES, offers
 from facegate.gate.decisions import Caller, Decision
-from facegate.gate.engines import MAX_IMAGE_BYTES, calibration_points, read_photo
+from facegate.gate.engines import MAX_IMAGE_BYTES, MAX_PHOTOS, calibration_points, read_photo
 from facegate.gate.facade import Gate
 from facegate.vault.credentials import RelyingParty
 
 __all__ = [
     "ALTERNATIVE_NAMES",
     "MAX_IMAGE_BYTES",
+    "MAX_PHOTOS",
     "Caller",
     "Context",
     "Decision",

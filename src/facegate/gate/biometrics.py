@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from facegate import oversight
 from facegate.context import Context
-from facegate.errors import NotFoundError, RefusedError
+from facegate.errors import InputError, NotFoundError, RefusedError
 from facegate.gate.admission import Admission, Loaded
 from facegate.gate.checks import refusal
 from facegate.gate.decisions import Caller, Decision, Recorder
-from facegate.gate.engines import Embedder, EngineHost
+from facegate.gate.engines import MAX_PHOTOS, Embedder, EngineHost
 from facegate.gate.galleries import Galleries
 from facegate.gate.liveness import Liveness
 from facegate.vault.models import TemplateRow
@@ -46,14 +46,23 @@ class Biometrics:
         self.galleries, self.engines, self.liveness = galleries, engines, liveness
         self.db, self.vault = context.db, context.vault
 
-    def _check_gallery_limit(self, session: Session, loaded: Loaded) -> None:
+    def _check_photos(self, session: Session, loaded: Loaded, subject_id: str, new: int) -> None:
+        """Refuse an enrollment that would give the subject more than MAX_PHOTOS templates in the deployment."""
+        count = select(func.count()).select_from(TemplateRow)
+        held = session.scalar(count.filter_by(deployment_id=loaded.row.id, subject_id=subject_id)) or 0
+        if held + new > MAX_PHOTOS:
+            message = f"subject {subject_id} holds {held} of at most {MAX_PHOTOS} photos in {loaded.row.id}: the "
+            message += "calibration vouches for no more. Withdraw consent (deleting the templates) and enroll again"
+            raise refusal(loaded.spec, message, ["ACC-1"])
+
+    def _check_gallery_limit(self, session: Session, loaded: Loaded, new: int = 1) -> None:
         """Refuse an enrollment that would grow a 1:N gallery past the size at which its targets still hold."""
         if loaded.spec.modality != "identification":
             return
         wanted = loaded.spec.accuracy
         limit = self.engines.calibration_for(loaded).max_gallery(wanted.target_fpir, wanted.fnir_tolerance)
         held = session.scalar(select(func.count()).select_from(TemplateRow).filter_by(deployment_id=loaded.row.id))
-        if (held or 0) + 1 > limit:
+        if (held or 0) + new > limit:
             raise refusal(
                 loaded.spec,
                 f"the gallery of {loaded.row.id} holds {held:,} templates, its limit: beyond {limit:,} a target "
@@ -74,15 +83,19 @@ class Biometrics:
         self,
         deployment_id: str,
         subject_id: str,
-        image: bytes,
+        image: bytes | Sequence[bytes],
         purpose: str | None = None,
         caller: Caller | None = None,
     ) -> Decision:
-        """Enroll the one face of `image` as the subject's template; the image itself is not kept."""
+        """Enroll the one face of each photo (1 to MAX_PHOTOS per subject) as the subject's templates, all passing
+        the quality checks or none enrolled; the photos themselves are not kept."""
         caller = caller or Caller()
-        self._precheck(deployment_id, "enroll", purpose, subject_id, caller)
-        vector, model_id = self.engines.embed(image, enrollment=True)
-        return self._store_enrollment(deployment_id, subject_id, vector, model_id, lambda: image, purpose, caller)
+        photos = [image] if isinstance(image, bytes) else list(image)
+        if not 1 <= len(photos) <= MAX_PHOTOS:
+            raise InputError(f"enroll takes 1 to {MAX_PHOTOS} photos of the subject, got {len(photos)}")
+        self._precheck(deployment_id, "enroll", purpose, subject_id, caller, len(photos))
+        vectors, model_id = self.engines.embed_each(photos)
+        return self._store_enrollment(deployment_id, subject_id, vectors, model_id, lambda: photos, purpose, caller)
 
     def enroll_batch(
         self,
@@ -109,22 +122,30 @@ class Biometrics:
                 continue
             try:
                 self._store_enrollment(
-                    deployment_id, subject_id, result.vector, result.model_id, path.read_bytes, purpose, caller
-                )
+                    deployment_id, subject_id, [result.vector], result.model_id, lambda p=path: [p.read_bytes()],
+                    purpose, caller,
+                )  # fmt: skip
                 yield path, "enrolled"
             except (RefusedError, NotFoundError) as exc:
                 yield path, f"refused: {exc}" if isinstance(exc, RefusedError) else str(exc)
 
     def _precheck(
-        self, deployment_id: str, operation: str, purpose: str | None, subject_id: str | None, caller: Caller
+        self,
+        deployment_id: str,
+        operation: str,
+        purpose: str | None,
+        subject_id: str | None,
+        caller: Caller,
+        photos: int = 1,
     ) -> Loaded:
         """The checks before the engine runs: a refusal is audited and raised, nothing else happens."""
         fields = {"deployment": deployment_id, "subject": subject_id}
         with self.db.session(readonly=True) as session, self.recorder.guarded(caller, operation, **fields):
             loaded, _ = self.admission.checked(session, deployment_id, operation, purpose, subject_id)
-            if operation == "enroll":
+            if operation == "enroll" and subject_id is not None:
                 self._check_filing(session, loaded)
-                self._check_gallery_limit(session, loaded)
+                self._check_gallery_limit(session, loaded, photos)
+                self._check_photos(session, loaded, subject_id, photos)
             elif operation == "identify":
                 self.engines.calibration_for(loaded)
         return loaded
@@ -141,22 +162,25 @@ class Biometrics:
         self,
         deployment_id: str,
         subject_id: str,
-        vector: np.ndarray,
+        vectors: list[np.ndarray],
         model_id: str,
-        image: Callable[[], bytes],
+        images: Callable[[], list[bytes]],
         purpose: str | None,
         caller: Caller,
     ) -> Decision:
-        """Check again, then seal the template and audit the enrollment in one transaction."""
+        """Check again, then seal the templates and audit the enrollment in one transaction."""
         fields = {"deployment": deployment_id, "subject": subject_id}
         now = self.context.clock()
         with self.recorder.guarded(caller, "enroll", **fields), self.db.session() as session:
             loaded, _ = self.admission.checked(session, deployment_id, "enroll", purpose, subject_id, lock=True)
             self._check_filing(session, loaded)
-            self._check_gallery_limit(session, loaded)
-            template_id = self.vault.save_template(
-                session, deployment_id, subject_id, model_id, vector, now, self._expiry(loaded, now, now)
-            )
+            self._check_gallery_limit(session, loaded, len(vectors))
+            self._check_photos(session, loaded, subject_id, len(vectors))
+            expires = self._expiry(loaded, now, now)
+            template_ids = [
+                self.vault.save_template(session, deployment_id, subject_id, model_id, vector, now, expires)
+                for vector in vectors
+            ]
             oversight.record_stored(
                 session,
                 self.vault.keystore,
@@ -166,7 +190,7 @@ class Biometrics:
                 loaded.profiles,
                 self.context.settings,
             )
-            kept = self._keep_raw_image(session, loaded, subject_id, image, now)
+            kept = self._keep_raw_image(session, loaded, subject_id, images, now)
             generation = self.vault.bump_gallery(session, deployment_id)
             if "bipa" in loaded.profiles:
                 self._touch_bipa(session, loaded, subject_id, now)
@@ -177,13 +201,13 @@ class Biometrics:
                 "enrolled",
                 purpose=loaded.spec.purpose.category,
                 **fields,
-                details={"template_id": template_id, "raw_image_kept": kept},
+                details={"template_id": template_ids[0], "template_ids": template_ids, "raw_image_kept": kept},
             )
-        self.galleries.add(deployment_id, generation, template_id, subject_id, vector)
+        self.galleries.add(deployment_id, generation, subject_id, list(zip(template_ids, vectors, strict=True)))
         return decision
 
     def _keep_raw_image(
-        self, session: Session, loaded: Loaded, subject_id: str, image: Callable[[], bytes], now: datetime
+        self, session: Session, loaded: Loaded, subject_id: str, images: Callable[[], list[bytes]], now: datetime
     ) -> bool:
         storage = loaded.spec.storage
         if storage.raw_images != "retain_with_consent":
@@ -191,7 +215,8 @@ class Biometrics:
         if self.vault.standing(session, loaded.row.id, subject_id).current("raw_image_retention") is None:
             return False
         days = storage.raw_image_retention_days if storage.raw_image_retention_days is not None else RAW_IMAGE_DAYS
-        self.vault.save_raw_image(session, loaded.row.id, subject_id, image(), now, now + timedelta(days=days))
+        for image in images():
+            self.vault.save_raw_image(session, loaded.row.id, subject_id, image, now, now + timedelta(days=days))
         return True
 
     def verify(
@@ -334,19 +359,20 @@ class Biometrics:
         with self.recorder.guarded(caller, "identify", deployment=deployment_id), self.db.session() as session:
             loaded, _ = self.admission.checked(session, deployment_id, "identify", purpose, None)
             points = self.engines.calibration_for(loaded)
-            gallery = self.galleries.gallery(session, loaded, model_id, now)
+            gallery = self.galleries.gallery(session, loaded, model_id, now, points.fused_photos())
             size, target = len(gallery.index), loaded.spec.accuracy.target_fpir
             review = loaded.spec.human_review
-            threshold = points.threshold_for(size, min(1.0, target * REVIEW_FPIR_FACTOR) if review else target)
+            wanted = min(1.0, target * REVIEW_FPIR_FACTOR) if review else target
+            threshold = points.threshold_for_gallery(gallery.index.photos(), wanted)
             if threshold is None:
                 raise refusal(
                     loaded.spec,
-                    f"no threshold of model {model_id} keeps a search over {size:,} templates within the target FPIR "
+                    f"no threshold of model {model_id} keeps a search over {size:,} subjects within the target FPIR "
                     f"of {target:.2%}: shrink the gallery or use 1:1 verification",
                     ["ACC-1", "PIPL-8"],
                 )
-            found = gallery.index.search(vector, k=REVIEW_CANDIDATES * 2 if review else 1)
-            ranked = list(dict.fromkeys(gallery.subjects[key] for key, d in found if d < threshold))
+            found = gallery.index.search(vector, k=REVIEW_CANDIDATES if review else 1)
+            ranked = [subject_id for subject_id, d in found if d < threshold]
             operating = {"gallery_size": size, "target_fpir": target, "threshold": threshold}
             ppm, milli = round(target * 1_000_000), round(threshold * 1000)
             audit_point = {"gallery_size": size, "target_fpir_ppm": ppm, "threshold_milli": milli}

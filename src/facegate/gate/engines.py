@@ -16,6 +16,7 @@ from facegate.gate.admission import Loaded
 from facegate.gate.checks import refusal
 
 MAX_IMAGE_BYTES = MAX_FILE_BYTES  # the largest photo the engine takes: the faces refuse a bigger upload early
+MAX_PHOTOS = calibration.FUSED_PHOTOS  # templates per subject and deployment: fused, as calibrated (engine/gallery.py)
 
 Embedder = Callable[[Loaded], tuple[np.ndarray, str]]
 
@@ -87,6 +88,10 @@ class EngineHost:
         run = getattr(engine, "run", None)  # a pool runs the whole photo in one worker: bytes in, a vector out
         args = (image, enrollment, min_face_px)
         return run(photo.embed_photo, *args) if run else photo.embed_photo(engine, *args)  # type: ignore[no-any-return]
+
+    def embed_each(self, photos: Sequence[bytes]) -> tuple[list[np.ndarray], str]:
+        """Each enrollment photo's template, in order; a failure names the photo when there are several."""
+        return photo.embed_each(lambda data: self.embed(data, enrollment=True), photos)
 
     def measure(self, frames: Sequence[tuple[float, bytes]], min_face: int | None) -> list[liveness.FrameSignal]:
         """The liveness signals of camera frames (a pool decodes and measures each frame in its worker)."""

@@ -229,11 +229,12 @@ class Gate:
         self,
         deployment_id: str,
         subject_id: str,
-        image: bytes,
+        image: bytes | Sequence[bytes],
         purpose: str | None = None,
         caller: Caller | None = None,
     ) -> Decision:
-        """Enroll the one face of `image` as the subject's template; the image itself is not kept."""
+        """Enroll the one face of each photo (1 to MAX_PHOTOS: one photo, or a list) as the subject's templates,
+        each quality-checked, all or none; the photos themselves are not kept."""
         return self._biometrics.enroll(deployment_id, subject_id, image, purpose, caller)
 
     def enroll_batch(

@@ -9,18 +9,17 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from facegate.context import Context
-from facegate.engine.index import FaceIndex
+from facegate.engine.gallery import SubjectGallery
 from facegate.gate.admission import Loaded, bounded
 from facegate.vault.vault import StoredTemplate
 
 
 @dataclass
 class Gallery:
-    """One deployment's decrypted templates in memory: the index and each template's subject."""
+    """One deployment's decrypted templates in memory, one fused template per subject."""
 
     generation: int
-    index: FaceIndex
-    subjects: dict[str, str]
+    index: SubjectGallery
 
 
 class Galleries:
@@ -44,30 +43,30 @@ class Galleries:
         """Drop the subject's templates kept in memory (not those in a deployment's index)."""
         self.templates.pop((deployment_id, subject_id), None)
 
-    def gallery(self, session: Session, loaded: Loaded, model_id: str, now: datetime) -> Gallery:
-        """The deployment's in-memory index, rebuilt from the sealed templates when another process changed it."""
+    def gallery(self, session: Session, loaded: Loaded, model_id: str, now: datetime, max_photos: int) -> Gallery:
+        """The deployment's in-memory gallery (one fused template per subject, of at most `max_photos`), rebuilt
+        from the sealed templates when another process changed it."""
         with self._lock:
             gallery = self._indexes.get(loaded.row.id)
             if gallery is not None and gallery.generation == loaded.row.gallery_generation:
                 return gallery
-            gallery = Gallery(loaded.row.gallery_generation, FaceIndex(model_id), {})
+            gallery = Gallery(loaded.row.gallery_generation, SubjectGallery(model_id, max_photos))
             vault = self.context.vault
             templates = [t for t in vault.templates(session, loaded.row.id, now=now) if t.model_id == model_id]
-            if templates:
-                gallery.index.add_many([t.id for t in templates], np.stack([t.vector for t in templates]))
-                gallery.subjects.update({t.id: t.subject_id for t in templates})
+            gallery.index.add_many([(t.subject_id, t.id, t.vector) for t in templates])
             self._indexes[loaded.row.id] = gallery
             return gallery
 
-    def add(self, deployment_id: str, generation: int, template_id: str, subject_id: str, vector: np.ndarray) -> None:
-        """Keep this process's index fresh after its own enrollment (a gap in generations means rebuild)."""
+    def add(
+        self, deployment_id: str, generation: int, subject_id: str, templates: list[tuple[str, np.ndarray]]
+    ) -> None:
+        """Keep this process's gallery fresh after its own enrollment (a gap in generations means rebuild)."""
         with self._lock:
             gallery = self._indexes.get(deployment_id)
             if gallery is None or gallery.generation != generation - 1:
                 self._indexes.pop(deployment_id, None)
                 return
-            gallery.index.add(template_id, vector)
-            gallery.subjects[template_id] = subject_id
+            gallery.index.add_many([(subject_id, template_id, vector) for template_id, vector in templates])
             gallery.generation = generation
 
     def forget(self, deployment_id: str, subject_id: str) -> None:
@@ -77,7 +76,5 @@ class Galleries:
             gallery = self._indexes.get(deployment_id)
             if gallery is None:
                 return
-            for template_id in [t for t, s in gallery.subjects.items() if s == subject_id]:
-                gallery.index.remove(template_id)
-                del gallery.subjects[template_id]
+            gallery.index.remove_subject(subject_id)
             gallery.generation = -1  # the stored generation moved on too: rebuild from the store on next use

@@ -7,7 +7,7 @@ from fastapi import APIRouter, File, Form, Path, Request, UploadFile, status
 
 from facegate import metrics
 from facegate.errors import InputError, TooLargeError
-from facegate.gate import MAX_IMAGE_BYTES
+from facegate.gate import MAX_IMAGE_BYTES, MAX_PHOTOS
 
 from ..auth import DeploymentId, OperatorFor, OperatorOn, ServiceDep, SubjectId, caller
 from ..responses import DECISION, PasskeyOptions, problems
@@ -16,6 +16,10 @@ from ..schemas import AlternativeSetRequest, AlternativeVerifyRequest, PasskeyOp
 router = APIRouter(prefix="/api/v1", tags=["biometrics"])
 STANDING = "/deployments/{deployment_id}/subjects/{subject_id}"
 Image = Annotated[UploadFile, File(description="A JPEG, PNG or WebP photo, at most 20 MiB; never stored.")]
+Photos = Annotated[
+    list[UploadFile],
+    File(description="1 to 3 JPEG, PNG or WebP photos of the subject (the field repeated), each at most 20 MiB."),
+]
 PurposeForm = Annotated[Purpose | None, Form(description="The purpose of this request; must be the registered one.")]
 Method = Annotated[
     Literal["pin", "totp", "checkin_code", "passkey", "staff"], Path(description="The non-biometric method.")
@@ -41,13 +45,16 @@ def enroll(
     request: Request,
     deployment_id: DeploymentId,
     subject_id: SubjectId,
-    image: Image,
+    image: Photos,
     svc: ServiceDep,
     key: OperatorFor,
     purpose: PurposeForm = None,
 ) -> dict[str, Any]:
-    """Enroll the one face in the photo as the subject's template; the photo itself is not kept."""
-    data = image_bytes(image)
+    """Enroll the one face in each photo (`image` once, or up to 3 times) as the subject's templates, all or none;
+    the photos themselves are not kept."""
+    if len(image) > MAX_PHOTOS:
+        raise InputError(f"enroll takes 1 to {MAX_PHOTOS} photos of the subject, got {len(image)}")
+    data = [image_bytes(photo) for photo in image]
     with metrics.engine_queue():
         return svc.gate.enroll(deployment_id, subject_id, data, purpose, caller(request, key)).to_dict()
 

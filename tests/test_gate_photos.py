@@ -1,0 +1,118 @@
+"""Several photos per subject: enrolled together or not at all, at most three, searched as one fused template."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gate_fixtures import example
+
+from facegate.engine.quality import MultipleFacesError
+from facegate.errors import InputError, RefusedError
+from facegate.gate import MAX_PHOTOS, Gate
+
+GALLERY = "hq-gallery"
+
+
+@pytest.fixture
+def photo(photos: Path):
+    return lambda name: (photos / name).read_bytes()
+
+
+def templates(gate: Gate, subject: str) -> int:
+    return sum(row["templates"] for row in gate.access(subject)["facial_data"])
+
+
+@pytest.fixture
+def gallery(gate: Gate) -> Gate:
+    gate.register(example("office-entry", id=GALLERY, modality="identification"))
+    for subject in ("obama", "biden"):
+        gate.add_subject(subject)
+        gate.notice_shown(GALLERY, subject)
+        gate.give_consent(GALLERY, subject)
+    return gate
+
+
+def test_two_photos_make_two_templates_searched_as_one_subject(gallery: Gate, photo) -> None:
+    decision = gallery.enroll(GALLERY, "obama", [photo("obama.jpg"), photo("obama2.jpg")])
+    assert decision.outcome == "enrolled" and len(decision.details["template_ids"]) == 2
+    gallery.enroll(GALLERY, "biden", photo("biden.jpg"))
+    assert templates(gallery, "obama") == 2
+    found = gallery.identify(GALLERY, photo("obama_small.jpg"))
+    points = gallery.operating_points()
+    assert found.subject == "obama" and found.details["gallery_size"] == 2  # two subjects, one fused template each
+    assert found.details["threshold"] == points.threshold_for_gallery({2: 1, 1: 1}, 0.01)
+    assert gallery.identify(GALLERY, photo("biden2.jpg")).subject == "biden"
+
+
+def test_one_bad_photo_enrolls_none_and_says_which(gallery: Gate, photo) -> None:
+    with pytest.raises(MultipleFacesError, match=r"^photo 2 of 2: 2 faces found"):
+        gallery.enroll(GALLERY, "obama", [photo("obama.jpg"), photo("two_people.jpg")])
+    assert templates(gallery, "obama") == 0
+
+
+def test_no_subject_holds_more_photos_than_the_calibration_vouches_for(gallery: Gate, photo) -> None:
+    assert MAX_PHOTOS == gallery.operating_points().fused_photos() == 3
+    gallery.enroll(GALLERY, "obama", [photo("obama.jpg"), photo("obama2.jpg")])
+    with pytest.raises(RefusedError, match=r"holds 2 of at most 3 photos") as info:
+        gallery.enroll(GALLERY, "obama", [photo("obama_small.jpg"), photo("obama.jpg")])
+    assert "ACC-1" in info.value.rule_ids
+    gallery.enroll(GALLERY, "obama", photo("obama_small.jpg"))  # the third still fits
+    assert templates(gallery, "obama") == 3
+    with pytest.raises(InputError, match="1 to 3 photos"):
+        gallery.enroll(GALLERY, "biden", [photo("biden.jpg")] * 4)
+
+
+def test_a_subject_erased_leaves_the_fused_gallery_at_once(gallery: Gate, photo) -> None:
+    gallery.enroll(GALLERY, "obama", [photo("obama.jpg"), photo("obama2.jpg")])
+    gallery.enroll(GALLERY, "biden", photo("biden.jpg"))
+    assert gallery.identify(GALLERY, photo("obama_small.jpg")).subject == "obama"
+    gallery.withdraw(GALLERY, "obama")
+    decision = gallery.identify(GALLERY, photo("obama_small.jpg"))
+    assert decision.subject is None and decision.details["gallery_size"] == 1
+    assert np.isfinite(decision.details["threshold"])
+
+
+def test_the_api_takes_the_image_field_up_to_three_times(tmp_path: Path) -> None:
+    from test_api_fixtures import DATA, consenting, make_env
+
+    env_gen = make_env(tmp_path)
+    env = next(env_gen)
+    try:
+        consenting(env, "obama", GALLERY)
+        url, h = f"/api/v1/deployments/{GALLERY}/subjects/obama/enroll", env.auth("operator")
+        files = [("image", (n, (DATA / n).read_bytes(), "image/jpeg")) for n in ("obama.jpg", "obama2.jpg")]
+        enrolled = env.client.post(url, files=files, headers=h)
+        assert enrolled.status_code == 201, enrolled.text
+        assert (
+            len(enrolled.json()["template_ids"]) == 2
+            and enrolled.json()["template_id"] in enrolled.json()["template_ids"]
+        )
+        too_many = env.client.post(url, files=files * 2, headers=h)
+        assert too_many.status_code == 422 and "1 to 3 photos" in too_many.json()["detail"]
+    finally:
+        next(env_gen, None)
+
+
+def test_the_cli_enrolls_several_photos_and_a_folder_per_subject(tmp_path: Path, photos: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from facegate.cli.app import app
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("FACEGATE_HOME", str(home))
+    gate = Gate.open(home)
+    gate.register(example("office-entry", id=GALLERY, modality="identification"))
+    for subject in ("obama", "biden"):
+        gate.add_subject(subject)
+        gate.notice_shown(GALLERY, subject)
+        gate.give_consent(GALLERY, subject)
+    gate.db.dispose()
+    folder = tmp_path / "batch" / "biden"
+    folder.mkdir(parents=True)
+    for name in ("biden.jpg", "biden2.jpg"):
+        (folder / name).write_bytes((photos / name).read_bytes())
+    runner = CliRunner()
+    two = runner.invoke(app, ["enroll", GALLERY, "obama", str(photos / "obama.jpg"), str(photos / "obama2.jpg")])
+    assert two.exit_code == 0 and "obama enrolled in hq-gallery from 2 photos" in two.output, two.output
+    batch = runner.invoke(app, ["enroll", GALLERY, "--batch", str(tmp_path / "batch")])
+    assert batch.exit_code == 0 and batch.output.count("biden: enrolled") == 2, batch.output
