@@ -144,7 +144,7 @@ def test_every_rule_id_of_the_catalogue_can_be_logged() -> None:
     ids = catalogue_rule_ids()
     assert len(ids) > 100
     for rule_id in ids:
-        event_from({"actor": "system:test", "operation": "check", "decision": "refuse", "outcome": "refused",
+        event_from({"actor": "system:test", "operation": "verify", "decision": "refuse", "outcome": "refused",
                     "rule_ids": [rule_id]})  # fmt: skip
 
 

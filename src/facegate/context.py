@@ -8,6 +8,7 @@ from pathlib import Path
 
 from facegate import policy
 from facegate.audit import AuditLog
+from facegate.audit.writer import AuditWriter
 from facegate.clock import Clock, utc_now
 from facegate.home import data_home, node_kind
 from facegate.store import Database
@@ -30,6 +31,11 @@ class Context:
 
     def __post_init__(self) -> None:
         self.audit.clock = self.clock  # the log stamps its entries and checkpoints by this context's clock
+
+    @property
+    def writer(self) -> AuditWriter:
+        """The audit log's one writer, stamping entries by this context's clock (read at each append)."""
+        return AuditWriter(self.db, self.audit, lambda: self.clock())
 
     @property
     def keystore(self) -> Keystore:

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from facegate.errors import InputError
+from facegate.events import ENTRY_VERSION, Op
 
-ENTRY_VERSION = 1
 OPTIONAL_FIELDS = ("gallery_size", "target_fpir_ppm", "threshold_milli", "candidates", "attestation")
 
 # Short tokens only: no spaces, brackets or commas, so no number list or blob fits in a field by accident.
@@ -35,7 +35,7 @@ class Event(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     actor: Actor = Field(description="who: `api_key:<id>`, `operator:<name>`, `system:<component>`, ...")
-    operation: Slug = Field(description="what: enroll, verify, identify, delete, consent.grant, audit.purge, ...")
+    operation: Op = Field(strict=False, description="what: one of facegate.events.Op (enroll, verify, ...)")
     decision: Literal["allow", "refuse"]
     outcome: Slug = Field(description="what happened: match, no_match, enrolled, refused, error, ...")
     deployment: Slug | None = None

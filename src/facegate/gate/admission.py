@@ -19,11 +19,12 @@ from facegate.context import Context
 from facegate.edge import placement
 from facegate.edge.models import HubLinkRow
 from facegate.errors import NotFoundError, RefusedError
+from facegate.events import Op
 from facegate.gate import checks
 from facegate.store import Statements
 from facegate.vault.models import DeploymentRow, SubjectRow
 
-BIOMETRIC = ("enroll", "verify", "identify")
+BIOMETRIC = (Op.ENROLL, Op.VERIFY, Op.IDENTIFY)
 NODE_SECONDS = 5.0
 
 

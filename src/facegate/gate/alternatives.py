@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from facegate import policy
 from facegate.context import Context
 from facegate.errors import InputError, NotFoundError
+from facegate.events import Op
 from facegate.gate.admission import Admission
 from facegate.gate.checks import ALTERNATIVE_NAMES, LOCKOUT_RULE, lockout, offers, refusal
 from facegate.gate.decisions import Caller, Decision, Recorder
@@ -58,7 +59,7 @@ class Alternatives:
         with self.db.session(readonly=True) as session:
             loaded = self.admission.load(session, deployment_id)
             self.admission.subject(session, subject_id)
-        with self.recorder.guarded(caller, "alternative.set", deployment=deployment_id, subject=subject_id):
+        with self.recorder.guarded(caller, Op.ALTERNATIVE_SET, deployment=deployment_id, subject=subject_id):
             self._method(loaded.spec, method)
         if method == "staff":
             raise InputError("staff-assisted verification needs no set-up; record it with verify_alternative")
@@ -88,7 +89,13 @@ class Alternatives:
         with self.db.session() as session:
             self.vault.set_credential(session, deployment_id, subject_id, method, stored, now, expires)
             return self.recorder.record(
-                session, caller, "alternative.set", "set", deployment=deployment_id, subject=subject_id, details=details
+                session,
+                caller,
+                Op.ALTERNATIVE_SET,
+                "set",
+                deployment=deployment_id,
+                subject=subject_id,
+                details=details,
             )
 
     def passkey_options(
@@ -114,11 +121,11 @@ class Alternatives:
             passkey = self.vault.credential(session, deployment_id, subject_id, "passkey")
         fields = {"deployment": deployment_id, "subject": subject_id}
         with self.recorder.guarded(
-            caller, "alternative.verify" if ceremony == "authenticate" else "alternative.set", **fields
+            caller, Op.ALTERNATIVE_VERIFY if ceremony == "authenticate" else Op.ALTERNATIVE_SET, **fields
         ):
             self._method(loaded.spec, "passkey")
             if ceremony == "authenticate":
-                policy.check_operation(policy.Status(loaded.row.status), loaded.spec, "verify")
+                policy.check_operation(policy.Status(loaded.row.status), loaded.spec, Op.VERIFY)
         existing = passkey.secret if passkey is not None else None
         if ceremony == "register":
             user = f"{deployment_id}/{subject_id}"
@@ -148,9 +155,9 @@ class Alternatives:
         with self.db.session(readonly=True) as session:
             loaded = self.admission.load(session, deployment_id)
             self.admission.subject(session, subject_id)
-        with self.recorder.guarded(caller, "alternative.verify", deployment=deployment_id, subject=subject_id):
+        with self.recorder.guarded(caller, Op.ALTERNATIVE_VERIFY, deployment=deployment_id, subject=subject_id):
             self._method(loaded.spec, method)
-            policy.check_operation(policy.Status(loaded.row.status), loaded.spec, "verify")
+            policy.check_operation(policy.Status(loaded.row.status), loaded.spec, Op.VERIFY)
         details: dict[str, Any] = {"method": method}
         fields = {"deployment": deployment_id, "subject": subject_id}
         locked_until = None
@@ -170,7 +177,7 @@ class Alternatives:
                 return self.recorder.record(
                     session,
                     caller,
-                    "alternative.verify",
+                    Op.ALTERNATIVE_VERIFY,
                     "verified" if ok else "not_verified",
                     **fields,
                     rule_ids=("CN25-10b",),
@@ -183,7 +190,7 @@ class Alternatives:
             f"subject at {deployment_id} until {locked_until.isoformat()}",
             [LOCKOUT_RULE],
         )
-        self.recorder.refuse(caller, "alternative.verify", locked, **fields)  # records the refusal and raises it
+        self.recorder.refuse(caller, Op.ALTERNATIVE_VERIFY, locked, **fields)  # records the refusal and raises it
 
     def _check_secret(
         self,
@@ -232,7 +239,7 @@ class Alternatives:
         self.recorder.record(
             session,
             caller,
-            "alternative.lockout",
+            Op.ALTERNATIVE_LOCKOUT,
             "locked",
             **fields,
             rule_ids=(LOCKOUT_RULE,),

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from facegate import oversight
 from facegate.context import Context
 from facegate.errors import InputError, NotFoundError, RefusedError
+from facegate.events import Op
 from facegate.gate.admission import Admission, Loaded
 from facegate.gate.checks import refusal
 from facegate.gate.decisions import Caller, Decision, Recorder
@@ -93,7 +94,7 @@ class Biometrics:
         photos = [image] if isinstance(image, bytes) else list(image)
         if not 1 <= len(photos) <= MAX_PHOTOS:
             raise InputError(f"enroll takes 1 to {MAX_PHOTOS} photos of the subject, got {len(photos)}")
-        self._precheck(deployment_id, "enroll", purpose, subject_id, caller, len(photos))
+        self._precheck(deployment_id, Op.ENROLL, purpose, subject_id, caller, len(photos))
         vectors, model_id = self.engines.embed_each(photos)
         return self._store_enrollment(deployment_id, subject_id, vectors, model_id, lambda: photos, purpose, caller)
 
@@ -111,7 +112,7 @@ class Biometrics:
         allowed = []
         for subject_id, path in items:
             try:
-                self._precheck(deployment_id, "enroll", purpose, subject_id, caller)
+                self._precheck(deployment_id, Op.ENROLL, purpose, subject_id, caller)
                 allowed.append((subject_id, path))
             except (RefusedError, NotFoundError) as exc:
                 yield path, f"refused: {exc}" if isinstance(exc, RefusedError) else str(exc)
@@ -132,7 +133,7 @@ class Biometrics:
     def _precheck(
         self,
         deployment_id: str,
-        operation: str,
+        operation: Op,
         purpose: str | None,
         subject_id: str | None,
         caller: Caller,
@@ -142,11 +143,11 @@ class Biometrics:
         fields = {"deployment": deployment_id, "subject": subject_id}
         with self.db.session(readonly=True) as session, self.recorder.guarded(caller, operation, **fields):
             loaded, _ = self.admission.checked(session, deployment_id, operation, purpose, subject_id)
-            if operation == "enroll" and subject_id is not None:
+            if operation == Op.ENROLL and subject_id is not None:
                 self._check_filing(session, loaded)
                 self._check_gallery_limit(session, loaded, photos)
                 self._check_photos(session, loaded, subject_id, photos)
-            elif operation == "identify":
+            elif operation == Op.IDENTIFY:
                 self.engines.calibration_for(loaded)
         return loaded
 
@@ -171,8 +172,8 @@ class Biometrics:
         """Check again, then seal the templates and audit the enrollment in one transaction."""
         fields = {"deployment": deployment_id, "subject": subject_id}
         now = self.context.clock()
-        with self.recorder.guarded(caller, "enroll", **fields), self.db.session() as session:
-            loaded, _ = self.admission.checked(session, deployment_id, "enroll", purpose, subject_id, lock=True)
+        with self.recorder.guarded(caller, Op.ENROLL, **fields), self.db.session() as session:
+            loaded, _ = self.admission.checked(session, deployment_id, Op.ENROLL, purpose, subject_id, lock=True)
             self._check_filing(session, loaded)
             self._check_gallery_limit(session, loaded, len(vectors))
             self._check_photos(session, loaded, subject_id, len(vectors))
@@ -197,7 +198,7 @@ class Biometrics:
             decision = self.recorder.record(
                 session,
                 caller,
-                "enroll",
+                Op.ENROLL,
                 "enrolled",
                 purpose=loaded.spec.purpose.category,
                 **fields,
@@ -243,7 +244,7 @@ class Biometrics:
     ) -> Decision:
         """1:1 on camera frames that answer the liveness challenge `nonce`; the match runs on a frontal frame."""
         caller = caller or Caller()
-        embed = self.liveness.embedder(nonce, frames, device, caller, "verify", subject_id)
+        embed = self.liveness.embedder(nonce, frames, device, caller, Op.VERIFY, subject_id)
         return self._verify(deployment_id, subject_id, embed, purpose, caller)
 
     def _photo(self, image: bytes, caller: Caller, subject_id: str | None = None) -> Embedder:
@@ -252,7 +253,7 @@ class Biometrics:
         def embed(loaded: Loaded) -> tuple[np.ndarray, str]:
             camera = loaded.spec.camera
             if camera is not None and camera.liveness_required:
-                operation = "verify" if subject_id else "identify"
+                operation = Op.VERIFY if subject_id else Op.IDENTIFY
                 fields = {"deployment": loaded.row.id, "subject": subject_id}
                 with self.recorder.guarded(caller, operation, **fields):
                     message = "this deployment requires the liveness challenge: capture at the kiosk (camera.liveness)"
@@ -267,7 +268,7 @@ class Biometrics:
         self, deployment_id: str, subject_id: str, embed: Embedder, purpose: str | None, caller: Caller
     ) -> Decision:
         fields = {"deployment": deployment_id, "subject": subject_id}
-        with self.recorder.guarded(caller, "verify", **fields):
+        with self.recorder.guarded(caller, Op.VERIFY, **fields):
             loaded, subject, templates = self._admit(deployment_id, subject_id, purpose)
         vector, model_id = embed(loaded)
         now = self.context.clock()
@@ -277,7 +278,7 @@ class Biometrics:
         nearest = min(float(np.linalg.norm(t.vector - vector)) for t in templates)
         outcome = "match" if nearest < self.engines.engine.threshold else "no_match"
         details = {"match": outcome == "match"}
-        with self.recorder.guarded(caller, "verify", **fields):
+        with self.recorder.guarded(caller, Op.VERIFY, **fields):
             # Check again: consent may have been withdrawn (and the template shredded) while the engine ran.
             # When nothing moved, the audit event is the whole transaction.
             if "bipa" not in loaded.profiles:
@@ -285,16 +286,16 @@ class Biometrics:
                     if self.admission.unchanged(db, loaded, subject, now):
                         category = loaded.spec.purpose.category
                         return self.recorder.record(
-                            db, caller, "verify", outcome, purpose=category, **fields, details=details
+                            db, caller, Op.VERIFY, outcome, purpose=category, **fields, details=details
                         )
             with self.db.session() as session:
                 if not self.admission.unchanged(session, loaded, subject, now):
-                    loaded, _ = self.admission.checked(session, deployment_id, "verify", purpose, subject_id)
+                    loaded, _ = self.admission.checked(session, deployment_id, Op.VERIFY, purpose, subject_id)
                 if "bipa" in loaded.profiles:
                     self._touch_bipa(session, loaded, subject_id, now)
                 category = loaded.spec.purpose.category
                 return self.recorder.record(
-                    session, caller, "verify", outcome, purpose=category, **fields, details=details
+                    session, caller, Op.VERIFY, outcome, purpose=category, **fields, details=details
                 )
 
     def _admit(
@@ -309,12 +310,12 @@ class Biometrics:
         )  # pass_key
         cached = self.galleries.cached(deployment_id, subject_id)
         if passed and cached and cached[0] == revisions[1] and all(t.expires_at > now for t in cached[1]):
-            self.admission.check_deployment(passed[0], "verify", purpose)
+            self.admission.check_deployment(passed[0], Op.VERIFY, purpose)
             return *passed, cached[1]
         if cached and cached[0] != revisions[1]:  # changed elsewhere, perhaps deleted: keep no stale copy in memory
             self.galleries.drop(deployment_id, subject_id)
         with self.db.session(readonly=True) as session:
-            loaded, subject = self.admission.checked(session, deployment_id, "verify", purpose, subject_id)
+            loaded, subject = self.admission.checked(session, deployment_id, Op.VERIFY, purpose, subject_id)
             templates = self.vault.templates(session, deployment_id, subject_id, now)
         self.galleries.keep(deployment_id, subject_id, subject.revision, templates)
         return loaded, subject, templates
@@ -349,15 +350,15 @@ class Biometrics:
         """1:N on camera frames that answer the liveness challenge `nonce`; the search runs on a frontal frame."""
         caller = caller or Caller()
         return self._identify(
-            deployment_id, self.liveness.embedder(nonce, frames, device, caller, "identify"), purpose, caller
+            deployment_id, self.liveness.embedder(nonce, frames, device, caller, Op.IDENTIFY), purpose, caller
         )
 
     def _identify(self, deployment_id: str, embed: Embedder, purpose: str | None, caller: Caller) -> Decision:
-        loaded = self._precheck(deployment_id, "identify", purpose, None, caller)
+        loaded = self._precheck(deployment_id, Op.IDENTIFY, purpose, None, caller)
         vector, model_id = embed(loaded)
         now = self.context.clock()
-        with self.recorder.guarded(caller, "identify", deployment=deployment_id), self.db.session() as session:
-            loaded, _ = self.admission.checked(session, deployment_id, "identify", purpose, None)
+        with self.recorder.guarded(caller, Op.IDENTIFY, deployment=deployment_id), self.db.session() as session:
+            loaded, _ = self.admission.checked(session, deployment_id, Op.IDENTIFY, purpose, None)
             points = self.engines.calibration_for(loaded)
             gallery = self.galleries.gallery(session, loaded, model_id, now, points.fused_photos())
             size, target = len(gallery.index), loaded.spec.accuracy.target_fpir
@@ -384,7 +385,7 @@ class Biometrics:
                         candidates.append(subject_id)
                 outcome, listed = ("candidates" if candidates else "no_match"), {"candidates": candidates}
                 return self.recorder.record(
-                    session, caller, "identify", outcome, deployment=deployment_id, rule_ids=("PIPL-24",),
+                    session, caller, Op.IDENTIFY, outcome, deployment=deployment_id, rule_ids=("PIPL-24",),
                     purpose=loaded.spec.purpose.category, details={"match": None, **listed, **operating},
                     audit_fields={**audit_point, "candidates": len(candidates)},
                 )  # fmt: skip
@@ -399,7 +400,7 @@ class Biometrics:
             return self.recorder.record(
                 session,
                 caller,
-                "identify",
+                Op.IDENTIFY,
                 "identified" if subject_id else "no_match",
                 deployment=deployment_id,
                 subject=subject_id,

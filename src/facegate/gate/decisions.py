@@ -1,7 +1,7 @@
 """Who asks and what the gate decided: the one place where a gate decision is made into an audit event.
 
-Every Decision the gate returns is made here, and only here does the gate append to the audit log, so no
-operation can take effect without its record in the same transaction.
+Every Decision the gate returns is made here, and only here does the gate hand an event to the audit log's one
+writer (facegate.audit.writer), so no operation can take effect without its record in the same transaction.
 """
 
 import uuid
@@ -10,10 +10,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from facegate.audit import AuditLog, Event
-from facegate.clock import Clock
+from facegate.audit import Event
+from facegate.audit.writer import AuditWriter
 from facegate.errors import RefusedError
-from facegate.store import Database, Statements
+from facegate.events import Op
+from facegate.store import Statements
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Decision:
         }
 
 
-def event(caller: Caller, operation: str, decision: str, outcome: str, **fields: Any) -> Event:
+def event(caller: Caller, operation: Op, decision: str, outcome: str, **fields: Any) -> Event:
     """The audit event of one gate decision."""
     return Event(
         actor=caller.actor,
@@ -64,14 +65,14 @@ def event(caller: Caller, operation: str, decision: str, outcome: str, **fields:
 class Recorder:
     """Records the gate's decisions: allowed operations in the transaction of their effect, refusals on their own."""
 
-    def __init__(self, db: Database, audit: AuditLog, clock: Clock) -> None:
-        self.db, self.audit, self.clock = db, audit, clock
+    def __init__(self, writer: AuditWriter) -> None:
+        self.writer = writer
 
     def record(
         self,
         session: Statements,
         caller: Caller,
-        operation: str,
+        operation: Op,
         outcome: str,
         *,
         deployment: str | None = None,
@@ -95,26 +96,23 @@ class Recorder:
             purpose=purpose,
             **(audit_fields or {}),
         )
-        receipt = self.audit.append(session, entry, now=self.clock())
+        receipt = self.writer.append(session, entry)
         return Decision(operation, outcome, deployment, subject, rule_ids, receipt.event_id, details or {})
 
-    def refuse(self, caller: Caller, operation: str, refusal: RefusedError, **fields: Any) -> NoReturn:
+    def refuse(self, caller: Caller, operation: Op, refusal: RefusedError, **fields: Any) -> NoReturn:
         """Record a refusal in its own transaction (it changes nothing else), then raise it."""
         self.record_refusal(caller, operation, refusal, **fields)
         raise refusal
 
     def record_refusal(
-        self, caller: Caller, operation: str, refusal: RefusedError, outcome: str = "refused", **fields: Any
+        self, caller: Caller, operation: Op, refusal: RefusedError, outcome: str = "refused", **fields: Any
     ) -> None:
         """Record a refusal in its own transaction (it changes nothing else)."""
         rule_ids = [r for r in refusal.rule_ids if r]
-        with self.db.session() as session:
-            self.audit.append(
-                session, event(caller, operation, "refuse", outcome, rule_ids=rule_ids, **fields), now=self.clock()
-            )
+        self.writer.append_alone(event(caller, operation, "refuse", outcome, rule_ids=rule_ids, **fields))
 
     @contextmanager
-    def guarded(self, caller: Caller, operation: str, **fields: Any) -> Iterator[None]:
+    def guarded(self, caller: Caller, operation: Op, **fields: Any) -> Iterator[None]:
         """Turn a RefusedError raised inside the block into an audited refusal."""
         try:
             yield

@@ -5,12 +5,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from facegate import policy
+from facegate import events, policy
 from facegate.audit import listing
 from facegate.audit.log import connection
 from facegate.clock import beijing_date
 from facegate.context import Context
 from facegate.errors import InputError, RefusedError
+from facegate.events import Op
 from facegate.gate.admission import Admission
 from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.gate.engines import EngineHost
@@ -53,7 +54,7 @@ class Deployments:
             spec, profiles, today=beijing_date(now), settings=self.context.settings, accuracy=accuracy
         )
         status = policy.Status.DRAFT
-        with self.recorder.guarded(caller, "deployment.register", deployment=spec.id):
+        with self.recorder.guarded(caller, Op.DEPLOYMENT_REGISTER, deployment=spec.id):
             if report.blocking:
                 fields = ", ".join(dict.fromkeys(str(f.field) for f in report.blocking))
                 raise RefusedError(f"deployment {spec.id} has blocking findings ({fields})", report.blocking_rule_ids)
@@ -78,7 +79,7 @@ class Deployments:
             return self.recorder.record(
                 session,
                 caller,
-                "deployment.register",
+                Op.DEPLOYMENT_REGISTER,
                 str(status),
                 deployment=spec.id,
                 details={"verdict": report.verdict, "findings": findings},
@@ -95,7 +96,7 @@ class Deployments:
         report = policy.evaluate(
             spec, profiles, today=beijing_date(now), settings=self.context.settings, accuracy=accuracy
         )
-        with self.recorder.guarded(caller, "deployment.update", deployment=spec.id):
+        with self.recorder.guarded(caller, Op.DEPLOYMENT_UPDATE, deployment=spec.id):
             if report.blocking:
                 raise RefusedError(f"the new spec of {spec.id} has blocking findings", report.blocking_rule_ids)
             new_status = policy.after_change(status, old, spec)
@@ -123,7 +124,7 @@ class Deployments:
             return self.recorder.record(
                 session,
                 caller,
-                "deployment.update",
+                Op.DEPLOYMENT_UPDATE,
                 str(new_status),
                 deployment=spec.id,
                 rule_ids=rules,
@@ -136,7 +137,7 @@ class Deployments:
         now = self.context.clock()
         with self.db.session(readonly=True) as session:
             loaded = self.admission.load(session, deployment_id)
-        with self.recorder.guarded(caller, "deployment.activate", deployment=deployment_id):
+        with self.recorder.guarded(caller, Op.DEPLOYMENT_ACTIVATE, deployment=deployment_id):
             missing = self._unrecorded(loaded.spec)
             if missing:
                 raise RefusedError(
@@ -153,7 +154,7 @@ class Deployments:
                 settings=self.context.settings,
                 reassessment_since=loaded.row.reassessment_since,
             )
-        return self._set_status(deployment_id, status, "deployment.activate", caller)
+        return self._set_status(deployment_id, status, Op.DEPLOYMENT_ACTIVATE, caller)
 
     def retire(self, deployment_id: str, caller: Caller | None = None) -> Decision:
         """Retire a deployment: it stops, and every template it holds is deleted (CN25-15d/e)."""
@@ -161,14 +162,14 @@ class Deployments:
         with self.db.session(readonly=True) as session:
             loaded = self.admission.load(session, deployment_id)
         decision = self._set_status(
-            deployment_id, policy.retire(policy.Status(loaded.row.status)), "deployment.retire", caller
+            deployment_id, policy.retire(policy.Status(loaded.row.status)), Op.DEPLOYMENT_RETIRE, caller
         )
         with self.db.session(readonly=True) as session:
             subjects = session.scalars(select(TemplateRow.subject_id).filter_by(deployment_id=deployment_id).distinct())
             subjects = list(subjects)
         for subject_id in subjects:
             with self.db.session() as session:
-                self.erasure.erase(session, deployment_id, subject_id, caller, "retire", ("CN25-15d/e", "PIPL-47"))
+                self.erasure.erase(session, deployment_id, subject_id, caller, Op.RETIRE, ("CN25-15d/e", "PIPL-47"))
         return decision
 
     def record_incident(
@@ -205,7 +206,7 @@ class Deployments:
             return self.recorder.record(
                 session,
                 caller,
-                "incident.record",
+                Op.INCIDENT_RECORD,
                 str(new_status),
                 deployment=deployment_id,
                 rule_ids=("CN25-9d", "PIPL-51") if reopened else ("PIPL-51",),
@@ -238,7 +239,7 @@ class Deployments:
         with self.db.session(readonly=True) as session:
             self.admission.load(session, deployment_id)
             registrar = self._registrar(session, deployment_id)
-        with self.recorder.guarded(caller, "deployment.attest", deployment=deployment_id):
+        with self.recorder.guarded(caller, Op.DEPLOYMENT_ATTEST, deployment=deployment_id):
             if registrar is not None and registrar == caller.actor:
                 raise RefusedError(
                     f"{caller.actor} registered {deployment_id}; an attestation needs a distinct reviewer",
@@ -248,7 +249,7 @@ class Deployments:
             return self.recorder.record(
                 session,
                 caller,
-                "deployment.attest",
+                Op.DEPLOYMENT_ATTEST,
                 "attested",
                 deployment=deployment_id,
                 rule_ids=(policy.CLAIM_RULES[claim],),
@@ -269,22 +270,19 @@ class Deployments:
         with self.db.session(readonly=True) as session:
             registrar = self._registrar(session, spec.id)
             entries = listing.page(
-                connection(session), listing.Filters(operation="deployment.attest", deployment=spec.id), size=500
+                connection(session), listing.Filters(operation=Op.DEPLOYMENT_ATTEST, deployment=spec.id), size=500
             ).entries
-        recorded = {
-            (e.get("attestation") or {}).get("claim")
-            for e in entries
-            if registrar is None or e.get("actor") != registrar
-        }
+        attested = [events.read(e) for e in entries]
+        recorded = {r.attestation.get("claim") for r in attested if r.attestation and r.actor != registrar}
         return [name for name in relied if not recorded & set(claims.ATTESTABLE[name])]
 
     def _registrar(self, session: Any, deployment_id: str) -> str | None:
         found = listing.page(
-            connection(session), listing.Filters(operation="deployment.register", deployment=deployment_id), size=1
+            connection(session), listing.Filters(operation=Op.DEPLOYMENT_REGISTER, deployment=deployment_id), size=1
         )
-        return str(found.entries[0]["actor"]) if found.entries else None
+        return events.read(found.entries[0]).actor if found.entries else None
 
-    def _set_status(self, deployment_id: str, status: policy.Status, operation: str, caller: Caller) -> Decision:
+    def _set_status(self, deployment_id: str, status: policy.Status, operation: Op, caller: Caller) -> Decision:
         with self.db.session() as session:
             row = self.vault.deployment(session, deployment_id)
             row.status, row.updated_at = status, self.context.clock()

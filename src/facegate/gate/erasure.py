@@ -3,6 +3,7 @@
 from sqlalchemy.orm import Session
 
 from facegate.context import Context
+from facegate.events import Op
 from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.gate.galleries import Galleries
 
@@ -19,7 +20,7 @@ class Erasure:
         deployment_id: str,
         subject_id: str,
         caller: Caller,
-        operation: str,
+        operation: Op,
         rules: tuple[str, ...],
     ) -> Decision:
         """Shred the subject's data key for the deployment, delete their facial data, and leave a receipt."""

@@ -37,7 +37,7 @@ class Gate:
     ) -> None:
         self.context = context
         self.db, self.vault, self.audit = context.db, context.vault, context.audit
-        self.recorder = Recorder(context.db, context.audit, lambda: context.clock())
+        self.recorder = Recorder(context.writer)
         self.admission = Admission(context)
         self.galleries = Galleries(context)
         self.erasure = Erasure(context, self.recorder, self.galleries)

@@ -14,6 +14,7 @@ import numpy as np
 from facegate.context import Context
 from facegate.engine import liveness as frames_check
 from facegate.errors import LivenessError
+from facegate.events import Op
 from facegate.gate.admission import Admission, Loaded, bounded
 from facegate.gate.decisions import Caller, Recorder
 from facegate.gate.engines import Embedder, EngineHost
@@ -65,9 +66,9 @@ class Liveness:
         Refused (and audited) while the device has had LIVENESS_FAILURES failed checks in LIVENESS_WINDOW.
         """
         now = self.context.clock()
-        with self.context.db.session(readonly=True) as session, self.recorder.guarded(caller, "liveness.challenge"):
+        with self.context.db.session(readonly=True) as session, self.recorder.guarded(caller, Op.LIVENESS_CHALLENGE):
             loaded = self.admission.load(session, deployment_id)
-            operation = "verify" if loaded.spec.modality == "verification" else "identify"
+            operation = Op.VERIFY if loaded.spec.modality == "verification" else Op.IDENTIFY
             self.admission.check_deployment(loaded, operation, purpose)
         wait = self.wait(device, now)
         if wait:
@@ -99,7 +100,7 @@ class Liveness:
         frames: Sequence[tuple[float, bytes]],
         device: str,
         caller: Caller,
-        operation: str,
+        operation: Op,
         subject_id: str | None = None,
     ) -> Embedder:
         """The embedder of a challenge's frames: the liveness checks, then the most frontal frame's embedding."""
@@ -136,7 +137,7 @@ class Liveness:
         caller: Caller,
         reasons: list[str],
         wait: int,
-        operation: str = "liveness.challenge",
+        operation: Op = Op.LIVENESS_CHALLENGE,
         subject_id: str | None = None,
     ) -> LivenessError:
         """Audit a failed (or rate-limited) liveness check and return its refusal, which names the alternatives."""

@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from facegate.context import Context
+from facegate.events import Op
 from facegate.gate.alternatives import PASSKEY_CHALLENGES
 from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.gate.erasure import Erasure
@@ -23,7 +24,7 @@ class Rights:
         caller = caller or Caller()
         count = self.vault.rotate_master_key()
         with self.db.session() as session:
-            return self.recorder.record(session, caller, "keys.rotate", "rotated", details={"keys_rewrapped": count})
+            return self.recorder.record(session, caller, Op.KEYS_ROTATE, "rotated", details={"keys_rewrapped": count})
 
     # ---- data-subject rights and retention ----
 
@@ -107,7 +108,7 @@ class Rights:
                     for t in self.vault.templates(session, d, subject_id)
                 ]
             self.recorder.record(
-                session, caller, "subject.export", "exported", subject=subject_id, details={"templates": own}
+                session, caller, Op.SUBJECT_EXPORT, "exported", subject=subject_id, details={"templates": own}
             )
         return record
 
@@ -130,7 +131,7 @@ class Rights:
                     self.recorder.record(
                         session,
                         caller,
-                        "purge",
+                        Op.PURGE,
                         "deleted",
                         deployment=deployment_id,
                         subject=subject_id,
@@ -138,12 +139,12 @@ class Rights:
                     )
                 else:  # nothing of the subject is left in this deployment: shred the key too
                     count = self.erasure.erase(
-                        session, deployment_id, subject_id, caller, "purge", ("CN25-8c", "PIPL-47")
+                        session, deployment_id, subject_id, caller, Op.PURGE, ("CN25-8c", "PIPL-47")
                     )
                     count = count.details["templates_deleted"]
                 removed += count
         with self.db.session() as session:
             images, codes = self.vault.delete_expired(session, now)
             if images:
-                self.recorder.record(session, caller, "purge", "raw_images_deleted", rule_ids=("CN25-8c",))
+                self.recorder.record(session, caller, Op.PURGE, "raw_images_deleted", rule_ids=("CN25-8c",))
         return {"templates": removed, "raw_images": images, "checkin_codes": codes, "subjects": len(expired)}

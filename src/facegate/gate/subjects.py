@@ -8,6 +8,7 @@ from sqlalchemy import select
 from facegate import policy
 from facegate.context import Context
 from facegate.errors import InputError
+from facegate.events import Op
 from facegate.gate.admission import Admission
 from facegate.gate.checks import refusal
 from facegate.gate.decisions import Caller, Decision, Recorder
@@ -34,7 +35,7 @@ class Subjects:
         caller = caller or Caller()
         with self.db.session() as session:
             row = self.vault.add_subject(session, self.context.clock(), subject_id, birth_date, age_band, guardian_ref)
-            return self.recorder.record(session, caller, "subject.add", "added", subject=row.id)
+            return self.recorder.record(session, caller, Op.SUBJECT_ADD, "added", subject=row.id)
 
     def notice_shown(
         self, deployment_id: str, subject_id: str, version: int | None = None, caller: Caller | None = None
@@ -48,7 +49,7 @@ class Subjects:
                 raise InputError(f"the current notice of {deployment_id} is version {current}, not {version}")
             self.vault.record_notice_shown(session, deployment_id, subject_id, current, self.context.clock())
             return self.recorder.record(
-                session, caller, "notice.shown", f"v{current}", deployment=deployment_id, subject=subject_id
+                session, caller, Op.NOTICE_SHOWN, f"v{current}", deployment=deployment_id, subject=subject_id
             )
 
     def give_consent(
@@ -74,7 +75,7 @@ class Subjects:
             standing = self.vault.standing(session, deployment_id, subject_id)
         spec, who = loaded.spec, f"subject {subject_id}"
         guardian_ref = guardian_ref or (subject.guardian_ref if given_by == "guardian" else None)
-        with self.recorder.guarded(caller, "consent.give", deployment=deployment_id, subject=subject_id):
+        with self.recorder.guarded(caller, Op.CONSENT_GIVE, deployment=deployment_id, subject=subject_id):
             if loaded.row.status == policy.Status.RETIRED:
                 raise refusal(spec, f"deployment {deployment_id} is retired", ["CN25-15d/e"])
             if spec.notice.version not in standing.notice_versions:
@@ -112,7 +113,7 @@ class Subjects:
             return self.recorder.record(
                 session,
                 caller,
-                "consent.give",
+                Op.CONSENT_GIVE,
                 "given",
                 deployment=deployment_id,
                 subject=subject_id,
@@ -129,7 +130,7 @@ class Subjects:
             return self.recorder.record(
                 session,
                 caller,
-                "decline",
+                Op.DECLINE,
                 "declined",
                 deployment=deployment_id,
                 subject=subject_id,
@@ -145,7 +146,7 @@ class Subjects:
             self.admission.subject(session, subject_id, lock=True)
             self.vault.withdraw_consents(session, deployment_id, subject_id, self.context.clock())
             return self.erasure.erase(
-                session, deployment_id, subject_id, caller, "consent.withdraw", ("CN25-6d", "PIPL-47")
+                session, deployment_id, subject_id, caller, Op.CONSENT_WITHDRAW, ("CN25-6d", "PIPL-47")
             )
 
     def link_nonce(self, subject_id: str) -> str:
@@ -164,7 +165,7 @@ class Subjects:
         caller = caller or Caller()
         with self.db.session() as session:
             self.vault.link_nonce(session, subject_id, renew=True)
-            return self.recorder.record(session, caller, "subject.links_revoked", "revoked", subject=subject_id)
+            return self.recorder.record(session, caller, Op.SUBJECT_LINKS_REVOKED, "revoked", subject=subject_id)
 
     def subject_deployments(self, subject_id: str) -> set[str]:
         """The deployments in which a subject has any record (for access control in the faces)."""
@@ -186,5 +187,5 @@ class Subjects:
             session.delete(self.vault.subject(session, subject_id))
             self.vault.scrub_after_commit(session)  # photos, codes and sealed secrets go with the subject row
             return self.recorder.record(
-                session, caller, "subject.delete", "deleted", subject=subject_id, rule_ids=("PIPL-47",)
+                session, caller, Op.SUBJECT_DELETE, "deleted", subject=subject_id, rule_ids=("PIPL-47",)
             )

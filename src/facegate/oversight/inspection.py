@@ -22,6 +22,7 @@ from facegate.audit import Event
 from facegate.audit import standalone_verify as verifier
 from facegate.audit.event import format_time
 from facegate.edge.export import device_files
+from facegate.events import Op
 from facegate.oversight.handlers import handlers
 from facegate.oversight.models import FilingRow, TaskRow
 from facegate.oversight.report import status_report
@@ -128,11 +129,9 @@ def write_export(oversight: "Oversight", since: datetime, until: datetime, out: 
     """Build the export for [since, until) and write it to `out` atomically; return the manifest."""
     audit, db = oversight.audit, oversight.db
     now = oversight.clock()
-    with db.session() as session:
-        audit.append(
-            session,
-            Event(actor=actor, operation="oversight.export", decision="allow", outcome="exported", rule_ids=RULE_IDS),
-        )
+    oversight.context.writer.append_alone(
+        Event(actor=actor, operation=Op.OVERSIGHT_EXPORT, decision="allow", outcome="exported", rule_ids=RULE_IDS)
+    )
     with db.session() as session:
         checkpoint = audit.checkpoint(session)
     audit.save_witness(checkpoint)

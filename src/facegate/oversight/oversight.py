@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from facegate.audit import Event
 from facegate.context import Context
 from facegate.errors import InputError, NotFoundError
+from facegate.events import Op
 from facegate.oversight import changes, individuals, report
 from facegate.oversight.handlers import HandlerView, pick
 from facegate.oversight.models import FilingRow
@@ -185,9 +186,9 @@ class Oversight:
                 for t in closing:
                     t.closed_at, t.closed_by = now, row.id
                 rules = sorted({r for t in closing for r in t.rule_ids.split(",")}) or ["CN25-15c"]
-                self.audit.append(
+                self.context.writer.append(
                     session,
-                    Event(actor=actor, operation="oversight.filed", decision="allow", outcome=which,
+                    Event(actor=actor, operation=Op.OVERSIGHT_FILED, decision="allow", outcome=which,
                           rule_ids=rules, request_id=row.id),
                 )  # fmt: skip
                 recorded.append(

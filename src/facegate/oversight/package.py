@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from facegate import policy
+from facegate import events, policy
 from facegate.audit import listing
 from facegate.audit.log import connection
+from facegate.events import Op
 from facegate.oversight.handlers import DeploymentView, HandlerView
 from facegate.oversight.individuals import current_count
 from facegate.oversight.regions import authority_name
@@ -151,10 +152,10 @@ def _evidence(spec: Any) -> str:
 def recorded_attestations(session: Session, deployment_id: str) -> list[dict[str, Any]]:
     """The reviewers' attestations of a deployment recorded in the audit log (regulation.md §4.8), oldest first."""
     found = listing.page(
-        connection(session), listing.Filters(operation="deployment.attest", deployment=deployment_id), size=500
+        connection(session), listing.Filters(operation=Op.DEPLOYMENT_ATTEST, deployment=deployment_id), size=500
     )
-    entries = [e for e in reversed(found.entries) if e.get("attestation")]
-    return [{**e["attestation"], "actor": e["actor"], "at": e["at"]} for e in entries]
+    entries = [r for r in map(events.read, reversed(found.entries)) if r.attestation]
+    return [{**(r.attestation or {}), "actor": r.actor, "at": r.at} for r in entries]
 
 
 def _attested(records: list[dict[str, Any]]) -> str:
@@ -303,16 +304,16 @@ def _security_doc(view: HandlerView, checkpoint: dict[str, Any] | None, today: d
                 ],
             )
         )
-    audit: list[Any] = [Bullets(list(BUILT_IN_MEASURES))]
+    built_in: list[Any] = [Bullets(list(BUILT_IN_MEASURES))]
     if checkpoint:
-        audit.append(
+        built_in.append(
             Entry(
                 "最新审计检查点 / Latest signed audit checkpoint",
                 f"{checkpoint['origin']}, {checkpoint['tree_size']} entries, root {checkpoint['root_hash']}",
             )
         )
     return Document(
-        TITLES["security_measures"], _dated(today), [Section("facegate 内置措施 / Built into facegate", audit), *per]
+        TITLES["security_measures"], _dated(today), [Section("facegate 内置措施 / Built into facegate", built_in), *per]
     )
 
 
