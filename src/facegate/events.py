@@ -55,6 +55,10 @@ class Op(StrEnum):
     DEVICE_REPLAY = "device.replay"
     DEVICE_WIPE = "device.wipe"
     DEVICE_WIPED = "device.wiped"
+    CAMERA_ADD = "camera.add"
+    CAMERA_REMOVE = "camera.remove"
+    CAMERA_START = "camera.start"
+    CAMERA_STOP = "camera.stop"
     AUDIT_PURGE = "audit.purge"
 
 

@@ -21,6 +21,7 @@ from facegate import policy
 from facegate.context import Context
 from facegate.engine.sightings import Sighting, embed_sighting, sightings
 from facegate.errors import ConflictError, InputError, NotFoundError, RefusedError
+from facegate.events import Op
 from facegate.gate.checks import refusal
 from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.policy.spec import stated
@@ -137,7 +138,7 @@ class Cameras:
         if relay_url is not None and urlsplit(relay_url).scheme not in ("http", "https"):
             raise InputError("the relay is an http(s):// URL that opens the door when called")
         fields = {"deployment": deployment_id}
-        with self.recorder.guarded(caller, "camera.add", **fields), self.context.db.session() as session:
+        with self.recorder.guarded(caller, Op.CAMERA_ADD, **fields), self.context.db.session() as session:
             loaded = self.admission.load(session, deployment_id)
             problem = passive_problem(loaded.spec)
             if problem is not None:
@@ -149,7 +150,7 @@ class Cameras:
                 created_by=caller.actor, created_at=self.context.clock(), state="stopped", frames=0, skipped=0,
                 decisions=0, identified=0, strangers=0, reconnects=0,
             ))  # fmt: skip
-            return self.recorder.record(session, caller, "camera.add", "added", **fields, details={"camera": name})
+            return self.recorder.record(session, caller, Op.CAMERA_ADD, "added", **fields, details={"camera": name})
 
     def remove(self, name: str, caller: Caller | None = None) -> Decision:
         """Remove a camera (a running one stops at its next status report)."""
@@ -160,7 +161,7 @@ class Cameras:
                 raise NotFoundError(f"unknown camera {name!r}")
             deployment = row.deployment_id
             session.delete(row)
-            return self.recorder.record(session, caller, "camera.remove", "removed", deployment=deployment,
+            return self.recorder.record(session, caller, Op.CAMERA_REMOVE, "removed", deployment=deployment,
                                 details={"camera": name})  # fmt: skip
 
     def list(self) -> list[dict[str, Any]]:
@@ -235,10 +236,10 @@ class CameraDoor:
         """Audit the stream starting, or stopping (with the refusal that stopped it)."""
         recorder, fields = self.cameras.recorder, {"deployment": self.deployment}
         if why is not None:
-            recorder.record_refusal(self.caller, "camera.stop" if not running else "camera.start", why, **fields)
+            recorder.record_refusal(self.caller, Op.CAMERA_STOP if not running else Op.CAMERA_START, why, **fields)
             return
         with self.cameras.context.db.session() as session:
-            recorder.record(session, self.caller, "camera.start" if running else "camera.stop",
+            recorder.record(session, self.caller, Op.CAMERA_START if running else Op.CAMERA_STOP,
                             "running" if running else "stopped", **fields)  # fmt: skip
 
     @property
