@@ -1,6 +1,10 @@
 """Peak memory of many worst-case uploads at once: 16-bit PNGs of 6320x6320 (about 80 KB each), decoded and searched.
 
-    .venv/bin/python bench/decode.py [--uploads 16] [--budget-mb 512] [--no-baseline]
+    .venv/bin/python bench/decode.py [--uploads 16] [--budget-mb 512] [--no-baseline] [--jpeg]
+
+With --jpeg the uploads are a 6000x4000 camera JPEG instead, decoded as a photo is now (`decode_for_faces`: at
+the DCT scale that keeps 4 MP for the detector, here 1/2) against the full-size decode (`decode_image`) as the
+same-run baseline, both with the default budget.
 
 Each upload runs what a verification does before the template is touched: `decode_image`, then the engine's
 face detection, in its own thread, all at once. Each configuration runs in a fresh process and reports that
@@ -17,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -36,13 +41,27 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(uploads: int) -> None:
+def camera_jpeg() -> bytes:
+    """A 6000x4000 JPEG of a face (a sample photo scaled up), as a high-resolution camera writes it."""
+    source = Image.open(Path(__file__).resolve().parents[1] / "tests" / "data" / "obama.jpg").convert("RGB")
+    scene = source.resize((6000, 4000), Image.Resampling.BILINEAR)  # a stretched backdrop: HOG finds no face in it
+    scene.paste(source.resize((3200, 4000), Image.Resampling.BILINEAR), (1400, 0))
+    buffer = io.BytesIO()
+    scene.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def child(uploads: int, jpeg: str) -> None:
     """Run the uploads in this process (its budget from $FACEGATE_DECODE_MEMORY_MB); print one JSON line."""
     from facegate.engine.dlib_backend import DlibEngine
-    from facegate.engine.images import ImageError, decode_image
+    from facegate.engine.images import ImageError, decode_for_faces
+    from facegate.engine.images import decode_image as full_size
+
+    def decode_image(data: bytes) -> np.ndarray:
+        return decode_for_faces(data)[0] if jpeg == "scaled" else full_size(data)
 
     engine = DlibEngine()
-    data = worst_case_png()
+    data = camera_jpeg() if jpeg else worst_case_png()
     engine.detect(np.zeros((100, 100, 3), np.uint8))
     idle = peak_rss_mb()
     outcomes: list[str] = []
@@ -65,11 +84,11 @@ def child(uploads: int) -> None:
                       "upload_bytes": len(data)}))  # fmt: skip
 
 
-def run(uploads: int, budget_mb: int) -> dict:
+def run(uploads: int, budget_mb: int, jpeg: str = "") -> dict:
     """One configuration in a fresh process."""
     env = {**os.environ, "FACEGATE_DECODE_MEMORY_MB": str(budget_mb)}
     out = subprocess.run(
-        [sys.executable, __file__, "--child", "--uploads", str(uploads)],
+        [sys.executable, __file__, "--child", "--uploads", str(uploads), *(["--jpeg-decode", jpeg] if jpeg else [])],
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -81,10 +100,20 @@ def main() -> None:
     parser.add_argument("--uploads", type=int, default=16)
     parser.add_argument("--budget-mb", type=int, default=512)
     parser.add_argument("--no-baseline", action="store_true", help="Skip the unbounded run (it needs several GB).")
+    parser.add_argument("--jpeg", action="store_true", help="A 6000x4000 JPEG, DCT-scaled against full size.")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--jpeg-decode", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.uploads)
+        child(args.uploads, args.jpeg_decode)
+        return
+    if args.jpeg:
+        print(f"{args.uploads} concurrent uploads of a 6000x4000 JPEG, decode + detection, budget {args.budget_mb} MB")
+        for name, how in (("DCT-scaled (now)", "scaled"), ("full size (baseline)", "full")):
+            r = run(args.uploads, args.budget_mb, how)
+            kinds = sorted(set(r["outcomes"]))
+            print(f"  {name:22s} upload {r['upload_bytes'] / 1024:.0f} KB  idle {r['idle_mb']:.0f} MB  "
+                  f"peak RSS {r['peak_mb']:.0f} MB  {r['seconds']:.1f} s  outcomes {kinds}")  # fmt: skip
         return
     configs = [(f"budget {args.budget_mb} MB", args.budget_mb)]
     if not args.no_baseline:
