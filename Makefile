@@ -21,10 +21,12 @@ run: $(STAMP)
 	$(BIN)/facegate demo --home $(DEMO_HOME) --port $(PORT)
 	$(BIN)/facegate serve --home $(DEMO_HOME) --port $(PORT)
 
-# The database tests run on SQLite and on PostgreSQL; scripts/test-postgres starts (or installs) the server.
+# The database tests run on SQLite and on PostgreSQL; scripts/test-postgres starts (or installs) the server;
+# scripts/test-rtsp installs Debian's GStreamer RTSP server for the door-camera test.
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	scripts/test-chromium
+	scripts/test-rtsp
 	url=$$(scripts/test-postgres) && FACEGATE_TEST_POSTGRES_URL=$$url $(BIN)/python -m pytest -n 2
 	$(MAKE) --no-print-directory test-dates
 

@@ -28,11 +28,13 @@ class Sighting:
     chip: np.ndarray = field(repr=False)
 
 
-def look_quality(face: Face, yaw: float, roll: float) -> float:
-    """How good a look a face gives: its size, discounted as the head turns or tilts (0 when unusable)."""
+def look_quality(face: Face, yaw: float, roll: float, shape: tuple[int, ...] | None = None) -> float:
+    """How good a look a face gives: its size, discounted as the head turns or tilts (0 when unusable), and
+    by three quarters when the box touches the frame's edge (the face is likely cut off)."""
     turned = max(0.0, 1.0 - abs(yaw) / FRONTAL_YAW)
     tilted = max(0.0, 1.0 - abs(roll) / 90.0)
-    return float(face.size * turned * tilted)
+    cut = shape is not None and (face.left <= 0 or face.top <= 0 or face.right >= shape[1] or face.bottom >= shape[0])
+    return float(face.size * turned * tilted * (0.25 if cut else 1.0))
 
 
 def sightings(engine: Any, pixels: np.ndarray, min_face_px: int | None = None) -> list[Sighting]:
@@ -45,7 +47,7 @@ def sightings(engine: Any, pixels: np.ndarray, min_face_px: int | None = None) -
     found = []
     for face, chip in zip(faces, chips, strict=True):
         pose = estimate(engine.points(pixels, face))
-        found.append(Sighting(face, look_quality(face, pose.yaw, pose.roll), pose.yaw, chip))
+        found.append(Sighting(face, look_quality(face, pose.yaw, pose.roll, pixels.shape), pose.yaw, chip))
     return found
 
 

@@ -55,6 +55,7 @@ class CameraRunner:
         self.relay = Relay(config["relay_url"]) if config["relay_url"] else None
         self.publish = publish
         self.tracker = tracker or Tracker()
+        self._tracker_given = tracker is not None
         self.counts = Counts()
         self.state = "stopped"
         self._card: tuple[str, float] | None = None
@@ -88,6 +89,8 @@ class CameraRunner:
                     continue
                 if refused is not None or self.state == "stopped":
                     refused = None
+                    if not self._tracker_given and self.door.min_face_px:  # half the smallest face, seen frontally
+                        self.tracker.min_quality = self.door.min_face_px / 2
                     self.door.record(running=True)
                     self.source.start()
                     self.state = "running"

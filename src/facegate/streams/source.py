@@ -4,7 +4,8 @@ A reader thread decodes the stream as it comes and, at the configured rate, puts
 one frame: the newest. When the searcher is slower than the rate, the frame waiting in the slot is replaced and
 counted as skipped, so nothing queues up and the search always sees the present. A stream that fails or ends is
 opened again after a back-off that doubles from 0.5 s to 30 s (reset by a frame); a file ends (or loops). A file
-is played at its own frame rate, as a camera would deliver it.
+is played at its own frame rate, as a camera would deliver it. Frames are sampled by their timestamps in the
+stream, so a burst of frames that arrives at once is sampled as it was filmed (and the slot keeps the newest).
 """
 
 import threading
@@ -18,6 +19,9 @@ MIN_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 30.0
 OPEN_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 10.0
+# A network stream is opened after half a second of probing (FFmpeg's default, 5 s, would hold back the first
+# seconds of a stream and then hand them over at once) and is not buffered beyond what decoding needs.
+LIVE_OPTIONS = {"analyzeduration": "500000", "probesize": "500000", "fflags": "nobuffer"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,32 +124,35 @@ class StreamSource:
         """Read the stream until it ends or fails; whether any frame arrived."""
         import av
 
-        options = {"rtsp_transport": "tcp"} if self.url.lower().startswith("rtsp") else {}
+        options = dict(LIVE_OPTIONS) if is_live(self.url) else {}
+        if self.url.lower().startswith("rtsp"):
+            options["rtsp_transport"] = "tcp"
         got = False
         with av.open(self.url, options=options, timeout=(OPEN_TIMEOUT_S, READ_TIMEOUT_S)) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
-            live, started, first_pts = is_live(self.url), time.monotonic(), None
-            next_sample = 0.0
+            live, started, first = is_live(self.url), time.monotonic(), None
+            next_sample = None
             for frame in container.decode(stream):
                 if self._stop.is_set():
                     break
                 self.decoded += 1
-                now = time.monotonic()
-                if not live and frame.pts is not None and frame.time_base is not None:
-                    t = float(frame.pts * frame.time_base)
-                    first_pts = t if first_pts is None else first_pts
-                    wait = started + (t - first_pts) - now
+                # The frame's own time (its timestamp from the stream's start), else when it arrived.
+                t = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else None
+                if t is None:
+                    t = time.monotonic() - started
+                first = t if first is None else first
+                if not live:  # a file is played at its own rate, as a camera would deliver it
+                    wait = started + (t - first) - time.monotonic()
                     if wait > 0 and self._stop.wait(wait):
                         break
-                    now = time.monotonic()
                 if not got:
                     got, self.state, self.detail = True, "running", None
-                if now < next_sample:
+                if next_sample is not None and t < next_sample:
                     continue
-                next_sample = max(next_sample + self.interval, now)
+                next_sample = max((next_sample or t) + self.interval, t)
                 self.sampled += 1
-                self.slot.put(Frame(frame.to_ndarray(format="rgb24"), self.sampled, now))
+                self.slot.put(Frame(frame.to_ndarray(format="rgb24"), self.sampled, time.monotonic()))
         return got
 
     def status(self) -> dict[str, Any]:

@@ -94,6 +94,9 @@ class Tracker(Generic[S]):
     patience: int = 2  # frames without a better look before the best one is decided
     good_quality: float = float("inf")  # a look at least this good is decided at once
     min_seen: int = 2  # a face seen in fewer frames is not a person walking by (a detector's stray box)
+    min_quality: float = 0.0  # a track whose best look is worse (a face cut by the frame's edge, turned away) is
+    # not decided: the person uses the door's alternative, and no stranger decision is made on a useless look
+    max_jump: float = 2.0  # face widths a face may move between two searched frames (frames skipped under load)
     tracks: list[Track[S]] = field(default_factory=list)
     _next_id: int = 1
 
@@ -102,7 +105,7 @@ class Tracker(Generic[S]):
         sightings_list = list(sightings)
         pairs = sorted(
             (
-                (max(iou(t.last.face, s.face), iou(t.predicted(frame), s.face)), i, j)
+                (self._affinity(t, s, frame), i, j)
                 for i, t in enumerate(self.tracks)
                 for j, s in enumerate(sightings_list)
             ),
@@ -110,8 +113,8 @@ class Tracker(Generic[S]):
         )
         used_tracks: set[int] = set()
         used_sightings: set[int] = set()
-        for overlap, i, j in pairs:
-            if overlap < self.min_iou or i in used_tracks or j in used_sightings:
+        for affinity, i, j in pairs:
+            if affinity <= 0 or i in used_tracks or j in used_sightings:
                 continue
             used_tracks.add(i)
             used_sightings.add(j)
@@ -123,8 +126,25 @@ class Tracker(Generic[S]):
         lost = [t for t in self.tracks if frame - t.last_frame > self.max_missed]
         self.tracks = [t for t in self.tracks if frame - t.last_frame <= self.max_missed]
         ready = [t for t in self.tracks if self._ready(t, frame)]
-        ready += [t for t in lost if not t.decided and t.seen >= self.min_seen and t.best.quality > 0]
+        ready += [t for t in lost if self._decidable(t)]
         return ready, lost
+
+    def _affinity(self, track: Track[S], sighting: S, frame: int) -> float:
+        """How well a sighting continues a track: its overlap with the last or the predicted box when at least
+        `min_iou`, else (frames were skipped under load) a small score while its centre is within `max_jump` face
+        widths of the predicted one; 0 when it cannot be the same face."""
+        overlap = max(iou(track.last.face, sighting.face), iou(track.predicted(frame), sighting.face))
+        if overlap >= self.min_iou:
+            return overlap
+        guess, box = track.predicted(frame), sighting.face
+        width = max(1, guess.right - guess.left, box.right - box.left)
+        dx = (guess.left + guess.right - box.left - box.right) / 2
+        dy = (guess.top + guess.bottom - box.top - box.bottom) / 2
+        jump = (dx * dx + dy * dy) ** 0.5 / width
+        return max(0.0, self.min_iou * (1 - jump / self.max_jump)) * 0.5
+
+    def _decidable(self, track: Track[S]) -> bool:
+        return not track.decided and track.seen >= self.min_seen and track.best.quality > max(0.0, self.min_quality)
 
     def _extend(self, track: Track[S], sighting: S, frame: int, at: float) -> None:
         old, new, steps = track.last.face, sighting.face, max(1, frame - track.last_frame)
@@ -135,12 +155,12 @@ class Tracker(Generic[S]):
             track.best, track.best_frame, track.best_at = sighting, frame, at
 
     def _ready(self, track: Track[S], frame: int) -> bool:
-        if track.decided or track.seen < self.min_seen or track.best.quality <= 0:
+        if not self._decidable(track):
             return False
         return track.best.quality >= self.good_quality or frame - track.best_frame >= self.patience
 
     def close(self) -> list[Track[S]]:
         """End every open track (the stream stopped): those never decided and seen enough, to decide now."""
-        ready = [t for t in self.tracks if not t.decided and t.seen >= self.min_seen and t.best.quality > 0]
+        ready = [t for t in self.tracks if self._decidable(t)]
         self.tracks = []
         return ready
