@@ -32,9 +32,16 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     next(environment, None)
 
 
-def challenge(env: Env, device: str) -> tuple[str, Challenge]:
+@pytest.fixture(autouse=True)
+def _forget_failures(env: Env) -> Iterator[None]:
+    """Each test starts with no recent failures: the clock moves past the longest limit's window after it."""
+    yield
+    env.clock.advance(hours=1, seconds=1)
+
+
+def challenge(env: Env, device: str, key: str = "kiosk") -> tuple[str, Challenge]:
     answer = env.client.post(
-        f"/api/v1/deployments/{KIOSK}/liveness/challenge", json={"device": device}, headers=env.auth("kiosk")
+        f"/api/v1/deployments/{KIOSK}/liveness/challenge", json={"device": device}, headers=env.auth(key)
     )
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -43,11 +50,11 @@ def challenge(env: Env, device: str) -> tuple[str, Challenge]:
     )
 
 
-def send(env: Env, nonce: str, frames: list, device: str, subject: str = "obama"):  # type: ignore[no-untyped-def]
+def send(env: Env, nonce: str, frames: list, device: str, subject: str = "obama", key: str = "kiosk"):  # type: ignore[no-untyped-def]
     files = [("frames", (f"{i}.jpg", jpeg(frame), "image/jpeg")) for i, (_, frame) in enumerate(frames)]
     data = {"nonce": nonce, "device": device, "timestamps": str([round(t, 1) for t, _ in frames])}
     return env.client.post(
-        f"/api/v1/deployments/{KIOSK}/subjects/{subject}/verify/live", files=files, data=data, headers=env.auth("kiosk")
+        f"/api/v1/deployments/{KIOSK}/subjects/{subject}/verify/live", files=files, data=data, headers=env.auth(key)
     )
 
 
@@ -107,21 +114,44 @@ def test_a_single_photo_is_refused_where_liveness_is_required(env: Env) -> None:
     assert (recent[0]["operation"], recent[0]["subject"], recent[0]["decision"]) == ("verify", "obama", "refuse")
 
 
-def test_a_device_that_keeps_failing_must_wait_then_may_try_again(env: Env) -> None:
-    for _ in range(5):
-        nonce, asked = challenge(env, "clumsy")
-        still = [(t, f) for t, f in sequence(asked)]
-        still = [(t, still[0][1]) for t, _ in still]
-        assert send(env, nonce, still, "clumsy").status_code == 403
+def still_answer(env: Env, device: str, subject: str = "obama", key: str = "kiosk"):  # type: ignore[no-untyped-def]
+    nonce, asked = challenge(env, device, key)
+    frames = sequence(asked)
+    return send(env, nonce, [(t, frames[0][1]) for t, _ in frames], device, subject, key)
+
+
+def test_an_operator_key_that_keeps_failing_must_wait_whatever_device_it_names(env: Env) -> None:
+    env.keys["other"] = env.svc.keys.create("operator", env.clock(), "other-kiosk", [KIOSK])[1]
+    for attempt in range(10):  # a new device name each time: the limit is on the key, not the name
+        consenting(env, f"nobody-{attempt}", KIOSK)  # and a new person: the subject's own limit is not reached
+        assert still_answer(env, f"brute-{attempt}", subject=f"nobody-{attempt}").status_code == 403
     refused = env.client.post(
-        f"/api/v1/deployments/{KIOSK}/liveness/challenge", json={"device": "clumsy"}, headers=env.auth("kiosk")
+        f"/api/v1/deployments/{KIOSK}/liveness/challenge", json={"device": "brute-new"}, headers=env.auth("kiosk")
     )
     assert refused.status_code == 403
-    assert refused.json()["reasons"] == ["rate_limited"] and 0 < refused.json()["retry_after"] <= 181
+    assert refused.json()["reasons"] == ["rate_limited"] and 0 < refused.json()["retry_after"] <= 601
     assert refused.json()["alternatives"]
-    challenge(env, "someone-else")  # other devices are not held up
-    env.clock.advance(minutes=3, seconds=1)
-    challenge(env, "clumsy")
+    with env.svc.gate.db.session(readonly=True) as session:
+        _, recent = env.svc.gate.audit.recent(session, 5)
+    assert [e["outcome"] for e in recent if e["operation"] == "liveness.lockout"] == ["locked:key"]
+    challenge(env, "elsewhere", "other")  # another key is not held up
+    env.clock.advance(minutes=10, seconds=1)
+    challenge(env, "brute-new")
+
+
+def test_a_subject_that_keeps_failing_must_wait_whichever_key_presents_them(env: Env) -> None:
+    env.keys["other"] = env.svc.keys.create("operator", env.clock(), "other-kiosk", [KIOSK])[1]
+    for attempt in range(5):
+        assert still_answer(env, f"d{attempt}", key="kiosk" if attempt % 2 else "other").status_code == 403
+    nonce, asked = challenge(env, "fresh", "other")
+    answer = send(env, nonce, sequence(asked), "fresh", "obama", "other")  # even a passing sequence must wait
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["reasons"] == ["rate_limited"] and 3500 < answer.json()["retry_after"] <= 3601
+    gate = env.svc.gate
+    with gate.db.session(readonly=True) as session:
+        _, recent = gate.audit.recent(session, 10)
+    locks = [e for e in recent if e["operation"] == "liveness.lockout" and e["subject"] == "obama"]
+    assert [(e["outcome"], e["deployment"], e["decision"]) for e in locks] == [("locked:subject", KIOSK, "refuse")]
 
 
 def test_failures_are_audited_with_their_reasons(env: Env) -> None:

@@ -72,7 +72,7 @@ class RefusedError(FacegateError):
 
 
 class LivenessError(RefusedError):
-    """Camera frames did not pass the liveness challenge (or the device must wait); `reasons` names the checks."""
+    """Camera frames did not pass the liveness challenge (or the caller must wait); `reasons` names the checks."""
 
     kind = "liveness-failed"
 

@@ -22,6 +22,7 @@ class Op(StrEnum):
     VERIFY = "verify"
     IDENTIFY = "identify"
     LIVENESS_CHALLENGE = "liveness.challenge"
+    LIVENESS_LOCKOUT = "liveness.lockout"  # a scope (operator key on a deployment, or subject) reached its limit
     DEPLOYMENT_REGISTER = "deployment.register"
     DEPLOYMENT_UPDATE = "deployment.update"
     DEPLOYMENT_ACTIVATE = "deployment.activate"

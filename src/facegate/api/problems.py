@@ -18,7 +18,7 @@ TYPES: dict[str, tuple[str, str]] = {
     "refused": ("Refused by the rules", "The rules behind `rule_ids` refuse the operation; `alternatives` says what "
                 "the subject may use instead."),
     "liveness-failed": ("Liveness check failed", "The camera frames did not answer the liveness challenge "
-                        "(`reasons` names the checks; `retry_after` the seconds this device must wait); the "
+                        "(`reasons` names the checks; `retry_after` the seconds to wait); the "
                         "`alternatives` need no camera."),
     "forbidden": ("Not allowed for this key", "The API key's role, or the deployments it is granted, do not "
                   "cover this operation."),

@@ -356,7 +356,7 @@ class Problem(Answer):
     findings: list[Finding] | None = Field(None, description="A refused spec: its blocking findings.")
     errors: list[FieldProblem] | None = Field(None, description="invalid-input from validation: each field's problem.")
     reasons: list[str] | None = Field(None, description="liveness-failed: the checks that failed, e.g. movement.")
-    retry_after: int | None = Field(None, description="liveness-failed: seconds this device must wait (0: none).")
+    retry_after: int | None = Field(None, description="liveness-failed: seconds to wait first (0: none).")
     checks: dict[str, str] | None = Field(None, description="not-ready: each dependency's state.")
 
 

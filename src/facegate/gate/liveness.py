@@ -1,11 +1,9 @@
-"""Liveness at the gate: challenges handed out for a device's camera, their answers checked, and the limit on a
-device's failed checks (LIVENESS_FAILURES within LIVENESS_WINDOW, then it must wait)."""
+"""Liveness at the gate: challenges handed out for a device's camera, their answers checked, and the limits on
+failed checks per operator key and deployment and per subject (`challenge_book`: kept in the database)."""
 
 import random
 import secrets
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,50 +13,44 @@ from facegate.context import Context
 from facegate.engine import liveness as frames_check
 from facegate.errors import LivenessError
 from facegate.events import Op
-from facegate.gate.admission import Admission, Loaded, bounded
+from facegate.gate.admission import Admission, Loaded
+from facegate.gate.challenge_book import KEY_LIMIT, SUBJECT_LIMIT, ChallengeBook, Limit, key_scope, subject_scope
 from facegate.gate.decisions import Caller, Recorder
 from facegate.gate.engines import Embedder, EngineHost
 
-LIVENESS_FAILURES = 5  # failed liveness checks a device may have within LIVENESS_WINDOW before it must wait
-LIVENESS_WINDOW = timedelta(minutes=3)
 CHALLENGE_GRACE = timedelta(seconds=30)  # to start the capture and upload the frames, on top of its duration
 MAX_FRAMES = 64
 
 
-@dataclass(frozen=True)
-class Issued:
-    """A challenge handed out, waiting for its frames: single use, for one deployment and device, until a deadline."""
-
-    challenge: frames_check.Challenge
-    deployment: str
-    device: str
-    deadline: datetime
-
-
 class Liveness:
-    """The challenges handed out (by nonce), each device's recent failures, and the checks of the frames."""
+    """The challenges handed out (by nonce), the failures counted against each scope, and the checks of the frames."""
 
     def __init__(self, context: Context, recorder: Recorder, admission: Admission, engines: EngineHost) -> None:
         self.context, self.recorder, self.admission, self.engines = context, recorder, admission, engines
-        self._challenges: dict[str, Issued] = {}
-        self._failures: dict[str, list[datetime]] = {}
+        self.book = ChallengeBook(context.db)
         self.random: random.Random = random.SystemRandom()  # tests may seed one
         self.checks: list[Any] | None = None  # None: the engine's challenge-response checks
-        self._lock = threading.Lock()
 
-    def wait(self, device: str, now: datetime) -> int:
-        """Seconds the device must wait before its next liveness challenge (0: none)."""
-        with self._lock:
-            failures = [t for t in self._failures.get(device, []) if t > now - LIVENESS_WINDOW]
-            self._failures[device] = failures
-        if len(failures) < LIVENESS_FAILURES:
-            return 0
-        return max(1, int((failures[-LIVENESS_FAILURES] + LIVENESS_WINDOW - now).total_seconds()) + 1)
+    @staticmethod
+    def scopes(caller: Caller, deployment_id: str, subject_id: str | None) -> list[tuple[str, Limit]]:
+        """What a failure counts against: the caller's key on the deployment, and the subject if there is one."""
+        scopes = [(key_scope(caller.actor, deployment_id), KEY_LIMIT)]
+        if subject_id is not None:
+            scopes.append((subject_scope(deployment_id, subject_id), SUBJECT_LIMIT))
+        return scopes
 
-    def failed(self, device: str, now: datetime) -> None:
-        """Count a failed check of the device."""
-        with self._lock:
-            bounded(self._failures).setdefault(device, []).append(now)
+    def failed(self, loaded: Loaded, caller: Caller, subject_id: str | None, now: datetime) -> None:
+        """Count a failed check; audit each lock-out it starts."""
+        for limit in self.book.failed(self.scopes(caller, loaded.row.id, subject_id), now):
+            wait = int(limit.window.total_seconds())
+            error = LivenessError(
+                f"{limit.failures} failed liveness checks for this {limit.kind}: locked for up to {wait} s",
+                ["rate_limited"],
+                list(loaded.spec.alternatives),
+                wait,
+            )
+            fields = {"deployment": loaded.row.id, "subject": subject_id, "purpose": loaded.spec.purpose.category}
+            self.recorder.record_refusal(caller, Op.LIVENESS_LOCKOUT, error, f"locked:{limit.kind}", **fields)
 
     def challenge(self, deployment_id: str, device: str, purpose: str | None, caller: Caller) -> dict[str, Any]:
         """A new random challenge for `device`: head turns and screen colours on one timeline, a nonce, a deadline.
@@ -70,17 +62,16 @@ class Liveness:
             loaded = self.admission.load(session, deployment_id)
             operation = Op.VERIFY if loaded.spec.modality == "verification" else Op.IDENTIFY
             self.admission.check_deployment(loaded, operation, purpose)
-        wait = self.wait(device, now)
+        wait, held = self.book.wait(self.scopes(caller, deployment_id, None), now)
         if wait:
-            raise self.refusal(loaded, caller, ["rate_limited"], wait)
+            raise self.refusal(loaded, caller, ["rate_limited"], wait, held=held)
         challenge = frames_check.new_challenge(self.random)
         nonce = secrets.token_urlsafe(18)
         deadline = now + timedelta(milliseconds=challenge.duration_ms) + CHALLENGE_GRACE
-        with self._lock:
-            challenges = bounded(self._challenges)
-            for key in [k for k, v in challenges.items() if v.deadline < now]:
-                del challenges[key]
-            challenges[nonce] = Issued(challenge, deployment_id, device, deadline)
+        self.book.purge(now)
+        asked = {"turns": list(challenge.turns), "colours": list(challenge.colours)}
+        asked |= {"segment_ms": challenge.segment_ms, "colour_ms": challenge.colour_ms}
+        self.book.issue(nonce, deployment_id, device, caller.actor, asked, deadline)
         camera = loaded.spec.camera
         return {
             "nonce": nonce,
@@ -107,9 +98,12 @@ class Liveness:
 
         def embed(loaded: Loaded) -> tuple[np.ndarray, str]:
             now = self.context.clock()
-            with self._lock:
-                issued = self._challenges.pop(nonce, None)
+            issued = self.book.take(nonce) if len(nonce) <= 32 else None
             signals: list[frames_check.FrameSignal] = []
+            scopes = self.scopes(caller, loaded.row.id, subject_id)
+            wait, held = self.book.wait(scopes, now)
+            if wait:
+                raise self.refusal(loaded, caller, ["rate_limited"], wait, operation, subject_id, held)
             if issued is None or issued.deployment != loaded.row.id or issued.device != device:
                 reasons = ["unknown_challenge"]
             elif now > issued.deadline:
@@ -120,13 +114,16 @@ class Liveness:
                 camera = loaded.spec.camera
                 signals = self.engines.measure(frames, camera.min_face_px if camera else None)
                 checks = self.checks or frames_check.default_checks(self.engines.engine.threshold)
-                reasons = frames_check.assess(issued.challenge, signals, checks)
+                asked = issued.challenge
+                challenge = frames_check.Challenge(
+                    tuple(asked["turns"]), tuple(asked["colours"]), asked["segment_ms"], asked["colour_ms"]
+                )
+                reasons = frames_check.assess(challenge, signals, checks)
             best = frames_check.frontal(signals)
             if reasons or best is None or best.embedding is None:
-                self.failed(device, now)
-                raise self.refusal(
-                    loaded, caller, reasons or ["no_face"], self.wait(device, now), operation, subject_id
-                )
+                self.failed(loaded, caller, subject_id, now)
+                wait, held = self.book.wait(scopes, now)
+                raise self.refusal(loaded, caller, reasons or ["no_face"], wait, operation, subject_id, held)
             return best.embedding.vector, best.embedding.model_id
 
         return embed
@@ -139,10 +136,12 @@ class Liveness:
         wait: int,
         operation: Op = Op.LIVENESS_CHALLENGE,
         subject_id: str | None = None,
+        held: str | None = None,
     ) -> LivenessError:
         """Audit a failed (or rate-limited) liveness check and return its refusal, which names the alternatives."""
+        whose = {"key": "with this operator key here", "subject": "for this person"}.get(held or "", "")
         message = (
-            f"too many failed liveness checks from this device: wait {wait} s, or use an alternative"
+            f"too many failed liveness checks {whose}: wait {wait} s, or use an alternative"
             if reasons == ["rate_limited"]
             else f"the liveness check failed ({', '.join(reasons)}): try again or use an alternative"
         )

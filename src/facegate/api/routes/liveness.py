@@ -57,7 +57,8 @@ def challenge(
 ) -> dict[str, Any]:
     """A new random challenge: head turns and screen colours on one timeline, with a nonce and a deadline.
 
-    A device with 5 failed checks in 3 minutes must wait (`retry_after`) and is offered the alternatives."""
+    After 10 failed checks in 10 minutes with one operator key on the deployment (whatever device it names), the key
+    must wait (`retry_after`) and is offered the alternatives; so is a subject after 5 failed checks in an hour."""
     device = device_of(request, body.device)
     return svc.gate.liveness_challenge(deployment_id, device, body.purpose, caller(request, key))
 
