@@ -1,7 +1,7 @@
 """Liveness: challenges handed out and failed checks in the database, so every replica sees them.
 
-Revision ID: 0009_liveness
-Revises: 0008_webhooks
+Revision ID: 0010_liveness
+Revises: 0009_camera
 Create Date: 2026-12-04 05:00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_liveness"
-down_revision: str | None = "0008_webhooks"
+revision: str = "0010_liveness"
+down_revision: str | None = "0009_camera"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
