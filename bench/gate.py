@@ -1,6 +1,9 @@
 """What the gate costs: verification with and without its checks (policy, consent, key unwrap, audit), same run.
 
-    .venv/bin/python bench/gate.py [--rounds 40] [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+    .venv/bin/python bench/gate.py [--rounds 40] [--postgres URL | --no-postgres]
+
+Runs on SQLite, then on a fresh database of the PostgreSQL server (default: $FACEGATE_TEST_POSTGRES_URL, else the
+local one `scripts/test-postgres` starts), each against the engine alone in the same run.
 
 "Engine only" decodes the photo, detects, embeds and compares with a template already in memory: the work
 any face recognition system does. "Through the gate" is `Gate.verify`: the same work plus the deployment's and
@@ -20,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from databases import postgres_database
+from databases import postgres_database, postgres_reachable
 
 from facegate import policy
 from facegate.engine import quality
@@ -29,6 +32,7 @@ from facegate.engine.images import decode_image
 from facegate.gate import Gate
 
 ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 @contextmanager
@@ -41,58 +45,74 @@ def database(postgres: str | None, home: Path) -> Iterator[str]:
             yield url
 
 
+def measure(engine: DlibEngine, url: str, home: Path, photo: Path, rounds: int) -> tuple[str, dict[str, float]]:
+    """The three paths' median ms on one database, rounds alternating between them."""
+    gate = Gate.open(home, url, engine_factory=lambda: engine)
+    spec = policy.parse_spec((ROOT / "examples" / "deployments" / "office-entry.yaml").read_text())
+    gate.register(spec)
+    gate.add_subject("obama")
+    gate.notice_shown(spec.id, "obama")
+    gate.give_consent(spec.id, "obama")
+    gate.enroll(spec.id, "obama", (ROOT / "tests" / "data" / "obama.jpg").read_bytes())
+    with gate.db.session(readonly=True) as session:
+        template = gate.vault.templates(session, spec.id, "obama")[0].vector
+    probe = photo.read_bytes()
+
+    def engine_only() -> bool:
+        pixels = decode_image(probe)
+        face = quality.main_face(engine.detect(pixels))
+        vector = engine.embed(pixels, [face])[0].vector
+        return float(np.linalg.norm(vector - template)) < engine.threshold
+
+    def through_gate() -> bool:
+        return gate.verify(spec.id, "obama", probe).outcome == "match"
+
+    def first_of_the_day() -> bool:
+        gate.admission.passed.clear()
+        gate.galleries.templates.clear()
+        return through_gate()
+
+    runs = {"engine only": engine_only, "through the gate": through_gate, "first of the day": first_of_the_day}
+    assert all(run() for run in runs.values())
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            started = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - started)
+    backend = gate.db.backend
+    gate.db.dispose()
+    return backend, {name: statistics.median(spent) * 1000 for name, spent in times.items()}
+
+
 def main() -> None:
+    """SQLite, then PostgreSQL when its server answers, each against the engine alone in the same run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--postgres", metavar="URL", help="run on a fresh database of this server (default: SQLite)")
+    parser.add_argument("--postgres", metavar="URL", default=os.environ.get("FACEGATE_TEST_POSTGRES_URL") or DEFAULT_PG,
+                        help="the PostgreSQL server to run on too, on a fresh database")  # fmt: skip
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--photo", type=Path, default=ROOT / "tests" / "data" / "obama2.jpg")
     args = parser.parse_args()
     engine = DlibEngine()
-    with tempfile.TemporaryDirectory() as home, database(args.postgres, Path(home)) as url:
-        gate = Gate.open(Path(home), url, engine_factory=lambda: engine)
-        spec = policy.parse_spec((ROOT / "examples" / "deployments" / "office-entry.yaml").read_text())
-        gate.register(spec)
-        gate.add_subject("obama")
-        gate.notice_shown(spec.id, "obama")
-        gate.give_consent(spec.id, "obama")
-        gate.enroll(spec.id, "obama", (ROOT / "tests" / "data" / "obama.jpg").read_bytes())
-        with gate.db.session(readonly=True) as session:
-            template = gate.vault.templates(session, spec.id, "obama")[0].vector
-        probe = args.photo.read_bytes()
-
-        def engine_only() -> bool:
-            pixels = decode_image(probe)
-            face = quality.main_face(engine.detect(pixels))
-            vector = engine.embed(pixels, [face])[0].vector
-            return float(np.linalg.norm(vector - template)) < engine.threshold
-
-        def through_gate() -> bool:
-            return gate.verify(spec.id, "obama", probe).outcome == "match"
-
-        def first_of_the_day() -> bool:
-            gate.admission.passed.clear()
-            gate.galleries.templates.clear()
-            return through_gate()
-
-        runs = {"engine only": engine_only, "through the gate": through_gate, "first of the day": first_of_the_day}
-        assert all(run() for run in runs.values())
-        times: dict[str, list[float]] = {name: [] for name in runs}
-        for _ in range(args.rounds):
-            for name, run in runs.items():
-                started = time.perf_counter()
-                run()
-                times[name].append(time.perf_counter() - started)
-        medians = {name: statistics.median(spent) * 1000 for name, spent in times.items()}
-        backend = gate.db.backend
-        gate.db.dispose()
-    print(f"machine: {os.cpu_count()} cores; database: {backend}; photo {args.photo.name}; {args.rounds} rounds each")
-    base = medians["engine only"]
-    for name, median in medians.items():
-        print(f"{name:18s} median {median:7.2f} ms")
-    for name in ("through the gate", "first of the day"):
-        extra = medians[name] - base
-        goal = " (goal: under 2%)" if name == "through the gate" else ""
-        print(f"gate overhead, {name:18s} {extra:5.2f} ms = {extra / base:+.1%} of a verification{goal}")
+    servers: list[str | None] = [None]
+    if not args.no_postgres:
+        if postgres_reachable(args.postgres):
+            servers.append(args.postgres)
+        else:
+            print(f"PostgreSQL at {args.postgres.split('@')[-1]} does not answer: SQLite only (scripts/test-postgres)")
+    print(f"machine: {os.cpu_count()} cores; photo {args.photo.name}; {args.rounds} rounds each")
+    for server in servers:
+        with tempfile.TemporaryDirectory() as home, database(server, Path(home)) as url:
+            backend, medians = measure(engine, url, Path(home), args.photo, args.rounds)
+        base = medians["engine only"]
+        print(f"database: {backend}")
+        for name, median in medians.items():
+            print(f"  {name:18s} median {median:7.2f} ms")
+        for name in ("through the gate", "first of the day"):
+            extra = medians[name] - base
+            goal = " (goal: under 2%)" if name == "through the gate" else ""
+            print(f"  gate overhead, {name:18s} {extra:5.2f} ms = {extra / base:+.1%} of a verification{goal}")
 
 
 if __name__ == "__main__":
