@@ -1,7 +1,9 @@
 """Peak memory of many worst-case uploads at once: 16-bit PNGs of 6320x6320 (about 80 KB each), decoded and searched.
 
-    .venv/bin/python bench/decode.py [--uploads 16] [--budget-mb 512] [--no-baseline] [--jpeg]
+    .venv/bin/python bench/decode.py [--uploads 16] [--budget-mb 512] [--no-baseline] [--jpeg] [--api]
 
+With --api the same JPEG is posted 16 times at once to `POST .../verify` of a real `facegate serve` with 2 engine
+workers (the photo goes to a worker as bytes), and the peak RSS of the server and its workers together is printed.
 With --jpeg the uploads are a 6000x4000 camera JPEG instead, decoded as a photo is now (`decode_for_faces`: at
 the DCT scale that keeps 4 MP for the detector, here 1/2) against the full-size decode (`decode_image`) as the
 same-run baseline, both with the default budget.
@@ -84,6 +86,47 @@ def child(uploads: int, jpeg: str) -> None:
                       "upload_bytes": len(data)}))  # fmt: skip
 
 
+def through_api(uploads: int) -> None:
+    """`uploads` concurrent verifications of the large JPEG through `facegate serve` (2 engine workers)."""
+    import signal
+    import tempfile
+
+    import httpx
+    from load import DEPLOYMENT, peak_rss_mb, prepare, reset_peak, serve
+
+    data = camera_jpeg()
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder) / "home"
+        secret = prepare(home, 1, Path(__file__).resolve().parents[1] / "tests" / "data" / "obama.jpg")
+        server, url = serve(home, {**os.environ, "FACEGATE_HOME": str(home)}, 2)
+        try:
+            path = f"{url}/api/v1/deployments/{DEPLOYMENT}/subjects/load-0/verify"
+            headers = {"Authorization": f"Bearer {secret}"}
+            httpx.post(path, files={"image": ("p.jpg", data, "image/jpeg")}, headers=headers, timeout=300)
+            idle = peak_rss_mb(server.pid)
+            reset_peak(server.pid)
+            outcomes: list[str] = []
+
+            def upload() -> None:
+                answer = httpx.post(path, files={"image": ("p.jpg", data, "image/jpeg")}, headers=headers, timeout=300)
+                outcomes.append(answer.json().get("outcome") or str(answer.status_code))
+
+            started = time.perf_counter()
+            threads = [threading.Thread(target=upload) for _ in range(uploads)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            seconds = time.perf_counter() - started
+            peak = peak_rss_mb(server.pid)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(30)
+    print(f"{uploads} concurrent verifications of a 6000x4000 JPEG ({len(data) / 1024:.0f} KB) through facegate serve,"
+          f" 2 engine workers: server + workers RSS after one {idle:.0f} MB, peak {peak:.0f} MB, {seconds:.1f} s, "
+          f"outcomes {sorted(set(outcomes))}")  # fmt: skip
+
+
 def run(uploads: int, budget_mb: int, jpeg: str = "") -> dict:
     """One configuration in a fresh process."""
     env = {**os.environ, "FACEGATE_DECODE_MEMORY_MB": str(budget_mb)}
@@ -101,11 +144,15 @@ def main() -> None:
     parser.add_argument("--budget-mb", type=int, default=512)
     parser.add_argument("--no-baseline", action="store_true", help="Skip the unbounded run (it needs several GB).")
     parser.add_argument("--jpeg", action="store_true", help="A 6000x4000 JPEG, DCT-scaled against full size.")
+    parser.add_argument("--api", action="store_true", help="The JPEG through facegate serve (2 engine workers).")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--jpeg-decode", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.uploads, args.jpeg_decode)
+        return
+    if args.api:
+        through_api(args.uploads)
         return
     if args.jpeg:
         print(f"{args.uploads} concurrent uploads of a 6000x4000 JPEG, decode + detection, budget {args.budget_mb} MB")
