@@ -62,6 +62,29 @@ WEBHOOK_DELIVERIES = Counter(
     ["event", "result"],
     registry=REGISTRY,
 )
+CAMERA = Gauge(
+    "facegate_camera",
+    "Door cameras as last reported by the process running each (facegate camera run), by camera and figure: running "
+    "(1 or 0), frames_searched, frames_skipped, identified, strangers (counted, never stored), reconnects, "
+    "status_time (Unix seconds of the last report: a stale one means the camera's process stopped).",
+    ["camera", "figure"],
+    registry=REGISTRY,
+    multiprocess_mode="max",
+)
+
+
+def cameras_reported(cameras: Iterable[dict[str, Any]]) -> None:
+    """Set the camera gauges from the cameras' rows (read at each scrape; a removed camera disappears)."""
+    CAMERA.clear()
+    for c in cameras:
+        at = c.get("status_at")
+        figures = {
+            "running": int(c["state"] == "running"), "frames_searched": c["frames"], "frames_skipped": c["skipped"],
+            "identified": c["identified"], "strangers": c["strangers"], "reconnects": c["reconnects"],
+            "status_time": at.timestamp() if at is not None else 0,
+        }  # fmt: skip
+        for figure, value in figures.items():
+            CAMERA.labels(c["name"], figure).set(value)
 
 
 def exposition() -> bytes:

@@ -5,6 +5,17 @@ A count's Chinese text is keyed by its English singular form, `{n}` being the nu
 """
 
 ZH: dict[str, str] = {
+    "Cameras": "摄像头",
+    "Door cameras on this node. Each face track is decided once through the gate; no frame is kept and strangers are only counted. The status is written by the process that runs the camera (facegate camera run) and this page reloads every 5 seconds.": "本节点的门口摄像头。每条人脸轨迹只经闸门判定一次；不保存任何画面，陌生人只计数。状态由运行摄像头的进程（facegate camera run）写入，本页每 5 秒刷新。",
+    "Stream": "视频流",
+    "Frames searched": "已检索帧数",
+    "Frames skipped": "跳过帧数",
+    "Identified": "已识别",
+    "Strangers (counted only)": "陌生人（仅计数）",
+    "Reconnects": "重连次数",
+    "Last report": "最近报告",
+    "never": "从未",
+    "No camera yet: add one with {command}.": "尚无摄像头：用 {command} 添加。",
     # the frame of every page
     ", ": "、",  # between the items of a list
     "Skip to content": "跳到正文",
@@ -404,6 +415,9 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "password": ("password", "密码"),
     },
     "role": {"admin": ("admin", "管理员"), "operator": ("operator", "操作员"), "auditor": ("auditor", "审计员")},
+    "camera_state": {"stopped": ("stopped", "已停止"), "connecting": ("connecting", "连接中"),
+                     "running": ("running", "运行中"), "reconnecting": ("reconnecting", "重连中"),
+                     "refused": ("refused", "被拒绝"), "ended": ("ended", "已结束")},
     "device_status": {"active": ("active", "运行中"), "suspended": ("suspended", "已暂停"),
                       "unpaired": ("unpaired", "已解除配对")},
     "key_state": {"active": ("active", "有效"), "revoked": ("revoked", "已撤销"), "expired": ("expired", "已过期")},

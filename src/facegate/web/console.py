@@ -385,6 +385,12 @@ def device_page(request: Request, svc: Service, key: ApiKey, minted: Any = None,
                 deployments=on_devices, minted=minted, error=error)  # fmt: skip
 
 
+@router.get("/cameras", response_class=HTMLResponse)
+def cameras(request: Request, svc: ServiceDep, key: Who) -> Response:
+    """Door cameras on this node with their live status (state, frames, decisions, strangers counted)."""
+    return page(request, svc, "cameras.html", key, cameras=svc.gate.cameras.list())
+
+
 @router.get("/devices", response_class=HTMLResponse)
 def devices(request: Request, svc: ServiceDep, key: Who) -> Response:
     """Paired recognition devices (on a hub): state, last contact, verified log, unconfirmed deletions."""

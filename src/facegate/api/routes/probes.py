@@ -44,7 +44,8 @@ def readyz(request: Request, svc: ServiceDep) -> Any:
     operation_id="metrics",
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format 0.0.4"}},
 )
-def prometheus_metrics() -> Response:
+def prometheus_metrics(svc: ServiceDep) -> Response:
     """The process's metrics in Prometheus's text format (see docs/service.md for each metric)."""
+    metrics.cameras_reported(svc.gate.cameras.list())
     return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
