@@ -26,6 +26,11 @@ def shared_engine() -> DlibEngine:
     return _engine
 
 
+def offered(*methods: str) -> list[dict[str, object]]:
+    """Alternatives as a spec states them (FG-12: fee and wait stated): each free and without a wait."""
+    return [{"method": method, "fee": 0, "wait": 0} for method in methods]
+
+
 def example(name: str, **changes: object) -> policy.Deployment:
     """An example deployment spec, with top-level fields replaced (nested ones as dicts)."""
     spec = policy.parse_spec((EXAMPLES / f"{name}.yaml").read_text())

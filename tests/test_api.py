@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from gate_fixtures import example
+from gate_fixtures import example, offered
 from passkeys import SoftAuthenticator
 from starlette.formparsers import MultiPartParser
 from test_api_fixtures import GALLERY, OFFICE, Env, consenting, make_env, photo, spec_json
@@ -222,7 +222,7 @@ def test_decline_withdraw_alternatives_access_export_delete(env: Env) -> None:
 
 
 def test_a_passkey_set_up_by_the_subject_verifies_at_the_operator(env: Env) -> None:
-    env.svc.gate.register(example("office-entry", id="hq-door", alternatives=["access_card", "passkey"]))
+    env.svc.gate.register(example("office-entry", id="hq-door", alternatives=offered("access_card", "passkey")))
     h = {"Authorization": f"Bearer {env.svc.keys.create('operator', env.clock(), 'door', ['hq-door'])[1]}"}
     assert env.client.post("/api/v1/subjects", json={"id": "ana"}, headers=h).status_code == 201
     token = env.svc.make_link("ana", "hq-door", timedelta(hours=1))

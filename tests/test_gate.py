@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from gate_fixtures import Clock, example, shared_engine
+from gate_fixtures import Clock, example, offered, shared_engine
 from passkeys import SoftAuthenticator, b64url
 
 from facegate.engine.images import NotAnImageError
@@ -309,7 +309,8 @@ def test_retired_deployment_is_refused_and_its_templates_deleted(office: Gate, p
 
 
 def test_under_14_needs_a_guardian(gate: Gate, photo, clock: Clock) -> None:
-    spec = example("office-entry", minors={"expected": True, "rules_ref": "https://example.com/minors-rules"})
+    minors = {"expected": True, "rules_ref": "https://example.com/minors-rules", "age_floor": 6}
+    spec = example("office-entry", minors=minors)
     gate.register(spec)
     fourteenth = date(clock.now.year - 14, clock.now.month, clock.now.day)  # 14 today: still under 14 (Q3)
     gate.add_subject("pupil", birth_date=fourteenth, guardian_ref="guardian-77")
@@ -327,7 +328,7 @@ def test_under_14_on_a_deployment_without_rules_for_minors(office: Gate, photo) 
 
 
 def test_declined_subject_is_not_prompted_and_uses_pin_or_totp(gate: Gate, photo, clock: Clock) -> None:
-    spec = example("office-entry", alternatives=["access_card", "pin", "totp"])
+    spec = example("office-entry", alternatives=offered("access_card", "pin", "totp"))
     gate.register(spec)
     consenting(gate, OFFICE, "obama")
     gate.enroll(OFFICE, "obama", photo("obama.jpg"))
@@ -349,7 +350,7 @@ def test_declined_subject_is_not_prompted_and_uses_pin_or_totp(gate: Gate, photo
 
 
 def test_checkin_code_works_once(gate: Gate) -> None:
-    gate.register(example("office-entry", alternatives=["access_card", "qr_code"]))
+    gate.register(example("office-entry", alternatives=offered("access_card", "qr_code")))
     gate.add_subject("visitor")
     code = gate.set_alternative(OFFICE, "visitor", "checkin_code").details["code"]
     assert gate.verify_alternative(OFFICE, "visitor", "checkin_code", code).outcome == "verified"
@@ -357,7 +358,7 @@ def test_checkin_code_works_once(gate: Gate) -> None:
 
 
 def test_method_not_offered_by_the_deployment_is_refused(gate: Gate) -> None:
-    gate.register(example("office-entry", alternatives=["access_card", "pin"]))
+    gate.register(example("office-entry", alternatives=offered("access_card", "pin")))
     gate.add_subject("obama")
     refused(lambda: gate.set_alternative(OFFICE, "obama", "totp"), "CN25-10a")
     refused(lambda: gate.passkey_options(OFFICE, "obama", "register", SITE), "CN25-10a")
@@ -370,7 +371,7 @@ SITE = RelyingParty("gate.example.com", ("https://gate.example.com",))
 
 @pytest.fixture
 def passkeys(gate: Gate) -> Gate:
-    gate.register(example("office-entry", alternatives=["access_card", "passkey"]))
+    gate.register(example("office-entry", alternatives=offered("access_card", "passkey")))
     gate.add_subject("ana")
     gate.decline(OFFICE, "ana")
     return gate

@@ -58,6 +58,20 @@ def test_an_attestation_is_audited_and_refused_to_the_admin_who_registered(gate:
         gate.attest(OFFICE, "anything_goes", "Li Ming", "memo", Caller("api_key:dpo1"))
 
 
+def test_whoever_changed_the_spec_cannot_attest_and_a_denying_attestation_is_refused(gate: Gate) -> None:
+    gate.register(example("office-entry"), Caller("api_key:admin1"))
+    renamed = example("office-entry").model_copy(update={"name": "HQ lobby entry (renamed)"})
+    gate.update(renamed, Caller("api_key:admin2"))
+    with pytest.raises(RefusedError, match="registered or changed"):
+        gate.attest(OFFICE, "statutory_basis", "B. Admin", "Legal opinion 2026-14", Caller("api_key:admin2"))
+    with pytest.raises(RefusedError, match="denies the evidence"):
+        gate.attest(OFFICE, "public_security_commission", "Li Ming (counsel)",
+                    "No written commission exists; the bureau agreed by phone", Caller("api_key:dpo1"))  # fmt: skip
+    with gate.db.session(readonly=True) as session:
+        _, entries = gate.audit.recent(session, 10)
+    assert not [e for e in entries if e["operation"] == "deployment.attest" and e.get("outcome") == "attested"]
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     yield from make_env(Path(tmp_path_factory.mktemp("incidents")))

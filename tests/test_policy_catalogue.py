@@ -24,8 +24,8 @@ BIPA-DEF BIPA-15a BIPA-15b1/b2 BIPA-15b3 BIPA-15c BIPA-15d BIPA-15e BIPA-20
 EUAI-5-1e EUAI-5-1f EUAI-5-1g EUAI-5-1h EUAI-5-DATE EUAI-PEN EUAI-15/27/49/50
 GDPR-4-14 GDPR-9-1 GDPR-9-INF GDPR-5/8/13/32/35 GDPR-83
 PIPL-18 PIPL-38 PIPL-39 PIPL-40 PIPL-48 PIPL-55-4 CC-201
-FG-1 FG-2 FG-3 FG-4 FG-5
-PIPL-8 ACC-1
+FG-1 FG-2 FG-3 FG-4 FG-5 FG-6 FG-7 FG-8 FG-9 FG-10 FG-11 FG-12 FG-13
+PIPL-8 ACC-1 ACC-2
 """
 CATALOGUE = CATALOGUE_TEXT.split()
 
@@ -87,7 +87,9 @@ def test_an_unknown_profile_is_refused_with_the_known_ones() -> None:
 
 def test_settings_default_to_the_conservative_answers_of_section_8() -> None:
     settings = Settings()
-    assert [q.number for q in QUESTIONS] == [f"Q{n}" for n in range(1, 18)] + ["FG-1", "FG-2"]
+    assert [q.number for q in QUESTIONS] == [f"Q{n}" for n in range(1, 18)] + [
+        "FG-1", "FG-2", "FG-6–11", "FG-12", "FG-13",
+    ]
     assert settings.get("filing.count_mode") == "cumulative"
     assert settings.get("minors.boundary") == "under_14_through_birthday"
     assert settings.get("storage.raw_image_discard") is True

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pyotp
 import pytest
-from gate_fixtures import Clock, example, shared_engine
+from gate_fixtures import Clock, example, offered, shared_engine
 from sqlalchemy import text
 
 from facegate.context import Context
@@ -24,7 +24,7 @@ OTHER = "hq-annex"
 
 @pytest.fixture
 def offices(gate: Gate) -> Gate:
-    alternatives = ["access_card", "pin", "totp", "qr_code"]
+    alternatives = offered("access_card", "pin", "totp", "qr_code")
     gate.register(example("office-entry", alternatives=alternatives))
     gate.register(example("office-entry", id=OTHER, alternatives=alternatives))
     gate.add_subject("ana")
@@ -110,7 +110,7 @@ def at_once(gates: tuple[Gate, ...], subject: str, code: str) -> list[str]:
 
 
 def test_a_checkin_code_is_used_exactly_once_by_two_submissions_at_once(gate: Gate, elsewhere: Gate) -> None:
-    gate.register(example("office-entry", alternatives=["access_card", "qr_code"]))
+    gate.register(example("office-entry", alternatives=offered("access_card", "qr_code")))
     for round_ in range(5):
         gate.add_subject(f"visitor-{round_}")
         code = gate.set_alternative(OFFICE, f"visitor-{round_}", "checkin_code").details["code"]

@@ -5,7 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from gate_fixtures import example
+from gate_fixtures import example, offered
 from test_api_fixtures import OFFICE, Env, consenting, make_env, photo, serving
 
 pytestmark = pytest.mark.slow
@@ -102,7 +102,7 @@ def test_portal_withdrawal_deletes_the_facial_data(server, page) -> None:  # typ
 
 def test_passkey_set_up_in_the_portal_verifies_at_a_kiosk(server, page) -> None:  # type: ignore[no-untyped-def]
     env, base = server
-    env.svc.gate.register(example("office-entry", id="hq-door", alternatives=["access_card", "passkey"]))
+    env.svc.gate.register(example("office-entry", id="hq-door", alternatives=offered("access_card", "passkey")))
     operator = env.svc.keys.create("operator", env.clock(), "door", ["hq-door"])[1]
     env.svc.gate.add_subject("carol")
     webauthn = page.context.new_cdp_session(page)  # a passkey on this "device": Chromium's virtual authenticator

@@ -90,11 +90,20 @@ def deployment_attest(
     claim: Annotated[str, typer.Argument(help="statutory_basis, sole_method, public_security_commission, ...")],
     reviewer: Annotated[str, typer.Option("--reviewer", help="Who attests (a DPO or counsel), by name.")],
     document: Annotated[str, typer.Option("--document", help="The document relied on.")],
-    actor: Actor = "reviewer:cli",
+    actor: Annotated[
+        str,
+        typer.Option(
+            "--actor",
+            help="The reviewer's own identity as the audit log records it (reviewer:NAME); no default, and never the "
+            "actor who registered or changed the spec.",
+        ),
+    ],
     json_out: Json = False,
     home: Home = None,
 ) -> None:
     """Record a reviewer's attestation of a claim of the spec (regulation.md §4.8) in the audit log."""
+    if not actor.startswith("reviewer:") or not actor.removeprefix("reviewer:").strip():
+        raise InputError(f"--actor {actor!r}: an attestation is recorded under the reviewer's identity, reviewer:NAME")
     decision = open_gate(home).attest(deployment, claim, reviewer, document, caller(actor))
     show(decision, json_out, f"deployment {deployment}: {claim} attested by {reviewer}")
 

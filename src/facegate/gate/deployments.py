@@ -238,11 +238,17 @@ class Deployments:
             raise InputError("an attestation names the reviewer and the document relied on")
         with self.db.session(readonly=True) as session:
             self.admission.load(session, deployment_id)
-            registrar = self._registrar(session, deployment_id)
+            authors = self._authors(session, deployment_id)
         with self.recorder.guarded(caller, Op.DEPLOYMENT_ATTEST, deployment=deployment_id):
-            if registrar is not None and registrar == caller.actor:
+            if caller.actor in authors:
                 raise RefusedError(
-                    f"{caller.actor} registered {deployment_id}; an attestation needs a distinct reviewer",
+                    f"{caller.actor} registered or changed {deployment_id}; an attestation needs a distinct reviewer",
+                    [policy.CLAIM_RULES[claim]],
+                )
+            if claim != "text_reading" and claims.denies(document):
+                raise RefusedError(
+                    f"the attestation's own text denies the evidence it attests ({document.strip()!r}); attest only "
+                    "a document that exists and is in force",
                     [policy.CLAIM_RULES[claim]],
                 )
         with self.db.session() as session:
@@ -268,19 +274,23 @@ class Deployments:
         if not relied:
             return []
         with self.db.session(readonly=True) as session:
-            registrar = self._registrar(session, spec.id)
+            authors = self._authors(session, spec.id)
             entries = listing.page(
                 connection(session), listing.Filters(operation=Op.DEPLOYMENT_ATTEST, deployment=spec.id), size=500
             ).entries
         attested = [events.read(e) for e in entries]
-        recorded = {r.attestation.get("claim") for r in attested if r.attestation and r.actor != registrar}
+        recorded = {r.attestation.get("claim") for r in attested if r.attestation and r.actor not in authors}
         return [name for name in relied if not recorded & set(claims.ATTESTABLE[name])]
 
-    def _registrar(self, session: Any, deployment_id: str) -> str | None:
-        found = listing.page(
-            connection(session), listing.Filters(operation=Op.DEPLOYMENT_REGISTER, deployment=deployment_id), size=1
-        )
-        return events.read(found.entries[0]).actor if found.entries else None
+    def _authors(self, session: Any, deployment_id: str) -> set[str]:
+        """The actors who registered or changed the deployment's spec: none of them may attest its claims."""
+        actors: set[str] = set()
+        for operation in (Op.DEPLOYMENT_REGISTER, Op.DEPLOYMENT_UPDATE):
+            found = listing.page(
+                connection(session), listing.Filters(operation=operation, deployment=deployment_id), size=500
+            )
+            actors |= {events.read(e).actor for e in found.entries}
+        return actors
 
     def _set_status(self, deployment_id: str, status: policy.Status, operation: Op, caller: Caller) -> Decision:
         with self.db.session() as session:

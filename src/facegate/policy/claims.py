@@ -1,9 +1,11 @@
 """Claims a spec makes that lift a duty (regulation.md §4.8), and the evidence behind each: a registry provision whose
 scope covers it, or a reviewer's attestation. Free text proves nothing."""
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from facegate.policy import retention
 from facegate.policy.provisions import Provision, cited
 from facegate.policy.rule import Violation
 from facegate.policy.spec import Attestation, Deployment, stated
@@ -16,14 +18,29 @@ ATTESTABLE: dict[str, tuple[str, ...]] = {
     "public_security": ("public_security", "public_security_commission"),
     "raw_images_by_law": ("raw_images_by_law",),
     "notice_exemption": ("notice_exemption",),
+    "retention_by_law": ("retention_by_law",),
+    "text_reading": ("text_reading",),
 }
 ATTESTABLE_CLAIMS: tuple[str, ...] = (*ATTESTABLE, "public_security_commission")
+# Words by which an attestation's own text denies the evidence it attests ("no written commission exists").
+DENIAL = re.compile(
+    r"\b(no|without|lacks?|missing|absent)\b.{0,30}\b(written|commission|provision|document|contract|approval|law|"
+    r"agreement|opinion|letter|evidence|basis)|\bnot\b.{0,20}\b(yet )?(signed|issued|approved|obtained|received|"
+    r"granted|exist|in force|available|written)|\b(does not|doesn't|did not) exist|\bpending\b|to be (signed|issued|"
+    r"obtained|provided|confirmed)|\b(verbal|oral|informal)\b|\bdraft\b|"
+    r"无.{0,6}(书面|委托|文件|依据|批复|合同|意见)|未.{0,6}(签|取得|获得|收到|出具|批|生效)|尚未|尚无|暂无|口头|"
+    r"待.{0,2}(签|批|补|定|出具)|不存在|草稿|草案",
+    re.IGNORECASE,
+)
 # The rule each claim lifts, cited when the claim is refused.
 CLAIM_RULES = {
     "statutory_basis": "PIPL-13", "sole_method": "CN25-10a", "public_security": "CN25-13b",
     "public_security_commission": "CN25-13b", "raw_images_by_law": "CN23-T10", "notice_exemption": "PIPL-18",
+    "retention_by_law": "FG-13", "text_reading": "FG-6",
 }  # fmt: skip
 FIELDS = {
+    "retention_by_law": "storage.retention_days",
+    "text_reading": "attestations",
     "statutory_basis": "legal_basis_ref",
     "sole_method": "sole_method_ref",
     "public_security": "purpose.category",
@@ -70,7 +87,16 @@ def _text(spec: Deployment, name: str) -> str | None:
         return spec.storage.raw_images_ref or spec.legal_basis_ref
     if name == "notice_exemption":
         return spec.notice.exemption_ref
+    if name == "retention_by_law":
+        return spec.storage.retention_justification
+    if name == "text_reading":
+        return None
     return spec.legal_basis_ref
+
+
+def denies(document: str | None) -> bool:
+    """Whether an attestation's text denies the evidence it attests (no written commission, pending, verbal only)."""
+    return bool(document and DENIAL.search(document))
 
 
 def made(spec: Deployment) -> tuple[str, ...]:
@@ -86,6 +112,10 @@ def made(spec: Deployment) -> tuple[str, ...]:
         names.append("raw_images_by_law")
     if stated(spec.notice.exemption_ref):
         names.append("notice_exemption")
+    if retention.over_maximum(spec):
+        names.append("retention_by_law")
+    if any(a.claim == "text_reading" for a in spec.attestations):
+        names.append("text_reading")
     return tuple(names)
 
 
@@ -100,8 +130,16 @@ def claim(spec: Deployment, name: str) -> Claim:
         for provision in cited(text):
             if provision.covers(name, spec.handler.kind, spec.purpose.category):
                 return Claim(name, field, text, provision=provision)
-    attested = next((a for a in spec.attestations if a.claim in ATTESTABLE[name]), None)
+    attested = next((a for a in spec.attestations if a.claim in ATTESTABLE[name] and not denies(a.document)), None)
     return Claim(name, field, text, attestation=attested)
+
+
+def reading_attested(spec: Deployment, field: str) -> Attestation | None:
+    """A reviewer's attestation that the words of `field` do not mean what a text-reading finding read (FG-6–11)."""
+    return next(
+        (a for a in spec.attestations if a.claim == "text_reading" and a.field == field),
+        None,
+    )
 
 
 def supported(spec: Deployment, name: str) -> bool:
@@ -122,6 +160,12 @@ def violations(spec: Deployment, name: str) -> Iterator[Violation]:
 def unsupported(spec: Deployment, found: Claim) -> str:
     """Why a claim is not supported, and what would support it."""
     what = label(found.name, "en")
+    refused = [a for a in spec.attestations if a.claim in ATTESTABLE[found.name] and denies(a.document)]
+    if refused:
+        return (
+            f"unsupported claim of {what}: the attestation by {refused[0].reviewer} denies the evidence it attests "
+            f"({refused[0].document!r}); an attestation must rest on a document that exists and is in force"
+        )
     fix = (
         "name a registry provision whose scope covers it (`facegate provisions` lists them), or have a reviewer "
         f"(DPO or counsel) attest it: attestations: [{{claim: {found.name}, reviewer, attested_on, document}}]"

@@ -1,6 +1,6 @@
 """Facts the rules read off a deployment spec: canonical premises, analyses and locations, who is likely present."""
 
-from facegate.policy import vocabulary
+from facegate.policy import claims, vocabulary
 from facegate.policy.spec import Deployment
 
 CHILD_PREMISES = vocabulary.tagged("premises_type", "children")
@@ -49,9 +49,16 @@ def children_likely(spec: Deployment) -> bool:
     return premises(spec) in CHILD_PREMISES
 
 
+def minors_stated(spec: Deployment) -> bool:
+    """Whether the spec's own figures put under-14s among the people: a share above 0 or an age floor below 14."""
+    minors = spec.minors
+    return bool(minors.share) or (minors.age_floor is not None and minors.age_floor < 14)
+
+
 def minors_expected(spec: Deployment, unknown_age: str) -> bool:
-    """Whether under-14s' data will be processed: declared, or likely and unknown ages count as minors (Q15)."""
-    return spec.minors.expected or (children_likely(spec) and unknown_age == "treat_as_minor")
+    """Whether under-14s' data will be processed: declared (as a flag or by the figures), or likely and unknown ages
+    count as minors (Q15)."""
+    return spec.minors.expected or minors_stated(spec) or (children_likely(spec) and unknown_age == "treat_as_minor")
 
 
 def analyses(spec: Deployment) -> tuple[str, ...]:
@@ -76,3 +83,15 @@ def is_remote_passive_identification(spec: Deployment) -> bool:
         and spec.capture == "passive"
         and (spec.location.setting == "public_place" or is_business_premises(spec))
     )
+
+
+def public_security_duty(spec: Deployment) -> bool:
+    """Whether the deployment serves public security as the law looks at it: filed under that purpose, or run by a
+    public security organ carrying out a statutory duty that a registry provision (or an attestation) supports.
+
+    The handler decides, not only the purpose token: an exit-entry office checking travellers under the Exit and
+    Entry Administration Law is doing public-security work even when filed as identity_verification.
+    """
+    if spec.purpose.category == "public_security":
+        return True
+    return spec.handler.kind == "public_security_organ" and claims.supported(spec, "statutory_basis")

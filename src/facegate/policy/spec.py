@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from facegate.errors import InputError
 from facegate.policy import vocabulary
+from facegate.policy.answers import stated, stated_nothing, zero
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")]  # as the audit log and API expect
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
@@ -17,18 +18,15 @@ Level = Literal["low", "medium", "high"]
 PurposeCategory = Literal[
     "identity_verification", "access_control", "attendance", "payment", "device_unlock", "account_recovery",
     "public_security", "customer_identification", "exam_proctoring", "marketing", "customer_analytics",
-    "loss_prevention", "premises_security", "algorithm_training", "other",
+    "loss_prevention", "premises_security", "algorithm_training", "visitor_management", "other",
 ]  # fmt: skip
 
-# Answers that say nothing: a field holding one of these is treated as absent.
-PLACEHOLDERS = frozenset({"", "...", "…", "-", "tbd", "todo", "n/a", "na", "none", "null", "unknown", "?", "待定"})
 ORGAN_NAME = re.compile(
-    r"公安(局|分局|厅|部)|派出所|public security (bureau|department|office)|police (department|bureau|station)",
+    r"公安(局|分局|厅|部)|派出所|出入境管理|public security (bureau|department|office)|"
+    r"police (department|bureau|station)|exit.entry administration",
     re.IGNORECASE,
 )
 COMPANY_NAME = re.compile(r"有限公司|公司|co\.|ltd|inc\.|llc|corporation", re.IGNORECASE)
-# Answers that say "there is nothing more": an answer where a field asks whether anything else applies.
-NOTHING = frozenset({"none", "no", "nothing", "no other matters", "none apply", "无", "没有", "无其他事项", "暂无"})
 
 
 def _vocab(kind: str, field: str, prefer: str | None = None):  # type: ignore[no-untyped-def]
@@ -124,10 +122,26 @@ class Storage(Model):
 
 
 class Minors(Model):
-    """Whether under-14s may be enrolled, and the special rules that then apply."""
+    """Whether under-14s may be enrolled, the share or age floor that says so, and the special rules that apply.
+
+    `share` (the expected share of under-14s among the people enrolled, 0 to 1) or `age_floor` (the youngest age
+    enrolled) is a decisive fact: a spec states one of them (FG-12), it is never assumed.
+    """
 
     expected: bool = False
     rules_ref: Text | None = None
+    share: float | None = Field(default=None, ge=0, le=1)
+    age_floor: int | None = Field(default=None, ge=0, le=120)
+
+    @field_validator("share", mode="before")
+    @classmethod
+    def _percent(cls, value: Any) -> Any:
+        """'5%' or 5 (per cent) reads as 0.05; 0.05 stays."""
+        if isinstance(value, str) and value.strip().endswith("%"):
+            return float(value.strip().rstrip("%")) / 100
+        if isinstance(value, int | float) and 1 < value <= 100:
+            return value / 100
+        return value
 
 
 class AnalysisException(Model):
@@ -150,7 +164,9 @@ class Recipient(Model):
     pi_categories: list[Text] = []
     separate_consent: bool = False
     commercial: bool = False
-    country: str = "CN"  # vocabulary country (ISO 3166 code); anything but CN is a transfer abroad (PIPL-38)
+    # Vocabulary country (ISO 3166 code); anything but CN is a transfer abroad (PIPL-38). A decisive fact: never
+    # assumed, a recipient without it is a finding (FG-12).
+    country: str | None = None
     transfer_mechanism: str | None = None  # security_assessment | standard_contract | certification | other_law
     transfer_mechanism_ref: Text | None = None  # filing number, certificate or assessment decision
     rights_procedure: Text | None = None  # how a person exercises rights against a foreign recipient (PIPL-39)
@@ -165,7 +181,7 @@ class Recipient(Model):
     @property
     def abroad(self) -> bool:
         """Whether the recipient is outside mainland China (Hong Kong, Macao and Taiwan included)."""
-        return self.country != "CN"
+        return self.country is not None and self.country != "CN"
 
 
 class Watchlist(Model):
@@ -186,23 +202,46 @@ class LawEnforcementException(Model):
 
 
 class Attestation(Model):
-    """A reviewer's attestation that a claim (§4.8) holds: who, when, and the document relied on."""
+    """A reviewer's attestation that a claim (§4.8) holds: who, when, and the document relied on.
+
+    For claim `text_reading`, `field` names the field whose words a finding (FG-6 to FG-11) read, and `document`
+    is the reviewer's reason why the words do not mean that.
+    """
 
     claim: str
     reviewer: Text = Field(min_length=1)
     attested_on: date
     document: Text = Field(min_length=1)
+    field: Text | None = None
 
     _claim = field_validator("claim", mode="before")(_vocab("claim", "attestations[].claim"))
 
 
 class Alternative(Model):
-    """A non-biometric alternative written as a mapping: its method and any fee a person pays for it."""
+    """A non-biometric alternative written as a mapping: its method, the fee and wait a person meets, and a note.
+
+    Fee and wait are decisive facts (FG-12): zero is an answer ("0", "免费", "none"), a missing one is a finding.
+    """
 
     method: str
     fee: Text | None = None
+    wait: Text | None = None
+    note: Text | None = None  # the operator's own words on the alternative (where, when, how); read by FG-10
 
     _method = field_validator("method", mode="before")(_vocab("alternative", "alternatives[].method"))
+
+    @field_validator("fee", "wait", mode="before")
+    @classmethod
+    def _number_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+class AlternativeTerms(Model):
+    """What a person who declines face recognition meets on one alternative: fee, wait and the operator's note."""
+
+    fee: Text | None = None
+    wait: Text | None = None
+    note: Text | None = None
 
 
 class Gallery(Model):
@@ -307,6 +346,7 @@ class Deployment(Model):
     legal_basis_ref: Text | None = None
     alternatives: list[Text] = []
     alternative_fees: dict[str, Text] = {}  # alternative -> the fee a person pays for it (CN25-12a)
+    alternative_terms: dict[str, AlternativeTerms] = {}  # alternative -> its fee, wait and note as the spec states
     sole_method_ref: Text | None = None
     storage: Storage = Storage()
     recipients: list[Recipient] = []
@@ -351,12 +391,14 @@ class Deployment(Model):
         alternatives = data.get("alternatives")
         if isinstance(alternatives, list):
             names, fees = [], dict(data.get("alternative_fees") or {})
+            terms = dict(data.get("alternative_terms") or {})
             for i, item in enumerate(alternatives):
                 try:
                     if isinstance(item, dict):
                         parsed = Alternative.model_validate(item)
                         names.append(parsed.method)
-                        if parsed.fee and not stated_nothing(parsed.fee):
+                        terms[parsed.method] = {"fee": parsed.fee, "wait": parsed.wait, "note": parsed.note}
+                        if parsed.fee and not stated_nothing(parsed.fee) and not zero(parsed.fee):
                             fees[parsed.method] = parsed.fee
                     elif not (isinstance(item, str) and _nothing(item)):  # "none" means no alternative
                         names.append(_vocab("alternative", "alternatives")(item))
@@ -366,6 +408,8 @@ class Deployment(Model):
             data["alternatives"] = list(dict.fromkeys(n for n in names if n))
             if fees:
                 data["alternative_fees"] = fees
+            if terms:
+                data["alternative_terms"] = terms
         if found:
             data["translations"] = {**found, **(data.get("translations") or {})}
         return data
@@ -410,16 +454,6 @@ def _split_languages(node: Any, path: str, found: dict[str, str]) -> Any:
 
 def _nothing(text: str) -> bool:
     return stated_nothing(text) or not stated(text)
-
-
-def stated_nothing(text: str | None) -> bool:
-    """Whether a free-text answer says that nothing applies ("None.", "无"): an answer, not a blank."""
-    return text is not None and text.strip().rstrip(".。").strip().lower() in NOTHING
-
-
-def stated(text: str | None) -> bool:
-    """Whether a free-text field says something (not absent, empty or a placeholder such as 'TBD')."""
-    return text is not None and text.strip().rstrip(".。").strip().lower() not in PLACEHOLDERS
 
 
 def parse_spec(text: str, format: Literal["yaml", "json"] = "yaml") -> Deployment:

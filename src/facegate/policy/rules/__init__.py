@@ -3,10 +3,12 @@
 from facegate.errors import InputError
 from facegate.policy.profiles import get_profile
 from facegate.policy.rule import Rule
-from facegate.policy.rules import accuracy, bipa, cn23, cn25, euai, fg, prc
+from facegate.policy.rules import accuracy, bipa, cn23, cn25, consistency, euai, fg, prc
 from facegate.policy.settings import Settings
 
-RULES: tuple[Rule, ...] = (*cn25.RULES, *cn23.RULES, *prc.RULES, *accuracy.RULES, *fg.RULES, *bipa.RULES, *euai.RULES)
+RULES: tuple[Rule, ...] = (
+    *cn25.RULES, *cn23.RULES, *prc.RULES, *accuracy.RULES, *fg.RULES, *consistency.RULES, *bipa.RULES, *euai.RULES,
+)
 _BY_ID = {rule.id: rule for rule in RULES}
 
 

@@ -60,4 +60,7 @@ RULES: tuple[Rule, ...] = (
     Rule("PIPL-8", "Quality of personal information; no harm from inaccuracy", "BLOCK", "C", PRC, via=("ACC-1",)),
     Rule("ACC-1", "1:N decides at a threshold set for the gallery size within the target FPIR", "BLOCK", "C", PRC,
          check=identification_accuracy, enforced_at=("gate",), cites=("CN25-3",)),
+    Rule("ACC-2", "1:1 decides at a threshold whose false-match rate is stated in the notice, PIA and filing",
+         "WARN", "C", PRC, enforced_at=("gate", "oversight"), cites=("PIPL-17",),
+         note="the gate verifies at the model's calibrated 1:1 threshold; the documents state it and its FMR"),
 )  # fmt: skip

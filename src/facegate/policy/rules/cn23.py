@@ -95,7 +95,7 @@ def remote_identification(spec: Deployment, ctx: Context) -> Iterator[Violation]
     """CN23-T08: remote, non-perceptible identification only for security or emergencies, tightly bounded."""
     if not facts.is_remote_passive_identification(spec):
         return
-    if spec.purpose.category != "public_security":
+    if not facts.public_security_duty(spec):
         yield Violation(
             "capture",
             f"remote, passive 1:N identification is only for national or public security or emergencies, not "

@@ -278,10 +278,11 @@ def public_places(spec: Deployment, ctx: Context) -> Iterator[Violation]:
     yield from claims.violations(spec, "public_security")
     if spec.location.setting != "public_place":
         return
-    if spec.purpose.category != "public_security":
+    if not facts.public_security_duty(spec):
         yield Violation(
             "purpose.category",
-            f"face recognition in a public place is allowed only where public security needs it, not for "
+            f"face recognition in a public place is allowed only where public security needs it (a public security "
+            f"organ's statutory duty, or the public_security purpose with its evidence), not for "
             f"{spec.purpose.category} ({label(spec.purpose.category)}); remove the devices from the public place "
             "or move the use to private "
             "premises with consent",

@@ -1,0 +1,270 @@
+"""The spec's own words are read against its tokens (FG-6 to FG-13): each kind of contradiction trips in Chinese and in
+English, the corrected words clear it, a reviewer's reading lifts it, and lawful specs that mention such words
+harmlessly ("no children", "不收费", "not stored abroad") stay allowed."""
+
+import copy
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from facegate.policy import Settings, evaluate, spec_from_data
+from facegate.policy.claims import denies
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "deployments"
+BASE: dict[str, Any] = yaml.safe_load((EXAMPLES / "office-entry.yaml").read_text(encoding="utf-8"))
+TODAY = date(2026, 11, 26)
+FG = {f"FG-{n}" for n in range(6, 14)}
+HQ = {"name": "集团总部 / Group HQ", "contact": "dpo@group.example", "purpose": "group access control",
+      "method": "template sync", "pi_categories": ["face template"], "separate_consent": True,
+      "country": "CN"}  # fmt: skip
+
+
+def spec_with(changes: dict[str, Any]) -> dict[str, Any]:
+    data = copy.deepcopy(BASE)
+    for path, value in changes.items():
+        *parents, last = path.split(".")
+        node = data
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    return data
+
+
+def findings(changes: dict[str, Any], rule: str, settings: Settings | None = None) -> list:
+    report = evaluate(spec_from_data(spec_with(changes)), ["cn2025"], today=TODAY, settings=settings)
+    return [f for f in report.findings if f.rule == rule]
+
+
+def note(text: str, **terms: object) -> dict[str, Any]:
+    return {"alternatives": [{"method": "access_card", "fee": 0, "wait": 0, **terms, "note": text}]}
+
+
+def recipient(**changes: object) -> dict[str, Any]:
+    return {"recipients": [{**HQ, **changes}]}
+
+
+# (rule, field the finding names, Chinese trip, English trip, Chinese fix, English fix)
+CASES: list[tuple[str, str, dict, dict, dict, dict]] = [
+    ("FG-6", "location.collection_area",
+     {"location.collection_area": "摄像头挂在员工更衣室内，对着储物柜"},
+     {"location.collection_area": "The camera hangs inside the staff changing room, above the lockers."},
+     {"location.collection_area": "大堂三台闸机前1米范围，更衣室内不设任何设备"},
+     {"location.collection_area": "The three lobby turnstiles; no device in the changing rooms."}),
+    ("FG-6", "purpose.description",
+     {"purpose.description": "员工在学生宿舍内的终端刷脸开门"},
+     {"purpose.description": "A terminal mounted in each hotel guest room opens the door for staff."},
+     {"purpose.description": "员工在宿舍楼入口的闸机刷脸通行"},
+     {"purpose.description": "A terminal at the lobby turnstiles lets staff in."}),
+    ("FG-7", "purpose.description",
+     {"purpose.description": "员工及其子女刷脸通过大堂闸机"},
+     {"purpose.description": "Staff and their children pass the lobby turnstiles by face."},
+     {"purpose.description": "员工刷脸通过大堂闸机，不录入不满十四周岁的儿童"},
+     {"purpose.description": "Staff pass the lobby turnstiles; no children are enrolled."}),
+    ("FG-7", "purpose.necessity",
+     {"purpose.necessity": "7至12岁的学员每天来上课"}, {"purpose.necessity": "Pupils aged 8 to 12 attend daily."},
+     {"purpose.necessity": "学员均为18岁以上的成年人"}, {"purpose.necessity": "Trainees are adults aged 18 and over."}),
+    ("FG-7", "minors.expected", {"minors.share": "10%"}, {"minors.share": 0.1},
+     {"minors.share": 0}, {"minors.share": 0}),
+    ("FG-8", "purpose.description",
+     {"purpose.description": "闸机同时识别员工的情绪和健康状况"},
+     {"purpose.description": "The turnstile also estimates each employee's mood and health."},
+     {"purpose.description": "闸机只做1:1比对，不分析情绪或健康状况"},
+     {"purpose.description": "The turnstile only matches 1:1; it does not estimate mood or health."}),
+    ("FG-8", "impact_assessment.rights_impact",
+     {"impact_assessment.rights_impact": "系统推断访客民族，用于统计"},
+     {"impact_assessment.rights_impact": "The system infers ethnicity for statistics."},
+     {"impact_assessment.rights_impact": "系统不推断民族、宗教等敏感属性"},
+     {"impact_assessment.rights_impact": "No ethnicity or religion is inferred."}),
+    ("FG-9", "recipients[0].method",
+     recipient(method="模板同步至法兰克福的集团服务器"), recipient(method="Templates synced to a server in Frankfurt"),
+     recipient(method="模板同步至上海的服务器，不出境"), recipient(method="Templates synced to a server in Shanghai")),
+    ("FG-9", "recipients[0].name",
+     recipient(name="香港某科技有限公司"), recipient(name="Example Analytics (Hong Kong) Ltd."),
+     recipient(name="上海某科技有限公司"), recipient(name="Example Analytics (Shanghai) Co., Ltd.")),
+    ("FG-9", "purpose.least_impact",
+     {"purpose.least_impact": "模板备份到新加坡的云服务器"},
+     {"purpose.least_impact": "Templates are backed up to a cloud region in Singapore."},
+     {"purpose.least_impact": "模板只存于闸机内，不出境"},
+     {"purpose.least_impact": "Templates stay in the turnstile and are not stored abroad."}),
+    ("FG-10", "alternatives[access_card].note",
+     note("办理门禁卡需缴纳押金50元"), note("The access card needs a RMB 50 deposit."),
+     note("门禁卡免费发放"), note("The access card is issued free of charge.")),
+    ("FG-10", "alternatives[access_card].note",
+     note("需提前三个工作日向行政部书面申请"), note("Apply in writing to the admin office three working days ahead."),
+     note("前台当场办理"), note("Issued at the reception desk on the spot.")),
+    ("FG-10", "alternatives[access_card].note",
+     note("刷卡通道目前暂停使用"), note("The card lane is out of service until further notice."),
+     note("刷卡通道全天开放"), note("The card lane is open all day.")),
+    ("FG-10", "alternatives[access_card].wait",
+     {"alternatives": [{"method": "门禁卡", "fee": "免费", "wait": "3天"}]},
+     {"alternatives": [{"method": "access card", "fee": "free", "wait": "2 working days"}]},
+     {"alternatives": [{"method": "门禁卡", "fee": "免费", "wait": "无"}]},
+     {"alternatives": [{"method": "access card", "fee": "free", "wait": "0"}]}),
+    ("FG-10", "purpose.alternatives_analysis",
+     {"purpose.alternatives_analysis": "不愿刷脸的员工须提交申请，经人事审批后领取工卡"},
+     {"purpose.alternatives_analysis": "Badge-only entry needs a written application approved by HR."},
+     {"purpose.alternatives_analysis": "不愿刷脸的员工在前台领取工卡，无需审批"},
+     {"purpose.alternatives_analysis": "Badge-only entry is open to anyone; the badge is handed out at reception."}),
+    ("FG-11", "purpose.description",
+     {"purpose.description": "打造智慧园区，包括但不限于门禁、考勤、营销及未来拓展用途"},
+     {"purpose.description": "A smart campus: access, attendance and other future uses."},
+     {"purpose.description": "员工刷脸通过大堂闸机，不用于其他用途"},
+     {"purpose.description": "Staff pass the lobby turnstiles; the data serves no other purpose."}),
+    ("FG-12", "recipients[0].country",
+     recipient(country=None), recipient(country=None), recipient(country="中国"), recipient(country="China")),
+    ("FG-12", "minors", {"minors": {"expected": False}}, {"minors": {"expected": False}},
+     {"minors": {"expected": False, "age_floor": 18}}, {"minors": {"expected": False, "share": 0}}),
+    ("FG-12", "alternatives[access_card]", {"alternatives": ["门禁卡"]}, {"alternatives": ["access card"]},
+     {"alternatives": [{"method": "门禁卡", "fee": "免费", "wait": "0"}]},
+     {"alternatives": [{"method": "access card", "fee": 0, "wait": "none"}]}),
+    ("FG-13", "storage.retention_days",
+     {"purpose.category": "访客管理", "storage.retention_days": 1095},
+     {"purpose.category": "visitor management", "storage.retention_days": 36500},
+     {"purpose.category": "访客管理", "storage.retention_days": 7},
+     {"purpose.category": "visitor management", "storage.retention_days": 30}),
+    ("FG-13", "storage.retention_justification",
+     {"storage.retention_justification": "访客只来访一天"},
+     {"storage.retention_justification": "Visitors stay one day."},
+     {"storage.retention_justification": "合同期最长一年，续签时重新录入"},
+     {"storage.retention_justification": "A contract runs at most one year; re-enrolled on renewal."}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rule", "field", "trip", "fix"),
+    [(c[0], c[1], trip, fix) for c in CASES for trip, fix in ((c[2], c[4]), (c[3], c[5]))],
+    ids=[f"{c[0]}-{c[1]}-{lang}" for c in CASES for lang in ("zh", "en")],
+)
+def test_words_that_contradict_a_token_trip_and_corrected_words_clear(
+    rule: str, field: str, trip: dict, fix: dict
+) -> None:
+    assert not findings({}, rule), "the compliant base must pass"
+    found = findings(trip, rule)
+    assert field in {f.field for f in found}, [f.message for f in found]
+    assert all(f.severity == "BLOCK" and f.cites[0] == rule for f in found)
+    assert not findings(fix, rule), [f.message for f in findings(fix, rule)]
+
+
+def test_the_finding_names_the_field_the_words_and_the_token() -> None:
+    (finding,) = findings({"location.collection_area": "The camera hangs inside the changing room."}, "FG-6")
+    assert "location.collection_area" in finding.message and "'changing room'" in finding.message
+    assert "location.type is lobby" in finding.message
+    assert "facegate policy FG-6" in finding.message and "CN25-13a" in finding.message
+
+
+def test_a_reviewers_reading_lifts_the_finding_for_that_field_only() -> None:
+    trip = {"location.collection_area": "The camera hangs inside the changing room."}
+    reading = {"claim": "text_reading", "field": "location.collection_area", "reviewer": "Li Ming (DPO)",
+               "attested_on": "2026-11-20", "document": "'Changing room' is the name of the lobby café."}  # fmt: skip
+    assert not findings({**trip, "attestations": [reading]}, "FG-6")
+    elsewhere = {**reading, "field": "purpose.description"}
+    assert findings({**trip, "attestations": [elsewhere]}, "FG-6")
+
+
+def test_a_setting_turns_the_reading_off_with_a_justification() -> None:
+    off = Settings().override("fg.text_reading", False, "Specs reviewed word by word by counsel")
+    assert not findings({"purpose.description": "Staff and their children pass."}, "FG-7", off)
+
+
+LAWFUL_CONTROLS: list[dict[str, Any]] = [
+    {"location.collection_area": "No device is installed in toilets, changing rooms or guest rooms."},
+    {"location.collection_area": "更衣室、卫生间等私密区域不安装任何设备。"},
+    {"location.collection_area": "The turnstiles stand in the lobby, next to the changing rooms."},
+    {"location.collection_area": "宿舍楼入口的两台闸机，摄像头朝向门外"},
+    {"purpose.description": "Staff pass the turnstiles. Children under 14 are not enrolled."},
+    {"purpose.description": "员工刷脸通行。不收集不满十四周岁儿童的人脸信息。"},
+    {"purpose.least_impact": "Templates stay on the turnstile and never leave mainland China."},
+    {"purpose.least_impact": "模板存储于境内闸机，不出境。"},
+    {"alternatives": [{"method": "门禁卡", "fee": "不收费", "wait": "当场", "note": "门禁卡免费，前台当场办理。"}]},
+    {"alternatives": [{"method": "access card", "fee": "free", "wait": "immediately",
+                       "note": "Free of charge, issued at reception at once."}]},
+    {"purpose.description": "The turnstile matches 1:1; it does not infer emotion, ethnicity or health."},
+    {"purpose.description": "闸机只做1:1比对，不识别情绪、民族或健康状况；核验健康码另行人工进行。"},
+    {"purpose.description": "Staff pass the lobby turnstiles; used for no other purpose."},
+    {"impact_assessment.rights_impact": "根据2025年6月1日起施行的办法评估；不用于其他用途。"},
+    {"storage.retention_justification": "Deleted 30 days after employment ends; contracts run one year at most."},
+    {"storage.retention_justification": "离职后30天内删除；合同期最长一年。"},
+    {"notice.other_legal_matters": "Ref. No. 17 of 2025; no other matters."},
+    {"alternatives": [{"method": "staffed lane", "fee": 0, "wait": "5 minutes",
+                       "note": "A staffed lane is open at every entrance during opening hours."}]},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("changes", LAWFUL_CONTROLS, ids=range(len(LAWFUL_CONTROLS)))
+def test_lawful_specs_that_mention_such_words_harmlessly_stay_allowed(changes: dict) -> None:
+    report = evaluate(spec_from_data(spec_with(changes)), ["cn2025"], today=TODAY)
+    assert not [f.message for f in report.findings if f.rule in FG]
+    assert report.verdict == "allowed", [f.to_dict() for f in report.findings]
+
+
+@pytest.mark.parametrize(
+    ("text", "denied"),
+    [
+        ("Written commission of the East Railway Public Security Office, ref. 东铁公（2025）17号", False),
+        ("No written commission exists; the office agreed by phone.", True),
+        ("公安机关口头同意，尚无书面委托", True),
+        ("Commission pending signature", True),
+        ("法律意见书 2026-14", False),
+    ],
+)
+def test_an_attestation_that_denies_its_own_evidence_is_no_evidence(text: str, denied: bool) -> None:
+    assert denies(text) is denied
+
+
+EXIT_ENTRY = {
+    "handler": {"name": "某市公安局出入境管理支队 / City Public Security Bureau, Exit-Entry Administration",
+                "kind": "public_security_organ", "contact": "12367", "region": "CN-GD"},
+    "purpose.category": "identity_verification",
+    "location.setting": "public_place",
+    "location.type": "service window",
+    "location.signage": True,
+    "location.collection_area": "出入境办证大厅6个受理窗口前1米 / 1 m in front of the six counters",
+    "premises_type": "government service hall",
+    "legal_basis": "statutory",
+    "legal_basis_ref": "《中华人民共和国出境入境管理法》第七条 / Exit and Entry Administration Law, Art. 7",
+    "identity_provider": "National Population Basic Information Database",
+}  # fmt: skip
+
+
+def test_the_handler_decides_where_the_law_looks_at_the_handler() -> None:
+    organ = evaluate(spec_from_data(spec_with(EXIT_ENTRY)), ["cn2025"], today=TODAY)
+    assert not [f for f in organ.findings if f.rule == "CN25-13b"], [f.message for f in organ.findings]
+    company = {**EXIT_ENTRY, "handler": {"name": "Example Visa Services Co., Ltd.", "kind": "enterprise"}}
+    refused = evaluate(spec_from_data(spec_with(company)), ["cn2025"], today=TODAY)
+    assert "purpose.category" in {f.field for f in refused.findings if f.rule == "CN25-13b"}
+
+
+def test_every_held_value_answers_to_its_common_chinese_and_english_names() -> None:
+    from facegate.policy.terms import VOCABULARIES
+    from facegate.policy.vocabulary import resolve
+
+    for kind, terms in VOCABULARIES.items():
+        for term in terms:
+            assert term.zh and term.en, term.value
+            for name in (term.zh, term.en):
+                found = resolve(kind, name)
+                assert found is not None and found.value == term.value, (kind, name, found)
+
+
+@pytest.mark.parametrize(
+    ("kind", "words", "value"),
+    [
+        ("location_type", "寝室", "dormitory_room"), ("location_type", "学生寝室内", "dormitory_room"),
+        ("premises_type", "学生公寓", "dormitory_building"), ("premises_type", "student apartments", "dormitory_building"),
+        ("alternative", "会员码", "checkin_code"), ("alternative", "membership card", "member_card"),
+        ("alternative", "会员卡", "member_card"), ("alternative", "stored-value canteen card", "stored_value_card"),
+        ("alternative", "饭卡", "stored_value_card"), ("alternative", "微信支付", "mobile_payment"),
+        ("premises_type", "服装店", "shopping_mall"), ("premises_type", "retail", "shopping_mall"),
+        ("location_type", "服装店", "sales_floor"), ("location_type", "retail floor", "sales_floor"),
+        ("purpose", "访客登记", "visitor_management"), ("purpose", "会员识别", "customer_identification"),
+        ("purpose", "食堂消费", "payment"), ("handler_kind", "出入境管理支队", "public_security_organ"),
+    ],
+)  # fmt: skip
+def test_real_deployment_words_resolve(kind: str, words: str, value: str) -> None:
+    from facegate.policy.vocabulary import resolve
+
+    found = resolve(kind, words)
+    assert found is not None and found.value == value
