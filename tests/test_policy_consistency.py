@@ -253,7 +253,8 @@ def test_every_held_value_answers_to_its_common_chinese_and_english_names() -> N
     ("kind", "words", "value"),
     [
         ("location_type", "寝室", "dormitory_room"), ("location_type", "学生寝室内", "dormitory_room"),
-        ("premises_type", "学生公寓", "dormitory_building"), ("premises_type", "student apartments", "dormitory_building"),
+        ("premises_type", "学生公寓", "dormitory_building"),
+        ("premises_type", "student apartments", "dormitory_building"),
         ("alternative", "会员码", "checkin_code"), ("alternative", "membership card", "member_card"),
         ("alternative", "会员卡", "member_card"), ("alternative", "stored-value canteen card", "stored_value_card"),
         ("alternative", "饭卡", "stored_value_card"), ("alternative", "微信支付", "mobile_payment"),

@@ -10,11 +10,13 @@ import pytest
 import yaml
 
 from facegate.policy import Gap, evaluate, notice_document, notice_fields, pia_document, spec_from_data
+from facegate.policy.accuracy import VerificationPoint
 from facegate.policy.profiles import NOTICE_REQUIRED_FIELDS
 from facegate.policy.vocabulary import enum_tokens
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "deployments"
 TODAY = date(2026, 11, 26)
+POINT = VerificationPoint("model-x", 0.42, 0.008, 0.005)  # the model's 1:1 operating point (ACC-2)
 
 
 def load(example: str, **changes: Any):
@@ -32,7 +34,7 @@ def test_a_complete_spec_gives_a_notice_with_every_field_and_no_gap() -> None:
     spec = load("office-entry.yaml")
     fields = notice_fields(spec)
     assert [f.name for f in fields] == list(NOTICE_REQUIRED_FIELDS)
-    doc = notice_document(spec)
+    doc = notice_document(spec, verification=POINT)
     assert doc.gaps == []
     text = doc.render("md")
     for field in fields:
@@ -47,7 +49,7 @@ def test_a_complete_spec_gives_a_notice_with_every_field_and_no_gap() -> None:
 def test_what_the_spec_does_not_say_is_a_gap_naming_the_field() -> None:
     spec = load("office-entry.yaml", notice__rights_exercise_procedure=None, notice__other_legal_matters="TBD",
                 handler__contact=None)  # fmt: skip
-    doc = notice_document(spec)
+    doc = notice_document(spec, verification=POINT)
     assert {g.field for g in doc.gaps} == {"notice.rights_exercise_procedure", "notice.other_legal_matters",
                                            "handler.contact", "notice.explanation_channel"}  # fmt: skip
     text = doc.render("md")
@@ -60,7 +62,7 @@ def test_notice_gaps_and_cn25_5a_findings_are_the_same_fields() -> None:
     missing = {f.source for f in notice_fields(spec) if not f.present}
     findings = {f.field for f in evaluate(spec, today=TODAY).findings if f.rule == "CN25-5a"}
     assert missing == findings
-    assert missing <= {g.field for g in notice_document(spec).gaps}
+    assert missing <= {g.field for g in notice_document(spec, verification=POINT).gaps}
 
 
 def test_rights_impact_may_come_from_the_impact_assessment() -> None:
@@ -82,7 +84,7 @@ def test_conditional_sections_for_minors_recipients_and_bipa() -> None:
 def test_html_is_escaped_everywhere() -> None:
     evil = "<script>alert('x')</script> & Co"
     spec = load("office-entry.yaml", name=evil, purpose__description=evil, notice__complaint_channel=evil)
-    for doc in (notice_document(spec), pia_document(spec, today=TODAY)):
+    for doc in (notice_document(spec, verification=POINT), pia_document(spec, today=TODAY, verification=POINT)):
         html = doc.render("html")
         assert "<script>" not in html
         assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; Co" in html
@@ -97,7 +99,7 @@ def test_gaps_are_marked_in_html() -> None:
 
 
 def test_impact_assessment_has_four_sections_and_a_risk_register() -> None:
-    doc = pia_document(load("office-entry.yaml"), today=TODAY)
+    doc = pia_document(load("office-entry.yaml"), today=TODAY, verification=POINT)
     headings = [s.heading for s in doc.sections]
     for number in ("1.", "2.", "3.", "4."):
         assert any(f" / {number} " in h for h in headings)
@@ -105,7 +107,10 @@ def test_impact_assessment_has_four_sections_and_a_risk_register() -> None:
     assert doc.gaps == []
     text = doc.render("md")
     assert "Report generated:** 2026-11-26" in text
-    row = "| R1 | leak (泄露) | assessment | low | medium | templates encrypted at rest; no export path | IT security |"
+    row = (
+        "| R1 | 泄露 / leak | 评估 / assessment | low | medium | templates encrypted at rest; no export path | "
+        "IT security |"
+    )
     assert row in text
     assert "at least 3 years" in text
 
@@ -143,7 +148,7 @@ def unmarked_gaps(text: str) -> list[str]:
 @pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.yaml") if p.name != "expected.yaml"))
 def test_example_notices_and_assessments_show_labels_and_mark_every_gap(name: str) -> None:
     spec = load(name)
-    for doc in (notice_document(spec, issued=TODAY), pia_document(spec, today=TODAY)):
+    for doc in (notice_document(spec, issued=TODAY), pia_document(spec, today=TODAY, verification=POINT)):
         for fmt in ("md", "html"):
             text = doc.render(fmt)
             assert not raw_enum_tokens(text), (name, fmt, raw_enum_tokens(text))
@@ -167,7 +172,7 @@ def test_chinese_text_in_the_spec_is_the_body_of_the_notice() -> None:
 
 def test_none_answers_other_legal_matters_and_pipl_48_is_in_the_notice() -> None:
     spec = load("office-entry.yaml", notice__other_legal_matters="None.")
-    doc = notice_document(spec)
+    doc = notice_document(spec, verification=POINT)
     assert "notice.other_legal_matters" not in {g.field for g in doc.gaps}
     text = doc.render("md")
     assert "PIPL-48" in text and "无其他事项" in text

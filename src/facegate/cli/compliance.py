@@ -222,7 +222,10 @@ def notice(
         raise InputError(f"unexpected arguments after the spec file: {' '.join(shown)}")
     spec = read_spec(file)
     profiles = tuple(profile or [policy.DEFAULT_PROFILE])
-    write_document(policy.notice_document(spec, profiles, issued=beijing_today()), fmt, out)
+    from facegate.gate import verification_point
+
+    point = verification_point()
+    write_document(policy.notice_document(spec, profiles, issued=beijing_today(), verification=point), fmt, out)
 
 
 @app.command()
@@ -231,5 +234,9 @@ def pia(file: SpecFile, fmt: DocFormat = "md", out: Out = None, profile: Profile
     from facegate import policy
 
     spec = read_spec(file)
-    doc = policy.pia_document(spec, today=beijing_today(), profiles=profile or [policy.DEFAULT_PROFILE])
+    from facegate.gate import verification_point
+
+    doc = policy.pia_document(
+        spec, today=beijing_today(), profiles=profile or [policy.DEFAULT_PROFILE], verification=verification_point()
+    )
     write_document(doc, fmt, out)

@@ -17,7 +17,7 @@ the groups of operations built on them: `deployments`, `subjects`, `biometrics`,
 from facegate.context import Context, utc_now
 from facegate.gate.checks import ALTERNATIVE_NAMES, offers
 from facegate.gate.decisions import Caller, Decision
-from facegate.gate.engines import MAX_IMAGE_BYTES, MAX_PHOTOS, calibration_points, read_photo
+from facegate.gate.engines import MAX_IMAGE_BYTES, MAX_PHOTOS, calibration_points, read_photo, verification_point
 from facegate.gate.facade import Gate
 from facegate.vault.credentials import RelyingParty
 
@@ -31,6 +31,7 @@ __all__ = [
     "Gate",
     "RelyingParty",
     "calibration_points",
+    "verification_point",
     "offers",
     "read_photo",
     "utc_now",

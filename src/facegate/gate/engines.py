@@ -14,6 +14,7 @@ from facegate.engine.images import MAX_FILE_BYTES, read_image_bytes
 from facegate.engine.protocol import Engine
 from facegate.gate.admission import Loaded
 from facegate.gate.checks import refusal
+from facegate.policy.accuracy import VerificationPoint
 
 MAX_IMAGE_BYTES = MAX_FILE_BYTES  # the largest photo the engine takes: the faces refuse a bigger upload early
 MAX_PHOTOS = calibration.FUSED_PHOTOS  # templates per subject and deployment: fused, as calibrated (engine/gallery.py)
@@ -33,6 +34,14 @@ def calibration_points(path: Path | None = None) -> calibration.Calibration | No
     from facegate.engine.dlib_backend import default_model_id
 
     return calibration.shipped(default_model_id())
+
+
+def verification_point(path: Path | None = None) -> VerificationPoint | None:
+    """The 1:1 operating point (ACC-2): the default engine's threshold with its calibrated FMR and FNMR."""
+    from facegate.engine.dlib_backend import DEFAULT_THRESHOLD as T
+
+    points = calibration_points(path)
+    return None if points is None else VerificationPoint(points.model_id, T, points.fmr(T), points.fnmr(T))
 
 
 class EngineHost:

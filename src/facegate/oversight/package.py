@@ -72,21 +72,40 @@ TITLES = {
 }
 THRESHOLD_KEYS = ("profile", "condition", "applies", "reached", "reached_on")
 BUILT_IN_MEASURES = [
-    "加密 / Encryption (CN25-14a–d): templates sealed with AES-256-GCM under a per-subject data key; data keys "
-    "wrapped by a per-deployment key, wrapped by a master key kept outside the database; deployment, subject "
-    "and model bound in as associated data, so a template cannot be moved to another purpose. The sealed templates "
-    "live in the facegate database of the node that runs each deployment: the recognition device itself for "
-    "device storage, the handler's servers or cloud otherwise (per deployment below).",
-    "删除 / Deletion: deleting a subject's data key (crypto-shredding) makes every copy of their templates "
-    "unreadable, backups included; withdrawal of consent deletes at once (CN25-6d).",
-    "最小化 / Minimisation: images are processed in memory and discarded unless the deployment retains them "
-    "with each subject's separate consent; nothing biometric in logs, audit entries, errors or exports (facegate "
-    "policy FG-4, serving PIPL-51).",
-    "安全审计 / Security audit: every decision (allow or refuse, with rule IDs) appended to a tamper-evident "
-    "log (RFC 9162 Merkle tree, Ed25519-signed checkpoints), kept at least 3 years (CN25-9c).",
-    "访问控制与授权管理 / Access control and authorisation: roles admin, operator (biometric operations on "
-    "granted deployments), auditor (read-only), subject (own data); every biometric operation passes the gate.",
-    "保存期限 / Retention: templates expire after the deployment's retention period and are purged (CN25-8c).",
+    "加密：人脸模板以每人一把的数据密钥进行 AES-256-GCM 加密；数据密钥由每个部署一把的密钥封装，部署密钥再由保存在数"
+    "据库"
+    "以外的主密钥封装；部署、个人和模型作为附加认证数据绑定，模板不能挪作他用。加密模板保存在运行该部署的节点的 face"
+    "gate "
+    "数据库中：设备存储时即在识别设备内，否则在处理者的服务器或云端（见下文各部署） / Encryption (CN25-14a–d): templ"
+    "ates "
+    "sealed with AES-256-GCM under a per-subject data key; data keys wrapped by a per-deployment key, wrapped by a m"
+    "aster "
+    "key kept outside the database; deployment, subject and model bound in as associated data, so a template cannot be "
+    "moved to another purpose. The sealed templates live in the facegate database of the node that runs each "
+    "deployment: the recognition device itself for device storage, the handler's servers or cloud otherwise (per "
+    "deployment below).",
+    "删除：撤回同意即时删除（CN25-6d）；删除个人的数据密钥（加密销毁）后，在线数据中的模板立即无法解密。删除之前做的"
+    "备份"
+    "仍含该人被封装的密钥和模板，主密钥在手即可解密，因此备份须按删除时限到期销毁、且不得与主密钥一起保存（§8 Q10：在线"
+    "数据即时删除，备份在下次轮换时删除） / Deletion: withdrawal of consent deletes at once (CN25-6d); deleting a "
+    "subject's data key (crypto-shredding) makes the live copies of their templates unreadable at once. A backup taken "
+    "before the deletion still holds the wrapped key and the template, which open with the master key, so backups "
+    "expire on the deletion schedule and never hold the master key (§8 Q10: live data at once, backups at the next "
+    "rotation).",
+    "最小化：图像仅在内存中处理后丢弃，除非部署经每个人单独同意保留；日志、审计记录、错误信息和导出中不含生物识别数据"
+    "（facegate 政策 FG-4，服务于 PIPL-51） / Minimisation: images are processed in memory and discarded unless the "
+    "deployment retains them with each subject's separate consent; nothing biometric in logs, audit entries, errors or "
+    "exports (facegate policy FG-4, serving PIPL-51).",
+    "安全审计：每项决定（允许或拒绝及规则编号）写入防篡改日志（RFC 9162 默克尔树，Ed25519 签名检查点），至少保存3年"
+    "（CN25-9c） / Security audit: every decision (allow or refuse, with rule IDs) appended to a tamper-evident log "
+    "(RFC 9162 Merkle tree, Ed25519-signed checkpoints), kept at least 3 years (CN25-9c).",
+    "访问控制与授权管理：管理员、操作员（仅对授权部署进行生物识别操作）、审计员（只读）、本人（仅限本人数据）；每项"
+    "生物识别"
+    "操作都经过闸门 / Access control and authorisation: roles admin, operator (biometric operations on granted "
+    "deployments), auditor (read-only), subject (own data); every biometric operation passes the gate.",
+    "保存期限：模板在部署的保存期限届满后被清除（CN25-8c） / Retention: templates expire after the deployment's rete"
+    "ntion "
+    "period and are purged (CN25-8c).",
 ]
 
 

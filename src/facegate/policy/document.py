@@ -6,6 +6,8 @@ from typing import Literal
 
 GAP_LABEL = "缺失 / GAP"
 HANDLER_FILLS = "待处理者填写（facegate 不保存） / to be completed by the handler (not held in facegate):"
+GAP_LABEL_ZH = "缺失"
+HANDLER_FILLS_ZH = "待处理者填写（facegate 不保存）："
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Document:
     title: str
     meta: list[Entry]
     sections: list[Section]
+    language: Literal["bilingual", "zh"] = "bilingual"  # "zh": Chinese only (policy.language.in_chinese)
 
     @property
     def gaps(self) -> list[Gap]:
@@ -103,7 +106,11 @@ def _values(doc: Document) -> list[Value]:
     return values
 
 
-def _md(value: Value) -> str:
+def _md(value: Value, zh: bool = False) -> str:
+    if isinstance(value, Gap) and zh:
+        if value.handler_fills:
+            return f"**{GAP_LABEL_ZH}：**{HANDLER_FILLS_ZH}{_md_text(value.field)}。"
+        return f"**{GAP_LABEL_ZH}：**部署规格未说明，请填写 `{value.field}`。"
     if isinstance(value, Gap) and value.handler_fills:
         return f"**{GAP_LABEL}:** {HANDLER_FILLS} {_md_text(value.field)}."
     if isinstance(value, Gap):
@@ -121,8 +128,10 @@ def _md_text(text: str) -> str:
 
 def to_markdown(doc: Document) -> str:
     """Render `doc` as GitHub-flavoured Markdown."""
+    zh = doc.language == "zh"
+    colon = "：" if zh else ": "
     lines = [f"# {_md_text(doc.title)}", ""]
-    lines += [f"- **{_md_text(e.label)}:** {_md(e.value)}" for e in doc.meta]
+    lines += [f"- **{_md_text(e.label)}{colon.strip()}** {_md(e.value, zh)}" for e in doc.meta]
     for section in doc.sections:
         lines += ["", f"## {_md_text(section.heading)}", ""]
         previous: Block | None = None
@@ -131,15 +140,15 @@ def to_markdown(doc: Document) -> str:
                 lines.append("")  # a blank line between blocks, so a table or list is not swallowed by the last
             previous = block
             if isinstance(block, Entry):
-                lines.append(f"- **{_md_text(block.label)}:** {_md(block.value)}")
+                lines.append(f"- **{_md_text(block.label)}{colon.strip()}** {_md(block.value, zh)}")
             elif isinstance(block, Paragraph):
-                lines.append(_md(block.value))
+                lines.append(_md(block.value, zh))
             elif isinstance(block, Bullets):
-                lines += [f"- {_md(item)}" for item in block.items]
+                lines += [f"- {_md(item, zh)}" for item in block.items]
             else:
                 lines.append("| " + " | ".join(_md_text(h) for h in block.headers) + " |")
                 lines.append("|" + "---|" * len(block.headers))
-                lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in block.rows]
+                lines += ["| " + " | ".join(_md(cell, zh) for cell in row) + " |" for row in block.rows]
     return "\n".join(line.rstrip() for line in _squeeze(lines)).strip() + "\n"
 
 
@@ -152,7 +161,15 @@ def _squeeze(lines: list[str]) -> list[str]:
     return out
 
 
-def _html(value: Value) -> str:
+def _html(value: Value, zh: bool = False) -> str:
+    if isinstance(value, Gap) and zh:
+        if value.handler_fills:
+            fills = f"{HANDLER_FILLS_ZH}{escape(value.field)}"
+            return f'<span class="gap"><strong>{GAP_LABEL_ZH}：</strong>{fills}。</span>'
+        return (
+            f'<span class="gap"><strong>{GAP_LABEL_ZH}：</strong>部署规格未说明，请填写 '
+            f"<code>{escape(value.field)}</code>。</span>"
+        )
     if isinstance(value, Gap) and value.handler_fills:
         fills = f"{escape(HANDLER_FILLS)} {escape(value.field)}"
         return f'<span class="gap"><strong>{escape(GAP_LABEL)}:</strong> {fills}.</span>'
@@ -174,6 +191,7 @@ STYLE = (
 
 def to_html(doc: Document) -> str:
     """Render `doc` as a standalone, accessible HTML page; every piece of text is escaped."""
+    zh = doc.language == "zh"
     out = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN">',
@@ -181,25 +199,29 @@ def to_html(doc: Document) -> str:
         f"<title>{escape(doc.title)}</title><style>{STYLE}</style></head>",
         "<body><main>",
         f"<h1>{escape(doc.title)}</h1>",
-        "<ul>" + "".join(f"<li><strong>{escape(e.label)}:</strong> {_html(e.value)}</li>" for e in doc.meta) + "</ul>",
+        "<ul>"
+        + "".join(f"<li><strong>{escape(e.label)}:</strong> {_html(e.value, zh)}</li>" for e in doc.meta)
+        + "</ul>",
     ]
     for section in doc.sections:
         out.append(f"<section><h2>{escape(section.heading)}</h2>")
         entries: list[str] = []
         for block in section.blocks:
             if isinstance(block, Entry):
-                entries.append(f"<dt>{escape(block.label)}</dt><dd>{_html(block.value)}</dd>")
+                entries.append(f"<dt>{escape(block.label)}</dt><dd>{_html(block.value, zh)}</dd>")
                 continue
             if entries:
                 out.append("<dl>" + "".join(entries) + "</dl>")
                 entries = []
             if isinstance(block, Paragraph):
-                out.append(f"<p>{_html(block.value)}</p>")
+                out.append(f"<p>{_html(block.value, zh)}</p>")
             elif isinstance(block, Bullets):
-                out.append("<ul>" + "".join(f"<li>{_html(item)}</li>" for item in block.items) + "</ul>")
+                out.append("<ul>" + "".join(f"<li>{_html(item, zh)}</li>" for item in block.items) + "</ul>")
             else:
                 head = "".join(f'<th scope="col">{escape(h)}</th>' for h in block.headers)
-                body = "".join("<tr>" + "".join(f"<td>{_html(c)}</td>" for c in row) + "</tr>" for row in block.rows)
+                body = "".join(
+                    "<tr>" + "".join(f"<td>{_html(c, zh)}</td>" for c in row) + "</tr>" for row in block.rows
+                )
                 out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
         if entries:
             out.append("<dl>" + "".join(entries) + "</dl>")

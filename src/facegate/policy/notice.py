@@ -4,7 +4,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from facegate.policy import facts
+from facegate.policy.accuracy import VerificationPoint, verification_text
 from facegate.policy.document import Bullets, Document, Entry, Gap, Paragraph, Section, Value
+from facegate.policy.language import chinese_spec, for_spec
 from facegate.policy.profiles import NOTICE_REQUIRED_FIELDS
 from facegate.policy.spec import Deployment, stated, stated_nothing
 from facegate.policy.vocabulary import label, labels
@@ -46,7 +48,7 @@ STORAGE = {
     "cloud": "人脸信息存储于云服务（设备以外） / facial data is stored in a cloud service, off the recognition device",
 }
 RAW_IMAGES = {
-    "discard": "比对后即删除原始图像，仅保留人脸特征模板 / raw images are deleted after matching; only a face "
+    "discard": "比对后即删除原始图像，仅保留人脸特征模板 / raw images are deleted after matching, only a face "
     "template is kept",
     "retain_with_consent": "仅在您单独同意时保留原始图像 / raw images are kept only with your separate consent",
     "retain_by_law": "依法律规定保留原始图像 / raw images are kept as the law cited below requires",
@@ -93,16 +95,25 @@ def _pi_categories(spec: Deployment) -> str:
     return "; ".join(items)
 
 
-def _retention(spec: Deployment) -> str | None:
+def _days(days: int) -> str:
+    if days == 0:
+        return "不保存：仅在比对时存在于设备内存中 / not kept: held in the device's memory during the check only"
+    return f"{days:,} 天 / {days:,} day{'s' if days != 1 else ''}"
+
+
+def retention_words(spec: Deployment) -> str | None:
+    """The retention period as the spec states it: the figure, and the spec's own words on it."""
     days = spec.storage.retention_days
-    if days is not None:
-        text = f"{days} 天 / {days} days"
-        if spec.storage.raw_images != "discard" and spec.storage.raw_image_retention_days is not None:
-            raw = spec.storage.raw_image_retention_days
-            text += f"; 原始图像 / raw images: {raw} 天 / {raw} days"
-        return text
     method = spec.wording("storage.retention_determination_method")
-    return f"保存期限的确定方法 / how the period is set: {method}" if stated(method) else None
+    if days is None:
+        return f"保存期限的确定方法 / how the period is set: {method}" if stated(method) else None
+    text = _days(days)
+    if spec.storage.raw_images != "discard" and spec.storage.raw_image_retention_days is not None:
+        text += f"; 原始图像 / raw images: {_days(spec.storage.raw_image_retention_days)}"
+    said = spec.wording("storage.retention_justification")
+    if stated(said):
+        text += f"；{said}" if chinese_spec(spec) else f" ({said})"
+    return text
 
 
 def _text(value: str | None) -> str | None:
@@ -123,7 +134,7 @@ def notice_fields(spec: Deployment) -> list[NoticeField]:
         "handler_contact": ("联系方式 / Contact", "handler.contact", _text(spec.handler.contact)),
         "purposes": ("处理目的 / Purposes", "purpose.description", spec.wording("purpose.description")),
         "methods": ("处理方式 / Methods", "modality", _methods(spec)),
-        "retention_period": ("保存期限 / Retention period", "storage.retention_days", _retention(spec)),
+        "retention_period": ("保存期限 / Retention period", "storage.retention_days", retention_words(spec)),
         "necessity": ("处理的必要性 / Why it is necessary", "purpose.necessity", spec.wording("purpose.necessity")),
         "rights_impact": ("对个人权益的影响 / Impact on your rights", "notice.rights_impact", rights_impact),
         "rights_exercise_procedure": (
@@ -144,9 +155,17 @@ def notice_fields(spec: Deployment) -> list[NoticeField]:
 
 
 def notice_document(
-    spec: Deployment, profiles: tuple[str, ...] = ("cn2025",), *, issued: date | None = None
+    spec: Deployment,
+    profiles: tuple[str, ...] = ("cn2025",),
+    *,
+    issued: date | None = None,
+    verification: VerificationPoint | None = None,
 ) -> Document:
-    """The notice to individuals for `spec`, dated `issued`: every required field, a gap where the spec is silent."""
+    """The notice to individuals for `spec`, dated `issued`: every required field, a gap where the spec is silent.
+
+    `verification` is the model's 1:1 operating point (ACC-2), where the caller knows the model; a Chinese spec gets a
+    Chinese notice.
+    """
     by_name = {f.name: f for f in notice_fields(spec)}
 
     def entry(name: str) -> Entry:
@@ -163,7 +182,8 @@ def notice_document(
         Section("处理者 / Who processes your facial information", [entry("handler_name"), entry("handler_contact")]),
         Section(
             "目的、方式与必要性 / Purposes, methods and necessity",
-            [entry("purposes"), entry("methods"), entry("necessity"), entry("pi_categories")],
+            [entry("purposes"), entry("methods"), _accuracy(spec, verification), entry("necessity"),
+             entry("pi_categories")],
         ),
         Section("保存 / How long it is kept", [entry("retention_period"), entry("retention_expiry_handling")]),
         Section("对您权益的影响 / Impact on your rights", [entry("rights_impact")]),
@@ -173,7 +193,7 @@ def notice_document(
             [Bullets(list(RIGHTS)), entry("rights_exercise_procedure"), _explanation(spec), _complaints(spec)],
         ),
     ]
-    if spec.recipients:
+    if spec.recipients or stated(spec.identity_provider):
         sections.append(_recipients(spec))
     if facts.minors_expected(spec, "treat_as_minor"):
         rules = _text(spec.minors.rules_ref)
@@ -194,11 +214,20 @@ def notice_document(
     sections.append(Section("其他事项 / Other matters", [entry("other_legal_matters"), _accessibility(spec)]))
     footer = (
         f"本告知由 facegate 根据部署规格 {spec.id} 生成；标注为“缺失”的内容须在采集任何人脸之前补全。 / "
-        f"Generated by facegate from deployment spec {spec.id}; every item marked GAP must be completed "
+        f"Generated by facegate from deployment spec {spec.id}: every item marked GAP must be completed "
         "before any face is captured (CN25-5a)."
     )
     sections.append(Section("说明 / About this notice", [Paragraph(footer)]))
-    return Document(f"人脸识别告知书 / Notice on facial recognition — {spec.name}", meta, sections)
+    return for_spec(Document(f"人脸识别告知书 / Notice on facial recognition — {spec.name}", meta, sections), spec)
+
+
+def _accuracy(spec: Deployment, point: VerificationPoint | None) -> Entry:
+    label = "比对准确性 / How accurate matching is (ACC-2)"
+    if spec.modality == "identification":
+        return Entry(label, "1:N 辨识的阈值按已登记人数设定，使陌生人被认作他人的概率不超过目标（ACC-1） / 1:N "
+                     "identification decides at a threshold set for the number enrolled, so that a stranger is named "
+                     "as someone within the target rate (ACC-1)")  # fmt: skip
+    return Entry(label, verification_text(spec, point))
 
 
 def _ref(ref: str | None) -> str:
@@ -233,6 +262,9 @@ def _complaints(spec: Deployment) -> Entry:
 
 def _recipients(spec: Deployment) -> Section:
     blocks: list[Entry | Paragraph | Bullets] = []
+    if stated(spec.identity_provider):
+        blocks.append(Entry("身份核验服务（登记或核验时使用） / Identity service used to check who you are",
+                            spec.wording("identity_provider") or str(spec.identity_provider)))  # fmt: skip
     for i, r in enumerate(spec.recipients):
         where = f"recipients[{i}]"
         name = _text(r.name) or f"#{i + 1}"

@@ -6,14 +6,25 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from facegate.errors import InputError
 from facegate.policy import vocabulary
 from facegate.policy.answers import stated, stated_nothing, zero
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")]  # as the audit log and API expect
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+# YAML folding (>-) joins lines with a space; between two Chinese characters that space is not part of the text.
+_FOLDED = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])")
+Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(lambda s: _FOLDED.sub("", s))]
 Level = Literal["low", "medium", "high"]
 PurposeCategory = Literal[
     "identity_verification", "access_control", "attendance", "payment", "device_unlock", "account_recovery",

@@ -17,7 +17,7 @@ from facegate.api.service import Service
 from facegate.audit import listing
 from facegate.edge.hub import Hub
 from facegate.errors import FacegateError, InputError, RefusedError
-from facegate.gate import Caller
+from facegate.gate import Caller, verification_point
 from facegate.home import node_kind
 from facegate.oversight import Oversight, status_report
 
@@ -230,9 +230,11 @@ def document(request: Request, deployment_id: str, document: str, svc: ServiceDe
     deployment_or_404(svc, key, deployment_id)
     spec, profiles = svc.spec_of(deployment_id)
     if document == "notice":
-        doc = policy.notice_document(spec, profiles)
+        doc = policy.notice_document(spec, profiles, verification=verification_point())
     elif document == "impact-assessment" and key.role in ("admin", "auditor"):
-        doc = policy.pia_document(spec, today=svc.today(), profiles=profiles, settings=svc.gate.settings)
+        doc = policy.pia_document(
+            spec, today=svc.today(), profiles=profiles, settings=svc.gate.settings, verification=verification_point()
+        )
     else:
         raise WebError(404, "No such document for you here.")
     return page(request, svc, "document.html", key, doc=doc, deployment_id=deployment_id)

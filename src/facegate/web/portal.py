@@ -12,7 +12,7 @@ from facegate.api.links import SubjectLink
 from facegate.api.routes.me import standing
 from facegate.api.service import Service
 from facegate.errors import FacegateError, NotFoundError, RefusedError
-from facegate.gate import Caller, Decision
+from facegate.gate import Caller, Decision, verification_point
 
 from .pages import WebError, render
 
@@ -42,7 +42,7 @@ def portal_page(request: Request, svc: Service, token: str, link: SubjectLink, s
         raise WebError(
             404, "There is no data about you here any more, or this service has ended.", "Nothing here"
         ) from None
-    doc = policy.notice_document(spec, profiles)
+    doc = policy.notice_document(spec, profiles, verification=verification_point())
     return render(
         request, "portal.html", status_code=status_code, token=token, state=state, spec=spec, doc=doc,
         error=error, message=message, region=spec.handler.region,

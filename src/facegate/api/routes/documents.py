@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from facegate import policy
+from facegate.gate import verification_point
 
 from ..auth import DeploymentId, Reader, ServiceDep, ViewerOf
 
@@ -29,7 +30,7 @@ def notice(
 ) -> Response:
     """The notice to individuals (Chinese and English); what the spec does not say is marked as a gap."""
     spec, profiles = svc.spec_of(deployment_id)
-    return render(policy.notice_document(spec, profiles, issued=svc.today()), format)
+    return render(policy.notice_document(spec, profiles, issued=svc.today(), verification=verification_point()), format)
 
 
 @router.get("/deployments/{deployment_id}/impact-assessment", response_class=Response, responses=DOCUMENT)
@@ -38,5 +39,7 @@ def impact_assessment(
 ) -> Response:
     """The personal information protection impact assessment report: four sections and a risk register."""
     spec, profiles = svc.spec_of(deployment_id)
-    doc = policy.pia_document(spec, today=svc.today(), profiles=profiles, settings=svc.gate.settings)
+    doc = policy.pia_document(
+        spec, today=svc.today(), profiles=profiles, settings=svc.gate.settings, verification=verification_point()
+    )
     return render(doc, format)

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from facegate import policy
 from facegate.errors import InputError
-from facegate.gate import offers
+from facegate.gate import offers, verification_point
 
 from ..auth import Link, ServiceDep, subject_caller
 from ..responses import DECISION, PasskeyOptions, Standing, SubjectExport
@@ -50,7 +50,7 @@ def me(svc: ServiceDep, link: Link) -> dict[str, Any]:
 def notice(svc: ServiceDep, link: Link, format: Literal["html", "md"] = Query("html")) -> Response:
     """The deployment's notice to individuals."""
     spec, profiles = svc.gate.registered(link.deployment)
-    return render(policy.notice_document(spec, profiles, issued=svc.today()), format)
+    return render(policy.notice_document(spec, profiles, issued=svc.today(), verification=verification_point()), format)
 
 
 @router.post("/notice", **DECISION)

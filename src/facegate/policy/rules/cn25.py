@@ -12,6 +12,12 @@ from facegate.policy.vocabulary import label
 CN = ("cn2025",)
 KNOWN_ACCOUNT_PURPOSES = ("identity_verification", "payment", "device_unlock", "account_recovery")
 NATIONAL_CHANNEL_PURPOSES = ("identity_verification", "account_recovery")
+# The §5.4 harms as a Chinese assessment names them.
+HARMS_ZH: dict[str, tuple[str, ...]] = {
+    "leak": ("泄露",), "tamper": ("篡改",), "loss": ("丢失", "遗失"), "destruction": ("毁损", "损毁", "破坏"),
+    "illegal_acquisition": ("非法获取",), "illegal_sale": ("非法出售", "非法买卖"),
+    "illegal_use": ("非法使用", "非法利用"),
+}  # fmt: skip
 
 
 def context(spec: Deployment, ctx: Context) -> Iterator[Violation]:
@@ -216,7 +222,10 @@ def impact_assessment(spec: Deployment, ctx: Context) -> Iterator[Violation]:
             yield Violation(f"impact_assessment.{name}", f"the impact assessment lacks a section on {what}")
     covered = {normalise(r.harm) for r in pia.risks}
     text = (pia.security_risks or "").lower()
-    missing = [h for h in SECURITY_HARMS if h not in covered and h.replace("_", " ") not in text]
+    missing = [
+        h for h in SECURITY_HARMS
+        if h not in covered and h.replace("_", " ") not in text and not any(w in text for w in HARMS_ZH[h])
+    ]  # fmt: skip
     if missing:
         yield Violation(
             "impact_assessment.risks",
