@@ -25,9 +25,12 @@ HandlerOpt = Annotated[
 
 def open_oversight(home: Path | None) -> "Oversight":
     """The oversight of the data directory (through its gate: same database, keys, audit log and settings)."""
+    from facegate.gate import verification_point
     from facegate.oversight import Oversight
 
-    return Oversight(open_gate(home).context)
+    oversight = Oversight(open_gate(home).context)
+    oversight.verification = verification_point()
+    return oversight
 
 
 def print_status(report: dict) -> None:  # type: ignore[type-arg]

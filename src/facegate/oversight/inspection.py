@@ -162,7 +162,10 @@ def write_export(oversight: "Oversight", since: datetime, until: datetime, out: 
                         "spec": d.spec.model_dump(mode="json"),
                     }
                 )
-                pia = policy.pia_document(d.spec, today=today, profiles=d.profiles, settings=oversight.settings)
+                pia = policy.pia_document(
+                    d.spec, today=today, profiles=d.profiles, settings=oversight.settings,
+                    verification=oversight.verification,
+                )
                 for fmt in ("md", "html"):
                     files[f"impact-assessments/{d.id}.{fmt}"] = pia.render(fmt).encode()  # type: ignore[arg-type]
         files["deployments/deployments.json"] = _json(deployments)

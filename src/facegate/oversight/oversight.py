@@ -46,6 +46,9 @@ class Oversight:
         self.db, self.keystore, self.audit = context.db, context.keystore, context.audit
         self.settings, self.clock = context.settings, context.clock
         self.count_band = count_band  # None: each profile's threshold is its band size (Q8)
+        # The model's 1:1 operating point for the documents' ACC-2 item, set by whoever knows the model (the faces,
+        # through facegate.gate.verification_point); None leaves that item a gap.
+        self.verification: Any = None
 
     @property
     def count_mode(self) -> str:

@@ -416,7 +416,8 @@ def write_package(oversight: "Oversight", session: Session, view: HandlerView, o
     files["pia_report"] = []
     for d in view.in_use:
         pia = policy.pia_document(
-            d.spec, today=today, profiles=d.profiles, settings=oversight.settings, stored=per_deployment.get(d.id)
+            d.spec, today=today, profiles=d.profiles, settings=oversight.settings, stored=per_deployment.get(d.id),
+            verification=oversight.verification,
         )
         files["pia_report"] += _write(pia, out, f"06-pia-report-{d.id}")
         gaps += [
