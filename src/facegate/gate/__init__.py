@@ -31,8 +31,8 @@ __all__ = [
     "Gate",
     "RelyingParty",
     "calibration_points",
-    "verification_point",
     "offers",
     "read_photo",
     "utc_now",
+    "verification_point",
 ]
