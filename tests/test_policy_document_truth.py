@@ -92,3 +92,9 @@ def test_a_folded_chinese_text_keeps_no_stray_space() -> None:
 def test_a_spec_without_the_models_operating_point_shows_acc2_as_a_gap() -> None:
     spec = parse_spec((EXAMPLES / "office-entry.yaml").read_text(encoding="utf-8"))
     assert "accuracy" in {g.field for g in notice_document(spec).gaps}
+
+
+def test_every_run_time_measure_is_stated_in_chinese_too() -> None:
+    from facegate.policy.runtime import HANDLER_DUTIES, HANDLER_DUTIES_ZH, RUNTIME, RUNTIME_ZH
+
+    assert set(RUNTIME_ZH) == set(RUNTIME) and len(HANDLER_DUTIES_ZH) == len(HANDLER_DUTIES)

@@ -24,6 +24,7 @@ from facegate.errors import ConflictError, InputError, NotFoundError, RefusedErr
 from facegate.events import Op
 from facegate.gate.checks import refusal
 from facegate.gate.decisions import Caller, Decision, Recorder
+from facegate.policy import facts
 from facegate.policy.spec import stated
 from facegate.streams.models import CameraRow
 
@@ -53,7 +54,7 @@ def passive_problem(spec: policy.Deployment) -> tuple[str, list[str]] | None:
             ["CN25-5b", "CN25-13b"],
         )
     if spec.location.setting == "public_place":
-        if spec.purpose.category != "public_security":
+        if not facts.public_security_duty(spec):  # the handler decides, not only the purpose token
             return (
                 f"face recognition in a public place is only for public security, not {spec.purpose.category}",
                 ["CN25-13b", "PIPL-26"],
