@@ -17,6 +17,7 @@
 7. One clock: only facegate.clock reads the time of day (`datetime.now()`, `date.today()`, `time.time()`, ...);
    everything else takes "now" from a Context's clock, so a test can set the date (monotonic timers are fine).
 8. Every audit append goes through the one writer, facegate.audit.writer (events typed by facegate.events.Op).
+9. Only facegate.config reads the environment (`os.environ`, `os.getenv`); everything else takes a Config.
 """
 
 import ast
@@ -270,3 +271,30 @@ def test_every_audit_append_goes_through_the_one_writer() -> None:
 def test_the_writer_contract_sees_an_append() -> None:
     planted = "self.audit.append(s, e)\nlog.append_many(s, es)\nrows.append(x)\nself.gate.audit.append(s, e)"
     assert [line for line, _ in audit_appends(planted)] == [1, 2, 4]
+
+
+def environment_reads(source: str) -> list[tuple[int, str]]:
+    """Where `source` reads the process environment (`os.environ`, `os.getenv`, `from os import environ`)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "environb"):
+            if isinstance(node.value, ast.Name) and node.value.id == "os":
+                found.append((node.lineno, ast.unparse(node)))
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            found += [(node.lineno, f"from os import {a.name}") for a in node.names if a.name in ("environ", "getenv")]
+    return found
+
+
+def test_only_the_config_module_reads_the_environment() -> None:
+    broken = [
+        f"{MODULES[name].relative_to(SRC)}:{line} reads the environment ({text}): add it to facegate.config"
+        for name in MODULES
+        if name != "facegate.config"
+        for line, text in environment_reads(MODULES[name].read_text())
+    ]
+    assert not broken, "\n".join(broken)
+
+
+def test_the_environment_contract_sees_every_read() -> None:
+    planted = "import os\nfrom os import environ\na = os.environ.get('X')\nb = os.getenv('Y')\nc = os.path.join('a')"
+    assert sorted(line for line, _ in environment_reads(planted)) == [2, 3, 4]

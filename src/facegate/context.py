@@ -6,10 +6,11 @@ The gate and the oversight office are both built from one Context, so neither re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from facegate import policy
+from facegate import config, policy
 from facegate.audit import AuditLog
 from facegate.audit.writer import AuditWriter
 from facegate.clock import Clock, utc_now
+from facegate.config import Config
 from facegate.home import data_home, node_kind
 from facegate.store import Database
 from facegate.vault.keystore import Keystore
@@ -28,6 +29,7 @@ class Context:
     clock: Clock = utc_now
     settings: policy.Settings = field(default_factory=policy.Settings)
     kind: str = "device"  # hub | device: the data directory's kind of node (home.node_kind)
+    config: Config = field(default_factory=config.current)  # what the environment set, read once
 
     def __post_init__(self) -> None:
         self.audit.clock = self.clock  # the log stamps its entries and checkpoints by this context's clock
@@ -51,6 +53,8 @@ class Context:
         settings: policy.Settings | None = None,
     ) -> "Context":
         """The context of a data directory: its database, key store and audit log."""
+        env = config.current()  # read once; what this context opens is opened by it
         home = data_home(home)
-        db, vault, audit = Database.open(database_url, home=home), Vault(Keystore.open(home)), AuditLog.for_home(home)
-        return cls(db, vault, audit, clock, settings or policy.Settings(), kind=node_kind(home))
+        db = Database.open(database_url or env.database_url, home=home)
+        vault, audit = Vault(Keystore.open(home, env)), AuditLog.for_home(home)
+        return cls(db, vault, audit, clock, settings or policy.Settings(), kind=node_kind(home), config=env)

@@ -4,7 +4,6 @@
 truncate the SQLite WALs, VACUUM databases whose free pages may hold rows deleted before secure_delete).
 """
 
-import os
 import sqlite3
 import stat
 from dataclasses import asdict, dataclass
@@ -13,8 +12,9 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from facegate import config
 from facegate.store.database import checkpoint_truncate, database_url, make_engine
-from facegate.vault.keystore import KEYSTORE_ENV, MASTER_ENV, MASTER_FILE_ENV, master_key_path
+from facegate.vault.keystore import MASTER_ENV, MASTER_FILE_ENV, master_key_path
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 EXIT_CODES = {OK: 0, WARN: 5, FAIL: 6}  # the worst finding decides the exit code of `facegate doctor`
@@ -44,13 +44,14 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def master_key(home: Path) -> list[Finding]:
     """Where the master key is, whether it sits beside the data it protects, and who can read its file."""
-    if os.environ.get(MASTER_ENV):
+    env = config.current()
+    if env.master_key:
         found = [Finding(OK, "master key", f"from ${MASTER_ENV} (not stored in the data directory)")]
-        if os.environ.get(MASTER_ENV + "_OLD"):
+        if env.master_key_old:
             found.append(Finding(WARN, "master key", f"${MASTER_ENV}_OLD is set: finish the rotation and unset it"))
         return found
     path = master_key_path(home)
-    where = f"${MASTER_FILE_ENV}" if os.environ.get(MASTER_FILE_ENV) else "the default place"
+    where = f"${MASTER_FILE_ENV}" if env.master_key_file else "the default place"
     if not path.exists():
         return [Finding(WARN, "master key", f"{path} ({where}) does not exist yet: it is created at first use")]
     found = []
@@ -180,7 +181,7 @@ def _postgresql(url: str, label: str, keys: bool) -> list[Finding]:
 def databases(home: Path) -> list[Finding]:
     """The data store and the key store: where they are and what of a deleted row their files may keep."""
     data_url = database_url(home)
-    key_url = os.environ.get(KEYSTORE_ENV) or f"sqlite:///{home / 'keys' / 'keystore.db'}"
+    key_url = config.current().keystore_url or f"sqlite:///{home / 'keys' / 'keystore.db'}"
     found = []
     if make_url(data_url) == make_url(key_url) or (
         make_url(key_url).get_backend_name() == "postgresql"
@@ -218,7 +219,7 @@ def exit_code(findings: list[Finding]) -> int:
 def scrub(home: Path) -> list[str]:
     """Checkpoint and truncate the SQLite WALs (key store first), VACUUM those with free pages; what was done."""
     done = []
-    key_url = os.environ.get(KEYSTORE_ENV) or f"sqlite:///{home / 'keys' / 'keystore.db'}"
+    key_url = config.current().keystore_url or f"sqlite:///{home / 'keys' / 'keystore.db'}"
     for url in (key_url, database_url(home)):
         parsed = make_url(url)
         if parsed.get_backend_name() != "sqlite" or not Path(parsed.database or "").exists():

@@ -4,15 +4,17 @@ import json
 import os
 from pathlib import Path
 
+from facegate import config
+
 
 def data_home(explicit: Path | None = None) -> Path:
     """Return the data directory: `explicit`, else $FACEGATE_HOME, else a per-user folder; create it 0700."""
     if explicit is not None:
         home = explicit
-    elif os.environ.get("FACEGATE_HOME"):
-        home = Path(os.environ["FACEGATE_HOME"])
+    elif (env := config.current()).home:
+        home = Path(env.home)
     else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+        base = Path(env.xdg_data_home or Path.home() / ".local" / "share")
         home = base / "facegate"
     home = home.expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -10,13 +10,14 @@ workers) and set `PROMETHEUS_MULTIPROC_DIR` to an empty folder before the proces
 keeps each process's values in that folder and `/metrics` sums them.
 """
 
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
+
+from facegate import config
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own setting, read by it at import too
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -89,7 +90,7 @@ def cameras_reported(cameras: Iterable[dict[str, Any]]) -> None:
 
 def exposition() -> bytes:
     """The metrics in Prometheus's text format: this process's, or every worker's in multi-process mode."""
-    if os.environ.get(MULTIPROCESS_ENV):
+    if config.current().metrics_dir:
         registry = CollectorRegistry()
         MultiProcessCollector(registry)
         return generate_latest(registry)

@@ -1,7 +1,6 @@
 """What a running server shares: the gate, API keys, link signer, blocked submissions and the clock."""
 
 import contextlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -43,7 +42,7 @@ class Service:
     def open(cls, home: Path, gate: Gate | None = None) -> "Service":
         """The service of a data directory (or around a given gate, for tests)."""
         gate = gate or Gate.open(home)
-        origins = passkey_origins(os.environ.get(PASSKEY_ORIGINS_ENV, ""))
+        origins = passkey_origins(gate.context.config.passkey_origins)
         signer = LinkSigner(load_or_create_key(home))
         return cls(home, gate, ApiKeys(gate.db), signer, Submissions(gate.db), gate.clock, origins)
 

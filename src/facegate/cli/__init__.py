@@ -4,9 +4,9 @@
 `main` runs them. A command imports the rooms it uses when it runs, so `facegate --help` loads only typer and rich.
 """
 
-import os
 import sys
 
+from facegate import config
 from facegate.cli.app import app, err_console, print_json
 from facegate.errors import FacegateError, RefusedError
 
@@ -25,7 +25,7 @@ def main() -> None:
         err_console.print("interrupted", markup=False)
         raise SystemExit(130) from None
     except Exception as exc:  # the last line of defence: never show a traceback to a user
-        if os.environ.get("FACEGATE_DEBUG"):
+        if config.current().debug:
             raise
         err_console.print(f"internal error: {type(exc).__name__} (set FACEGATE_DEBUG=1 for details)", markup=False)
         raise SystemExit(1) from None

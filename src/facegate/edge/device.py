@@ -11,7 +11,6 @@ import base64
 import contextlib
 import ipaddress
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -96,7 +95,7 @@ class Device:
             return session.get(HubLinkRow, 1)
 
     def _client(self, base: str) -> httpx.Client:
-        verify: Any = os.environ.get(CA_ENV) or True
+        verify: Any = self.gate.context.config.hub_ca or True
         return httpx.Client(base_url=base, timeout=TIMEOUT_SECONDS, verify=verify, transport=self._transport)
 
     # ---- pairing ----

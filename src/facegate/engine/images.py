@@ -9,7 +9,6 @@ that does not fit waits until earlier pictures are released (`DecoderBusyError` 
 import contextlib
 import ctypes
 import io
-import os
 import threading
 import time
 import warnings
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from facegate import config
 from facegate.errors import InputError, TooLargeError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -107,7 +107,7 @@ class DecodeBudget:
 
 
 def _budget_from_env() -> DecodeBudget:
-    text = os.environ.get(BUDGET_ENV, "")
+    text = config.current().decode_memory_mb or ""
     try:
         megabytes = int(text) if text else DEFAULT_BUDGET_MB
     except ValueError:

@@ -1,8 +1,19 @@
 """The database layer every room uses: engine from a URL, sessions, the shared declarative Base, migrations."""
 
-from facegate.store.base import Base
+from facegate.store.base import Base, rowcount, table_of
 from facegate.store.database import Database, Statements, database_url, make_engine
 from facegate.store.migrate import upgrade
 from facegate.store.types import BigId, UTCDateTime
 
-__all__ = ["Base", "BigId", "Database", "Statements", "UTCDateTime", "database_url", "make_engine", "upgrade"]
+__all__ = [
+    "Base",
+    "BigId",
+    "Database",
+    "Statements",
+    "UTCDateTime",
+    "database_url",
+    "make_engine",
+    "rowcount",
+    "table_of",
+    "upgrade",
+]

@@ -1,6 +1,8 @@
 """The declarative base every room's tables register on, with stable constraint names for migrations."""
 
-from sqlalchemy import MetaData
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, MetaData, Result, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints let Alembic alter them later (SQLite batch mode needs the names).
@@ -17,3 +19,13 @@ class Base(DeclarativeBase):
     """Declarative base shared by all facegate tables (audit, vault, gate, ...)."""
 
     metadata = MetaData(naming_convention=NAMING)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Table behind a mapped class (typed as a Table, which `Model.__table__` is not)."""
+    return cast(Table, model.__table__)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE touched (typed: `Session.execute` returns a Result, not a CursorResult)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from facegate import config
 from facegate.errors import FacegateError, InputError
 from facegate.home import data_home
 from facegate.store.migrate import upgrade
@@ -37,8 +38,8 @@ def database_url(home: Path, url: str | None = None) -> str:
     """Return `url`, else $FACEGATE_DATABASE_URL, else the SQLite file `<home>/facegate.db`."""
     if url:
         return url
-    if os.environ.get(URL_ENV):
-        return os.environ[URL_ENV]
+    if env_url := config.current().database_url:
+        return env_url
     return f"sqlite:///{home / DB_FILE}"
 
 

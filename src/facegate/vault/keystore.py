@@ -24,9 +24,11 @@ from sqlalchemy import LargeBinary, MetaData, String, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from facegate import config
 from facegate.clock import utc_now
+from facegate.config import Config
 from facegate.errors import FacegateError, InputError
-from facegate.store import UTCDateTime, make_engine
+from facegate.store import UTCDateTime, make_engine, rowcount
 from facegate.store.database import SQLITE_BEGIN, checkpoint_truncate
 
 MASTER_ENV = "FACEGATE_MASTER_KEY"
@@ -100,25 +102,27 @@ def _write_key_file(path: Path, key: bytes) -> None:
         draft.unlink()
 
 
-def master_key_path(home: Path) -> Path:
+def master_key_path(home: Path, env: Config | None = None) -> Path:
     """The master key file: $FACEGATE_MASTER_KEY_FILE, else `<home>/keys/master.key`."""
-    if os.environ.get(MASTER_FILE_ENV):
-        return Path(os.environ[MASTER_FILE_ENV]).expanduser().resolve()
+    env = env or config.current()
+    if env.master_key_file:
+        return Path(env.master_key_file).expanduser().resolve()
     return home / "keys" / "master.key"
 
 
-def load_master_keys(home: Path) -> list[bytes]:
+def load_master_keys(home: Path, env: Config | None = None) -> list[bytes]:
     """The master key (first) and any keys of an unfinished rotation, from the environment or a key file.
 
     $FACEGATE_MASTER_KEY (and $FACEGATE_MASTER_KEY_OLD during a rotation) win; otherwise the key file
     (`master_key_path`) is used, created 0600 on first run, with its `.new` / `.old` siblings if present.
     """
-    if os.environ.get(MASTER_ENV):
-        keys = [_decode_key(os.environ[MASTER_ENV], f"${MASTER_ENV}")]
-        if os.environ.get(MASTER_ENV + "_OLD"):
-            keys.append(_decode_key(os.environ[MASTER_ENV + "_OLD"], f"${MASTER_ENV}_OLD"))
+    env = env or config.current()
+    if env.master_key:
+        keys = [_decode_key(env.master_key, f"${MASTER_ENV}")]
+        if env.master_key_old:
+            keys.append(_decode_key(env.master_key_old, f"${MASTER_ENV}_OLD"))
         return keys
-    current = master_key_path(home)
+    current = master_key_path(home, env)
     if not current.exists():
         with suppress(FileExistsError):
             _write_key_file(current, secrets.token_bytes(32))
@@ -134,9 +138,10 @@ def rotate_master_key_file(home: Path, keystore: "Keystore") -> int:
     key. Killed at any point, every key still opens. Environment: put the new key in $FACEGATE_MASTER_KEY
     and the old one in $FACEGATE_MASTER_KEY_OLD; this rewraps everything under the new one.
     """
-    if os.environ.get(MASTER_ENV):
-        return keystore.rotate_master(_decode_key(os.environ[MASTER_ENV], f"${MASTER_ENV}"))
-    current = master_key_path(home)
+    env = config.current()
+    if env.master_key:
+        return keystore.rotate_master(_decode_key(env.master_key, f"${MASTER_ENV}"))
+    current = master_key_path(home, env)
     new_path, old_path = current.with_name(current.name + ".new"), current.with_name(current.name + ".old")
     if not new_path.exists():
         _write_key_file(new_path, secrets.token_bytes(32))
@@ -167,15 +172,16 @@ class Keystore:
 
     def _reload_masters(self) -> None:
         """Pick up a master key that another process rotated in (key files only)."""
-        if self.home is not None and not os.environ.get(MASTER_ENV):
+        if self.home is not None and not config.current().master_key:
             self._use_masters(load_master_keys(self.home))
 
     @classmethod
-    def open(cls, home: Path) -> "Keystore":
-        """The key store of a data directory."""
-        masters = load_master_keys(home)
-        if os.environ.get(KEYSTORE_ENV):
-            return cls(masters, os.environ[KEYSTORE_ENV], home)
+    def open(cls, home: Path, env: Config | None = None) -> "Keystore":
+        """The key store of a data directory (`env`: the configuration; default: the environment now)."""
+        env = env or config.current()
+        masters = load_master_keys(home, env)
+        if env.keystore_url:
+            return cls(masters, env.keystore_url, home)
         path = home / "keys" / "keystore.db"
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         path.touch(mode=0o600, exist_ok=True)
@@ -250,9 +256,9 @@ class Keystore:
         """
         with self._session() as session:
             result = session.execute(delete(WrappedKey).where(WrappedKey.name == f"data/{deployment_id}/{subject_id}"))
-        if result.rowcount:
+        if rowcount(result):
             self.scrub()
-        return result.rowcount > 0
+        return rowcount(result) > 0
 
     def scrub(self) -> None:
         """Leave no old copy of deleted keys in the key store's files.
