@@ -175,6 +175,7 @@ LAWFUL_CONTROLS: list[dict[str, Any]] = [
     {"location.collection_area": "The turnstiles stand in the lobby, next to the changing rooms."},
     {"location.collection_area": "宿舍楼入口的两台闸机，摄像头朝向门外"},
     {"purpose.description": "Staff pass the turnstiles. Children under 14 are not enrolled."},
+    {"purpose.description": "Staff bring their children to the on-site nursery; only staff are enrolled at the gate."},
     {"purpose.description": "员工刷脸通行。不收集不满十四周岁儿童的人脸信息。"},
     {"purpose.least_impact": "Templates stay on the turnstile and never leave mainland China."},
     {"purpose.least_impact": "模板存储于境内闸机，不出境。"},

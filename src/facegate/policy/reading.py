@@ -243,9 +243,18 @@ def private_places(clause: str) -> list[Mention]:
     return found
 
 
+# Words that make a clause speak of the people the deployment processes (a child merely named is not enrolled).
+_PEOPLE = re.compile(
+    r"enrol|regist|user|verif|pass|scan|\buse|captur|match|identif|recogni|check|attend|clock|pay|enter|access|"
+    r"member|customer|guest|visitor|resident|passenger|patient|student|录入|注册|登记|刷脸|使用|采集|核验|识别|比对|"
+    r"通行|进出|出入|考勤|打卡|支付|上课|到校|入园|入住|用户|会员|顾客|住户|乘客|学员|学生",
+    re.IGNORECASE,
+)
+
+
 def minors(clause: str) -> list[Mention]:
-    """Under-14s the clause counts among the people (words such as 'children', '小学生', or an age under 14)."""
-    if negated(clause):
+    """Under-14s the clause counts among the people processed ('children pass the gates', '7-12岁的学员')."""
+    if negated(clause) or not _PEOPLE.search(clause):
         return []
     found = [Mention("minor", m.group(0), "under_14") for m in _MINOR_WORDS.finditer(clause)]
     for match in _AGE.finditer(clause):
