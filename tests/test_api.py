@@ -369,6 +369,14 @@ def test_keys_mint_list_revoke(env: Env) -> None:
     problem(env.client.delete("/api/v1/keys/0123456789abcdef", headers=h), 404)
 
 
+def test_reviewer_keys_are_minted_and_listed(env: Env) -> None:
+    h = env.auth("admin")
+    minted = env.client.post("/api/v1/keys", json={"role": "reviewer", "name": "dpo"}, headers=h)
+    assert minted.status_code == 201 and minted.json()["role"] == "reviewer"
+    listed = env.client.get("/api/v1/keys", headers=h)
+    assert listed.status_code == 200 and "reviewer" in {k["role"] for k in listed.json()}
+
+
 def test_keys_are_stored_as_hashes_only(env: Env) -> None:
     from sqlalchemy import text
 

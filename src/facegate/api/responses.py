@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from facegate import policy
+from .keys import Role
 
 Timestamp = Annotated[
     str, Field(description="An ISO 8601 date and time (UTC).", examples=["2026-11-27T09:30:00+00:00"])
@@ -191,7 +192,7 @@ class Key(Answer):
 
     id: str
     name: str
-    role: Literal["admin", "operator", "auditor"]
+    role: Role
     deployments: list[str]
     created_at: Timestamp
     revoked_at: Timestamp | None

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from facegate import policy
+from .keys import Role
 from facegate.policy.spec import PurposeCategory
 
 from .auth import SUBJECT_ID
@@ -68,7 +69,7 @@ class UpdateRequest(Body):
 class KeyRequest(Body):
     """An API key to mint: its role, a name, and for operators the deployments it is granted."""
 
-    role: Literal["admin", "operator", "auditor"]
+    role: Role
     name: Annotated[str, StringConstraints(max_length=64)] = ""
     deployments: Annotated[
         list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")]], Field(max_length=64)
