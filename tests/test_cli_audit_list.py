@@ -58,6 +58,14 @@ def test_audit_list_names_the_newest_entries_and_pages_back(home: Path, capsys, 
     assert code == 2 and "no entry #99" in err
 
 
+def test_audit_indexes_past_any_database_integer_are_answered_not_crashed(home: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run(capsys, monkeypatch, "audit", "list", "--home", str(home), "--before", str(2**63), "--limit", "1")
+    assert code == 0 and out.startswith("#29 ") and "Error" not in err
+    for big in ("#99999999999999999999", "#" + "9" * 5000):
+        code, _, err = run(capsys, monkeypatch, "audit", "prove", big, "--home", str(home))
+        assert code == 2 and "the audit log has no entry" in err and "Error" not in err
+
+
 def test_audit_list_filters(home: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     args = ("audit", "list", "--home", str(home), "--limit", "100")
     _, out, _ = run(capsys, monkeypatch, *args, "--decision", "refuse")

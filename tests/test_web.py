@@ -106,6 +106,13 @@ def test_the_audit_page_shows_the_newest_entries_and_verifies_a_large_log_on_req
         assert env.svc.gate.audit.latest_checkpoint(s) == signed  # an auditor's look writes nothing
 
 
+def test_the_audit_page_answers_an_index_past_any_database_integer(env: Env) -> None:
+    sign_in(env, "auditor")
+    for before in ("9223372036854775808", "9" * 5000):
+        page = env.client.get(f"/console/audit?before={before}")
+        assert page.status_code == 200 and "data-operation" in page.text
+
+
 def test_keys_minted_in_the_console_are_shown_once(env: Env) -> None:
     csrf = sign_in(env, "admin")
     page = env.client.post("/console/keys", data={"csrf": csrf, "role": "auditor", "name": "inspector"}).text

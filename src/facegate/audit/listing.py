@@ -15,6 +15,9 @@ ENTRY = AuditEntry.__table__
 BATCH = 500  # rows read per query while looking for a page of matching entries
 
 
+LAST_INDEX = 2**63 - 1  # the largest integer SQLite and PostgreSQL BIGINT columns hold
+
+
 @dataclass(frozen=True)
 class Filters:
     """What an entry must match; None matches anything. `since` is inclusive, `until` exclusive (UTC)."""
@@ -68,6 +71,8 @@ def _scan(conn: Connection, filters: Filters, before: int | None) -> Iterator[di
 def page(conn: Connection, filters: Filters | None = None, before: int | None = None, size: int = 50) -> Page:
     """The newest `size` entries matching `filters` below index `before` (None: from the newest)."""
     filters = filters or Filters()
+    if before is not None and before > LAST_INDEX:
+        before = None  # past any index a database column can hold: the same as from the newest
     entries: list[dict[str, Any]] = []
     for entry in _scan(conn, filters, before):
         if len(entries) == size:

@@ -102,7 +102,7 @@ def audit_prove(
     """Print an inclusion proof of one event against the latest signed checkpoint."""
     _, records = open_audit(home, signing=False)
     if event_id.startswith("#") and event_id[1:].isdigit():
-        index = int(event_id[1:])
+        index = int(event_id[1:]) if len(event_id) <= 21 else -1  # longer than any index: no such entry
         found = records.page(None, before=index + 1, size=1).entries
         if not found or found[0]["index"] != index:
             raise InputError(f"the audit log has no entry {event_id}")

@@ -275,7 +275,7 @@ def audit_filters(request: Request) -> tuple[listing.Filters, int | None, dict[s
         until=until and datetime.combine(until + timedelta(days=1), time(), UTC),
     )  # fmt: skip
     before = query.get("before", "")
-    return filters, int(before) if before.isdigit() else None, given
+    return filters, int(before) if before.isdigit() and len(before) <= 20 else None, given
 
 
 @router.get("/audit", response_class=HTMLResponse)
