@@ -69,8 +69,11 @@ def test_eval_pairs_json_reports_accuracy_as_a_fraction(shared_data: Path, tmp_p
 
 @pytest.mark.slow
 def test_demo_compares_the_sample_photos(tmp_path: Path) -> None:
-    result = facegate("demo", home=tmp_path)
+    result = facegate("demo", "--home", str(tmp_path / "demo"), home=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert f"facegate serve --home {tmp_path / 'demo'}" in result.stdout  # the restart hint finds the same data
+    doctor = facegate("doctor", "--json", "--home", str(tmp_path / "demo"), home=tmp_path)
+    assert {f["check"] for f in json.loads(doctor.stdout)["findings"] if f["level"] != "ok"} <= {"master key"}
     assert "same person" in result.stdout and "different people" in result.stdout
     # Naming who is in the two-person photo is 1:N, which runs only through the gate: the demo detects them only.
     assert re.search(r"detect\s+two_people\.jpg\s+1126x661\s+faces: \d+x\d+, \d+x\d+", result.stdout)

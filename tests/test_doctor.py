@@ -117,3 +117,22 @@ def test_a_key_store_in_the_data_database_is_reported(tmp_path, capsys, monkeypa
     assert ("warn", "key store") in levels
     assert any("shares the data database" in f["message"] for f in report["findings"])
     assert code == 5
+
+
+def test_a_signed_checkpoint_keeps_the_data_directory_tight(tmp_path, capsys, monkeypatch) -> None:
+    from datetime import UTC, datetime
+
+    from facegate.audit import AuditLog, Event
+
+    monkeypatch.setenv(MASTER_FILE_ENV, str(tmp_path / "secrets" / "master.key"))
+    home = make_home(tmp_path / "home")
+    db, log = Database.open(home=home), AuditLog.for_home(home)
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    with db.session() as s:
+        log.append(s, Event(actor="api_key:k1", operation="verify", decision="allow", outcome="match",
+                                 deployment="hq-lobby", subject="s1", event_id="ev-1"), now=now)
+        log.save_witness(log.checkpoint(s, now=now))
+    db.dispose()
+    assert (home / "audit" / "latest-checkpoint").stat().st_mode & 0o777 == 0o600
+    code, levels, _ = doctor(capsys, monkeypatch, home)
+    assert ("ok", "modes") in levels and code == 0

@@ -353,7 +353,9 @@ class AuditLog:
             return
         self.witness.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = self.witness.with_name(f".{self.witness.name}.{os.getpid()}")
-        tmp.write_text(cp.note)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # like every file in the data directory
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(cp.note)
         os.replace(tmp, self.witness)
 
     def read_witness(self) -> str | None:

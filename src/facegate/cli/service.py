@@ -72,7 +72,7 @@ def demo(
     for line in lines:
         say(f"  {line}")
     say(f"\nsubject portal for obama (24 h): {url}/portal/{seeded.portal_token}")
-    serve_command = "facegate serve" + (f" --port {port}" if port else "")
+    serve_command = "facegate serve" + (f" --port {port}" if port else "") + (f" --home {home}" if home else "")
     say(f"start the server with `{serve_command}`, open {url} and sign in with the demo-admin key")
 
 
