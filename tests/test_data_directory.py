@@ -26,3 +26,11 @@ def test_enrolling_writes_only_inside_the_data_directory(tmp_path: Path) -> None
     )
     assert check.returncode == 0, check.stderr
     assert sorted(p.relative_to(user).as_posix() for p in user.rglob("*")) == []
+
+
+def test_status_reads_and_never_creates_the_data_directory(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FACEGATE_", "XDG_"))}
+    env.update(HOME=str(tmp_path / "user"), PYTHONPATH=str(SRC))
+    status = subprocess.run([sys.executable, "-m", "facegate", "status"], env=env, capture_output=True, text=True)
+    assert status.returncode == 2 and "no data directory at" in status.stderr and "Traceback" not in status.stderr
+    assert not (tmp_path / "user").exists()

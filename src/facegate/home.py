@@ -5,10 +5,14 @@ import os
 from pathlib import Path
 
 from facegate import config
+from facegate.errors import InputError
 
 
-def data_home(explicit: Path | None = None) -> Path:
-    """Return the data directory: `explicit`, else $FACEGATE_HOME, else a per-user folder; create it 0700."""
+def data_home(explicit: Path | None = None, *, create: bool = True) -> Path:
+    """Return the data directory: `explicit`, else $FACEGATE_HOME, else a per-user folder; create it 0700.
+
+    With `create` false, a directory that does not exist is an input error (a command that only reads).
+    """
     if explicit is not None:
         home = explicit
     elif (env := config.current()).home:
@@ -17,6 +21,8 @@ def data_home(explicit: Path | None = None) -> Path:
         base = Path(env.xdg_data_home or Path.home() / ".local" / "share")
         home = base / "facegate"
     home = home.expanduser().resolve()
+    if not create and not home.is_dir():
+        raise InputError(f"no data directory at {home}: give --home (or $FACEGATE_HOME), or run a command that sets one up")
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     return home
 

@@ -57,7 +57,7 @@ def status(json_out: Json = False, home: Home = None) -> None:
     """Which kind of node this data directory is; a device's hub and last sync, a hub's devices."""
     from facegate.edge.device import Device, node
 
-    folder = data_home(home)
+    folder = data_home(home, create=False)
     gate = open_gate(folder)
     here = node(gate, folder)
     out: dict[str, Any] = {"home": str(folder), "kind": here.kind, "deployments": len(gate.deployments())}
