@@ -59,7 +59,8 @@ def test_audit_list_names_the_newest_entries_and_pages_back(home: Path, capsys, 
 
 
 def test_audit_indexes_past_any_database_integer_are_answered_not_crashed(home: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    code, out, err = run(capsys, monkeypatch, "audit", "list", "--home", str(home), "--before", str(2**63), "--limit", "1")
+    args = ("audit", "list", "--home", str(home), "--before", str(2**63), "--limit", "1")
+    code, out, err = run(capsys, monkeypatch, *args)
     assert code == 0 and out.startswith("#29 ") and "Error" not in err
     for big in ("#99999999999999999999", "#" + "9" * 5000):
         code, _, err = run(capsys, monkeypatch, "audit", "prove", big, "--home", str(home))

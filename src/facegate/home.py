@@ -22,7 +22,7 @@ def data_home(explicit: Path | None = None, *, create: bool = True) -> Path:
         home = base / "facegate"
     home = home.expanduser().resolve()
     if not create and not home.is_dir():
-        raise InputError(f"no data directory at {home}: give --home (or $FACEGATE_HOME), or run a command that sets one up")
+        raise InputError(f"no data directory at {home}: give --home (or $FACEGATE_HOME) of one facegate set up")
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     return home
 

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from facegate import policy
+
 from .keys import Role
 
 Timestamp = Annotated[

@@ -6,10 +6,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from facegate import policy
-from .keys import Role
 from facegate.policy.spec import PurposeCategory
 
 from .auth import SUBJECT_ID
+from .keys import Role
 from .responses import Decision as Decision  # the answer models live in responses.py
 from .responses import Report as Report
 
