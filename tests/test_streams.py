@@ -192,3 +192,19 @@ def test_retiring_the_deployment_stops_the_running_stream_at_once(gate: Gate, ph
         thread.join(20)
     stops = [e for e in entries(gate) if e["operation"] == "camera.stop"]
     assert stops and stops[0]["decision"] == "refuse" and stops[0]["rule_ids"]
+
+
+def test_a_card_reader_event_makes_the_next_track_a_1_to_1_verification(gate: Gate, photos: Path, clip: Path) -> None:
+    gate.register(example("office-entry", id="door-cards", **{**PASSIVE, "modality": "verification"}))
+    gate.add_subject("obama")
+    gate.notice_shown("door-cards", "obama")
+    gate.give_consent("door-cards", "obama")
+    gate.enroll("door-cards", "obama", (photos / "obama.jpg").read_bytes())
+    gate.cameras.add("door-cards", "door-2", str(clip), 10)
+    runner = CameraRunner(gate.cameras, "door-2")
+    runner.card("obama")  # the card is shown as the first person walks up; the others show none
+    counts = runner.run(max_seconds=60)
+    assert [(e["outcome"], e.get("subject")) for e in runner.decided] == [("match", "obama")]
+    assert counts.unclaimed == 2  # a 1:1 deployment decides nobody without a card
+    verified = [e for e in entries(gate) if e["operation"] == "verify"]
+    assert len(verified) == 1 and verified[0]["actor"] == "camera:door-2"

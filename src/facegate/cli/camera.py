@@ -1,11 +1,12 @@
 """The door camera commands: `facegate camera add | list | remove | run` on a device node (docs/streams.md)."""
 
+import sys
 import threading
 from typing import Annotated, Any
 
 import typer
 
-from facegate.cli.app import Actor, Deployment_, Home, Json, app, caller, open_gate, print_json, say
+from facegate.cli.app import Actor, Deployment_, Home, Json, app, caller, err_console, open_gate, print_json, say
 
 camera_app = typer.Typer(
     rich_markup_mode=None,
@@ -67,6 +68,9 @@ def run(
     ] = None,
     seconds: Annotated[float | None, typer.Option("--seconds", help="Stop after this long.")] = None,
     loop: Annotated[bool, typer.Option("--loop", help="Play a video file again when it ends.")] = False,
+    cards: Annotated[
+        bool, typer.Option("--cards", help="Read card-reader events from standard input, one 'CAMERA SUBJECT' a line.")
+    ] = False,
     json_out: Json = False,
     home: Home = None,
 ) -> None:
@@ -83,6 +87,9 @@ def run(
     threads = [threading.Thread(target=r.run, args=(seconds,), daemon=True) for r in runners]
     for thread in threads:
         thread.start()
+    if cards:
+        by_name = {r.name: r for r in runners}
+        threading.Thread(target=_read_cards, args=(by_name,), daemon=True).start()
     try:
         for thread in threads:
             while thread.is_alive():
@@ -94,6 +101,17 @@ def run(
             thread.join(15)
     if json_out:
         print_json([{"camera": r.name, "state": r.state, **_counts(r)} for r in runners])
+
+
+def _read_cards(runners: dict[str, Any]) -> None:
+    """Card-reader events from standard input: 'CAMERA SUBJECT' makes that camera's next face a 1:1 check."""
+    for line in sys.stdin:
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in runners:
+            runners[parts[0]].card(parts[1])
+        elif parts:
+            said = f"card event ignored: expected 'CAMERA SUBJECT' with a running camera, got {line.strip()!r}"
+            err_console.print(said, markup=False, highlight=False)
 
 
 def _counts(runner: Any) -> dict[str, Any]:
