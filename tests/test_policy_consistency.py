@@ -270,3 +270,21 @@ def test_real_deployment_words_resolve(kind: str, words: str, value: str) -> Non
 
     found = resolve(kind, words)
     assert found is not None and found.value == value
+
+
+def test_the_console_form_states_the_decisive_facts() -> None:
+    from facegate.web.forms import spec_data
+
+    form = {"id": "front-desk", "name": "Front desk", "handler.name": "Harbour Hotel", "purpose.category": "访客登记",
+            "modality": "verification", "location.setting": "private_premises", "location.type": "前台",
+            "legal_basis": "separate_consent", "alternatives": "id_card, staff check", "alternatives.fee": "0",
+            "alternatives.wait": "5 minutes", "minors.age_floor": "18"}  # fmt: skip
+    spec = spec_from_data(spec_data(form))
+    assert {m: (t.fee, t.wait) for m, t in spec.alternative_terms.items()} == {
+        "id_document": ("0", "5 minutes"), "staff_assisted": ("0", "5 minutes")
+    }
+    report = evaluate(spec, ["cn2025"], today=TODAY)
+    assert not [f for f in report.findings if f.rule == "FG-12"]
+    unstated = spec_from_data(spec_data({**form, "alternatives.fee": "", "minors.age_floor": ""}))
+    fields = {f.field for f in evaluate(unstated, ["cn2025"], today=TODAY).findings if f.rule == "FG-12"}
+    assert fields == {"minors", "alternatives[id_document]", "alternatives[staff_assisted]"}

@@ -34,6 +34,7 @@ def _number(form: Mapping[str, Any], name: str) -> int | None:
 
 def spec_data(form: Mapping[str, Any]) -> dict[str, Any]:
     """The deployment spec the form's fields describe (before validation)."""
+    fee, wait = _text(form, "alternatives.fee"), _text(form, "alternatives.wait")
     data: dict[str, Any] = {
         "id": _text(form, "id"),
         "name": _text(form, "name"),
@@ -58,13 +59,18 @@ def spec_data(form: Mapping[str, Any]) -> dict[str, Any]:
         "premises_type": _text(form, "premises_type"),
         "legal_basis": _text(form, "legal_basis"),
         "legal_basis_ref": _text(form, "legal_basis_ref"),
-        "alternatives": [a.strip() for a in str(form.get("alternatives") or "").split(",") if a.strip()],
+        # Each alternative with the fee and wait the form states for them (FG-12: stated, never assumed).
+        "alternatives": [
+            _drop_none({"method": a.strip(), "fee": fee, "wait": wait})
+            for a in str(form.get("alternatives") or "").split(",")
+            if a.strip()
+        ],
         "storage": {
             "location": _text(form, "storage.location") or "device",
             "raw_images": _text(form, "storage.raw_images") or "discard",
             "retention_days": _number(form, "storage.retention_days"),
         },
-        "minors": {"expected": form.get("minors.expected") == "on"},
+        "minors": {"expected": form.get("minors.expected") == "on", "age_floor": _number(form, "minors.age_floor")},
         "notice": {
             "version": _number(form, "notice.version") or 1,
             "accessible": form.get("notice.accessible") == "on",
@@ -101,6 +107,10 @@ def values_of(spec: policy.Deployment) -> dict[str, Any]:
         else:
             flat[key] = value
     flat["alternatives"] = ", ".join(spec.alternatives)
+    terms = [spec.alternative_terms.get(a) for a in spec.alternatives]
+    for key in ("fee", "wait"):  # one value for all on the form: shown only when every alternative states the same
+        said = {getattr(t, key) if t is not None else None for t in terms}
+        flat[f"alternatives.{key}"] = said.pop() if len(said) == 1 else ""
     for name in ("location.signage", "minors.expected", "notice.accessible"):
         flat[name] = "on" if flat.get(name) else ""
     return {k: ("" if v is None else v) for k, v in flat.items()}
