@@ -51,6 +51,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Node]]:
         node.stop()
 
 
+def data_keys(node: Node) -> list[str]:
+    """The deployment and data keys left in the node's key store."""
+    with sqlite3.connect(node.home / "keys" / "keystore.db") as db:
+        rows = db.execute("SELECT name FROM wrapped_keys WHERE name LIKE 'data/%' OR name LIKE 'deployment/%'")
+        return [name for (name,) in rows]
+
+
 def templates(node: Node, subject: str) -> int:
     with node.gate.db.session(readonly=True) as session:
         return len(session.query(TemplateRow).filter_by(subject_id=subject).all())
@@ -233,8 +240,10 @@ def test_a_device_offline_past_its_bound_refuses_faces_and_still_verifies_a_pin(
         later.verify(OFFICE, "pin-user", photo("obama2.jpg"))
     assert "CN25-6d" in refusal.value.rule_ids and "pin" in refusal.value.alternatives
     assert later.verify_alternative(OFFICE, "pin-user", "pin", "4711").details["verified"] is True
-    Device(later, b.home).sync()  # back in touch with the hub: faces work again
+    done = Device(later, b.home).sync()  # past its bound it shreds first, then tells the hub once back in touch
+    assert done["wipe"]["reason"] == "offline" and templates(b, "pin-user") == 0 and not data_keys(b)
     fresh = Gate.open(b.home, engine_factory=shared_engine)
+    fresh.enroll(OFFICE, "pin-user", photo("obama.jpg"))  # faces work again for whoever enrolls anew
     assert fresh.verify(OFFICE, "pin-user", photo("obama2.jpg")).outcome == "match"
 
 
@@ -334,3 +343,118 @@ def test_two_hub_replicas_on_one_postgresql_serve_two_devices(database_url: str,
     finally:
         for replica in replicas:
             replica.stop()
+
+
+def cli(node: Node, *args: str) -> subprocess.CompletedProcess:
+    """Run `facegate ARGS --home NODE` as an operator would."""
+    env = {**__import__("os").environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    command = [sys.executable, "-m", "facegate", *args, "--home", str(node.home)]
+    return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+
+
+def paired_device(site: dict[str, Node], tmp_path: Path, name: str) -> tuple[Node, Device]:
+    hub = site["hub"]
+    node = make_node(tmp_path / name, "device", shared_engine)
+    device = Device(node.gate, node.home)
+    device.join(hub.url, Hub(hub.gate, hub.home).mint_token([OFFICE], "operator:test").token, name)
+    return node, device
+
+
+def test_unpair_makes_the_device_shred_its_keys_refuse_faces_and_say_so(site: dict[str, Node], tmp_path: Path) -> None:
+    hub = site["hub"]
+    kiosk, device = paired_device(site, tmp_path, "kiosk-u")
+    consent_at_hub(hub, "leaver")
+    device.sync()
+    kiosk.gate.enroll(OFFICE, "leaver", photo("biden.jpg"))
+    device.sync()
+    device_id = device.link().device_id  # type: ignore[union-attr]
+    hub_side = Hub(hub.gate, hub.home)
+    assert next(d for d in hub_side.devices() if d["id"] == device_id)["stored_subjects"] == 1
+    kiosk.start()
+    try:
+        hub_side.set_status(device_id, "unpaired", "operator:test")
+        wait_for(lambda: device.link().status == "unpaired", "the kiosk to carry out the wipe")  # type: ignore[union-attr]
+    finally:
+        kiosk.stop()
+    assert data_keys(kiosk) == [] and templates(kiosk, "leaver") == 0
+    assert not (kiosk.home / "keys" / "device-ed25519.pem").exists()
+    fresh = Gate.open(kiosk.home, engine_factory=shared_engine)
+    with pytest.raises(RefusedError, match="unpaired by its hub") as refusal:
+        fresh.verify(OFFICE, "leaver", photo("biden2.jpg"))
+    assert "CN25-6d" in refusal.value.rule_ids
+    status = json.loads(cli(kiosk, "status", "--json").stdout)
+    assert status["paired"] is False and status["wipe"]["reason"] == "unpair" and status["wipe"]["acknowledged_at"]
+    assert "device.wipe" in {e["operation"] for e in operations(kiosk)}
+    listed = next(d for d in hub_side.devices() if d["id"] == device_id)
+    assert listed["wipe"]["acked_at"] and listed["stored_subjects"] == 0
+    assert "device.wiped" in {e["operation"] for e in operations(hub)}
+
+
+def test_a_lost_device_out_of_touch_past_its_bound_shreds_by_itself(site: dict[str, Node], tmp_path: Path) -> None:
+    hub = site["hub"]
+    kiosk, device = paired_device(site, tmp_path, "kiosk-l")
+    consent_at_hub(hub, "walker")
+    device.sync()
+    kiosk.gate.enroll(OFFICE, "walker", photo("obama.jpg"))
+    device.sync()
+    Hub(hub.gate, hub.home).set_status(device.link().device_id, "lost", "operator:test")  # type: ignore[union-attr]
+    stale = (datetime.now(UTC) - timedelta(hours=25)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with sqlite3.connect(kiosk.home / "facegate.db") as db:  # stolen: 25 hours without its hub
+        db.execute("UPDATE edge_link SET last_sync_at = ?, hub_url = 'http://127.0.0.1:9'", (stale,))
+    kiosk.start()
+    try:
+        wait_for(lambda: not data_keys(kiosk), "the kiosk to shred its keys by itself")
+    finally:
+        kiosk.stop()
+    assert templates(kiosk, "walker") == 0
+    status = json.loads(cli(kiosk, "status", "--json").stdout)
+    assert status["wipe"]["reason"] == "offline" and status["wipe"]["acknowledged_at"] is None
+    wipes = [e for e in operations(kiosk) if e["operation"] == "device.wipe"]
+    assert wipes and wipes[-1]["outcome"] == "keys_shredded_offline"
+
+
+def test_a_replayed_request_is_refused_by_the_hub(site: dict[str, Node], tmp_path: Path) -> None:
+    from facegate.edge import signing
+
+    hub = site["hub"]
+    _, device = paired_device(site, tmp_path, "kiosk-r")
+    link = device.link()
+    assert link is not None
+    raw = json.dumps({"applied": 0, "acks": []}).encode()
+    headers = signing.sign_request(device.key, link.device_id, "POST", "/api/v1/edge/pull", raw, datetime.now(UTC))
+    headers["Content-Type"] = "application/json"
+    first = httpx.post(f"{hub.url}/api/v1/edge/pull", content=raw, headers=headers)
+    again = httpx.post(f"{hub.url}/api/v1/edge/pull", content=raw, headers=headers)
+    assert first.status_code == 200 and again.status_code == 403 and "replayed" in again.json()["detail"]
+    assert "device.replay" in {e["operation"] for e in operations(hub)}
+
+
+def test_a_join_whose_token_names_another_hub_key_is_refused_before_the_token_is_sent(
+    site: dict[str, Node], tmp_path: Path
+) -> None:
+    from facegate.audit import SigningKey
+    from facegate.edge import signing
+    from facegate.edge.device import HubRefused
+
+    hub = site["hub"]
+    token = Hub(hub.gate, hub.home).mint_token([OFFICE], "operator:test").token
+    wrong = token.rsplit("_", 1)[0] + "_" + signing.fingerprint(SigningKey.generate().public.pem())
+    node = make_node(tmp_path / "kiosk-f", "device", shared_engine)
+    with pytest.raises(HubRefused, match="does not hold the hub key"):
+        Device(node.gate, node.home).join(hub.url, wrong, "kiosk-f")
+    assert Device(node.gate, node.home).link() is None
+    Device(node.gate, node.home).join(hub.url, token, "kiosk-f")  # the token was never sent: still unused
+
+
+def test_a_site_token_pairs_n_devices_and_not_one_more(site: dict[str, Node], tmp_path: Path) -> None:
+    hub = site["hub"]
+    made = cli(hub, "device", "token", "--deployment", OFFICE, "--devices", "2", "--site", "lobby-b", "--json")
+    token = json.loads(made.stdout)["token"]
+    for n in range(2):
+        node = make_node(tmp_path / f"till-{n}", "device", shared_engine)
+        Device(node.gate, node.home).join(hub.url, token, f"till-{n}")
+    third = make_node(tmp_path / "till-2", "device", shared_engine)
+    with pytest.raises(ForbiddenError, match="paired its 2 devices already"):
+        Device(third.gate, third.home).join(hub.url, token, "till-2")
+    listed = cli(hub, "device", "list", "--site", "lobby-b")
+    assert listed.stdout.count("site lobby-b") == 2 and "audit verified" in listed.stdout

@@ -10,10 +10,13 @@ from facegate.errors import InputError
 from facegate.home import NODE_FILE, NODE_KINDS, choose_node_kind, node_kind
 
 device_app = typer.Typer(
-    help="Devices and their hub: pairing tokens, join, list, suspend, unpair, sync.", no_args_is_help=True
+    help="Devices and their hub: pairing tokens, join, list, suspend, unpair, lost, sync.", no_args_is_help=True
 )
 app.add_typer(device_app, name="device")
-DeviceId = Annotated[str, typer.Argument(help="The device's ID (dev-...).", metavar="DEVICE")]
+MaybeDevice = Annotated[
+    str | None, typer.Argument(help="The device's ID (dev-...); or --site for all of a site.", metavar="[DEVICE]")
+]
+Site = Annotated[str | None, typer.Option("--site", help="Every device of this site (not unpaired or lost).")]
 
 
 def _hub(home: Path | None):  # type: ignore[no-untyped-def]
@@ -63,7 +66,7 @@ def status(json_out: Json = False, home: Home = None) -> None:
     out: dict[str, Any] = {"home": str(folder), "kind": here.kind, "deployments": len(gate.deployments())}
     if here.kind == "device":
         link = Device(gate, folder).link()
-        out["paired"] = link is not None and link.status == "active"
+        out["paired"] = link is not None and link.status == "active" and link.wipe_acked_at is None
         if link is not None:
             out |= {
                 "hub": link.hub_url,
@@ -71,7 +74,11 @@ def status(json_out: Json = False, home: Home = None) -> None:
                 "hub_deployments": [d for d in link.deployments.split(",") if d],
                 "last_sync_at": link.last_sync_at and link.last_sync_at.isoformat(),
                 "link": link.status,
-            }
+                "wipe": None if link.wiped_at is None else {
+                    "reason": link.wipe_reason, "at": link.wiped_at.isoformat(),
+                    "acknowledged_at": link.wipe_acked_at and link.wipe_acked_at.isoformat(),
+                },
+            }  # fmt: skip
     else:
         devices = _hub(folder).devices()
         out["devices"] = {
@@ -84,11 +91,21 @@ def status(json_out: Json = False, home: Home = None) -> None:
         return
     say(f"{folder}: {here.kind}")
     say(f"  deployments registered here: {out['deployments']}")
-    if here.kind == "device" and not out["paired"]:
+    if out.get("wipe"):
+        from facegate.edge.wipe import REASONS
+
+        w = out["wipe"]
+        say(
+            f"  WIPED {w['at'][:19].replace('T', ' ')} UTC ({REASONS.get(w['reason'], w['reason'])}): every key of "
+            f"its deployments shredded; hub told: {(w['acknowledged_at'] or 'not yet')[:19].replace('T', ' ')}"
+        )
+        if w["reason"] != "offline":
+            say("  face recognition is refused; pair again with `facegate device join HUB_URL --token T`")
+    if here.kind == "device" and not out["paired"] and not out.get("wipe"):
         say("  not paired with a hub: deployments are registered here directly")
-    elif here.kind == "device":
+    elif here.kind == "device" and out["paired"]:
         say(f"  hub: {out['hub']} (this device is {out['device_id']}); last sync {out['last_sync_at'] or 'never'}")
-    else:
+    elif here.kind == "hub":
         d = out["devices"]
         say(f"  devices paired: {d['paired']}; flagged: {', '.join(d['flagged']) or 'none'}; "
             f"unconfirmed withdrawals past 5 min: {d['unconfirmed_shreds']}")  # fmt: skip
@@ -98,16 +115,22 @@ def status(json_out: Json = False, home: Home = None) -> None:
 def token(
     deployment: Annotated[list[str], typer.Option("--deployment", help="A deployment the device runs; repeat.")],
     hours: Annotated[float, typer.Option("--hours", help="How long the token may be used (at most 168).")] = 24,
+    devices: Annotated[int, typer.Option("--devices", help="How many devices it may pair (a site token).")] = 1,
+    site: Annotated[str | None, typer.Option("--site", help="The site its devices are grouped under.")] = None,
     json_out: Json = False,
     home: Home = None,
 ) -> None:
-    """On the hub: mint a one-time pairing token for a device of these deployments (shown once)."""
-    minted = _hub(home).mint_token(list(deployment), "operator:cli", hours)
+    """On the hub: mint a pairing token for one device (or up to --devices of a --site) of these deployments."""
+    minted = _hub(home).mint_token(list(deployment), "operator:cli", hours, devices, site)
     if json_out:
         print_json({"id": minted.id, "token": minted.token, "deployments": list(minted.deployments),
-                    "expires_at": minted.expires_at.isoformat()})  # fmt: skip
+                    "expires_at": minted.expires_at.isoformat(), "devices": minted.devices,
+                    "site": minted.site})  # fmt: skip
         return
-    say(f"pairing token for {', '.join(minted.deployments)}, valid until {minted.expires_at:%Y-%m-%d %H:%M} UTC, once:")
+    uses = "once" if minted.devices == 1 else f"for up to {minted.devices} devices"
+    where = f" at site {minted.site}" if minted.site else ""
+    say(f"pairing token for {', '.join(minted.deployments)}{where}, valid until "
+        f"{minted.expires_at:%Y-%m-%d %H:%M} UTC, {uses} (it carries the hub key's fingerprint):")  # fmt: skip
     say(minted.token)
 
 
@@ -139,14 +162,20 @@ def sync(json_out: Json = False, home: Home = None) -> None:
     if json_out:
         print_json(done)
         return
+    if done.get("wipe"):
+        w = done["wipe"]
+        say(f"wiped ({w.get('reason') or w.get('wipe')}): {w.get('keys_shredded', 0)} keys shredded, "
+            f"{w.get('templates_deleted', 0)} templates deleted; the hub was told")  # fmt: skip
+        if "acknowledged" in w:
+            return
     say(f"applied the hub's log up to {done['applied']}: {done['steps']} changes, "
         f"{done['shreds_confirmed']} deletions confirmed, {done['pushed']} audit entries pushed")  # fmt: skip
 
 
 @device_app.command("list")
-def list_devices(json_out: Json = False, home: Home = None) -> None:
-    """On the hub: every paired device, its state, last contact, log and flags."""
-    devices = _hub(home).devices()
+def list_devices(site: Site = None, json_out: Json = False, home: Home = None) -> None:
+    """On the hub: every paired device (of a site), its state, last contact, pending shreds and audit standing."""
+    devices = _hub(home).devices(site)
     if json_out:
         print_json(devices)
         return
@@ -154,31 +183,57 @@ def list_devices(json_out: Json = False, home: Home = None) -> None:
         say("no device paired yet: mint a token with `facegate device token --deployment D`")
     for d in devices:
         seen = (d["last_seen_at"] or "never")[:19].replace("T", " ")
-        say(f"{d['id']}  {d['name']}  {d['status']}  {', '.join(d['deployments'])}")
-        say(f"  last seen {seen} UTC; {d['behind']} hub entries behind; log verified to {d['log_size']} entries")
-        say(f"  {d['stored_subjects']} subjects stored; {d['unconfirmed_shreds']} deletions unconfirmed past 5 min")
+        online = "online" if d["online"] else "offline"
+        say(f"{d['id']}  {d['name']}  {d['status']}  site {d['site'] or '-'}  {', '.join(d['deployments'])}")
+        say(f"  last contact {seen} UTC ({online}); {d['behind']} hub entries behind; audit {d['audit']}, log "
+            f"verified to {d['log_size']} entries")  # fmt: skip
+        say(f"  {d['stored_subjects']} subjects stored; {d['pending_shreds']} deletions pending "
+            f"({d['unconfirmed_shreds']} past 5 min)")  # fmt: skip
+        if d["wipe"]:
+            w = d["wipe"]
+            done = f"acknowledged {w['acked_at'][:19]}" if w["acked_at"] else "not yet acknowledged"
+            say(f"  wipe ordered ({w['reason']}) {w['ordered_at'][:19]}: {done}")
         if d["flag"]:
             say(f"  FLAGGED {d['flagged_at'][:19]}: {d['flag']}")
 
 
-def _set(device_id: str, state: str, home: Path | None) -> None:
-    done = _hub(home).set_status(device_id, state, "operator:cli")
-    say(f"device {done['id']} ({done['name']}) is {done['status']}")
+def _set(device_id: str | None, site: str | None, state: str, home: Path | None, wipe: bool = False) -> None:
+    if (device_id is None) == (site is None):
+        raise InputError("name one device, or a site with --site")
+    hub = _hub(home)
+    changed = (
+        hub.set_site_status(site, state, "operator:cli", wipe) if site is not None
+        else [hub.set_status(device_id, state, "operator:cli", wipe)]  # type: ignore[arg-type]
+    )  # fmt: skip
+    for done in changed:
+        order = " (wipe ordered: it shreds its keys at its next contact)" if done["wipe"] and state != "active" else ""
+        say(f"device {done['id']} ({done['name']}) is {done['status']}{order}")
 
 
 @device_app.command("suspend")
-def suspend(device_id: DeviceId, home: Home = None) -> None:
-    """On the hub: suspend a device (its syncs are refused; it goes offline and stops after its bound)."""
-    _set(device_id, "suspended", home)
+def suspend(
+    device_id: MaybeDevice = None,
+    site: Site = None,
+    wipe: Annotated[bool, typer.Option("--wipe", help="Have it shred every key it holds at its next contact.")] = False,
+    home: Home = None,
+) -> None:
+    """On the hub: suspend a device or a site (syncs refused; with --wipe it first shreds its keys)."""
+    _set(device_id, site, "suspended", home, wipe)
 
 
 @device_app.command("resume")
-def resume(device_id: DeviceId, home: Home = None) -> None:
-    """On the hub: resume a suspended or flagged device (clears its flag)."""
-    _set(device_id, "active", home)
+def resume(device_id: MaybeDevice = None, site: Site = None, home: Home = None) -> None:
+    """On the hub: resume a suspended or flagged device or site (clears its flag; cancels a pending wipe)."""
+    _set(device_id, site, "active", home)
 
 
 @device_app.command("unpair")
-def unpair(device_id: DeviceId, home: Home = None) -> None:
-    """On the hub: unpair a device for good; its pushed audit log stays on the hub."""
-    _set(device_id, "unpaired", home)
+def unpair(device_id: MaybeDevice = None, site: Site = None, home: Home = None) -> None:
+    """On the hub: unpair a device or a site for good; it shreds its keys at its next contact; its log stays."""
+    _set(device_id, site, "unpaired", home)
+
+
+@device_app.command("lost")
+def lost(device_id: MaybeDevice = None, site: Site = None, home: Home = None) -> None:
+    """On the hub: report a device lost or stolen: it shreds its keys at its next contact or past its bound."""
+    _set(device_id, site, "lost", home)

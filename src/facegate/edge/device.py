@@ -1,10 +1,12 @@
 """The device side: join a hub with a pairing token, pull the hub's signed state, push the local audit log.
 
-One round (`Device.sync`) pulls until the device has applied everything the hub has for it (deployments, the
+Joining checks the hub's key against the fingerprint the pairing token carries before the token is sent. One
+round (`Device.sync`) pulls until the device has applied everything the hub has for it (deployments, the
 standing of its subjects, deletions: a withdrawal or deletion at the hub shreds here, through this node's gate),
 acknowledges the shreds, then pushes its audit entries with a signed checkpoint and a consistency proof, the
-standing recorded locally and the subjects it holds. `facegate serve` on a paired device runs a round every few
-seconds (`--sync-every`, default 5).
+standing recorded locally and the subjects it holds. A pull answered with a wipe order shreds every key of the
+device's deployments and acknowledges it; a device out of touch past its offline bound shreds them by itself.
+`facegate serve` on a paired device runs a round every few seconds (`--sync-every`, default 5).
 """
 
 import base64
@@ -24,10 +26,11 @@ from facegate.audit.models import AuditEntry, AuditHead
 from facegate.audit.tree import StoredTree
 from facegate.edge import signing
 from facegate.edge.models import HubLinkRow
-from facegate.edge.placement import Node
+from facegate.edge.placement import Node, linked
 from facegate.edge.standing import holdings, standings
 from facegate.edge.sync import apply_deployments, apply_standings, held
 from facegate.edge.watch import STANDING_OPERATIONS
+from facegate.edge.wipe import HUB_WIPES, past_bound, wipe
 from facegate.errors import ConflictError, ForbiddenError, InputError
 from facegate.home import node_kind
 
@@ -44,6 +47,10 @@ class HubUnreachable(InputError):
     """The hub did not answer, or answered something that is not its signed state."""
 
     status = 502
+
+
+class HubRefused(ForbiddenError):
+    """The server answering is not the hub the pairing token names (its key's fingerprint differs)."""
 
 
 def hub_address(url: str) -> str:
@@ -68,9 +75,7 @@ def node(gate: "Gate", home: Path) -> Node:
         return Node(kind)
     with gate.db.session(readonly=True) as session:
         link = session.get(HubLinkRow, 1)
-    if link is None or link.status != "active":
-        return Node(kind)
-    return Node(kind, link.hub_url, link.last_sync_at or link.paired_at)
+    return linked(kind, link)
 
 
 class Device:
@@ -101,11 +106,24 @@ class Device:
     # ---- pairing ----
 
     def join(self, hub_url: str, token: str, name: str) -> dict[str, Any]:
-        """Pair with the hub: register this device's keys with the token, pin the hub's key, sync once."""
+        """Pair with the hub: check its key against the token's fingerprint, register this device's keys with the
+        token, pin the hub's key, sync once."""
         base = hub_address(hub_url)
+        pin = signing.token_fingerprint(token)
         existing = self.link()
-        if existing is not None and existing.status == "active":
+        if existing is not None and existing.status == "active" and existing.wiped_at is None:
             raise InputError(f"this device is already paired with {existing.hub_url} as {existing.device_id}")
+        try:  # discovery first: the token goes only to the hub whose key it names
+            with self._client(base) as client:
+                hello = client.get("/api/v1/edge/hub")
+        except httpx.HTTPError as exc:
+            raise HubUnreachable(f"the hub at {base} did not answer ({type(exc).__name__})") from None
+        offered = _answer(hello).get("hub_key")
+        if not isinstance(offered, str) or signing.fingerprint(offered) != pin:
+            raise HubRefused(
+                f"the server at {base} does not hold the hub key the pairing token names (fingerprint {pin[:16]}...): "
+                "join refused, the token was not sent"
+            )
         body = {
             "token": token,
             "name": name,
@@ -118,7 +136,9 @@ class Device:
         except httpx.HTTPError as exc:
             raise HubUnreachable(f"the hub at {base} did not answer ({type(exc).__name__})") from None
         data = _answer(answer)
-        hub_key = signing.public_key(data["hub_key"])
+        if data.get("hub_key") != offered:
+            raise HubRefused("the hub answered the join with another key than the one the token names")
+        hub_key = signing.public_key(offered)
         if not signing.check_answer(
             hub_key, data["device_id"], answer.content, answer.headers.get(signing.HUB_SIGNATURE_HEADER, "")
         ):
@@ -133,7 +153,7 @@ class Device:
                 HubLinkRow(
                     id=1, hub_url=base, device_id=data["device_id"], hub_key=data["hub_key"],
                     deployments=",".join(data["deployments"]), paired_at=now, applied=0, last_sync_at=None,
-                    pushed_size=0, status="active",
+                    pushed_size=0, status="active", wiped_at=None, wipe_reason=None, wipe_acked_at=None,
                 )
             )  # fmt: skip
             for deployment_id in data["deployments"]:
@@ -144,13 +164,6 @@ class Device:
                 self.gate.audit.append(session, event, now=now)
         summary = self.sync()
         return {**data, "sync": summary}
-
-    def leave(self) -> None:
-        """Forget the hub (after it unpaired this device): the device keeps working unpaired, as a lone device."""
-        with self.gate.db.session() as session:
-            link = session.get(HubLinkRow, 1)
-            if link is not None:
-                link.status = "unpaired"
 
     # ---- one round ----
 
@@ -169,11 +182,48 @@ class Device:
             raise HubUnreachable("the answer is not signed by the hub this device was paired with")
         return data
 
+    def enforce_bound(self) -> dict[str, Any] | None:
+        """Past a deployment's offline bound without its hub, shred that deployment's keys (once); what was done."""
+        link = self.link()
+        if link is None or link.status != "active" or link.wiped_at is not None:
+            return None
+        late = past_bound(self.gate, link, self.gate.clock())
+        if not late:
+            return None
+        return wipe(self.gate, late, "offline", f"hub:{link.device_id}")
+
+    def _acknowledge_wipe(self, link: HubLinkRow, deployments: list[str] | None = None) -> dict[str, Any]:
+        """Tell the hub this device shredded its keys; after an unpair or a loss, forget the hub and the request key."""
+        assert link.wipe_reason is not None
+        body = {"reason": link.wipe_reason, "deployments": deployments or [], "templates_left": 0}
+        answer = self._post(link, "/api/v1/edge/wiped", body)
+        now = self.gate.clock()
+        final = link.wipe_reason in ("unpair", "lost")
+        if link.wipe_reason == "offline":  # back in touch: face recognition works again once re-enrolled
+            self._note(wiped_at=None, wipe_reason=None, wipe_acked_at=None)
+        else:
+            self._note(wipe_acked_at=now, **({"status": "unpaired"} if final else {}))
+        if final:
+            (self.home / "keys" / signing.DEVICE_KEY_FILE).unlink(missing_ok=True)
+        return {"wipe": link.wipe_reason, "acknowledged": answer.get("acknowledged")}
+
+    def _wiped_summary(self, link: HubLinkRow, done: dict[str, Any]) -> dict[str, Any]:
+        return {"applied": link.applied, "steps": 0, "shreds_confirmed": 0, "pushed": 0, "wipe": done}
+
     def sync(self) -> dict[str, Any]:
-        """One round: pull and apply until up to date, acknowledge shreds, push the log; what it did."""
+        """One round: pull and apply until up to date, acknowledge shreds, push the log; what it did.
+
+        A wipe the hub ordered is carried out and acknowledged instead; past its offline bound the device shreds
+        the keys of the deployments concerned first, and tells the hub once it reaches it.
+        """
         link = self.link()
         if link is None or link.status != "active":
             raise InputError("this device is not paired with a hub: run facegate device join HUB_URL --token T")
+        if link.wiped_at is not None and link.wipe_reason in HUB_WIPES and link.wipe_acked_at is None:
+            return self._wiped_summary(link, self._acknowledge_wipe(link))
+        self_wiped = self.enforce_bound()
+        link = self.link()
+        assert link is not None
         caller = self._caller(link)
         acks: list[dict[str, Any]] = []
         applied, steps, shredded = link.applied, 0, 0
@@ -181,6 +231,18 @@ class Device:
             feed = self._post(link, "/api/v1/edge/pull", {"applied": applied, "acks": acks})
             if feed.get("device") != link.device_id or feed.get("since") != min(applied, feed.get("cursor", -1)):
                 raise HubUnreachable("the hub's answer is for another device or another cursor")
+            if feed.get("wipe"):
+                reason = feed["wipe"].get("reason")
+                if reason not in HUB_WIPES:
+                    raise HubUnreachable("the hub ordered a wipe of an unknown kind")
+                done = wipe(self.gate, None, reason, f"hub:{link.device_id}")
+                link = self.link()
+                assert link is not None
+                return self._wiped_summary(link, {**done, **self._acknowledge_wipe(link)})
+            if link.wiped_at is not None and link.wipe_reason in HUB_WIPES:  # resumed after a suspension's wipe
+                self._note(wiped_at=None, wipe_reason=None, wipe_acked_at=None)
+                link = self.link()
+                assert link is not None
             steps += apply_deployments(self.gate, caller, feed["deployments"])
             for subject_id in feed["deleted"]:
                 if held(self.gate, None, subject_id) or self._knows(subject_id):
@@ -198,8 +260,12 @@ class Device:
                 break
         if acks:  # confirm the last page's shreds now rather than at the next round
             self._post(link, "/api/v1/edge/pull", {"applied": applied, "acks": acks})
+        link = self.link()
+        if link is not None and link.wipe_reason == "offline":
+            self._acknowledge_wipe(link, (self_wiped or {}).get("deployments"))
         pushed = self.push()
-        return {"applied": applied, "steps": steps, "shreds_confirmed": shredded, "pushed": pushed}
+        out = {"applied": applied, "steps": steps, "shreds_confirmed": shredded, "pushed": pushed}
+        return out | ({"wipe": self_wiped} if self_wiped else {})
 
     def _note(self, **fields: Any) -> None:
         """Update this device's link row."""
@@ -305,4 +371,9 @@ async def run_sync(gate: "Gate", home: Path, every: float) -> None:
                 await asyncio.to_thread(device.sync)
             except Exception as exc:  # logged by type only: the loop goes on, the offline bound counts
                 log.warning("sync with the hub failed: %s", type(exc).__name__)
+                try:
+                    if await asyncio.to_thread(device.enforce_bound):
+                        log.warning("out of touch with the hub past the offline bound: keys shredded")
+                except Exception as exc:  # the loop must go on
+                    log.error("the offline wipe failed: %s", type(exc).__name__)
         await asyncio.sleep(every)

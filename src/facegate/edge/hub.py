@@ -8,66 +8,36 @@ a consistency proof against the last one), the standing it changed locally, and 
 """
 
 import base64
-import hashlib
-import hmac
 import json
-import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from facegate import oversight, policy
 from facegate.audit import CheckpointError, Event, open_checkpoint
 from facegate.audit.merkle import frontier_push, frontier_root, leaf_hash, pack, unpack, verify_consistency
 from facegate.audit.models import AuditEntry, AuditHead
-from facegate.edge import signing
-from facegate.edge.models import (
-    DeviceCheckpointRow,
-    DeviceEntryRow,
-    DeviceRow,
-    HoldingRow,
-    PairingTokenRow,
-    ShredAckRow,
-)
+from facegate.edge import fleet, signing
+from facegate.edge.fleet import DeviceRefused, PairingToken
+from facegate.edge.models import DeviceCheckpointRow, DeviceEntryRow, DeviceRow, HoldingRow, NonceRow, ShredAckRow
 from facegate.edge.standing import standings
 from facegate.edge.watch import ACK_BOUND, SHRED_OPERATIONS, STANDING_OPERATIONS, unconfirmed
-from facegate.errors import ConflictError, ForbiddenError, InputError, NotFoundError
+from facegate.errors import ConflictError, InputError
 from facegate.vault.models import DeploymentRow
 
 if TYPE_CHECKING:
     from facegate.gate import Gate
 
-TOKEN_HOURS = 24
 PAGE = 2000  # hub audit entries looked at per pull; a device behind by more pulls again at once
 PUSH_LIMIT = 5000  # device audit entries accepted per push
 TAMPER_RULES = ["CN25-9c", "PIPL-56"]
-
-
-class DeviceRefused(ForbiddenError):
-    """A pairing or a device's request is refused: unknown or used token, unknown, suspended or flagged device."""
-
-
-@dataclass(frozen=True)
-class PairingToken:
-    """A freshly minted pairing token: its ID and the secret text, shown once."""
-
-    id: str
-    token: str
-    deployments: tuple[str, ...]
-    expires_at: datetime
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _csv(items: Iterable[str]) -> str:
-    return ",".join(items)
+REPLAY_RULES = ["CN25-9c"]
+BOUND_SECONDS = 60.0  # how long the deployments' offline bounds are cached
 
 
 def _list(text: str) -> list[str]:
@@ -80,145 +50,64 @@ class Hub:
     def __init__(self, gate: "Gate", home: Path) -> None:
         self.gate, self.db, self.audit = gate, gate.db, gate.audit
         self.key = signing.hub_key(home)
+        self._bounds: dict[str, float] = {}
+        self._bounds_at = 0.0
 
     @property
     def clock(self):  # type: ignore[no-untyped-def]
         """The gate's clock."""
         return self.gate.clock
 
-    def _event(self, session: Session, actor: str, operation: str, outcome: str, **fields: Any) -> str:
+    def event(self, session: Session, actor: str, operation: str, outcome: str, **fields: Any) -> str:
+        """Append an allowed event of the hub's to its audit log in `session`; its event ID."""
         event = Event(actor=actor, operation=operation, decision="allow", outcome=outcome, **fields)
         return self.audit.append(session, event, now=self.clock()).event_id
 
-    # ---- pairing ----
-
-    def mint_token(self, deployments: list[str], actor: str, hours: float = TOKEN_HOURS) -> PairingToken:
-        """A one-time pairing token for devices of these deployments (each must store faces on devices)."""
-        if not deployments:
-            raise InputError("name at least one deployment the device will run")
-        if not 0 < hours <= 24 * 7:
-            raise InputError("a pairing token lives between a moment and 7 days")
+    def bound(self, deployments: list[str]) -> timedelta:
+        """The longest offline bound (storage.max_offline_hours) of these deployments: by then a device silent
+        since its last contact has shredded its keys by itself."""
+        now = time.monotonic()
+        if now - self._bounds_at > BOUND_SECONDS:
+            self._bounds, self._bounds_at = {}, now
+        hours = []
         for deployment_id in deployments:
-            spec = self.gate.deployment_spec(deployment_id)
-            if spec.storage.location != "device":
-                raise InputError(
-                    f"deployment {deployment_id} stores faces {spec.storage.location} (storage.location): it runs "
-                    "on the hub, not on a device; only device-storage deployments are paired"
-                )
-        now = self.clock()
-        token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-        with self.db.session() as session:
-            session.add(
-                PairingTokenRow(
-                    id=token_id,
-                    secret_hash=_hash(secret),
-                    deployments=_csv(deployments),
-                    created_by=actor,
-                    created_at=now,
-                    expires_at=now + timedelta(hours=hours),
-                )
-            )
-            for deployment_id in deployments:
-                self._event(session, actor, "device.token", "minted", deployment=deployment_id, request_id=token_id)
-        return PairingToken(token_id, f"fgp_{token_id}_{secret}", tuple(deployments), now + timedelta(hours=hours))
+            if deployment_id not in self._bounds:
+                self._bounds[deployment_id] = self.gate.deployment_spec(deployment_id).storage.max_offline_hours
+            hours.append(self._bounds[deployment_id])
+        return timedelta(hours=max(hours, default=24))
+
+    # ---- pairing and the fleet (facegate.edge.fleet) ----
+
+    def mint_token(
+        self, deployments: list[str], actor: str, hours: float = fleet.TOKEN_HOURS, devices: int = 1,
+        site: str | None = None,
+    ) -> PairingToken:  # fmt: skip
+        """A pairing token for up to `devices` devices (of a site) of these device-storage deployments."""
+        return fleet.mint_token(self, deployments, actor, hours, devices, site)
 
     def join(self, token: str, name: str, device_key: str, audit_key: str) -> dict[str, Any]:
-        """Pair a device with a pairing token (used up here); the answer carries the hub key to pin."""
-        signing.public_key(device_key), signing.public_key(audit_key)
-        parts = token.split("_", 2)
-        if len(parts) != 3 or parts[0] != "fgp":
-            raise InputError("not a pairing token (fgp_...)")
-        if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
-            raise InputError("a device name is 1-64 letters, digits, - or _")
-        now = self.clock()
-        device_id = f"dev-{secrets.token_hex(6)}"
-        with self.db.session() as session:
-            row = session.get(PairingTokenRow, parts[1], with_for_update=True)
-            valid = row is not None and hmac.compare_digest(row.secret_hash, _hash(parts[2]))
-            if not valid or row is None:
-                raise DeviceRefused("the pairing token is unknown")
-            if row.used_at is not None:
-                raise DeviceRefused("the pairing token was used already: mint a new one")
-            if row.expires_at <= now:
-                raise DeviceRefused("the pairing token has expired: mint a new one")
-            row.used_at, row.device_id = now, device_id
-            deployments = _list(row.deployments)
-            session.add(
-                DeviceRow(
-                    id=device_id,
-                    name=name,
-                    deployments=row.deployments,
-                    device_key=device_key,
-                    audit_key=audit_key,
-                    status="active",
-                    paired_at=now,
-                    last_seen_at=now,
-                    applied=0,
-                    log_size=0,
-                    log_root=b"",
-                    log_frontier=b"",
-                )
-            )
-            for deployment_id in deployments:
-                self._event(session, f"device:{device_id}", "device.pair", "paired", deployment=deployment_id)
-        return {"device_id": device_id, "name": name, "deployments": deployments, "hub_key": self.key.public.pem()}
+        """Pair a device with a pairing token; the answer carries the hub key the device checks and pins."""
+        return fleet.join(self, token, name, device_key, audit_key)
 
-    # ---- devices ----
+    def devices(self, site: str | None = None) -> list[dict[str, Any]]:
+        """Every paired device (of a site): status, last contact, pending shreds and wipe, audit standing."""
+        return fleet.devices(self, site)
 
-    def devices(self) -> list[dict[str, Any]]:
-        """Every device paired with this hub: status, deployments, last contact, log size, flag, pending shreds."""
-        now = self.clock()
-        with self.db.session(readonly=True) as session:
-            rows = session.scalars(select(DeviceRow).order_by(DeviceRow.paired_at)).all()
-            head = self._head(session)
-            late = {d: len(v) for d, v in unconfirmed(session, rows, now).items()}
-            held = dict(
-                session.execute(
-                    select(HoldingRow.device_id, func.count(func.distinct(HoldingRow.subject_id))).group_by(
-                        HoldingRow.device_id
-                    )
-                ).all()
-            )
-        return [
-            {
-                "id": r.id,
-                "name": r.name,
-                "status": r.status,
-                "deployments": _list(r.deployments),
-                "paired_at": r.paired_at.isoformat(),
-                "last_seen_at": r.last_seen_at and r.last_seen_at.isoformat(),
-                "behind": max(0, head - r.applied),
-                "log_size": r.log_size,
-                "stored_subjects": held.get(r.id, 0),
-                "unconfirmed_shreds": late.get(r.id, 0),
-                "flag": r.flag,
-                "flagged_at": r.flagged_at and r.flagged_at.isoformat(),
-            }
-            for r in rows
-        ]
+    def set_status(self, device_id: str, status: str, actor: str, wipe: bool = False) -> dict[str, Any]:
+        """Suspend (with a wipe or not), resume, unpair or report lost a device; unpair and lost order a wipe."""
+        return fleet.set_status(self, device_id, status, actor, wipe)
 
-    def set_status(self, device_id: str, status: str, actor: str) -> dict[str, Any]:
-        """Suspend, resume or unpair a device; an unpaired device's holdings no longer count, its log stays."""
-        if status not in ("active", "suspended", "unpaired"):
-            raise InputError("a device is active, suspended or unpaired")
-        with self.db.session() as session:
-            row = session.get(DeviceRow, device_id, with_for_update=True)
-            if row is None:
-                raise NotFoundError(f"no device {device_id!r}")
-            if row.status == "unpaired":
-                raise InputError(f"device {device_id} is unpaired: pair it again with a new token")
-            row.status = status
-            if status == "active":
-                row.flag, row.flagged_at = None, None
-            if status == "unpaired":
-                session.execute(delete(HoldingRow).where(HoldingRow.device_id == device_id))
-            operation = {"active": "device.resume", "suspended": "device.suspend", "unpaired": "device.unpair"}[status]
-            for deployment_id in _list(row.deployments):
-                self._event(session, actor, operation, status, deployment=deployment_id)
-        return next(d for d in self.devices() if d["id"] == device_id)
+    def set_site_status(self, site: str, status: str, actor: str, wipe: bool = False) -> list[dict[str, Any]]:
+        """The same change for every device of a site."""
+        return fleet.set_site_status(self, site, status, actor, wipe)
 
-    def authenticate(self, headers: dict[str, str], method: str, path: str, body: bytes) -> Any:
-        """The device that signed this request; DeviceRefused when unknown, suspended, unpaired or not authentic."""
+    def record_wipe(self, device: Any, body: dict[str, Any]) -> dict[str, Any]:
+        """A device's report that it shredded its keys."""
+        return fleet.record_wipe(self, device, body)
+
+    def authenticate(self, headers: dict[str, str], method: str, path: str, body: bytes, wiping: bool = False) -> Any:
+        """The device that signed this request; DeviceRefused when unknown, not authentic, replayed, or not active
+        (a device whose wipe is pending is let in to be told and to acknowledge it when `wiping`)."""
         device_id = headers.get(signing.DEVICE_HEADER.lower(), "")
         row = None
         if device_id:  # a plain row (no ORM object): this runs twice per sync of every device
@@ -231,15 +120,37 @@ class Hub:
             method,
             path,
             headers.get(signing.TIME_HEADER.lower(), ""),
+            headers.get(signing.NONCE_HEADER.lower(), ""),
             headers.get(signing.SIGNATURE_HEADER.lower(), ""),
             body,
             self.clock(),
         )
         if problem:
             raise DeviceRefused(f"device request refused: {problem}")
-        if row.status != "active":
+        self._use_nonce(row.id, headers[signing.NONCE_HEADER.lower()], path)
+        if row.status != "active" and not (wiping and fleet.wipe_pending(row)):
             raise DeviceRefused(f"device {row.id} is {row.status} on this hub")
         return row
+
+    def _use_nonce(self, device_id: str, nonce: str, path: str) -> None:
+        """Record the request's nonce; a nonce seen within the time window is a replay: refused and audited."""
+        now = self.clock()
+        with self.db.session() as session:
+            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+            # Nonces older than twice the window cannot come back: their request's time is refused already.
+            old = now - timedelta(seconds=2 * signing.MAX_SKEW_SECONDS)
+            session.execute(delete(NonceRow).where(NonceRow.device_id == device_id, NonceRow.seen_at < old))
+            insert = dialect.insert(NonceRow).values(device_id=device_id, nonce=nonce, seen_at=now)
+            taken = session.execute(insert.on_conflict_do_nothing().returning(NonceRow.nonce)).first() is not None
+        if taken:
+            return
+        with self.db.session() as session:
+            event = Event(
+                actor=f"device:{device_id}", operation="device.replay", decision="refuse", outcome="refused",
+                rule_ids=REPLAY_RULES, request_id=device_id,
+            )  # fmt: skip
+            self.audit.append(session, event, now=now)
+        raise DeviceRefused(f"replayed request refused: this signed request to {path} was received before")
 
     def sign(self, device_id: str, body: bytes) -> str:
         """The hub's signature of an answer body for a device."""
@@ -247,7 +158,8 @@ class Hub:
 
     # ---- hub -> device ----
 
-    def _head(self, session: Session) -> int:
+    def head(self, session: Session) -> int:
+        """The size of the hub's audit log (the change cursor's end)."""
         return int(session.scalar(select(AuditHead.size).where(AuditHead.id == 1)) or 0)
 
     def pull(self, device: Any, applied: int, acks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -257,13 +169,16 @@ class Hub:
         """
         now = self.clock()
         deployments = _list(device.deployments)
+        if fleet.wipe_pending(device):
+            return self._wipe_order(device, applied, now)
         with self.db.session() as session:
-            head = self._head(session)
+            head = self.head(session)
             since = max(0, min(int(applied), head))
             self._record_acks(session, device.id, acks, now)
             row = session.get(DeviceRow, device.id, with_for_update=True)
             assert row is not None
             row.applied, row.applied_at, row.last_seen_at = max(row.applied, since), now, now
+            row.holds_until = now + self.bound(deployments)
             until = min(head, since + PAGE)
             subjects: set[str] = set()
             shred: list[dict[str, Any]] = []
@@ -303,7 +218,21 @@ class Hub:
             "subjects": found,
             "deleted": sorted(deleted),
             "shred": shred,
+            "wipe": None,
         }
+
+    def _wipe_order(self, device: Any, applied: int, now: datetime) -> dict[str, Any]:
+        """The answer to a device whose wipe is pending: the order, nothing else."""
+        with self.db.session() as session:
+            row = session.get(DeviceRow, device.id, with_for_update=True)
+            assert row is not None
+            row.last_seen_at = now
+        cursor = max(0, int(applied))
+        return {
+            "device": device.id, "log_size": device.log_size, "since": cursor, "cursor": cursor, "more": False,
+            "hub_time": now.isoformat(), "deployments": [], "subjects": [], "deleted": [], "shred": [],
+            "wipe": {"reason": device.wipe_reason, "ordered_at": device.wipe_ordered_at.isoformat()},
+        }  # fmt: skip
 
     def _record_acks(self, session: Session, device_id: str, acks: list[dict[str, Any]], now: datetime) -> None:
         for ack in acks[:PAGE]:
@@ -369,7 +298,7 @@ class Hub:
                     )
                 )
             row.log_size, row.log_root, row.log_frontier = cp.size, cp.root, pack(frontier)
-            row.last_seen_at = now
+            row.last_seen_at, row.holds_until = now, now + self.bound(_list(row.deployments))
             if body.get("holdings") is not None:
                 self._holdings(session, row, body["holdings"], now)
         applied = self._apply_standings(device, body.get("subjects") or [])
@@ -424,7 +353,7 @@ class Hub:
             assert row is not None
             row.flag, row.flagged_at = problem[:500], now
             for deployment_id in _list(row.deployments):
-                self._event(
+                self.event(
                     session, "system:edge", "device.flagged", "log_rejected", deployment=deployment_id,
                     rule_ids=TAMPER_RULES, request_id=device_id,
                 )  # fmt: skip

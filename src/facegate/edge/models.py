@@ -23,8 +23,11 @@ class PairingTokenRow(Base):
     created_by: Mapped[str] = mapped_column(String(96))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    device_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # when its last pairing was used
+    device_id: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the last device it paired
+    site: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the devices it pairs are grouped by site
+    max_uses: Mapped[int] = mapped_column(Integer, default=1)  # how many devices it may pair
+    uses: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class DeviceRow(Base):
@@ -37,7 +40,8 @@ class DeviceRow(Base):
     deployments: Mapped[str] = mapped_column(Text)
     device_key: Mapped[str] = mapped_column(Text)  # PEM: signs the device's requests
     audit_key: Mapped[str] = mapped_column(Text)  # PEM: signs the device's audit checkpoints
-    status: Mapped[str] = mapped_column(String(16))  # active | suspended | unpaired
+    status: Mapped[str] = mapped_column(String(16))  # active | suspended | unpaired | lost
+    site: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     paired_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     applied: Mapped[int] = mapped_column(BigInteger, default=0)  # hub audit entries the device has applied
@@ -47,6 +51,22 @@ class DeviceRow(Base):
     log_frontier: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     flag: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A wipe the hub ordered (unpair | suspend | lost), and when the device acknowledged it had shredded its keys.
+    wipe_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    wipe_ordered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    wipe_acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Last contact plus the longest offline bound of its deployments: by then it has shredded its keys by itself.
+    holds_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class NonceRow(Base):
+    """A nonce of a device's signed request, kept while its time is within the hub's window: a replay is refused."""
+
+    __tablename__ = "edge_nonce"
+
+    device_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DeviceEntryRow(Base):
@@ -114,3 +134,7 @@ class HubLinkRow(Base):
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     pushed_size: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | unpaired
+    # When this device shredded its keys (ordered by the hub, or by itself past its offline bound), and why.
+    wiped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    wipe_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)  # unpair | suspend | lost | offline
+    wipe_acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # the hub took its report

@@ -7,11 +7,13 @@ its hub within the deployment's `storage.max_offline_hours` (withdrawals at the 
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from facegate.policy import Deployment
 
 PLACEMENT_RULES = ["CN25-8a/b", "PIPL-29"]
 OFFLINE_RULES = ["CN25-6d", "PIPL-15", "PIPL-47"]
+WIPED_RULES = ["CN25-6d", "PIPL-47"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,19 @@ class Node:
     kind: str  # hub | device
     hub_url: str | None = None  # a paired device's hub
     last_sync_at: datetime | None = None
+    wiped_at: datetime | None = None  # when a wipe the hub ordered shredded this device's keys
+    wiped_because: str | None = None
+
+
+def linked(kind: str, link: Any) -> Node:
+    """The node a device's link row (`edge_link`, or None) describes: paired, wiped at its hub's order, or alone."""
+    if kind != "device" or link is None:
+        return Node(kind)
+    if link.wiped_at is not None and link.wipe_reason != "offline":
+        return Node(kind, link.hub_url, link.last_sync_at or link.paired_at, link.wiped_at, link.wipe_reason)
+    if link.status != "active":
+        return Node(kind)
+    return Node(kind, link.hub_url, link.last_sync_at or link.paired_at)
 
 
 def misplaced(node: Node, spec: Deployment) -> tuple[str, list[str]] | None:
@@ -42,9 +57,27 @@ def misplaced(node: Node, spec: Deployment) -> tuple[str, list[str]] | None:
     return None
 
 
+def wiped(node: Node, spec: Deployment) -> tuple[str, list[str]] | None:
+    """On a device its hub ordered wiped (unpaired, lost, suspended with a wipe): why faces are refused, or None."""
+    if node.kind != "device" or node.wiped_at is None:
+        return None
+    how = {"unpair": "unpaired by its hub", "lost": "reported lost", "suspend": "suspended with a wipe"}
+    return (
+        f"this device was {how.get(node.wiped_because or '', 'wiped')} and shredded its keys on "
+        f"{node.wiped_at:%Y-%m-%d %H:%M} UTC: no face is recognised for {spec.id} until it is paired again "
+        "(facegate device join) or its hub resumes it; use the alternative",
+        WIPED_RULES,
+    )
+
+
+def refusal(node: Node, spec: Deployment, now: datetime) -> tuple[str, list[str]] | None:
+    """Why this node may not run a biometric operation of the deployment now (message, rule IDs), or None."""
+    return misplaced(node, spec) or wiped(node, spec) or offline_too_long(node, spec, now)
+
+
 def offline_too_long(node: Node, spec: Deployment, now: datetime) -> tuple[str, list[str]] | None:
     """On a paired device: why it may not run biometric operations after too long without its hub, or None."""
-    if node.kind != "device" or node.hub_url is None or node.last_sync_at is None:
+    if node.kind != "device" or node.hub_url is None or node.last_sync_at is None or node.wiped_at is not None:
         return None
     bound = timedelta(hours=spec.storage.max_offline_hours)
     if now - node.last_sync_at <= bound:

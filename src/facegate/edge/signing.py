@@ -1,11 +1,15 @@
 """Signatures between hub and device: every device request and every hub answer is signed with Ed25519.
 
-A device signs the method, path, time and SHA-256 of the body with its device key (registered at pairing); the
-hub signs each answer's body bound to the device it is for, with the hub key the device pinned at pairing. The
-transport is HTTPS in production; the signatures make the state a device applies the hub's, whatever carried it.
+A device signs the method, path, time, a fresh nonce and the SHA-256 of the body with its device key
+(registered at pairing; the hub refuses a nonce it has seen); the hub signs each answer's body bound to the
+device it is for, with the hub key the device pinned at pairing (checked against the fingerprint its pairing
+token carries). The transport is HTTPS in production; the signatures make the state a device applies the hub's,
+whatever carried it.
 """
 
 import hashlib
+import re
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +22,7 @@ from facegate.errors import InputError
 DEVICE_HEADER = "X-Facegate-Device"
 TIME_HEADER = "X-Facegate-Time"
 SIGNATURE_HEADER = "X-Facegate-Signature"
+NONCE_HEADER = "X-Facegate-Nonce"
 HUB_SIGNATURE_HEADER = "X-Facegate-Hub-Signature"
 MAX_SKEW_SECONDS = 300
 HUB_KEY_FILE = "hub-ed25519.pem"
@@ -45,10 +50,28 @@ def public_key(pem: str) -> VerifyingKey:
     return VerifyingKey(key)
 
 
-def request_message(method: str, path: str, at: str, body: bytes) -> bytes:
+def fingerprint(pem: str) -> str:
+    """The hub key's fingerprint a pairing token carries: SHA-256 of the raw Ed25519 public key, hex."""
+    return hashlib.sha256(public_key(pem).raw).hexdigest()
+
+
+FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+
+
+def token_fingerprint(token: str) -> str:
+    """The hub-key fingerprint at the end of a pairing token (`fgp_<id>_<secret>_<fingerprint>`), or InputError."""
+    pin = token.strip().rsplit("_", 1)[-1]
+    if not token.startswith("fgp_") or not FINGERPRINT.match(pin):
+        raise InputError(
+            "the pairing token carries no hub key fingerprint (fgp_<id>_<secret>_<sha256>): mint a new one"
+        )
+    return pin
+
+
+def request_message(method: str, path: str, at: str, nonce: str, body: bytes) -> bytes:
     """What a device signs for one request."""
     digest = hashlib.sha256(body).hexdigest()
-    return f"facegate-edge-request-v1\n{method.upper()}\n{path}\n{at}\n{digest}".encode()
+    return f"facegate-edge-request-v2\n{method.upper()}\n{path}\n{at}\n{nonce}\n{digest}".encode()
 
 
 def answer_message(device_id: str, body: bytes) -> bytes:
@@ -59,22 +82,28 @@ def answer_message(device_id: str, body: bytes) -> bytes:
 def sign_request(key: SigningKey, device_id: str, method: str, path: str, body: bytes, now: datetime) -> dict:
     """The headers that authenticate a device's request."""
     at = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    signature = key.sign(request_message(method, path, at, body)).hex()
-    return {DEVICE_HEADER: device_id, TIME_HEADER: at, SIGNATURE_HEADER: signature}
+    nonce = secrets.token_hex(16)
+    signature = key.sign(request_message(method, path, at, nonce, body)).hex()
+    return {DEVICE_HEADER: device_id, TIME_HEADER: at, NONCE_HEADER: nonce, SIGNATURE_HEADER: signature}
 
 
 def check_request(
-    key: VerifyingKey, method: str, path: str, at: str, signature: str, body: bytes, now: datetime
+    key: VerifyingKey, method: str, path: str, at: str, nonce: str, signature: str, body: bytes, now: datetime
 ) -> str:
-    """Why a device's request is not authentic ('' when it is): bad signature, or a time too far from ours."""
+    """Why a device's request is not authentic ('' when it is): bad signature, or a time too far from ours.
+
+    Whether its nonce was seen before is the hub's to check (it keeps the nonces of the window).
+    """
     try:
         when = datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         raw = bytes.fromhex(signature)
     except ValueError:
         return "malformed time or signature header"
+    if not re.fullmatch(r"[0-9a-f]{16,64}", nonce):
+        return "the request carries no nonce (X-Facegate-Nonce, 16-64 hex digits)"
     if abs((now - when).total_seconds()) > MAX_SKEW_SECONDS:
         return f"the request's time is more than {MAX_SKEW_SECONDS} s from the hub's clock"
-    if not key.verify(raw, request_message(method, path, at, body)):
+    if not key.verify(raw, request_message(method, path, at, nonce, body)):
         return "the signature does not match the device's key"
     return ""
 

@@ -1,8 +1,9 @@
-"""What oversight watches on a hub's devices: withdrawals a device online has not confirmed in time, flagged logs.
+"""What oversight watches on a hub's devices: withdrawals a device has not confirmed, flagged logs.
 
-A withdrawal or deletion at the hub must reach every device that may hold the subject (CN25-6d); the hub counts
-a device as online when it was seen within the bound (default 5 minutes), and then expects its cursor past the
-withdrawal within the same bound.
+A withdrawal or deletion at the hub must reach every device that may hold the subject (CN25-6d). A shred order is
+pending on a device while the device may still hold templates: until its cursor passes the order, it acknowledges
+a wipe, or its offline bound passes (by then it has shredded its keys by itself). Orders pending longer than the
+bound (default 5 minutes) are unconfirmed, whether the device is online or not.
 """
 
 import json
@@ -25,16 +26,24 @@ def _deployments(device: DeviceRow) -> set[str]:
     return {d for d in device.deployments.split(",") if d}
 
 
-def unconfirmed(
+def holds(device: Any, now: datetime) -> bool:
+    """Whether the device may still hold templates: no acknowledged wipe, and its offline bound not passed."""
+    if device.wipe_acked_at is not None:
+        return False
+    return device.holds_until is None or device.holds_until > now
+
+
+def pending(
     session: Session, devices: Iterable[DeviceRow], now: datetime, bound: timedelta = ACK_BOUND
 ) -> dict[str, list[dict[str, Any]]]:
-    """Per device online: the withdrawals and deletions older than `bound` it has not applied yet."""
-    active = [d for d in devices if d.status == "active"]
-    if not active:
+    """Per device that may still hold templates: the withdrawals and deletions it has not applied (`late` past
+    `bound`), whether it is online or not."""
+    holding = [d for d in devices if holds(d, now)]
+    if not holding:
         return {}
     rows = session.execute(
         select(AuditEntry.idx, AuditEntry.recorded_at, AuditEntry.payload).where(
-            AuditEntry.idx >= min(d.applied for d in active), AuditEntry.recorded_at <= now - bound
+            AuditEntry.idx >= min(d.applied for d in holding)
         )
     ).all()
     orders = []
@@ -43,17 +52,31 @@ def unconfirmed(
         if entry.get("operation") in SHRED_OPERATIONS and entry.get("decision") == "allow":
             orders.append((idx, at, entry))
     out: dict[str, list[dict[str, Any]]] = {}
-    for device in active:
-        if device.last_seen_at is None or now - device.last_seen_at > bound:
-            continue  # offline: its own offline bound stops its face recognition instead
+    for device in holding:
         mine = _deployments(device)
-        late = [
-            {"order": idx, "at": at.isoformat(), "subject": e.get("subject"), "deployment": e.get("deployment")}
+        online = device.last_seen_at is not None and now - device.last_seen_at <= bound
+        waiting = [
+            {
+                "order": idx, "at": at.isoformat(), "subject": e.get("subject"), "deployment": e.get("deployment"),
+                "late": at <= now - bound, "online": online,
+            }
             for idx, at, e in orders
             if idx >= device.applied and (e.get("deployment") is None or e.get("deployment") in mine)
-        ]
+        ]  # fmt: skip
+        if waiting:
+            out[device.id] = waiting
+    return out
+
+
+def unconfirmed(
+    session: Session, devices: Iterable[DeviceRow], now: datetime, bound: timedelta = ACK_BOUND
+) -> dict[str, list[dict[str, Any]]]:
+    """Per device that may still hold templates, online or not: the orders older than `bound` it has not applied."""
+    out = {}
+    for device_id, orders in pending(session, devices, now, bound).items():
+        late = [o for o in orders if o["late"]]
         if late:
-            out[device.id] = late
+            out[device_id] = late
     return out
 
 
@@ -68,10 +91,14 @@ def device_warnings(session: Session, deployment_ids: Sequence[str], now: dateti
                 ("WARN", ["CN25-9c", "PIPL-56"], f"device {device.id} ({device.name}) is flagged: {device.flag}")
             )
     for device_id, late in unconfirmed(session, devices, now).items():
-        name = next(d.name for d in devices if d.id == device_id)
+        device = next(d for d in devices if d.id == device_id)
+        where = "while online" if late[0]["online"] else (
+            f"while offline; it shreds its keys by itself by {device.holds_until:%Y-%m-%d %H:%M} UTC"
+            if device.holds_until else "while offline"
+        )  # fmt: skip
         out.append((
             "WARN", ["CN25-6d", "PIPL-47"],
-            f"device {device_id} ({name}) has not confirmed {len(late)} withdrawal(s) or deletion(s) within "
-            f"{int(ACK_BOUND.total_seconds() // 60)} minutes while online",
+            f"device {device_id} ({device.name}) has not confirmed {len(late)} withdrawal(s) or deletion(s) within "
+            f"{int(ACK_BOUND.total_seconds() // 60)} minutes {where}",
         ))  # fmt: skip
     return out

@@ -79,7 +79,7 @@ class Admission:
     def check_placement(self, spec: policy.Deployment) -> None:
         """CN25-8a/b: the spec's storage location fits this node's kind; a paired device has reached its hub."""
         node = self.node()
-        problem = placement.misplaced(node, spec) or placement.offline_too_long(node, spec, self.context.clock())
+        problem = placement.refusal(node, spec, self.context.clock())
         if problem is not None:
             raise checks.refusal(spec, *problem)
 
@@ -103,9 +103,7 @@ class Admission:
             return cached[1]
         with self.context.db.session(readonly=True) as session:
             link = session.get(HubLinkRow, 1)
-        node = placement.Node(kind)
-        if link is not None and link.status == "active":
-            node = placement.Node(kind, link.hub_url, link.last_sync_at or link.paired_at)
+        node = placement.linked(kind, link)
         self._node = (now, node)
         return node
 

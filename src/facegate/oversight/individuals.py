@@ -12,11 +12,11 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from facegate.edge.models import HoldingRow
+from facegate.edge.models import DeviceRow, HoldingRow
 from facegate.oversight.models import HandlerRow, IndividualRow
 from facegate.vault.keystore import Keystore
 from facegate.vault.models import TemplateRow
@@ -83,13 +83,26 @@ def cumulative_count(session: Session, handler: str, before: datetime | None = N
     return int(session.scalar(query) or 0)
 
 
-def current_count(session: Session, deployment_ids: Sequence[str]) -> int:
+def _holding_devices(now: datetime | None) -> Any:
+    """The condition on holdings: held by a device that may still hold templates at `now` (no acknowledged wipe,
+    its offline bound not passed, after which it has shredded its keys by itself); every holding when None."""
+    if now is None:
+        return true()
+    gone = select(DeviceRow.id).where(
+        (DeviceRow.wipe_acked_at.is_not(None)) | (DeviceRow.holds_until.is_not(None) & (DeviceRow.holds_until <= now))
+    )
+    return HoldingRow.device_id.not_in(gone)
+
+
+def current_count(session: Session, deployment_ids: Sequence[str], now: datetime | None = None) -> int:
     """Distinct individuals with a template in any of the deployments now, on this node or on any of its paired
-    devices (as they last reported): §8 Q1 `currently_stored`."""
+    devices (as they last reported, while they may still hold them at `now`): §8 Q1 `currently_stored`."""
     if not deployment_ids:
         return 0
     here = select(TemplateRow.subject_id).where(TemplateRow.deployment_id.in_(deployment_ids))
-    on_devices = select(HoldingRow.subject_id).where(HoldingRow.deployment_id.in_(deployment_ids))
+    on_devices = select(HoldingRow.subject_id).where(
+        HoldingRow.deployment_id.in_(deployment_ids), _holding_devices(now)
+    )
     return int(session.scalar(select(func.count()).select_from(here.union(on_devices).subquery())) or 0)
 
 
@@ -106,7 +119,9 @@ def nth_first_stored(session: Session, handler: str, n: int) -> datetime | None:
     )
 
 
-def nth_current(session: Session, deployment_ids: Sequence[str], n: int) -> datetime | None:
+def nth_current(
+    session: Session, deployment_ids: Sequence[str], n: int, now: datetime | None = None
+) -> datetime | None:
     """The earliest moment by which n of the individuals stored now were all stored, or None below n."""
     if n < 1 or not deployment_ids:
         return None
@@ -114,7 +129,9 @@ def nth_current(session: Session, deployment_ids: Sequence[str], n: int) -> date
         select(TemplateRow.subject_id.label("subject"), TemplateRow.created_at.label("at"))
         .where(TemplateRow.deployment_id.in_(deployment_ids))
         .union_all(
-            select(HoldingRow.subject_id, HoldingRow.reported_at).where(HoldingRow.deployment_id.in_(deployment_ids))
+            select(HoldingRow.subject_id, HoldingRow.reported_at).where(
+                HoldingRow.deployment_id.in_(deployment_ids), _holding_devices(now)
+            )
         )
         .subquery()
     )

@@ -71,14 +71,14 @@ class Oversight:
         """The handler's stored individuals in both modes."""
         return {
             "cumulative": individuals.cumulative_count(session, view.name),
-            "currently_stored": individuals.current_count(session, view.deployment_ids),
+            "currently_stored": individuals.current_count(session, view.deployment_ids, self.clock()),
         }
 
     def reached_at(self, session: Session, view: HandlerView, n: int) -> datetime | None:
         """When the handler's count (in the configured mode) first reached n."""
         if self.count_mode == "cumulative":
             return individuals.nth_first_stored(session, view.name, n)
-        return individuals.nth_current(session, view.deployment_ids, n)
+        return individuals.nth_current(session, view.deployment_ids, n, self.clock())
 
     # ---- keeping tasks current ----
 

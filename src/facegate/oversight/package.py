@@ -197,21 +197,29 @@ def _purposes_doc(view: HandlerView, today: date, attested: dict[str, list[dict[
                 [
                     Entry("状态 / Status", STATUS.get(d.status, d.status)),
                     Entry("目的类别 / Purpose category", label(spec.purpose.category, "both")),
-                    Entry("具体目的 / Specific purpose",
-                          _text(spec.wording("purpose.description"), "purpose.description", "")),
+                    Entry(
+                        "具体目的 / Specific purpose",
+                        _text(spec.wording("purpose.description"), "purpose.description", ""),
+                    ),
                     Entry("必要性 / Necessity", _text(spec.wording("purpose.necessity"), "purpose.necessity", "")),
-                    Entry("最小影响 / Least impact",
-                          _text(spec.wording("purpose.least_impact"), "purpose.least_impact", "")),
+                    Entry(
+                        "最小影响 / Least impact",
+                        _text(spec.wording("purpose.least_impact"), "purpose.least_impact", ""),
+                    ),
                     Entry("方式 / Method", _method(d)),
-                    Entry("采集区域 / Collection area",
-                          _text(spec.wording("location.collection_area"), "location.collection_area", "")),
+                    Entry(
+                        "采集区域 / Collection area",
+                        _text(spec.wording("location.collection_area"), "location.collection_area", ""),
+                    ),
                     Entry("法律依据 / Legal basis", basis),
                     Entry("依据与证明 / Claims and their evidence (§4.8)", _evidence(spec)),
-                    Entry("审核人确认（审计日志） / Reviewers' attestations in the audit log",
-                          _attested(attested[d.id])),
+                    Entry(
+                        "审核人确认（审计日志） / Reviewers' attestations in the audit log", _attested(attested[d.id])
+                    ),
                     Entry(
                         "替代方式 / Non-biometric alternatives",
-                        f"{labels(spec.alternatives)} / {labels(spec.alternatives, 'en')}" if spec.alternatives
+                        f"{labels(spec.alternatives)} / {labels(spec.alternatives, 'en')}"
+                        if spec.alternatives
                         else "无 / none",
                     ),
                     Entry(
@@ -260,8 +268,12 @@ def no_filing_statement(data: dict[str, Any]) -> str:
 def _count_doc(view: HandlerView, data: dict[str, Any], per_deployment: dict[str, int], today: date) -> Document:
     rows: list[list[Value]] = [[d, f"{n:,}"] for d, n in sorted(per_deployment.items())]
     thresholds: list[list[Value]] = [
-        [t["profile"], t["condition"], "是 / yes" if t["applies"] else "否 / no",
-         t["reached_on"] or "未达到 / not reached"]
+        [
+            t["profile"],
+            t["condition"],
+            "是 / yes" if t["applies"] else "否 / no",
+            t["reached_on"] or "未达到 / not reached",
+        ]
         for t in data["thresholds"]
     ]
     due = [] if filing_due(data) else [Paragraph(no_filing_statement(data))]
@@ -389,7 +401,7 @@ def write_package(oversight: "Oversight", session: Session, view: HandlerView, o
     duty = filing_duty((view.profiles or ("cn2025",))[0])
     region = view.region
     authority = authority_name(duty.authority if duty else "provincial", region)
-    per_deployment = {d.id: current_count(session, [d.id]) for d in view.deployments}
+    per_deployment = {d.id: current_count(session, [d.id], now) for d in view.deployments}
     count = {
         "as_of": today.isoformat(),
         "count_mode": oversight.count_mode,

@@ -260,6 +260,21 @@ class Keystore:
             self.scrub()
         return rowcount(result) > 0
 
+    def shred_deployments(self, deployment_ids: list[str] | None = None) -> int:
+        """Delete the keys of these deployments (every deployment's when None) and all their data keys, and scrub:
+        a device's wipe. How many keys were deleted; the master key and keys of other kinds stay."""
+        if deployment_ids is None:
+            doomed = WrappedKey.name.startswith("deployment/") | WrappedKey.name.startswith("data/")
+        else:
+            doomed = WrappedKey.name.in_([f"deployment/{d}" for d in deployment_ids])
+            for d in deployment_ids:
+                doomed = doomed | WrappedKey.name.startswith(f"data/{d}/", autoescape=True)
+        with self._session() as session:
+            count = session.execute(delete(WrappedKey).where(doomed)).rowcount
+        self._cache.clear()
+        self.scrub()
+        return int(count or 0)
+
     def scrub(self) -> None:
         """Leave no old copy of deleted keys in the key store's files.
 

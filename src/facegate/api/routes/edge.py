@@ -1,16 +1,18 @@
 """Hub and device: pairing and sync for devices (signed requests), device administration for admins, the node.
 
-Devices call `/api/v1/edge/*`: `join` with a one-time pairing token, then `pull` and `push`, each request signed
-with the device key and each answer signed with the hub key (header `X-Facegate-Hub-Signature`). Admins mint
-pairing tokens and list, suspend, resume and unpair devices under `/api/v1/devices`.
+Devices call `/api/v1/edge/*`: `hub` (the hub's public key, checked against the token's fingerprint), `join` with
+a pairing token, then `pull`, `push` and `wiped`, each request signed with the device key and a fresh nonce and
+each answer signed with the hub key (header `X-Facegate-Hub-Signature`). Admins mint pairing tokens (for one
+device or a site of N) and list, suspend (with a wipe or not), resume, unpair and report lost devices under
+`/api/v1/devices`, or every device of a site under `/api/v1/sites/{site}`.
 """
 
 import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from facegate.edge import signing
@@ -25,6 +27,8 @@ from ..service import Service
 router = APIRouter(tags=["devices"])
 DeviceId = Annotated[str, Path(pattern=r"^dev-[0-9a-f]{12}$", description="A device's ID.")]
 DeploymentSlug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")]
+SiteName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+SitePath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="A site's name.")]
 SIGNED = {"description": "Signed by the hub: `X-Facegate-Hub-Signature` over the body, bound to the device."}
 
 
@@ -39,15 +43,19 @@ class TokenRequest(Body):
 
     deployments: Annotated[list[DeploymentSlug], Field(min_length=1, max_length=32)]
     hours: float = Field(default=24, gt=0, le=168)
+    devices: int = Field(default=1, ge=1, le=10_000, description="how many devices the token may pair")
+    site: SiteName | None = Field(default=None, description="the site the paired devices are grouped under")
 
 
 class TokenAnswer(BaseModel):
     """A one-time pairing token: shown in this answer only (the hub keeps a hash)."""
 
     id: str
-    token: str
+    token: str = Field(description="fgp_<id>_<secret>_<SHA-256 of the hub's public key>")
     deployments: list[str]
     expires_at: datetime
+    devices: int
+    site: str | None
 
 
 class JoinRequest(Body):
@@ -65,7 +73,31 @@ class JoinAnswer(BaseModel):
     device_id: str
     name: str
     deployments: list[str]
+    site: str | None = None
     hub_key: str
+
+
+class HubKey(BaseModel):
+    """The hub's public key and its fingerprint (what a pairing token carries)."""
+
+    hub_key: str
+    fingerprint: str
+
+
+class WipedRequest(Body):
+    """A device's report that it shredded its keys: for the hub's order, or by itself past its offline bound."""
+
+    reason: Literal["unpair", "lost", "suspend", "offline"]
+    deployments: list[DeploymentSlug] = Field(default_factory=list, max_length=64)
+    templates_left: int = Field(default=0, ge=0)
+
+
+class WipeView(BaseModel):
+    """A wipe the hub ordered and when the device acknowledged it."""
+
+    reason: str
+    ordered_at: str | None
+    acked_at: str | None
 
 
 class DeviceView(BaseModel):
@@ -73,14 +105,20 @@ class DeviceView(BaseModel):
 
     id: str
     name: str
-    status: Literal["active", "suspended", "unpaired"]
+    site: str | None
+    status: Literal["active", "suspended", "unpaired", "lost"]
     deployments: list[str]
     paired_at: str
     last_seen_at: str | None
+    online: bool = Field(description="seen within the last 5 minutes")
     behind: int = Field(description="hub audit entries the device has not applied yet")
     log_size: int = Field(description="entries of the device's audit log verified by the hub")
-    stored_subjects: int
-    unconfirmed_shreds: int = Field(description="withdrawals or deletions not confirmed within 5 minutes")
+    audit: Literal["verified", "flagged"]
+    stored_subjects: int = Field(description="subjects it holds; 0 once a wipe is acknowledged or its bound passed")
+    pending_shreds: int = Field(description="withdrawals or deletions it has not applied yet, online or not")
+    unconfirmed_shreds: int = Field(description="of those, older than 5 minutes")
+    wipe: WipeView | None
+    holds_until: str | None = Field(description="when it shreds its keys by itself if it stays out of touch")
     flag: str | None
     flagged_at: str | None
 
@@ -98,6 +136,7 @@ class PullAnswer(BaseModel):
     subjects: list[dict[str, Any]]
     deleted: list[str]
     shred: list[dict[str, Any]]
+    wipe: dict[str, Any] | None = Field(description="a wipe order: shred every key, then POST /api/v1/edge/wiped")
 
 
 class PushAnswer(BaseModel):
@@ -128,9 +167,11 @@ def hub_of(request: Request, svc: Service) -> Hub:
     return hub
 
 
-async def _signed_json(request: Request, hub: Hub) -> tuple[Any, dict[str, Any]]:
+async def _signed_json(request: Request, hub: Hub, wiping: bool = False) -> tuple[Any, dict[str, Any]]:
     raw = await request.body()
-    device = hub.authenticate(dict(request.headers), request.method, request.url.path, raw)
+    device = await run_in_threadpool(
+        hub.authenticate, dict(request.headers), request.method, request.url.path, raw, wiping
+    )
     try:
         data = json.loads(raw or b"{}")
     except ValueError:
@@ -147,6 +188,14 @@ def _signed_answer(hub: Hub, device_id: str, data: dict[str, Any]) -> Response:
     )
 
 
+@router.get("/api/v1/edge/hub", response_model=HubKey)
+def hub_key(request: Request, svc: ServiceDep) -> dict[str, Any]:
+    """The hub's public key and fingerprint (public: a joining device checks it against its token first)."""
+    hub = hub_of(request, svc)
+    pem = hub.key.public.pem()
+    return {"hub_key": pem, "fingerprint": signing.fingerprint(pem)}
+
+
 @router.post("/api/v1/edge/join", response_model=JoinAnswer, status_code=201, responses={201: SIGNED})
 def join(body: JoinRequest, request: Request, svc: ServiceDep) -> Response:
     """Pair a device with a one-time pairing token (no API key: the token is the credential)."""
@@ -161,7 +210,7 @@ def join(body: JoinRequest, request: Request, svc: ServiceDep) -> Response:
 async def pull(request: Request, svc: ServiceDep) -> Response:
     """A device's signed pull: `{"applied": cursor, "acks": [...]}`; the changes since its cursor."""
     hub = hub_of(request, svc)
-    device, data = await _signed_json(request, hub)
+    device, data = await _signed_json(request, hub, wiping=True)
     acks = data.get("acks") or []
     if not isinstance(acks, list):
         raise InputError("acks is a list")
@@ -182,28 +231,67 @@ async def push(request: Request, svc: ServiceDep) -> Response:
     return _signed_answer(hub, device.id, result)
 
 
+@router.post("/api/v1/edge/wiped", responses={200: SIGNED})
+async def wiped(request: Request, svc: ServiceDep) -> Response:
+    """A device's signed report that it shredded its keys (`WipedRequest`): the hub stops counting its holdings."""
+    hub = hub_of(request, svc)
+    device, data = await _signed_json(request, hub, wiping=True)
+    try:
+        body = WipedRequest.model_validate(data)
+    except ValidationError:
+        raise InputError("a wipe report names its reason: unpair, lost, suspend or offline") from None
+    result = await run_in_threadpool(hub.record_wipe, device, body.model_dump())
+    return _signed_answer(hub, device.id, result)
+
+
 @router.post("/api/v1/devices/tokens", response_model=TokenAnswer, status_code=status.HTTP_201_CREATED)
 def mint_token(body: TokenRequest, request: Request, svc: ServiceDep, key: Admin) -> dict[str, Any]:
-    """Mint a one-time pairing token for devices of these deployments (each stores faces on devices)."""
-    token = hub_of(request, svc).mint_token(body.deployments, key.actor, body.hours)
+    """Mint a pairing token for up to `devices` devices (of a site) of these device-storage deployments."""
+    token = hub_of(request, svc).mint_token(body.deployments, key.actor, body.hours, body.devices, body.site)
     return {
         "id": token.id,
         "token": token.token,
         "deployments": list(token.deployments),
         "expires_at": token.expires_at,
+        "devices": token.devices,
+        "site": token.site,
     }
 
 
 @router.get("/api/v1/devices", response_model=list[DeviceView])
-def list_devices(request: Request, svc: ServiceDep, key: Reader) -> list[dict[str, Any]]:
-    """Every paired device: status, deployments, last contact, verified log size, flags, unconfirmed shreds."""
-    return hub_of(request, svc).devices()
+def list_devices(
+    request: Request, svc: ServiceDep, key: Reader, site: Annotated[SiteName | None, Query()] = None
+) -> list[dict[str, Any]]:
+    """Every paired device (of a site): status, last contact, audit standing, pending shreds and wipe."""
+    return hub_of(request, svc).devices(site)
 
 
 @router.post("/api/v1/devices/{device_id}/suspend", response_model=DeviceView)
-def suspend(device_id: DeviceId, request: Request, svc: ServiceDep, key: Admin) -> dict[str, Any]:
-    """Suspend a device: its pulls and pushes are refused until it is resumed."""
-    return hub_of(request, svc).set_status(device_id, "suspended", key.actor)
+def suspend(
+    device_id: DeviceId, request: Request, svc: ServiceDep, key: Admin, wipe: Annotated[bool, Query()] = False
+) -> dict[str, Any]:
+    """Suspend a device: its pulls and pushes are refused until it is resumed; `wipe=true` has it shred its keys
+    at its next contact first."""
+    return hub_of(request, svc).set_status(device_id, "suspended", key.actor, wipe)
+
+
+@router.post("/api/v1/devices/{device_id}/lost", response_model=DeviceView)
+def lost(device_id: DeviceId, request: Request, svc: ServiceDep, key: Admin) -> dict[str, Any]:
+    """Report a device lost or stolen: it shreds its keys at its next contact (or by itself past its bound)."""
+    return hub_of(request, svc).set_status(device_id, "lost", key.actor)
+
+
+@router.post("/api/v1/sites/{site}/{action}", response_model=list[DeviceView])
+def site_action(
+    site: SitePath,
+    action: Literal["suspend", "suspend-wipe", "resume", "unpair", "lost"],
+    request: Request,
+    svc: ServiceDep,
+    key: Admin,
+) -> list[dict[str, Any]]:
+    """The same change for every device of a site: suspend (with a wipe or not), resume, unpair or lost."""
+    states = {"suspend": "suspended", "suspend-wipe": "suspended", "resume": "active", "unpair": "unpaired"}
+    return hub_of(request, svc).set_site_status(site, states.get(action, action), key.actor, action == "suspend-wipe")
 
 
 @router.post("/api/v1/devices/{device_id}/resume", response_model=DeviceView)
@@ -214,7 +302,7 @@ def resume(device_id: DeviceId, request: Request, svc: ServiceDep, key: Admin) -
 
 @router.delete("/api/v1/devices/{device_id}", response_model=DeviceView)
 def unpair(device_id: DeviceId, request: Request, svc: ServiceDep, key: Admin) -> dict[str, Any]:
-    """Unpair a device for good: it is refused from now on; its pushed log is kept."""
+    """Unpair a device for good: it shreds its keys at its next contact, then is refused; its pushed log is kept."""
     return hub_of(request, svc).set_status(device_id, "unpaired", key.actor)
 
 

@@ -1,0 +1,74 @@
+"""A device's wipe: crypto-shred the keys of its deployments, delete the sealed templates, say so in its log.
+
+Ordered by the hub (unpair, lost, suspend with wipe), or taken by the device itself once it has not reached its
+hub for longer than a deployment's `storage.max_offline_hours`. Deleting the deployment keys and every data key
+under them makes every copy of the templates unreadable, backups included; the rows go too. The node's master
+key, audit key and non-biometric state stay (the audit log must stay verifiable; PINs and codes keep working).
+"""
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete
+
+from facegate.audit import Event
+from facegate.edge.models import HubLinkRow
+from facegate.errors import InputError
+from facegate.vault.models import RawImageRow, TemplateRow
+
+if TYPE_CHECKING:
+    from facegate.gate import Gate
+
+WIPE_RULES = ["CN25-6d", "PIPL-47"]
+HUB_WIPES = ("unpair", "lost", "suspend")  # ordered by the hub; "offline" is the device's own
+REASONS = {
+    "unpair": "unpaired by its hub",
+    "lost": "reported lost at its hub",
+    "suspend": "suspended with a wipe by its hub",
+    "offline": "out of touch with its hub past its offline bound",
+}
+
+
+def wipe(gate: "Gate", deployment_ids: list[str] | None, reason: str, actor: str) -> dict[str, Any]:
+    """Shred the keys of these deployments (every one when None), delete their templates and kept photos, and
+    record the wipe on the link and in the log; what was removed."""
+    now = gate.clock()
+    touched = deployment_ids if deployment_ids is not None else [d["id"] for d in gate.deployments()]
+    keys = gate.vault.keystore.shred_deployments(deployment_ids)
+    with gate.db.session() as session:
+        doomed_templates, doomed_images = delete(TemplateRow), delete(RawImageRow)
+        if deployment_ids is not None:
+            doomed_templates = doomed_templates.where(TemplateRow.deployment_id.in_(deployment_ids))
+            doomed_images = doomed_images.where(RawImageRow.deployment_id.in_(deployment_ids))
+        templates = session.execute(doomed_templates).rowcount
+        session.execute(doomed_images)
+        link = session.get(HubLinkRow, 1)
+        for deployment_id in touched:
+            gate.vault.bump_gallery(session, deployment_id)  # every 1:N index in memory is rebuilt, empty
+        if link is not None:
+            link.wiped_at, link.wipe_reason, link.wipe_acked_at = now, reason, None
+        for deployment_id in touched or [None]:
+            event = Event(
+                actor=actor, operation="device.wipe", decision="allow", outcome=f"keys_shredded_{reason}",
+                deployment=deployment_id, rule_ids=WIPE_RULES,
+            )  # fmt: skip
+            gate.audit.append(session, event, now=now)
+        gate.vault.scrub_after_commit(session)
+    return {
+        "reason": reason, "deployments": touched, "keys_shredded": keys, "templates_deleted": templates,
+        "at": now.isoformat(),
+    }  # fmt: skip
+
+
+def past_bound(gate: "Gate", link: HubLinkRow, now: datetime) -> list[str]:
+    """The hub's deployments registered here whose offline bound has passed since the link's last sync."""
+    last = link.last_sync_at or link.paired_at
+    late = []
+    for deployment_id in (d for d in link.deployments.split(",") if d):
+        try:
+            hours = gate.deployment_spec(deployment_id).storage.max_offline_hours
+        except InputError:
+            continue  # not registered here (yet): nothing of it to shred
+        if now - last > timedelta(hours=hours):
+            late.append(deployment_id)
+    return late
