@@ -3,7 +3,8 @@
 Ordered by the hub (unpair, lost, suspend with wipe), or taken by the device itself once it has not reached its
 hub for longer than a deployment's `storage.max_offline_hours`. Deleting the deployment keys and every data key
 under them makes every copy of the templates unreadable, backups included; the rows go too. The node's master
-key, audit key and non-biometric state stay (the audit log must stay verifiable; PINs and codes keep working).
+key, audit key and non-biometric state stay (the audit log must stay verifiable; PINs keep working, TOTP
+secrets sealed under the data keys go with them).
 """
 
 from datetime import datetime, timedelta
