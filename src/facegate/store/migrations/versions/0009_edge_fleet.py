@@ -1,7 +1,7 @@
 """Edge fleet: site tokens pairing up to N devices, sites, wipe orders and acknowledgements, request nonces.
 
-Revision ID: 0008_edge_fleet
-Revises: 0007_api_key_expiry
+Revision ID: 0009_edge_fleet
+Revises: 0008_webhooks
 Create Date: 2026-12-04 04:00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_edge_fleet"
-down_revision: str | None = "0007_api_key_expiry"
+revision: str = "0009_edge_fleet"
+down_revision: str | None = "0008_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
