@@ -189,8 +189,8 @@ def test_a_device_whose_log_was_edited_is_flagged_at_its_next_push(site: dict[st
     token = Hub(hub.gate, hub.home).mint_token([OFFICE], "operator:test")
     device = Device(rogue.gate, rogue.home)
     device.join(hub.url, token.token, "rogue")
-    rogue.gate.add_subject("someone")
     device.sync()
+    rogue.gate.add_subject("someone")
     with sqlite3.connect(rogue.home / "facegate.db") as db:  # someone edits an entry behind facegate's back
         edit = "UPDATE audit_entry SET payload = replace(payload, 'someone', 'nobody') WHERE payload LIKE '%someone%'"
         db.execute(edit)
@@ -373,7 +373,7 @@ def test_unpair_makes_the_device_shred_its_keys_refuse_faces_and_say_so(site: di
     kiosk.start()
     try:
         hub_side.set_status(device_id, "unpaired", "operator:test")
-        wait_for(lambda: device.link().status == "unpaired", "the kiosk to carry out the wipe")  # type: ignore[union-attr]
+        wait_for(lambda: device.link().status == "unpaired", "the kiosk to carry out the wipe", rounds=1200)  # type: ignore[union-attr]
     finally:
         kiosk.stop()
     assert data_keys(kiosk) == [] and templates(kiosk, "leaver") == 0
@@ -403,7 +403,7 @@ def test_a_lost_device_out_of_touch_past_its_bound_shreds_by_itself(site: dict[s
         db.execute("UPDATE edge_link SET last_sync_at = ?, hub_url = 'http://127.0.0.1:9'", (stale,))
     kiosk.start()
     try:
-        wait_for(lambda: not data_keys(kiosk), "the kiosk to shred its keys by itself")
+        wait_for(lambda: not data_keys(kiosk), "the kiosk to shred its keys by itself", rounds=1200)
     finally:
         kiosk.stop()
     assert templates(kiosk, "walker") == 0

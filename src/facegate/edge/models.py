@@ -138,3 +138,6 @@ class HubLinkRow(Base):
     wiped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     wipe_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)  # unpair | suspend | lost | offline
     wipe_acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # the hub took its report
+    # This device's own last verified checkpoint of its log: each push checks only the entries after it.
+    checked_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    checked_root: Mapped[bytes] = mapped_column(LargeBinary, default=b"")

@@ -1,4 +1,4 @@
-"""Edge fleet: site tokens pairing up to N devices, sites, wipe orders and acknowledgements, request nonces.
+"""Edge fleet: site tokens of N devices, sites, wipe orders and acknowledgements, nonces, the device's checked log.
 
 Revision ID: 0009_edge_fleet
 Revises: 0008_webhooks
@@ -34,6 +34,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("wiped_at", sa.DateTime(), nullable=True))
         batch.add_column(sa.Column("wipe_reason", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("wipe_acked_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("checked_size", sa.BigInteger(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("checked_root", sa.LargeBinary(), nullable=False, server_default=""))
     op.create_table(
         "edge_nonce",
         sa.Column("device_id", sa.String(length=32), nullable=False),
@@ -47,6 +49,8 @@ def downgrade() -> None:
     """Revert this revision."""
     op.drop_table("edge_nonce")
     with op.batch_alter_table("edge_link") as batch:
+        batch.drop_column("checked_root")
+        batch.drop_column("checked_size")
         batch.drop_column("wipe_acked_at")
         batch.drop_column("wipe_reason")
         batch.drop_column("wiped_at")
