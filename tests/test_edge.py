@@ -458,3 +458,19 @@ def test_a_site_token_pairs_n_devices_and_not_one_more(site: dict[str, Node], tm
         Device(third.gate, third.home).join(hub.url, token, "till-2")
     listed = cli(hub, "device", "list", "--site", "lobby-b")
     assert listed.stdout.count("site lobby-b") == 2 and "audit verified" in listed.stdout
+
+
+def test_a_deletion_made_on_a_device_reaches_the_hub(site: dict[str, Node], tmp_path: Path) -> None:
+    from facegate.vault.models import SubjectRow
+
+    hub = site["hub"]
+    kiosk, device = paired_device(site, tmp_path, "kiosk-d")
+    consent_at_hub(hub, "eraser")
+    device.sync()
+    kiosk.gate.enroll(OFFICE, "eraser", photo("biden.jpg"))
+    kiosk.gate.delete_subject("eraser")  # the person asks for deletion at the turnstile
+    device.sync()
+    with hub.gate.db.session(readonly=True) as session:
+        assert session.get(SubjectRow, "eraser") is None
+    deletions = [e for e in operations(hub) if e["operation"] == "subject.delete" and e.get("subject") == "eraser"]
+    assert deletions and deletions[-1]["actor"].startswith("device:")

@@ -314,12 +314,14 @@ class Device:
                 .order_by(AuditEntry.idx)
             ).all()  # fmt: skip
             problem, checked_root = self._check_log(conn, link, size)
-            touched = set()
+            touched, deleted = set(), set()
             for _, payload in rows:
                 entry = json.loads(payload or "{}")
                 local = not str(entry.get("actor", "")).startswith("hub:")
                 if local and entry.get("operation") in STANDING_OPERATIONS and entry.get("deployment") in deployments:
                     touched.add(entry["subject"])
+                if local and entry.get("operation") == "subject.delete" and entry.get("decision") == "allow":
+                    deleted.add(entry["subject"])
             changed = standings(session, deployments, touched)
             held_now = holdings(session, deployments)
         body = {
@@ -330,7 +332,8 @@ class Device:
             "self_check": {"ok": not problem, "problem": problem or None, "checked_from": link.checked_size},
             # What it holds only when that changed since this process last pushed it (and on its first push).
             "holdings": None if held_now == self._sent_holdings else [list(pair) for pair in held_now],
-            "subjects": changed,
+            "subjects": [c for c in changed if c["id"] not in deleted],
+            "deleted": sorted(deleted),  # deletions made here: the hub deletes or withdraws for this device's purposes
         }
         answer = self._post(link, "/api/v1/edge/push", body)
         self._sent_holdings = held_now

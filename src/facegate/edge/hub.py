@@ -9,6 +9,7 @@ a consistency proof against the last one), the standing it changed locally, and 
 
 import base64
 import json
+import logging
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,12 +28,13 @@ from facegate.edge.fleet import DeviceRefused, PairingToken
 from facegate.edge.models import DeviceCheckpointRow, DeviceEntryRow, DeviceRow, HoldingRow, NonceRow, ShredAckRow
 from facegate.edge.standing import standings
 from facegate.edge.watch import ACK_BOUND, SHRED_OPERATIONS, STANDING_OPERATIONS, unconfirmed
-from facegate.errors import ConflictError, InputError
-from facegate.vault.models import DeploymentRow
+from facegate.errors import ConflictError, InputError, RefusedError
+from facegate.vault.models import DeploymentRow, SubjectRow
 
 if TYPE_CHECKING:
     from facegate.gate import Gate
 
+log = logging.getLogger("facegate.edge")
 PAGE = 2000  # hub audit entries looked at per pull; a device behind by more pulls again at once
 PUSH_LIMIT = 5000  # device audit entries accepted per push
 TAMPER_RULES = ["CN25-9c", "PIPL-56"]
@@ -302,6 +304,7 @@ class Hub:
             if body.get("holdings") is not None:
                 self._holdings(session, row, body["holdings"], now)
         applied = self._apply_standings(device, body.get("subjects") or [])
+        applied += self._apply_deletions(device, [str(s) for s in (body.get("deleted") or [])[:PAGE]])
         return {"device": device.id, "log_size": cp.size, "applied": applied}
 
     def _check_log(self, device: Any, body: dict[str, Any]) -> tuple[str, Any, list[bytes]]:
@@ -396,3 +399,26 @@ class Hub:
             for s in subjects
         ]
         return apply_standings(self.gate, Caller(actor=f"device:{device.id}"), scoped)
+
+    def _apply_deletions(self, device: Any, subjects: list[str]) -> int:
+        """A subject deleted at a device: deleted here too when the hub knows it only for the device's deployments
+        (then every device shreds it), else its consents for those deployments are withdrawn; steps taken."""
+        from facegate.gate import Caller
+
+        caller, mine, taken = Caller(actor=f"device:{device.id}"), set(_list(device.deployments)), 0
+        for subject_id in subjects:
+            with self.db.session(readonly=True) as session:
+                if session.get(SubjectRow, subject_id) is None:
+                    continue
+                where = self.gate.vault.deployments_of(session, subject_id)
+            try:
+                if where <= mine:
+                    self.gate.delete_subject(subject_id, caller=caller)
+                    taken += 1
+                    continue
+                for deployment_id in sorted(where & mine):
+                    self.gate.withdraw(deployment_id, subject_id, caller=caller)
+                    taken += 1
+            except (RefusedError, InputError) as exc:  # refused here: the gate has audited why
+                log.warning("a deletion made on device %s was not applied: %s", device.id, type(exc).__name__)
+        return taken
