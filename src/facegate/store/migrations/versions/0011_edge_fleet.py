@@ -1,7 +1,7 @@
 """Edge fleet: site tokens of N devices, sites, wipe orders and acknowledgements, nonces, the device's checked log.
 
-Revision ID: 0009_edge_fleet
-Revises: 0008_webhooks
+Revision ID: 0011_edge_fleet
+Revises: 0010_liveness
 Create Date: 2026-12-04 04:00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_edge_fleet"
-down_revision: str | None = "0008_webhooks"
+revision: str = "0011_edge_fleet"
+down_revision: str | None = "0010_liveness"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
