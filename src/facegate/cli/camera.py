@@ -6,7 +6,19 @@ from typing import Annotated, Any
 
 import typer
 
-from facegate.cli.app import Actor, Deployment_, Home, Json, app, caller, err_console, open_gate, print_json, say
+from facegate.cli.app import (
+    Actor,
+    Deployment_,
+    Home,
+    Json,
+    app,
+    caller,
+    count,
+    err_console,
+    open_gate,
+    print_json,
+    say,
+)
 
 camera_app = typer.Typer(
     rich_markup_mode=None,
@@ -50,8 +62,8 @@ def list_(json_out: Json = False, home: Home = None) -> None:
     for c in cameras:
         say(f"{c['name']}: {c['deployment']} {c['url']} at {c['sample_fps']:g} fps: {c['state']}"
             + (f" ({c['detail']})" if c["detail"] else "")
-            + f"; {c['frames']} frames searched, {c['skipped']} skipped, {c['identified']} identified, "
-              f"{c['strangers']} strangers (counted, not kept)")  # fmt: skip
+            + f"; {count(c['frames'], 'frame')} searched, {c['skipped']:,} skipped, {c['identified']:,} identified, "
+              f"{count(c['strangers'], 'stranger')} (counted, not kept)")  # fmt: skip
 
 
 @camera_app.command("remove")

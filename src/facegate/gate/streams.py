@@ -248,6 +248,10 @@ class CameraDoor:
         """The smallest face the deployment's camera is placed to see (faces below it are not looked for)."""
         return self.spec.camera.min_face_px if self.spec and self.spec.camera else None
 
+    def warm(self) -> None:
+        """Load the face engine now (it loads on first use, which takes seconds)."""
+        self.cameras.frame_engine()
+
     def sightings(self, pixels: np.ndarray) -> list[Sighting]:
         """The faces of one frame (boxes, looks, chips in memory); the frame is not kept."""
         return sightings(self.cameras.frame_engine(), pixels, self.min_face_px)

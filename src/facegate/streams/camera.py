@@ -92,6 +92,7 @@ class CameraRunner:
                     if not self._tracker_given and self.door.min_face_px:  # half the smallest face, seen frontally
                         self.tracker.min_quality = self.door.min_face_px / 2
                     self.door.record(running=True)
+                    self.door.warm()  # load the face models before the first frame arrives, not while it waits
                     self.source.start()
                     self.state = "running"
                 frame = self.source.take(timeout=0.5)
