@@ -4,11 +4,16 @@
 
 import itertools
 import math
+from functools import cache
 
 import cv2
 import numpy as np
+from liveness_frames import _engine, posed
+
+from facegate.engine import liveness
 
 BACKGROUND = (110, 110, 110)
+CENTRE = (320.0, 240.0)  # posed() centres the face in the 640x480 frame
 FOCAL = 0.5  # focal length in frame widths: a wide-angle kiosk camera (90 degrees) and a card held close to it
 
 
@@ -66,3 +71,25 @@ def screen(frame: np.ndarray, centre: tuple[float, float], cast: tuple[int, int,
     lit = frame[top:bottom, left:right].astype(np.float64) * 0.75 + np.array(cast, np.float64) * 0.25 + 20
     out[top:bottom, left:right] = np.clip(lit, 0, 255).astype(np.uint8)
     return out
+
+
+def _yaw(frame: np.ndarray) -> float | None:
+    signal = liveness.measure(_engine(), frame, 0.0)
+    return signal.pose.yaw if signal.pose is not None else None
+
+
+@cache
+def attack_poses(kind: str) -> dict[str, np.ndarray]:
+    """The still photo for "front" and, for each turn, the warp of it (of either sign) that reads as that turn."""
+    still = posed("obama.jpg")
+    warps = {
+        "tilt": lambda sign: card(still, CENTRE, tilt=40 * sign),
+        "shear": lambda sign: card(still, CENTRE, shear=0.3 * sign),
+        "bend": lambda sign: card(still, CENTRE, tilt=35 * sign, radius=260.0),
+        "screen": lambda sign: screen(card(still, CENTRE, tilt=40 * sign), CENTRE),
+    }
+    poses = {"front": screen(still, CENTRE) if kind == "screen" else still}
+    for turn, wanted in (("left", 1), ("right", -1)):
+        candidates = [warps[kind](sign) for sign in (1, -1)]
+        poses[turn] = max(candidates, key=lambda f: wanted * (_yaw(f) or 0.0))
+    return poses

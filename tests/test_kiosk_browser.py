@@ -1,5 +1,6 @@
 """The kiosk in Debian's Chromium with a fake camera: a clip written after the test reads the challenge passes it
-and verifies; a still clip is refused with the alternatives; without a camera, the alternative still works."""
+and verifies; a still clip, and a clip of the photo tilted as a card on cue, are refused with the alternatives;
+without a camera, the alternative still works."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from gate_fixtures import example
+from liveness_attacks import attack_poses
 from liveness_frames import pose_frames, sequence, tinted
 from test_api_fixtures import Env, consenting, make_env, photo, serving
 
@@ -47,6 +49,15 @@ def answering_clip(challenge: Challenge) -> list[np.ndarray]:
     frames = [frame for _, frame in sequence(challenge, fps=FPS)]
     lead = [tinted(pose_frames()["front"], challenge.colours[0])] * (LEAD_MS * FPS // 1000)
     return lead + frames + [pose_frames()["front"]] * FPS
+
+
+def tilted_card_clip(challenge: Challenge) -> list[np.ndarray]:
+    """The photo held up and tilted as a card on each turn, every frame tinted by the screen: only its flatness
+    tells it from a head."""
+    card = attack_poses("tilt")
+    frames = [frame for _, frame in sequence(challenge, fps=FPS, poses=card)]
+    lead = [tinted(card["front"], challenge.colours[0])] * (LEAD_MS * FPS // 1000)
+    return lead + frames + [card["front"]] * FPS
 
 
 def still_clip(seconds: int = 10) -> list[np.ndarray]:
@@ -157,6 +168,23 @@ def test_a_still_picture_is_refused_with_the_alternatives(server, camera_browser
     assert page.locator("#outcome-title").inner_text() == "The live check did not pass."
     detail = page.locator("#outcome-detail").inner_text()
     assert "head turns" in detail and "PIN" in detail
+    context.close()
+
+
+def test_a_photo_tilted_as_a_card_on_cue_is_refused_as_flat(server, camera_browser, clip: Path) -> None:  # type: ignore[no-untyped-def]
+    env, base = server
+    context, page = open_kiosk(camera_browser, base, env)
+    answer_with(page, clip, tilted_card_clip)
+    page.fill("#face-subject", "obama")
+    page.click("#start")
+    page.wait_for_selector("#outcome:not([hidden])", timeout=60_000)
+    assert page.locator("#outcome-title").inner_text() == "The live check did not pass."
+    assert "PIN" in page.locator("#outcome-detail").inner_text()
+    gate = env.svc.gate
+    with gate.db.session(readonly=True) as session:
+        _, recent = gate.audit.recent(session, 3)
+    refused = next(e for e in recent if str(e.get("outcome", "")).startswith("liveness_failed:"))
+    assert "flat" in refused["outcome"].split(":", 1)[1].split(".")
     context.close()
 
 

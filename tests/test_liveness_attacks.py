@@ -6,40 +6,16 @@ pose code would choose), every frame tinted by the screen's colours, is refused 
 import dataclasses
 import hashlib
 import random
-from functools import cache
 
 import numpy as np
 import pytest
-from liveness_attacks import card, screen
-from liveness_frames import _engine, pose_frames, posed, sequence
+from liveness_attacks import attack_poses
+from liveness_frames import _engine, pose_frames, sequence
 
 from facegate.engine import liveness
 from facegate.engine.liveness import Challenge, FrameSignal, assess, default_checks, new_challenge
 
 pytestmark = pytest.mark.slow
-CENTRE = (320.0, 240.0)  # posed() centres the face in the 640x480 frame
-
-
-def _yaw(frame: np.ndarray) -> float | None:
-    signal = liveness.measure(_engine(), frame, 0.0)
-    return signal.pose.yaw if signal.pose is not None else None
-
-
-@cache
-def attack_poses(kind: str) -> dict[str, np.ndarray]:
-    """The still photo for "front" and, for each turn, the warp of it (of either sign) that reads as that turn."""
-    still = posed("obama.jpg")
-    warps = {
-        "tilt": lambda sign: card(still, CENTRE, tilt=40 * sign),
-        "shear": lambda sign: card(still, CENTRE, shear=0.3 * sign),
-        "bend": lambda sign: card(still, CENTRE, tilt=35 * sign, radius=260.0),
-        "screen": lambda sign: screen(card(still, CENTRE, tilt=40 * sign), CENTRE),
-    }
-    poses = {"front": screen(still, CENTRE) if kind == "screen" else still}
-    for turn, wanted in (("left", 1), ("right", -1)):
-        candidates = [warps[kind](sign) for sign in (1, -1)]
-        poses[turn] = max(candidates, key=lambda f: wanted * (_yaw(f) or 0.0))
-    return poses
 
 
 _measured: dict[bytes, FrameSignal] = {}
