@@ -4,23 +4,27 @@ The stream here is a video file the test writes (people walking through a corrid
 runs the same over a real RTSP server.
 """
 
+import http.server
+import io
 import json
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from gate_fixtures import example
+from PIL import Image
 from sqlalchemy import text
-from stream_scene import Walker, frames, head, write_clip
+from stream_scene import Walker, corridor, frames, head, write_clip
 
 from facegate import webhooks
 from facegate.errors import InputError, RefusedError
 from facegate.gate import Gate
 from facegate.gate.streams import passive_problem, redact
 from facegate.streams.camera import CameraRunner
-from facegate.streams.source import LatestFrame
+from facegate.streams.source import LatestFrame, StreamSource
 from facegate.streams.tracks import Tracker, iou
 
 DOOR = "door-gallery"
@@ -208,3 +212,42 @@ def test_a_card_reader_event_makes_the_next_track_a_1_to_1_verification(gate: Ga
     assert counts.unclaimed == 2  # a 1:1 deployment decides nobody without a card
     verified = [e for e in entries(gate) if e["operation"] == "verify"]
     assert len(verified) == 1 and verified[0]["actor"] == "camera:door-2"
+
+
+class Mjpeg(http.server.BaseHTTPRequestHandler):
+    """An HTTP camera: 20 JPEG frames of a corridor at 10 fps as multipart/x-mixed-replace, then the answer ends."""
+
+    frames: ClassVar[list[bytes]] = []
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+        self.end_headers()
+        for jpeg in self.frames:
+            self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % len(jpeg))
+            self.wfile.write(jpeg + b"\r\n")
+            time.sleep(0.1)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_http_mjpeg_camera_is_read_sampled_and_reconnected_when_its_answer_ends() -> None:
+    picture = io.BytesIO()
+    Image.fromarray(corridor(320, 240)).save(picture, "JPEG")
+    Mjpeg.frames = [picture.getvalue()] * 20
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Mjpeg)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    source = StreamSource(f"http://127.0.0.1:{server.server_port}/video", sample_fps=5)
+    source.start()
+    taken = []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        frame = source.take(0.5)
+        if frame is not None:
+            taken.append(frame.pixels.shape)
+    source.stop()
+    server.shutdown()
+    assert taken and set(taken) == {(240, 320, 3)}
+    assert source.decoded >= 25 and len(taken) < source.decoded / 2  # 10 fps in, about 5 taken a second
+    assert source.reconnects >= 1  # the answer ended after 2 s: opened again
