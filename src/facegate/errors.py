@@ -9,6 +9,7 @@ class FacegateError(Exception):
     exit_code = 1
     status = 503  # HTTP: facegate cannot complete the request; the message is logged, not shown
     kind = "internal"  # the problem type: /problems/<kind>
+    code = "internal"  # the problem's stable `code` (facegate/api/codes.py lists every one with its sentences)
 
     def problem_fields(self) -> dict[str, Any]:
         """The members this error adds to its problem+json answer besides type, title, status and detail."""
@@ -21,6 +22,7 @@ class InputError(FacegateError):
     exit_code = 2
     status = 422
     kind = "invalid-input"
+    code = "invalid_input"
 
 
 class NotFoundError(InputError):
@@ -28,6 +30,7 @@ class NotFoundError(InputError):
 
     status = 404
     kind = "not-found"
+    code = "not_found"
 
 
 class TooLargeError(InputError):
@@ -35,6 +38,7 @@ class TooLargeError(InputError):
 
     status = 413
     kind = "too-large"
+    code = "too_large"
 
 
 class ConflictError(InputError):
@@ -42,10 +46,25 @@ class ConflictError(InputError):
 
     status = 409
     kind = "conflict"
+    code = "conflict"
 
 
 class CheckpointError(InputError, ValueError):
     """A checkpoint note is malformed or not signed by the expected key."""
+
+
+# The code of a refusal, by the first of its rule IDs found here (a refusal of none of them is `refused`).
+REFUSAL_CODES: dict[str, str] = {
+    "CN25-5b": "notice_not_shown", "CN25-5c": "notice_not_shown",
+    "CN25-6a/b": "consent_missing", "BIPA-15b3": "consent_missing",
+    "CN25-6d": "consent_withdrawn", "CN25-6e": "consent_stale",
+    "CN25-7a/b": "guardian_consent_missing", "CN25-7c": "minor_not_allowed",
+    "CN25-12b": "subject_declined",
+    "CN25-8a/b": "transmission_consent_missing", "PIPL-39": "cross_border_consent_missing",
+    "CN25-4b": "wrong_purpose",
+    "CN25-14a–d": "locked_out",
+    "FG-5": "filing_overdue",
+}  # fmt: skip
 
 
 class RefusedError(FacegateError):
@@ -55,10 +74,20 @@ class RefusedError(FacegateError):
     status = 403
     kind = "refused"
 
-    def __init__(self, message: str, rule_ids: list[str], alternatives: list[str] | None = None) -> None:
+    def __init__(
+        self, message: str, rule_ids: list[str], alternatives: list[str] | None = None, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.rule_ids = list(rule_ids)
         self.alternatives = list(alternatives or [])
+        self._code = code
+
+    @property
+    def code(self) -> str:  # type: ignore[override]
+        """The refusal's code: given, else that of its first rule ID with one, else `refused`."""
+        if self._code:
+            return self._code
+        return next((REFUSAL_CODES[r] for r in self.rule_ids if r in REFUSAL_CODES), "refused")
 
     def __str__(self) -> str:
         text = f"{self.args[0]} [{', '.join(self.rule_ids)}]"
@@ -77,7 +106,8 @@ class LivenessError(RefusedError):
     kind = "liveness-failed"
 
     def __init__(self, message: str, reasons: list[str], alternatives: list[str], retry_after: int = 0) -> None:
-        super().__init__(message, ["CN25-10b"], alternatives)
+        code = "liveness_rate_limited" if reasons == ["rate_limited"] else "liveness_failed"
+        super().__init__(message, ["CN25-10b"], alternatives, code)
         self.reasons = list(reasons)
         self.retry_after = retry_after
 
@@ -92,6 +122,7 @@ class ForbiddenError(FacegateError):
     exit_code = 3
     status = 403
     kind = "forbidden"
+    code = "forbidden"
 
     def problem_fields(self) -> dict[str, Any]:
         """No rule refuses: the caller may not ask, so `rule_ids` is empty."""
@@ -103,6 +134,7 @@ class UnauthorizedError(FacegateError):
 
     status = 401
     kind = "unauthorized"
+    code = "unauthorized"
 
 
 class TamperedError(FacegateError):
@@ -111,3 +143,4 @@ class TamperedError(FacegateError):
     exit_code = 4
     status = 409
     kind = "tampered"
+    code = "tampered"

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.formparsers import MultiPartParser
 
 import facegate
@@ -35,6 +35,7 @@ from .routes import (
 )
 from .schedule import DEFAULT_INTERVAL, run_checkpoints, run_schedule
 from .service import Service
+from .strict import known_query
 
 # Uploads stay in memory: the multipart parser would otherwise spool a photo over 1 MiB to a temporary file.
 MultiPartParser.spool_max_size = MAX_IMAGE_BYTES + 1
@@ -123,9 +124,10 @@ def create_app(
     app.state.service = service
     app.state.engine_state = "loading" if warm_engine else "on_first_use"
     problems.install(app)
+    strict = [Depends(known_query)]
     for module in (deployments, documents, subjects, biometrics, liveness, audit, keys, me, edge, webhooks):
-        app.include_router(module.router, responses=problems_of(401, 403, 404, 409, 413, 422))
-    app.include_router(rules.router, responses=problems_of(404, 422))
+        app.include_router(module.router, responses=problems_of(401, 403, 404, 409, 413, 422), dependencies=strict)
+    app.include_router(rules.router, responses=problems_of(404, 422), dependencies=strict)
     app.include_router(probes.router)
     app.openapi = lambda: openapi(app, FastAPI.openapi)  # type: ignore[method-assign]
 

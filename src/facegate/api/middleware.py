@@ -62,9 +62,11 @@ def route_template(scope: Scope) -> str:
 
 async def _problem(send: Send, rid: str, status: int, kind: str, title: str, detail: str) -> None:
     """Answer with an RFC 9457 problem from outside the application (it failed or was never called)."""
+    code = kind.replace("-", "_")  # too_large or internal
     body = json.dumps(
-        {"type": f"/problems/{kind}", "title": title, "status": status, "detail": detail, "request_id": rid}
-    ).encode()
+        {"type": f"/problems/{kind}", "code": code, "title": title, "status": status, "detail": detail,
+         "request_id": rid}
+    ).encode()  # fmt: skip
     headers = [
         (b"content-type", b"application/problem+json"),
         (b"content-length", str(len(body)).encode()),

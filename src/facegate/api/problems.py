@@ -10,6 +10,8 @@ from starlette.exceptions import HTTPException
 
 from facegate.errors import ConflictError, FacegateError, ForbiddenError, UnauthorizedError
 
+from . import codes
+
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("facegate.api")
 
@@ -41,12 +43,23 @@ Forbidden, Unauthorized, Conflict = ForbiddenError, UnauthorizedError, ConflictE
 
 
 def problem(
-    request: Request, status: int, kind: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+    request: Request,
+    status: int,
+    kind: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    code: str | None = None,
+    **extra: Any,
 ) -> JSONResponse:
-    """A problem+json response of type `kind`, carrying the request's ID."""
+    """A problem+json response of type `kind` and its `code`, titled in the request's language, with its ID.
+
+    `detail` stays as facegate wrote it (English, specific); `title` is the code's sentence in zh or en."""
+    code = code or codes.code_of(kind, status)
+    language = codes.language(request.headers.get("accept-language"))
     body = {
         "type": f"/problems/{kind}",
-        "title": TYPES[kind][0],
+        "code": code,
+        "title": codes.sentence(code, language),
         "status": status,
         "detail": detail,
         "instance": request.url.path if kind != "unauthorized" else None,
@@ -55,6 +68,7 @@ def problem(
     }
     if request.url.path.startswith("/portal/"):  # a subject link's token is in the path: never echo it
         body["instance"] = "/portal/{token}"
+    headers = {**(headers or {}), "content-language": language}
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -73,7 +87,7 @@ def install(app: FastAPI) -> None:
             return problem(request, 503, "internal", "facegate cannot complete this request now")
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         detail = str(exc.args[0]) if exc.args else exc.kind
-        return problem(request, exc.status, exc.kind, detail, headers=headers, **exc.problem_fields())
+        return problem(request, exc.status, exc.kind, detail, headers, exc.code, **exc.problem_fields())
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from facegate import policy
 
+from .codes import CODES
 from .keys import Role
 
 Timestamp = Annotated[
@@ -348,7 +349,12 @@ class Problem(Answer):
     """An error as RFC 9457 problem details (`application/problem+json`); a refusal carries its rule IDs."""
 
     type: str = Field(description="/problems/<kind>: refused, forbidden, unauthorized, invalid-input, not-found, ...")
-    title: str
+    code: str = Field(
+        description="What went wrong, stable for a client to branch on (no_face, several_faces, consent_missing, "
+        "...; docs/service.md lists every one).",
+        json_schema_extra={"enum": list(CODES)},
+    )
+    title: str = Field(description="The code's sentence, in Chinese or English by the request's Accept-Language.")
     status: int
     detail: str
     instance: str | None = Field(None, description="The request's path (a portal link's token is never echoed).")

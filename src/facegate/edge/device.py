@@ -49,6 +49,7 @@ class HubUnreachable(InputError):
     """The hub did not answer, or answered something that is not its signed state."""
 
     status = 502
+    code = "hub_unreachable"
 
 
 class HubRefused(ForbiddenError):

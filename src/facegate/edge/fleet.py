@@ -37,6 +37,8 @@ FINAL = ("unpaired", "lost")  # a device in these states pairs again only with a
 class DeviceRefused(ForbiddenError):
     """A pairing or a device's request is refused: unknown or used token, unknown, suspended or flagged device."""
 
+    code = "device_refused"
+
 
 @dataclass(frozen=True)
 class PairingToken:

@@ -35,6 +35,8 @@ FUSED_PHOTOS = 3  # fused templates are calibrated for 2 .. this many photos per
 class CalibrationError(InputError):
     """A calibration file cannot be read, or there is none for a model."""
 
+    code = "calibration_missing"
+
 
 class MissingCalibrationError(CalibrationError):
     """No calibration exists for the model asked: its 1:N decisions cannot be set."""

@@ -46,25 +46,37 @@ class ImageError(InputError):
 class EmptyImageError(ImageError):
     """The file or upload has no bytes."""
 
+    code = "empty_image"
+
 
 class FileTooLargeError(ImageError, TooLargeError):
     """The file is larger than the configured maximum."""
+
+    code = "too_large"
 
 
 class NotAnImageError(ImageError):
     """The bytes are not a JPEG, PNG or WebP image (text, HTML, SVG, an archive, another format)."""
 
+    code = "not_an_image"
+
 
 class TooManyPixelsError(ImageError):
     """The header announces more pixels than allowed: a decompression bomb or an oversized photo."""
+
+    code = "too_many_pixels"
 
 
 class TooMuchMemoryError(ImageError, TooLargeError):
     """Decoding the image would take more memory than allowed (a 16-bit or many-band bomb)."""
 
+    code = "too_much_memory"
+
 
 class DecoderBusyError(ImageError):
     """The decoding memory budget stayed full: too many large images at once."""
+
+    code = "decoder_busy"
 
 
 class DecodeBudget:
@@ -144,9 +156,13 @@ def decode_cost(width: int, height: int, mode: str) -> int:
 class TruncatedImageError(ImageError):
     """The image stops before its end."""
 
+    code = "truncated_image"
+
 
 class CorruptImageError(ImageError):
     """The image's data cannot be decoded."""
+
+    code = "corrupt_image"
 
 
 def sniff_format(head: bytes) -> str | None:

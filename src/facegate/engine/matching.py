@@ -11,6 +11,8 @@ from facegate.errors import InputError
 class ModelMismatchError(InputError):
     """Two embeddings from different models cannot be compared."""
 
+    code = "model_mismatch"
+
 
 @dataclass(frozen=True)
 class Comparison:

@@ -15,13 +15,19 @@ class FaceQualityError(InputError):
 class NoFaceError(FaceQualityError):
     """No face was found in the photo."""
 
+    code = "no_face"
+
 
 class MultipleFacesError(FaceQualityError):
     """More than one face was found where exactly one is needed (enrollment)."""
 
+    code = "several_faces"
+
 
 class FaceTooSmallError(FaceQualityError):
     """The face is smaller than the minimum size."""
+
+    code = "face_too_small"
 
 
 def verdict(face: Face, min_face_size: int = MIN_FACE_SIZE) -> str:
@@ -55,9 +61,13 @@ def main_face(faces: list[Face], min_face_size: int = MIN_FACE_SIZE) -> Face:
 class FaceTurnedError(FaceQualityError):
     """The face is turned, tilted or tipped too far from the camera for a template to be trusted."""
 
+    code = "face_turned"
+
 
 class FaceBlurredError(FaceQualityError):
     """The face is too blurred for a template to be trusted."""
+
+    code = "face_blurred"
 
 
 # Enrollment limits. Measured on LFW they reject 1.7% of photos (profiles, heavy blur) and leave 1:N error rates

@@ -29,6 +29,8 @@ class Status(StrEnum):
 class TransitionError(InputError):
     """A lifecycle step that does not exist from the current status (e.g. activating a retired deployment)."""
 
+    code = "invalid_transition"
+
 
 @dataclass(frozen=True)
 class Change:

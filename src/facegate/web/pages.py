@@ -24,6 +24,7 @@ class WebError(FacegateError):
         super().__init__(message)
         self.status, self.message = status, message
         self.kind = KINDS.get(status, "http")
+        self.code = "http_error" if self.kind == "http" else self.kind.replace("-", "_")
         self.title = title or {401: "Sign in needed", 403: "Not allowed", 404: "Not found"}.get(status, "Problem")
 
 

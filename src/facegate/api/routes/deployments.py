@@ -36,7 +36,9 @@ def _blocked(request: Request, svc: Service, exc: RefusedError, body: Any, actor
     report = svc.report(body.spec, tuple(body.profiles))
     svc.submissions.save(body.spec, tuple(body.profiles), actor, svc.clock())
     findings = [f.to_dict() for f in report.blocking]
-    return problem(request, 403, "refused", str(exc.args[0]), rule_ids=exc.rule_ids, findings=findings)
+    return problem(
+        request, 403, "refused", str(exc.args[0]), code="blocking_findings", rule_ids=exc.rule_ids, findings=findings
+    )
 
 
 @router.post("/deployments", status_code=status.HTTP_201_CREATED, **DECISION)
@@ -76,7 +78,9 @@ def update_deployment(
     except RefusedError as exc:
         report = svc.report(body.spec, tuple(svc.deployment(deployment_id)["profiles"]))
         findings = [f.to_dict() for f in report.blocking]
-        return problem(request, 403, "refused", str(exc.args[0]), rule_ids=exc.rule_ids, findings=findings)
+        return problem(
+        request, 403, "refused", str(exc.args[0]), code="blocking_findings", rule_ids=exc.rule_ids, findings=findings
+    )
 
 
 @router.post("/deployments/{deployment_id}/activate", **DECISION)

@@ -1,0 +1,117 @@
+"""Every problem carries a stable `code` a client can branch on, titled in Chinese or English by Accept-Language;
+unknown query parameters are refused, never ignored."""
+
+import importlib
+import io
+import pkgutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from test_api_fixtures import DATA, OFFICE, Env, consenting, make_env
+from test_images import png_header_only
+
+import facegate
+from facegate.api.codes import CODES
+from facegate.errors import REFUSAL_CODES, FacegateError, LivenessError, RefusedError
+
+OBAMA = f"/api/v1/deployments/{OFFICE}/subjects/obama"
+DOCS = Path(__file__).parent.parent / "docs" / "service.md"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    environment = make_env(tmp_path_factory.mktemp("codes"))
+    env = next(environment)
+    consenting(env, "obama")
+    yield env
+    next(environment, None)
+
+
+def blank_photo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (200, 180, 160)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("upload", "code"),
+    [
+        (blank_photo(), "no_face"),
+        ((DATA / "two_people.jpg").read_bytes(), "several_faces"),
+        (b"name,date\nobama,2026-11-27\n", "not_an_image"),
+        ((DATA / "obama.jpg").read_bytes()[:3000], "truncated_image"),
+        (png_header_only(30000, 30000), "too_many_pixels"),
+    ],
+    ids=["no_face", "several_faces", "not_an_image", "truncated_image", "too_many_pixels"],
+)
+def test_each_bad_photo_has_its_own_code(env: Env, upload: bytes, code: str) -> None:
+    files = {"image": ("photo", upload, "application/octet-stream")}
+    answer = env.client.post(OBAMA + "/enroll", files=files, headers=env.auth("operator"))
+    assert answer.status_code in (413, 422) and answer.json()["code"] == code, answer.text
+    assert answer.json()["title"] == CODES[code][0]
+
+
+def test_a_refusal_names_what_is_missing_in_the_callers_language(env: Env) -> None:
+    h = env.auth("operator")
+    assert env.client.post("/api/v1/subjects", json={"id": "biden"}, headers=h).status_code == 201
+    base = f"/api/v1/deployments/{OFFICE}/subjects/biden"
+    env.client.post(base + "/notice", headers=h)
+    files = {"image": ("biden.jpg", (DATA / "biden.jpg").read_bytes(), "image/jpeg")}
+    english = env.client.post(base + "/enroll", files=files, headers=h)
+    assert english.status_code == 403 and english.json()["code"] == "consent_missing"
+    assert english.json()["rule_ids"] and english.headers["content-language"] == "en"
+    zh = {**h, "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
+    chinese = env.client.post(base + "/enroll", files=files, headers=zh)
+    body = chinese.json()
+    assert body["code"] == "consent_missing" and body["title"] == "当事人未给予单独同意。"
+    assert chinese.headers["content-language"] == "zh-CN"
+    assert body["detail"] == english.json()["detail"]  # the specific text stays as facegate wrote it
+
+
+def test_protocol_errors_have_codes_too(env: Env) -> None:
+    assert env.client.get("/api/v1/nowhere").json()["code"] == "not_found"
+    assert env.client.get("/api/v1/keys").json()["code"] == "unauthorized"
+    assert env.client.get("/api/v1/keys", headers=env.auth("operator")).json()["code"] == "forbidden"
+    assert env.client.patch("/api/v1/keys", headers=env.auth("admin")).json()["code"] == "method_not_allowed"
+    invalid = env.client.post("/api/v1/subjects", json={"id": "no spaces"}, headers=env.auth("operator"))
+    assert invalid.status_code == 422 and invalid.json()["code"] == "invalid_input"
+
+
+def test_unknown_query_parameters_are_refused_not_ignored(env: Env) -> None:
+    answer = env.client.get("/api/v1/deployments?limit=1&page=2", headers=env.auth("admin"))
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["code"] == "unknown_parameter" and "page" in body["detail"]
+    known = env.client.get("/api/v1/audit/export?since=2026-01-01&until=2026-01-02", headers=env.auth("auditor"))
+    assert known.status_code == 200
+
+
+def all_errors() -> set[type[FacegateError]]:
+    for module in pkgutil.walk_packages(facegate.__path__, "facegate."):
+        skipped = module.name.startswith("facegate.cli") or "__main__" in module.name or ".migrations" in module.name
+        if not skipped:
+            importlib.import_module(module.name)
+    found, todo = set(), [FacegateError]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.add(sub)
+            todo.append(sub)
+    return found
+
+
+def test_every_error_class_and_refusal_has_a_listed_code_documented_in_service_md() -> None:
+    codes = {cls.code for cls in all_errors() if isinstance(cls.__dict__.get("code"), str)}
+    codes |= set(REFUSAL_CODES.values()) | {"refused", "liveness_failed", "liveness_rate_limited", "internal"}
+    assert codes <= set(CODES), codes - set(CODES)
+    documented = DOCS.read_text()
+    assert [c for c in CODES if f"`{c}`" not in documented] == []
+    assert RefusedError("no", ["PIPL-29", "CN25-6d"]).code == "consent_withdrawn"
+    assert RefusedError("no", ["CN25-13a"]).code == "refused"
+    assert LivenessError("wait", ["rate_limited"], []).code == "liveness_rate_limited"
+
+
+def test_the_schema_lists_every_code(env: Env) -> None:
+    problem = env.client.get("/api/v1/openapi.json").json()["components"]["schemas"]["Problem"]
+    assert problem["properties"]["code"]["enum"] == list(CODES) and "code" in problem["required"]
