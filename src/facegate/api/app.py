@@ -15,7 +15,7 @@ from facegate.edge.device import run_sync
 from facegate.gate import MAX_IMAGE_BYTES, Gate
 from facegate.home import data_home
 
-from . import problems
+from . import docs, problems
 from .middleware import RequestMiddleware
 from .responses import Health
 from .responses import problems as problems_of
@@ -51,7 +51,7 @@ refusal carries the `rule_ids` behind it and the `alternatives` the subject may 
 def openapi(app: FastAPI, generate: Callable[[FastAPI], dict[str, Any]]) -> dict[str, Any]:
     """The OpenAPI schema, with every error answer under the media type it is sent as: application/problem+json."""
     if app.openapi_schema is None:
-        schema = generate(app)
+        schema = docs.readable(generate(app))
         for operations in schema["paths"].values():
             for operation in operations.values():
                 for status, answer in operation.get("responses", {}).items():
@@ -118,8 +118,10 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url=None,  # Swagger UI would load its assets from a CDN; the schema is served as JSON
+        docs_url=None,  # FastAPI's own pages load their assets from a CDN: facegate serves them (api/docs.py)
         redoc_url=None,
+        openapi_tags=docs.TAGS,
+        generate_unique_id_function=docs.operation_id,
     )
     app.state.service = service
     app.state.engine_state = "loading" if warm_engine else "on_first_use"
@@ -129,6 +131,7 @@ def create_app(
         app.include_router(module.router, responses=problems_of(401, 403, 404, 409, 413, 422), dependencies=strict)
     app.include_router(rules.router, responses=problems_of(404, 422), dependencies=strict)
     app.include_router(probes.router)
+    app.include_router(docs.router)
     app.openapi = lambda: openapi(app, FastAPI.openapi)  # type: ignore[method-assign]
 
     @app.get("/api/v1/health", tags=["service"], response_model=Health)

@@ -41,6 +41,10 @@ class Body(BaseModel):
 class TokenRequest(Body):
     """The deployments a device paired with this token will run, and how long the token lives."""
 
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"deployments": ["hq-lobby"], "hours": 24}]}
+    )
+
     deployments: Annotated[list[DeploymentSlug], Field(min_length=1, max_length=32)]
     hours: float = Field(default=24, gt=0, le=168)
     devices: int = Field(default=1, ge=1, le=10_000, description="how many devices the token may pair")
@@ -60,6 +64,12 @@ class TokenAnswer(BaseModel):
 
 class JoinRequest(Body):
     """A device's pairing: the token, its name and its two public keys (PEM)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"token": "fgp_…", "name": "lobby-turnstile-1", "device_key": "-----BEGIN "
+                                         "PUBLIC KEY-----\n…", "audit_key": "-----BEGIN PUBLIC KEY-----\n…"}]},
+    )  # fmt: skip
 
     token: Annotated[str, StringConstraints(max_length=200)]
     name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
