@@ -115,7 +115,11 @@ def readable(schema: dict[str, Any]) -> dict[str, Any]:
              for old in schemas if old.startswith("Body_")}  # fmt: skip
     for old, new in names.items():
         form = schemas[new] = {**schemas.pop(old), "title": new}
-        example = {k: FORM_EXAMPLES[k] for k in form.get("properties", {}) if k in FORM_EXAMPLES}
+        fields = form.get("properties", {})
+        example = {k: FORM_EXAMPLES[k] for k in fields if k in FORM_EXAMPLES}
+        for key, value in example.items():
+            if fields[key].get("type") == "array" and not isinstance(value, list):
+                example[key] = [value]  # a field that may repeat (enroll's `image`)
         form["examples"] = [example]
     text = re.sub(
         r'"#/components/schemas/(Body_[A-Za-z0-9_]+)"',
