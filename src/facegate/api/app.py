@@ -22,6 +22,7 @@ from .responses import problems as problems_of
 from .routes import (
     audit,
     biometrics,
+    collections,
     deployments,
     documents,
     edge,
@@ -127,7 +128,19 @@ def create_app(
     app.state.engine_state = "loading" if warm_engine else "on_first_use"
     problems.install(app)
     strict = [Depends(known_query)]
-    for module in (deployments, documents, subjects, biometrics, liveness, audit, keys, me, edge, webhooks):
+    for module in (
+        deployments,
+        documents,
+        subjects,
+        biometrics,
+        collections,
+        liveness,
+        audit,
+        keys,
+        me,
+        edge,
+        webhooks,
+    ):
         app.include_router(module.router, responses=problems_of(401, 403, 404, 409, 413, 422), dependencies=strict)
     app.include_router(rules.router, responses=problems_of(404, 422), dependencies=strict)
     app.include_router(probes.router)

@@ -48,6 +48,7 @@ TAGS = [
     {"name": "subjects", "description": "Subjects, notices shown, consents, declines, withdrawals, access, deletion."},
     {"name": "biometrics", "description": "Enroll, verify (1:1), identify (1:N); the non-biometric alternatives."},
     {"name": "liveness", "description": "Liveness challenges and verification or identification on camera frames."},
+    {"name": "collections", "description": "A deployment's subjects and enrollments, a page at a time; one template."},
     {"name": "audit", "description": "The tamper-evident audit log: verify, prove, export, checkpoints."},
     {"name": "keys", "description": "API keys (admins)."},
     {"name": "webhooks", "description": "Signed event deliveries to other systems (admins)."},

@@ -17,6 +17,7 @@ from facegate.edge import placement
 from facegate.gate.admission import Admission
 from facegate.gate.alternatives import Alternatives
 from facegate.gate.biometrics import Biometrics
+from facegate.gate.collections import Collections
 from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.gate.deployments import Deployments
 from facegate.gate.engines import Engine, EngineHost
@@ -50,6 +51,7 @@ class Gate:
         )
         self._alternatives = Alternatives(context, self.recorder, self.admission)
         self._rights = Rights(context, self.recorder, self.erasure)
+        self._collections = Collections(context, self.recorder)
         self.cameras = Cameras(context, self.recorder, self.admission, self.engines, self._biometrics)
 
     @classmethod
@@ -326,6 +328,17 @@ class Gate:
     ) -> Decision:
         """Verify the subject without any face: PIN, TOTP, check-in code, passkey (`secret` is the browser's"""
         return self._alternatives.verify_alternative(deployment_id, subject_id, method, secret, caller, rp)
+
+    # ---- collections ----
+    def enrollments(self, deployment_id: str, limit: int = 100, after: str | None = None) -> list[dict[str, Any]]:
+        """The deployment's subjects by ID, a page at a time: consent state and templates (no vectors)."""
+        return self._collections.subjects(deployment_id, limit, after)
+
+    def delete_template(
+        self, deployment_id: str, subject_id: str, template_id: str, caller: Caller | None = None
+    ) -> Decision:
+        """Delete one template of a subject in a deployment (the subject's other templates stay)."""
+        return self._collections.delete_template(deployment_id, subject_id, template_id, caller)
 
     # ---- rights ----
     def rotate_master_key(self, caller: Caller | None = None) -> Decision:
