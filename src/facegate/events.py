@@ -34,6 +34,7 @@ class Op(StrEnum):
     SUBJECT_DELETE = "subject.delete"
     SUBJECT_EXPORT = "subject.export"
     SUBJECT_LINKS_REVOKED = "subject.links_revoked"
+    TEMPLATE_DELETE = "template.delete"  # one template of a subject, through the collections API
     NOTICE_SHOWN = "notice.shown"
     CONSENT_GIVE = "consent.give"
     CONSENT_WITHDRAW = "consent.withdraw"
