@@ -78,3 +78,14 @@ def test_demo_compares_the_sample_photos(tmp_path: Path) -> None:
     # Naming who is in the two-person photo is 1:N, which runs only through the gate: the demo detects them only.
     assert re.search(r"detect\s+two_people\.jpg\s+1126x661\s+faces: \d+x\d+, \d+x\d+", result.stdout)
     assert "two_people.jpg face 1" not in result.stdout
+
+
+def test_calibrate_says_its_progress_in_lines_when_not_on_a_terminal(photos: Path, tmp_path: Path) -> None:
+    for person in ("obama", "biden"):
+        (tmp_path / "faces" / person).mkdir(parents=True)
+        for name in (f"{person}.jpg", f"{person}2.jpg"):
+            (tmp_path / "faces" / person / name).write_bytes((photos / name).read_bytes())
+    args = ("--images", str(tmp_path / "faces"), "--out", str(tmp_path / "c.json"), "--workers", "1")
+    result = facegate("calibrate", *args, home=tmp_path / "home")
+    assert result.returncode == 0, result.stderr
+    assert "embedding: 2/4 (50%)" in result.stderr.splitlines() and "embedding: 4/4 (100%)" in result.stderr

@@ -10,6 +10,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from facegate.cli.app import Home, Json, app, console, count, err_console, print_json, say
+from facegate.cli.progress import progress
 from facegate.clock import beijing_today
 from facegate.errors import InputError
 
@@ -213,16 +214,8 @@ def calibrate(
     from facegate.engine import calibration
 
     command = f"facegate calibrate --images {images}" + (f" --dataset {dataset!r}" if dataset else "")
-    with Progress(console=err_console, transient=True, disable=json_out) as progress:
-        task = progress.add_task("embedding", total=None)
-        result = calibration.calibrate_folder(
-            images,
-            beijing_today(),
-            workers,
-            dataset,
-            command,
-            lambda done, total: progress.update(task, completed=done, total=total),
-        )
+    with progress("embedding", quiet=json_out) as report:
+        result = calibration.calibrate_folder(images, beijing_today(), workers, dataset, command, report)
     target = out or Path(f"{result.model_id}.json")
     try:
         target.write_text(result.to_json(), encoding="utf-8")
