@@ -97,6 +97,8 @@ def test_the_audit_page_shows_the_newest_entries_and_verifies_a_large_log_on_req
         signed = env.svc.gate.audit.latest_checkpoint(s)
     page = env.client.get("/console/audit").text
     assert "Verified" in page and '<td data-operation="subject.add">subject added</td>' in page
+    operator = next(k for k in env.svc.keys.list() if k.name == "operator")
+    assert f'<code title="{operator.actor}">operator</code>' in page  # the key's name, its ID on hover
     monkeypatch.setattr(console, "VERIFY_ON_VIEW", 0)
     page = env.client.get("/console/audit").text
     added = '<td data-operation="subject.add">subject added</td>'

@@ -296,7 +296,8 @@ def audit(request: Request, svc: ServiceDep, key: Who) -> Response:
     operations = sorted({*LABELS["operation"], *filter(None, [filters.operation])})
     return page(request, svc, "audit.html", key, report=report, recent=found.entries, size=size, seconds=seconds,
                 given=given, filtered=filters.any(), older=older, newest=newest, decisions=DECISIONS,
-                operations=operations, deployments=[d["id"] for d in svc.gate.deployments()])  # fmt: skip
+                operations=operations, deployments=[d["id"] for d in svc.gate.deployments()],
+                actor_names={k.actor: k.name for k in svc.keys.list()})  # fmt: skip
 
 
 @router.get("/oversight", response_class=HTMLResponse)
