@@ -76,6 +76,7 @@ def test_a_browser_asking_for_chinese_gets_labels_in_chinese(env: Env) -> None:
     page = env.client.get(f"/console/deployments/{OFFICE}", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
     purpose, modality = policy_label("access_control"), policy_label("verification")  # the spec's vocabularies
     assert purpose in page and modality in page and "已启用" in page and "停用（删除所有模板）" in page
+    assert f"{policy_label('private_premises')}、{policy_label('lobby')}" in page  # the location type, not `lobby`
     assert "access_control" not in page.split("<main", 1)[1].split("</main>")[0].replace('value="', "")
 
 

@@ -29,6 +29,7 @@ _current: ContextVar[str] = ContextVar("facegate_lang", default=EN)
 POLICY_VOCABULARIES = {
     "purpose": "purpose", "setting": "setting", "modality": "modality", "legal_basis": "legal_basis",
     "storage": "storage_location", "raw_images": "raw_images", "alternative": "alternative",
+    "location_type": "location_type",
 }  # fmt: skip
 _POLICY_TERMS = {
     mine: {term.value: term for term in spec_words.VOCABULARIES[theirs]} for mine, theirs in POLICY_VOCABULARIES.items()
