@@ -150,3 +150,10 @@ def test_a_key_past_its_expiry_is_shown_expired_and_refused(env: Env) -> None:
     assert 'class="state expired"' in row and "revoke-" not in row
     refused = env.client.post("/console/keys", data={"csrf": csrf, "role": "auditor", "days": "0"}).text
     assert "whole number of days" in refused
+
+
+def test_a_reviewer_key_is_named_in_chinese_on_the_keys_page(env: Env) -> None:
+    env.svc.keys.create("reviewer", env.clock(), "dpo")
+    sign_in(env, "admin")
+    page = env.client.get("/console/keys", headers={"Accept-Language": "zh-CN"}).text
+    assert "<td>审核人</td>" in page and "<td>reviewer</td>" not in page
