@@ -14,10 +14,14 @@ from .service import Service
 REPOSITORY = Path(__file__).resolve().parents[3]
 EXAMPLES = REPOSITORY / "examples" / "deployments"
 PHOTOS = REPOSITORY / "tests" / "data"
-ALLOWED, BLOCKED = "office-entry.yaml", "hotel-room-door.yaml"
+ALLOWED, GALLERY, BLOCKED = "office-entry.yaml", "office-gallery.yaml", "hotel-room-door.yaml"
 ENROLLED = {"obama": "obama.jpg", "biden": "biden.jpg"}
 DEMO_PIN = "493817"
-KEYS = {"demo-admin": ("admin", []), "demo-auditor": ("auditor", []), "demo-operator": ("operator", ["hq-lobby"])}
+KEYS = {
+    "demo-admin": ("admin", []),
+    "demo-auditor": ("auditor", []),
+    "demo-operator": ("operator", ["hq-lobby", "hq-gallery"]),
+}
 CALLER = Caller(actor="operator:demo")
 
 
@@ -34,12 +38,14 @@ def seed(svc: Service, say: Callable[[str], None], examples: Path = EXAMPLES, ph
     gate, now = svc.gate, svc.clock()
     registered = {d["id"] for d in gate.deployments()}
     allowed = policy.parse_spec((examples / ALLOWED).read_text(encoding="utf-8"))
+    gallery = policy.parse_spec((examples / GALLERY).read_text(encoding="utf-8"))
     say(f"handler     {allowed.handler.name}")
-    if allowed.id in registered:
-        say(f"deployment  {allowed.id}: already registered")
-    else:
-        decision = gate.register(allowed, CALLER)
-        say(f"deployment  {allowed.id}: {decision.outcome} ({decision.details['verdict']})")
+    for spec in (allowed, gallery):
+        if spec.id in registered:
+            say(f"deployment  {spec.id}: already registered")
+        else:
+            decision = gate.register(spec, CALLER)
+            say(f"deployment  {spec.id}: {decision.outcome} ({decision.details['verdict']})")
     blocked = policy.parse_spec((examples / BLOCKED).read_text(encoding="utf-8"))
     try:
         gate.register(blocked, CALLER)
@@ -51,9 +57,13 @@ def seed(svc: Service, say: Callable[[str], None], examples: Path = EXAMPLES, ph
     deployment = allowed.id
     for subject, photo in ENROLLED.items():
         _enroll(svc, deployment, subject, photos / photo, say)
+        _enroll(svc, gallery.id, subject, photos / photo, say)
     for subject, photo, expect in (("obama", "obama2.jpg", "match"), ("obama", "biden2.jpg", "no_match")):
         decision = gate.verify(deployment, subject, read_photo(photos / photo), caller=CALLER)
         say(f"verify      {photo} as {subject}: {decision.outcome} (expected {expect})")
+    decision = gate.identify(gallery.id, read_photo(photos / "obama2.jpg"), caller=CALLER)
+    found = f"{decision.outcome} {decision.subject or ''}".strip()
+    say(f"identify    obama2.jpg in {gallery.id}: {found} (expected identified obama)")
     _decliner(svc, deployment, "alex", say)
     seeded = Seeded()
     for name, (role, grants) in KEYS.items():
@@ -75,7 +85,8 @@ def _enroll(svc: Service, deployment: str, subject: str, photo: Path, say: Calla
     gate.notice_shown(deployment, subject, caller=CALLER)
     gate.give_consent(deployment, subject, subject_initiated=True, caller=CALLER)
     decision = gate.enroll(deployment, subject, read_photo(photo), caller=CALLER)
-    say(f"subject     {subject}: notice shown, separate consent given, {decision.outcome} from {photo.name}")
+    done = f"{decision.outcome} in {deployment} from {photo.name}"
+    say(f"subject     {subject}: notice shown, separate consent given, {done}")
 
 
 def _decliner(svc: Service, deployment: str, subject: str, say: Callable[[str], None]) -> None:
