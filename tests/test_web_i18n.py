@@ -157,3 +157,13 @@ def test_a_reviewer_key_is_named_in_chinese_on_the_keys_page(env: Env) -> None:
     sign_in(env, "admin")
     page = env.client.get("/console/keys", headers={"Accept-Language": "zh-CN"}).text
     assert "<td>审核人</td>" in page and "<td>reviewer</td>" not in page
+
+
+def test_the_problem_type_pages_read_in_chinese(env: Env) -> None:
+    from facegate.api.problems import TYPES
+
+    for kind in ("refused", "liveness-failed", "forbidden", "invalid-input", "not-found", "internal"):
+        page = env.client.get(f"/problems/{kind}", headers={"Accept-Language": "zh-CN"}).text
+        title, meaning = TYPES[kind]
+        assert title not in page and meaning not in page, kind
+    assert "规则拒绝" in env.client.get("/problems/refused", headers={"Accept-Language": "zh-CN"}).text

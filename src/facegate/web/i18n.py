@@ -18,6 +18,7 @@ from markupsafe import Markup
 from facegate.policy import vocabulary as spec_words
 
 from .catalogue import LABELS, ZH
+from .problem_words import PROBLEM_ZH
 
 ZH_CN, EN = "zh-CN", "en"
 LANGUAGES = (ZH_CN, EN)
@@ -102,7 +103,7 @@ def current() -> str:
 
 
 def _in_language(text: str) -> str:
-    return ZH.get(text, text) if _current.get() == ZH_CN else text
+    return (ZH.get(text) or PROBLEM_ZH.get(text, text)) if _current.get() == ZH_CN else text
 
 
 def t(text: str, /, **values: Any) -> str:
