@@ -7,7 +7,8 @@ PROBLEM_ZH: dict[str, str] = {
     "Liveness check failed": "活体检测未通过",
     "The camera frames did not answer the liveness challenge (`reasons` names the checks; `retry_after` the seconds "
     "to wait); the `alternatives` need no camera.":
-        "摄像头画面未能通过活体挑战（`reasons` 列出各项检查；`retry_after` 为需等待的秒数）；`alternatives` 无需摄像头。",
+        "摄像头画面未能通过活体挑战（`reasons` 列出各项检查；`retry_after` 为需等待的秒数）；"
+        "`alternatives` 无需摄像头。",
     "Not allowed for this key": "此密钥无权执行",
     "The API key's role, or the deployments it is granted, do not cover this operation.":
         "API 密钥的角色或其被授予的部署不涵盖此操作。",
