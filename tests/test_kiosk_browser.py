@@ -179,7 +179,8 @@ def test_a_photo_tilted_as_a_card_on_cue_is_refused_as_flat(server, camera_brows
     page.click("#start")
     page.wait_for_selector("#outcome:not([hidden])", timeout=60_000)
     assert page.locator("#outcome-title").inner_text() == "The live check did not pass."
-    assert "PIN" in page.locator("#outcome-detail").inner_text()
+    detail = page.locator("#outcome-detail").inner_text()
+    assert "flat picture" in detail and "PIN" in detail
     gate = env.svc.gate
     with gate.db.session(readonly=True) as session:
         _, recent = gate.audit.recent(session, 3)

@@ -324,6 +324,7 @@ ZH: dict[str, str] = {
     "That did not match. Try again or ask staff.": "验证不符。请重试或联系工作人员。",
     "Something went wrong. Try again or use an alternative.": "出现问题。请重试或使用替代方式。",
     "the head turns did not follow the instructions": "转头动作与提示不符",
+    "the face moved like a flat picture, not a head": "人脸的移动像一张平面图片，而不是真实的头部",
     "the light on the face did not follow the screen's colours": "脸部光线未随屏幕颜色变化",
     "more than one person was seen": "检测到不止一人",
     "no face was seen in some frames": "部分画面中未检测到人脸",
