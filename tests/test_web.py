@@ -181,3 +181,30 @@ def test_the_oversight_page_only_reads_and_an_admin_refreshes_on_request(
     assert refreshed == [None]
     assert env.client.post("/console/oversight/refresh", data={"csrf": "forged"}).status_code == 403
     assert refreshed == [None]
+
+
+def test_a_photo_tried_in_the_console_gets_the_gates_decision(env: Env) -> None:
+    from test_api_fixtures import DATA
+
+    csrf = sign_in(env, "admin")
+    h = env.auth("operator")
+    env.client.post("/api/v1/subjects", json={"id": "obama"}, headers=h)
+    env.client.post(f"/api/v1/deployments/{OFFICE}/subjects/obama/notice", json={}, headers=h)
+    assert "/console/try/hq-lobby" in env.client.get(f"/console/deployments/{OFFICE}").text
+
+    def tried(subject: str, name: str) -> str:
+        files = {"image": (name, (DATA / name).read_bytes(), "image/jpeg")}
+        return env.client.post(f"/console/try/{OFFICE}", data={"csrf": csrf, "subject": subject}, files=files).text
+
+    assert 'data-outcome="refused"' in tried("obama", "obama2.jpg")  # no consent yet: the gate refuses
+    env.client.post(f"/api/v1/deployments/{OFFICE}/subjects/obama/consents", json={}, headers=h)
+    subject = f"/api/v1/deployments/{OFFICE}/subjects/obama"
+    enrolled = env.client.post(f"{subject}/enroll", files=photo("obama.jpg"), headers=h)
+    assert enrolled.status_code in (200, 201), enrolled.text
+    assert 'data-outcome="match"' in tried("obama", "obama2.jpg")
+    assert 'data-outcome="no_match"' in tried("obama", "biden.jpg")
+    text = env.client.post(f"/console/try/{OFFICE}", data={"csrf": csrf, "subject": "obama"},
+                           files={"image": ("a.txt", b"not a photo", "text/plain")})  # fmt: skip
+    assert text.status_code == 200 and 'data-outcome="invalid"' in text.text and "Traceback" not in text.text
+    chinese = env.client.get(f"/console/try/{OFFICE}", headers={"Accept-Language": "zh-CN"}).text
+    assert "试一张照片" in chinese and "Try a photo" not in chinese
