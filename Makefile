@@ -25,6 +25,7 @@ run: $(STAMP)
 # scripts/test-rtsp installs Debian's GStreamer RTSP server for the door-camera test.
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	scripts/test-chromium
 	scripts/test-rtsp
 	url=$$(scripts/test-postgres) && FACEGATE_TEST_POSTGRES_URL=$$url $(BIN)/python -m pytest -n 2
@@ -49,3 +50,4 @@ test-dates: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy

@@ -32,7 +32,8 @@ from facegate.audit.tree import NODE_LEVEL, MissingNodeError, StoredTree
 from facegate.audit.verify import VerifyReport, verify
 from facegate.clock import Clock, utc_now
 from facegate.errors import InputError, NotFoundError, RefusedError, TamperedError
-from facegate.store import Statements
+from facegate.events import Op
+from facegate.store import Statements, table_of
 
 RETENTION_RULE = "CN25-9c"
 MIN_RETENTION_YEARS = 3
@@ -40,10 +41,10 @@ WITNESS_FILE = "latest-checkpoint"
 CLOCK_SKEW = timedelta(minutes=5)
 
 Executor = Session | Connection
-HEAD = AuditHead.__table__
-ENTRY = AuditEntry.__table__
-NODE = AuditNode.__table__
-CHECKPOINT = AuditCheckpoint.__table__
+HEAD = table_of(AuditHead)
+ENTRY = table_of(AuditEntry)
+NODE = table_of(AuditNode)
+CHECKPOINT = table_of(AuditCheckpoint)
 # Built once: reusing statement objects skips SQLAlchemy's per-call construction and cache-key work.
 LOCK_HEAD = (
     select(
@@ -252,7 +253,7 @@ class AuditLog:
             conn,
             Event(
                 actor=actor,
-                operation="audit.purge",
+                operation=Op.AUDIT_PURGE,
                 decision="allow",
                 outcome="purged",
                 rule_ids=[RETENTION_RULE],

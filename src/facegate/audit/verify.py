@@ -257,7 +257,11 @@ class _Run:
         ).first()
         cut = None
         payload = row.payload if row is not None else None
-        if payload is not None and hashlib.sha256(b"\x00" + payload.encode()).digest() == row.leaf_hash:
+        if (
+            row is not None
+            and payload is not None
+            and hashlib.sha256(b"\x00" + payload.encode()).digest() == row.leaf_hash
+        ):
             entry = json.loads(payload)
             if entry.get("operation") == "audit.purge" and isinstance(entry.get("purged_before"), int):
                 cut = entry["purged_before"]

@@ -33,7 +33,7 @@ def open_oversight(home: Path | None) -> "Oversight":
     return oversight
 
 
-def print_status(report: dict) -> None:  # type: ignore[type-arg]
+def print_status(report: dict) -> None:
     """The status report as text: per handler, the count against each threshold, tasks and warnings."""
     say(f"as of {report['today']} (Beijing); count mode: {report['count_mode']} (§8 Q1)")
     if not report["handlers"]:

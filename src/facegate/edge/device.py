@@ -33,6 +33,7 @@ from facegate.edge.sync import apply_deployments, apply_standings, held
 from facegate.edge.watch import STANDING_OPERATIONS
 from facegate.edge.wipe import HUB_WIPES, past_bound, wipe
 from facegate.errors import ConflictError, ForbiddenError, InputError
+from facegate.events import Op
 from facegate.home import node_kind
 
 if TYPE_CHECKING:
@@ -161,7 +162,7 @@ class Device:
             )  # fmt: skip
             for deployment_id in data["deployments"]:
                 event = Event(
-                    actor=f"hub:{data['device_id']}", operation="device.join", decision="allow", outcome="paired",
+                    actor=f"hub:{data['device_id']}", operation=Op.DEVICE_JOIN, decision="allow", outcome="paired",
                     deployment=deployment_id, request_id=data["device_id"],
                 )  # fmt: skip
                 self.gate.audit.append(session, event, now=now)

@@ -29,6 +29,7 @@ from facegate.edge.models import DeviceCheckpointRow, DeviceEntryRow, DeviceRow,
 from facegate.edge.standing import standings
 from facegate.edge.watch import ACK_BOUND, SHRED_OPERATIONS, STANDING_OPERATIONS, unconfirmed
 from facegate.errors import ConflictError, InputError, RefusedError
+from facegate.events import Op
 from facegate.vault.models import DeploymentRow, SubjectRow
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class Hub:
 
     def event(self, session: Session, actor: str, operation: str, outcome: str, **fields: Any) -> str:
         """Append an allowed event of the hub's to its audit log in `session`; its event ID."""
-        event = Event(actor=actor, operation=operation, decision="allow", outcome=outcome, **fields)
+        event = Event(actor=actor, operation=Op(operation), decision="allow", outcome=outcome, **fields)
         return self.audit.append(session, event, now=self.clock()).event_id
 
     def bound(self, deployments: list[str]) -> timedelta:

@@ -5,7 +5,7 @@ times, and the last decline. Times are ISO 8601 UTC text on the wire.
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from facegate.vault.models import ConsentRow, DeclineRow, NoticeShownRow, Subjec
 CONSENT_FIELDS = ("kind", "form", "given_by", "guardian_ref", "evidence_ref", "notice_version")
 
 
-def iso(moment: datetime | None) -> str | None:
+def iso(moment: date | datetime | None) -> str | None:
     """A time as ISO text, or None."""
     return None if moment is None else moment.isoformat()
 

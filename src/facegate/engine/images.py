@@ -15,6 +15,7 @@ import warnings
 import weakref
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -342,7 +343,8 @@ def to_rgb(image: Image.Image) -> np.ndarray:
     if image.mode in ("I;16", "I;16B", "I;16L"):
         peak = 65535
     elif image.mode == "I":
-        peak = 65535 if image.getextrema()[1] > 255 else 255
+        extrema: Any = image.getextrema()
+        peak = 65535 if extrema[1] > 255 else 255
     out = np.empty((height, width, 3), np.uint8)
     rows = max(1, BAND_PIXELS // max(width, 1))
     for top in range(0, height, rows):

@@ -119,13 +119,13 @@ class Alternatives:
             loaded = self.admission.load(session, deployment_id)
             self.admission.subject(session, subject_id)
             passkey = self.vault.credential(session, deployment_id, subject_id, "passkey")
-        fields = {"deployment": deployment_id, "subject": subject_id}
+        fields: dict[str, Any] = {"deployment": deployment_id, "subject": subject_id}
         with self.recorder.guarded(
             caller, Op.ALTERNATIVE_VERIFY if ceremony == "authenticate" else Op.ALTERNATIVE_SET, **fields
         ):
             self._method(loaded.spec, "passkey")
             if ceremony == "authenticate":
-                policy.check_operation(policy.Status(loaded.row.status), loaded.spec, Op.VERIFY)
+                policy.check_operation(policy.Status(loaded.row.status), loaded.spec, "verify")
         existing = passkey.secret if passkey is not None else None
         if ceremony == "register":
             user = f"{deployment_id}/{subject_id}"
@@ -157,9 +157,9 @@ class Alternatives:
             self.admission.subject(session, subject_id)
         with self.recorder.guarded(caller, Op.ALTERNATIVE_VERIFY, deployment=deployment_id, subject=subject_id):
             self._method(loaded.spec, method)
-            policy.check_operation(policy.Status(loaded.row.status), loaded.spec, Op.VERIFY)
+            policy.check_operation(policy.Status(loaded.row.status), loaded.spec, "verify")
         details: dict[str, Any] = {"method": method}
-        fields = {"deployment": deployment_id, "subject": subject_id}
+        fields: dict[str, Any] = {"deployment": deployment_id, "subject": subject_id}
         locked_until = None
         with self.db.session() as session:
             ok = method == "staff"  # the staff member's own check; the caller is recorded as the verifier
@@ -169,7 +169,7 @@ class Alternatives:
             attempts = None if row is None else self.vault.attempts(session, deployment_id, subject_id)
             if attempts is not None and attempts.locked_until is not None and attempts.locked_until > now:
                 locked_until = attempts.locked_until
-            elif row is not None:
+            elif row is not None and attempts is not None:
                 session.refresh(row)  # read again now that checks of this subject are serialised
                 ok = self._check_secret(session, row, method, secret, now, rp, details)
                 self._count(session, caller, attempts, ok, now, fields)

@@ -4,6 +4,7 @@ the engine host), then the decision is recorded with its effect."""
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +124,7 @@ class Biometrics:
                 continue
             try:
                 self._store_enrollment(
-                    deployment_id, subject_id, [result.vector], result.model_id, lambda p=path: [p.read_bytes()],
+                    deployment_id, subject_id, [result.vector], result.model_id, partial(_read_all, [path]),
                     purpose, caller,
                 )  # fmt: skip
                 yield path, "enrolled"
@@ -140,7 +141,7 @@ class Biometrics:
         photos: int = 1,
     ) -> Loaded:
         """The checks before the engine runs: a refusal is audited and raised, nothing else happens."""
-        fields = {"deployment": deployment_id, "subject": subject_id}
+        fields: dict[str, Any] = {"deployment": deployment_id, "subject": subject_id}
         with self.db.session(readonly=True) as session, self.recorder.guarded(caller, operation, **fields):
             loaded, _ = self.admission.checked(session, deployment_id, operation, purpose, subject_id)
             if operation == Op.ENROLL and subject_id is not None:
@@ -170,7 +171,7 @@ class Biometrics:
         caller: Caller,
     ) -> Decision:
         """Check again, then seal the templates and audit the enrollment in one transaction."""
-        fields = {"deployment": deployment_id, "subject": subject_id}
+        fields: dict[str, Any] = {"deployment": deployment_id, "subject": subject_id}
         now = self.context.clock()
         with self.recorder.guarded(caller, Op.ENROLL, **fields), self.db.session() as session:
             loaded, _ = self.admission.checked(session, deployment_id, Op.ENROLL, purpose, subject_id, lock=True)
@@ -254,7 +255,7 @@ class Biometrics:
             camera = loaded.spec.camera
             if camera is not None and camera.liveness_required:
                 operation = Op.VERIFY if subject_id else Op.IDENTIFY
-                fields = {"deployment": loaded.row.id, "subject": subject_id}
+                fields: dict[str, Any] = {"deployment": loaded.row.id, "subject": subject_id}
                 with self.recorder.guarded(caller, operation, **fields):
                     message = "this deployment requires the liveness challenge: capture at the kiosk (camera.liveness)"
                     raise refusal(loaded.spec, message, ["CN25-10b"])
@@ -267,7 +268,7 @@ class Biometrics:
     def _verify(
         self, deployment_id: str, subject_id: str, embed: Embedder, purpose: str | None, caller: Caller
     ) -> Decision:
-        fields = {"deployment": deployment_id, "subject": subject_id}
+        fields: dict[str, Any] = {"deployment": deployment_id, "subject": subject_id}
         with self.recorder.guarded(caller, Op.VERIFY, **fields):
             loaded, subject, templates = self._admit(deployment_id, subject_id, purpose)
         vector, model_id = embed(loaded)
@@ -379,17 +380,18 @@ class Biometrics:
             audit_point = {"gallery_size": size, "target_fpir_ppm": ppm, "threshold_milli": milli}
             if review:
                 candidates = []
-                for subject_id in ranked[:REVIEW_CANDIDATES]:
+                for candidate in ranked[:REVIEW_CANDIDATES]:
                     with suppress(RefusedError, NotFoundError):  # only people the rules let us recognise
-                        self.admission.check_subject(session, loaded, self.admission.subject(session, subject_id), now)
-                        candidates.append(subject_id)
+                        self.admission.check_subject(session, loaded, self.admission.subject(session, candidate), now)
+                        candidates.append(candidate)
                 outcome, listed = ("candidates" if candidates else "no_match"), {"candidates": candidates}
                 return self.recorder.record(
                     session, caller, Op.IDENTIFY, outcome, deployment=deployment_id, rule_ids=("PIPL-24",),
                     purpose=loaded.spec.purpose.category, details={"match": None, **listed, **operating},
                     audit_fields={**audit_point, "candidates": len(candidates)},
                 )  # fmt: skip
-            subject_id, rules = (ranked[0] if ranked else None), ()
+            subject_id: str | None = ranked[0] if ranked else None
+            rules: tuple[str, ...] = ()
             if subject_id:
                 try:  # the person found must still be someone the rules let us recognise
                     self.admission.check_subject(session, loaded, self.admission.subject(session, subject_id), now)
@@ -415,3 +417,7 @@ class Biometrics:
     ) -> dict[str, Any]:
         """A new random challenge for `device`: head turns and screen colours on one timeline, a nonce, a deadline."""
         return self.liveness.challenge(deployment_id, device, purpose, caller or Caller())
+
+
+def _read_all(paths: list[Path]) -> list[bytes]:
+    return [p.read_bytes() for p in paths]

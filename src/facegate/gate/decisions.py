@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 
 from facegate.audit import Event
 from facegate.audit.writer import AuditWriter
@@ -50,7 +50,7 @@ class Decision:
         }
 
 
-def event(caller: Caller, operation: Op, decision: str, outcome: str, **fields: Any) -> Event:
+def event(caller: Caller, operation: Op, decision: Literal["allow", "refuse"], outcome: str, **fields: Any) -> Event:
     """The audit event of one gate decision."""
     return Event(
         actor=caller.actor,

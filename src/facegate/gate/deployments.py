@@ -118,7 +118,7 @@ class Deployments:
             row.revision += 1
             row.reassessment_since = since if new_status != policy.Status.ACTIVE else None
             stale = self.vault.mark_consents_stale(session, spec.id, staleness.consents, now) if staleness.stale else 0
-            rules = ("CN25-9d",) if new_status == policy.Status.NEEDS_REASSESSMENT else ()
+            rules: tuple[str, ...] = ("CN25-9d",) if new_status == policy.Status.NEEDS_REASSESSMENT else ()
             rules += ("CN25-6e",) if stale else ()
             triggers = [c.trigger for c in policy.reassessment_triggers(old, spec)]
             return self.recorder.record(
@@ -165,8 +165,8 @@ class Deployments:
             deployment_id, policy.retire(policy.Status(loaded.row.status)), Op.DEPLOYMENT_RETIRE, caller
         )
         with self.db.session(readonly=True) as session:
-            subjects = session.scalars(select(TemplateRow.subject_id).filter_by(deployment_id=deployment_id).distinct())
-            subjects = list(subjects)
+            query = select(TemplateRow.subject_id).filter_by(deployment_id=deployment_id).distinct()
+            subjects = list(session.scalars(query))
         for subject_id in subjects:
             with self.db.session() as session:
                 self.erasure.erase(session, deployment_id, subject_id, caller, Op.RETIRE, ("CN25-15d/e", "PIPL-47"))

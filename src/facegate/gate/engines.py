@@ -68,7 +68,7 @@ class EngineHost:
                     self._engine = DlibEngine()
                 else:
                     self._engine = self.factory()
-            return self._engine  # type: ignore[no-any-return]
+            return self._engine
 
     def operating_points(self) -> calibration.Calibration | None:
         """The calibrated error rates of the gate's face model, from which 1:N thresholds are set (ACC-1)."""
@@ -96,7 +96,7 @@ class EngineHost:
         engine: Any = self.engine
         run = getattr(engine, "run", None)  # a pool runs the whole photo in one worker: bytes in, a vector out
         args = (image, enrollment, min_face_px)
-        return run(photo.embed_photo, *args) if run else photo.embed_photo(engine, *args)  # type: ignore[no-any-return]
+        return run(photo.embed_photo, *args) if run else photo.embed_photo(engine, *args)
 
     def embed_each(self, photos: Sequence[bytes]) -> tuple[list[np.ndarray], str]:
         """Each enrollment photo's template, in order; a failure names the photo when there are several."""

@@ -69,7 +69,7 @@ class Liveness:
         nonce = secrets.token_urlsafe(18)
         deadline = now + timedelta(milliseconds=challenge.duration_ms) + CHALLENGE_GRACE
         self.book.purge(now)
-        asked = {"turns": list(challenge.turns), "colours": list(challenge.colours)}
+        asked: dict[str, Any] = {"turns": list(challenge.turns), "colours": list(challenge.colours)}
         asked |= {"segment_ms": challenge.segment_ms, "colour_ms": challenge.colour_ms}
         self.book.issue(nonce, deployment_id, device, caller.actor, asked, deadline)
         camera = loaded.spec.camera
@@ -146,6 +146,8 @@ class Liveness:
             else f"the liveness check failed ({', '.join(reasons)}): try again or use an alternative"
         )
         error = LivenessError(message, reasons, list(loaded.spec.alternatives), wait)
-        fields = {"deployment": loaded.row.id, "subject": subject_id, "purpose": loaded.spec.purpose.category}
+        fields: dict[str, Any] = {
+            "deployment": loaded.row.id, "subject": subject_id, "purpose": loaded.spec.purpose.category
+        }
         self.recorder.record_refusal(caller, operation, error, "liveness_failed:" + ".".join(reasons), **fields)
         return error

@@ -138,10 +138,10 @@ class Rights:
                         rule_ids=("CN25-8c",),
                     )
                 else:  # nothing of the subject is left in this deployment: shred the key too
-                    count = self.erasure.erase(
+                    receipt = self.erasure.erase(
                         session, deployment_id, subject_id, caller, Op.PURGE, ("CN25-8c", "PIPL-47")
                     )
-                    count = count.details["templates_deleted"]
+                    count = receipt.details["templates_deleted"]
                 removed += count
         with self.db.session() as session:
             images, codes = self.vault.delete_expired(session, now)

@@ -138,7 +138,7 @@ class Cameras:
         check_url(url)
         if relay_url is not None and urlsplit(relay_url).scheme not in ("http", "https"):
             raise InputError("the relay is an http(s):// URL that opens the door when called")
-        fields = {"deployment": deployment_id}
+        fields: dict[str, Any] = {"deployment": deployment_id}
         with self.recorder.guarded(caller, Op.CAMERA_ADD, **fields), self.context.db.session() as session:
             loaded = self.admission.load(session, deployment_id)
             problem = passive_problem(loaded.spec)
@@ -235,7 +235,7 @@ class CameraDoor:
 
     def record(self, running: bool, why: RefusedError | None = None) -> None:
         """Audit the stream starting, or stopping (with the refusal that stopped it)."""
-        recorder, fields = self.cameras.recorder, {"deployment": self.deployment}
+        recorder, fields = self.cameras.recorder, dict[str, Any](deployment=self.deployment)
         if why is not None:
             recorder.record_refusal(self.caller, Op.CAMERA_STOP if not running else Op.CAMERA_START, why, **fields)
             return

@@ -158,7 +158,7 @@ class Subjects:
         """Whether a link carrying `nonce` still opens the subject: same record, links not revoked since."""
         with self.db.session(readonly=True) as session:
             row = session.get(SubjectRow, subject_id)
-            return row is not None and bool(row.link_nonce) and secrets.compare_digest(row.link_nonce, nonce)
+            return row is not None and bool(row.link_nonce) and secrets.compare_digest(row.link_nonce or "", nonce)
 
     def revoke_links(self, subject_id: str, caller: Caller | None = None) -> Decision:
         """Revoke every portal link made for the subject so far (a new one can be made afterwards)."""

@@ -17,6 +17,7 @@ from facegate.oversight.models import HandlerRow
 from facegate.oversight.tasks import calendar_for, initial_filing_needed, open_filing, overdue_refusal, overdue_tasks
 from facegate.oversight.thresholds import filing_duty, filing_profiles
 from facegate.oversight.workdays import beijing_date
+from facegate.store import table_of
 from facegate.vault.keystore import Keystore
 
 
@@ -40,7 +41,7 @@ def record_stored(
     if not add_individual(session, name, subject_key(hash_secret(keystore), subject_id), now):
         return False
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    table = HandlerRow.__table__
+    table = table_of(HandlerRow)
     session.execute(
         dialect.insert(table)
         .values(handler=name, individuals=1, latched="")

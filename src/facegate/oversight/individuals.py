@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from facegate.edge.models import DeviceRow, HoldingRow
 from facegate.oversight.models import HandlerRow, IndividualRow
+from facegate.store import table_of
 from facegate.vault.keystore import Keystore
 from facegate.vault.models import TemplateRow
 
@@ -59,7 +60,7 @@ def insert_ignoring_duplicates(session: Session, table: Table, rows: Sequence[di
 def add_individual(session: Session, handler: str, key: str, now: datetime) -> bool:
     """Record one stored individual; True when the handler had not stored this individual before."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    table = IndividualRow.__table__
+    table = table_of(IndividualRow)
     statement = (
         dialect.insert(table)
         .values(handler=handler, subject_key=key, first_stored_at=now)
@@ -72,7 +73,7 @@ def add_individual(session: Session, handler: str, key: str, now: datetime) -> b
 def add_individuals(session: Session, handler: str, keyed: Iterable[tuple[str, datetime]]) -> None:
     """Record many (subject key, first stored at) pairs for a handler; those already recorded are kept as they are."""
     rows = [{"handler": handler, "subject_key": k, "first_stored_at": at} for k, at in keyed]
-    insert_ignoring_duplicates(session, IndividualRow.__table__, rows)
+    insert_ignoring_duplicates(session, table_of(IndividualRow), rows)
 
 
 def cumulative_count(session: Session, handler: str, before: datetime | None = None) -> int:
@@ -168,7 +169,7 @@ def lock_tally(session: Session, handler: str) -> HandlerRow:
     # A row lock on PostgreSQL (SQLite's writers are serialised at BEGIN): the enrollment hook and concurrent
     # refreshes take their turns, so none opens a task another has just opened.
     rows = [{"handler": handler, "individuals": 0, "latched": ""}]
-    insert_ignoring_duplicates(session, HandlerRow.__table__, rows)
+    insert_ignoring_duplicates(session, table_of(HandlerRow), rows)
     tally = session.get(HandlerRow, handler, with_for_update=True, populate_existing=True)
     assert tally is not None
     return tally

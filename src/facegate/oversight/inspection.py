@@ -167,7 +167,7 @@ def write_export(oversight: "Oversight", since: datetime, until: datetime, out: 
                     verification=oversight.verification,
                 )
                 for fmt in ("md", "html"):
-                    files[f"impact-assessments/{d.id}.{fmt}"] = pia.render(fmt).encode()  # type: ignore[arg-type]
+                    files[f"impact-assessments/{d.id}.{fmt}"] = pia.render(fmt).encode()
         files["deployments/deployments.json"] = _json(deployments)
         consents = session.scalars(
             select(ConsentRow)

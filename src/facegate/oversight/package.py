@@ -387,7 +387,7 @@ def _write(doc: Document, folder: Path, stem: str) -> list[str]:
     names = []
     for fmt in ("md", "html"):
         path = folder / f"{stem}.{fmt}"
-        path.write_text(doc.render(fmt), encoding="utf-8")  # type: ignore[arg-type]
+        path.write_text(doc.render(fmt), encoding="utf-8")
         names.append(path.name)
     return names
 

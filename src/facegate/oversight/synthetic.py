@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from facegate.oversight.individuals import insert_ignoring_duplicates
-from facegate.store import Database
+from facegate.store import Database, table_of
 from facegate.vault.keystore import WrappedKey, seal
 from facegate.vault.models import SubjectRow, TemplateRow
 from facegate.vault.vault import Vault, template_aad
@@ -54,7 +54,7 @@ def enroll_synthetic(
             fresh = {s: secrets.token_bytes(32) for s, n in names.items() if n not in existing}
             if fresh:
                 ks.execute(
-                    insert(WrappedKey.__table__),
+                    insert(table_of(WrappedKey)),
                     [
                         {
                             "name": names[s],
@@ -69,7 +69,7 @@ def enroll_synthetic(
         vectors = rng.standard_normal((len(chunk), dim)).astype("<f4")
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         with db.session() as session:
-            insert_ignoring_duplicates(session, SubjectRow.__table__, [{"id": s, "created_at": now} for s in chunk])
+            insert_ignoring_duplicates(session, table_of(SubjectRow), [{"id": s, "created_at": now} for s in chunk])
             rows = []
             for s, vector in zip(chunk, vectors, strict=True):
                 template_id = str(uuid.uuid4())
@@ -85,6 +85,6 @@ def enroll_synthetic(
                         "expires_at": expires,
                     }
                 )
-            session.execute(insert(TemplateRow.__table__), rows)
+            session.execute(insert(table_of(TemplateRow)), rows)
         written += len(chunk)
     return written

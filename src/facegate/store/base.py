@@ -21,7 +21,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def table_of(model: type[Base]) -> Table:
+def table_of(model: type[Any]) -> Table:
     """The Table behind a mapped class (typed as a Table, which `Model.__table__` is not)."""
     return cast(Table, model.__table__)
 

@@ -89,13 +89,15 @@ def private_file(path: Path) -> None:
     os.close(fd)
 
 
-def checkpoint_truncate(path: str | Path, deadline_s: float = SCRUB_DEADLINE_S) -> None:
+def checkpoint_truncate(path: str | Path | None, deadline_s: float = SCRUB_DEADLINE_S) -> None:
     """Copy a SQLite file's WAL into it and truncate the WAL to zero bytes; wait out readers up to a deadline.
 
     A truncating checkpoint needs every reader to have left the WAL's frames; SQLite's busy handler waits
     for them up to the busy timeout, and this retries until `deadline_s` has passed, then raises
-    ScrubIncompleteError. A database not in WAL mode has no WAL: nothing to do.
+    ScrubIncompleteError. A database not in WAL mode (or in memory, without a path) has no WAL: nothing to do.
     """
+    if not path:
+        return
     stop = time.monotonic() + deadline_s
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     try:
@@ -173,7 +175,7 @@ class Database:
         try:
             raw = self._spare.get_nowait()
         except queue.Empty:
-            raw = sqlite3.connect(self.engine.url.database, check_same_thread=False)
+            raw = sqlite3.connect(self.engine.url.database or ":memory:", check_same_thread=False)
             _sqlite_connect(raw, None)
         try:
             if write:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import delete, event, func, literal, null, select, union, union_all, update
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from facegate.clock import beijing_date
 from facegate.errors import InputError, NotFoundError
-from facegate.store import Statements
+from facegate.store import Statements, rowcount
 from facegate.store.database import checkpoint_truncate
 from facegate.vault.keystore import Keystore, KeyUnavailableError, rotate_master_key_file, seal, unseal
 from facegate.vault.models import (
@@ -98,6 +98,8 @@ class Vault:
 
     def rotate_master_key(self) -> int:
         """Rotate the key store's master key; how many keys were rewrapped."""
+        if self.keystore.home is None:
+            raise InputError("this key store was opened without its data directory: its master key cannot rotate")
         return rotate_master_key_file(self.keystore.home, self.keystore)
 
     # ---- deployments and subjects ----
@@ -184,7 +186,7 @@ class Vault:
             select(DeploymentRow.revision).filter_by(id=deployment_id).scalar_subquery(),
             select(SubjectRow.revision).filter_by(id=subject_id).scalar_subquery(),
         )
-        return tuple(db.execute(query).one())  # type: ignore[return-value]
+        return tuple(db.execute(query).one())
 
     def _touch(self, session: Session, *subject_ids: str) -> None:
         session.execute(
@@ -212,7 +214,7 @@ class Vault:
         declines = select(
             literal("decline"), null(), null(), null(), null(), func.max(d.declined_at), null(), null()
         ).filter_by(subject_id=subject_id, deployment_id=deployment_id)
-        rows = session.execute(union_all(consents, notices, declines)).all()
+        rows: list[Any] = list(session.execute(union_all(consents, notices, declines)).all())
         versions = frozenset(r[4] for r in rows if r[0] == "notice")
         found = sorted((r[1:] for r in rows if r[0] == "consent"), key=lambda r: r[4], reverse=True)
         declined = next((r[5] for r in rows if r[0] == "decline"), None)
@@ -239,7 +241,7 @@ class Vault:
             .values(withdrawn_at=now)
         )
         self._touch(session, subject_id)
-        return result.rowcount
+        return rowcount(result)
 
     def mark_consents_stale(self, session: Session, deployment_id: str, kinds: tuple[str, ...], now: datetime) -> int:
         """Mark the deployment's open consents of these kinds stale (CN25-6e); the number marked."""
@@ -253,7 +255,7 @@ class Vault:
         result = session.execute(update(ConsentRow).where(*open_ones).values(stale_at=now))
         if subjects:
             self._touch(session, *subjects)
-        return result.rowcount
+        return rowcount(result)
 
     def record_decline(self, session: Session, deployment_id: str, subject_id: str, now: datetime) -> None:
         """Record that the subject declined face recognition here."""
@@ -298,7 +300,8 @@ class Vault:
             query = query.where(TemplateRow.subject_id == subject_id)
         if now is not None:
             query = query.where(TemplateRow.expires_at > now)
-        result, keys = [], {}
+        result: list[StoredTemplate] = []
+        keys: dict[str, bytes | None] = {}
         for row in session.execute(query):
             if row.subject_id not in keys:
                 try:
@@ -339,11 +342,11 @@ class Vault:
 
     def delete_templates(self, session: Session, deployment_id: str, subject_id: str, expired_at: datetime) -> int:
         """Delete the subject's templates in the deployment that expired by `expired_at`; how many."""
-        removed = session.execute(
+        removed = rowcount(session.execute(
             delete(TemplateRow)
             .filter_by(deployment_id=deployment_id, subject_id=subject_id)
             .where(TemplateRow.expires_at <= expired_at)
-        ).rowcount
+        ))
         if removed:
             self.bump_gallery(session, deployment_id)
             self._touch(session, subject_id)
@@ -352,10 +355,10 @@ class Vault:
 
     def delete_expired(self, session: Session, now: datetime) -> tuple[int, int]:
         """Delete kept photos and one-time codes past their time to live; how many of each."""
-        images = session.execute(delete(RawImageRow).where(RawImageRow.expires_at <= now)).rowcount
-        codes = session.execute(
+        images = rowcount(session.execute(delete(RawImageRow).where(RawImageRow.expires_at <= now)))
+        codes = rowcount(session.execute(
             delete(CredentialRow).where(CredentialRow.expires_at.is_not(None), CredentialRow.expires_at <= now)
-        ).rowcount
+        ))
         if images or codes:
             self.scrub_after_commit(session)
         return images, codes
@@ -380,7 +383,7 @@ class Vault:
         bind = session.get_bind()
         if bind.dialect.name != "sqlite" or session.info.get("facegate_scrub"):
             return
-        session.info["facegate_scrub"] = path = bind.url.database
+        session.info["facegate_scrub"] = path = bind.engine.url.database
 
         def scrub(done: Session) -> None:
             done.info.pop("facegate_scrub", None)
@@ -398,7 +401,7 @@ class Vault:
         self.keystore.shred(deployment_id, subject_id)
         self.scrub_after_commit(session)
         where = {"subject_id": subject_id, "deployment_id": deployment_id}
-        removed = session.execute(delete(TemplateRow).filter_by(**where)).rowcount
+        removed = rowcount(session.execute(delete(TemplateRow).filter_by(**where)))
         session.execute(delete(RawImageRow).filter_by(**where))
         session.execute(delete(CredentialRow).filter_by(**where))
         self._touch(session, subject_id)
@@ -454,11 +457,11 @@ class Vault:
 
     def use_credential(self, session: Session, credential: CredentialRow, now: datetime) -> bool:
         """Mark a one-time credential used, unless another transaction did first; whether this one did."""
-        used = session.execute(
+        used = rowcount(session.execute(
             update(CredentialRow).where(CredentialRow.id == credential.id, CredentialRow.used_at.is_(None)).values(
                 used_at=now
             )
-        ).rowcount
+        ))
         return used == 1
 
     def attempts(self, session: Session, deployment_id: str, subject_id: str) -> AttemptRow:

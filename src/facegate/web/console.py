@@ -271,8 +271,8 @@ def audit_filters(request: Request) -> tuple[listing.Filters, int | None, dict[s
     filters = listing.Filters(
         operation=given["operation"] or None, deployment=given["deployment"] or None,
         subject=given["subject"] or None, decision=given["decision"] or None,
-        since=since and datetime.combine(since, time(), UTC),
-        until=until and datetime.combine(until + timedelta(days=1), time(), UTC),
+        since=datetime.combine(since, time(), UTC) if since else None,
+        until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
     )  # fmt: skip
     before = query.get("before", "")
     return filters, int(before) if before.isdigit() and len(before) <= 20 else None, given

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select, update
 
 from facegate import metrics
 from facegate.clock import Clock
-from facegate.store import Database
+from facegate.store import Database, rowcount
 
 from . import signing
 from .models import DeliveryRow, WebhookRow
@@ -51,7 +51,7 @@ def claim(db: Database, clock: Clock, delivery_id: int) -> bool:
             .where(or_(DeliveryRow.claimed_until.is_(None), DeliveryRow.claimed_until < now))
             .values(claimed_until=now + CLAIM)
         )
-        return bool(taken.rowcount)
+        return bool(rowcount(taken))
 
 
 def attempt(db: Database, clock: Clock, client: httpx.Client, delivery_id: int) -> str:

@@ -71,7 +71,7 @@ def update_deployment(
         blocked = svc.submissions.get(deployment_id)
         if blocked is None:
             raise InputError(f"no deployment {deployment_id!r}: register it with POST /api/v1/deployments")
-        resubmit = RegisterRequest(spec=body.spec, profiles=list(blocked.profiles))  # type: ignore[arg-type]
+        resubmit = RegisterRequest(spec=body.spec, profiles=list(blocked.profiles))
         return register_deployment(request, resubmit, svc, key)
     try:
         return svc.gate.update(body.spec, caller(request, key)).to_dict()

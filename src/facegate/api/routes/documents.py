@@ -1,6 +1,6 @@
 """Documents generated from a deployment's spec: the notice to individuals and the impact assessment."""
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
@@ -13,7 +13,7 @@ from ..auth import DeploymentId, Reader, ServiceDep, ViewerOf
 router = APIRouter(prefix="/api/v1", tags=["documents"])
 Format = Query("html", description="html (a standalone page) or md (Markdown).")
 DOCUMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
-DOCUMENT = {200: {"content": {"text/html": {}, "text/markdown": {}}}}
+DOCUMENT: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}, "text/markdown": {}}}}
 
 
 def render(doc: policy.Document, fmt: str) -> Response:
