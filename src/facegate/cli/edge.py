@@ -203,7 +203,7 @@ def _set(device_id: str | None, site: str | None, state: str, home: Path | None,
     hub = _hub(home)
     changed = (
         hub.set_site_status(site, state, "operator:cli", wipe) if site is not None
-        else [hub.set_status(device_id, state, "operator:cli", wipe)]  # type: ignore[arg-type]
+        else [hub.set_status(device_id, state, "operator:cli", wipe)]
     )  # fmt: skip
     for done in changed:
         order = " (wipe ordered: it shreds its keys at its next contact)" if done["wipe"] and state != "active" else ""

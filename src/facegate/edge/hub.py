@@ -149,7 +149,7 @@ class Hub:
             return
         with self.db.session() as session:
             event = Event(
-                actor=f"device:{device_id}", operation="device.replay", decision="refuse", outcome="refused",
+                actor=f"device:{device_id}", operation=Op.DEVICE_REPLAY, decision="refuse", outcome="refused",
                 rule_ids=REPLAY_RULES, request_id=device_id,
             )  # fmt: skip
             self.audit.append(session, event, now=now)

@@ -15,6 +15,8 @@ from sqlalchemy import delete
 from facegate.audit import Event
 from facegate.edge.models import HubLinkRow
 from facegate.errors import InputError
+from facegate.events import Op
+from facegate.store import rowcount
 from facegate.vault.models import RawImageRow, TemplateRow
 
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ def wipe(gate: "Gate", deployment_ids: list[str] | None, reason: str, actor: str
         if deployment_ids is not None:
             doomed_templates = doomed_templates.where(TemplateRow.deployment_id.in_(deployment_ids))
             doomed_images = doomed_images.where(RawImageRow.deployment_id.in_(deployment_ids))
-        templates = session.execute(doomed_templates).rowcount
+        templates = rowcount(session.execute(doomed_templates))
         session.execute(doomed_images)
         link = session.get(HubLinkRow, 1)
         for deployment_id in touched:
@@ -50,7 +52,7 @@ def wipe(gate: "Gate", deployment_ids: list[str] | None, reason: str, actor: str
             link.wiped_at, link.wipe_reason, link.wipe_acked_at = now, reason, None
         for deployment_id in touched or [None]:
             event = Event(
-                actor=actor, operation="device.wipe", decision="allow", outcome=f"keys_shredded_{reason}",
+                actor=actor, operation=Op.DEVICE_WIPE, decision="allow", outcome=f"keys_shredded_{reason}",
                 deployment=deployment_id, rule_ids=WIPE_RULES,
             )  # fmt: skip
             gate.audit.append(session, event, now=now)

@@ -20,7 +20,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import LargeBinary, MetaData, String, delete, select
+from sqlalchemy import ColumnElement, LargeBinary, MetaData, String, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -263,6 +263,7 @@ class Keystore:
     def shred_deployments(self, deployment_ids: list[str] | None = None) -> int:
         """Delete the keys of these deployments (every deployment's when None) and all their data keys, and scrub:
         a device's wipe. How many keys were deleted; the master key and keys of other kinds stay."""
+        doomed: ColumnElement[bool]
         if deployment_ids is None:
             doomed = WrappedKey.name.startswith("deployment/") | WrappedKey.name.startswith("data/")
         else:
@@ -270,7 +271,7 @@ class Keystore:
             for d in deployment_ids:
                 doomed = doomed | WrappedKey.name.startswith(f"data/{d}/", autoescape=True)
         with self._session() as session:
-            count = session.execute(delete(WrappedKey).where(doomed)).rowcount
+            count = rowcount(session.execute(delete(WrappedKey).where(doomed)))
         self._cache.clear()
         self.scrub()
         return int(count or 0)
