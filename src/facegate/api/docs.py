@@ -117,7 +117,7 @@ def readable(schema: dict[str, Any]) -> dict[str, Any]:
     for old, new in names.items():
         form = schemas[new] = {**schemas.pop(old), "title": new}
         fields = form.get("properties", {})
-        example = {k: FORM_EXAMPLES[k] for k in fields if k in FORM_EXAMPLES}
+        example: dict[str, Any] = {k: FORM_EXAMPLES[k] for k in fields if k in FORM_EXAMPLES}
         for key, value in example.items():
             if fields[key].get("type") == "array" and not isinstance(value, list):
                 example[key] = [value]  # a field that may repeat (enroll's `image`)

@@ -10,7 +10,9 @@ from sqlalchemy import delete, select, union
 
 from facegate.context import Context
 from facegate.errors import NotFoundError
+from facegate.events import Op
 from facegate.gate.decisions import Caller, Decision, Recorder
+from facegate.store import rowcount
 from facegate.vault.models import ConsentRow, DeclineRow, NoticeShownRow, TemplateRow
 
 
@@ -48,14 +50,14 @@ class Collections:
                      "expires_at": row.expires_at.isoformat()}
                 )  # fmt: skip
             consents: dict[str, str] = {}
-            for row in session.execute(
+            for consent in session.execute(
                 select(ConsentRow.subject_id, ConsentRow.withdrawn_at, ConsentRow.stale_at)
                 .where(ConsentRow.deployment_id == deployment_id, ConsentRow.kind == "facial_processing")
                 .where(ConsentRow.subject_id.in_(ids))
                 .order_by(ConsentRow.given_at)
             ):
-                consents[row.subject_id] = (
-                    "withdrawn" if row.withdrawn_at else "stale" if row.stale_at else "given"
+                consents[consent.subject_id] = (
+                    "withdrawn" if consent.withdrawn_at else "stale" if consent.stale_at else "given"
                 )  # the latest consent says where the subject stands
             return [{"subject": i, "consent": consents.get(i, "none"), "templates": templates[i]} for i in ids]
 
@@ -66,14 +68,14 @@ class Collections:
         caller = caller or Caller()
         with self.db.session() as session:
             self.vault.deployment(session, deployment_id)
-            removed = session.execute(
+            removed = rowcount(session.execute(
                 delete(TemplateRow).filter_by(id=template_id, deployment_id=deployment_id, subject_id=subject_id)
-            ).rowcount
+            ))
             if not removed:
                 raise NotFoundError(f"no template {template_id!r} of {subject_id!r} in {deployment_id!r}")
             self.vault.bump_gallery(session, deployment_id)
             self.vault.scrub_after_commit(session)
             return self.recorder.record(
-                session, caller, "template.delete", "deleted", deployment=deployment_id, subject=subject_id,
+                session, caller, Op.TEMPLATE_DELETE, "deleted", deployment=deployment_id, subject=subject_id,
                 details={"template_id": template_id, "templates_deleted": 1},
             )  # fmt: skip
