@@ -5,7 +5,8 @@ $FACEGATE_MASTER_KEY_FILE (outside the data directory, in production), or from `
 (created 0600 on first run: convenient, but then the key sits beside what it protects).
 Wrapped keys live in their own database (default `<home>/keys/keystore.db`,
 or $FACEGATE_KEYSTORE_URL), never in the data database or its backups, so deleting a subject's data key
-(crypto-shredding) makes every copy of that subject's templates unreadable.
+(crypto-shredding) makes the live copies of that subject's templates unreadable. A backup of the key store taken
+before the deletion still holds the wrapped data key, which opens with the master key: see docs/protection.md.
 """
 
 import base64
