@@ -157,6 +157,14 @@ class PushAnswer(BaseModel):
     applied: int
 
 
+class WipedAnswer(BaseModel):
+    """The hub's receipt of a device's wipe: from now on it no longer counts that device's templates."""
+
+    device: str
+    wipe: str = Field(description="why the device wiped: unpair, lost, suspend or offline")
+    acknowledged: datetime
+
+
 class NodeView(BaseModel):
     """This node: hub or device; a device's hub and last sync."""
 
@@ -241,7 +249,7 @@ async def push(request: Request, svc: ServiceDep) -> Response:
     return _signed_answer(hub, device.id, result)
 
 
-@router.post("/api/v1/edge/wiped", responses={200: SIGNED})
+@router.post("/api/v1/edge/wiped", response_model=WipedAnswer, responses={200: SIGNED})
 async def wiped(request: Request, svc: ServiceDep) -> Response:
     """A device's signed report that it shredded its keys (`WipedRequest`): the hub stops counting its holdings."""
     hub = hub_of(request, svc)
