@@ -206,5 +206,11 @@ def test_a_photo_tried_in_the_console_gets_the_gates_decision(env: Env) -> None:
     text = env.client.post(f"/console/try/{OFFICE}", data={"csrf": csrf, "subject": "obama"},
                            files={"image": ("a.txt", b"not a photo", "text/plain")})  # fmt: skip
     assert text.status_code == 200 and 'data-outcome="invalid"' in text.text and "Traceback" not in text.text
+    files = {"image": ("biden.jpg", (DATA / "biden.jpg").read_bytes(), "image/jpeg")}
+    form = {"csrf": csrf, "subject": "biden", "notice": "shown"}
+    refused = env.client.post(f"/console/enroll/{OFFICE}", data=form, files=files).text
+    assert 'data-outcome="refused"' in refused  # the notice alone is not consent
+    enrolled = env.client.post(f"/console/enroll/{OFFICE}", data={**form, "consent": "given"}, files=files).text
+    assert 'data-outcome="enrolled"' in enrolled and 'data-outcome="match"' in tried("biden", "biden2.jpg")
     chinese = env.client.get(f"/console/try/{OFFICE}", headers={"Accept-Language": "zh-CN"}).text
     assert "试一张照片" in chinese and "Try a photo" not in chinese

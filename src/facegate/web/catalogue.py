@@ -18,10 +18,6 @@ ZH: dict[str, str] = {
     "No camera yet: add one with {command}.": "尚无摄像头：用 {command} 添加。",
     # the frame of every page
     ", ": "、",  # between the items of a list
-    "Try a photo": "试一张照片",
-    "Photo": "照片",
-    "The photo goes through the gate like any request: the decision is audited and the photo is not kept.":
-        "照片像任何请求一样经过闸门：决定记入审计日志，照片不予保存。",
     "Skip to content": "跳到正文",
     "Language": "语言",
     "Deployments": "部署",

@@ -19,6 +19,9 @@ from facegate.policy import vocabulary as spec_words
 
 from .catalogue import LABELS, ZH
 from .problem_words import PROBLEM_ZH
+from .trial_words import TRIAL_ZH
+
+WORDS = {**PROBLEM_ZH, **TRIAL_ZH, **ZH}  # every Chinese sentence a page may say, keyed by its English
 
 ZH_CN, EN = "zh-CN", "en"
 LANGUAGES = (ZH_CN, EN)
@@ -103,7 +106,7 @@ def current() -> str:
 
 
 def _in_language(text: str) -> str:
-    return (ZH.get(text) or PROBLEM_ZH.get(text, text)) if _current.get() == ZH_CN else text
+    return WORDS.get(text, text) if _current.get() == ZH_CN else text
 
 
 def t(text: str, /, **values: Any) -> str:
