@@ -271,3 +271,19 @@ def test_the_audit_page_filters_in_the_browser(server, page) -> None:  # type: i
     classes = rows.evaluate_all("rows => rows.map(r => r.className)")
     assert classes and set(classes) == {"refuse"}, classes
     shot(page, "console-audit-filtered")
+
+
+@pytest.mark.parametrize(("lang", "subject", "words"), [("en", "biden", "Enroll"), ("zh-CN", "joe", "录入")])
+def test_enrolling_through_the_console(server, page, lang: str, subject: str, words: str) -> None:  # type: ignore[no-untyped-def]
+    env, base = server
+    sign_in(page, base, env)
+    page.goto(f"{base}/console/try/{OFFICE}?lang={lang}")
+    page.fill("#enroll-subject", subject)
+    page.check("#notice")
+    page.check("#consent")
+    page.set_input_files("#enroll-image", str(Path(__file__).parent / "data" / "biden.jpg"))
+    page.click(f"#enroll-form button:has-text('{words}')")
+    page.wait_for_selector("[data-outcome]")
+    shot(page, f"console-enroll-{lang}")
+    assert page.get_attribute("[data-outcome]", "data-outcome") == "enrolled"
+    assert page.get_attribute("html", "lang") == lang
