@@ -243,8 +243,6 @@ def test_the_contracts_see_a_circle_and_a_side_door() -> None:
 
 AUDIT_WRITERS = {"facegate.audit.writer", "facegate.audit.log"}  # the one writer, and the log's own purge record
 APPENDS = ("append", "append_many")
-# The edge's appends move to the writer once the fleet's rework of the edge has landed.
-NOT_YET_THROUGH_THE_WRITER = {"facegate.edge.hub", "facegate.edge.device", "facegate.edge.wipe"}
 
 
 def audit_appends(source: str) -> list[tuple[int, str]]:
@@ -262,7 +260,7 @@ def test_every_audit_append_goes_through_the_one_writer() -> None:
     broken = [
         f"{MODULES[name].relative_to(SRC)}:{line} appends to the audit log itself ({text}): use facegate.audit.writer"
         for name in MODULES
-        if name not in AUDIT_WRITERS | NOT_YET_THROUGH_THE_WRITER
+        if name not in AUDIT_WRITERS
         for line, text in audit_appends(MODULES[name].read_text())
     ]
     assert not broken, "\n".join(broken)

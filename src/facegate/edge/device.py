@@ -165,7 +165,7 @@ class Device:
                     actor=f"hub:{data['device_id']}", operation=Op.DEVICE_JOIN, decision="allow", outcome="paired",
                     deployment=deployment_id, request_id=data["device_id"],
                 )  # fmt: skip
-                self.gate.audit.append(session, event, now=now)
+                self.gate.context.writer.append(session, event)
         summary = self.sync()
         return {**data, "sync": summary}
 

@@ -64,7 +64,7 @@ class Hub:
     def event(self, session: Session, actor: str, operation: str, outcome: str, **fields: Any) -> str:
         """Append an allowed event of the hub's to its audit log in `session`; its event ID."""
         event = Event(actor=actor, operation=Op(operation), decision="allow", outcome=outcome, **fields)
-        return self.audit.append(session, event, now=self.clock()).event_id
+        return self.gate.context.writer.append(session, event).event_id
 
     def bound(self, deployments: list[str]) -> timedelta:
         """The longest offline bound (storage.max_offline_hours) of these deployments: by then a device silent
@@ -152,7 +152,7 @@ class Hub:
                 actor=f"device:{device_id}", operation=Op.DEVICE_REPLAY, decision="refuse", outcome="refused",
                 rule_ids=REPLAY_RULES, request_id=device_id,
             )  # fmt: skip
-            self.audit.append(session, event, now=now)
+            self.gate.context.writer.append(session, event)
         raise DeviceRefused(f"replayed request refused: this signed request to {path} was received before")
 
     def sign(self, device_id: str, body: bytes) -> str:

@@ -55,7 +55,7 @@ def wipe(gate: "Gate", deployment_ids: list[str] | None, reason: str, actor: str
                 actor=actor, operation=Op.DEVICE_WIPE, decision="allow", outcome=f"keys_shredded_{reason}",
                 deployment=deployment_id, rule_ids=WIPE_RULES,
             )  # fmt: skip
-            gate.audit.append(session, event, now=now)
+            gate.context.writer.append(session, event)
         gate.vault.scrub_after_commit(session)
     return {
         "reason": reason, "deployments": touched, "keys_shredded": keys, "templates_deleted": templates,
