@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from facegate import policy
 from facegate.api.auth import DEPLOYMENT_ID, ServiceDep
 from facegate.api.keys import ROLES, ApiKey
-from facegate.api.routes.audit import verify_log
 from facegate.api.service import Service
 from facegate.audit import listing
 from facegate.edge.hub import Hub
@@ -288,7 +287,7 @@ def audit(request: Request, svc: ServiceDep, key: Who) -> Response:
     records = svc.gate.audit_records
     size, found = records.size(), records.page(filters, before, AUDIT_PAGE)
     asked = request.query_params.get("verify") == "1"
-    report = verify_log(svc) if asked or size <= VERIFY_ON_VIEW else None
+    report = svc.gate.audit_records.verify().to_json() if asked or size <= VERIFY_ON_VIEW else None
     seconds = max(1, round(size / VERIFIED_PER_SECOND))
     kept = {k: v for k, v in given.items() if v}
     older = f"/console/audit?{urlencode({**kept, 'before': found.older})}" if found.older is not None else None

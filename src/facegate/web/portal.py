@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from facegate import policy
 from facegate.api.auth import ServiceDep, subject_caller
 from facegate.api.links import SubjectLink
-from facegate.api.routes.me import standing
 from facegate.api.service import Service
+from facegate.api.standing import standing
 from facegate.errors import FacegateError, NotFoundError, RefusedError
 from facegate.gate import Caller, Decision, verification_point
 

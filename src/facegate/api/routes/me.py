@@ -8,36 +8,15 @@ from fastapi.responses import Response
 
 from facegate import policy
 from facegate.errors import InputError
-from facegate.gate import offers, verification_point
+from facegate.gate import verification_point
 
 from ..auth import Link, ServiceDep, subject_caller
 from ..responses import DECISION, PasskeyOptions, Standing, SubjectExport
 from ..schemas import PasskeyRequest, SubjectConsentRequest
-from ..service import Service
+from ..standing import standing
 from .documents import DOCUMENT, render
 
 router = APIRouter(prefix="/api/v1/me", tags=["subject self-service"])
-
-
-def standing(svc: Service, subject: str, deployment: str) -> dict[str, Any]:
-    """Where the subject stands in the deployment: consent, facial data held, the alternatives offered."""
-    spec = svc.gate.deployment_spec(deployment)
-    record = svc.gate.access(subject)
-    consents = [c for c in record["consents"] if c["deployment"] == deployment and c["kind"] == "facial_processing"]
-    current = [c for c in consents if not c["withdrawn_at"] and not c["stale_at"]]
-    held = [d for d in record["facial_data"] if d["deployment"] == deployment]
-    passkey = any(m["deployment"] == deployment and m["method"] == "passkey" for m in record["alternatives_set_up"])
-    return {
-        "subject": subject,
-        "deployment": deployment,
-        "deployment_name": spec.name,
-        "handler": spec.handler.name,
-        "notice_version": spec.notice.version,
-        "consent": "given" if current else ("withdrawn" if any(c["withdrawn_at"] for c in consents) else "none"),
-        "templates": sum(d["templates"] for d in held),
-        "alternatives": list(spec.alternatives),
-        "passkey": None if not offers(spec, "passkey") else ("set" if passkey else "not_set"),
-    }
 
 
 @router.get("", response_model=Standing)
