@@ -7,6 +7,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from facegate import metrics
 from facegate.errors import InputError
+from facegate.gate.liveness import MAX_FRAMES
 
 from ..auth import DeploymentId, OperatorOn, ServiceDep, SubjectId, caller
 from ..responses import DECISION, LivenessChallenge, problems
@@ -14,7 +15,6 @@ from ..schemas import ChallengeRequest, Purpose
 from .biometrics import STANDING, image_bytes
 
 router = APIRouter(prefix="/api/v1", tags=["liveness"])
-MAX_FRAMES = 64
 Frames = Annotated[
     list[UploadFile], File(description="The captured frames (JPEG, PNG or WebP), in time order; never stored.")
 ]
