@@ -293,9 +293,3 @@ def location_type(text: str) -> str:
         if tail in known:
             return known[tail]
     return token
-
-
-def inference_type(text: str) -> str:
-    """The §5.2 name of a free-text analysis, or the normalised text when it is not an alias."""
-    token = normalise(text)
-    return INFERENCE_ALIASES.get(token, token)

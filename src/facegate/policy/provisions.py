@@ -7,8 +7,6 @@ exemption from notice is supported only by an entry here whose scope covers it, 
 import re
 from dataclasses import dataclass
 
-from facegate.errors import InputError
-
 CLAIMS: tuple[str, ...] = (
     "statutory_basis", "sole_method", "public_security", "raw_images_by_law", "notice_exemption",
 )  # fmt: skip
@@ -182,15 +180,6 @@ REGISTRY: tuple[Provision, ...] = (
         (r"个人信息保护法.{0,6}(第十八条|第18条)", r"(pipl|personal information protection law).{0,12}\b18\b"),
     ),
 )  # fmt: skip
-_BY_ID = {p.id: p for p in REGISTRY}
-
-
-def get_provision(provision_id: str) -> Provision:
-    """The provision with this ID; an unknown ID is an input error."""
-    try:
-        return _BY_ID[provision_id]
-    except KeyError:
-        raise InputError(f"unknown provision {provision_id!r}: `facegate provisions` lists them") from None
 
 
 def cited(text: str | None) -> tuple[Provision, ...]:
