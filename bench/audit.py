@@ -1,10 +1,13 @@
 """Audit log throughput: appends per second (SQLite; PostgreSQL if reachable) and time to verify 1,000,000 entries.
 
-    .venv/bin/python bench/audit.py [--appends 20000] [--verify-size 1000000] [--postgres URL | --no-postgres]
+    .venv/bin/python bench/audit.py [--appends 20000] [--threads 32] [--verify-size 1000000]
+                                    [--postgres URL | --no-postgres]
 
-Appends are timed four ways: one transaction per append through a Connection, and through a Session (how the
-gate records a decision together with its effect: the commit is part of the cost); 100 appends per transaction
-(the log's own throughput); and append_many with 1,000 events per call (bulk). The verify run builds a log of
+Appends are timed five ways: one transaction per append through a Connection, and through a Session (how the
+gate records a decision together with its effect: the commit is part of the cost); group commit, --threads
+threads appending audit-only events (refusals) through the writer, each returning once its own entry has
+committed while concurrent appends share one transaction and one commit; 100 appends per transaction (the
+log's own throughput); and append_many with 1,000 events per call (bulk). The verify run builds a log of
 --verify-size entries with append_many (same rows, nodes and checkpoints as single appends), then times
 `AuditLog.verify`, which recomputes the tree from every entry and checks every checkpoint. Every run makes its
 own temporary SQLite file or PostgreSQL database (dropped at the end) and a throwaway signing key. PostgreSQL
@@ -19,6 +22,7 @@ import platform
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -27,6 +31,8 @@ from pathlib import Path
 from databases import postgres_database, postgres_reachable, sqlite_database
 
 from facegate.audit import AuditLog, Event
+from facegate.audit.group import GroupCommit
+from facegate.clock import utc_now
 from facegate.store import Database
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -49,11 +55,11 @@ def rate(n: int, run: Callable[[], None]) -> float:
     return n / (time.perf_counter() - start)
 
 
-def bench_appends(url: str, workdir: Path, n: int) -> dict[str, float]:
-    """Appends per second, one transaction each (Connection, Session) and 100 per transaction."""
+def bench_appends(url: str, workdir: Path, n: int, threads: int) -> dict[str, float]:
+    """Appends per second, one transaction each (Connection, Session), group commit, and 100 per transaction."""
     db = Database.open(url)
     log = AuditLog.for_home(workdir / f"home-{uuid.uuid4().hex[:6]}")
-    events = [event(i) for i in range(4 * n)]
+    events = [event(i) for i in range(5 * n)]
     batches = iter(range(0, len(events), n))
 
     def per_connection() -> None:
@@ -67,6 +73,21 @@ def bench_appends(url: str, workdir: Path, n: int) -> dict[str, float]:
         for e in events[next(batches) :][:n]:
             with db.session() as session:
                 log.append(session, e)
+
+    def group_commit() -> None:
+        """Audit-only appends from many threads: each waits for its own commit, which it shares."""
+        chunk = events[next(batches) :][:n]
+        group = GroupCommit(db, log, utc_now)
+
+        def appender(first: int) -> None:
+            for e in chunk[first::threads]:
+                group.append(e)
+
+        workers = [threading.Thread(target=appender, args=(t,)) for t in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
 
     def hundred_per_transaction() -> None:
         """The log's own throughput: 100 appends share each commit."""
@@ -86,12 +107,13 @@ def bench_appends(url: str, workdir: Path, n: int) -> dict[str, float]:
     results = {
         "one append per transaction (Connection)": rate(n, per_connection),
         "one append per transaction (Session)": rate(n, per_session),
+        f"group commit, {threads} threads": rate(n, group_commit),
         "100 appends per transaction": rate(n, hundred_per_transaction),
         "append_many, 1,000 per transaction": rate(n, append_many),
     }
     with db.session(readonly=True) as session:
         report = log.verify(session)
-    assert report.ok and report.size == 4 * n, report.problem
+    assert report.ok and report.size == 5 * n, report.problem
     db.dispose()
     return results
 
@@ -119,6 +141,7 @@ def main() -> None:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--appends", type=int, default=20_000, help="appends per timed mode")
+    parser.add_argument("--threads", type=int, default=32, help="appending threads in the group-commit mode")
     parser.add_argument("--verify-size", type=int, default=1_000_000, help="entries in the verified log")
     parser.add_argument("--postgres", default=os.environ.get("FACEGATE_TEST_POSTGRES_URL") or DEFAULT_PG)
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
@@ -137,11 +160,12 @@ def main() -> None:
     else:
         figures["postgresql"] = "not reachable (skipped)" if not args.no_postgres else "skipped"
 
+    names = [name for name, _ in backends]
     with tempfile.TemporaryDirectory(prefix="facegate-bench-") as tmp:
         workdir = Path(tmp)
         for name, database in backends:
             with database(workdir) as url:  # type: ignore[attr-defined]
-                figures[f"{name} appends/s"] = bench_appends(url, workdir, args.appends)
+                figures[f"{name} appends/s"] = bench_appends(url, workdir, args.appends, args.threads)
             with database(workdir) as url:  # type: ignore[attr-defined]
                 figures[f"{name} verify {args.verify_size:,} entries"] = bench_verify(url, workdir, args.verify_size)
             print(f"... {name} done", file=sys.stderr, flush=True)
@@ -150,15 +174,15 @@ def main() -> None:
         print(json.dumps(figures, indent=2))
         return
     print(f"machine: {figures['cores']} cores ({figures['machine']}), Python {figures['python']}, "
-          f"SQLite {figures['sqlite']}")  # fmt: skip
-    for key, value in figures.items():
-        if isinstance(value, dict):
-            print(f"{key}:")
-            for label, number in value.items():
-                shown = f"{number:>12,.1f}" if isinstance(number, float) else f"{number:>12,}"
-                print(f"  {label:42s} {shown}")
-        elif key == "postgresql":
-            print(f"postgresql: {value}")
+          f"SQLite {figures['sqlite']}; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    if "postgresql" in figures:
+        print(f"postgresql: {figures['postgresql']}")
+    for table in ("appends/s", f"verify {args.verify_size:,} entries"):
+        print(f"\n{table:44s}" + "".join(f"{name:>14s}" for name in names))
+        columns = [figures[f"{name} {table}"] for name in names]
+        for label in columns[0]:  # type: ignore[attr-defined]
+            cells = [column[label] for column in columns]  # type: ignore[index]
+            print(f"  {label:42s}" + "".join(f"{c:>14,.1f}" if isinstance(c, float) else f"{c:>14,}" for c in cells))
 
 
 if __name__ == "__main__":

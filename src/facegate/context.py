@@ -8,6 +8,7 @@ from pathlib import Path
 
 from facegate import config, policy
 from facegate.audit import AuditLog
+from facegate.audit.group import GroupCommit
 from facegate.audit.writer import AuditWriter
 from facegate.clock import Clock, utc_now
 from facegate.config import Config
@@ -30,14 +31,16 @@ class Context:
     settings: policy.Settings = field(default_factory=policy.Settings)
     kind: str = "device"  # hub | device: the data directory's kind of node (home.node_kind)
     config: Config = field(default_factory=config.current)  # what the environment set, read once
+    group: GroupCommit = field(init=False, repr=False)  # audit-only appends of this process share commits
 
     def __post_init__(self) -> None:
         self.audit.clock = self.clock  # the log stamps its entries and checkpoints by this context's clock
+        self.group = GroupCommit(self.db, self.audit, lambda: self.clock())
 
     @property
     def writer(self) -> AuditWriter:
         """The audit log's one writer, stamping entries by this context's clock (read at each append)."""
-        return AuditWriter(self.db, self.audit, lambda: self.clock())
+        return AuditWriter(self.db, self.audit, lambda: self.clock(), self.group)
 
     @property
     def keystore(self) -> Keystore:

@@ -2,6 +2,7 @@
 and stamped by its context's clock; the log itself only adds its own purge records and checkpoints."""
 
 from facegate.audit.event import Event
+from facegate.audit.group import Check, GroupCommit
 from facegate.audit.log import AuditLog, Receipt
 from facegate.clock import Clock
 from facegate.store import Database, Statements
@@ -10,14 +11,22 @@ from facegate.store import Database, Statements
 class AuditWriter:
     """Appends typed events to one audit log, in the caller's transaction or in one of its own."""
 
-    def __init__(self, db: Database, audit: AuditLog, clock: Clock) -> None:
+    def __init__(self, db: Database, audit: AuditLog, clock: Clock, group: GroupCommit | None = None) -> None:
         self.db, self.audit, self.clock = db, audit, clock
+        self.group = group or GroupCommit(db, audit, clock)
 
     def append(self, session: Statements, event: Event) -> Receipt:
         """Record `event` in `session`, the transaction of its effect (nothing is committed here)."""
         return self.audit.append(session, event, now=self.clock())
 
     def append_alone(self, event: Event) -> Receipt:
-        """Record `event` in a transaction of its own (for a refusal, which changes nothing else)."""
-        with self.db.session() as session:
-            return self.append(session, event)
+        """Record `event` without other effect (a refusal, say); returns once it has committed.
+
+        Concurrent callers share one transaction and one commit (facegate.audit.group)."""
+        receipt = self.group.append(event)
+        assert receipt is not None  # no check, so never skipped
+        return receipt
+
+    def append_checked(self, event: Event, check: Check) -> Receipt | None:
+        """Record `event` if `check` passes in the same transaction; None (nothing recorded) when it does not."""
+        return self.group.append(event, check)
