@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from facegate.errors import ImageError
+
 SIDE = 6320
 
 
@@ -56,8 +58,8 @@ def camera_jpeg() -> bytes:
 def child(uploads: int, jpeg: str) -> None:
     """Run the uploads in this process (its budget from $FACEGATE_DECODE_MEMORY_MB); print one JSON line."""
     from facegate.engine.dlib_backend import DlibEngine
-    from facegate.engine.images import ImageError, decode_for_faces
     from facegate.engine.images import decode_image as full_size
+    from facegate.errors import decode_for_faces
 
     def decode_image(data: bytes) -> np.ndarray:
         return decode_for_faces(data)[0] if jpeg == "scaled" else full_size(data)

@@ -14,6 +14,8 @@ from test_images import png_header_only
 
 import facegate
 from facegate.api.codes import CODES
+from facegate.client import Client, Unavailable
+from facegate.engine import images
 from facegate.errors import REFUSAL_CODES, FacegateError, LivenessError, RefusedError
 
 OBAMA = f"/api/v1/deployments/{OFFICE}/subjects/obama"
@@ -115,3 +117,18 @@ def test_every_error_class_and_refusal_has_a_listed_code_documented_in_service_m
 def test_the_schema_lists_every_code(env: Env) -> None:
     problem = env.client.get("/api/v1/openapi.json").json()["components"]["schemas"]["Problem"]
     assert problem["properties"]["code"]["enum"] == list(CODES) and "code" in problem["required"]
+
+
+def test_a_busy_decoder_is_retryable_503_with_retry_after(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    full = images.DecodeBudget(64 << 20)
+    full.charge(64 << 20)  # every byte of decoding memory in use: the next decode cannot start
+    monkeypatch.setattr(images, "BUDGET", full)
+    monkeypatch.setattr(images, "WAIT_S", 0.0)
+    photo = {"image": ("obama.jpg", (DATA / "obama.jpg").read_bytes(), "image/jpeg")}
+    answer = env.client.post(OBAMA + "/enroll", files=photo, headers=env.auth("operator"))
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "5", answer.text
+    assert answer.json()["code"] == "decoder_busy" and answer.json()["type"] == "/problems/unavailable"
+    api = Client("http://testserver", env.keys["operator"], http=env.client)
+    with pytest.raises(Unavailable) as raised:
+        api.enroll(OFFICE, "obama", (DATA / "obama.jpg").read_bytes())
+    assert raised.value.retry_after == 5 and raised.value.code == "decoder_busy"

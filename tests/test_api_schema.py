@@ -9,10 +9,10 @@ from facegate.api.app import create_app
 from facegate.api.problems import MEDIA_TYPE, TYPES
 from facegate.api.responses import Decision
 from facegate.audit.checkpoint import CheckpointError
-from facegate.engine.images import FileTooLargeError
 from facegate.errors import (
     ConflictError,
     FacegateError,
+    FileTooLargeError,
     ForbiddenError,
     InputError,
     NotFoundError,
@@ -20,8 +20,8 @@ from facegate.errors import (
     TamperedError,
     TooLargeError,
     UnauthorizedError,
+    WebError,
 )
-from facegate.web.pages import WebError
 
 DOCUMENTS = {"text/html", "text/markdown", "application/x-ndjson", "text/plain"}  # answers that are not JSON documents
 

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from facegate.engine import calibration
-from facegate.engine.calibration import Calibration, CalibrationError, MissingCalibrationError, per_comparison_fmr
+from facegate.engine.calibration import Calibration, per_comparison_fmr
 from facegate.engine.dlib_backend import default_model_id
+from facegate.errors import CalibrationError, MissingCalibrationError
 
 
 def line_calibration() -> Calibration:

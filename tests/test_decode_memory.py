@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from facegate.engine.images import DecodeBudget, DecoderBusyError, TooMuchMemoryError, decode_cost, decode_image
+from facegate.engine.images import DecodeBudget, decode_cost, decode_image
+from facegate.errors import DecoderBusyError, TooMuchMemoryError
 
 
 def png16(width: int, height: int) -> bytes:

@@ -18,7 +18,7 @@ from gate_fixtures import example, shared_engine
 
 from facegate.edge.device import Device
 from facegate.edge.hub import Hub
-from facegate.errors import ForbiddenError, RefusedError
+from facegate.errors import ForbiddenError, HubRefused, RefusedError
 from facegate.gate import Caller, Gate
 from facegate.oversight import Oversight
 from facegate.vault.models import TemplateRow
@@ -434,7 +434,6 @@ def test_a_join_whose_token_names_another_hub_key_is_refused_before_the_token_is
 ) -> None:
     from facegate.audit import SigningKey
     from facegate.edge import signing
-    from facegate.edge.device import HubRefused
 
     hub = site["hub"]
     token = Hub(hub.gate, hub.home).mint_token([OFFICE], "operator:test").token

@@ -11,9 +11,9 @@ from sqlalchemy import text
 
 from facegate.audit import SigningKey
 from facegate.edge import signing
-from facegate.edge.hub import DeviceRefused, Hub
+from facegate.edge.hub import Hub
 from facegate.edge.models import DeviceRow, HoldingRow
-from facegate.errors import InputError
+from facegate.errors import DeviceRefused, InputError
 from facegate.gate import Gate
 from facegate.oversight import Oversight
 

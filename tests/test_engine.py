@@ -12,8 +12,9 @@ from facegate.engine.bulk import embed_files
 from facegate.engine.dlib_backend import DlibEngine
 from facegate.engine.face import Embedding, Face
 from facegate.engine.images import load_image
-from facegate.engine.matching import ModelMismatchError, compare, distance
+from facegate.engine.matching import compare, distance
 from facegate.engine.protocol import Engine
+from facegate.errors import FaceTooSmallError, ModelMismatchError, MultipleFacesError, NoFaceError
 
 
 @pytest.fixture(scope="module")
@@ -64,20 +65,20 @@ def test_embeddings_of_different_models_are_not_compared(templates: dict[str, Em
 def test_two_people_photo_gives_two_faces_and_is_refused_for_enrollment(engine: DlibEngine, photos: Path) -> None:
     faces = engine.detect(load_image(photos / "two_people.jpg"))
     assert len(faces) == 2
-    with pytest.raises(quality.MultipleFacesError, match="2 faces"):
+    with pytest.raises(MultipleFacesError, match="2 faces"):
         quality.single_face(faces)
 
 
 def test_photo_without_face_is_refused(engine: DlibEngine) -> None:
     blank = np.full((300, 300, 3), 128, np.uint8)
-    with pytest.raises(quality.NoFaceError, match="no face"):
+    with pytest.raises(NoFaceError, match="no face"):
         quality.single_face(engine.detect(blank))
 
 
 def test_face_too_small_is_its_own_outcome() -> None:
     tiny = Face(10, 10, 30, 32, 1.0)
     assert quality.verdict(tiny) == "too_small"
-    with pytest.raises(quality.FaceTooSmallError, match="20 px"):
+    with pytest.raises(FaceTooSmallError, match="20 px"):
         quality.single_face([tiny])
 
 

@@ -11,7 +11,7 @@ from test_pose import model_points
 from facegate.engine import quality
 from facegate.engine.dlib_backend import DlibEngine
 from facegate.engine.images import decode_image, load_image
-from facegate.engine.quality import FaceBlurredError, FaceTurnedError
+from facegate.errors import FaceBlurredError, FaceTurnedError
 
 SHARP = np.random.default_rng(0).integers(0, 256, (150, 150, 3), dtype=np.uint8)  # plenty of edges
 
@@ -43,4 +43,3 @@ def test_a_blurred_photo_is_refused_and_the_sharp_one_passes(photos: Path) -> No
         pytest.skip("the detector finds no face in the blurred photo, which enrollment refuses anyway")
     with pytest.raises(FaceBlurredError, match="too blurred"):
         quality.check_enrollment(engine.points(blurred, faces[0]), engine.chips(blurred, [faces[0]])[0])
-

@@ -11,9 +11,7 @@ import pytest
 from gate_fixtures import Clock, example, offered, shared_engine
 from passkeys import SoftAuthenticator, b64url
 
-from facegate.engine.images import NotAnImageError
-from facegate.engine.quality import MultipleFacesError
-from facegate.errors import InputError, NotFoundError, RefusedError
+from facegate.errors import InputError, MultipleFacesError, NotAnImageError, NotFoundError, RefusedError
 from facegate.gate import Caller, Context, Gate
 from facegate.store import Database
 from facegate.vault.credentials import RelyingParty

@@ -10,8 +10,7 @@ import pytest
 from gate_fixtures import Clock, example, make_gate
 
 from facegate.engine import calibration
-from facegate.engine.quality import FaceQualityError
-from facegate.errors import RefusedError
+from facegate.errors import FaceQualityError, RefusedError
 from facegate.gate import Gate, engines
 
 GALLERY = "hq-gallery"

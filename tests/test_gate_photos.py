@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from gate_fixtures import example
 
-from facegate.engine.quality import MultipleFacesError
-from facegate.errors import InputError, RefusedError
+from facegate.errors import InputError, MultipleFacesError, RefusedError
 from facegate.gate import MAX_PHOTOS, Gate
 
 GALLERY = "hq-gallery"

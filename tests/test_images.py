@@ -15,6 +15,15 @@ from PIL import Image
 
 from facegate.engine import images
 from facegate.engine.images import decode_image, load_image
+from facegate.errors import (
+    CorruptImageError,
+    EmptyImageError,
+    FileTooLargeError,
+    ImageError,
+    NotAnImageError,
+    TooManyPixelsError,
+    TruncatedImageError,
+)
 
 
 def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
@@ -87,14 +96,14 @@ def test_mislabelled_extension_is_decoded_by_content(tmp_path: Path, photos: Pat
 @pytest.mark.parametrize(
     ("data", "error", "words"),
     [
-        (b"", images.EmptyImageError, "empty"),
-        (b"hello, I am a text file\n", images.NotAnImageError, "text file"),
-        (b"<!DOCTYPE html><html><body>hi</body></html>", images.NotAnImageError, "HTML page"),
-        (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>', images.NotAnImageError, "SVG"),
-        (b"<svg width='10' height='10'></svg>", images.NotAnImageError, "SVG"),
-        (b"%PDF-1.4\n", images.NotAnImageError, "PDF"),
-        (b"GIF89a" + b"\0" * 20, images.NotAnImageError, "GIF"),
-        (bytes(range(256)) * 4, images.NotAnImageError, "binary"),
+        (b"", EmptyImageError, "empty"),
+        (b"hello, I am a text file\n", NotAnImageError, "text file"),
+        (b"<!DOCTYPE html><html><body>hi</body></html>", NotAnImageError, "HTML page"),
+        (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>', NotAnImageError, "SVG"),
+        (b"<svg width='10' height='10'></svg>", NotAnImageError, "SVG"),
+        (b"%PDF-1.4\n", NotAnImageError, "PDF"),
+        (b"GIF89a" + b"\0" * 20, NotAnImageError, "GIF"),
+        (bytes(range(256)) * 4, NotAnImageError, "binary"),
     ],
 )
 def test_non_images_are_refused_by_name(data: bytes, error: type, words: str) -> None:
@@ -106,19 +115,19 @@ def test_zip_archive_is_refused() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("face.jpg", b"not really")
-    with pytest.raises(images.NotAnImageError, match="ZIP archive"):
+    with pytest.raises(NotAnImageError, match="ZIP archive"):
         decode_image(buffer.getvalue())
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
 def test_truncated_images_are_refused(obama_bytes: bytes, fmt: str) -> None:
     data = encode(Image.fromarray(decode_image(obama_bytes)), fmt)
-    with pytest.raises((images.TruncatedImageError, images.CorruptImageError)):
+    with pytest.raises((TruncatedImageError, CorruptImageError)):
         decode_image(data[: len(data) // 2])
 
 
 def test_truncated_jpeg_says_truncated(obama_bytes: bytes) -> None:
-    with pytest.raises(images.TruncatedImageError, match="truncated"):
+    with pytest.raises(TruncatedImageError, match="truncated"):
         decode_image(obama_bytes[: len(obama_bytes) // 2])
 
 
@@ -126,24 +135,24 @@ def test_corrupt_image_is_refused() -> None:
     data = bytearray(encode(Image.new("RGB", (64, 64), (10, 20, 30)), "PNG"))
     start = data.index(b"IDAT") + 4
     data[start : start + 8] = b"\xde\xad\xbe\xef" * 2  # scramble the compressed pixel stream
-    with pytest.raises(images.CorruptImageError, match="corrupt"):
+    with pytest.raises(CorruptImageError, match="corrupt"):
         decode_image(bytes(data))
 
 
 def test_decompression_bomb_is_refused_from_the_header() -> None:
-    with pytest.raises(images.TooManyPixelsError, match=r"900,000,000 pixels"):
+    with pytest.raises(TooManyPixelsError, match=r"900,000,000 pixels"):
         decode_image(png_header_only(30000, 30000))
 
 
 def test_pixel_limit_is_configurable(obama_bytes: bytes) -> None:
-    with pytest.raises(images.TooManyPixelsError):
+    with pytest.raises(TooManyPixelsError):
         decode_image(obama_bytes, max_pixels=100_000)
 
 
 def test_oversized_file_is_refused_before_reading(tmp_path: Path, obama_bytes: bytes) -> None:
     path = tmp_path / "big.jpg"
     path.write_bytes(obama_bytes)
-    with pytest.raises(images.FileTooLargeError, match=r"big\.jpg"):
+    with pytest.raises(FileTooLargeError, match=r"big\.jpg"):
         load_image(path, max_bytes=1000)
 
 
@@ -155,5 +164,5 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 @settings(max_examples=150, deadline=None)
 @given(magic=st.sampled_from([b"\xff\xd8\xff\xe0", b"\x89PNG\r\n\x1a\n", b"RIFF\0\0\0\0WEBPVP8 "]), body=st.binary())
 def test_hostile_bytes_only_raise_image_errors(magic: bytes, body: bytes) -> None:
-    with contextlib.suppress(images.ImageError):
+    with contextlib.suppress(ImageError):
         decode_image(magic + body)

@@ -7,8 +7,7 @@ import pytest
 
 from facegate.engine.face import Embedding
 from facegate.engine.index import FaceIndex
-from facegate.engine.matching import ModelMismatchError
-from facegate.errors import InputError
+from facegate.errors import InputError, ModelMismatchError
 
 MODEL = "test-model"
 

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from facegate.engine import photo, quality
+from facegate.engine import photo
 from facegate.engine.dlib_backend import DlibEngine
 from facegate.engine.images import KEEP_FACE_PX, dct_reduction, decode_for_faces
+from facegate.errors import MultipleFacesError
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,7 @@ def test_a_pool_worker_takes_the_bytes_and_returns_the_same_template(engine: Dli
     pool = EnginePool(1)
     try:
         vector, model_id = pool.run(photo.embed_photo, data, False, None)
-        with pytest.raises(quality.MultipleFacesError):  # the worker's refusal reaches the caller as itself
+        with pytest.raises(MultipleFacesError):  # the worker's refusal reaches the caller as itself
             pool.run(photo.embed_photo, (photos / "two_people.jpg").read_bytes(), True, None)
     finally:
         pool.close()

@@ -8,11 +8,10 @@ from typing import Any
 import pytest
 import yaml
 
-from facegate.errors import RefusedError
+from facegate.errors import RefusedError, TransitionError
 from facegate.policy import (
     Settings,
     Status,
-    TransitionError,
     activate,
     after_change,
     after_incident,

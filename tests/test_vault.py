@@ -12,10 +12,10 @@ from gate_fixtures import Clock, example, make_gate, shared_engine
 from sqlalchemy import text, update
 
 from facegate.audit import AuditLog, SigningKey
-from facegate.errors import InputError
+from facegate.errors import InputError, KeyUnavailableError
 from facegate.gate import Caller, Context, Gate
 from facegate.store import Database
-from facegate.vault.keystore import Keystore, KeyUnavailableError, load_master_keys, rotate_master_key_file
+from facegate.vault.keystore import Keystore, load_master_keys, rotate_master_key_file
 from facegate.vault.models import TemplateRow
 from facegate.vault.vault import Vault
 

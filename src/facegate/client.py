@@ -12,7 +12,7 @@
 Errors: every answer of 400 or more raises an `ApiError` subclass chosen by the problem's `code` (`NoFace`,
 `SeveralFaces`, `NotAnImage`, `TruncatedImage`, `ConsentMissing`, `LivenessFailed`, ...), else by its type
 (`InvalidInput`, `NotFound`, `Refused`, `Forbidden`, `Unauthorized`, ...); each carries `code`, `status`,
-`detail`, `rule_ids` and `alternatives`.
+`detail`, `rule_ids` and `alternatives`. `Unavailable` (503) is retryable: wait `retry_after` seconds, ask again.
 """
 
 from collections.abc import Iterator
@@ -70,6 +70,14 @@ class NotReady(ApiError):
     """503: a dependency of the server does not answer yet."""
 
 
+class Unavailable(ApiError):
+    """503 with Retry-After: the server cannot do this now (decoder busy, engine restarting); ask again later."""
+
+    def __init__(self, problem: dict[str, Any], status: int, retry_after: int = 0) -> None:
+        super().__init__(problem, status)
+        self.retry_after = retry_after or int(problem.get("retry_after") or 0)
+
+
 class NoFace(InvalidInput):
     """No face in the photo."""
 
@@ -119,7 +127,7 @@ BY_CODE: dict[str, type[ApiError]] = {
 BY_KIND: dict[str, type[ApiError]] = {
     "invalid-input": InvalidInput, "not-found": NotFound, "conflict": Conflict, "too-large": TooLarge,
     "unauthorized": Unauthorized, "forbidden": Forbidden, "refused": Refused, "liveness-failed": Refused,
-    "not-ready": NotReady,
+    "not-ready": NotReady, "unavailable": Unavailable,
 }  # fmt: skip
 
 
@@ -133,6 +141,9 @@ def error_from(answer: httpx.Response) -> ApiError:
         problem = {}
     kind = str(problem.get("type", "")).rsplit("/", 1)[-1]
     cls = BY_CODE.get(str(problem.get("code")), BY_KIND.get(kind, ApiError))
+    if cls is Unavailable:
+        wait = answer.headers.get("retry-after", "")
+        return Unavailable(problem, answer.status_code, int(wait) if wait.isdigit() else 0)
     return cls(problem, answer.status_code)
 
 

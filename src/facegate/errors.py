@@ -1,4 +1,19 @@
-"""The error classes every room of facegate raises; each carries its CLI exit code and its HTTP status."""
+"""Every error class facegate raises, in one tree; each carries its CLI exit code, HTTP status and problem `code`.
+
+FacegateError
+├── InputError (exit 2, 422)            bad input: nothing changed
+│   ├── NotFoundError (404), TooLargeError (413), ConflictError (409), CheckpointError, UnknownParameterError
+│   ├── ImageError: EmptyImage, FileTooLarge, NotAnImage, TooManyPixels, TooMuchMemory, TruncatedImage, CorruptImage
+│   ├── FaceQualityError: NoFace, MultipleFaces, FaceTooSmall, FaceTurned, FaceBlurred
+│   └── ModelMismatchError, CalibrationError (MissingCalibrationError), TransitionError
+├── RefusedError (exit 3, 403)          the rules refuse: rule IDs and alternatives (LivenessError)
+├── ForbiddenError (exit 3, 403)        the caller may not ask (DeviceRefused, HubRefused)
+├── UnauthorizedError (401)
+├── Unavailable (exit 75, 503 + Retry-After)   retryable: DecoderBusyError, HubUnreachable, EngineUnavailable
+├── TamperedError (exit 4, 409)
+├── KeyUnavailableError, ScrubIncompleteError (exit 1, answered as `internal`)
+└── WebError                            a console or portal page's error, with its status
+"""
 
 from typing import Any
 
@@ -51,6 +66,117 @@ class ConflictError(InputError):
 
 class CheckpointError(InputError, ValueError):
     """A checkpoint note is malformed or not signed by the expected key."""
+
+
+class UnknownParameterError(InputError):
+    """A query parameter the route does not declare."""
+
+    code = "unknown_parameter"
+
+
+class TransitionError(InputError):
+    """A lifecycle step that does not exist from the current status (e.g. activating a retired deployment)."""
+
+    code = "invalid_transition"
+
+
+# ---- images (engine/images.py) ----
+class ImageError(InputError):
+    """The bytes given as an image cannot be used."""
+
+
+class EmptyImageError(ImageError):
+    """The file or upload has no bytes."""
+
+    code = "empty_image"
+
+
+class FileTooLargeError(ImageError, TooLargeError):
+    """The file is larger than the configured maximum."""
+
+    code = "too_large"
+
+
+class NotAnImageError(ImageError):
+    """The bytes are not a JPEG, PNG or WebP image (text, HTML, SVG, an archive, another format)."""
+
+    code = "not_an_image"
+
+
+class TooManyPixelsError(ImageError):
+    """The header announces more pixels than allowed: a decompression bomb or an oversized photo."""
+
+    code = "too_many_pixels"
+
+
+class TooMuchMemoryError(ImageError, TooLargeError):
+    """Decoding the image would take more memory than allowed (a 16-bit or many-band bomb)."""
+
+    code = "too_much_memory"
+
+
+class TruncatedImageError(ImageError):
+    """The image stops before its end."""
+
+    code = "truncated_image"
+
+
+class CorruptImageError(ImageError):
+    """The image's data cannot be decoded."""
+
+    code = "corrupt_image"
+
+
+# ---- faces (engine/quality.py) ----
+class FaceQualityError(InputError):
+    """The photo has no usable face for the operation asked."""
+
+
+class NoFaceError(FaceQualityError):
+    """No face was found in the photo."""
+
+    code = "no_face"
+
+
+class MultipleFacesError(FaceQualityError):
+    """More than one face was found where exactly one is needed (enrollment)."""
+
+    code = "several_faces"
+
+
+class FaceTooSmallError(FaceQualityError):
+    """The face is smaller than the minimum size."""
+
+    code = "face_too_small"
+
+
+class FaceTurnedError(FaceQualityError):
+    """The face is turned, tilted or tipped too far from the camera for a template to be trusted."""
+
+    code = "face_turned"
+
+
+class FaceBlurredError(FaceQualityError):
+    """The face is too blurred for a template to be trusted."""
+
+    code = "face_blurred"
+
+
+# ---- models (engine/matching.py, engine/calibration.py) ----
+class ModelMismatchError(InputError):
+    """Two embeddings from different models cannot be compared."""
+
+    code = "model_mismatch"
+
+
+class CalibrationError(InputError):
+    """A calibration file cannot be read, or there is none for a model."""
+
+    code = "calibration_missing"
+
+
+class MissingCalibrationError(CalibrationError):
+    """No calibration exists for the model asked: its 1:N decisions cannot be set."""
 
 
 # The code of a refusal, by the first of its rule IDs found here (a refusal of none of them is `refused`).
@@ -129,12 +255,58 @@ class ForbiddenError(FacegateError):
         return {"rule_ids": []}
 
 
+class DeviceRefused(ForbiddenError):
+    """A pairing or a device's request is refused: unknown or used token, unknown, suspended or flagged device."""
+
+    code = "device_refused"
+
+
+class HubRefused(ForbiddenError):
+    """The server answering is not the hub the pairing token names (its key's fingerprint differs)."""
+
+
 class UnauthorizedError(FacegateError):
     """No credential, or one that is unknown, revoked, forged or expired."""
 
     status = 401
     kind = "unauthorized"
     code = "unauthorized"
+
+
+class Unavailable(FacegateError):
+    """Retryable: something facegate needs is busy or out of reach now; ask again after `retry_after` seconds.
+
+    The API answers 503 with a `Retry-After` header; the CLI exits 75 (EX_TEMPFAIL of sysexits.h: try again later).
+    """
+
+    exit_code = 75
+    status = 503
+    kind = "unavailable"
+    code = "unavailable"
+    retry_after = 5  # seconds
+
+    def problem_fields(self) -> dict[str, Any]:
+        """The seconds to wait before asking again (also sent as the `Retry-After` header)."""
+        return {"retry_after": self.retry_after}
+
+
+class DecoderBusyError(Unavailable):
+    """The decoding memory budget stayed full: too many large images at once."""
+
+    code = "decoder_busy"
+
+
+class HubUnreachable(Unavailable):
+    """The hub did not answer, or answered something that is not its signed state."""
+
+    code = "hub_unreachable"
+    retry_after = 30
+
+
+class EngineUnavailable(Unavailable):
+    """The face engine's worker processes broke (one was killed or crashed); they are being restarted."""
+
+    code = "engine_unavailable"
 
 
 class TamperedError(FacegateError):
@@ -144,3 +316,25 @@ class TamperedError(FacegateError):
     status = 409
     kind = "tampered"
     code = "tampered"
+
+
+class KeyUnavailableError(FacegateError):
+    """A key is missing or does not open what it should (wrong master key, shredded data key)."""
+
+
+class ScrubIncompleteError(FacegateError):
+    """A WAL could not be truncated before the deadline: erased rows may still sit in its old frames."""
+
+
+WEB_KINDS = {401: "unauthorized", 403: "forbidden", 404: "not-found", 409: "conflict", 422: "invalid-input"}
+
+
+class WebError(FacegateError):
+    """An error to show as a page (not found, forbidden, an expired link), with its HTTP status."""
+
+    def __init__(self, status: int, message: str, title: str = "") -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+        self.kind = WEB_KINDS.get(status, "http")
+        self.code = "http_error" if self.kind == "http" else self.kind.replace("-", "_")
+        self.title = title or {401: "Sign in needed", 403: "Not allowed", 404: "Not found"}.get(status, "Problem")

@@ -23,10 +23,6 @@ CODES: dict[str, tuple[str, str]] = {
         "Decoding the image would take too much memory.",
         "解码该图像所需内存过多。",
     ),
-    "decoder_busy": (
-        "The server is decoding too many images; try again.",
-        "服务器正在解码的图像过多，请重试。",
-    ),
     "no_face": ("No face was found in the photo.", "照片中未找到人脸。"),
     "several_faces": ("The photo shows more than one face.", "照片中有不止一张人脸。"),
     "face_too_small": ("The face is too small in the photo.", "照片中的人脸太小。"),
@@ -47,7 +43,6 @@ CODES: dict[str, tuple[str, str]] = {
     "not_found": ("The named item does not exist.", "所指定的对象不存在。"),
     "conflict": ("The request conflicts with the current state.", "请求与当前状态冲突。"),
     "too_large": ("The request body is over the limit.", "请求体超出限制。"),
-    "hub_unreachable": ("The hub does not answer.", "中心节点无响应。"),
     # who asks
     "unauthorized": (
         "An API key or a valid link is required.",
@@ -114,6 +109,17 @@ CODES: dict[str, tuple[str, str]] = {
     # the server
     "tampered": ("The audit log failed verification.", "审计日志校验失败。"),
     "not_ready": ("A dependency does not answer yet.", "依赖服务尚未就绪。"),
+    # retryable (503 with Retry-After)
+    "unavailable": ("The server cannot do this now; try again shortly.", "服务器暂时无法处理，请稍后重试。"),
+    "decoder_busy": (
+        "The server is decoding too many images; try again.",
+        "服务器正在解码的图像过多，请重试。",
+    ),
+    "hub_unreachable": ("The hub does not answer; try again.", "中心节点无响应，请稍后重试。"),
+    "engine_unavailable": (
+        "The face engine is restarting; try again shortly.",
+        "人脸引擎正在重启，请稍后重试。",
+    ),
     "method_not_allowed": (
         "This path does not take that method.",
         "此路径不支持该请求方法。",

@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from facegate.errors import ConflictError, FacegateError, ForbiddenError, UnauthorizedError
+from facegate.errors import ConflictError, FacegateError, ForbiddenError, UnauthorizedError, Unavailable
 
 from . import codes
 
@@ -31,6 +31,9 @@ TYPES: dict[str, tuple[str, str]] = {
     "conflict": ("Conflict", "The request conflicts with the current state (for example, already registered)."),
     "too-large": ("Request too large", "The body is over the limit; images may be at most 20 MiB."),
     "tampered": ("Audit log failed verification", "An audit entry or checkpoint was altered, removed or forged."),
+    "unavailable": ("Unavailable, try again", "facegate cannot do this now but will soon (decoder busy, hub out of "
+                    "reach, face engine restarting); ask again after the `Retry-After` header's seconds "
+                    "(`retry_after`). Nothing was changed."),
     "not-ready": ("Not ready", "A dependency (database, key store, face engine) does not answer yet; `checks` says "
                   "which. Ask again, or send the request to another replica."),
     "http": ("HTTP error", "A protocol-level error (method not allowed, unknown path, ...)."),
@@ -82,6 +85,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(FacegateError)
     async def facegate_error(request: Request, exc: FacegateError) -> JSONResponse:
         # Each error carries its status and problem type; one past 499 is logged by type and never shown.
+        if isinstance(exc, Unavailable):  # retryable: the client is told when to ask again
+            log.warning("unavailable %s request_id=%s", exc.code, getattr(request.state, "request_id", "-"))
+            wait = {"Retry-After": str(exc.retry_after)}
+            return problem(request, 503, exc.kind, str(exc), wait, exc.code, **exc.problem_fields())
         if exc.status >= 500 or exc.kind not in TYPES:
             log.error("error %s request_id=%s", type(exc).__name__, getattr(request.state, "request_id", "-"))
             return problem(request, 503, "internal", "facegate cannot complete this request now")

@@ -4,14 +4,7 @@ a paging parameter of another API (`?page=2`) is never silently ignored."""
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 
-from facegate.errors import InputError
-
-
-class UnknownParameterError(InputError):
-    """A query parameter the route does not declare."""
-
-    code = "unknown_parameter"
-
+from facegate.errors import UnknownParameterError
 
 _declared: dict[int, frozenset[str]] = {}
 

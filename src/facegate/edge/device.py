@@ -32,7 +32,7 @@ from facegate.edge.standing import holdings, standings
 from facegate.edge.sync import apply_deployments, apply_standings, held
 from facegate.edge.watch import STANDING_OPERATIONS
 from facegate.edge.wipe import HUB_WIPES, past_bound, wipe
-from facegate.errors import ConflictError, ForbiddenError, InputError
+from facegate.errors import ConflictError, ForbiddenError, HubRefused, HubUnreachable, InputError
 from facegate.events import Op
 from facegate.home import node_kind
 
@@ -44,17 +44,6 @@ TIMEOUT_SECONDS = 10.0
 PUSH_BATCH = 2000
 MAX_PULLS = 50  # pulls in one round before pushing anyway
 SPOT_CHECKS = 16  # older entries rehashed at random on each push
-
-
-class HubUnreachable(InputError):
-    """The hub did not answer, or answered something that is not its signed state."""
-
-    status = 502
-    code = "hub_unreachable"
-
-
-class HubRefused(ForbiddenError):
-    """The server answering is not the hub the pairing token names (its key's fingerprint differs)."""
 
 
 def hub_address(url: str) -> str:

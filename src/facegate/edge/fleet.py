@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from facegate.edge import signing
 from facegate.edge.models import DeviceRow, HoldingRow, PairingTokenRow
 from facegate.edge.watch import ACK_BOUND, holds, pending
-from facegate.errors import ForbiddenError, InputError, NotFoundError
+from facegate.errors import DeviceRefused, InputError, NotFoundError
 
 if TYPE_CHECKING:
     from facegate.edge.hub import Hub
@@ -32,12 +32,6 @@ OPERATIONS = {
     "active": "device.resume", "suspended": "device.suspend", "unpaired": "device.unpair", "lost": "device.lost"
 }  # fmt: skip
 FINAL = ("unpaired", "lost")  # a device in these states pairs again only with a new token
-
-
-class DeviceRefused(ForbiddenError):
-    """A pairing or a device's request is refused: unknown or used token, unknown, suspended or flagged device."""
-
-    code = "device_refused"
 
 
 @dataclass(frozen=True)

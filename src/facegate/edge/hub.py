@@ -24,11 +24,11 @@ from facegate.audit import CheckpointError, Event, open_checkpoint
 from facegate.audit.merkle import frontier_push, frontier_root, leaf_hash, pack, unpack, verify_consistency
 from facegate.audit.models import AuditEntry, AuditHead
 from facegate.edge import fleet, signing
-from facegate.edge.fleet import DeviceRefused, PairingToken
+from facegate.edge.fleet import PairingToken
 from facegate.edge.models import DeviceCheckpointRow, DeviceEntryRow, DeviceRow, HoldingRow, NonceRow, ShredAckRow
 from facegate.edge.standing import standings
 from facegate.edge.watch import ACK_BOUND, SHRED_OPERATIONS, STANDING_OPERATIONS, unconfirmed
-from facegate.errors import ConflictError, InputError, RefusedError
+from facegate.errors import ConflictError, DeviceRefused, InputError, RefusedError
 from facegate.events import Op
 from facegate.vault.models import DeploymentRow, SubjectRow
 

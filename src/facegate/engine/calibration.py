@@ -25,21 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from facegate.errors import InputError
+from facegate.errors import CalibrationError, InputError, MissingCalibrationError
 
 FORMAT = "facegate-calibration/1"
 GRID = tuple(round(0.15 + 0.001 * i, 3) for i in range(601))  # 0.150 .. 0.750
 FUSED_PHOTOS = 3  # fused templates are calibrated for 2 .. this many photos per subject
-
-
-class CalibrationError(InputError):
-    """A calibration file cannot be read, or there is none for a model."""
-
-    code = "calibration_missing"
-
-
-class MissingCalibrationError(CalibrationError):
-    """No calibration exists for the model asked: its 1:N decisions cannot be set."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,18 @@ import numpy as np
 from PIL import Image
 
 from facegate import config
-from facegate.errors import InputError, TooLargeError
+from facegate.errors import (
+    CorruptImageError,
+    DecoderBusyError,
+    EmptyImageError,
+    FileTooLargeError,
+    ImageError,
+    InputError,
+    NotAnImageError,
+    TooManyPixelsError,
+    TooMuchMemoryError,
+    TruncatedImageError,
+)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -40,46 +51,6 @@ _STORED = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2}
 Image.MAX_IMAGE_PIXELS = None
 
 
-class ImageError(InputError):
-    """The bytes given as an image cannot be used."""
-
-
-class EmptyImageError(ImageError):
-    """The file or upload has no bytes."""
-
-    code = "empty_image"
-
-
-class FileTooLargeError(ImageError, TooLargeError):
-    """The file is larger than the configured maximum."""
-
-    code = "too_large"
-
-
-class NotAnImageError(ImageError):
-    """The bytes are not a JPEG, PNG or WebP image (text, HTML, SVG, an archive, another format)."""
-
-    code = "not_an_image"
-
-
-class TooManyPixelsError(ImageError):
-    """The header announces more pixels than allowed: a decompression bomb or an oversized photo."""
-
-    code = "too_many_pixels"
-
-
-class TooMuchMemoryError(ImageError, TooLargeError):
-    """Decoding the image would take more memory than allowed (a 16-bit or many-band bomb)."""
-
-    code = "too_much_memory"
-
-
-class DecoderBusyError(ImageError):
-    """The decoding memory budget stayed full: too many large images at once."""
-
-    code = "decoder_busy"
-
-
 class DecodeBudget:
     """A memory budget shared by every decode in the process: a weighted semaphore of bytes.
 
@@ -93,10 +64,10 @@ class DecodeBudget:
         self.used = 0
         self._changed = threading.Condition()
 
-    def take(self, amount: int, wait_s: float = WAIT_S) -> int:
-        """Take `amount` bytes (at most the whole budget), waiting up to `wait_s`; what was taken."""
+    def take(self, amount: int, wait_s: float | None = None) -> int:
+        """Take `amount` bytes (at most the whole budget), waiting up to `wait_s` (default WAIT_S); what was taken."""
         amount = min(amount, self.limit)
-        deadline = time.monotonic() + wait_s
+        deadline = time.monotonic() + (WAIT_S if wait_s is None else wait_s)
         with self._changed:
             while self.used and self.used + amount > self.limit:
                 left = deadline - time.monotonic()
@@ -152,18 +123,6 @@ _unmap_large_buffers()
 def decode_cost(width: int, height: int, mode: str) -> int:
     """The peak bytes decoding an image of this size and Pillow mode takes: decoder buffer plus RGB result."""
     return width * height * (_STORED.get(mode, 4) + RGB_BYTES)
-
-
-class TruncatedImageError(ImageError):
-    """The image stops before its end."""
-
-    code = "truncated_image"
-
-
-class CorruptImageError(ImageError):
-    """The image's data cannot be decoded."""
-
-    code = "corrupt_image"
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -299,7 +258,7 @@ def _decode(
             except BaseException:
                 budget.give(taken)
                 raise
-    except ImageError:
+    except (ImageError, DecoderBusyError):
         raise
     except (OSError, SyntaxError, ValueError, zlib.error, EOFError) as exc:
         if "truncated" in str(exc).lower() or isinstance(exc, EOFError):

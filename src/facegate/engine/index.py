@@ -15,8 +15,7 @@ import threading
 import numpy as np
 
 from facegate.engine.face import Embedding
-from facegate.engine.matching import ModelMismatchError
-from facegate.errors import InputError
+from facegate.errors import InputError, ModelMismatchError
 
 _MIN_CAPACITY = 1024
 _EPS = float(np.finfo(np.float32).eps)

@@ -5,13 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from facegate.engine.face import Embedding
-from facegate.errors import InputError
-
-
-class ModelMismatchError(InputError):
-    """Two embeddings from different models cannot be compared."""
-
-    code = "model_mismatch"
+from facegate.errors import ModelMismatchError
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 dlib's detector and landmark model are not safe to share between threads and hold the interpreter while they
 run, so one in-process engine serves one request at a time. The pool keeps one engine per worker process and
 hands each call to a free one; it fulfils the `Engine` protocol, so the gate uses it as it uses one engine.
+A worker that dies (killed, out of memory) breaks the executor: that call and those in flight raise
+`EngineUnavailable` (retryable: 503 with Retry-After) and the pool starts fresh workers for the next call.
 """
 
 import os
@@ -10,12 +12,14 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
 
 from facegate.engine.face import Embedding, Face
+from facegate.errors import EngineUnavailable
 
 _engine: Any = None
 
@@ -65,18 +69,31 @@ class EnginePool:
 
     def __init__(self, workers: int | None = None, **engine_options: Any) -> None:
         self.workers = workers or os.cpu_count() or 1
-        self._pool = ProcessPoolExecutor(
-            self.workers, mp_context=get_context("spawn"), initializer=_start, initargs=(engine_options, os.getpid())
-        )
+        self._options = engine_options
+        self._lock = threading.Lock()
+        self._pool = self._executor()
         # Load the models in every worker now, so the first requests do not wait for them.
         identities = [self._pool.submit(_call, _identity, ()) for _ in range(self.workers)]
         self.model_id, self.threshold = identities[0].result()
         for identity in identities[1:]:
             identity.result()
 
+    def _executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.workers, mp_context=get_context("spawn"), initializer=_start, initargs=(self._options, os.getpid())
+        )
+
     def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """`fn(engine, *args)` in a worker; `fn` must be a module-level function (it is sent by name)."""
-        return self._pool.submit(_call, fn, args).result()
+        pool = self._pool
+        try:
+            return pool.submit(_call, fn, args).result()
+        except BrokenProcessPool:
+            with self._lock:  # the first caller to see the broken executor replaces it; the others find it new
+                if self._pool is pool:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = self._executor()
+            raise EngineUnavailable("a face engine worker stopped; the workers are restarting: try again") from None
 
     def detect(self, image: np.ndarray, min_face_px: int | None = None) -> list[Face]:
         """Faces in an RGB image, best first (see DlibEngine.detect)."""

@@ -3,31 +3,15 @@
 import numpy as np
 
 from facegate.engine.face import Face
-from facegate.errors import InputError
+from facegate.errors import (
+    FaceBlurredError,
+    FaceTooSmallError,
+    FaceTurnedError,
+    MultipleFacesError,
+    NoFaceError,
+)
 
 MIN_FACE_SIZE = 40  # pixels on the shorter side of the box; below this descriptors lose accuracy
-
-
-class FaceQualityError(InputError):
-    """The photo has no usable face for the operation asked."""
-
-
-class NoFaceError(FaceQualityError):
-    """No face was found in the photo."""
-
-    code = "no_face"
-
-
-class MultipleFacesError(FaceQualityError):
-    """More than one face was found where exactly one is needed (enrollment)."""
-
-    code = "several_faces"
-
-
-class FaceTooSmallError(FaceQualityError):
-    """The face is smaller than the minimum size."""
-
-    code = "face_too_small"
 
 
 def verdict(face: Face, min_face_size: int = MIN_FACE_SIZE) -> str:
@@ -56,18 +40,6 @@ def main_face(faces: list[Face], min_face_size: int = MIN_FACE_SIZE) -> Face:
     if verdict(face, min_face_size) != "ok":
         raise FaceTooSmallError(f"the face is {face.size} px, under the minimum of {min_face_size} px")
     return face
-
-
-class FaceTurnedError(FaceQualityError):
-    """The face is turned, tilted or tipped too far from the camera for a template to be trusted."""
-
-    code = "face_turned"
-
-
-class FaceBlurredError(FaceQualityError):
-    """The face is too blurred for a template to be trusted."""
-
-    code = "face_blurred"
 
 
 # Enrollment limits. Measured on LFW they reject 1.7% of photos (profiles, heavy blur) and leave 1:N error rates

@@ -1,5 +1,6 @@
 """Deployment specs, profiles and rules to findings: pure (no I/O, no clock; the time is passed in)."""
 
+from facegate.errors import TransitionError
 from facegate.policy.claims import ATTESTABLE_CLAIMS, CLAIM_RULES
 from facegate.policy.document import Document, Gap
 from facegate.policy.evaluation import Finding, Report, evaluate
@@ -7,7 +8,6 @@ from facegate.policy.lifecycle import (
     Change,
     Staleness,
     Status,
-    TransitionError,
     activate,
     after_change,
     after_incident,

@@ -6,7 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
-from facegate.errors import InputError, RefusedError
+from facegate.errors import InputError, RefusedError, TransitionError
 from facegate.policy.evaluation import evaluate
 from facegate.policy.notice import notice_fields
 from facegate.policy.profiles import DEFAULT_PROFILE, REASSESSMENT_TRIGGERS
@@ -24,12 +24,6 @@ class Status(StrEnum):
     ACTIVE = "active"
     NEEDS_REASSESSMENT = "needs_reassessment"
     RETIRED = "retired"
-
-
-class TransitionError(InputError):
-    """A lifecycle step that does not exist from the current status (e.g. activating a retired deployment)."""
-
-    code = "invalid_transition"
 
 
 @dataclass(frozen=True)

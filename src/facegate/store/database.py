@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from facegate import config
-from facegate.errors import FacegateError, InputError
+from facegate.errors import InputError, ScrubIncompleteError
 from facegate.home import data_home
 from facegate.store.migrate import upgrade
 
@@ -28,10 +28,6 @@ SQLITE_BEGIN = "facegate_sqlite_begin"
 # How long `scrub` keeps asking for a truncating checkpoint while readers hold the WAL.
 SCRUB_DEADLINE_S = 120.0
 log = logging.getLogger(__name__)
-
-
-class ScrubIncompleteError(FacegateError):
-    """A WAL could not be truncated before the deadline: erased rows may still sit in its old frames."""
 
 
 def database_url(home: Path, url: str | None = None) -> str:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from facegate import config
 from facegate.clock import utc_now
 from facegate.config import Config
-from facegate.errors import FacegateError, InputError
+from facegate.errors import InputError, KeyUnavailableError
 from facegate.store import UTCDateTime, make_engine, rowcount
 from facegate.store.database import SQLITE_BEGIN, checkpoint_truncate
 
@@ -36,10 +36,6 @@ MASTER_ENV = "FACEGATE_MASTER_KEY"
 MASTER_FILE_ENV = "FACEGATE_MASTER_KEY_FILE"
 KEYSTORE_ENV = "FACEGATE_KEYSTORE_URL"
 NONCE = 12
-
-
-class KeyUnavailableError(FacegateError):
-    """A key is missing or does not open what it should (wrong master key, shredded data key)."""
 
 
 class KeystoreBase(DeclarativeBase):

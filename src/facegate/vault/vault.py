@@ -20,10 +20,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from facegate.clock import beijing_date
-from facegate.errors import InputError, NotFoundError
+from facegate.errors import InputError, KeyUnavailableError, NotFoundError
 from facegate.store import Statements, rowcount
 from facegate.store.database import checkpoint_truncate
-from facegate.vault.keystore import Keystore, KeyUnavailableError, rotate_master_key_file, seal, unseal
+from facegate.vault.keystore import Keystore, rotate_master_key_file, seal, unseal
 from facegate.vault.models import (
     AttemptRow,
     ConsentRow,

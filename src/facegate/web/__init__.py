@@ -6,9 +6,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from facegate.errors import WebError
+
 from .console import router as console_router
 from .kiosk import router as kiosk_router
-from .pages import WebError, render
+from .pages import render
 from .portal import router as portal_router
 from .trial import router as trial_router
 

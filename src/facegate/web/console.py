@@ -15,14 +15,14 @@ from facegate.api.keys import ROLES, ApiKey
 from facegate.api.service import Service
 from facegate.audit import listing
 from facegate.edge.hub import Hub
-from facegate.errors import FacegateError, InputError, RefusedError
+from facegate.errors import FacegateError, InputError, RefusedError, WebError
 from facegate.gate import Caller, verification_point
 from facegate.home import node_kind
 from facegate.oversight import Oversight, status_report
 
 from . import forms, session
 from .catalogue import LABELS
-from .pages import WebError, render
+from .pages import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 # The audit page verifies the whole log on every view up to this size; above it, when asked (bench/audit.py:

@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse
 
 from facegate import policy
 from facegate.api.auth import DeploymentId, ServiceDep
-from facegate.errors import NotFoundError
+from facegate.errors import NotFoundError, WebError
 from facegate.gate import offers
 
-from .pages import WebError, render
+from .pages import render
 
 router = APIRouter(prefix="/kiosk", include_in_schema=False)
 SUMMARY = ("handler_name", "purposes", "methods", "retention_period")  # the notice fields on the first screen

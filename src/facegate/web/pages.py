@@ -7,7 +7,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from facegate.errors import FacegateError
 from facegate.policy.document import Bullets, Entry, Gap, Paragraph, Table
 
 from . import i18n
@@ -15,17 +14,6 @@ from . import i18n
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 KINDS = {401: "unauthorized", 403: "forbidden", 404: "not-found", 409: "conflict", 422: "invalid-input"}
-
-
-class WebError(FacegateError):
-    """An error to show as a page (not found, forbidden, an expired link), with its HTTP status."""
-
-    def __init__(self, status: int, message: str, title: str = "") -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
-        self.kind = KINDS.get(status, "http")
-        self.code = "http_error" if self.kind == "http" else self.kind.replace("-", "_")
-        self.title = title or {401: "Sign in needed", 403: "Not allowed", 404: "Not found"}.get(status, "Problem")
 
 
 def block_kind(block: object) -> str:

@@ -11,10 +11,10 @@ from facegate.api.auth import ServiceDep, subject_caller
 from facegate.api.links import SubjectLink
 from facegate.api.service import Service
 from facegate.api.standing import standing
-from facegate.errors import FacegateError, NotFoundError, RefusedError
+from facegate.errors import FacegateError, NotFoundError, RefusedError, WebError
 from facegate.gate import Caller, Decision, verification_point
 
-from .pages import WebError, render
+from .pages import render
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 DONE = {

@@ -27,6 +27,11 @@ PROBLEM_ZH: dict[str, str] = {
     "The body is over the limit; images may be at most 20 MiB.": "请求体超出限制；图像最大为 20 MiB。",
     "Audit log failed verification": "审计日志验证失败",
     "An audit entry or checkpoint was altered, removed or forged.": "某条审计记录或检查点被篡改、删除或伪造。",
+    "Unavailable, try again": "暂不可用，请重试",
+    "facegate cannot do this now but will soon (decoder busy, hub out of reach, face engine restarting); ask again "
+    "after the `Retry-After` header's seconds (`retry_after`). Nothing was changed.":
+        "facegate 暂时无法处理，但很快即可恢复（解码繁忙、中心节点不可达、人脸引擎正在重启）；请在 `Retry-After` "
+        "头所示秒数（`retry_after`）后重试。未做任何更改。",
     "Not ready": "尚未就绪",
     "A dependency (database, key store, face engine) does not answer yet; `checks` says which. Ask again, or send "
     "the request to another replica.":
