@@ -1,6 +1,7 @@
 """The catalogue holds every rule of regulation.md §4 once, each with where it is enforced; profiles are data."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -88,7 +89,11 @@ def test_an_unknown_profile_is_refused_with_the_known_ones() -> None:
 def test_settings_default_to_the_conservative_answers_of_section_8() -> None:
     settings = Settings()
     assert [q.number for q in QUESTIONS] == [f"Q{n}" for n in range(1, 18)] + [
-        "FG-1", "FG-2", "FG-6–11", "FG-12", "FG-13",
+        "FG-1",
+        "FG-2",
+        "FG-6–11",
+        "FG-12",
+        "FG-13",
     ]
     assert settings.get("filing.count_mode") == "cumulative"
     assert settings.get("minors.boundary") == "under_14_through_birthday"
@@ -147,3 +152,28 @@ def test_facegate_policies_name_the_law_they_serve_and_never_cite_it_as_law() ->
         assert rule.setting or rule.note == "not configurable"
     for rule in RULES:  # no statutory rule carries a facegate policy as its own duty
         assert not any(c.startswith("FG-") for c in rule.cites), rule.id
+
+
+RULE_ID = re.compile(r"(?:CN25|CN23|PIPL|NDSR|SPC21|GBT41819|BIPA|EUAI|GDPR|ACC|CC|FG)-[\w/–-]*\w")
+
+
+def test_every_rule_id_written_in_the_code_is_in_the_catalogue() -> None:
+    # A string that is a rule ID and nothing else (what refusals and findings cite) must name a catalogue rule;
+    # the one exception is a §8 question numbered after the facegate policies it switches (FG-6–11).
+    known = {r.id for r in RULES} | {q.number for q in QUESTIONS}
+    cited = [
+        (f"{path.relative_to(POLICY.parents[1])}:{node.lineno}", node.value)
+        for path in sorted(POLICY.parent.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and RULE_ID.fullmatch(node.value)
+    ]
+    assert len(cited) > 300  # the scan sees the code's citations
+    assert [f"{where} cites {value}" for where, value in cited if value not in known] == []
+
+
+def test_the_gates_alternatives_are_values_of_the_one_vocabulary() -> None:
+    from facegate.gate.checks import ALTERNATIVE_NAMES
+    from facegate.policy.terms import ALTERNATIVES
+
+    values = {term.value for term in ALTERNATIVES}
+    assert set().union(*ALTERNATIVE_NAMES.values()) <= values

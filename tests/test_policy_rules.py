@@ -11,7 +11,7 @@ import yaml
 from facegate.engine import calibration
 from facegate.engine.dlib_backend import default_model_id
 from facegate.policy import RULES, Settings, evaluate, get_rule, rules_for, spec_from_data
-from facegate.policy.evaluation import Report
+from facegate.policy.evaluation import Evaluation
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "deployments"
 TODAY = date(2026, 11, 26)
@@ -61,13 +61,13 @@ def spec_with(changes: dict[str, Any], base: dict[str, Any] = BASE) -> dict[str,
     return data
 
 
-def check(changes: dict[str, Any], profile: str, today: date = TODAY, settings: Settings | None = None) -> Report:
+def check(changes: dict[str, Any], profile: str, today: date = TODAY, settings: Settings | None = None) -> Evaluation:
     base = spec_with(BIPA_BASE) if profile == "bipa" else BASE
     spec = spec_from_data(spec_with(changes, base))
     return evaluate(spec, [profile], today=today, settings=settings, accuracy=POINTS)
 
 
-def found(report: Report, rule_id: str) -> list:
+def found(report: Evaluation, rule_id: str) -> list:
     return [f for f in report.findings if f.rule == rule_id]
 
 

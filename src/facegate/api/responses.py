@@ -45,7 +45,7 @@ class Interpretation(Answer):
     justification: str
 
 
-class Report(Answer):
+class CheckReport(Answer):
     """A spec's findings under the profiles applied, and the verdict (the shape of `facegate check --json`)."""
 
     deployment: str
@@ -138,7 +138,7 @@ class DeploymentView(DeploymentRow):
     """One deployment: its status, spec and findings now."""
 
     spec: policy.Deployment
-    report: Report
+    report: CheckReport
 
 
 class Rule(Answer):

@@ -13,7 +13,6 @@ from facegate.policy.spec import PurposeCategory
 from .auth import SUBJECT_ID
 from .keys import Role
 from .responses import Decision as Decision  # the answer models live in responses.py
-from .responses import Report as Report
 
 ProfileName = Literal[tuple(policy.profile_names())]  # type: ignore[valid-type]
 Profiles = Annotated[list[ProfileName], Field(min_length=1, max_length=4)]

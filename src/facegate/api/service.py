@@ -70,7 +70,7 @@ class Service:
         """Today's date by the service's clock."""
         return self.clock().date()
 
-    def report(self, spec: policy.Deployment, profiles: tuple[str, ...]) -> policy.Report:
+    def report(self, spec: policy.Deployment, profiles: tuple[str, ...]) -> policy.Evaluation:
         """The findings for a spec as of today."""
         accuracy = self.gate.operating_points() if spec.modality == "identification" else None
         return policy.evaluate(spec, profiles, today=self.today(), settings=self.gate.settings, accuracy=accuracy)
@@ -144,6 +144,6 @@ def passkey_origins(text: str) -> tuple[str, ...]:
     return tuple(origins)
 
 
-def _summary(row: dict[str, Any], spec: policy.Deployment, report: policy.Report) -> dict[str, Any]:
+def _summary(row: dict[str, Any], spec: policy.Deployment, report: policy.Evaluation) -> dict[str, Any]:
     counts = {s: sum(f.severity == s for f in report.findings) for s in ("BLOCK", "WARN", "INFO")}
     return {**row, "name": spec.name, "handler": spec.handler.name, "verdict": report.verdict, "findings": counts}

@@ -58,11 +58,11 @@ def init(
 @app.command()
 def status(json_out: Json = False, home: Home = None) -> None:
     """Which kind of node this data directory is; a device's hub and last sync, a hub's devices."""
-    from facegate.edge.device import Device, node
+    from facegate.edge.device import Device
 
     folder = data_home(home, create=False)
     gate = open_gate(folder)
-    here = node(gate, folder)
+    here = gate.node()
     out: dict[str, Any] = {"home": str(folder), "kind": here.kind, "deployments": len(gate.deployments())}
     if here.kind == "device":
         link = Device(gate, folder).link()

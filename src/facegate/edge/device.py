@@ -27,7 +27,6 @@ from facegate.audit.models import AuditEntry, AuditHead
 from facegate.audit.tree import StoredTree
 from facegate.edge import signing
 from facegate.edge.models import HubLinkRow
-from facegate.edge.placement import Node, linked
 from facegate.edge.standing import holdings, standings
 from facegate.edge.sync import apply_deployments, apply_standings, held
 from facegate.edge.watch import STANDING_OPERATIONS
@@ -59,16 +58,6 @@ def hub_address(url: str) -> str:
         if not loopback:
             raise InputError("a hub is reached over HTTPS; plain HTTP is allowed to a loopback address only")
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-
-
-def node(gate: "Gate", home: Path) -> Node:
-    """This node as the placement checks see it: its kind and, when paired, its hub and last sync."""
-    kind = node_kind(home)
-    if kind != "device":
-        return Node(kind)
-    with gate.db.session(readonly=True) as session:
-        link = session.get(HubLinkRow, 1)
-    return linked(kind, link)
 
 
 class Device:

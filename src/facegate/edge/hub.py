@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("facegate.edge")
 PAGE = 2000  # hub audit entries looked at per pull; a device behind by more pulls again at once
 PUSH_LIMIT = 5000  # device audit entries accepted per push
-TAMPER_RULES = ["CN25-9c", "PIPL-56"]
+TAMPER_RULES = ["CN25-9c", "PIPL-55/56"]
 REPLAY_RULES = ["CN25-9c"]
 BOUND_SECONDS = 60.0  # how long the deployments' offline bounds are cached
 

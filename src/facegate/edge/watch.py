@@ -88,7 +88,7 @@ def device_warnings(session: Session, deployment_ids: Sequence[str], now: dateti
     for device in devices:
         if device.flag:
             out.append(
-                ("WARN", ["CN25-9c", "PIPL-56"], f"device {device.id} ({device.name}) is flagged: {device.flag}")
+                ("WARN", ["CN25-9c", "PIPL-55/56"], f"device {device.id} ({device.name}) is flagged: {device.flag}")
             )
     for device_id, late in unconfirmed(session, devices, now).items():
         device = next(d for d in devices if d.id == device_id)

@@ -95,7 +95,7 @@ def tar_at_far(distances: np.ndarray, same: np.ndarray, far: float) -> tuple[flo
 
 
 @dataclass(frozen=True)
-class Report:
+class PairsReport:
     """What `facegate eval pairs` prints."""
 
     pairs: int
@@ -115,7 +115,7 @@ class Report:
     model_id: str = ""
 
 
-def evaluate(folds: list[list[Pair]], distance_of: dict[Pair, float], threshold: float | None) -> Report:
+def evaluate(folds: list[list[Pair]], distance_of: dict[Pair, float], threshold: float | None) -> PairsReport:
     """Score pairs whose distances are known (inf where an image failed to enroll).
 
     With several folds: each fold is decided at the threshold best on the others (LFW's protocol).
@@ -139,7 +139,7 @@ def evaluate(folds: list[list[Pair]], distance_of: dict[Pair, float], threshold:
     fmr, fnmr = error_rates(d_all, s_all, used)
     tar, _ = tar_at_far(d_all, s_all, 1e-3)
     tar_1e4, _ = tar_at_far(d_all, s_all, 1e-4)
-    return Report(
+    return PairsReport(
         pairs=len(d_all),
         folds=len(folds),
         accuracy=acc,
@@ -209,7 +209,7 @@ def embed_pairs(
     )
 
 
-def report_of(measured: PairDistances, threshold: float | None = None) -> Report:
+def report_of(measured: PairDistances, threshold: float | None = None) -> PairsReport:
     """The report of measured pairs (see `evaluate`), with how the images were embedded."""
     return replace(
         evaluate(measured.folds, measured.distance_of, threshold),
@@ -227,7 +227,7 @@ def run_pairs(
     workers: int,
     threshold: float | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-) -> Report:
+) -> PairsReport:
     """Embed every image a pairs file names (once each, over `workers` processes) and score the pairs."""
     return report_of(embed_pairs(pairs_file, images, workers, on_progress), threshold)
 

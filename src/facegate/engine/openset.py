@@ -42,7 +42,7 @@ class OperatingPoint:
 
 
 @dataclass(frozen=True)
-class Report:
+class OpenSetReport:
     """What `facegate eval identify` prints."""
 
     gallery_size: int
@@ -258,7 +258,7 @@ def run_identify(
     groups_file: Path | None = None,
     on_progress: Callable[[], None] | None = None,
     photos_per_subject: int | None = None,
-) -> tuple[Report, Searches]:
+) -> tuple[OpenSetReport, Searches]:
     """Embed a gallery and its probes, search every probe, and report FPIR and FNIR over thresholds and at the
     threshold facegate itself would decide at for this gallery's size (from the model's shipped calibration)."""
     if not images.is_dir():
@@ -284,7 +284,7 @@ def run_identify(
             gallery, [i for i, _ in gallery_rows], probes, [i for i, _ in probe_rows], photos_per_subject,
             lambda counts: points.threshold_for_gallery(counts, target_fpir),
         )  # fmt: skip
-    report = Report(
+    report = OpenSetReport(
         gallery_size=found.gallery_size,
         mated_probes=int(found.mated.sum()),
         non_mated_probes=int((~found.mated).sum()),

@@ -13,13 +13,14 @@ from facegate.errors import RefusedError
 from facegate.policy import claims
 from facegate.vault.vault import Standing
 
-# Which non-biometric methods facegate verifies itself, and the names a spec may list them under.
-ALTERNATIVE_NAMES = {
-    "pin": {"pin", "password", "pin_code"},
-    "totp": {"totp", "authenticator_app", "one_time_password"},
-    "checkin_code": {"checkin_code", "qr_code", "one_time_code"},
-    "passkey": {"passkey", "webauthn", "security_key", "fido2"},
-    "staff": {"staff", "staff_assisted", "staff_desk", "front_desk", "manual_check", "id_document", "reception"},
+# Which non-biometric methods facegate verifies itself, and the values of the alternatives vocabulary
+# (policy.terms.ALTERNATIVES, the one table of their synonyms) each answers for: a spec's alternatives are canonical.
+ALTERNATIVE_NAMES: dict[str, frozenset[str]] = {
+    "pin": frozenset({"pin"}),
+    "totp": frozenset({"totp"}),
+    "checkin_code": frozenset({"checkin_code"}),
+    "passkey": frozenset({"passkey"}),
+    "staff": frozenset({"staff_assisted", "id_document"}),
 }
 
 
@@ -40,7 +41,7 @@ def lockout(failures: int) -> timedelta | None:
 
 def offers(spec: policy.Deployment, method: str) -> bool:
     """Whether the deployment's spec offers a method facegate verifies (under any of the method's names)."""
-    return bool({m.lower() for m in spec.alternatives} & ALTERNATIVE_NAMES.get(method, set()))
+    return not ALTERNATIVE_NAMES.get(method, frozenset()).isdisjoint(spec.alternatives)
 
 
 def refusal(spec: policy.Deployment, message: str, rule_ids: list[str]) -> RefusedError:

@@ -3,7 +3,7 @@
 from facegate.errors import TransitionError
 from facegate.policy.claims import ATTESTABLE_CLAIMS, CLAIM_RULES
 from facegate.policy.document import Document, Gap
-from facegate.policy.evaluation import Finding, Report, evaluate
+from facegate.policy.evaluation import Evaluation, Finding, evaluate
 from facegate.policy.lifecycle import (
     Change,
     Staleness,
@@ -36,10 +36,10 @@ __all__ = [
     "Change",
     "Deployment",
     "Document",
+    "Evaluation",
     "Finding",
     "Gap",
     "Profile",
-    "Report",
     "Rule",
     "Settings",
     "Staleness",

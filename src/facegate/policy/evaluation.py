@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from facegate.policy.accuracy import OperatingPoints
 from facegate.policy.profiles import DEFAULT_PROFILE, get_profile
-from facegate.policy.rule import SEVERITY_ORDER, Context, Severity, Status
+from facegate.policy.rule import SEVERITY_ORDER, CheckContext, Confirmation, Severity
 from facegate.policy.rules import rules_for, supporting
 from facegate.policy.settings import Settings
 from facegate.policy.spec import Deployment
@@ -25,7 +25,7 @@ class Finding:
     message: str
     cites: tuple[str, ...]
     profiles: tuple[str, ...]
-    status: Status
+    status: Confirmation
     questions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,7 +43,7 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Report:
+class Evaluation:
     """The findings for one deployment under the profiles applied, and the verdict they add up to."""
 
     deployment: str
@@ -92,7 +92,7 @@ def evaluate(
     today: date,
     settings: Settings | None = None,
     accuracy: OperatingPoints | None = None,
-) -> Report:
+) -> Evaluation:
     """Check `spec` against every rule of `profiles` as of `today`; one finding per rule, field and message.
 
     `accuracy` is the calibrated error rates of the model that will run the deployment (ACC-1 reads them).
@@ -101,7 +101,7 @@ def evaluate(
     names = tuple(dict.fromkeys(profiles)) or (DEFAULT_PROFILE,)
     merged: dict[tuple[str, str | None, str], Finding] = {}
     for name in names:
-        ctx = Context(get_profile(name), settings, today, accuracy)
+        ctx = CheckContext(get_profile(name), settings, today, accuracy)
         for rule in rules_for([name], settings):
             if rule.check is None:
                 continue
@@ -120,7 +120,7 @@ def evaluate(
                 questions = tuple(dict.fromkeys((*v.questions, *_overridden(rule.questions, settings))))
                 merged[key] = Finding(rule.id, severity, v.field, v.message, cites, (name,), rule.status, questions)
     findings = sorted(merged.values(), key=lambda f: SEVERITY_ORDER[f.severity])
-    return Report(spec.id, names, tuple(findings), settings)
+    return Evaluation(spec.id, names, tuple(findings), settings)
 
 
 def _milder(rule: Severity, asked: Severity | None) -> Severity:

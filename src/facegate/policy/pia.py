@@ -6,7 +6,7 @@ from datetime import date
 from facegate.policy.accuracy import VerificationPoint, verification_text
 from facegate.policy.claims import claim, made
 from facegate.policy.document import Block, Bullets, Document, Entry, Gap, Paragraph, Section, Table, Value
-from facegate.policy.evaluation import Report, evaluate
+from facegate.policy.evaluation import Evaluation, evaluate
 from facegate.policy.language import chinese_spec, for_spec
 from facegate.policy.notice import retention_words
 from facegate.policy.profiles import DEFAULT_PROFILE, REASSESSMENT_TRIGGERS, SECURITY_HARMS, get_profile, normalise
@@ -223,7 +223,7 @@ def _data_flow(spec: Deployment, zh: bool) -> str:
     return " → ".join(steps)
 
 
-def _conclusion(spec: Deployment, report: Report, stored: int | None, zh: bool) -> list[Block]:
+def _conclusion(spec: Deployment, report: Evaluation, stored: int | None, zh: bool) -> list[Block]:
     pia = spec.impact_assessment
     count, under = len(report.blocking), ", ".join(report.profiles)
     verdict_zh, verdict_en = VERDICTS[report.verdict].split(" / ")
@@ -273,7 +273,7 @@ def _overview(spec: Deployment, zh: bool) -> Table:
     return Table(["方面 / Aspect", "部署规格所述 / What the deployment spec says"], rows)
 
 
-def _runtime_measures(spec: Deployment, report: Report, settings: Settings | None, zh: bool) -> Bullets:
+def _runtime_measures(spec: Deployment, report: Evaluation, settings: Settings | None, zh: bool) -> Bullets:
     applied = {rule.id for rule in rules_for(report.profiles, settings)}
     return Bullets([
         f"{rule_id} — {RUNTIME_ZH[rule_id]}" + ("" if zh else f" / {what}") for rule_id, what in RUNTIME.items()
@@ -281,7 +281,7 @@ def _runtime_measures(spec: Deployment, report: Report, settings: Settings | Non
     ])  # fmt: skip
 
 
-def _register(spec: Deployment, report: Report, zh: bool) -> Table:
+def _register(spec: Deployment, report: Evaluation, zh: bool) -> Table:
     rows: list[list[Value]] = []
     pia = spec.impact_assessment
     risks = list(pia.risks) if pia else []
@@ -314,7 +314,7 @@ def _risk_row(number: int, label: str, source: str, risk: Risk) -> list[Value]:
     return [f"R{number}", label, source, risk.likelihood or "—", risk.severity or "—", mitigation, risk.owner or "—"]
 
 
-def _keeping(report: Report) -> list[Value]:
+def _keeping(report: Evaluation) -> list[Value]:
     years = max(
         (get_profile(p).numbers.get("pia", {}).get("record_retention_years_min", 0) for p in report.profiles),
         default=0,

@@ -65,22 +65,6 @@ INFERENCE_EXCEPTIONS: dict[str, tuple[str, ...]] = {
     "cn": ("national_security", "public_security", "emergency_life_health_property", "separate_consent"),
     "eu_art5_1f": ("medical", "safety"),
 }
-# Words operators write in `analyses`, mapped to the §5.2 names.
-INFERENCE_ALIASES: dict[str, str] = {
-    "religious_belief": "religion",
-    "philosophical_belief": "religion",
-    "health_status": "health",
-    "medical_condition": "health",
-    "political_opinions": "political_opinion",
-    "trade_union_membership": "trade_union",
-    "sexual_orientation": "sex_life_orientation",
-    "sex_life": "sex_life_orientation",
-    "wealth": "economic_status",
-    "income": "economic_status",
-    "productivity": "work_performance",
-    "ethnic_origin": "ethnicity",
-    "race_ethnicity": "race",
-}
 
 NOTICE_REQUIRED_FIELDS: tuple[str, ...] = (
     "handler_name", "handler_contact", "purposes", "methods", "retention_period", "necessity",

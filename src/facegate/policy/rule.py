@@ -11,7 +11,7 @@ from facegate.policy.settings import Settings
 from facegate.policy.spec import Deployment
 
 Severity = Literal["BLOCK", "WARN", "INFO"]
-Status = Literal["C", "S", "U"]
+Confirmation = Literal["C", "S", "U"]
 SEVERITY_ORDER: dict[str, int] = {"BLOCK": 0, "WARN": 1, "INFO": 2}
 
 # Where a rule is enforced: "check" is the static check of a deployment spec (this package); "policy" means
@@ -30,7 +30,7 @@ class Violation:
 
 
 @dataclass(frozen=True)
-class Context:
+class CheckContext:
     """What a check may read besides the spec: the profile, the §8 settings, today's date, the model's error rates."""
 
     profile: Profile
@@ -51,7 +51,7 @@ class Context:
         return self.profile.inference_denylist if lists == "profile" else inference_types(lists)
 
 
-Check = Callable[[Deployment, Context], Iterable[Violation]]
+Check = Callable[[Deployment, CheckContext], Iterable[Violation]]
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Rule:
     id: str
     title: str
     severity: Severity
-    status: Status
+    status: Confirmation
     profiles: tuple[str, ...]
     check: Check | None = field(default=None, compare=False)
     enforced_at: tuple[str, ...] = ()

@@ -9,14 +9,14 @@ from facegate.errors import ConflictError, InputError, RefusedError
 
 from ..auth import Admin, DeploymentId, Key, Reviewer, ServiceDep, ViewerOf, caller
 from ..problems import problem
-from ..responses import DECISION, DeploymentSummary, DeploymentView, Report
+from ..responses import DECISION, CheckReport, DeploymentSummary, DeploymentView
 from ..schemas import AttestationRequest, CheckRequest, IncidentRequest, RegisterRequest, UpdateRequest
 from ..service import Service
 
 router = APIRouter(prefix="/api/v1", tags=["deployments"])
 
 
-@router.post("/checks", response_model=Report, response_model_exclude_unset=True)
+@router.post("/checks", response_model=CheckReport, response_model_exclude_unset=True)
 def check_spec(body: CheckRequest, svc: ServiceDep, key: Key) -> dict[str, Any]:
     """Check a deployment spec against the rules without registering it: the findings and the verdict."""
     return svc.report(body.spec, tuple(body.profiles)).to_dict()

@@ -16,12 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from starlette.concurrency import run_in_threadpool
 
 from facegate.edge import signing
-from facegate.edge.device import node
 from facegate.edge.hub import Hub
 from facegate.errors import InputError
 from facegate.home import node_kind
 
 from ..auth import Admin, Reader, ServiceDep
+from ..schemas import Body
 from ..service import Service
 
 router = APIRouter(tags=["devices"])
@@ -30,12 +30,6 @@ DeploymentSlug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62
 SiteName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 SitePath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="A site's name.")]
 SIGNED = {"description": "Signed by the hub: `X-Facegate-Hub-Signature` over the body, bound to the device."}
-
-
-class Body(BaseModel):
-    """Base of request bodies: unknown fields are errors."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class TokenRequest(Body):
@@ -327,7 +321,7 @@ def unpair(device_id: DeviceId, request: Request, svc: ServiceDep, key: Admin) -
 @router.get("/api/v1/node", response_model=NodeView)
 def this_node(svc: ServiceDep, key: Reader) -> dict[str, Any]:
     """Whether this node is a hub or a device, and a device's hub and last sync."""
-    here = node(svc.gate, svc.home)
+    here = svc.gate.node()
     out: dict[str, Any] = {"kind": here.kind, "hub_url": here.hub_url}
     if here.hub_url is not None:
         from facegate.edge.device import Device

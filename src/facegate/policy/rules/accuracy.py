@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from facegate.policy.rule import Context, Rule, Violation
+from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.spec import Deployment
 
 PRC = ("cn2025",)
@@ -12,7 +12,7 @@ WAYS_OUT = (
 )
 
 
-def identification_accuracy(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def identification_accuracy(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """ACC-1: the expected gallery meets the target FPIR with an FNIR within the tolerance, per the calibration."""
     if spec.modality != "identification":
         return

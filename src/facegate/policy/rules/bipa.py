@@ -2,14 +2,14 @@
 
 from collections.abc import Iterator
 
-from facegate.policy.rule import Context, Rule, Violation
+from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.spec import Deployment, stated
 
 BIPA = ("bipa",)
 DAYS_PER_YEAR = 365
 
 
-def retention_schedule(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def retention_schedule(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """BIPA-15a: a public written retention schedule; destroy within 3 years of the last interaction."""
     if not stated(spec.notice.public_retention_schedule):
         yield Violation(
@@ -29,7 +29,7 @@ def retention_schedule(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def written_notice(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def written_notice(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """BIPA-15b1/b2: written notice of collection, the specific purpose and the length of term."""
     if not stated(spec.purpose.description):
         yield Violation("purpose.description", "the written notice must state the specific purpose")
@@ -37,7 +37,7 @@ def written_notice(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         yield Violation("storage.retention_days", "the written notice must state the length of term")
 
 
-def written_release(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def written_release(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """BIPA-15b3: a written release from the subject or their legally authorised representative."""
     if spec.legal_basis != "written_consent":
         yield Violation(
@@ -47,7 +47,7 @@ def written_release(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def no_profit(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def no_profit(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """BIPA-15c: no selling, leasing, trading or otherwise profiting from biometric data."""
     for i, recipient in enumerate(spec.recipients):
         if recipient.commercial:
@@ -58,7 +58,7 @@ def no_profit(spec: Deployment, ctx: Context) -> Iterator[Violation]:
             )
 
 
-def disclosure(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def disclosure(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """BIPA-15d: no disclosure without consent or a statutory exception."""
     for i, recipient in enumerate(spec.recipients):
         if not recipient.separate_consent and not stated(spec.legal_basis_ref):

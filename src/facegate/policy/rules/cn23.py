@@ -4,14 +4,14 @@ from collections.abc import Iterator
 
 from facegate.policy import claims, facts
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, INFERENCE_LISTS, normalise
-from facegate.policy.rule import Context, Rule, Violation
+from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.rules.cn25 import exception_recorded
 from facegate.policy.spec import Deployment, stated
 
 DRAFT = ("cn2023-draft",)
 
 
-def non_biometric_first(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def non_biometric_first(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-4a: non-biometric solutions are considered first."""
     if not stated(spec.purpose.alternatives_analysis):
         yield Violation(
@@ -21,7 +21,7 @@ def non_biometric_first(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def sensitive_analyses(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def sensitive_analyses(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-11: no analysis of race, ethnicity, religion, health, social class or other sensitive PI."""
     denied = [a for a in facts.analyses(spec) if a in INFERENCE_LISTS["cn_draft_art11"]]
     if denied and not exception_recorded(spec, INFERENCE_EXCEPTIONS["cn"]):
@@ -32,7 +32,7 @@ def sensitive_analyses(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def consent_default(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def consent_default(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-T01: consent is the default basis; another basis needs a law that exempts consent."""
     if spec.consent_based or (spec.legal_basis == "statutory" and claims.supported(spec, "statutory_basis")):
         return
@@ -44,7 +44,7 @@ def consent_default(spec: Deployment, ctx: Context) -> Iterator[Violation]:
     )
 
 
-def public_place_confidential(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def public_place_confidential(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-T03: public-place data is kept confidential and not provided to others."""
     if spec.location.setting != "public_place":
         return
@@ -57,7 +57,7 @@ def public_place_confidential(spec: Deployment, ctx: Context) -> Iterator[Violat
             )
 
 
-def internal_area(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def internal_area(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-T04: internal-management devices cover only the area actually needed."""
     if spec.location.setting == "private_premises" and not stated(spec.location.collection_area):
         yield Violation(
@@ -67,7 +67,7 @@ def internal_area(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def business_premises(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def business_premises(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-T05: business premises must not force FR verification unless law requires it."""
     if facts.is_business_premises(spec) and not spec.alternatives and not claims.supported(spec, "sole_method"):
         yield Violation(
@@ -77,7 +77,7 @@ def business_premises(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def active_and_prompted(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def active_and_prompted(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-T06: verification is voluntary and active, with a real-time prompt of its purpose."""
     if spec.modality == "verification" and spec.capture == "passive":
         yield Violation(
@@ -91,7 +91,7 @@ def active_and_prompted(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def remote_identification(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def remote_identification(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-T08: remote, non-perceptible identification only for security or emergencies, tightly bounded."""
     if not facts.is_remote_passive_identification(spec):
         return
@@ -115,7 +115,7 @@ def remote_identification(spec: Deployment, ctx: Context) -> Iterator[Violation]
             yield Violation(f"watchlist.{key}", f"remote identification needs {what}: set watchlist.{key}")
 
 
-def manual_review(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def manual_review(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-T09: in social assistance and real-estate disposal, FR assists but never replaces manual review."""
     sectors = ctx.profile.numbers.get("manual_review_required", ())
     if normalise(spec.sector or "") in sectors and not spec.human_review:
@@ -126,13 +126,13 @@ def manual_review(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def raw_images(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def raw_images(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-T10 (and §8 Q6 under cn2025): no original images without law or separate consent."""
     for v in claims.violations(spec, "raw_images_by_law"):
         yield Violation(v.field, v.message, v.severity, questions=("Q6",))
 
 
-def filing_public_place(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def filing_public_place(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-T13: any public-place use must be filed with the municipal CAC."""
     if spec.location.setting == "public_place":
         yield Violation(
@@ -142,7 +142,7 @@ def filing_public_place(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def certified_devices(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def certified_devices(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-T14: catalogued devices are supplied only after certification or testing."""
     if not stated(spec.device_certification_ref):
         yield Violation(

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from facegate.policy import claims, facts
 from facegate.policy.notice import notice_fields
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, SECURITY_HARMS, normalise
-from facegate.policy.rule import Context, Rule, Violation
+from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.spec import Deployment, stated
 from facegate.policy.vocabulary import label
 
@@ -20,7 +20,7 @@ HARMS_ZH: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def context(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def context(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-2: R&D and training are outside CN25 and never live; live purposes are production."""
     training = spec.purpose.category == "algorithm_training"
     if spec.context == "rnd_algorithm_training" and not training:
@@ -54,7 +54,7 @@ def exception_recorded(spec: Deployment, allowed: tuple[str, ...]) -> bool:
     return stated(exception.ref)
 
 
-def denied_analyses(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def denied_analyses(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-3: no analysis on the deny-list (§5.2, §8 Q4) without a recorded exception."""
     denied = [a for a in facts.analyses(spec) if a in ctx.inference_denylist]
     if denied and not exception_recorded(spec, INFERENCE_EXCEPTIONS["cn"]):
@@ -67,7 +67,7 @@ def denied_analyses(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def purpose_and_necessity(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def purpose_and_necessity(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-4a: a specific purpose, its necessity and the least-impact rationale are stated."""
     asks = {
         "description": "state the specific purpose in purpose.description",
@@ -80,7 +80,7 @@ def purpose_and_necessity(spec: Deployment, ctx: Context) -> Iterator[Violation]
             yield Violation(f"purpose.{name}", f"no {name.replace('_', '-')} given: {ask}")
 
 
-def least_intrusive(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def least_intrusive(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-4c: flag choices other than the least-intrusive defaults (1:1, on-device, template only)."""
     if spec.modality == "identification" and spec.purpose.category in KNOWN_ACCOUNT_PURPOSES:
         yield Violation(
@@ -108,14 +108,14 @@ def least_intrusive(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def notice_complete(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def notice_complete(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-5a: the notice says everything §5.3 requires."""
     for item in notice_fields(spec):
         if not item.present:
             yield Violation(item.source, f"the notice lacks '{item.label}': set {item.source}")
 
 
-def accessible_notice(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def accessible_notice(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-5d: barrier-free notice and capture for disabled and elderly people."""
     if spec.notice.accessible:
         return
@@ -127,7 +127,7 @@ def accessible_notice(spec: Deployment, ctx: Context) -> Iterator[Violation]:
     )
 
 
-def minors_rules(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def minors_rules(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-7c: under-14s' facial data is handled under special rules, published and linked (FG-1/FG-2 go further)."""
     unknown_age = ctx.settings.get("minors.unknown_age")
     if not spec.minors.expected and facts.minors_expected(spec, unknown_age):
@@ -147,7 +147,7 @@ def minors_rules(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def on_device(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def on_device(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-8a/b: facial data stays on the device unless separate consent or a law allows moving it."""
     device_includes_server = ctx.settings.get("storage.device_definition") != "capture_endpoint"
     if spec.storage.location == "on_premises" and device_includes_server:
@@ -162,7 +162,7 @@ def on_device(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def retention(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def retention(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-8c: a retention period, the shortest necessary and justified; raw images no longer than templates."""
     storage = spec.storage
     if storage.retention_days is None and not stated(storage.retention_determination_method):
@@ -191,7 +191,7 @@ def retention(spec: Deployment, ctx: Context) -> Iterator[Violation]:
             )
 
 
-def impact_assessment(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def impact_assessment(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-9a/b: an approved impact assessment with its four sections exists before processing."""
     pia = spec.impact_assessment
     if pia is None:
@@ -234,7 +234,7 @@ def impact_assessment(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def alternatives(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def alternatives(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-10a: face recognition is not the only way, unless a state provision (evidenced, §4.8) makes it so."""
     if not spec.alternatives and stated(spec.sole_method_ref):
         yield from claims.violations(spec, "sole_method")
@@ -247,7 +247,7 @@ def alternatives(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def no_fee_to_decline(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def no_fee_to_decline(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-12a: declining face recognition costs nothing: no alternative carries a fee."""
     for method, fee in spec.alternative_fees.items():
         yield Violation(
@@ -258,7 +258,7 @@ def no_fee_to_decline(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def national_channel(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def national_channel(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-11: identity checks are encouraged to use the national identity channels."""
     if spec.purpose.category in NATIONAL_CHANNEL_PURPOSES and not stated(spec.identity_provider):
         yield Violation(
@@ -268,7 +268,7 @@ def national_channel(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def private_spaces(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def private_spaces(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-13a: no FR device in private spaces within public places (§5.1 blocklist)."""
     where = facts.private_space(spec, ctx.location_blocklist)
     if where is not None:
@@ -282,7 +282,7 @@ def private_spaces(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def public_places(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def public_places(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-13b: public-place FR only for public security (evidenced, §4.8), in a delimited area, with signs."""
     yield from claims.violations(spec, "public_security")
     if spec.location.setting != "public_place":
@@ -308,7 +308,7 @@ def public_places(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def mlps(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def mlps(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-14e: the MLPS level of the system is recorded."""
     if spec.security.mlps_level is None:
         yield Violation(
@@ -317,7 +317,7 @@ def mlps(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def complaints(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def complaints(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-16–18: a complaint and reporting channel exists for supervision."""
     if not stated(spec.notice.complaint_channel):
         yield Violation(
@@ -326,7 +326,7 @@ def complaints(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def in_force(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def in_force(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-20: the Measures apply from 2025-06-01."""
     effective = ctx.profile.numbers["effective_date"]
     if ctx.today < effective:

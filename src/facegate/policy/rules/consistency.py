@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 from facegate.policy import claims, facts, reading, retention
 from facegate.policy.reading import Mention
-from facegate.policy.rule import Context, Rule, Violation
+from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.spec import Deployment, stated, zero
 from facegate.policy.terms import ALTERNATIVES
 from facegate.policy.vocabulary import label
@@ -79,7 +79,7 @@ def _policy(rule_id: str, serves: str, setting: str) -> str:
     return f"(facegate policy {rule_id}, serving {serves}; setting {setting} turns it off with a justification)"
 
 
-def private_place_in_text(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def private_place_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """FG-6: the words put a device in a private space (§5.1) that location.type does not name."""
     if facts.private_space(spec, ctx.location_blocklist) is not None or not ctx.settings.get("fg.text_reading"):
         return
@@ -112,7 +112,7 @@ def private_place_in_text(spec: Deployment, ctx: Context) -> Iterator[Violation]
                 break
 
 
-def minors_in_text(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def minors_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """FG-7: the words or figures count under-14s among the people while the spec says none are expected."""
     if not ctx.settings.get("fg.text_reading"):
         return
@@ -147,7 +147,7 @@ def minors_in_text(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def inference_in_text(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def inference_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """FG-8: the words say the deployment infers a sensitive attribute the analyses token does not declare."""
     if not ctx.settings.get("fg.text_reading"):
         return
@@ -165,7 +165,7 @@ def inference_in_text(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def foreign_place_in_text(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def foreign_place_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """FG-9: the words send facial data to a place outside mainland China that no recipient's country states."""
     if not ctx.settings.get("fg.text_reading"):
         return
@@ -213,7 +213,7 @@ _RELATIVE = re.compile(r"\b(after|following|from|since|of (leaving|departure))\b
 _ALTERNATIVE_WORD = re.compile(r"\balternatives?\b|替代|备选|staffed lane|人工通道", re.IGNORECASE)
 
 
-def alternative_burden_in_text(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def alternative_burden_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """FG-10: the words put a fee, a wait, extra steps or a closure on an alternative, or its stated wait is long."""
     for method, terms in spec.alternative_terms.items():
         if terms.wait and not zero(terms.wait):
@@ -260,7 +260,7 @@ def alternative_burden_in_text(spec: Deployment, ctx: Context) -> Iterator[Viola
             break
 
 
-def open_ended_purpose(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def open_ended_purpose(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """FG-11: the purpose's words leave it open to further uses, so no specific purpose is stated."""
     if not ctx.settings.get("fg.text_reading"):
         return
@@ -278,7 +278,7 @@ def open_ended_purpose(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def decisive_facts(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def decisive_facts(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """FG-12: facts that decide a rule are stated, never assumed: recipients' country, minors, alternatives' terms."""
     if not ctx.settings.get("fg.decisive_facts"):
         return
@@ -307,7 +307,7 @@ def decisive_facts(spec: Deployment, ctx: Context) -> Iterator[Violation]:
             )
 
 
-def retention_maximum(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def retention_maximum(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """FG-13: retention within the maximum for the purpose category; the justification agrees with the figure."""
     if not ctx.settings.get("fg.retention_maximum"):
         return

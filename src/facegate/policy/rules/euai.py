@@ -4,14 +4,14 @@ from collections.abc import Iterator
 
 from facegate.policy import facts
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, INFERENCE_LISTS
-from facegate.policy.rule import Context, Rule, Violation
+from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.rules.cn25 import exception_recorded
 from facegate.policy.spec import Deployment, stated
 
 EU = ("eu-ai-act",)
 
 
-def gallery(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def gallery(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """EUAI-5-1e: no FR database built by untargeted scraping of the internet or CCTV."""
     source = spec.gallery.source
     if source in ("internet_scrape", "cctv_footage"):
@@ -27,7 +27,7 @@ def gallery(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def emotion(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def emotion(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """EUAI-5-1f: no emotion recognition at work or in education, except for medical or safety reasons."""
     found = [a for a in facts.analyses(spec) if a in INFERENCE_LISTS["eu_art5_1f"]]
     if found and not exception_recorded(spec, INFERENCE_EXCEPTIONS["eu_art5_1f"]):
@@ -39,7 +39,7 @@ def emotion(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def categorisation(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def categorisation(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """EUAI-5-1g: no biometric categorisation deducing race, politics, union membership, beliefs, sex life."""
     found = [a for a in facts.analyses(spec) if a in INFERENCE_LISTS["eu_art5_1g"]]
     if found:
@@ -49,7 +49,7 @@ def categorisation(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def real_time_identification(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def real_time_identification(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """EUAI-5-1h: real-time remote identification in public for law enforcement only under narrow exceptions."""
     if not (
         spec.modality == "identification"
@@ -76,14 +76,14 @@ def real_time_identification(spec: Deployment, ctx: Context) -> Iterator[Violati
         )
 
 
-def art5_date(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def art5_date(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """EUAI-5-DATE: Article 5 applies from 2025-02-02."""
     start = ctx.profile.numbers["art5_apply_from"]
     if ctx.today < start:
         yield Violation(None, f"Article 5 applies from {start}; today ({ctx.today}) it does not yet apply")
 
 
-def transparency(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def transparency(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """EUAI-50: people exposed to emotion recognition or biometric categorisation (any analysis) are told so."""
     found = facts.analyses(spec)
     if found:
@@ -94,7 +94,7 @@ def transparency(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def art9_basis(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def art9_basis(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """GDPR-9-1: biometric identification needs an Art. 9(2) exception (e.g. explicit consent)."""
     if spec.legal_basis == "contract":
         yield Violation(
@@ -112,7 +112,7 @@ def art9_basis(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def gdpr_duties(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def gdpr_duties(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """GDPR-5/8/13/32/35: storage limitation and children's consent age."""
     if spec.storage.retention_days is None:
         yield Violation("storage.retention_days", "storage limitation: set storage.retention_days")

@@ -4,7 +4,7 @@ off with a recorded justification; findings never present them as statutory duti
 from collections.abc import Iterator
 
 from facegate.policy import facts
-from facegate.policy.rule import Context, Rule, Violation
+from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.spec import Deployment
 
 CN = ("cn2025",)
@@ -16,7 +16,7 @@ def _policy(rule_id: str, serves: str, setting: str) -> str:
     )
 
 
-def minors_no_identification(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def minors_no_identification(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """FG-1: under-14s' facial data is not used for 1:N identification."""
     if not ctx.settings.get("fg.minors_no_identification"):
         return
@@ -29,7 +29,7 @@ def minors_no_identification(spec: Deployment, ctx: Context) -> Iterator[Violati
         )
 
 
-def minors_on_device(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def minors_on_device(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """FG-2: under-14s' facial data stays on the device and is provided to no recipient."""
     if not ctx.settings.get("fg.minors_on_device_only"):
         return

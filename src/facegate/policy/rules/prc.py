@@ -4,7 +4,7 @@ import re
 from collections.abc import Iterator
 
 from facegate.policy import claims, facts
-from facegate.policy.rule import Context, Rule, Violation
+from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.spec import Deployment, stated
 
 PRC = ("cn2025",)
@@ -14,7 +14,7 @@ UNFAIR_TERMS = re.compile(
 )
 
 
-def legal_basis_ref(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def legal_basis_ref(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """PIPL-13: a basis other than consent names the law or contract behind it; a statutory one is evidenced (§4.8)."""
     if spec.legal_basis == "statutory" and (stated(spec.legal_basis_ref) or spec.attestations):
         yield from claims.violations(spec, "statutory_basis")
@@ -26,7 +26,7 @@ def legal_basis_ref(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def recipients(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def recipients(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """PIPL-23: providing facial data to another handler needs its particulars in the notice and separate consent."""
     for i, recipient in enumerate(spec.recipients):
         where = f"recipients[{i}]"
@@ -43,12 +43,12 @@ def recipients(spec: Deployment, ctx: Context) -> Iterator[Violation]:
             )
 
 
-def notice_exemption(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def notice_exemption(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """PIPL-18: notice is omitted only where a registered provision (or an attested one) exempts it."""
     yield from claims.violations(spec, "notice_exemption")
 
 
-def explanation(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def explanation(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """PIPL-48: the notice says where a person asks for the processing rules to be explained."""
     if not stated(spec.notice.explanation_channel) and not stated(spec.notice.rights_exercise_procedure):
         yield Violation(
@@ -61,7 +61,7 @@ def explanation(spec: Deployment, ctx: Context) -> Iterator[Violation]:
 SENSITIVE_ASSESSMENT_BAND = 10000  # 2024 CAC cross-border provisions: sensitive PI of 10,000 people or more
 
 
-def transfer_mechanism(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def transfer_mechanism(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """PIPL-38: a foreign recipient needs a transfer mechanism that matches the volume band."""
     for i, recipient in enumerate(spec.recipients):
         if not recipient.abroad:
@@ -92,7 +92,7 @@ def transfer_mechanism(spec: Deployment, ctx: Context) -> Iterator[Violation]:
             )
 
 
-def foreign_recipient_notice(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def foreign_recipient_notice(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """PIPL-39: the notice names each foreign recipient and how to exercise rights against it; separate consent."""
     for i, recipient in enumerate(spec.recipients):
         if not recipient.abroad:
@@ -113,7 +113,7 @@ def foreign_recipient_notice(spec: Deployment, ctx: Context) -> Iterator[Violati
             )
 
 
-def ciio_localisation(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def ciio_localisation(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """PIPL-40: a CIIO transfers personal information abroad only after a security assessment."""
     if not spec.ciio:
         return
@@ -126,7 +126,7 @@ def ciio_localisation(spec: Deployment, ctx: Context) -> Iterator[Violation]:
             )
 
 
-def cross_border_assessment(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def cross_border_assessment(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """PIPL-55-4: the impact assessment covers providing facial data abroad."""
     if not any(r.abroad for r in spec.recipients):
         return
@@ -140,7 +140,7 @@ def cross_border_assessment(spec: Deployment, ctx: Context) -> Iterator[Violatio
         )
 
 
-def residents_alternative(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def residents_alternative(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """SPC21-10: residents may demand a non-facial way in and out."""
     if facts.premises(spec) == "residential_property" and not spec.alternatives:
         yield Violation(
@@ -150,7 +150,7 @@ def residents_alternative(spec: Deployment, ctx: Context) -> Iterator[Violation]
         )
 
 
-def consent_terms(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def consent_terms(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """SPC21-11: no irrevocable, unlimited or freely sub-licensable rights over facial data."""
     text = spec.notice.consent_text or ""
     match = UNFAIR_TERMS.search(text)
@@ -162,7 +162,7 @@ def consent_terms(spec: Deployment, ctx: Context) -> Iterator[Violation]:
         )
 
 
-def template_only(spec: Deployment, ctx: Context) -> Iterator[Violation]:
+def template_only(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """GB/T 41819: keep templates only; delete images after matching unless authorised in writing."""
     if spec.storage.raw_images != "discard":
         yield Violation(
