@@ -243,10 +243,13 @@ class Client:
         files = {"image": ("photo.jpg", photo, "application/octet-stream")}
         return self.call("POST", f"/api/v1/deployments/{deployment}/subjects/{subject}/verify", files=files)
 
-    def identify(self, deployment: str, photo: bytes) -> dict[str, Any]:
-        """1:N: who of the deployment is in the photo, if anyone."""
+    def identify(self, deployment: str, photo: bytes, faces: str = "all") -> dict[str, Any]:
+        """1:N: who of the deployment each face in the photo is, if anyone (`faces="largest"`: the largest face
+        only). The answer's top-level fields are the largest face's decision; `faces` lists every face with its
+        `box` and its own decision."""
         files = {"image": ("photo.jpg", photo, "application/octet-stream")}
-        return self.call("POST", f"/api/v1/deployments/{deployment}/identify", files=files)
+        path = f"/api/v1/deployments/{deployment}/identify"
+        return self.call("POST", path, files=files, params={"faces": faces})
 
     # ---- collections ----
     def enrollments(self, deployment: str, limit: int = 100) -> Iterator[dict[str, Any]]:

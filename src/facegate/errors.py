@@ -64,6 +64,12 @@ class ConflictError(InputError):
     code = "conflict"
 
 
+class TooManyFacesError(InputError):
+    """A photo shows more faces than one request may search."""
+
+    code = "too_many_faces"
+
+
 class CheckpointError(InputError, ValueError):
     """A checkpoint note is malformed or not signed by the expected key."""
 

@@ -25,6 +25,10 @@ CODES: dict[str, tuple[str, str]] = {
     ),
     "no_face": ("No face was found in the photo.", "照片中未找到人脸。"),
     "several_faces": ("The photo shows more than one face.", "照片中有不止一张人脸。"),
+    "too_many_faces": (
+        "The photo shows more faces than one request may search.",
+        "照片中的人脸多于单次请求可搜索的数量。",
+    ),
     "face_too_small": ("The face is too small in the photo.", "照片中的人脸太小。"),
     "face_turned": ("The face is turned too far from the camera.", "人脸偏离镜头过多。"),
     "face_blurred": ("The face is blurred.", "人脸模糊。"),

@@ -420,5 +420,34 @@ class Readiness(Answer):
     checks: dict[str, ReadinessCheck]
 
 
+BOX = Field(
+    description="The face's box in the photo's pixels: left, top, right, bottom (right and bottom exclusive).",
+    min_length=4,
+    max_length=4,
+    examples=[[244, 62, 395, 212]],
+)
+
+
+class FaceDecision(Answer):
+    """One face of an identified photo: its box and its own decision and audit event (never a distance)."""
+
+    outcome: str = Field(description="identified, no_match, candidates (human review), or face_too_small.")
+    subject: str | None
+    rule_ids: list[str]
+    event_id: str | None = Field(description="The face's own audit event; null for a face too small to search.")
+    match: bool | None
+    candidates: list[str] | None = Field(None, description="With human review: subject IDs for a reviewer.")
+    box: list[int] | None = BOX
+
+
+class Identification(Decision):
+    """1:N on a photo: every face decided on its own. The top-level fields are the largest face's decision, as a
+    single-face identification always answered; `faces` holds every face, largest first (one with
+    `?faces=largest`), a face too small to search included."""
+
+    box: list[int] | None = BOX
+    faces: list[FaceDecision] = Field(description="Every face found, largest first, each with its own decision.")
+
+
 # The route arguments of an answer that is a Decision: the details an operation does not set are left out.
 DECISION: dict[str, Any] = {"response_model": Decision, "response_model_exclude_unset": True}

@@ -3,7 +3,7 @@
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress
@@ -332,21 +332,30 @@ def verify(
 @app.command()
 def identify(
     deployment: Deployment_,
-    image: Annotated[Path, typer.Argument(help="A photo of the person to identify.")],
+    image: Annotated[Path, typer.Argument(help="A photo of the people to identify.")],
+    largest: Annotated[bool, typer.Option("--largest", help="Identify the largest face only.")] = False,
     purpose: Annotated[str | None, typer.Option("--purpose")] = None,
     actor: Actor = "operator:cli",
     json_out: Json = False,
     home: Home = None,
 ) -> None:
-    """1:N: which enrolled subject of the deployment is in the photo, if any."""
-    decision = open_gate(home).identify(deployment, photo(image), purpose, caller(actor))
-    d = decision.details
-    text = f"{decision.outcome}" + (f": {decision.subject}" if decision.subject else "")
-    if d.get("candidates"):
-        text += f" for review: {', '.join(d['candidates'])}"
-    if "threshold" in d:
-        text += f" (gallery {d['gallery_size']:,}, threshold {d['threshold']:.3f} for FPIR {d['target_fpir']:.2%})"
-    show(decision, json_out, text)
+    """1:N: which enrolled subject of the deployment each face in the photo is, if any (each decided on its own)."""
+    gate = open_gate(home)
+    decision = gate.identify(deployment, photo(image), purpose, caller(actor), "largest" if largest else "all")
+    d, faces = decision.details, decision.details["faces"]
+    point = f"gallery {d['gallery_size']:,}, threshold {d['threshold']:.3f} for FPIR {d['target_fpir']:.2%}"
+    if len(faces) == 1:
+        show(decision, json_out, f"{face_line(faces[0])} ({point})")
+        return
+    lines = [f"{len(faces)} faces ({point})"]
+    lines += [f"  {', '.join(map(str, face['box']))}: {face_line(face)}" for face in faces]
+    show(decision, json_out, "\n".join(lines))
+
+
+def face_line(face: dict[str, Any]) -> str:
+    """One face's outcome: `identified: biden`, `no_match`, `candidates for review: a, b`, `face_too_small`."""
+    text = face["outcome"] + (f": {face['subject']}" if face["subject"] else "")
+    return text + (f" for review: {', '.join(face['candidates'])}" if face.get("candidates") else "")
 
 
 alternative_app = typer.Typer(

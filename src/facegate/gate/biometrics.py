@@ -3,10 +3,11 @@ the engine host), then the decision is recorded with its effect."""
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from facegate.events import Op
 from facegate.gate.admission import Admission, Loaded
 from facegate.gate.checks import refusal
 from facegate.gate.decisions import Caller, Decision, Recorder
-from facegate.gate.engines import MAX_PHOTOS, Embedder, EngineHost
+from facegate.gate.engines import MAX_PHOTOS, Embedder, EngineHost, FaceFinder, FoundFace
 from facegate.gate.galleries import Galleries
 from facegate.gate.liveness import Liveness
 from facegate.vault.models import TemplateRow
@@ -30,6 +31,15 @@ REVIEW_FPIR_FACTOR = 10  # a reviewer's list is drawn at ten times the target FP
 DEFAULT_RETENTION_DAYS = 365
 RAW_IMAGE_DAYS = 30
 BIPA_YEARS = 3
+# a face too small to search: listed with its box, no decision about anyone, no audit entry
+TOO_SMALL: dict[str, Any] = {
+    "outcome": "face_too_small",
+    "subject": None,
+    "rule_ids": [],
+    "event_id": None,
+    "match": None,
+}
+FACE_FIELDS = ("outcome", "subject", "rule_ids", "event_id", "match", "candidates")  # each face's own decision
 
 
 class Biometrics:
@@ -252,18 +262,23 @@ class Biometrics:
         """The embedder of one photo, refused where the deployment requires the liveness challenge."""
 
         def embed(loaded: Loaded) -> tuple[np.ndarray, str]:
+            self._refuse_single_photo(loaded, caller, subject_id)
             camera = loaded.spec.camera
-            if camera is not None and camera.liveness_required:
-                operation = Op.VERIFY if subject_id else Op.IDENTIFY
-                fields: dict[str, Any] = {"deployment": loaded.row.id, "subject": subject_id}
-                with self.recorder.guarded(caller, operation, **fields):
-                    message = "this deployment requires the liveness challenge: capture at the kiosk (camera.liveness)"
-                    raise refusal(loaded.spec, message, ["CN25-10b"])
             if camera is None:
                 return self.engines.embed(image, enrollment=False)
             return self.engines.embed(image, enrollment=False, min_face_px=camera.min_face_px)
 
         return embed
+
+    def _refuse_single_photo(self, loaded: Loaded, caller: Caller, subject_id: str | None) -> None:
+        """Refuse (audited) a single photo where the deployment requires the liveness challenge (CN25-10b)."""
+        camera = loaded.spec.camera
+        if camera is not None and camera.liveness_required:
+            operation = Op.VERIFY if subject_id else Op.IDENTIFY
+            fields: dict[str, Any] = {"deployment": loaded.row.id, "subject": subject_id}
+            with self.recorder.guarded(caller, operation, **fields):
+                message = "this deployment requires the liveness challenge: capture at the kiosk (camera.liveness)"
+                raise refusal(loaded.spec, message, ["CN25-10b"])
 
     def _verify(
         self, deployment_id: str, subject_id: str, embed: Embedder, purpose: str | None, caller: Caller
@@ -328,16 +343,29 @@ class Biometrics:
             row.expires_at = self._expiry(loaded, row.created_at, now)
 
     def identify(
-        self, deployment_id: str, image: bytes, purpose: str | None = None, caller: Caller | None = None
+        self,
+        deployment_id: str,
+        image: bytes,
+        purpose: str | None = None,
+        caller: Caller | None = None,
+        faces: Literal["all", "largest"] = "all",
     ) -> Decision:
-        """1:N: which enrolled subject of the deployment is the face in `image`, if any.
+        """1:N: which enrolled subject of the deployment is each face in `image`, if any (`faces="largest"`: the
+        largest face only). Each face is decided on its own, with its own audit entry; the Decision is the largest
+        face's, with its `box` and every face (largest first, a face too small to search included) in `faces`.
 
         The decision is taken at the threshold t(N) set for the gallery's size N from the model's calibration, so
         that a stranger is named as someone with at most the deployment's target FPIR (ACC-1). With
         `human_review`, a reviewer gets a candidate list (subject IDs only) instead of a decision (PIPL-24).
         """
         caller = caller or Caller()
-        return self._identify(deployment_id, self._photo(image, caller), purpose, caller)
+
+        def find(loaded: Loaded) -> tuple[list[FoundFace], str]:
+            self._refuse_single_photo(loaded, caller, None)
+            camera = loaded.spec.camera
+            return self.engines.embed_faces(image, camera.min_face_px if camera else None, faces == "largest")
+
+        return self._identify_faces(deployment_id, find, purpose, caller, boxes=True)
 
     def identify_live(
         self,
@@ -355,16 +383,26 @@ class Biometrics:
         )
 
     def _identify(self, deployment_id: str, embed: Embedder, purpose: str | None, caller: Caller) -> Decision:
+        """1:N on the one face an embedder gives (a liveness capture, a door camera's best look)."""
+
+        def one(loaded: Loaded) -> tuple[list[FoundFace], str]:
+            vector, model_id = embed(loaded)
+            return [FoundFace(None, vector)], model_id
+
+        return self._identify_faces(deployment_id, one, purpose, caller, boxes=False)
+
+    def _identify_faces(
+        self, deployment_id: str, find: FaceFinder, purpose: str | None, caller: Caller, boxes: bool
+    ) -> Decision:
         loaded = self._precheck(deployment_id, Op.IDENTIFY, purpose, None, caller)
-        vector, model_id = embed(loaded)
+        found, model_id = find(loaded)  # the largest face first, always large enough to search
         now = self.context.clock()
         with self.recorder.guarded(caller, Op.IDENTIFY, deployment=deployment_id), self.db.session() as session:
             loaded, _ = self.admission.checked(session, deployment_id, Op.IDENTIFY, purpose, None)
             points = self.engines.calibration_for(loaded)
             gallery = self.galleries.gallery(session, loaded, model_id, now, points.fused_photos())
             size, target = len(gallery.index), loaded.spec.accuracy.target_fpir
-            review = loaded.spec.human_review
-            wanted = min(1.0, target * REVIEW_FPIR_FACTOR) if review else target
+            wanted = min(1.0, target * REVIEW_FPIR_FACTOR) if loaded.spec.human_review else target
             threshold = points.threshold_for_gallery(gallery.index.photos(), wanted)
             if threshold is None:
                 raise refusal(
@@ -373,50 +411,80 @@ class Biometrics:
                     f"of {target:.2%}: shrink the gallery or use 1:1 verification",
                     ["ACC-1", "PIPL-8"],
                 )
-            found = gallery.index.search(vector, k=REVIEW_CANDIDATES if review else 1)
-            ranked = [subject_id for subject_id, d in found if d < threshold]
             operating = {"gallery_size": size, "target_fpir": target, "threshold": threshold}
-            ppm, milli = round(target * 1_000_000), round(threshold * 1000)
-            audit_point = {"gallery_size": size, "target_fpir_ppm": ppm, "threshold_milli": milli}
-            if review:
-                candidates = []
-                for candidate in ranked[:REVIEW_CANDIDATES]:
-                    with suppress(RefusedError, NotFoundError):  # only people the rules let us recognise
-                        self.admission.check_subject(session, loaded, self.admission.subject(session, candidate), now)
-                        candidates.append(candidate)
-                outcome, listed = ("candidates" if candidates else "no_match"), {"candidates": candidates}
-                return self.recorder.record(
-                    session, caller, Op.IDENTIFY, outcome, deployment=deployment_id, rule_ids=("PIPL-24",),
-                    purpose=loaded.spec.purpose.category, details={"match": None, **listed, **operating},
-                    audit_fields={**audit_point, "candidates": len(candidates)},
-                )  # fmt: skip
-            subject_id: str | None = ranked[0] if ranked else None
-            rules: tuple[str, ...] = ()
-            if subject_id:
-                try:  # the person found must still be someone the rules let us recognise
-                    self.admission.check_subject(session, loaded, self.admission.subject(session, subject_id), now)
-                except (RefusedError, NotFoundError) as exc:
-                    subject_id, rules = None, tuple(getattr(exc, "rule_ids", ()))
-            if subject_id and "bipa" in loaded.profiles:
-                self._touch_bipa(session, loaded, subject_id, now)
+            decide = partial(self._decide_face, session, caller, loaded, gallery.index, operating, now)
+            decisions = [decide(face.vector) if face.vector is not None else None for face in found]
+        first = decisions[0]
+        assert first is not None  # embed_faces raises when the largest face is too small
+        if not boxes:
+            return first
+        answers = [_face_answer(face, decision) for face, decision in zip(found, decisions, strict=True)]
+        return replace(first, details={**first.details, "box": answers[0]["box"], "faces": answers})
+
+    def _decide_face(
+        self,
+        session: Session,
+        caller: Caller,
+        loaded: Loaded,
+        index: Any,
+        operating: dict[str, Any],
+        now: datetime,
+        vector: np.ndarray,
+    ) -> Decision:
+        """Search one face at the gallery's threshold and record its decision in `session`."""
+        deployment_id, threshold = loaded.row.id, operating["threshold"]
+        ppm, milli = round(operating["target_fpir"] * 1_000_000), round(threshold * 1000)
+        audit_point = {"gallery_size": operating["gallery_size"], "target_fpir_ppm": ppm, "threshold_milli": milli}
+        review = loaded.spec.human_review
+        found = index.search(vector, k=REVIEW_CANDIDATES if review else 1)
+        ranked = [subject_id for subject_id, d in found if d < threshold]
+        if review:
+            candidates = []
+            for candidate in ranked[:REVIEW_CANDIDATES]:
+                with suppress(RefusedError, NotFoundError):  # only people the rules let us recognise
+                    self.admission.check_subject(session, loaded, self.admission.subject(session, candidate), now)
+                    candidates.append(candidate)
+            outcome, listed = ("candidates" if candidates else "no_match"), {"candidates": candidates}
             return self.recorder.record(
-                session,
-                caller,
-                Op.IDENTIFY,
-                "identified" if subject_id else "no_match",
-                deployment=deployment_id,
-                subject=subject_id,
-                rule_ids=rules,
-                purpose=loaded.spec.purpose.category,
-                details={"match": subject_id is not None, **operating},
-                audit_fields=audit_point,
-            )
+                session, caller, Op.IDENTIFY, outcome, deployment=deployment_id, rule_ids=("PIPL-24",),
+                purpose=loaded.spec.purpose.category, details={"match": None, **listed, **operating},
+                audit_fields={**audit_point, "candidates": len(candidates)},
+            )  # fmt: skip
+        subject_id: str | None = ranked[0] if ranked else None
+        rules: tuple[str, ...] = ()
+        if subject_id:
+            try:  # the person found must still be someone the rules let us recognise
+                self.admission.check_subject(session, loaded, self.admission.subject(session, subject_id), now)
+            except (RefusedError, NotFoundError) as exc:
+                subject_id, rules = None, tuple(getattr(exc, "rule_ids", ()))
+        if subject_id and "bipa" in loaded.profiles:
+            self._touch_bipa(session, loaded, subject_id, now)
+        return self.recorder.record(
+            session,
+            caller,
+            Op.IDENTIFY,
+            "identified" if subject_id else "no_match",
+            deployment=deployment_id,
+            subject=subject_id,
+            rule_ids=rules,
+            purpose=loaded.spec.purpose.category,
+            details={"match": subject_id is not None, **operating},
+            audit_fields=audit_point,
+        )
 
     def liveness_challenge(
         self, deployment_id: str, device: str, purpose: str | None = None, caller: Caller | None = None
     ) -> dict[str, Any]:
         """A new random challenge for `device`: head turns and screen colours on one timeline, a nonce, a deadline."""
         return self.liveness.challenge(deployment_id, device, purpose, caller or Caller())
+
+
+def _face_answer(face: FoundFace, decision: Decision | None) -> dict[str, Any]:
+    """One face of an identification: its box and its own decision (a face too small to search has none)."""
+    box = list(face.box) if face.box else None
+    if decision is None:
+        return TOO_SMALL | {"box": box}
+    return {k: v for k, v in decision.to_dict().items() if k in FACE_FIELDS} | {"box": box}
 
 
 def _read_all(paths: list[Path]) -> list[bytes]:

@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from facegate.engine import calibration, liveness, photo
+from facegate.engine import calibration, group_photo, liveness, photo
 from facegate.engine.bulk import FileEmbedding, embed_files
+from facegate.engine.group_photo import FoundFace
 from facegate.engine.images import MAX_FILE_BYTES, read_image_bytes
 from facegate.engine.protocol import Engine
 from facegate.gate.admission import Loaded
@@ -20,6 +21,7 @@ MAX_IMAGE_BYTES = MAX_FILE_BYTES  # the largest photo the engine takes: the face
 MAX_PHOTOS = calibration.FUSED_PHOTOS  # templates per subject and deployment: fused, as calibrated (engine/gallery.py)
 
 Embedder = Callable[[Loaded], tuple[np.ndarray, str]]
+FaceFinder = Callable[[Loaded], tuple[list[FoundFace], str]]  # every face of a photo, largest first
 
 
 def read_photo(path: Path) -> bytes:
@@ -97,6 +99,16 @@ class EngineHost:
         run = getattr(engine, "run", None)  # a pool runs the whole photo in one worker: bytes in, a vector out
         args = (image, enrollment, min_face_px)
         return run(photo.embed_photo, *args) if run else photo.embed_photo(engine, *args)
+
+    def embed_faces(
+        self, image: bytes, min_face_px: int | None, largest: bool
+    ) -> tuple[list[FoundFace], str]:
+        """Every face of the photo with its box, largest first (only the largest with `largest`); a face under the
+        minimum size keeps its box and gets no template."""
+        engine: Any = self.engine
+        run = getattr(engine, "run", None)
+        args = (image, min_face_px, largest)
+        return run(group_photo.embed_faces, *args) if run else group_photo.embed_faces(engine, *args)
 
     def embed_each(self, photos: Sequence[bytes]) -> tuple[list[np.ndarray], str]:
         """Each enrollment photo's template, in order; a failure names the photo when there are several."""

@@ -8,7 +8,7 @@ biometrics, alternatives, rights) is handed the parts it uses; the Gate builds t
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from facegate import policy
 from facegate.audit.records import AuditRecords
@@ -275,10 +275,15 @@ class Gate:
         return self._biometrics.verify_live(deployment_id, subject_id, nonce, frames, device, purpose, caller)
 
     def identify(
-        self, deployment_id: str, image: bytes, purpose: str | None = None, caller: Caller | None = None
+        self,
+        deployment_id: str,
+        image: bytes,
+        purpose: str | None = None,
+        caller: Caller | None = None,
+        faces: Literal["all", "largest"] = "all",
     ) -> Decision:
-        """1:N: which enrolled subject of the deployment is the face in `image`, if any."""
-        return self._biometrics.identify(deployment_id, image, purpose, caller)
+        """1:N: which enrolled subject of the deployment is each face in `image` (or the largest only), if any."""
+        return self._biometrics.identify(deployment_id, image, purpose, caller, faces)
 
     def identify_live(
         self,

@@ -3,14 +3,14 @@
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Path, Request, UploadFile, status
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile, status
 
 from facegate import metrics
 from facegate.errors import InputError, TooLargeError
 from facegate.gate import MAX_IMAGE_BYTES, MAX_PHOTOS
 
 from ..auth import DeploymentId, OperatorFor, OperatorOn, ServiceDep, SubjectId, caller
-from ..responses import DECISION, PasskeyOptions, problems
+from ..responses import DECISION, Identification, PasskeyOptions, problems
 from ..schemas import AlternativeSetRequest, AlternativeVerifyRequest, PasskeyOptionsRequest, Purpose
 
 router = APIRouter(prefix="/api/v1", tags=["biometrics"])
@@ -23,6 +23,10 @@ Photos = Annotated[
 PurposeForm = Annotated[Purpose | None, Form(description="The purpose of this request; must be the registered one.")]
 Method = Annotated[
     Literal["pin", "totp", "checkin_code", "passkey", "staff"], Path(description="The non-biometric method.")
+]
+FacesQuery = Annotated[
+    Literal["all", "largest"],
+    Query(description="`all`: every face in the photo, each decided on its own; `largest`: the largest face only."),
 ]
 REFUSAL = problems(403, 413)
 
@@ -77,7 +81,8 @@ def verify(
 
 @router.post(
     "/deployments/{deployment_id}/identify",
-    **DECISION,
+    response_model=Identification,
+    response_model_exclude_unset=True,
     responses=REFUSAL,
 )
 def identify(
@@ -87,11 +92,13 @@ def identify(
     svc: ServiceDep,
     key: OperatorOn,
     purpose: PurposeForm = None,
+    faces: FacesQuery = "all",
 ) -> dict[str, Any]:
-    """1:N: which enrolled subject of the deployment is in the photo, if any."""
+    """1:N: which enrolled subject of the deployment is each face in the photo, if any. Every face is decided on
+    its own at the gallery's threshold, with its own audit event; the top-level fields are the largest face's."""
     data = image_bytes(image)
     with metrics.engine_queue():
-        return svc.gate.identify(deployment_id, data, purpose, caller(request, key)).to_dict()
+        return svc.gate.identify(deployment_id, data, purpose, caller(request, key), faces).to_dict()
 
 
 @router.post(STANDING + "/alternatives/passkey/options", response_model=PasskeyOptions, responses=REFUSAL)
