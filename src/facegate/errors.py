@@ -64,12 +64,6 @@ class ConflictError(InputError):
     code = "conflict"
 
 
-class TooManyFacesError(InputError):
-    """A photo shows more faces than one request may search."""
-
-    code = "too_many_faces"
-
-
 class CheckpointError(InputError, ValueError):
     """A checkpoint note is malformed or not signed by the expected key."""
 
@@ -148,6 +142,12 @@ class MultipleFacesError(FaceQualityError):
     """More than one face was found where exactly one is needed (enrollment)."""
 
     code = "several_faces"
+
+
+class TooManyFacesError(FaceQualityError):
+    """A photo shows more faces than one request may search."""
+
+    code = "too_many_faces"
 
 
 class FaceTooSmallError(FaceQualityError):

@@ -8,7 +8,7 @@ import numpy as np
 
 from facegate.engine import quality
 from facegate.engine.images import decode_for_faces
-from facegate.errors import TooManyFacesError
+from facegate.errors import FaceTooSmallError, NoFaceError, TooManyFacesError
 
 MAX_FACES = 20  # faces searched in one photo: each costs an embedding and an audit entry
 
@@ -41,7 +41,7 @@ def embed_faces(
     pixels, scale = decode_for_faces(data, bound)
     faces = engine.detect(pixels, min_face_px=max(1, round(bound * scale))) if bound else engine.detect(pixels)
     if not faces:
-        raise quality.NoFaceError("no face found in the photo")
+        raise NoFaceError("no face found in the photo")
     faces = sorted(faces, key=lambda f: (f.size, f.width * f.height), reverse=True)[: 1 if largest else None]
     if len(faces) > MAX_FACES:
         raise TooManyFacesError(f"{len(faces)} faces found; a photo to identify may show at most {MAX_FACES}")
@@ -49,7 +49,7 @@ def embed_faces(
     usable = [f for f in faces if f.size >= minimum * scale]
     searched = {id(f) for f in usable}
     if not usable:
-        raise quality.FaceTooSmallError(
+        raise FaceTooSmallError(
             f"the largest face is {round(faces[0].size / scale)} px, under the minimum of {minimum} px"
         )
     embeddings = iter(engine.embed(pixels, usable))
