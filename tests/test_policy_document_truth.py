@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from facegate.oversight.package import BUILT_IN_MEASURES
+from facegate.oversight.filing_items import BUILT_IN_MEASURES
 from facegate.policy import Deployment, facts, notice_document, parse_spec, pia_document
 from facegate.policy.accuracy import VerificationPoint
 from facegate.policy.language import chinese_spec, english_sentences

@@ -20,12 +20,13 @@ from facegate.policy.lifecycle import (
 )
 from facegate.policy.minors import children_likely, needs_guardian_consent
 from facegate.policy.notice import notice_document, notice_fields
+from facegate.policy.parsing import parse_spec, spec_from_data
 from facegate.policy.pia import pia_document
 from facegate.policy.profiles import DEFAULT_PROFILE, Profile, get_profile, profile_names
 from facegate.policy.rule import Rule
 from facegate.policy.rules import RULES, get_rule, rules_for
 from facegate.policy.settings import QUESTIONS, Settings
-from facegate.policy.spec import Deployment, parse_spec, spec_from_data
+from facegate.policy.spec import Deployment
 
 __all__ = [
     "ATTESTABLE_CLAIMS",

@@ -2,6 +2,7 @@
 waits that say zero ('免费', '0', 'immediately')."""
 
 import re
+from typing import TypeGuard
 
 # Answers that say nothing: a field holding one of these is treated as absent.
 PLACEHOLDERS = frozenset({"", "...", "…", "-", "tbd", "todo", "n/a", "na", "none", "null", "unknown", "?", "待定"})
@@ -27,6 +28,6 @@ def zero(text: str | None) -> bool:
     return text is not None and bool(ZERO.match(text.strip().rstrip(".。").strip()))
 
 
-def stated(text: str | None) -> bool:
+def stated(text: str | None) -> TypeGuard[str]:
     """Whether a free-text field says something (not absent, empty or a placeholder such as 'TBD')."""
     return text is not None and text.strip().rstrip(".。").strip().lower() not in PLACEHOLDERS

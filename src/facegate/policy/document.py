@@ -1,5 +1,6 @@
 """A generated document (notice, impact assessment) as plain parts, rendered to Markdown or escaped HTML."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import Literal
@@ -67,7 +68,7 @@ class Section:
     """A headed section of blocks."""
 
     heading: str
-    blocks: list[Block] = field(default_factory=list)
+    blocks: Sequence[Block] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
