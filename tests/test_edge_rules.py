@@ -6,7 +6,7 @@ import pytest
 from gate_fixtures import example
 
 from facegate.edge import merge
-from facegate.edge.placement import Node, misplaced, offline_too_long
+from facegate.placement import Node, misplaced, offline_too_long
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 DEVICE = example("office-entry")

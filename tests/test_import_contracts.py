@@ -241,7 +241,8 @@ def test_the_contracts_see_a_circle_and_a_side_door() -> None:
     assert any(t == "facegate.store.migrate" for t, _ in imports("facegate.store.database"))
 
 
-AUDIT_WRITERS = {"facegate.audit.writer", "facegate.audit.log"}  # the one writer, and the log's own purge record
+# The one writer, its group commit (a batch of the writer's events in one transaction), the log's own purge record.
+AUDIT_WRITERS = {"facegate.audit.writer", "facegate.audit.group", "facegate.audit.log"}
 APPENDS = ("append", "append_many")
 
 

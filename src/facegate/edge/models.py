@@ -1,6 +1,7 @@
 """The tables of the hub and device roles: pairing tokens, paired devices, their audit logs, acks and holdings.
 
-A hub keeps `edge_*` rows for each device; a device keeps one `edge_link` row naming its hub. None of these
+A hub keeps `edge_*` rows for each device; a device keeps one `edge_link` row naming its hub (`HubLinkRow`, in
+facegate/placement.py, below the gate that reads it). None of these
 tables holds biometric data: subjects appear under their pseudonymous IDs only.
 """
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from facegate.placement import HubLinkRow
 from facegate.store import Base, BigId, UTCDateTime
 
 
@@ -119,25 +121,5 @@ class HoldingRow(Base):
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class HubLinkRow(Base):
-    """On a device: its hub, its pairing, how far it has applied the hub's changes and pushed its own log."""
-
-    __tablename__ = "edge_link"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
-    hub_url: Mapped[str] = mapped_column(Text)
-    device_id: Mapped[str] = mapped_column(String(32))
-    hub_key: Mapped[str] = mapped_column(Text)  # PEM, pinned at pairing: every answer of the hub is checked
-    deployments: Mapped[str] = mapped_column(Text)
-    paired_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    applied: Mapped[int] = mapped_column(BigInteger, default=0)
-    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    pushed_size: Mapped[int] = mapped_column(BigInteger, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | unpaired
-    # When this device shredded its keys (ordered by the hub, or by itself past its offline bound), and why.
-    wiped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    wipe_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)  # unpair | suspend | lost | offline
-    wipe_acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # the hub took its report
-    # This device's own last verified checkpoint of its log: each push checks only the entries after it.
-    checked_size: Mapped[int] = mapped_column(BigInteger, default=0)
-    checked_root: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+__all__ = ["DeviceCheckpointRow", "DeviceEntryRow", "DeviceRow", "HoldingRow", "HubLinkRow", "NonceRow",
+           "PairingTokenRow", "ShredAckRow"]  # fmt: skip

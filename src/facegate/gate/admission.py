@@ -14,10 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facegate import policy
+from facegate import placement, policy
 from facegate.context import Context
-from facegate.edge import placement
-from facegate.edge.models import HubLinkRow
 from facegate.errors import NotFoundError, RefusedError
 from facegate.events import Op
 from facegate.gate import checks
@@ -102,7 +100,7 @@ class Admission:
         if cached is not None and now - cached[0] < NODE_SECONDS:
             return cached[1]
         with self.context.db.session(readonly=True) as session:
-            link = session.get(HubLinkRow, 1)
+            link = session.get(placement.HubLinkRow, 1)
         node = placement.linked(kind, link)
         self._node = (now, node)
         return node

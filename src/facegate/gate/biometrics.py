@@ -241,7 +241,7 @@ class Biometrics:
     ) -> Decision:
         """1:1: is the face in `image` the enrolled subject? Only match or no_match comes back, never a distance."""
         caller = caller or Caller()
-        return self._verify(deployment_id, subject_id, self._photo(image, caller, subject_id), purpose, caller)
+        return self.verify_by(deployment_id, subject_id, self._photo(image, caller, subject_id), purpose, caller)
 
     def verify_live(
         self,
@@ -256,7 +256,7 @@ class Biometrics:
         """1:1 on camera frames that answer the liveness challenge `nonce`; the match runs on a frontal frame."""
         caller = caller or Caller()
         embed = self.liveness.embedder(nonce, frames, device, caller, Op.VERIFY, subject_id)
-        return self._verify(deployment_id, subject_id, embed, purpose, caller)
+        return self.verify_by(deployment_id, subject_id, embed, purpose, caller)
 
     def _photo(self, image: bytes, caller: Caller, subject_id: str | None = None) -> Embedder:
         """The embedder of one photo, refused where the deployment requires the liveness challenge."""
@@ -280,9 +280,10 @@ class Biometrics:
                 message = "this deployment requires the liveness challenge: capture at the kiosk (camera.liveness)"
                 raise refusal(loaded.spec, message, ["CN25-10b"])
 
-    def _verify(
+    def verify_by(
         self, deployment_id: str, subject_id: str, embed: Embedder, purpose: str | None, caller: Caller
     ) -> Decision:
+        """1:1 on the face an embedder gives, once the deployment and subject are checked (photo, frames, camera)."""
         fields: dict[str, Any] = {"deployment": deployment_id, "subject": subject_id}
         with self.recorder.guarded(caller, Op.VERIFY, **fields):
             loaded, subject, templates = self._admit(deployment_id, subject_id, purpose)
@@ -378,11 +379,11 @@ class Biometrics:
     ) -> Decision:
         """1:N on camera frames that answer the liveness challenge `nonce`; the search runs on a frontal frame."""
         caller = caller or Caller()
-        return self._identify(
+        return self.identify_by(
             deployment_id, self.liveness.embedder(nonce, frames, device, caller, Op.IDENTIFY), purpose, caller
         )
 
-    def _identify(self, deployment_id: str, embed: Embedder, purpose: str | None, caller: Caller) -> Decision:
+    def identify_by(self, deployment_id: str, embed: Embedder, purpose: str | None, caller: Caller) -> Decision:
         """1:N on the one face an embedder gives (a liveness capture, a door camera's best look)."""
 
         def one(loaded: Loaded) -> tuple[list[FoundFace], str]:

@@ -10,10 +10,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from facegate import policy
+from facegate import placement, policy
 from facegate.audit.records import AuditRecords
 from facegate.context import Context
-from facegate.edge import placement
 from facegate.gate.admission import Admission
 from facegate.gate.alternatives import Alternatives
 from facegate.gate.biometrics import Biometrics

@@ -24,9 +24,9 @@ from facegate.errors import ConflictError, InputError, NotFoundError, RefusedErr
 from facegate.events import Op
 from facegate.gate.checks import refusal
 from facegate.gate.decisions import Caller, Decision, Recorder
+from facegate.gate.models import CameraRow
 from facegate.policy import facts
 from facegate.policy.spec import stated
-from facegate.streams.models import CameraRow
 
 if TYPE_CHECKING:
     from facegate.gate.admission import Admission
@@ -258,11 +258,11 @@ class CameraDoor:
 
     def identify(self, look: Sighting) -> Decision:
         """1:N on a track's best look, at the gallery's threshold; a stranger is a `no_match`, nothing kept."""
-        return self.cameras.biometrics._identify(self.deployment, self._embedder(look), None, self.caller)
+        return self.cameras.biometrics.identify_by(self.deployment, self._embedder(look), None, self.caller)
 
     def verify(self, look: Sighting, subject_id: str) -> Decision:
         """1:1 on a track's best look against the subject a card reader named."""
-        return self.cameras.biometrics._verify(self.deployment, subject_id, self._embedder(look), None, self.caller)
+        return self.cameras.biometrics.verify_by(self.deployment, subject_id, self._embedder(look), None, self.caller)
 
     def publish(self, data: dict[str, Any]) -> int:
         """Queue a `door.decision` webhook event (subject ID, outcome, event ID: nothing biometric)."""

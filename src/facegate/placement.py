@@ -1,4 +1,8 @@
-"""Where a deployment's templates may live, as a pure check: the node's kind against the spec's storage.
+"""Where this node stands: a device's link to its hub (`edge_link`), and where a deployment's templates may live,
+as a pure check of the node's kind against the spec's storage.
+
+It sits below the gate (which runs the checks before every biometric operation) and the edge (which keeps the
+link row up to date): both import it, it imports neither.
 
 CN25-8a/b: facial information is stored in the recognition device. A hub never runs a biometric operation of a
 deployment whose spec says `storage.location: device`; a device runs only those, and only while it has reached
@@ -9,11 +13,39 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import BigInteger, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
 from facegate.policy import Deployment
+from facegate.store import Base, UTCDateTime
 
 PLACEMENT_RULES = ["CN25-8a/b", "PIPL-29"]
 OFFLINE_RULES = ["CN25-6d", "PIPL-15", "PIPL-47"]
 WIPED_RULES = ["CN25-6d", "PIPL-47"]
+
+
+class HubLinkRow(Base):
+    """On a device: its hub, its pairing, how far it has applied the hub's changes and pushed its own log."""
+
+    __tablename__ = "edge_link"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
+    hub_url: Mapped[str] = mapped_column(Text)
+    device_id: Mapped[str] = mapped_column(String(32))
+    hub_key: Mapped[str] = mapped_column(Text)  # PEM, pinned at pairing: every answer of the hub is checked
+    deployments: Mapped[str] = mapped_column(Text)
+    paired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    applied: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    pushed_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | unpaired
+    # When this device shredded its keys (ordered by the hub, or by itself past its offline bound), and why.
+    wiped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    wipe_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)  # unpair | suspend | lost | offline
+    wipe_acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # the hub took its report
+    # This device's own last verified checkpoint of its log: each push checks only the entries after it.
+    checked_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    checked_root: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
 
 
 @dataclass(frozen=True)
