@@ -34,7 +34,6 @@ from facegate.edge.wipe import HUB_WIPES, past_bound, wipe
 from facegate.errors import ConflictError, ForbiddenError, HubRefused, HubUnreachable, InputError
 from facegate.events import Op
 from facegate.home import node_kind
-from facegate.placement import Node, linked
 
 if TYPE_CHECKING:
     from facegate.gate import Caller, Gate
