@@ -24,6 +24,7 @@ from facegate.gate.erasure import Erasure
 from facegate.gate.galleries import Galleries
 from facegate.gate.liveness import Liveness
 from facegate.gate.rights import Rights
+from facegate.gate.roster import Roster
 from facegate.gate.streams import Cameras
 from facegate.gate.subjects import Subjects
 from facegate.vault.credentials import RelyingParty
@@ -51,6 +52,7 @@ class Gate:
         self._alternatives = Alternatives(context, self.recorder, self.admission)
         self._rights = Rights(context, self.recorder, self.erasure)
         self._collections = Collections(context, self.recorder)
+        self._roster = Roster(context)
         self.cameras = Cameras(context, self.recorder, self.admission, self.engines, self._biometrics)
 
     @classmethod
@@ -337,6 +339,12 @@ class Gate:
     def enrollments(self, deployment_id: str, limit: int = 100, after: str | None = None) -> list[dict[str, Any]]:
         """The deployment's subjects by ID, a page at a time: consent state and templates (no vectors)."""
         return self._collections.subjects(deployment_id, limit, after)
+
+    def roster(
+        self, deployments: Sequence[str] | None, prefix: str = "", limit: int = 50, after: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Subjects by ID (searched by prefix), each with its standing per deployment; no biometric data."""
+        return self._roster.page(deployments, prefix, limit, after)
 
     def delete_template(
         self, deployment_id: str, subject_id: str, template_id: str, caller: Caller | None = None

@@ -12,6 +12,7 @@ from .console import router as console_router
 from .kiosk import router as kiosk_router
 from .pages import render
 from .portal import router as portal_router
+from .subjects import router as subjects_router
 from .trial import router as trial_router
 
 STATIC = Path(__file__).parent / "static"
@@ -24,6 +25,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(portal_router)
     app.include_router(kiosk_router)
     app.include_router(trial_router)
+    app.include_router(subjects_router)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
