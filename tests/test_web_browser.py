@@ -273,17 +273,24 @@ def test_the_audit_page_filters_in_the_browser(server, page) -> None:  # type: i
     shot(page, "console-audit-filtered")
 
 
-@pytest.mark.parametrize(("lang", "subject", "words"), [("en", "biden", "Enroll"), ("zh-CN", "joe", "录入")])
-def test_enrolling_through_the_console(server, page, lang: str, subject: str, words: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("lang", "subject", "words"), [("en", "biden", ("Enroll", "Check")), ("zh-CN", "joe", ("录入", "检查"))]
+)
+def test_enrolling_and_verifying_through_the_console(server, page, lang: str, subject: str, words) -> None:  # type: ignore[no-untyped-def]
     env, base = server
-    sign_in(page, base, env)
+    sign_in(page, base, env, "operator")
     page.goto(f"{base}/console/try/{OFFICE}?lang={lang}")
     page.fill("#enroll-subject", subject)
     page.check("#notice")
     page.check("#consent")
     page.set_input_files("#enroll-image", str(Path(__file__).parent / "data" / "biden.jpg"))
-    page.click(f"#enroll-form button:has-text('{words}')")
+    page.click(f"#enroll-form button:has-text('{words[0]}')")
     page.wait_for_selector("[data-outcome]")
     shot(page, f"console-enroll-{lang}")
     assert page.get_attribute("[data-outcome]", "data-outcome") == "enrolled"
     assert page.get_attribute("html", "lang") == lang
+    page.fill("#subject", subject)  # the same person in another photo: a match, audited under the operator's key
+    page.set_input_files("#image", str(Path(__file__).parent / "data" / "biden2.jpg"))
+    page.click(f"#try-form button:has-text('{words[1]}')")
+    page.wait_for_selector("[data-outcome='match']")
+    shot(page, f"console-verify-{lang}")
