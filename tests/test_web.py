@@ -186,16 +186,19 @@ def test_the_oversight_page_only_reads_and_an_admin_refreshes_on_request(
 def test_a_photo_tried_in_the_console_gets_the_gates_decision(env: Env) -> None:
     from test_api_fixtures import DATA
 
-    csrf = sign_in(env, "admin")
     h = env.auth("operator")
     env.client.post("/api/v1/subjects", json={"id": "obama"}, headers=h)
     env.client.post(f"/api/v1/deployments/{OFFICE}/subjects/obama/notice", json={}, headers=h)
+    csrf = sign_in(env, "admin")  # an admin sees the page, but photos are an operator's, as in the API
     assert "/console/try/hq-lobby" in env.client.get(f"/console/deployments/{OFFICE}").text
+    assert 'id="operator-needed"' in env.client.get(f"/console/try/{OFFICE}").text
 
     def tried(subject: str, name: str) -> str:
         files = {"image": (name, (DATA / name).read_bytes(), "image/jpeg")}
         return env.client.post(f"/console/try/{OFFICE}", data={"csrf": csrf, "subject": subject}, files=files).text
 
+    assert "need an operator key" in tried("obama", "obama2.jpg")
+    csrf = sign_in(env, "operator")
     assert 'data-outcome="refused"' in tried("obama", "obama2.jpg")  # no consent yet: the gate refuses
     env.client.post(f"/api/v1/deployments/{OFFICE}/subjects/obama/consents", json={}, headers=h)
     subject = f"/api/v1/deployments/{OFFICE}/subjects/obama"
@@ -208,9 +211,53 @@ def test_a_photo_tried_in_the_console_gets_the_gates_decision(env: Env) -> None:
     assert text.status_code == 200 and 'data-outcome="invalid"' in text.text and "Traceback" not in text.text
     files = {"image": ("biden.jpg", (DATA / "biden.jpg").read_bytes(), "image/jpeg")}
     form = {"csrf": csrf, "subject": "biden", "notice": "shown"}
-    refused = env.client.post(f"/console/enroll/{OFFICE}", data=form, files=files).text
-    assert 'data-outcome="refused"' in refused  # the notice alone is not consent
+    refused = env.client.post(f"/console/enroll/{OFFICE}", data=form, files=files)
+    assert 'data-outcome="refused"' in refused.text  # the notice alone is not consent
+    chinese = env.client.post(f"/console/enroll/{OFFICE}", data=form, files=files, headers={"Accept-Language": "zh"})
+    assert "当事人未给予单独同意" in chinese.text and "已拒绝" in chinese.text  # the code's sentence, in Chinese
     enrolled = env.client.post(f"/console/enroll/{OFFICE}", data={**form, "consent": "given"}, files=files).text
     assert 'data-outcome="enrolled"' in enrolled and 'data-outcome="match"' in tried("biden", "biden2.jpg")
     chinese = env.client.get(f"/console/try/{OFFICE}", headers={"Accept-Language": "zh-CN"}).text
     assert "试一张照片" in chinese and "Try a photo" not in chinese
+    stranger = sign_in(env, "stranger")  # an operator not granted the office: refused as by the API
+    page = env.client.post(f"/console/enroll/{OFFICE}", data={"csrf": stranger, "subject": "eve"}, files=files)
+    assert page.status_code == 404 and "eve" not in str(env.svc.gate.roster(None))
+
+
+def test_the_subjects_page_lists_standing_searches_pages_and_acts_as_the_api_allows(env: Env) -> None:
+    h = env.auth("operator")
+    for n in range(3):
+        env.client.post("/api/v1/subjects", json={"id": f"p{n}"}, headers=h)
+    env.client.post(f"/api/v1/deployments/{OFFICE}/subjects/p0/notice", json={}, headers=h)
+    env.client.post(f"/api/v1/deployments/{OFFICE}/subjects/p0/consents", json={}, headers=h)
+    for name in ("obama.jpg", "obama2.jpg"):
+        env.client.post(f"/api/v1/deployments/{OFFICE}/subjects/p0/enroll", files=photo(name), headers=h)
+    sign_in(env, "admin")  # every subject, with no action: deleting is an operator's, as in the API
+    page = env.client.get("/console/subjects").text
+    row = re.search(r'<tr id="subject-p0">.*?</tr>', page, re.S).group(0)
+    assert "hq-lobby" in row and "version 1" in row and 'class="consent given"' in row and ">2</td>" in row
+    assert "In no deployment yet." in page and "/delete" not in page and "/erase" not in page
+    assert "sealed" not in page and "vector" not in page
+    only = env.client.get("/console/subjects", params={"q": "p1"}).text
+    assert 'id="subject-p1"' in only and 'id="subject-p0"' not in only
+    assert env.client.get("/console/subjects", params={"q": "p%"}).status_code == 422
+    one = env.client.get("/console/subjects", params={"deployment": OFFICE}).text
+    assert 'id="subject-p0"' in one and 'id="subject-p1"' not in one  # p1 has no record in the office
+    for n in range(3, 53):
+        env.svc.gate.add_subject(f"q{n:02d}")
+    first = env.client.get("/console/subjects").text
+    later = re.search(r'href="([^"]+)" id="later-link"', first).group(1).replace("&amp;", "&")
+    second = env.client.get(later).text
+    assert 'id="subject-q52"' in second and 'id="subject-p0"' not in second and 'id="first-link"' in second
+    csrf = sign_in(env, "operator")
+    page = env.client.get("/console/subjects", params={"deployment": OFFICE}).text
+    template = re.search(r'action="(/console/subjects/p0/templates/[^"]+/delete)"', page).group(1)
+    to = f"/console/subjects?deployment={OFFICE}"
+    done = env.client.post(template, data={"csrf": csrf, "deployment": OFFICE, "to": to})
+    assert "other templates stay" in done.text and ">1</td>" in done.text
+    assert "Nothing was erased" in env.client.post("/console/subjects/p0/erase", data={"csrf": csrf, "to": to}).text
+    assert env.svc.gate.subject_deployments("p0") == {OFFICE}  # not confirmed: nothing erased
+    erased = env.client.post("/console/subjects/p0/erase", data={"csrf": csrf, "confirm": "yes", "to": to})
+    assert "was erased" in erased.text and 'id="subject-p0"' not in erased.text
+    stranger = sign_in(env, "stranger")  # not granted the office: no action there, and refused if forged
+    assert env.client.post("/console/subjects/p2/erase", data={"csrf": stranger, "confirm": "yes"}).status_code == 403

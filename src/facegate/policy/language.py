@@ -26,13 +26,18 @@ def _chinese(text: str) -> bool:
 
 
 def _opens_in_chinese(piece: str) -> bool:
-    piece = re.sub(r"^\W*facegate\b", "", piece)  # the product's name opens Chinese sentences too
+    piece = re.sub(r"^\W*[A-Z][A-Z0-9]*-[\w/–-]+ — ", "", piece)  # a rule ID opens Chinese text ("CN25-5b — 首次...")
+    piece = re.sub(r"^\W*facegate\b", "", piece)  # so does the product's name
+    piece = re.sub(r"^(?:[^\w\u3400-\u9fff]|[\dA-Z_])*", "", piece)  # and "1:N", "PIN": Chinese if Chinese follows
     first = re.search(r"[A-Za-z\u3400-\u9fff]", piece)
     return first is not None and bool(_CJK.match(first.group(0)))
 
 
 def chinese(text: str) -> str:
     """The Chinese half of each '中文 / English' pair in `text`; text without such pairs comes back as it is."""
+    halves = text.split(" / ")
+    if len(halves) == 2 and _opens_in_chinese(halves[0]) and not _opens_in_chinese(halves[1]):
+        return halves[0].replace("; ", "；")  # one pair whose halves hold their own "；" / "; " lists
     out = []
     for part in _SEPARATOR.split(text):
         if part in ("; ", "；"):

@@ -58,15 +58,16 @@ def pia_document(
     settings: Settings | None = None,
     stored: int | None = None,
     verification: VerificationPoint | None = None,
+    chinese: bool | None = None,
 ) -> Document:
     """The impact assessment report for `spec` as of `today`: what the spec does not say is shown as a gap.
 
     `stored` is the number of individuals the deployment stores, where the caller counted it (oversight does);
     `verification` is the model's 1:1 operating point (ACC-2), where the caller knows the model (the gate does).
-    A Chinese spec gets a Chinese report.
+    A Chinese spec gets a Chinese report; `chinese` asks for one whatever the spec's language (a Chinese page).
     """
     report = evaluate(spec, profiles, today=today, settings=settings)
-    zh = chinese_spec(spec)
+    zh = chinese_spec(spec) if chinese is None else chinese
     pia = spec.impact_assessment
     meta = [
         Entry("部署 / Deployment", f"{spec.wording('name')} ({spec.id})"),

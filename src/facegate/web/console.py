@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from facegate import policy
 from facegate.api.auth import DEPLOYMENT_ID, ServiceDep
+from facegate.api.codes import CODES
 from facegate.api.keys import ROLES, ApiKey
 from facegate.api.service import Service
 from facegate.audit import listing
@@ -19,9 +20,10 @@ from facegate.errors import FacegateError, InputError, RefusedError, WebError
 from facegate.gate import Caller, verification_point
 from facegate.home import node_kind
 from facegate.oversight import Oversight, status_report
+from facegate.policy.language import in_chinese
 
-from . import forms, session
-from .catalogue import LABELS
+from . import forms, i18n, session
+from .labels import LABELS
 from .pages import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -162,7 +164,7 @@ async def submit_deployment(request: Request, svc: ServiceDep, key: Who) -> Resp
     fields, chosen = await form_fields(request)
     posted(request, svc, str(fields.get("csrf", "")))
     result = check(svc, fields, chosen)
-    error = None
+    error, error_zh = None, ""
     if fields.get("action") == "register" and result["spec"] is not None:
         if key.role != "admin":
             error = "Only an admin key registers deployments; the findings below are for your information."
@@ -176,10 +178,10 @@ async def submit_deployment(request: Request, svc: ServiceDep, key: Who) -> Resp
                 svc.submissions.save(spec, names, key.actor, svc.clock())
                 return RedirectResponse(f"/console/deployments/{spec.id}", status_code=303)
             except FacegateError as exc:
-                error = str(exc)
+                error, error_zh = str(exc), CODES.get(exc.code, ("", ""))[1]
     return page(
         request, svc, "deployment_form.html", key, values=fields, chosen=chosen, result=result, error=error,
-        **choices(),
+        error_zh=error_zh, **choices(),
     )  # fmt: skip
 
 
@@ -232,10 +234,13 @@ def document(request: Request, deployment_id: str, document: str, svc: ServiceDe
         doc = policy.notice_document(spec, profiles, verification=verification_point())
     elif document == "impact-assessment" and key.role in ("admin", "auditor"):
         doc = policy.pia_document(
-            spec, today=svc.today(), profiles=profiles, settings=svc.gate.settings, verification=verification_point()
+            spec, today=svc.today(), profiles=profiles, settings=svc.gate.settings, verification=verification_point(),
+            chinese=True if i18n.choose(request) == i18n.ZH_CN else None,
         )
     else:
         raise WebError(404, "No such document for you here.")
+    if i18n.choose(request) == i18n.ZH_CN:
+        doc = in_chinese(doc)  # the Chinese of each bilingual text; the spec's own words stay as written
     return page(request, svc, "document.html", key, doc=doc, deployment_id=deployment_id)
 
 

@@ -17,11 +17,14 @@ from markupsafe import Markup
 
 from facegate.policy import vocabulary as spec_words
 
-from .catalogue import LABELS, ZH
+from .catalogue import ZH
+from .labels import LABELS
 from .problem_words import PROBLEM_ZH
+from .rule_words import RULE_TITLES_ZH
+from .subject_words import SUBJECT_ZH
 from .trial_words import TRIAL_ZH
 
-WORDS = {**PROBLEM_ZH, **TRIAL_ZH, **ZH}  # every Chinese sentence a page may say, keyed by its English
+WORDS = {**PROBLEM_ZH, **TRIAL_ZH, **SUBJECT_ZH, **ZH}  # every Chinese sentence a page may say, keyed by its English
 
 ZH_CN, EN = "zh-CN", "en"
 LANGUAGES = (ZH_CN, EN)
@@ -29,7 +32,7 @@ NAMES = {ZH_CN: "中文", EN: "English"}
 COOKIE = "facegate_lang"
 COOKIE_AGE = 365 * 24 * 3600
 _current: ContextVar[str] = ContextVar("facegate_lang", default=EN)
-# The spec's own vocabularies (facegate.policy.vocabulary) label these; the catalogue's LABELS label the rest.
+# The spec's own vocabularies (facegate.policy.vocabulary) label these; web.labels' LABELS label the rest.
 POLICY_VOCABULARIES = {
     "purpose": "purpose", "setting": "setting", "modality": "modality", "legal_basis": "legal_basis",
     "storage": "storage_location", "raw_images": "raw_images", "alternative": "alternative",
@@ -134,6 +137,24 @@ def label(vocabulary: str, value: object) -> str:
     if labels is None:
         return key.replace("_", " ")
     return labels[1] if _current.get() == ZH_CN else labels[0]
+
+
+def chinese() -> bool:
+    """Whether the page is being rendered in Chinese."""
+    return _current.get() == ZH_CN
+
+
+def rule_title(rule_id: str, english: str) -> str:
+    """A rule's title in the current language (`english` as the rule has it)."""
+    return RULE_TITLES_ZH.get(rule_id, english) if _current.get() == ZH_CN else english
+
+
+def room(where: str) -> str:
+    """Where a rule is enforced (`check`, `gate`, ..., `via <rule>`) in the current language."""
+    rule = where.removeprefix("via ")
+    if rule != where:
+        return f"经由 {rule}" if _current.get() == ZH_CN else where
+    return label("room", where)
 
 
 def switch_links(request: Request) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 from facegate.policy.document import Bullets, Entry, Gap, Paragraph, Table
 
 from . import i18n
+from .form_words import problem_zh
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -31,7 +32,9 @@ def is_gap(value: object) -> bool:
 
 TEMPLATES.env.filters["block_kind"] = block_kind
 TEMPLATES.env.tests["gap"] = is_gap
-TEMPLATES.env.globals.update(t=i18n.t_html, plural=i18n.plural_html, label=i18n.label, label_of=i18n.label)
+TEMPLATES.env.globals.update(t=i18n.t_html, plural=i18n.plural_html, label=i18n.label, label_of=i18n.label,
+                             rule_title=i18n.rule_title, room=i18n.room, chinese=i18n.chinese,
+                             problem_zh=problem_zh)  # fmt: skip
 
 
 def render(request: Request, name: str, status_code: int = 200, region: str | None = None, **context: Any

@@ -13,10 +13,9 @@ from facegate.api.auth import SUBJECT_ID, ServiceDep, in_scope, operator_for
 from facegate.api.keys import ApiKey
 from facegate.api.paging import make_cursor, read_cursor
 from facegate.api.service import Service
-from facegate.errors import FacegateError, InputError, RefusedError
+from facegate.errors import FacegateError, InputError, RefusedError, WebError
 
 from .console import Who, caller, deployment_or_404, page, posted, visible
-from .pages import WebError
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 PAGE = 50

@@ -1,0 +1,112 @@
+"""Every console page and problem page, read in Chinese on a home seeded as the demo seeds it, holds no English
+sentence and ends no Chinese sentence with an ASCII full stop. What the operator wrote in a spec (its name,
+purpose, handler) is the operator's own text and is left out; so are code, IDs, rule IDs and units."""
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_api_fixtures import OFFICE, Env, make_env
+
+from facegate.api.demo import seed
+from facegate.api.problems import TYPES
+
+# Three or more ASCII words in a row (a word: letters, maybe with an apostrophe; IDs, paths, versions and codes
+# with digits, dots, slashes, underscores or dashes are not words).
+ENGLISH = re.compile(r"(?<![\w./@:#'-])(?:[A-Za-z][a-z'’]*[,;:]?[ \t]+){2,}[A-Za-z][a-z'’]*(?![\w/@-])")
+# An ASCII full stop right after Chinese text (or its closing bracket/quote) ends a Chinese sentence wrongly.
+STOP = re.compile(r"[\u3400-\u9fff）」”][.](?!\w)")
+ALLOWED = ("facegate", "Swagger UI", "ReDoc", "Accept-Language", "application/problem+json", "English")
+
+
+def visible_text(page: str) -> str:
+    """The page's text as a reader sees it, without markup, code, scripts or text marked as English."""
+    body = page.split("<body", 1)[-1]
+    body = re.sub(r"<(script|style|code|pre|textarea)\b[^>]*>.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r'<(\w+)[^>]*\blang="en"[^>]*>.*?</\1>', " ", body, flags=re.S)  # an original, marked so
+    body = re.sub(r"</?(?:a|strong|em|span|abbr|small|b|i)\b[^>]*>", "", body)  # inline: the sentence goes on
+    body = re.sub(r"<[^>]+>", "\n", body)
+    return html.unescape(body)
+
+
+def spec_texts(env: Env) -> list[str]:
+    """Every string an operator wrote in a registered or submitted spec, longest first."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+            if all(isinstance(item, str) for item in value):
+                found.append(", ".join(value))  # a list the documents write out in one line
+
+    for row in env.svc.deployments():
+        walk(env.svc.deployment(row["id"])["spec"])
+    return sorted({s.strip() for s in found if len(s.strip()) > 3})
+
+
+def english_in(page: str, operators: list[str]) -> list[str]:
+    """English sentences and ASCII full stops ending Chinese sentences on a page read in Chinese."""
+    text = visible_text(page)
+    for token in ALLOWED:
+        text = text.replace(token, " ")
+    english = [m.group(0) for m in ENGLISH.finditer(text)]
+    english = [e for e in english if not any(e in written for written in operators)]  # the operator's own words
+    return english + [f"full stop: {m.group(0)}" for m in STOP.finditer(text)]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, dict[str, str]]]:
+    environment = make_env(Path(tmp_path_factory.mktemp("chinese")))
+    env = next(environment)
+    keys = seed(env.svc, lambda _: None).keys
+    yield env, keys
+    next(environment, None)
+
+
+def pages(env: Env) -> list[str]:
+    """Every console page an admin reaches, for every deployment, and the problem type pages."""
+    deployments = [d["id"] for d in env.svc.deployments()]
+    found = ["/console", "/console/deployments/new", "/console/audit", "/console/oversight", "/console/keys",
+             "/console/devices", "/console/cameras", "/console/subjects", f"/console/subjects?deployment={OFFICE}",
+             "/console/rules/CN25-13a", "/console/rules/PIPL-29"]  # fmt: skip
+    for d in deployments:
+        found += [f"/console/deployments/{d}", f"/console/deployments/{d}/notice"]
+        found += [f"/console/deployments/{d}/impact-assessment", f"/console/try/{d}"]
+    return found + [f"/problems/{kind}" for kind in TYPES]
+
+
+def test_no_english_sentence_on_a_chinese_page(demo: tuple[Env, dict[str, str]]) -> None:
+    env, keys = demo
+    operators = spec_texts(env)
+    env.client.post("/console/login", data={"api_key": keys["demo-admin"]})
+    env.client.get("/console?lang=zh-CN")  # the switch: every later page reads Chinese, whatever the browser says
+    leftovers = {}
+    for path in pages(env):
+        answer = env.client.get(path)
+        assert answer.status_code == 200 and '<html lang="zh-CN">' in answer.text, path
+        if found := english_in(answer.text, operators):
+            leftovers[path] = found
+    csrf = re.search(r'name="csrf" value="([^"]+)"', env.client.get("/console/deployments/new").text).group(1)
+    form = {"csrf": csrf, "id": "Bad ID", "storage.retention_days": "20", "profiles": "cn2025"}
+    half_done = env.client.post("/console/deployments/check", data=form).text  # what is still missing, in Chinese
+    assert "必填项缺失" in half_done and "格式不符合要求" in half_done
+    if found := english_in(half_done, operators):
+        leftovers["the form's findings"] = found
+    assert not leftovers, "\n".join(f"{p}: {found}" for p, found in leftovers.items())
+
+
+def test_the_check_catches_a_planted_english_sentence_and_full_stop() -> None:
+    assert english_in("<body><p>部署已启用</p><code>facegate check spec.yaml</code> <p>CN25-13a</p>", []) == []
+    assert english_in("<body><p>部署 the deployment is active</p>", []) == ["the deployment is active"]
+    assert english_in("<body><p>部署已启用.</p>", []) == ["full stop: 用."]
+    assert english_in('<body><p lang="en">the original text stays</p><p>HQ lobby staff entry</p>',
+                      ["HQ lobby staff entry"]) == []  # fmt: skip
