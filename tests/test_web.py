@@ -261,3 +261,20 @@ def test_the_subjects_page_lists_standing_searches_pages_and_acts_as_the_api_all
     assert "was erased" in erased.text and 'id="subject-p0"' not in erased.text
     stranger = sign_in(env, "stranger")  # not granted the office: no action there, and refused if forged
     assert env.client.post("/console/subjects/p2/erase", data={"csrf": stranger, "confirm": "yes"}).status_code == 403
+
+
+def test_identifying_a_group_photo_in_the_console_lists_every_face(env: Env) -> None:
+    from test_api_fixtures import GALLERY, consenting
+
+    h = env.auth("operator")
+    for subject in ("obama", "biden"):
+        consenting(env, subject, GALLERY)
+        env.client.post(f"/api/v1/deployments/{GALLERY}/subjects/{subject}/enroll", files=photo(f"{subject}.jpg"),
+                        headers=h)  # fmt: skip
+    csrf = sign_in(env, "operator")
+    page = env.client.post(f"/console/try/{GALLERY}", data={"csrf": csrf}, files=photo("two_people.jpg")).text
+    faces = re.findall(r'<tr data-face-outcome="([a-z_]+)">', page)
+    assert len(faces) == 2 and 'id="faces"' in page, page[page.find("<main"):][:2000]
+    zh = env.client.post(f"/console/try/{GALLERY}", data={"csrf": csrf}, files=photo("two_people.jpg"),
+                         headers={"Accept-Language": "zh-CN"}).text  # fmt: skip
+    assert "照片中有 2 张人脸，逐一判定" in zh

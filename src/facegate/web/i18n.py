@@ -121,7 +121,7 @@ def t(text: str, /, **values: Any) -> str:
 def plural(n: int, one: str, other: str, /, **values: Any) -> str:
     """A count in words: `one` or `other` in English (Chinese has one form, keyed by `one`); `{n}` is the count."""
     if _current.get() == ZH_CN:
-        return ZH.get(one, one).format(n=n, **values)
+        return WORDS.get(one, one).format(n=n, **values)
     return (one if n == 1 else other).format(n=n, **values)
 
 
@@ -174,5 +174,5 @@ def t_html(text: str, /, **values: Any) -> Markup:
 
 def plural_html(n: int, one: str, other: str, /, **values: Any) -> Markup:
     """`plural` for templates, escaped as `t_html` is."""
-    chosen = ZH.get(one, one) if _current.get() == ZH_CN else (one if n == 1 else other)
+    chosen = WORDS.get(one, one) if _current.get() == ZH_CN else (one if n == 1 else other)
     return Markup.escape(chosen).format(n=n, **values)

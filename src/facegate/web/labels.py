@@ -122,6 +122,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "enrolled": ("enrolled", "已录入"),
         "refused": ("refused", "已拒绝"),
         "invalid": ("not accepted", "未受理"),
+        "face_too_small": ("face too small to search", "人脸太小，未检索"),
         "error": ("error", "错误"),
         "given": ("given", "已同意"),
         "withdrawn": ("withdrawn", "已撤回"),

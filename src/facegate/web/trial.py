@@ -30,10 +30,7 @@ def allowed(svc: Service, key: ApiKey, deployment_id: str, subject: str | None) 
 
 
 def box_text(box: object) -> str:
-    """A face's box as `left, top, width, height` (in the photo's pixels), whatever shape the answer gives it."""
-    if isinstance(box, dict):
-        named = [str(box[k]) for k in ("left", "top", "width", "height") if k in box]
-        return ", ".join(named) if named else ", ".join(f"{k} {v}" for k, v in box.items())
+    """A face's box as `left, top, right, bottom` (in the photo's pixels, as the gate answers it)."""
     if isinstance(box, list | tuple):
         return ", ".join(str(v) for v in box)
     return "" if box is None else str(box)

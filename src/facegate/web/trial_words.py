@@ -14,5 +14,5 @@ TRIAL_ZH: dict[str, str] = {
     "Photos are run by an operator key granted this deployment, as in the API: sign in with one to try or enroll a "
     "photo.": "照片须由被授予此部署的操作员密钥提交（与 API 相同）：请用该密钥登录后再试用或录入照片。",
     "{n} face in the photo, each decided on its own": "照片中有 {n} 张人脸，逐一判定",
-    "Box (left, top, width, height in pixels)": "位置（左、上、宽、高，单位像素）",
+    "Box (left, top, right, bottom, in pixels)": "位置（左、上、右、下，单位像素）",
 }
