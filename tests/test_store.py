@@ -76,23 +76,21 @@ def test_sessions_commit_or_roll_back_as_a_whole(database: Database, scratch: Ta
 
 
 def test_quick_transactions_commit_or_roll_back_as_a_whole(database: Database, scratch: Table) -> None:
-    insert_n = "INSERT INTO scratch_store_test (n) VALUES (?)"
-
-    def add(db, n: int) -> None:
-        if isinstance(db, sqlite3.Connection):
-            db.execute(insert_n, (n,))
-        else:
-            db.execute(insert(scratch).values(n=n))
+    def sql(db, query: str) -> str:  # the driver's own connection: sqlite3 or psycopg (pipelined when writing)
+        return query if isinstance(db, sqlite3.Connection) else query.replace("?", "%s")
 
     with database.quick(write=True) as db:
-        add(db, 1)
+        db.execute(sql(db, "INSERT INTO scratch_store_test (n) VALUES (?)"), (1,))
     with pytest.raises(RuntimeError), database.quick(write=True) as db:
-        add(db, 2)
+        db.execute(sql(db, "INSERT INTO scratch_store_test (n) VALUES (?)"), (2,))
         raise RuntimeError("boom")
     with database.quick() as db:
-        query = "SELECT n FROM scratch_store_test"
-        rows = db.execute(query if isinstance(db, sqlite3.Connection) else select(scratch.c.n)).fetchall()
+        rows = db.execute("SELECT n FROM scratch_store_test").fetchall()
     assert [n for (n,) in rows] == [1]
+    with database.quick(write=True) as db:  # the connection that rolled back serves again
+        db.execute(sql(db, "INSERT INTO scratch_store_test (n) VALUES (?)"), (3,))
+    with database.quick() as db:
+        assert sorted(n for (n,) in db.execute("SELECT n FROM scratch_store_test").fetchall()) == [1, 3]
 
 
 def test_utc_datetimes_round_trip_and_naive_ones_are_refused(database: Database, scratch: Table) -> None:

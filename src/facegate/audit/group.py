@@ -12,13 +12,17 @@ entry may carry a check run first in the batch's transaction (for instance: the 
 moved); an event whose check fails is left out and its caller told so, without its own transaction.
 """
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import psycopg
+
 from facegate.audit.event import Event
-from facegate.audit.log import AuditLog, Receipt
+from facegate.audit.log import DUPLICATE, AuditLog, Receipt
 from facegate.clock import Clock
+from facegate.errors import InputError
 from facegate.store import Database, Statements
 
 # The most events one transaction takes; the rest wait for the next one (a batch must not grow without end).
@@ -100,10 +104,13 @@ class GroupCommit:
                     waiter.error = single
 
     def _transaction(self, batch: list[_Waiter]) -> None:
-        with self.db.quick(write=True) as conn:
-            passed = [w.check is None or w.check(conn) for w in batch]
-            kept = [w for w, ok in zip(batch, passed, strict=True) if ok]
-            receipts = self.audit.append_many(conn, [w.event for w in kept], now=self.clock()) if kept else []
+        try:
+            with self.db.quick(write=True) as conn:
+                passed = [w.check is None or w.check(conn) for w in batch]
+                kept = [w for w, ok in zip(batch, passed, strict=True) if ok]
+                receipts = self.audit.append_many(conn, [w.event for w in kept], now=self.clock()) if kept else []
+        except (sqlite3.IntegrityError, psycopg.IntegrityError):  # PostgreSQL's pipeline reports it at COMMIT
+            raise InputError(DUPLICATE) from None
         for waiter, ok in zip(batch, passed, strict=True):
             waiter.checked = ok
         for waiter, receipt in zip(kept, receipts, strict=True):

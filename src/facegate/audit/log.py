@@ -5,15 +5,17 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from facegate import metrics
+from facegate.audit import driver
 from facegate.audit.checkpoint import Checkpoint, CheckpointError, note_size, open_checkpoint, sign_checkpoint
 from facegate.audit.event import Event, canonical, entry_object, event_from
 from facegate.audit.export import b64, export_lines
@@ -33,12 +35,13 @@ from facegate.audit.verify import VerifyReport, verify
 from facegate.clock import Clock, utc_now
 from facegate.errors import InputError, NotFoundError, RefusedError, TamperedError
 from facegate.events import Op
-from facegate.store import Statements, table_of
+from facegate.store import DRIVERS, Statements, table_of
 
 RETENTION_RULE = "CN25-9c"
 MIN_RETENTION_YEARS = 3
 WITNESS_FILE = "latest-checkpoint"
 CLOCK_SKEW = timedelta(minutes=5)
+DUPLICATE = "an audit event with this event_id is already in the log"
 
 Executor = Session | Connection
 HEAD = table_of(AuditHead)
@@ -140,9 +143,7 @@ class AuditLog:
 
     # ---- writing ----
 
-    def append(
-        self, db: Statements, event: Event | dict[str, Any], *, now: datetime | None = None
-    ) -> Receipt:
+    def append(self, db: Statements, event: Event | dict[str, Any], *, now: datetime | None = None) -> Receipt:
         """Record `event` in the caller's transaction (nothing is committed here); return its receipt."""
         return self.append_many(db, [event], now=now)[0]
 
@@ -156,9 +157,9 @@ class AuditLog:
         """Record several events, in order, in the caller's transaction (SQLite's own connection will do too)."""
         checked = [event_from(e) for e in events]
         now = now or self.clock()
-        conn = db if isinstance(db, sqlite3.Connection) else connection(db)
-        raw = _sqlite_driver(conn)
-        head = _sqlite_head(raw) if raw else _lock_head(conn)
+        conn = db if isinstance(db, DRIVERS) else connection(db)
+        raw = driver.of(conn)
+        head = driver.lock_head(raw) if raw else _lock_head(conn)
         size, frontier = head.size, unpack(head.frontier)
         signed_size, signed_at = head.checkpoint_size, head.checkpoint_at
         entries, nodes, notes, receipts = [], [], [], []
@@ -194,11 +195,11 @@ class AuditLog:
         }
         try:
             if raw:
-                _sqlite_write(raw, entries, nodes, notes, head_now)
+                driver.write(raw, entries, nodes, notes, head_now)
             else:
                 _write(conn, entries, nodes, notes, head_now)
-        except (IntegrityError, sqlite3.IntegrityError):
-            raise InputError("an audit event with this event_id is already in the log") from None
+        except (IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError):
+            raise InputError(DUPLICATE) from None
         metrics.decisions_recorded(checked)
         return receipts
 
@@ -378,61 +379,6 @@ def _write(conn: Connection, entries: list[dict], nodes: list[dict], notes: list
     if notes:
         conn.execute(INSERT_CHECKPOINT, notes[0] if len(notes) == 1 else notes)
     conn.execute(UPDATE_HEAD, head)
-
-
-# On SQLite every gate decision appends through these: plain SQL on the caller's own driver connection (inside
-# its transaction) costs a third of what the same statements cost through SQLAlchemy's execution machinery.
-# Times are stored exactly as SQLAlchemy stores them there: naive UTC text with microseconds.
-
-
-class _Head(NamedTuple):
-    origin: str
-    size: int
-    frontier: bytes
-    checkpoint_size: int
-    checkpoint_at: datetime | None
-
-
-def _sqlite_time(at: datetime | None) -> str | None:
-    return None if at is None else at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def _sqlite_driver(conn: Connection | sqlite3.Connection) -> sqlite3.Connection | None:
-    """SQLite's own connection behind `conn`, or None on another database."""
-    if isinstance(conn, sqlite3.Connection):
-        return conn
-    return conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
-
-
-def _sqlite_head(raw: sqlite3.Connection) -> _Head:
-    row = raw.execute(
-        "SELECT origin, size, frontier, checkpoint_size, checkpoint_at FROM audit_head WHERE id = 1"
-    ).fetchone()
-    at = None if row[4] is None else datetime.fromisoformat(row[4]).replace(tzinfo=UTC)
-    return _Head(row[0], row[1], row[2], row[3], at)
-
-
-def _sqlite_write(
-    raw: sqlite3.Connection, entries: list[dict], nodes: list[dict], notes: list[dict], head: dict
-) -> None:
-    raw.executemany(
-        "INSERT INTO audit_entry (idx, event_id, recorded_at, payload, leaf_hash) VALUES (?, ?, ?, ?, ?)",
-        [(e["idx"], e["event_id"], _sqlite_time(e["recorded_at"]), e["payload"], e["leaf_hash"]) for e in entries],
-    )
-    if nodes:
-        raw.executemany(
-            "INSERT INTO audit_node (level, idx, hash) VALUES (?, ?, ?)",
-            [(n["level"], n["idx"], n["hash"]) for n in nodes],
-        )
-    if notes:
-        raw.executemany(
-            "INSERT INTO audit_checkpoint (tree_size, root_hash, created_at, note) VALUES (?, ?, ?, ?)",
-            [(n["tree_size"], n["root_hash"], _sqlite_time(n["created_at"]), n["note"]) for n in notes],
-        )
-    raw.execute(
-        "UPDATE audit_head SET size = ?, frontier = ?, checkpoint_size = ?, checkpoint_at = ? WHERE id = 1",
-        (head["size"], head["frontier"], head["checkpoint_size"], _sqlite_time(head["checkpoint_at"])),
-    )
 
 
 def _purge_cut(conn: Connection, purge_event: int | None) -> int:

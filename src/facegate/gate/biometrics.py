@@ -297,14 +297,19 @@ class Biometrics:
         details = {"match": outcome == "match"}
         with self.recorder.guarded(caller, Op.VERIFY, **fields):
             # Check again: consent may have been withdrawn (and the template shredded) while the engine ran.
-            # When nothing moved, the audit event is the whole transaction.
+            # When nothing moved, the audit event is the whole transaction, shared with concurrent ones.
             if "bipa" not in loaded.profiles:
-                with self.db.quick(write=True) as db:
-                    if self.admission.unchanged(db, loaded, subject, now):
-                        category = loaded.spec.purpose.category
-                        return self.recorder.record(
-                            db, caller, Op.VERIFY, outcome, purpose=category, **fields, details=details
-                        )
+                decided = self.recorder.record_checked(
+                    lambda db: self.admission.unchanged(db, loaded, subject, now),
+                    caller,
+                    Op.VERIFY,
+                    outcome,
+                    purpose=loaded.spec.purpose.category,
+                    **fields,
+                    details=details,
+                )
+                if decided is not None:
+                    return decided
             with self.db.session() as session:
                 if not self.admission.unchanged(session, loaded, subject, now):
                     loaded, _ = self.admission.checked(session, deployment_id, Op.VERIFY, purpose, subject_id)

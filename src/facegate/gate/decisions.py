@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn
 
 from facegate.audit import Event
+from facegate.audit.group import Check
 from facegate.audit.writer import AuditWriter
 from facegate.errors import RefusedError
 from facegate.events import Op
@@ -98,6 +99,28 @@ class Recorder:
         )
         receipt = self.writer.append(session, entry)
         return Decision(operation, outcome, deployment, subject, rule_ids, receipt.event_id, details or {})
+
+    def record_checked(
+        self,
+        check: Check,
+        caller: Caller,
+        operation: Op,
+        outcome: str,
+        *,
+        deployment: str | None = None,
+        subject: str | None = None,
+        purpose: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> Decision | None:
+        """Record an allowed operation whose only effect is its event, if `check` passes in the event's transaction.
+
+        Concurrent ones share that transaction and its commit (facegate.audit.group); None when the check failed
+        (nothing recorded)."""
+        entry = event(caller, operation, "allow", outcome, deployment=deployment, subject=subject, purpose=purpose)
+        receipt = self.writer.append_checked(entry, check)
+        if receipt is None:
+            return None
+        return Decision(operation, outcome, deployment, subject, (), receipt.event_id, details or {})
 
     def refuse(self, caller: Caller, operation: Op, refusal: RefusedError, **fields: Any) -> NoReturn:
         """Record a refusal in its own transaction (it changes nothing else), then raise it."""

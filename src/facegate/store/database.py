@@ -8,7 +8,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,12 +23,16 @@ from facegate.store.migrate import upgrade
 DB_FILE = "facegate.db"
 URL_ENV = "FACEGATE_DATABASE_URL"
 BUSY_TIMEOUT_MS = 30_000
-# What statements run on: an ORM session, a Core connection, or SQLite's own connection from `Database.quick`.
-Statements = Session | Connection | sqlite3.Connection
+# What statements run on: an ORM session, a Core connection, or the driver's own connection from `Database.quick`.
+Driver = sqlite3.Connection | psycopg.Connection[Any]
+DRIVERS = (sqlite3.Connection, psycopg.Connection)  # the same, for isinstance
+Statements = Session | Connection | Driver
 # Execution option read by the SQLite "begin" hook: "IMMEDIATE" takes the write lock at BEGIN.
 SQLITE_BEGIN = "facegate_sqlite_begin"
 # How long `scrub` keeps asking for a truncating checkpoint while readers hold the WAL.
 SCRUB_DEADLINE_S = 120.0
+# A spare PostgreSQL connection idle longer than this is pinged before use (what pool_pre_ping does at each use).
+IDLE_PING_S = 10.0
 log = logging.getLogger(__name__)
 
 
@@ -131,7 +137,7 @@ class Database:
         self._writer = sessionmaker(bind=engine, expire_on_commit=False)
         self._reader = sessionmaker(bind=reader, expire_on_commit=False)
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._spare: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._spare: queue.SimpleQueue[tuple[Driver, float]] = queue.SimpleQueue()
 
     @classmethod
     def open(cls, url: str | None = None, *, home: Path | None = None, migrate: bool = True) -> "Database":
@@ -156,33 +162,67 @@ class Database:
             yield conn
 
     @contextmanager
-    def quick(self, *, write: bool = False) -> Iterator[sqlite3.Connection | Connection]:
-        """A short transaction at the least cost, for the few statements of every verification.
+    def quick(self, *, write: bool = False) -> Iterator[Driver]:
+        """A short transaction at the least cost, on the driver's own connection, for the statements of every
+        verification (SQLAlchemy's execution machinery costs more than the statements themselves there).
 
-        On SQLite that is a plain driver connection kept apart from SQLAlchemy's pool (whose machinery costs
-        three times the statements themselves there); elsewhere a Core connection. A reader runs in autocommit
-        mode, for one statement (its own snapshot); a writer's block is committed when it ends, rolled back on
-        error.
+        The connections are kept apart from SQLAlchemy's pool. A reader runs in autocommit mode, each statement
+        its own snapshot; a writer's block is committed when it ends, rolled back on error. On PostgreSQL a
+        writer's statements are pipelined: a statement whose rows are fetched waits for its answer, the others
+        go with the next one or with the COMMIT, and the statements psycopg sees again are prepared.
         """
-        if self.backend != "sqlite":
-            with self.engine.begin() if write else self._autocommit.connect() as conn:
-                yield conn
-            return
+        raw = self._checkout()
         try:
-            raw = self._spare.get_nowait()
+            if isinstance(raw, sqlite3.Connection):
+                if write:
+                    raw.execute("BEGIN IMMEDIATE")
+                yield raw
+                if write:
+                    raw.execute("COMMIT")
+            elif write:
+                with raw.pipeline():
+                    raw.execute("BEGIN")
+                    yield raw
+                    raw.execute("COMMIT")
+            else:
+                yield raw
+        finally:
+            self._checkin(raw)
+
+    def _checkout(self) -> Driver:
+        try:
+            raw, used = self._spare.get_nowait()
         except queue.Empty:
+            return self._connect()
+        if isinstance(raw, psycopg.Connection) and time.monotonic() - used > IDLE_PING_S:
+            try:
+                raw.execute("SELECT 1")
+            except psycopg.Error:  # the server restarted or dropped it: a new one
+                raw.close()
+                return self._connect()
+        return raw
+
+    def _connect(self) -> Driver:
+        if self.backend == "sqlite":
             raw = sqlite3.connect(self.engine.url.database or ":memory:", check_same_thread=False)
             _sqlite_connect(raw, None)
-        try:
-            if write:
-                raw.execute("BEGIN IMMEDIATE")
-            yield raw
-            if write:
-                raw.execute("COMMIT")
-        finally:
+            return raw
+        args, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
+        return psycopg.connect(*args, **{**kwargs, "autocommit": True})
+
+    def _checkin(self, raw: Driver) -> None:
+        if isinstance(raw, sqlite3.Connection):
             if raw.in_transaction:
                 raw.execute("ROLLBACK")
-            self._spare.put(raw)
+        elif raw.broken or raw.closed:
+            return
+        elif raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            try:
+                raw.execute("ROLLBACK")
+            except psycopg.Error:
+                raw.close()
+                return
+        self._spare.put((raw, time.monotonic()))
 
     def scrub(self) -> None:
         """After an erasing transaction has committed: leave no old copy of erased rows in the database's files.
@@ -199,4 +239,4 @@ class Database:
         """Close every pooled connection."""
         self.engine.dispose()
         while not self._spare.empty():
-            self._spare.get().close()
+            self._spare.get()[0].close()

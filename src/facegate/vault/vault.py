@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 import numpy as np
+import psycopg
 from sqlalchemy import delete, event, func, literal, null, select, union, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -40,6 +41,10 @@ SUBJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@+=-]{0,63}")
 CONSENT_KINDS = ("facial_processing", "external_transmission", "raw_image_retention", "cross_border")
 REVISIONS_SQL = (
     "SELECT (SELECT revision FROM vault_deployment WHERE id = ?), (SELECT revision FROM vault_subject WHERE id = ?)"
+)
+PG_REVISIONS = REVISIONS_SQL.replace("?", "%s")
+PG_REVISIONS_LOCKED = (
+    "SELECT d.revision, s.revision FROM vault_deployment d JOIN vault_subject s ON s.id = %s WHERE d.id = %s FOR SHARE"
 )
 
 
@@ -174,6 +179,12 @@ class Vault:
         """
         if isinstance(db, sqlite3.Connection):
             return db.execute(REVISIONS_SQL, (deployment_id, subject_id)).fetchone()
+        if isinstance(db, psycopg.Connection):  # from `Database.quick` on PostgreSQL
+            if lock:
+                row = db.execute(PG_REVISIONS_LOCKED, (subject_id, deployment_id)).fetchone()
+            else:
+                row = db.execute(PG_REVISIONS, (deployment_id, subject_id)).fetchone()
+            return (row[0], row[1]) if row else (None, None)
         if lock:
             both = (
                 select(DeploymentRow.revision, SubjectRow.revision)

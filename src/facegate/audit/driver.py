@@ -1,0 +1,105 @@
+"""The log's appends on the database driver's own connection (sqlite3, psycopg), as `Database.quick` hands out.
+
+Every gate decision appends through these: plain SQL in the caller's transaction costs a fraction of the same
+statements through SQLAlchemy's execution machinery. Times are stored exactly as SQLAlchemy stores them: naive
+UTC (text with microseconds on SQLite). On PostgreSQL the rows and the new head go in one statement, so that with
+the caller's pipeline (`Database.quick`) the write travels with the COMMIT: the head's row lock is the one
+round trip an append adds.
+"""
+
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+import psycopg
+from sqlalchemy import Connection
+
+from facegate.store import DRIVERS, Driver
+
+HEAD_SQL = "SELECT origin, size, frontier, checkpoint_size, checkpoint_at FROM audit_head WHERE id = 1"
+PG_WRITE = """
+WITH e AS (
+  INSERT INTO audit_entry (idx, event_id, recorded_at, payload, leaf_hash)
+  SELECT * FROM unnest(%b::bigint[], %b::text[], %b::timestamp[], %b::text[], %b::bytea[])
+), n AS (
+  INSERT INTO audit_node (level, idx, hash) SELECT * FROM unnest(%b::smallint[], %b::bigint[], %b::bytea[])
+), c AS (
+  INSERT INTO audit_checkpoint (tree_size, root_hash, created_at, note)
+  SELECT * FROM unnest(%b::bigint[], %b::bytea[], %b::timestamp[], %b::text[])
+)
+UPDATE audit_head SET size = %b, frontier = %b, checkpoint_size = %b, checkpoint_at = %b WHERE id = 1
+"""
+
+
+class Head(NamedTuple):
+    """The log head as an append reads it."""
+
+    origin: str
+    size: int
+    frontier: bytes
+    checkpoint_size: int
+    checkpoint_at: datetime | None
+
+
+def of(conn: Connection | Driver) -> Driver | None:
+    """The driver's own connection when `conn` is one (from `Database.quick`) or sits on SQLite, else None."""
+    if isinstance(conn, DRIVERS):
+        return conn
+    raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+    return raw if isinstance(raw, sqlite3.Connection) else None
+
+
+def lock_head(raw: Driver) -> Head:
+    """The head, locked until the transaction ends (FOR UPDATE; SQLite's write lock was taken at BEGIN)."""
+    if isinstance(raw, sqlite3.Connection):
+        row = raw.execute(HEAD_SQL).fetchone()
+        at = None if row[4] is None else datetime.fromisoformat(row[4])
+    else:
+        row = raw.execute(HEAD_SQL + " FOR UPDATE").fetchone()
+        assert row is not None  # the migration creates the one head row
+        at = row[4]
+    return Head(row[0], row[1], bytes(row[2]), row[3], None if at is None else at.replace(tzinfo=UTC))
+
+
+def _naive(at: datetime | None) -> datetime | None:
+    return None if at is None else at.astimezone(UTC).replace(tzinfo=None)
+
+
+def _text(at: datetime | None) -> str | None:
+    naive = _naive(at)
+    return None if naive is None else naive.isoformat(" ", "microseconds")
+
+
+def write(raw: Driver, entries: list[dict[str, Any]], nodes: list[dict[str, Any]], notes: list[dict[str, Any]],
+          head: dict[str, Any]) -> None:  # fmt: skip
+    """Insert the entries, nodes and checkpoint notes and move the head, in the caller's transaction."""
+    if isinstance(raw, psycopg.Connection):
+        columns = (
+            [e["idx"] for e in entries], [e["event_id"] for e in entries],
+            [_naive(e["recorded_at"]) for e in entries], [e["payload"] for e in entries],
+            [e["leaf_hash"] for e in entries],
+            [n["level"] for n in nodes], [n["idx"] for n in nodes], [n["hash"] for n in nodes],
+            [n["tree_size"] for n in notes], [n["root_hash"] for n in notes],
+            [_naive(n["created_at"]) for n in notes], [n["note"] for n in notes],
+        )  # fmt: skip
+        raw.execute(PG_WRITE, (*columns, head["size"], head["frontier"], head["checkpoint_size"],
+                               _naive(head["checkpoint_at"])))  # fmt: skip
+        return
+    raw.executemany(
+        "INSERT INTO audit_entry (idx, event_id, recorded_at, payload, leaf_hash) VALUES (?, ?, ?, ?, ?)",
+        [(e["idx"], e["event_id"], _text(e["recorded_at"]), e["payload"], e["leaf_hash"]) for e in entries],
+    )
+    if nodes:
+        raw.executemany(
+            "INSERT INTO audit_node (level, idx, hash) VALUES (?, ?, ?)",
+            [(n["level"], n["idx"], n["hash"]) for n in nodes],
+        )
+    if notes:
+        raw.executemany(
+            "INSERT INTO audit_checkpoint (tree_size, root_hash, created_at, note) VALUES (?, ?, ?, ?)",
+            [(n["tree_size"], n["root_hash"], _text(n["created_at"]), n["note"]) for n in notes],
+        )
+    raw.execute(
+        "UPDATE audit_head SET size = ?, frontier = ?, checkpoint_size = ?, checkpoint_at = ? WHERE id = 1",
+        (head["size"], head["frontier"], head["checkpoint_size"], _text(head["checkpoint_at"])),
+    )
