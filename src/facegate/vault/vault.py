@@ -43,9 +43,8 @@ REVISIONS_SQL = (
     "SELECT (SELECT revision FROM vault_deployment WHERE id = ?), (SELECT revision FROM vault_subject WHERE id = ?)"
 )
 PG_REVISIONS = REVISIONS_SQL.replace("?", "%s")
-PG_REVISIONS_LOCKED = (
-    "SELECT d.revision, s.revision FROM vault_deployment d JOIN vault_subject s ON s.id = %s WHERE d.id = %s FOR SHARE"
-)
+PG_LOCKED = "SELECT d.revision, s.revision FROM vault_deployment d, vault_subject s WHERE d.id = %s AND s.id = %s "
+PG_LOCKED += "FOR SHARE"
 
 
 @dataclass(frozen=True)
@@ -180,10 +179,7 @@ class Vault:
         if isinstance(db, sqlite3.Connection):
             return db.execute(REVISIONS_SQL, (deployment_id, subject_id)).fetchone()
         if isinstance(db, psycopg.Connection):  # from `Database.quick` on PostgreSQL
-            if lock:
-                row = db.execute(PG_REVISIONS_LOCKED, (subject_id, deployment_id)).fetchone()
-            else:
-                row = db.execute(PG_REVISIONS, (deployment_id, subject_id)).fetchone()
+            row = db.execute(PG_LOCKED if lock else PG_REVISIONS, (deployment_id, subject_id)).fetchone()
             return (row[0], row[1]) if row else (None, None)
         if lock:
             both = (
