@@ -26,7 +26,7 @@ from facegate.gate.checks import refusal
 from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.gate.models import CameraRow
 from facegate.policy import facts
-from facegate.policy.spec import stated
+from facegate.policy.answers import stated
 
 if TYPE_CHECKING:
     from facegate.gate.admission import Admission

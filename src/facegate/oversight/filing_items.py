@@ -6,9 +6,9 @@ from typing import Any
 
 from facegate import policy
 from facegate.oversight.handlers import DeploymentView, HandlerView
+from facegate.policy.answers import stated
 from facegate.policy.claims import claim, made
 from facegate.policy.document import Bullets, Document, Entry, Gap, Paragraph, Section, Table, Value
-from facegate.policy.spec import stated
 from facegate.policy.vocabulary import label, labels
 
 PORTAL = "https://grxxbh.cacdtsc.cn"  # CN25-FA-2: the personal information protection business system

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from facegate.policy import retention
+from facegate.policy.answers import stated
 from facegate.policy.provisions import Provision, cited
 from facegate.policy.rule import Violation
-from facegate.policy.spec import Attestation, Deployment, stated
+from facegate.policy.spec import Attestation, Deployment
 from facegate.policy.vocabulary import label
 
 # The attestation claims that support each claim (a public-security purpose: the organ's written commission).

@@ -7,11 +7,12 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from facegate.errors import InputError, RefusedError, TransitionError
+from facegate.policy.answers import stated
 from facegate.policy.evaluation import evaluate
 from facegate.policy.notice import notice_fields
 from facegate.policy.profiles import DEFAULT_PROFILE, REASSESSMENT_TRIGGERS
 from facegate.policy.settings import Settings
-from facegate.policy.spec import Deployment, stated
+from facegate.policy.spec import Deployment
 
 Operation = Literal["enroll", "verify", "identify", "delete"]
 INCIDENT_LEVELS = ("minor", "moderate", "major", "critical")

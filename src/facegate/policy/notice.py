@@ -5,10 +5,11 @@ from datetime import date
 
 from facegate.policy import facts
 from facegate.policy.accuracy import VerificationPoint, verification_text
+from facegate.policy.answers import stated, stated_nothing
 from facegate.policy.document import Bullets, Document, Entry, Gap, Paragraph, Section, Value
 from facegate.policy.language import chinese_spec, for_spec
 from facegate.policy.profiles import NOTICE_REQUIRED_FIELDS
-from facegate.policy.spec import Deployment, stated, stated_nothing
+from facegate.policy.spec import Deployment
 from facegate.policy.vocabulary import label, labels
 
 

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from facegate.policy.accuracy import VerificationPoint, verification_text
+from facegate.policy.answers import stated
 from facegate.policy.claims import claim, made
 from facegate.policy.document import Block, Bullets, Document, Entry, Gap, Paragraph, Section, Table, Value
 from facegate.policy.evaluation import Evaluation, evaluate
@@ -13,7 +14,7 @@ from facegate.policy.profiles import DEFAULT_PROFILE, REASSESSMENT_TRIGGERS, SEC
 from facegate.policy.rules import rules_for
 from facegate.policy.runtime import HANDLER_DUTIES, HANDLER_DUTIES_ZH, RUNTIME, RUNTIME_ZH, applies_here
 from facegate.policy.settings import Settings
-from facegate.policy.spec import Deployment, Risk, stated
+from facegate.policy.spec import Deployment, Risk
 from facegate.policy.vocabulary import humanise, label, labels
 
 SECTIONS = {
@@ -265,8 +266,7 @@ def _overview(spec: Deployment, zh: bool) -> Table:
         ["法律依据 / Legal basis", _basis(spec)],
         ["存储 / Storage", f"{label(storage.location, b)}; {said('传输同意', 'transmission consent', consent)}; "
                            f"{label(storage.raw_images, b)}"],
-        ["保存期限 / Retention", retention_words(spec) if storage.retention_days is not None or stated(
-            storage.retention_determination_method) else Gap("storage.retention_days", "the retention period")],
+        ["保存期限 / Retention", retention_words(spec) or Gap("storage.retention_days", "the retention period")],
         ["接收方 / Recipients", ", ".join(r.name or "—" for r in spec.recipients) or "无 / none"],
         ["比对以外的分析 / Analyses besides matching",
          f"{labels(spec.analyses)} / {labels(spec.analyses, 'en')}" if spec.analyses else "无 / none"],

@@ -233,7 +233,8 @@ def private_places(clause: str) -> list[Mention]:
     """Private spaces (§5.1, the catch-all included) the clause puts something in, unless only as a landmark."""
     if negated(clause) or _ASIDE_EN.search(clause) or _ASIDE_ZH.search(clause):
         return []
-    found, taken = [], []
+    found: list[Mention] = []
+    taken: list[tuple[int, int]] = []
     for pattern, value in _PLACE_NAMES:
         for match in pattern.finditer(clause):
             if any(s <= match.start() < e for s, e in taken) or _PART_AFTER.match(clause[match.end():]):
@@ -285,7 +286,8 @@ def foreign_places(clause: str) -> list[Mention]:
     """Places outside mainland China the clause names (Hong Kong, Frankfurt, '境外'), unless it denies them."""
     if negated(clause):
         return []
-    found, taken = [], []
+    found: list[Mention] = []
+    taken: list[tuple[int, int]] = []
     for pattern, value in _FOREIGN_NAMES:
         for match in pattern.finditer(clause):
             if any(s <= match.start() < e for s, e in taken):
@@ -309,13 +311,15 @@ def burdens(clause: str) -> list[Mention]:
         amount = number(match.group(1) or match.group(2))
         if amount and not _FREE.search(clause[max(0, match.start() - 12):match.end() + 12]):
             found.append(Mention("fee", match.group(0), f"a fee of {match.group(0).strip()}"))
-    if not any(m.kind == "fee" for m in found) and _FEE_WORDS.search(clause) and not _FREE.search(clause):
-        found.append(Mention("fee", _FEE_WORDS.search(clause).group(0), "a fee"))  # type: ignore[union-attr]
+    fee = _FEE_WORDS.search(clause)
+    if not any(m.kind == "fee" for m in found) and fee is not None and not _FREE.search(clause):
+        found.append(Mention("fee", fee.group(0), "a fee"))
     if negated(clause):
         return found
     waits = [d for d in durations_days(clause) if d > 10 / 1440]
-    if waits:
-        found.append(Mention("wait", _DURATION.search(clause).group(0), f"a wait of {_days(max(waits))}"))  # type: ignore[union-attr]
+    stated_wait = _DURATION.search(clause)
+    if waits and stated_wait is not None:  # durations_days found a duration, so _DURATION matches too
+        found.append(Mention("wait", stated_wait.group(0), f"a wait of {_days(max(waits))}"))
     elif (w := _WAIT_WORDS.search(clause)) is not None:
         found.append(Mention("wait", w.group(0), "a wait"))
     if (s := _STEPS.search(clause)) is not None:

@@ -1,6 +1,7 @@
 """The deployment spec (DESIGN.md's contract) as a typed model (policy.parsing reads it from YAML or JSON text)."""
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -38,7 +39,7 @@ ORGAN_NAME = re.compile(
 COMPANY_NAME = re.compile(r"有限公司|公司|co\.|ltd|inc\.|llc|corporation", re.IGNORECASE)
 
 
-def _vocab(kind: str, field: str, prefer: str | None = None):  # type: ignore[no-untyped-def]
+def _vocab(kind: str, field: str, prefer: str | None = None) -> Callable[[Any], Any]:
     """A before-validator that maps a free-text value to its canonical value in a closed vocabulary."""
 
     def check(value: Any) -> Any:

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 
 from facegate.errors import InputError
-from facegate.policy.terms import VOCABULARIES, Term
+from facegate.policy.terms import VOCABULARIES as VOCABULARIES  # the vocabularies, read through this module
+from facegate.policy.terms import Term
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Words that start a modifier after the head noun in English ("lift lobby by the guest room").
@@ -134,9 +135,9 @@ def resolve(kind: str, text: str, *, prefer: str | None = None) -> Term | None:
     if kind == "country":  # the most specific place named wins: "Hong Kong, China" is Hong Kong
         return _longest_named(text, index)
     if has_chinese(text):
-        term = _chinese_head(text, index, prefer)
-        if term is not None:
-            return term
+        head = _chinese_head(text, index, prefer)
+        if head is not None:
+            return head
         key = _key(_CJK.sub(" ", text))
     return _english_head(key, index, prefer) if key else None
 

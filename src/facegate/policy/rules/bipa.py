@@ -2,8 +2,9 @@
 
 from collections.abc import Iterator
 
+from facegate.policy.answers import stated
 from facegate.policy.rule import CheckContext, Rule, Violation
-from facegate.policy.spec import Deployment, stated
+from facegate.policy.spec import Deployment
 
 BIPA = ("bipa",)
 DAYS_PER_YEAR = 365

@@ -3,10 +3,11 @@
 from collections.abc import Iterator
 
 from facegate.policy import claims, facts
+from facegate.policy.answers import stated
 from facegate.policy.notice import notice_fields
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, SECURITY_HARMS, normalise
 from facegate.policy.rule import CheckContext, Rule, Violation
-from facegate.policy.spec import Deployment, stated
+from facegate.policy.spec import Deployment
 from facegate.policy.vocabulary import label
 
 CN = ("cn2025",)

@@ -12,9 +12,10 @@ import re
 from collections.abc import Callable, Iterator
 
 from facegate.policy import claims, facts, reading, retention
+from facegate.policy.answers import stated, zero
 from facegate.policy.reading import Mention
 from facegate.policy.rule import CheckContext, Rule, Violation
-from facegate.policy.spec import Deployment, stated, zero
+from facegate.policy.spec import Deployment
 from facegate.policy.terms import ALTERNATIVES
 from facegate.policy.vocabulary import label
 
@@ -242,8 +243,8 @@ def alternative_burden_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[
                     continue
                 method = named[0] if named else offered[0]
             found = reading.burdens(clause)
-            terms = spec.alternative_terms.get(method)
-            if terms is not None and terms.fee and not zero(terms.fee):
+            stated_terms = spec.alternative_terms.get(method)
+            if stated_terms is not None and stated_terms.fee and not zero(stated_terms.fee):
                 found = [f for f in found if f.kind != "fee"]  # a stated fee is CN25-12a's finding
             if not found:
                 continue

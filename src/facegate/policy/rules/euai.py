@@ -3,10 +3,11 @@
 from collections.abc import Iterator
 
 from facegate.policy import facts
+from facegate.policy.answers import stated
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, INFERENCE_LISTS
 from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.rules.cn25 import exception_recorded
-from facegate.policy.spec import Deployment, stated
+from facegate.policy.spec import Deployment
 
 EU = ("eu-ai-act",)
 

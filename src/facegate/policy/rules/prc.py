@@ -4,8 +4,9 @@ import re
 from collections.abc import Iterator
 
 from facegate.policy import claims, facts
+from facegate.policy.answers import stated
 from facegate.policy.rule import CheckContext, Rule, Violation
-from facegate.policy.spec import Deployment, stated
+from facegate.policy.spec import Deployment
 
 PRC = ("cn2025",)
 # Terms SPC21-11 says may be invalid: unlimited duration, irrevocable, freely sub-licensable.
