@@ -92,7 +92,7 @@ def exposition() -> bytes:
     """The metrics in Prometheus's text format: this process's, or every worker's in multi-process mode."""
     if config.current().metrics_dir:
         registry = CollectorRegistry()
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client's is unannotated
         return generate_latest(registry)
     return generate_latest(REGISTRY)
 

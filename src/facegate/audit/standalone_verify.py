@@ -31,6 +31,7 @@ import re
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -54,7 +55,7 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
-def canonical(entry: dict) -> bytes:
+def canonical(entry: dict[str, Any]) -> bytes:
     """Sorted-key compact JSON in UTF-8: the bytes the log hashed."""
     return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -159,7 +160,7 @@ def open_note(note: str, key: Ed25519PublicKey, origin: str) -> tuple[int, bytes
     raise Invalid(f"the checkpoint at size {lines[1]} is not signed by this key")
 
 
-def check(lines: list[dict], key: Ed25519PublicKey, key_name: str | None) -> dict:
+def check(lines: list[dict[str, Any]], key: Ed25519PublicKey, key_name: str | None) -> dict[str, Any]:
     """Verify a parsed export; return a summary or raise Invalid naming the first failure."""
     if not lines or lines[0].get("type") != "header" or lines[0].get("format") != FORMAT:
         raise Invalid(f"the first line is not a {FORMAT} header")
@@ -171,7 +172,7 @@ def check(lines: list[dict], key: Ed25519PublicKey, key_name: str | None) -> dic
     roots: dict[int, bytes] = {}
     order: list[int] = []
     consistency: dict[tuple[int, int], list[bytes]] = {}
-    entries: list[dict] = []
+    entries: list[dict[str, Any]] = []
     for line in lines[1:]:
         kind = line.get("type")
         if kind == "checkpoint":

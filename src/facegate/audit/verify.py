@@ -255,7 +255,7 @@ class _Run:
         row = self.conn.execute(
             select(AuditEntry.payload, AuditEntry.leaf_hash).where(AuditEntry.idx == idx)
         ).first()
-        cut = None
+        cut: int | None = None
         payload = row.payload if row is not None else None
         if (
             row is not None

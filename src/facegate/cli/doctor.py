@@ -4,7 +4,8 @@ from typing import Annotated
 
 import typer
 
-from facegate.cli.app import Home, Json, app, data_home, print_json, say
+from facegate.cli.app import Home, Json, app, print_json, say
+from facegate.home import data_home
 
 LABELS = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
 

@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 import typer
 
-from facegate.cli.app import Home, Json, app, count, data_home, open_gate, print_json, say
+from facegate.cli.app import Home, Json, app, count, open_gate, print_json, say
 from facegate.errors import InputError
-from facegate.home import NODE_FILE, NODE_KINDS, choose_node_kind, node_kind
+from facegate.home import NODE_FILE, NODE_KINDS, choose_node_kind, data_home, node_kind
 
 device_app = typer.Typer(
     help="Devices and their hub: pairing tokens, join, list, suspend, unpair, lost, sync.", no_args_is_help=True

@@ -3,7 +3,7 @@
 import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import Progress
@@ -45,7 +45,7 @@ def detect(
 
     pixels = load_image(image)
     faces = make_engine(detector).detect(pixels)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "box": {"left": f.left, "top": f.top, "right": f.right, "bottom": f.bottom},
             "width": f.width,

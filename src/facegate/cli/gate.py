@@ -354,7 +354,7 @@ def identify(
 
 def face_line(face: dict[str, Any]) -> str:
     """One face's outcome: `identified: biden`, `no_match`, `candidates for review: a, b`, `face_too_small`."""
-    text = face["outcome"] + (f": {face['subject']}" if face["subject"] else "")
+    text = str(face["outcome"]) + (f": {face['subject']}" if face["subject"] else "")
     return text + (f" for review: {', '.join(face['candidates'])}" if face.get("candidates") else "")
 
 

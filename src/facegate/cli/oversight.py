@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape as markup_escape
@@ -33,7 +33,7 @@ def open_oversight(home: Path | None) -> "Oversight":
     return oversight
 
 
-def print_status(report: dict) -> None:
+def print_status(report: dict[str, Any]) -> None:
     """The status report as text: per handler, the count against each threshold, tasks and warnings."""
     say(f"as of {report['today']} (Beijing); count mode: {report['count_mode']} (§8 Q1)")
     if not report["handlers"]:

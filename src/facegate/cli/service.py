@@ -8,10 +8,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-# ---- service ----
-from facegate.cli.app import Home, Json, app, console, data_home, keys_app, print_json, say
+from facegate.cli.app import Home, Json, app, console, keys_app, print_json, say
 from facegate.cli.engine import walkthrough
 from facegate.errors import InputError
+
+# ---- service ----
+from facegate.home import data_home
 
 Host = Annotated[str, typer.Option("--host", help="Address to listen on.")]
 Port = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")]

@@ -6,7 +6,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from facegate.cli.app import Home, Json, app, console, data_home, print_json
+from facegate.cli.app import Home, Json, app, console, print_json
+from facegate.home import data_home
 
 webhooks_app = typer.Typer(
     rich_markup_mode=None, help="Webhooks: signed event deliveries to other systems.", no_args_is_help=True

@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 class OperatingPoints(Protocol):
     """A model's calibrated 1:N operating points: threshold and predicted FNIR for a gallery size and target FPIR."""
 
-    model_id: str
+    @property
+    def model_id(self) -> str:
+        """The face model the error rates were measured for."""
+        ...
 
     def threshold_for(self, gallery_size: int, target_fpir: float) -> float | None:
         """The threshold keeping the expected FPIR of a search over `gallery_size` templates within the target."""
