@@ -177,8 +177,7 @@ class Vault:
         or a spec change in flight is waited for and its new revision seen. SQLite's writers are serialised.
         """
         if isinstance(db, sqlite3.Connection):
-            deployment, subject = db.execute(REVISIONS_SQL, (deployment_id, subject_id)).fetchone()
-            return deployment, subject
+            return tuple(db.execute(REVISIONS_SQL, (deployment_id, subject_id)).fetchone())
         if isinstance(db, psycopg.Connection):  # from `Database.quick` on PostgreSQL
             row = db.execute(PG_LOCKED if lock else PG_REVISIONS, (deployment_id, subject_id)).fetchone()
             return (row[0], row[1]) if row else (None, None)
