@@ -67,8 +67,8 @@ def english_in(page: str, operators: list[str]) -> list[str]:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, dict[str, str]]]:
     environment = make_env(Path(tmp_path_factory.mktemp("chinese")))
     env = next(environment)
-    keys = seed(env.svc, lambda _: None).keys
-    yield env, keys
+    seeded = seed(env.svc, lambda _: None)
+    yield env, {**seeded.keys, "portal": seeded.portal_token}
     next(environment, None)
 
 
@@ -86,7 +86,7 @@ def pages(env: Env) -> list[str]:
 
 def test_no_english_sentence_on_a_chinese_page(demo: tuple[Env, dict[str, str]]) -> None:
     env, keys = demo
-    operators = spec_texts(env)
+    operators, portal = spec_texts(env), keys["portal"]
     env.client.post("/console/login", data={"api_key": keys["demo-admin"]})
     env.client.get("/console?lang=zh-CN")  # the switch: every later page reads Chinese, whatever the browser says
     leftovers = {}
@@ -95,6 +95,12 @@ def test_no_english_sentence_on_a_chinese_page(demo: tuple[Env, dict[str, str]])
         assert answer.status_code == 200 and '<html lang="zh-CN">' in answer.text, path
         if found := english_in(answer.text, operators):
             leftovers[path] = found
+    env.client.post("/console/login", data={"api_key": keys["demo-operator"]})  # the operator's own forms too
+    for path in ("/console/subjects", f"/console/try/{OFFICE}", "/console", f"/portal/{portal}"):
+        answer = env.client.get(path)
+        assert answer.status_code == 200 and '<html lang="zh-CN">' in answer.text, path
+        if found := english_in(answer.text, operators):
+            leftovers[f"{path} (operator)"] = found
     csrf = re.search(r'name="csrf" value="([^"]+)"', env.client.get("/console/deployments/new").text).group(1)
     form = {"csrf": csrf, "id": "Bad ID", "storage.retention_days": "20", "profiles": "cn2025"}
     half_done = env.client.post("/console/deployments/check", data=form).text  # what is still missing, in Chinese

@@ -13,7 +13,9 @@ from facegate.api.service import Service
 from facegate.api.standing import standing
 from facegate.errors import FacegateError, NotFoundError, RefusedError, WebError
 from facegate.gate import Caller, Decision, verification_point
+from facegate.policy.language import in_chinese
 
+from . import i18n
 from .pages import render
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -43,6 +45,8 @@ def portal_page(request: Request, svc: Service, token: str, link: SubjectLink, s
             404, "There is no data about you here any more, or this service has ended.", "Nothing here"
         ) from None
     doc = policy.notice_document(spec, profiles, verification=verification_point())
+    if i18n.choose(request, spec.handler.region) == i18n.ZH_CN:
+        doc = in_chinese(doc)  # the Chinese of each bilingual text; the spec's own words stay as written
     return render(
         request, "portal.html", status_code=status_code, token=token, state=state, spec=spec, doc=doc,
         error=error, message=message, region=spec.handler.region,
