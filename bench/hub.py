@@ -1,100 +1,185 @@
-"""A hub under its devices: 1,000 simulated devices syncing every 30 s against one `facegate serve` on PostgreSQL.
+"""A hub and its fleet: N simulated devices (asyncio, one process) on MQTT change notices against one `facegate
+serve` hub on PostgreSQL, with a polling fleet measured in the same run as the baseline.
 
-    .venv/bin/python bench/hub.py [--devices 1000] [--every 30] [--seconds 90] [--events 2] [--threads 24]
+    .venv/bin/python bench/hub.py [--devices 1000] [--idle 30] [--poll-every 3600] [--baseline-devices 200]
+                                  [--baseline-every 5] [--round 100] [--broker mqtt://127.0.0.1:1883]
                                   [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
-A fresh PostgreSQL database and data directory; `hq-lobby` registered on a hub; --devices devices paired with
-one-time tokens (in process, not timed). The hub runs as a real `facegate serve` on a loopback port. Each
-simulated device keeps a real audit log in memory (RFC 9162 leaves of canonical entries, checkpoints signed
-with its own Ed25519 audit key, consistency proofs) and, every --every seconds from a random start, makes one
-sync: a signed pull (cursor, no change waiting) and a signed push of the --events entries it logged since.
-Everything stays on 127.0.0.1 and the run stops after --seconds.
+A fresh PostgreSQL database and data directory; `hq-lobby` registered on a hub; the devices' rows inserted in one
+transaction with real Ed25519 keys (setup, not timed). The hub runs as a real `facegate serve` (one engine worker,
+FACEGATE_BROKER_URL set, so it publishes change notices) on a loopback port; the broker is the machine's Mosquitto.
+Each simulated device holds one MQTT connection subscribed to its three topics (a minimal MQTT 3.1.1 subscriber
+over asyncio streams, so that 10,000 of them fit in one process), checks each notice's Ed25519 signature against
+the hub key, and on a notice past its cursor makes the real signed pull over HTTP (shared connection pool),
+checks the hub's signature of the answer, and acknowledges the shred orders in a second signed pull, as
+`facegate.edge.device` does. Everything stays on 127.0.0.1; every phase is bounded in time.
 
-Printed, with the machine's core count: the baseline (GET /api/v1/health: latency and hub CPU per request, same
-server, same run), then per sync (pull + push): hub CPU time (the server process's user+system time over the
-window divided by the syncs), p50/p95/max latency, and the database's growth per device-day (pg_database_size
-before and after, scaled to 86,400 / --every syncs). The load generator shares the machine's cores with the hub.
+Printed: the load average; hub CPU while idle over --idle seconds with every device connected and polling every
+--poll-every seconds (random phases); a withdrawal at the hub to each device's acknowledgement (p50/p90/p99/max,
+the share within 2 s); a round of --round consents to all devices (time until every device has applied it); and
+the baseline in the same run: --baseline-devices devices polling every --baseline-every seconds (hub CPU, the
+withdrawal's acknowledgement percentiles), with the hub CPU that polling N devices would take, and the ratios.
+The load generator shares the machine's cores with the hub, the broker and PostgreSQL.
 """
 
 import argparse
-import base64
-import heapq
+import asyncio
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from databases import postgres_database, postgres_reachable
-from sqlalchemy import create_engine, text
+from sqlalchemy import func, insert, select
 
-from facegate.audit import Event, SigningKey, sign_checkpoint
-from facegate.audit.event import canonical, entry_object
-from facegate.audit.merkle import consistency_proof, leaf_hash, root
-from facegate.edge import signing
-from facegate.edge.hub import Hub
+from facegate.audit import SigningKey, VerifyingKey
+from facegate.changes import ChangeRow
+from facegate.edge import notices, signing
+from facegate.edge.models import DeviceRow
 from facegate.gate import Gate
 from facegate.home import choose_node_kind
 from facegate.policy import parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOYMENT = "hq-lobby"
+PULL = "/api/v1/edge/pull"
 
 
-class SimDevice:
-    """A device as the hub sees it over the wire: its keys, cursor and an in-memory audit log."""
+# ---- a minimal MQTT 3.1.1 subscriber (QoS 0, no keepalive): one per simulated device ----
 
-    def __init__(self, device_id: str, key: SigningKey, audit_key: SigningKey) -> None:
-        self.id, self.key, self.audit_key = device_id, key, audit_key
-        self.leaves: list[bytes] = []
-        self.payloads: list[str] = []
-        self.applied = 0
-        self.hub_size = 0
-        self.lock = threading.Lock()
 
-    def log(self, count: int) -> None:
-        now = datetime.now(UTC)
-        for _ in range(count):
-            subject = f"s{random.randrange(500)}"
-            event = Event(actor="operator:turnstile", operation="verify", decision="allow", outcome="match",
-                          deployment=DEPLOYMENT, subject=subject, purpose="access_control")  # fmt: skip
-            payload = canonical(entry_object(len(self.leaves), event, now))
-            self.leaves.append(leaf_hash(payload))
-            self.payloads.append(payload.decode())
+def _string(text: str) -> bytes:
+    raw = text.encode()
+    return len(raw).to_bytes(2, "big") + raw
 
-    def post(self, client: httpx.Client, path: str, body: dict) -> dict:
+
+def _packet(kind: int, body: bytes) -> bytes:
+    out, n = bytearray([kind]), len(body)
+    while True:
+        byte, n = n % 128, n // 128
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out) + body
+
+
+async def _read_packet(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = (await reader.readexactly(1))[0]
+    n, mul = 0, 1
+    while True:
+        byte = (await reader.readexactly(1))[0]
+        n, mul = n + (byte & 127) * mul, mul * 128
+        if not byte & 128:
+            return head, await reader.readexactly(n)
+
+
+async def subscribe(host: str, port: int, client_id: str, topics: list[str]) -> asyncio.StreamReader:
+    """Connect, subscribe at QoS 0, wait for the SUBACK; the reader then yields PUBLISH packets."""
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(_packet(0x10, _string("MQTT") + bytes([4, 0x02]) + (0).to_bytes(2, "big") + _string(client_id)))
+    head, body = await _read_packet(reader)
+    if head >> 4 != 2 or body[1] != 0:
+        raise RuntimeError("the broker refused the connection")
+    writer.write(_packet(0x82, (1).to_bytes(2, "big") + b"".join(_string(t) + b"\x00" for t in topics)))
+    while (await _read_packet(reader))[0] >> 4 != 9:
+        pass
+    reader.writer = writer  # type: ignore[attr-defined]  # kept alive with the reader
+    return reader
+
+
+# ---- a simulated device ----
+
+
+@dataclass
+class Sim:
+    """A device as its hub and broker see it."""
+
+    id: str
+    key: SigningKey
+    applied: int = 0
+    busy: bool = False
+    again: bool = False
+    acked: dict[int, float] = field(default_factory=dict)  # shred order -> when its acknowledgement was taken
+
+
+@dataclass
+class Fleet:
+    """The simulated devices and what they share: the hub key, the HTTP pool, counters."""
+
+    hub_key: VerifyingKey
+    hub_pem: str
+    client: httpx.AsyncClient
+    devices: list[Sim]
+    failures: list[str] = field(default_factory=list)
+    pulls: int = 0
+    running: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def post(self, device: Sim, body: dict) -> dict:
         raw = json.dumps(body, separators=(",", ":")).encode()
-        headers = signing.sign_request(self.key, self.id, "POST", path, raw, datetime.now(UTC))
-        answer = client.post(path, content=raw, headers={**headers, "Content-Type": "application/json"})
+        headers = signing.sign_request(device.key, device.id, "POST", PULL, raw, datetime.now(UTC))
+        answer = await self.client.post(PULL, content=raw, headers={**headers, "Content-Type": "application/json"})
+        self.pulls += 1
         if answer.status_code != 200:
-            raise RuntimeError(f"{path}: {answer.status_code} {answer.text[:200]}")
+            raise RuntimeError(f"{answer.status_code} {answer.text[:200]}")
+        if not signing.check_answer(
+            self.hub_key, device.id, answer.content, answer.headers[signing.HUB_SIGNATURE_HEADER]
+        ):
+            raise RuntimeError("the answer is not signed by the hub")
         return answer.json()
 
-    def sync(self, client: httpx.Client, events: int) -> None:
-        with self.lock:
-            feed = self.post(client, "/api/v1/edge/pull", {"applied": self.applied, "acks": []})
-            self.applied, self.hub_size = feed["cursor"], feed["log_size"]
-            self.log(events)
-            size, old = len(self.leaves), self.hub_size
-            cp = sign_checkpoint(f"facegate-device/{self.id}", size, root(self.leaves), self.audit_key)
-            proof = consistency_proof(old, size, lambda s, e: root(self.leaves[s:e])) if 0 < old < size else []
-            body = {
-                "from": old,
-                "checkpoint": cp.note,
-                "entries": [{"idx": i, "payload": self.payloads[i]} for i in range(old, size)],
-                "proof": [base64.b64encode(h).decode() for h in proof],
-                "self_check": {"ok": True, "problem": None},
-                "holdings": None,  # what a device holds is sent when it changes (none changes here)
-                "subjects": [],
-            }
-            self.hub_size = self.post(client, "/api/v1/edge/push", body)["log_size"]
+    async def sync(self, device: Sim) -> None:
+        """Pull until up to date, then acknowledge the shreds (as Device.sync does, without the push)."""
+        if device.busy:
+            device.again = True
+            return
+        device.busy = True
+        try:
+            while True:
+                device.again = False
+                feed = await self.post(device, {"applied": device.applied, "acks": []})
+                acks = [{**o, "templates_left": 0} for o in feed["shred"]]
+                device.applied = feed["cursor"]
+                if acks:
+                    await self.post(device, {"applied": device.applied, "acks": acks})
+                    now = time.perf_counter()
+                    for o in acks:
+                        device.acked[o["order"]] = now
+                if not (feed["more"] or device.again):
+                    return
+        except Exception as exc:
+            self.failures.append(f"{type(exc).__name__}: {str(exc)[:120]}")
+        finally:
+            device.busy = False
+
+    async def listen(self, device: Sim, reader: asyncio.StreamReader) -> None:
+        """On each genuine notice past the device's cursor, sync."""
+        while True:
+            try:
+                head, body = await _read_packet(reader)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return
+            if head >> 4 != 3:
+                continue
+            length = int.from_bytes(body[:2], "big")
+            topic, payload = body[2 : 2 + length].decode(), body[2 + length :]
+            cursor = notices.open_notice(self.hub_key, topic, payload)
+            if cursor is not None and cursor > device.applied:
+                task = asyncio.create_task(self.sync(device))
+                self.running.add(task)
+                task.add_done_callback(self.running.discard)
+
+    async def poll(self, device: Sim, every: float, until: float) -> None:
+        """The slow poll, from a random phase."""
+        await asyncio.sleep(random.uniform(0, every))
+        while time.monotonic() < until:
+            await self.sync(device)
+            await asyncio.sleep(every)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -103,45 +188,202 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def percentile(values: list[float], q: float) -> float:
+def percentiles(values: list[float]) -> str:
+    if not values:
+        return "none"
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return f"p50 {at(0.5):.2f} s, p90 {at(0.9):.2f} s, p99 {at(0.99):.2f} s, max {ordered[-1]:.2f} s"
+
+
+def pair(gate: Gate, count: int, prefix: str) -> list[Sim]:
+    """Insert `count` devices of hq-lobby in one transaction (real keys); the simulated devices."""
+    now = datetime.now(UTC)
+    audit_pem = SigningKey.generate().public.pem()
+    sims = [Sim(f"{prefix}{n:05d}", SigningKey.generate()) for n in range(count)]
+    rows = [
+        {
+            "id": s.id, "name": s.id, "deployments": DEPLOYMENT, "device_key": s.key.public.pem(),
+            "audit_key": audit_pem, "status": "active", "site": None, "paired_at": now, "last_seen_at": now,
+            "applied": 0, "log_size": 0, "log_root": b"", "log_frontier": b"", "holds_until": now + timedelta(days=1),
+        }
+        for s in sims
+    ]  # fmt: skip
+    with gate.db.session() as session:
+        session.execute(insert(DeviceRow), rows)
+    return sims
+
+
+async def until_all(condition, limit: float) -> float:  # type: ignore[no-untyped-def]
+    """Seconds until `condition()` holds (bounded by `limit`)."""
+    start = time.perf_counter()
+    while not condition() and time.perf_counter() - start < limit:
+        await asyncio.sleep(0.02)
+    return time.perf_counter() - start
+
+
+async def withdrawal(gate: Gate, fleet: Fleet, subject: str, limit: float) -> list[float]:
+    """Withdraw a consent at the hub; each device's seconds from the withdrawal to its acknowledgement."""
+    for device in fleet.devices:
+        device.acked.clear()
+    await asyncio.to_thread(gate.withdraw, DEPLOYMENT, subject)
+    t0 = time.perf_counter()  # the withdrawal is committed: from here the devices can learn of it
+    await until_all(lambda: all(d.acked for d in fleet.devices), limit)
+    return [max(0.0, min(d.acked.values()) - t0) for d in fleet.devices if d.acked]
+
+
+async def run(args: argparse.Namespace, gate: Gate, base: str, pid: int) -> None:
+    hub_pem = signing.hub_key(Path(args.home)).public.pem()
+    host, port = args.broker.split("//")[1].split(":")
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+        # -- the baseline: polling devices, no notices --
+        polled = Fleet(signing.public_key(hub_pem), hub_pem, client, pair(gate, args.baseline_devices, "poll-"))
+        await asyncio.gather(*(polled.sync(d) for d in polled.devices))
+        await asyncio.to_thread(consents, gate, ["base"])
+        window = time.monotonic() + args.idle
+        cpu0, pulls0 = cpu_seconds(pid), polled.pulls
+        pollers = [asyncio.create_task(polled.poll(d, args.baseline_every, window)) for d in polled.devices]
+        await asyncio.sleep(args.idle / 2)
+        base_lat = await withdrawal(gate, polled, "base", args.baseline_every * 4)
+        await asyncio.sleep(max(0.0, window - time.monotonic()))
+        base_cpu, base_pulls = cpu_seconds(pid) - cpu0, polled.pulls - pulls0
+        for task in pollers:
+            task.cancel()
+        await asyncio.gather(*pollers, return_exceptions=True)
+        await asyncio.to_thread(retire, gate, polled.devices)
+        per_pull = base_cpu / max(1, base_pulls)
+        print(f"baseline, {args.baseline_devices} devices polling every {args.baseline_every:g} s: hub CPU "
+              f"{base_cpu / args.idle * 100:.0f}% of one core over {args.idle:g} s ({base_pulls} pulls, "
+              f"{per_pull * 1e3:.2f} ms each); withdrawal to acknowledgement {percentiles(base_lat)}")  # fmt: skip
+
+        # -- the fleet on notices --
+        sims = pair(gate, args.devices, "sim-")
+        fleet = Fleet(signing.public_key(hub_pem), hub_pem, client, sims)
+        started = time.perf_counter()
+        readers: list[asyncio.StreamReader] = []
+        gate_ = asyncio.Semaphore(200)
+
+        async def connect(d: Sim) -> asyncio.StreamReader:
+            async with gate_:
+                return await subscribe(host, int(port), f"facegate-{d.id}", notices.device_topics(
+                    hub_pem, [DEPLOYMENT], d.id))  # fmt: skip
+
+        readers = await asyncio.gather(*(connect(d) for d in sims))
+        print(f"{args.devices} devices connected to the broker in {time.perf_counter() - started:.1f} s (setup)")
+        listeners = [asyncio.create_task(fleet.listen(d, r)) for d, r in zip(sims, readers, strict=True)]
+        started = time.perf_counter()
+        await asyncio.gather(*(fleet.sync(d) for d in sims))
+        print(f"first pull of every device: {time.perf_counter() - started:.1f} s (setup)")
+        await asyncio.to_thread(consents, gate, ["w1"])
+        end = await asyncio.to_thread(feed_head, gate)
+        await until_all(lambda: all(d.applied >= end and not d.busy for d in sims), args.limit)
+        # Idle: every device connected, polling every --poll-every seconds from a random phase, nothing changes.
+        window = time.monotonic() + args.idle
+        pollers = [asyncio.create_task(fleet.poll(d, args.poll_every, window)) for d in sims]
+        cpu0, pulls0 = cpu_seconds(pid), fleet.pulls
+        await asyncio.sleep(args.idle)
+        idle_cpu, idle_pulls = cpu_seconds(pid) - cpu0, fleet.pulls - pulls0
+        print(f"idle hub, {args.devices} devices connected, polling every {args.poll_every:g} s: hub CPU "
+              f"{idle_cpu / args.idle * 100:.1f}% of one core over {args.idle:g} s ({idle_pulls} pulls)")  # fmt: skip
+        polling_cores = per_pull * args.devices / args.baseline_every
+        print(f"  polling {args.devices} devices every {args.baseline_every:g} s would take {polling_cores:.1f} cores "
+              f"of hub CPU at the baseline's {per_pull * 1e3:.2f} ms per pull: "
+              f"{polling_cores / max(idle_cpu / args.idle, 1e-4):.0f}x the idle hub on notices")  # fmt: skip
+        cpu0 = cpu_seconds(pid)
+        started = time.perf_counter()
+        latencies = await withdrawal(gate, fleet, "w1", args.limit)
+        took = time.perf_counter() - started
+        within = sum(1 for t in latencies if t <= 2.0)
+        print(f"withdrawal at the hub to each device's acknowledgement ({len(latencies)} of {args.devices} in "
+              f"{took:.1f} s): {percentiles(latencies)}; {within / args.devices * 100:.1f}% within 2 s; hub CPU "
+              f"{(cpu_seconds(pid) - cpu0) / args.devices * 1e3:.2f} ms per device")  # fmt: skip
+        if base_lat and latencies:
+            p50 = sorted(latencies)[len(latencies) // 2]
+            b50 = sorted(base_lat)[len(base_lat) // 2]
+            print(f"  median vs polling baseline: {p50:.2f} s vs {b50:.2f} s ({b50 / max(p50, 1e-3):.1f}x sooner)")
+        subjects = [f"r{n}" for n in range(args.round)]
+        await asyncio.to_thread(gate_subjects, gate, subjects)
+        head = await asyncio.to_thread(feed_head, gate)
+        started = time.perf_counter()
+        await asyncio.to_thread(consents, gate, subjects, False)
+        end = await asyncio.to_thread(feed_head, gate)
+        await until_all(lambda: all(d.applied >= end for d in sims), args.limit)
+        took = time.perf_counter() - started
+        done = sum(1 for d in sims if d.applied >= end)
+        print(f"a round of {args.round} consents ({end - head} changes) to all devices: {done} of {args.devices} "
+              f"up to date {took:.1f} s after the first was made")  # fmt: skip
+        for task in pollers + listeners:
+            task.cancel()
+        await asyncio.gather(*pollers, *listeners, return_exceptions=True)
+        for reader in readers:
+            reader.writer.close()  # type: ignore[attr-defined]
+        if fleet.failures or polled.failures:
+            failures = fleet.failures + polled.failures
+            print(f"failures: {len(failures)}, e.g. {failures[:3]}")
+
+
+def consents(gate: Gate, subjects: list[str], add: bool = True) -> None:
+    """Notice and consent at the hub for each subject (added first when `add`)."""
+    for subject in subjects:
+        if add:
+            gate.add_subject(subject)
+        gate.notice_shown(DEPLOYMENT, subject)
+        gate.give_consent(DEPLOYMENT, subject)
+
+
+def gate_subjects(gate: Gate, subjects: list[str]) -> None:
+    for subject in subjects:
+        gate.add_subject(subject)
+
+
+def feed_head(gate: Gate) -> int:
+    with gate.db.session(readonly=True) as session:
+        last = session.scalar(select(func.max(ChangeRow.idx)))
+    return 0 if last is None else int(last) + 1
+
+
+def retire(gate: Gate, devices: list[Sim]) -> None:
+    """The baseline's devices leave (suspended, so they are not counted in the fleet's figures)."""
+    from sqlalchemy import update
+
+    with gate.db.session() as session:
+        session.execute(update(DeviceRow).where(DeviceRow.id.in_([d.id for d in devices])).values(status="suspended"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--devices", type=int, default=1000)
-    parser.add_argument("--every", type=float, default=30.0, help="seconds between one device's syncs")
-    parser.add_argument("--seconds", type=float, default=90.0, help="length of the measured window (bounded)")
-    parser.add_argument("--events", type=int, default=2, help="audit entries each device logs per sync")
-    parser.add_argument("--threads", type=int, default=24)
+    parser.add_argument("--idle", type=float, default=30.0, help="seconds of the idle window (and the baseline's)")
+    parser.add_argument("--poll-every", type=float, default=3600.0, help="the fleet's slow poll, seconds")
+    parser.add_argument("--baseline-devices", type=int, default=200)
+    parser.add_argument("--baseline-every", type=float, default=5.0)
+    parser.add_argument("--round", type=int, default=100, help="consents in the round of changes")
+    parser.add_argument("--limit", type=float, default=300.0, help="bound of each waiting phase, seconds")
+    parser.add_argument("--broker", default="mqtt://127.0.0.1:1883")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     if not postgres_reachable(args.postgres):
         sys.exit(f"no PostgreSQL at {args.postgres}")
-    print(f"machine: {os.cpu_count()} cores; {args.devices} devices syncing every {args.every:g} s for "
-          f"{args.seconds:g} s, {args.events} audit entries per device per sync")  # fmt: skip
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     with tempfile.TemporaryDirectory() as tmp, postgres_database(args.postgres) as url:
         home = Path(tmp) / "hub"
         home.mkdir()
         choose_node_kind(home, "hub")
         os.environ["FACEGATE_DATABASE_URL"] = url
+        os.environ["FACEGATE_BROKER_URL"] = args.broker
+        args.home = str(home)
         gate = Gate.open(home)
         gate.register(parse_spec((ROOT / "examples" / "deployments" / "office-entry.yaml").read_text()))
-        hub = Hub(gate, home)
-        started = time.perf_counter()
-        devices = []
-        for n in range(args.devices):
-            key, audit_key = SigningKey.generate(), SigningKey.generate()
-            token = hub.mint_token([DEPLOYMENT], "operator:bench")
-            joined = hub.join(token.token, f"sim-{n}", key.public.pem(), audit_key.public.pem())
-            devices.append(SimDevice(joined["device_id"], key, audit_key))
-        print(f"setup: {args.devices} devices paired in {time.perf_counter() - started:.1f} s (not a figure)")
-        gate.db.dispose()
+        signing.hub_key(home)
         port = 18000 + random.randrange(1000)
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
         server = subprocess.Popen(
-            [sys.executable, "-m", "facegate", "serve", "--home", str(home), "--port", str(port)],
+            [sys.executable, "-m", "facegate", "serve", "--home", str(home), "--port", str(port),
+             "--engine-workers", "1"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
@@ -153,86 +395,12 @@ def main() -> None:
                 except httpx.HTTPError:
                     time.sleep(0.2)
             time.sleep(5)  # the server warms its face engine in the background at start: let it finish
-            run(args, base, server.pid, url, devices)
+            asyncio.run(run(args, gate, base, server.pid))
         finally:
             server.terminate()
             server.wait(timeout=30)
-
-
-def run(args: argparse.Namespace, base: str, pid: int, url: str, devices: list[SimDevice]) -> None:
-    with httpx.Client(base_url=base) as client:
-        before, samples = cpu_seconds(pid), []
-        for _ in range(500):
-            t = time.perf_counter()
-            client.get("/api/v1/health")
-            samples.append(time.perf_counter() - t)
-        cpu = (cpu_seconds(pid) - before) / 500
-    print(f"baseline GET /api/v1/health: p50 {statistics.median(samples) * 1e3:.1f} ms, p95 "
-          f"{percentile(samples, 0.95) * 1e3:.1f} ms, hub CPU {cpu * 1e3:.2f} ms per request")  # fmt: skip
-    # One warm-up sync each (first pull, first push), not measured: then the steady state is measured.
-    engine = create_engine(url)
-
-    def warm(part: list[SimDevice]) -> None:
-        with httpx.Client(base_url=base, timeout=60) as client:
-            for device in part:
-                device.sync(client, args.events)
-
-    warmers = [threading.Thread(target=warm, args=(devices[i :: args.threads],)) for i in range(args.threads)]
-    for th in warmers:
-        th.start()
-    for th in warmers:
-        th.join()
-    with engine.connect() as conn:
-        size_before = conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
-    start = time.monotonic()
-    due = [(start + random.uniform(0, args.every), n) for n in range(len(devices))]
-    heapq.heapify(due)
-    latencies: list[float] = []
-    failures: list[str] = []
-    guard = threading.Lock()
-    stop = start + args.seconds
-    cpu_before = cpu_seconds(pid)
-
-    def worker() -> None:
-        with httpx.Client(base_url=base, timeout=30) as client:
-            while True:
-                with guard:
-                    if not due or due[0][0] >= stop or time.monotonic() > stop + args.every:
-                        return  # the window is over (a hub that fell behind is not waited for)
-                    at, n = heapq.heappop(due)
-                    heapq.heappush(due, (at + args.every, n))
-                pause = at - time.monotonic()
-                if pause > 0:
-                    time.sleep(pause)
-                t = time.perf_counter()
-                try:
-                    devices[n].sync(client, args.events)
-                except Exception as exc:
-                    failures.append(type(exc).__name__)
-                    continue
-                latencies.append(time.perf_counter() - t)
-
-    threads = [threading.Thread(target=worker) for _ in range(args.threads)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    elapsed = time.monotonic() - start
-    hub_cpu = cpu_seconds(pid) - cpu_before
-    with engine.connect() as conn:
-        size_after = conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
-    engine.dispose()
-    syncs = len(latencies)
-    per_day = 86_400 / args.every
-    growth = (size_after - size_before) / max(1, syncs) * per_day
-    wanted = len(devices) * args.seconds / args.every
-    print(f"syncs: {syncs} of {wanted:.0f} due, in {elapsed:.0f} s ({syncs / elapsed:.1f}/s; {len(failures)} failed)")
-    print(f"hub CPU per sync (pull + push): {hub_cpu / max(1, syncs) * 1e3:.2f} ms "
-          f"({hub_cpu / elapsed * 100:.0f}% of one core)")  # fmt: skip
-    print(f"sync latency: p50 {statistics.median(latencies) * 1e3:.1f} ms, p95 {percentile(latencies, 0.95) * 1e3:.1f} "
-          f"ms, max {max(latencies) * 1e3:.1f} ms")  # fmt: skip
-    print(f"database growth: {growth / 1024:.0f} KiB per device-day ({per_day:.0f} syncs, "
-          f"{per_day * args.events:.0f} audit entries)")  # fmt: skip
+            gate.db.dispose()
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -50,12 +50,12 @@ class Node:
         """The server's base URL."""
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, sync_every: float = 0.5) -> None:
+    def start(self, sync_every: float = 0.5, *options: str) -> None:
         """Run `facegate serve` for this data directory on a free loopback port and wait until it answers."""
         self.port = free_port()
         env = {**os.environ, **self.env, "PYTHONPATH": str(SRC)}
         command = [sys.executable, "-m", "facegate", "serve", "--home", str(self.home), "--port", str(self.port),
-                   "--sync-every", str(sync_every)]  # fmt: skip
+                   "--sync-every", str(sync_every), *options]  # fmt: skip
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_for(self._answers, f"{self.kind} server on port {self.port}")
 

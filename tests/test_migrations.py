@@ -24,3 +24,38 @@ def test_migrations_match_the_models(database: Database) -> None:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def test_the_change_feed_is_filled_from_the_audit_log_at_its_upgrade(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A hub upgraded to 0012 has each earlier change in its feed at its audit entry's index (devices' cursors stay
+    valid); refusals and operations devices do not follow are left out."""
+    from sqlalchemy import create_engine, select
+
+    from facegate.audit import AuditLog, Event, SigningKey
+    from facegate.changes import ChangeRow
+    from facegate.store.migrate import upgrade
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0011_edge_fleet")
+    log = AuditLog(SigningKey.generate())
+
+    def event(operation: str, decision: str = "allow", **fields: str) -> Event:
+        return Event(actor="operator:t", operation=operation, decision=decision, outcome="x", **fields)
+
+    with engine.begin() as conn:  # appended as the code before 0012 did: no feed rows
+        log.append_many(conn, [
+            event("consent.give", deployment="hq", subject="s1"),
+            event("verify", deployment="hq", subject="s1"),
+            event("consent.give", "refuse", deployment="hq", subject="s2"),
+            event("consent.withdraw", deployment="hq", subject="s1"),
+            event("subject.delete", subject="s3"),
+            event("device.lost", deployment="hq", request_id="dev-1"),
+        ])  # fmt: skip
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(select(ChangeRow.idx, ChangeRow.kind, ChangeRow.subject, ChangeRow.device)).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        (0, "standing", "s1", None), (3, "withdrawal", "s1", None), (4, "deletion", "s3", None),
+        (5, "device", None, "dev-1"),
+    ]  # fmt: skip

@@ -17,6 +17,7 @@ MASTER_KEY = "FACEGATE_MASTER_KEY"  # the master key, base64 (default: a 0600 ke
 MASTER_KEY_OLD = "FACEGATE_MASTER_KEY_OLD"  # the previous master key during a rotation
 MASTER_KEY_FILE = "FACEGATE_MASTER_KEY_FILE"  # where the master key file is (default: <home>/keys/master.key)
 HUB_CA = "FACEGATE_HUB_CA"  # a CA bundle for a hub whose certificate a private CA issued
+BROKER_URL = "FACEGATE_BROKER_URL"  # the MQTT broker carrying change notices (mqtt://host:1883, mqtts://host:8883)
 DECODE_MEMORY_MB = "FACEGATE_DECODE_MEMORY_MB"  # the decoding memory budget
 PASSKEY_ORIGINS = "FACEGATE_PASSKEY_ORIGINS"  # the pages passkeys are used on
 DEBUG = "FACEGATE_DEBUG"  # the CLI shows tracebacks
@@ -35,6 +36,7 @@ class Config:
     master_key_old: str | None = None
     master_key_file: str | None = None
     hub_ca: str | None = None
+    broker_url: str | None = None
     decode_memory_mb: str | None = None
     passkey_origins: str = ""
     debug: bool = False
@@ -57,6 +59,7 @@ class Config:
             master_key_old=get(MASTER_KEY_OLD),
             master_key_file=get(MASTER_KEY_FILE),
             hub_ca=get(HUB_CA),
+            broker_url=get(BROKER_URL),
             decode_memory_mb=get(DECODE_MEMORY_MB),
             passkey_origins=get(PASSKEY_ORIGINS) or "",
             debug=bool(get(DEBUG)),

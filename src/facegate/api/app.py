@@ -11,7 +11,8 @@ from starlette.formparsers import MultiPartParser
 
 import facegate
 from facegate import webhooks as outbox
-from facegate.edge.device import run_sync
+from facegate.edge import notices
+from facegate.edge.device import POLL_SECONDS, run_sync
 from facegate.gate import MAX_IMAGE_BYTES, Gate
 from facegate.home import data_home
 
@@ -69,6 +70,7 @@ def create_app(
     purge_every: float | None = DEFAULT_INTERVAL,
     warm_engine: bool = False,
     sync_every: float | None = None,
+    poll_every: float = POLL_SECONDS,
     engine_workers: int = 1,
     webhooks_every: float | None = None,
 ) -> FastAPI:
@@ -76,7 +78,9 @@ def create_app(
     purge, the oversight refresh and the signing of due checkpoints).
 
     `warm_engine` loads the face models in the background at start, so the first enrollment does not wait.
-    `sync_every` (seconds) runs a paired device's sync with its hub (`facegate serve` passes 5 by default).
+    `sync_every` (seconds) runs a paired device's sync with its hub (`facegate serve` passes 5 by default); with a
+    broker (FACEGATE_BROKER_URL) a device syncs at each change notice and polls every `poll_every` seconds, and a hub
+    publishes the notices.
     `engine_workers` > 1 runs the face engine in that many worker processes, so concurrent requests use every core.
     `webhooks_every` (seconds) turns new events into webhook deliveries and sends the due ones (`facegate serve`: 2).
     """
@@ -98,13 +102,22 @@ def create_app(
         task = asyncio.create_task(run_schedule(service.gate, purge_every)) if purge_every else None
         signing = asyncio.create_task(run_checkpoints(service.gate)) if purge_every else None
         warming = asyncio.create_task(warm(app)) if warm_engine else None
-        syncing = asyncio.create_task(run_sync(service.gate, service.home, sync_every)) if sync_every else None
+        config = service.gate.context.config
+        broker = notices.Broker.from_url(config.broker_url, config.hub_ca) if config.broker_url else None
+        syncing = (
+            asyncio.create_task(run_sync(service.gate, service.home, sync_every, poll_every, broker))
+            if sync_every
+            else None
+        )
+        publishing = None
+        if broker is not None and service.gate.context.kind == "hub":
+            publishing = asyncio.create_task(notices.run_hub(edge.hub_for(app, service), broker))
         sending = asyncio.create_task(outbox.run(service.webhooks, webhooks_every)) if webhooks_every else None
         yield
         if sending is not None:
             sending.cancel()
-        if syncing is not None:
-            syncing.cancel()
+        await notices.stop(syncing)
+        await notices.stop(publishing)
         if warming is not None:
             warming.cancel()
         for running in (task, signing):

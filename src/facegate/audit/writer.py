@@ -1,6 +1,9 @@
 """The one writer of the audit log: every part of facegate appends its events here, typed (`facegate.events.Op`)
-and stamped by its context's clock; the log itself only adds its own purge records and checkpoints."""
+and stamped by its context's clock; the log itself only adds its own purge records and checkpoints. An event that
+changes what paired nodes follow is also recorded in the typed change feed (facegate.changes), in the same
+transaction."""
 
+from facegate import changes
 from facegate.audit.event import Event
 from facegate.audit.group import Check, GroupCommit
 from facegate.audit.log import AuditLog, Receipt
@@ -17,7 +20,12 @@ class AuditWriter:
 
     def append(self, session: Statements, event: Event) -> Receipt:
         """Record `event` in `session`, the transaction of its effect (nothing is committed here)."""
-        return self.audit.append(session, event, now=self.clock())
+        receipt = self.audit.append(session, event, now=self.clock())
+        changes.record(
+            session, receipt.index, event.operation, event.decision, event.actor, event.deployment, event.subject,
+            event.request_id, receipt.at,
+        )  # fmt: skip
+        return receipt
 
     def append_alone(self, event: Event) -> Receipt:
         """Record `event` without other effect (a refusal, say); returns once it has committed.

@@ -88,6 +88,13 @@ def serve(
     sync_every: Annotated[
         float, typer.Option("--sync-every", min=0.5, help="On a paired device: seconds between syncs with the hub.")
     ] = 5.0,
+    poll_every: Annotated[
+        float,
+        typer.Option(
+            "--poll-every", min=5, help="On a paired device receiving change notices (FACEGATE_BROKER_URL): seconds "
+            "between polls in case a notice is lost.",
+        ),
+    ] = 3600.0,
     engine_workers: Annotated[
         int,
         typer.Option("--engine-workers", min=0, help="Face engine processes (0: one per core; 1: in the server)."),
@@ -110,6 +117,7 @@ def serve(
         purge_every=purge_every,
         warm_engine=True,
         sync_every=sync_every,
+        poll_every=poll_every,
         engine_workers=workers,
         webhooks_every=2.0,
     )

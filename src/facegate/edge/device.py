@@ -25,23 +25,25 @@ from facegate.audit.incremental import spot_check, verify_extension
 from facegate.audit.merkle import consistency_proof
 from facegate.audit.models import AuditEntry, AuditHead
 from facegate.audit.tree import StoredTree
+from facegate.changes import Change, ChangeRow
 from facegate.edge import signing
 from facegate.edge.models import HubLinkRow
 from facegate.edge.standing import holdings, standings
 from facegate.edge.sync import apply_deployments, apply_standings, held
-from facegate.edge.watch import STANDING_OPERATIONS
 from facegate.edge.wipe import HUB_WIPES, past_bound, wipe
 from facegate.errors import ConflictError, ForbiddenError, HubRefused, HubUnreachable, InputError
 from facegate.events import Op
 from facegate.home import node_kind
 
 if TYPE_CHECKING:
+    from facegate.edge.notices import Broker
     from facegate.gate import Caller, Gate
 
 CA_ENV = "FACEGATE_HUB_CA"  # a CA bundle for a hub whose certificate a private CA issued
 TIMEOUT_SECONDS = 10.0
 PUSH_BATCH = 2000
 MAX_PULLS = 50  # pulls in one round before pushing anyway
+POLL_SECONDS = 3600.0  # the slow poll while change notices arrive (a lost notice is caught up within this)
 SPOT_CHECKS = 16  # older entries rehashed at random on each push
 
 
@@ -245,7 +247,7 @@ class Device:
         link = self.link()
         if link is not None and link.wipe_reason == "offline":
             self._acknowledge_wipe(link, (self_wiped or {}).get("deployments"))
-        pushed = self.push()
+        pushed = self.push(quiet=True)
         out = {"applied": applied, "steps": steps, "shreds_confirmed": shredded, "pushed": pushed}
         return out | ({"wipe": self_wiped} if self_wiped else {})
 
@@ -263,10 +265,11 @@ class Device:
         with self.gate.db.session(readonly=True) as session:
             return session.get(SubjectRow, subject_id) is not None
 
-    def push(self) -> int:
-        """Push the audit entries the hub has not got, with a signed checkpoint and a consistency proof."""
+    def push(self, quiet: bool = False) -> int:
+        """Push the audit entries the hub has not got, with a signed checkpoint and a consistency proof (`quiet`:
+        not when there is none and what the device holds has not changed)."""
         try:
-            return self._push()
+            return self._push(quiet)
         except ConflictError:  # the hub holds another length of the log than this device thought: ask, retry once
             link = self.link()
             assert link is not None
@@ -274,7 +277,7 @@ class Device:
             self._note(pushed_size=feed["log_size"])
             return self._push()
 
-    def _push(self) -> int:
+    def _push(self, quiet: bool = False) -> int:
         link = self.link()
         assert link is not None
         deployments = [d for d in link.deployments.split(",") if d]
@@ -295,15 +298,17 @@ class Device:
             ).all()  # fmt: skip
             problem, checked_root = self._check_log(conn, link, size)
             touched, deleted = set(), set()
-            for _, payload in rows:
-                entry = json.loads(payload or "{}")
-                local = not str(entry.get("actor", "")).startswith("hub:")
-                if local and entry.get("operation") in STANDING_OPERATIONS and entry.get("deployment") in deployments:
-                    touched.add(entry["subject"])
-                if local and entry.get("operation") == "subject.delete" and entry.get("decision") == "allow":
-                    deleted.add(entry["subject"])
+            for change in session.scalars(select(ChangeRow).where(ChangeRow.idx >= old, ChangeRow.idx < size)):
+                if change.actor.startswith("hub:") or change.subject is None:
+                    continue  # what the hub sent is the hub's already
+                if change.change in (Change.STANDING, Change.WITHDRAWAL) and change.deployment in deployments:
+                    touched.add(change.subject)
+                elif change.change is Change.DELETION:
+                    deleted.add(change.subject)
             changed = standings(session, deployments, touched)
             held_now = holdings(session, deployments)
+        if quiet and size == old and held_now == self._sent_holdings:
+            return 0  # nothing new to tell: an idle device's round costs the hub one pull
         body = {
             "from": old,
             "checkpoint": cp.note,
@@ -354,26 +359,40 @@ def _answer(response: httpx.Response) -> dict[str, Any]:
     return data
 
 
-async def run_sync(gate: "Gate", home: Path, every: float) -> None:
-    """The server's sync loop on a device: a round every `every` seconds while paired; failures are logged."""
+async def run_sync(
+    gate: "Gate", home: Path, every: float, poll_every: float = POLL_SECONDS, broker: "Broker | None" = None
+) -> None:
+    """The server's sync loop on a device: a round at each change notice from the broker (when one is configured and
+    reachable), else every `every` seconds; while the broker is connected, also every `poll_every` seconds in case
+    a notice is lost. Failures are logged; the loop goes on."""
     import asyncio
     import logging
+
+    from facegate.edge import notices
 
     log = logging.getLogger("facegate.edge")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would drown the server's log
     if node_kind(home) != "device":
         return
     device = Device(gate, home)
-    while True:
-        link = await asyncio.to_thread(device.link)
-        if link is not None and link.status == "active":
-            try:
-                await asyncio.to_thread(device.sync)
-            except Exception as exc:  # logged by type only: the loop goes on, the offline bound counts
-                log.warning("sync with the hub failed: %s", type(exc).__name__)
+    wake, state = asyncio.Event(), notices.Listening()
+    listening = asyncio.create_task(notices.run_device(device, broker, wake, state)) if broker else None
+    try:
+        while True:
+            wake.clear()
+            link = await asyncio.to_thread(device.link)
+            if link is not None and link.status == "active":
                 try:
-                    if await asyncio.to_thread(device.enforce_bound):
-                        log.warning("out of touch with the hub past the offline bound: keys shredded")
-                except Exception as exc:  # the loop must go on
-                    log.error("the offline wipe failed: %s", type(exc).__name__)
-        await asyncio.sleep(every)
+                    done = await asyncio.to_thread(device.sync)
+                    state.applied = int(done.get("applied") or 0)
+                except Exception as exc:  # logged by type only: the loop goes on, the offline bound counts
+                    log.warning("sync with the hub failed: %s", type(exc).__name__)
+                    try:
+                        if await asyncio.to_thread(device.enforce_bound):
+                            log.warning("out of touch with the hub past the offline bound: keys shredded")
+                    except Exception as exc:  # the loop must go on
+                        log.error("the offline wipe failed: %s", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), poll_every if state.connected else every)
+    finally:
+        await notices.stop(listening)

@@ -1,10 +1,11 @@
 """The hub side: pairing tokens, paired devices, the signed state each device pulls, and the logs devices push.
 
-The hub never receives or sends biometric data. What a device pulls is derived from the hub's own audit log (the
-change cursor is the log's size): its deployments' specs and status, and the standing of every subject whose
-notice, consent, decline, withdrawal or deletion was recorded since the device's cursor, plus shred orders for
-withdrawals and deletions. What a device pushes is its audit log (entries and a signed checkpoint, checked by
-a consistency proof against the last one), the standing it changed locally, and which subjects it holds.
+The hub never receives or sends biometric data. What a device pulls is derived from the hub's typed change feed
+(facegate.changes: rows keyed by their audit index, which is the cursor): its deployments' specs and status, and the
+standing of every subject whose notice, consent, decline, withdrawal or deletion was recorded since the device's
+cursor, plus shred orders for withdrawals and deletions. What a device pushes is its audit log (entries and a signed
+checkpoint, checked by a consistency proof against the last one), the standing it changed locally, and which
+subjects it holds.
 """
 
 import base64
@@ -22,12 +23,13 @@ from sqlalchemy.orm import Session
 from facegate import oversight, policy
 from facegate.audit import CheckpointError, Event, open_checkpoint
 from facegate.audit.merkle import frontier_push, frontier_root, leaf_hash, pack, unpack, verify_consistency
-from facegate.audit.models import AuditEntry, AuditHead
+from facegate.audit.models import AuditHead
+from facegate.changes import Change, ChangeRow
 from facegate.edge import fleet, signing
 from facegate.edge.fleet import PairingToken
 from facegate.edge.models import DeviceCheckpointRow, DeviceEntryRow, DeviceRow, HoldingRow, NonceRow, ShredAckRow
 from facegate.edge.standing import standings
-from facegate.edge.watch import ACK_BOUND, SHRED_OPERATIONS, STANDING_OPERATIONS, unconfirmed
+from facegate.edge.watch import ACK_BOUND, unconfirmed
 from facegate.errors import ConflictError, DeviceRefused, InputError, RefusedError
 from facegate.events import Op
 from facegate.vault.models import DeploymentRow, SubjectRow
@@ -182,29 +184,28 @@ class Hub:
             assert row is not None
             row.applied, row.applied_at, row.last_seen_at = max(row.applied, since), now, now
             row.holds_until = now + self.bound(deployments)
-            until = min(head, since + PAGE)
+            changes = session.scalars(
+                select(ChangeRow).where(ChangeRow.idx >= since, ChangeRow.idx < head).order_by(ChangeRow.idx)
+                .limit(PAGE)
+            ).all()  # fmt: skip
+            until = changes[-1].idx + 1 if len(changes) == PAGE else head
             subjects: set[str] = set()
             shred: list[dict[str, Any]] = []
             deleted: set[str] = set()
-            entries = session.execute(
-                select(AuditEntry.idx, AuditEntry.payload).where(AuditEntry.idx >= since, AuditEntry.idx < until)
-            )
-            for idx, payload in entries:
-                if payload is None:
+            for change in changes:
+                kind, subject = change.change, change.subject
+                if subject is None:
                     continue
-                entry = json.loads(payload)
-                operation, subject = entry.get("operation"), entry.get("subject")
-                if entry.get("decision") != "allow" or subject is None:
-                    continue
-                if operation == "subject.delete":
+                if kind is Change.DELETION:
                     deleted.add(subject)
-                    shred.append({"order": idx, "subject": subject, "deployment": None, "reason": operation})
-                elif operation in STANDING_OPERATIONS and entry.get("deployment") in deployments:
+                    shred.append({"order": change.idx, "subject": subject, "deployment": None, "reason": change.op})
+                elif kind in (Change.STANDING, Change.WITHDRAWAL) and change.deployment in deployments:
                     subjects.add(subject)
-                    if operation in SHRED_OPERATIONS:
+                    if kind is Change.WITHDRAWAL:
                         shred.append(
-                            {"order": idx, "subject": subject, "deployment": entry["deployment"], "reason": operation}
-                        )
+                            {"order": change.idx, "subject": subject, "deployment": change.deployment,
+                             "reason": change.op}
+                        )  # fmt: skip
             found = standings(session, deployments, None if since == 0 else subjects - deleted)
             rows = session.scalars(select(DeploymentRow).where(DeploymentRow.id.in_(deployments))).all()
         return {

@@ -6,7 +6,6 @@ a wipe, or its offline bound passes (by then it has shredded its keys by itself)
 bound (default 5 minutes) are unconfirmed, whether the device is online or not.
 """
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,12 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from facegate.audit.models import AuditEntry
+from facegate.changes import SHREDS, ChangeRow
 from facegate.edge.models import DeviceRow
 
 ACK_BOUND = timedelta(minutes=5)
-STANDING_OPERATIONS = {"notice.shown", "consent.give", "decline", "consent.withdraw"}
-SHRED_OPERATIONS = {"consent.withdraw", "subject.delete"}
 
 
 def _deployments(device: DeviceRow) -> set[str]:
@@ -41,27 +38,22 @@ def pending(
     holding = [d for d in devices if holds(d, now)]
     if not holding:
         return {}
-    rows = session.execute(
-        select(AuditEntry.idx, AuditEntry.recorded_at, AuditEntry.payload).where(
-            AuditEntry.idx >= min(d.applied for d in holding)
+    orders = session.scalars(
+        select(ChangeRow).where(
+            ChangeRow.idx >= min(d.applied for d in holding), ChangeRow.kind.in_([c.value for c in SHREDS])
         )
     ).all()
-    orders = []
-    for idx, at, payload in rows:
-        entry = json.loads(payload) if payload else {}
-        if entry.get("operation") in SHRED_OPERATIONS and entry.get("decision") == "allow":
-            orders.append((idx, at, entry))
     out: dict[str, list[dict[str, Any]]] = {}
     for device in holding:
         mine = _deployments(device)
         online = device.last_seen_at is not None and now - device.last_seen_at <= bound
         waiting = [
             {
-                "order": idx, "at": at.isoformat(), "subject": e.get("subject"), "deployment": e.get("deployment"),
-                "late": at <= now - bound, "online": online,
+                "order": c.idx, "at": c.at.isoformat(), "subject": c.subject, "deployment": c.deployment,
+                "late": c.at <= now - bound, "online": online,
             }
-            for idx, at, e in orders
-            if idx >= device.applied and (e.get("deployment") is None or e.get("deployment") in mine)
+            for c in orders
+            if c.idx >= device.applied and (c.deployment is None or c.deployment in mine)
         ]  # fmt: skip
         if waiting:
             out[device.id] = waiting

@@ -173,9 +173,14 @@ def hub_of(request: Request, svc: Service) -> Hub:
     """The hub role of this server; refused on a device."""
     if node_kind(svc.home) != "hub":
         raise InputError("this node is a device: pairing and device administration happen on the hub")
-    hub = getattr(request.app.state, "edge_hub", None)
+    return hub_for(request.app, svc)
+
+
+def hub_for(app: Any, svc: Service) -> Hub:
+    """The one Hub of this application (made on first use)."""
+    hub = getattr(app.state, "edge_hub", None)
     if hub is None:
-        hub = request.app.state.edge_hub = Hub(svc.gate, svc.home)
+        hub = app.state.edge_hub = Hub(svc.gate, svc.home)
     return hub
 
 
