@@ -207,3 +207,16 @@ def test_a_site_is_suspended_with_a_wipe_and_resumed_in_bulk(hub: Hub) -> None:
     assert row(hub, lone.id)["status"] == "active"
     resumed = hub.set_site_status("depot", "active", "operator:test")
     assert all(d["status"] == "active" and d["wipe"] is None for d in resumed)  # the pending wipe is cancelled
+
+
+def test_the_change_feed_takes_changes_from_the_group_commit_too(hub: Hub) -> None:
+    from facegate.audit import Event
+    from facegate.changes import ChangeRow
+
+    event = Event(actor="operator:test", operation="subject.delete", decision="allow", outcome="deleted", subject="s9")
+    receipt = hub.gate.context.writer.append_alone(event)
+    refused = hub.gate.context.writer.append_alone(event.model_copy(update={"decision": "refuse", "event_id": "x1"}))
+    with hub.db.session(readonly=True) as session:
+        row = session.get(ChangeRow, receipt.index)
+        assert row is not None and (row.kind, row.subject, row.op) == ("deletion", "s9", "subject.delete")
+        assert session.get(ChangeRow, refused.index) is None

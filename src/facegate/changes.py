@@ -7,14 +7,20 @@ deletion, a deployment, a device's status); nothing biometric, subjects under th
 """
 
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, String, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from facegate.events import Op
 from facegate.store import Base, Statements, UTCDateTime
+from facegate.store.database import DRIVERS
+
+if TYPE_CHECKING:
+    from facegate.audit.event import Event
+    from facegate.audit.log import Receipt
 
 
 class Change(StrEnum):
@@ -42,7 +48,11 @@ KINDS: dict[Op, Change] = {
     Op.DEVICE_UNPAIR: Change.DEVICE,
     Op.DEVICE_LOST: Change.DEVICE,
 }
-SHREDS = (Change.WITHDRAWAL, Change.DELETION)  # changes that order a node holding the subject to shred it
+SHREDS = (Change.WITHDRAWAL, Change.DELETION)
+INSERT = (
+    "INSERT INTO edge_change (idx, kind, op, actor, deployment, subject, device, at) VALUES (%s, %s, %s, %s, %s, %s, "
+    "%s, %s)"
+)  # changes that order a node holding the subject to shred it
 
 
 class ChangeRow(Base):
@@ -78,8 +88,21 @@ def record(
         "idx": index, "kind": kind.value, "op": op.value, "actor": actor, "deployment": deployment,
         "subject": subject, "device": request_id if kind is Change.DEVICE else None, "at": at,
     }  # fmt: skip
-    if isinstance(db, sqlite3.Connection):  # the audit log's own SQLite connection: not a writer's caller
-        raise TypeError("changes are recorded through a Session or Connection")
+    if isinstance(db, DRIVERS):  # the group commit's own driver connection (SQLite's, or psycopg's)
+        naive = at.astimezone(UTC).replace(tzinfo=None)
+        values = [*list(row.values())[:-1]]
+        if isinstance(db, sqlite3.Connection):
+            db.execute(INSERT.replace("%s", "?"), [*values, naive.isoformat(" ", "microseconds")])
+        else:
+            db.execute(INSERT, [*values, naive])
+        return
     conn = db.connection() if isinstance(db, Session) else db
     conn.execute(insert(ChangeRow).values(**row))
 
+
+def record_event(db: Statements, event: "Event", receipt: "Receipt") -> None:
+    """Record the change of an event just appended (at `receipt`), in the same transaction."""
+    record(
+        db, receipt.index, event.operation, event.decision, event.actor, event.deployment, event.subject,
+        event.request_id, receipt.at,
+    )  # fmt: skip

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
+from facegate import changes
 from facegate.audit.event import Event
 from facegate.audit.log import DUPLICATE, AuditLog, Receipt
 from facegate.clock import Clock
@@ -109,6 +110,8 @@ class GroupCommit:
                 passed = [w.check is None or w.check(conn) for w in batch]
                 kept = [w for w, ok in zip(batch, passed, strict=True) if ok]
                 receipts = self.audit.append_many(conn, [w.event for w in kept], now=self.clock()) if kept else []
+                for waiter, receipt in zip(kept, receipts, strict=True):
+                    changes.record_event(conn, waiter.event, receipt)  # the typed change feed, same transaction
         except (sqlite3.IntegrityError, psycopg.IntegrityError):  # PostgreSQL's pipeline reports it at COMMIT
             raise InputError(DUPLICATE) from None
         for waiter, ok in zip(batch, passed, strict=True):

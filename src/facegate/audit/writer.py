@@ -1,7 +1,7 @@
 """The one writer of the audit log: every part of facegate appends its events here, typed (`facegate.events.Op`)
 and stamped by its context's clock; the log itself only adds its own purge records and checkpoints. An event that
 changes what paired nodes follow is also recorded in the typed change feed (facegate.changes), in the same
-transaction."""
+transaction (the group commit's too)."""
 
 from facegate import changes
 from facegate.audit.event import Event
@@ -21,10 +21,7 @@ class AuditWriter:
     def append(self, session: Statements, event: Event) -> Receipt:
         """Record `event` in `session`, the transaction of its effect (nothing is committed here)."""
         receipt = self.audit.append(session, event, now=self.clock())
-        changes.record(
-            session, receipt.index, event.operation, event.decision, event.actor, event.deployment, event.subject,
-            event.request_id, receipt.at,
-        )  # fmt: skip
+        changes.record_event(session, event, receipt)
         return receipt
 
     def append_alone(self, event: Event) -> Receipt:
