@@ -17,7 +17,7 @@ from typing import Any
 from facegate.errors import FacegateError, RefusedError
 from facegate.streams.relay import Relay
 from facegate.streams.source import StreamSource
-from facegate.streams.tracks import Track, Tracker
+from facegate.streams.tracks import Seen, Track, Tracker
 
 RECHECK_S = 2.0  # while refused, ask again this often
 REPORT_S = 1.0  # write the status this often
@@ -46,7 +46,7 @@ class CameraRunner:
         name: str,
         publish: Callable[[dict[str, Any]], None] | None = None,
         loop: bool = False,
-        tracker: Tracker | None = None,
+        tracker: Tracker[Seen] | None = None,
     ) -> None:
         self.cameras, self.name = cameras, name
         config = cameras.get(name)
@@ -122,7 +122,7 @@ class CameraRunner:
         del frame, seen  # the frame goes now; only each open track's best chip stays, in memory
         self._decide(ready)
 
-    def _decide(self, tracks: list[Track]) -> None:
+    def _decide(self, tracks: list[Track[Seen]]) -> None:
         for track in tracks:
             track.decided = True
             look = track.best

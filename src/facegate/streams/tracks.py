@@ -6,6 +6,7 @@ A track is decided once, on its best look: when the look has not improved for `p
 good enough at once, or when the track is lost. Pure: boxes, qualities and frame numbers in, tracks out.
 """
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -14,17 +15,24 @@ from typing import Any, Generic, Protocol, TypeVar
 class Box(Protocol):
     """A face box in frame pixels (right and bottom exclusive)."""
 
-    left: int
-    top: int
-    right: int
-    bottom: int
+    @property
+    def left(self) -> int: ...
+
+    @property
+    def top(self) -> int: ...
+
+    @property
+    def right(self) -> int: ...
+
+    @property
+    def bottom(self) -> int: ...
 
 
 class Seen(Protocol):
     """What the tracker needs of a sighting: its box and the quality of the look."""
 
     @property
-    def face(self) -> Any: ...
+    def face(self) -> Box: ...
 
     @property
     def quality(self) -> float: ...
@@ -140,7 +148,7 @@ class Tracker(Generic[S]):
         width = max(1, guess.right - guess.left, box.right - box.left)
         dx = (guess.left + guess.right - box.left - box.right) / 2
         dy = (guess.top + guess.bottom - box.top - box.bottom) / 2
-        jump = (dx * dx + dy * dy) ** 0.5 / width
+        jump = math.hypot(dx, dy) / width
         return max(0.0, self.min_iou * (1 - jump / self.max_jump)) * 0.5
 
     def _decidable(self, track: Track[S]) -> bool:
