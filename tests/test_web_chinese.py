@@ -95,6 +95,16 @@ def test_no_english_sentence_on_a_chinese_page(demo: tuple[Env, dict[str, str]])
         assert answer.status_code == 200 and '<html lang="zh-CN">' in answer.text, path
         if found := english_in(answer.text, operators):
             leftovers[path] = found
+    said = {  # what an action says back, and an error page: in Chinese, or the gate's English marked as such
+        f"/console/deployments/{OFFICE}?message=retire%3A%20retired": "停用部署：已停用",
+        f"/console/deployments/{OFFICE}?message=refused%3A%20the%20rules%20say%20no%20here": "规则拒绝：",
+        "/console/deployments/no-such-one": "未找到",
+    }
+    for path, words in said.items():
+        answer = env.client.get(path)
+        assert words in answer.text, path
+        if found := english_in(answer.text, operators):
+            leftovers[path] = found
     env.client.post("/console/login", data={"api_key": keys["demo-operator"]})  # the operator's own forms too
     for path in ("/console/subjects", f"/console/try/{OFFICE}", "/console", f"/portal/{portal}"):
         answer = env.client.get(path)
@@ -108,6 +118,19 @@ def test_no_english_sentence_on_a_chinese_page(demo: tuple[Env, dict[str, str]])
     if found := english_in(half_done, operators):
         leftovers["the form's findings"] = found
     assert not leftovers, "\n".join(f"{p}: {found}" for p, found in leftovers.items())
+
+
+def test_a_sentence_missing_its_chinese_is_caught_on_its_page(
+    demo: tuple[Env, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from facegate.web import i18n
+
+    env, keys = demo
+    env.client.post("/console/login", data={"api_key": keys["demo-admin"]})
+    intro = next(english for english in i18n.WORDS if english.startswith("Every deployment with its status"))
+    monkeypatch.delitem(i18n.WORDS, intro)  # as if the catalogue had lost it
+    found = english_in(env.client.get("/console?lang=zh-CN").text, spec_texts(env))
+    assert found and all(f in intro for f in found), found
 
 
 def test_the_check_catches_a_planted_english_sentence_and_full_stop() -> None:

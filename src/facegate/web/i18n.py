@@ -5,6 +5,7 @@ count, and `label("purpose", "access_control")` for an enum value. English is th
 text is looked up in `facegate.web.catalogue.ZH` (a missing entry shows the English, never an error).
 """
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -170,6 +171,20 @@ def switch_links(request: Request) -> list[dict[str, Any]]:
 def t_html(text: str, /, **values: Any) -> Markup:
     """`t` for templates: the text escaped, values escaped unless already markup (a verdict badge, a link)."""
     return Markup.escape(_in_language(text)).format(**values) if values else Markup.escape(_in_language(text))
+
+
+def said_html(text: str) -> Markup:
+    """A message that may come from the gate in English (a refusal's detail, an action's outcome): in Chinese, the
+    catalogue's sentence where it has one, an action's outcome in labels, else the English marked `lang="en"`."""
+    if _current.get() != ZH_CN or text in WORDS:
+        return t_html(text)
+    done = re.fullmatch(r"(activate|retire): (\w+)", text)
+    if done:
+        return Markup.escape(f"{label('operation', 'deployment.' + done[1])}：{label('outcome', done[2])}")
+    head, refused, detail = text.partition("refused: ")
+    if refused and not head:
+        return Markup.escape(WORDS["Refused by the rules"] + "：") + Markup('<span lang="en">{}</span>').format(detail)
+    return Markup('<span lang="en">{}</span>').format(text)
 
 
 def plural_html(n: int, one: str, other: str, /, **values: Any) -> Markup:
