@@ -406,7 +406,7 @@ def test_the_request_log_has_templates_not_paths_or_secrets(env: Env, caplog: py
 
 
 def test_the_server_purges_expired_templates_on_its_schedule(tmp_path: Path) -> None:
-    from facegate.api.app import create_app
+    from facegate.server import create_app
 
     env = next(make_env(tmp_path))
     consenting(env, "obama")

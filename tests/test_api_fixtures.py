@@ -10,10 +10,10 @@ from pathlib import Path
 
 from gate_fixtures import Clock, example, shared_engine
 
-from facegate.api.app import create_app
 from facegate.api.service import Service
 from facegate.audit import AuditLog, SigningKey
 from facegate.gate import Context, Gate
+from facegate.server import create_app
 from facegate.store import Database
 from facegate.vault.keystore import Keystore
 from facegate.vault.vault import Vault

@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from facegate.api.app import create_app
 from facegate.api.problems import MEDIA_TYPE, TYPES
 from facegate.api.responses import Decision
 from facegate.audit.checkpoint import CheckpointError
@@ -22,6 +21,7 @@ from facegate.errors import (
     UnauthorizedError,
     WebError,
 )
+from facegate.server import create_app
 
 DOCUMENTS = {"text/html", "text/markdown", "application/x-ndjson", "text/plain"}  # answers that are not JSON documents
 

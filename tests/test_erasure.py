@@ -14,9 +14,9 @@ import pytest
 from gate_fixtures import Clock, example, shared_engine
 from test_api_fixtures import serving
 
-from facegate.api.app import create_app
 from facegate.context import Context
 from facegate.gate import Gate
+from facegate.server import create_app
 from facegate.store.database import checkpoint_truncate
 from facegate.vault.keystore import MASTER_FILE_ENV
 

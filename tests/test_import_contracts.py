@@ -18,6 +18,8 @@
    everything else takes "now" from a Context's clock, so a test can set the date (monotonic timers are fine).
 8. Every audit append goes through the one writer, facegate.audit.writer (events typed by facegate.events.Op).
 9. Only facegate.config reads the environment (`os.environ`, `os.getenv`); everything else takes a Config.
+10. Packages point down only: no circle among facegate's top-level packages (through any module, a late import
+    inside a function included), and each imports only packages of a lower layer of LAYERS (docs/house.md).
 """
 
 import ast
@@ -297,3 +299,83 @@ def test_only_the_config_module_reads_the_environment() -> None:
 def test_the_environment_contract_sees_every_read() -> None:
     planted = "import os\nfrom os import environ\na = os.environ.get('X')\nb = os.getenv('Y')\nc = os.path.join('a')"
     assert sorted(line for line, _ in environment_reads(planted)) == [2, 3, 4]
+
+
+# The layers, lowest first (docs/house.md): a top-level package (or module) of facegate imports only from lower ones.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("facegate", "clock", "config", "errors", "languages", "wording"),  # leaves ("facegate": its __init__)
+    ("events", "home", "metrics"),
+    ("engine", "policy"),  # pixels to embeddings; specs and rules to findings; neither knows the other
+    ("store",),
+    ("audit", "vault"),
+    ("webhooks", "placement", "context", "doctor"),
+    ("health", "oversight"),  # oversight reads the devices through an interface the edge implements
+    ("gate",),
+    ("edge", "streams"),  # hub and device; door cameras (driving the gate's door)
+    ("api", "client"),
+    ("web",),  # on the API's service layer
+    ("server",),  # the API with the web mounted
+    ("cli",),
+    ("__main__",),
+)  # fmt: skip
+
+
+def package_of(module: str) -> str:
+    """The top-level package (or module) of facegate a module belongs to."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def package_graph() -> dict[str, dict[str, str]]:
+    """Each top-level package -> the packages it imports, each with one import that shows it (module:line)."""
+    graph: dict[str, dict[str, str]] = {package_of(name): {} for name in MODULES}
+    for name in MODULES:
+        for target, line in imports(name):
+            if within(target, "facegate") and package_of(target) != package_of(name):
+                graph[package_of(name)].setdefault(package_of(target), f"{name}:{line} imports {target}")
+    return graph
+
+
+def package_cycles(graph: dict[str, dict[str, str]]) -> list[list[str]]:
+    """The circles among packages: each pair that reach each other, as the sorted packages of one circle."""
+
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph.get(todo.pop(), {}):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    reached = {p: reach(p) for p in graph}
+    circles = {tuple(sorted(q for q in graph if q == p or (q in reached[p] and p in reached[q]))) for p in graph}
+    return sorted(list(c) for c in circles if len(c) > 1)
+
+
+def layer_violations(graph: dict[str, dict[str, str]], layers: tuple[tuple[str, ...], ...]) -> list[str]:
+    """Imports of a package from its own layer or a higher one, and packages no layer declares."""
+    level = {p: i for i, layer in enumerate(layers) for p in layer}
+    broken = [f"{p} is in no layer: add it to LAYERS (and docs/house.md)" for p in graph if p not in level]
+    for p, targets in graph.items():
+        for q, where in targets.items():
+            if p in level and q in level and level[q] >= level[p]:
+                broken.append(f"{p} (layer {level[p]}) imports {q} (layer {level[q]}): {where}")
+    return broken
+
+
+def test_no_package_circles_and_layers_point_down() -> None:
+    graph = package_graph()
+    assert package_cycles(graph) == []
+    broken = layer_violations(graph, LAYERS)
+    assert not broken, "\n".join(broken)
+
+
+def test_the_layer_contract_sees_a_circle_and_an_upward_import() -> None:
+    graph = package_graph()
+    assert "gate" in graph["edge"] and "policy" in graph["gate"]  # the walker sees real package imports
+    planted = {**graph, "policy": {**graph["policy"], "gate": "facegate.policy.spec:1 imports facegate.gate"}}
+    assert ["edge", "gate", "policy"] not in package_cycles(planted)  # edge reaches gate, but not back
+    assert any(set(c) >= {"gate", "policy"} for c in package_cycles(planted))
+    assert any("policy (layer 2) imports gate (layer 7)" in v for v in layer_violations(planted, LAYERS))
+    assert layer_violations({"newroom": {}}, LAYERS) == ["newroom is in no layer: add it to LAYERS (and docs/house.md)"]

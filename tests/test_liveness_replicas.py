@@ -15,9 +15,9 @@ from gate_fixtures import example
 from liveness_frames import jpeg, sequence
 from test_api_fixtures import DATA
 
-from facegate.api.app import create_app
 from facegate.engine.liveness import Challenge
 from facegate.gate import Gate
+from facegate.server import create_app
 
 pytestmark = pytest.mark.slow
 KIOSK = "replica-kiosk"

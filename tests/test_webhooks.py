@@ -17,9 +17,9 @@ from test_api_fixtures import OFFICE, Env, consenting, make_env, photo, serving
 from webhook_receiver import Receiver, receiving
 
 from facegate import webhooks
-from facegate.api.app import create_app
 from facegate.errors import InputError
 from facegate.gate import Gate
+from facegate.server import create_app
 
 OBAMA = f"/api/v1/deployments/{OFFICE}/subjects/obama"
 

@@ -5,6 +5,7 @@ The gate and the oversight office are both built from one Context, so neither re
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from facegate import config, policy
 from facegate.audit import AuditLog
@@ -16,6 +17,9 @@ from facegate.home import data_home, node_kind
 from facegate.store import Database
 from facegate.vault.keystore import Keystore
 from facegate.vault.vault import Vault
+
+if TYPE_CHECKING:
+    from facegate.oversight.devices import DeviceViews
 
 __all__ = ["Context", "utc_now"]
 
@@ -31,6 +35,7 @@ class Context:
     settings: policy.Settings = field(default_factory=policy.Settings)
     kind: str = "device"  # hub | device: the data directory's kind of node (home.node_kind)
     config: Config = field(default_factory=config.current)  # what the environment set, read once
+    devices: "DeviceViews | None" = None  # a hub's paired devices as oversight reads them (facegate.edge.attach)
     group: GroupCommit = field(init=False, repr=False)  # audit-only appends of this process share commits
 
     def __post_init__(self) -> None:

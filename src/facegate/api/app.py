@@ -64,7 +64,7 @@ def openapi(app: FastAPI, generate: Callable[[FastAPI], dict[str, Any]]) -> dict
     return app.openapi_schema
 
 
-def create_app(
+def create_api(
     home: Path | None = None,
     gate: Gate | None = None,
     purge_every: float | None = DEFAULT_INTERVAL,
@@ -74,8 +74,8 @@ def create_app(
     engine_workers: int = 1,
     webhooks_every: float | None = None,
 ) -> FastAPI:
-    """The application for a data directory (or around `gate`); `purge_every=None` turns the schedule off (the
-    purge, the oversight refresh and the signing of due checkpoints).
+    """The API alone for a data directory (or around `gate`; facegate.server adds the web face); `purge_every=None`
+    turns the schedule off (the purge, the oversight refresh and the signing of due checkpoints).
 
     `warm_engine` loads the face models in the background at start, so the first enrollment does not wait.
     `sync_every` (seconds) runs a paired device's sync with its hub (`facegate serve` passes 5 by default); with a
@@ -165,8 +165,5 @@ def create_app(
         """Whether the service answers (no authentication)."""
         return {"status": "ok"}
 
-    from facegate.web import mount  # the web face shares the service; imported here to keep the API usable alone
-
-    mount(app)
     app.add_middleware(RequestMiddleware)
     return app

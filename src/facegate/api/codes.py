@@ -2,6 +2,7 @@
 a person reads the sentence, in the language the request's Accept-Language prefers)."""
 
 from facegate.errors import REFUSAL_CODES
+from facegate.languages import from_accept_language
 
 # code -> (English, Chinese). Add a code here when an error class or a refusal gets a new one (a test checks).
 CODES: dict[str, tuple[str, str]] = {
@@ -150,8 +151,6 @@ def sentence(code: str, language: str) -> str:
 
 def language(accept_language: str | None) -> str:
     """zh-CN when the request's Accept-Language ranks Chinese above English, else en."""
-    from facegate.web.i18n import from_accept_language  # the web face's parser; imported late (web imports api)
-
     return from_accept_language(accept_language) or "en"
 
 

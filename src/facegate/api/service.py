@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 
 from facegate import policy
+from facegate.edge.views import attach
 from facegate.errors import InputError, NotFoundError
 from facegate.gate import Gate, RelyingParty, utc_now
 from facegate.webhooks import Webhooks
@@ -42,6 +43,7 @@ class Service:
     def open(cls, home: Path, gate: Gate | None = None) -> "Service":
         """The service of a data directory (or around a given gate, for tests)."""
         gate = gate or Gate.open(home)
+        attach(gate.context)  # on a hub: oversight counts what its devices hold
         origins = passkey_origins(gate.context.config.passkey_origins)
         signer = LinkSigner(load_or_create_key(home))
         return cls(home, gate, ApiKeys(gate.db), signer, Submissions(gate.db), gate.clock, origins)

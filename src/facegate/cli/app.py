@@ -72,10 +72,13 @@ Actor = Annotated[str, typer.Option("--actor", help="Who acts, recorded in the a
 
 
 def open_gate(home: Path | None) -> "Gate":
-    """The gate of the data directory."""
+    """The gate of the data directory (a hub's with its devices' views attached, for oversight)."""
+    from facegate.edge.views import attach
     from facegate.gate import Gate
 
-    return Gate.open(data_home(home))
+    gate = Gate.open(data_home(home))
+    attach(gate.context)
+    return gate
 
 
 def caller(actor: str) -> "Caller":

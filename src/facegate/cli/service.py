@@ -106,7 +106,7 @@ def serve(
 
     import uvicorn
 
-    from facegate.api.app import create_app
+    from facegate.server import create_app
 
     refuse_taken_port(host, port)
     folder = data_home(home)

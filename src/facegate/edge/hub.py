@@ -29,6 +29,7 @@ from facegate.edge import fleet, signing
 from facegate.edge.fleet import PairingToken
 from facegate.edge.models import DeviceCheckpointRow, DeviceEntryRow, DeviceRow, HoldingRow, NonceRow, ShredAckRow
 from facegate.edge.standing import standings
+from facegate.edge.views import attach
 from facegate.edge.watch import ACK_BOUND, unconfirmed
 from facegate.errors import ConflictError, DeviceRefused, InputError, RefusedError
 from facegate.events import Op
@@ -54,6 +55,7 @@ class Hub:
 
     def __init__(self, gate: "Gate", home: Path) -> None:
         self.gate, self.db, self.audit = gate, gate.db, gate.audit
+        attach(gate.context)  # oversight on this hub counts what its devices hold
         self.key = signing.hub_key(home)
         self._bounds: dict[str, float] = {}
         self._bounds_at = 0.0

@@ -12,17 +12,18 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select, true
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from facegate.edge.models import DeviceRow, HoldingRow
+from facegate.oversight.devices import DeviceViews, NoDevices
 from facegate.oversight.models import HandlerRow, IndividualRow
 from facegate.store import table_of
 from facegate.vault.keystore import Keystore
 from facegate.vault.models import TemplateRow
 
 SUBJECT_KEY_NAME = "oversight/subject-key"
+NO_DEVICES = NoDevices()
 CHUNK = 5000
 _secrets: "weakref.WeakKeyDictionary[Keystore, bytes]" = weakref.WeakKeyDictionary()
 
@@ -84,27 +85,17 @@ def cumulative_count(session: Session, handler: str, before: datetime | None = N
     return int(session.scalar(query) or 0)
 
 
-def _holding_devices(now: datetime | None) -> Any:
-    """The condition on holdings: held by a device that may still hold templates at `now` (no acknowledged wipe,
-    its offline bound not passed, after which it has shredded its keys by itself); every holding when None."""
-    if now is None:
-        return true()
-    gone = select(DeviceRow.id).where(
-        (DeviceRow.wipe_acked_at.is_not(None)) | (DeviceRow.holds_until.is_not(None) & (DeviceRow.holds_until <= now))
-    )
-    return HoldingRow.device_id.not_in(gone)
-
-
-def current_count(session: Session, deployment_ids: Sequence[str], now: datetime | None = None) -> int:
+def current_count(
+    session: Session, deployment_ids: Sequence[str], now: datetime | None = None, devices: DeviceViews = NO_DEVICES
+) -> int:
     """Distinct individuals with a template in any of the deployments now, on this node or on any of its paired
     devices (as they last reported, while they may still hold them at `now`): §8 Q1 `currently_stored`."""
     if not deployment_ids:
         return 0
     here = select(TemplateRow.subject_id).where(TemplateRow.deployment_id.in_(deployment_ids))
-    on_devices = select(HoldingRow.subject_id).where(
-        HoldingRow.deployment_id.in_(deployment_ids), _holding_devices(now)
-    )
-    return int(session.scalar(select(func.count()).select_from(here.union(on_devices).subquery())) or 0)
+    held = devices.holdings(deployment_ids, now)
+    stored = here if held is None else here.union(select(held.subquery().c.subject_id))
+    return int(session.scalar(select(func.count()).select_from(stored.subquery())) or 0)
 
 
 def nth_first_stored(session: Session, handler: str, n: int) -> datetime | None:
@@ -121,21 +112,20 @@ def nth_first_stored(session: Session, handler: str, n: int) -> datetime | None:
 
 
 def nth_current(
-    session: Session, deployment_ids: Sequence[str], n: int, now: datetime | None = None
+    session: Session,
+    deployment_ids: Sequence[str],
+    n: int,
+    now: datetime | None = None,
+    devices: DeviceViews = NO_DEVICES,
 ) -> datetime | None:
     """The earliest moment by which n of the individuals stored now were all stored, or None below n."""
     if n < 1 or not deployment_ids:
         return None
-    stored = (
-        select(TemplateRow.subject_id.label("subject"), TemplateRow.created_at.label("at"))
-        .where(TemplateRow.deployment_id.in_(deployment_ids))
-        .union_all(
-            select(HoldingRow.subject_id, HoldingRow.reported_at).where(
-                HoldingRow.deployment_id.in_(deployment_ids), _holding_devices(now)
-            )
-        )
-        .subquery()
+    here = select(TemplateRow.subject_id.label("subject"), TemplateRow.created_at.label("at")).where(
+        TemplateRow.deployment_id.in_(deployment_ids)
     )
+    held = devices.holdings(deployment_ids, now)
+    stored = (here if held is None else here.union_all(held)).subquery()
     first = select(func.min(stored.c.at).label("first")).group_by(stored.c.subject).subquery()
     value = session.scalar(select(first.c.first).order_by(first.c.first).limit(1).offset(n - 1))
     return None if value is None else _aware(value)  # a subquery's column may skip UTCDateTime's conversion

@@ -21,7 +21,6 @@ from facegate import policy
 from facegate.audit import Event
 from facegate.audit import standalone_verify as verifier
 from facegate.audit.event import format_time
-from facegate.edge.export import device_files
 from facegate.events import Op
 from facegate.oversight.handlers import handlers
 from facegate.oversight.models import FilingRow, TaskRow
@@ -211,7 +210,7 @@ def write_export(oversight: "Oversight", since: datetime, until: datetime, out: 
                 for n in shown
             ]
         )
-        files.update(device_files(session, since, until))
+        files.update(oversight.devices.files(session, since, until))
         status = status_report(oversight, session, list(views.values()))
         files["filing/status.json"] = _json(status)
         receipts = list(

@@ -14,7 +14,7 @@ from facegate.audit import Event
 from facegate.context import Context
 from facegate.errors import InputError, NotFoundError
 from facegate.events import Op
-from facegate.oversight import changes, individuals, report
+from facegate.oversight import changes, devices, individuals, report
 from facegate.oversight.handlers import HandlerView, pick
 from facegate.oversight.models import FilingRow
 from facegate.oversight.tasks import (
@@ -45,6 +45,7 @@ class Oversight:
         self.context = context
         self.db, self.keystore, self.audit = context.db, context.keystore, context.audit
         self.settings, self.clock = context.settings, context.clock
+        self.devices = devices.of(context)  # a hub's paired devices (facegate.edge implements the views)
         self.count_band = count_band  # None: each profile's threshold is its band size (Q8)
         # The model's 1:1 operating point for the documents' ACC-2 item, set by whoever knows the model (the faces,
         # through facegate.gate.verification_point); None leaves that item a gap.
@@ -71,14 +72,14 @@ class Oversight:
         """The handler's stored individuals in both modes."""
         return {
             "cumulative": individuals.cumulative_count(session, view.name),
-            "currently_stored": individuals.current_count(session, view.deployment_ids, self.clock()),
+            "currently_stored": individuals.current_count(session, view.deployment_ids, self.clock(), self.devices),
         }
 
     def reached_at(self, session: Session, view: HandlerView, n: int) -> datetime | None:
         """When the handler's count (in the configured mode) first reached n."""
         if self.count_mode == "cumulative":
             return individuals.nth_first_stored(session, view.name, n)
-        return individuals.nth_current(session, view.deployment_ids, n, self.clock())
+        return individuals.nth_current(session, view.deployment_ids, n, self.clock(), self.devices)
 
     # ---- keeping tasks current ----
 

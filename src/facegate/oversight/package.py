@@ -99,7 +99,7 @@ def write_package(oversight: "Oversight", session: Session, view: HandlerView, o
     duty = filing_duty((view.profiles or ("cn2025",))[0])
     region = view.region
     authority = authority_name(duty.authority if duty else "provincial", region)
-    per_deployment = {d.id: current_count(session, [d.id], now) for d in view.deployments}
+    per_deployment = {d.id: current_count(session, [d.id], now, oversight.devices) for d in view.deployments}
     count = {
         "as_of": today.isoformat(),
         "count_mode": oversight.count_mode,

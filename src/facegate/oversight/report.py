@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from facegate.edge.watch import device_warnings
 from facegate.oversight.calendar_data import SCHEDULES
 from facegate.oversight.handlers import HandlerView
 from facegate.oversight.tasks import all_tasks, filing_dict, filings, overdue_tasks, task_dict
@@ -131,7 +130,8 @@ def _handler(
                 f"{d.id}: recipient {r.name or '(unnamed)'} processes facial information; if it is an entrusted "
                 "processor, check whether it must file too (§8 Q9)",
             ))  # fmt: skip
-    for severity, rules, message in device_warnings(session, [d.id for d in view.deployments], oversight.clock()):
+    deployment_ids = [d.id for d in view.deployments]
+    for severity, rules, message in oversight.devices.warnings(session, deployment_ids, oversight.clock()):
         warnings.append(_warning(severity, rules, message))
     late = overdue_tasks(session, view.name, today)
     blocked = bool(late) and oversight.settings.get("filing.on_overdue") == "block_new_enrollment"

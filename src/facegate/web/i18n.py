@@ -16,6 +16,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from facegate.languages import EN, LANGUAGES, ZH_CN, from_accept_language, supported
 from facegate.policy import vocabulary as spec_words
 
 from .catalogue import ZH
@@ -27,8 +28,6 @@ from .trial_words import TRIAL_ZH
 
 WORDS = {**PROBLEM_ZH, **TRIAL_ZH, **SUBJECT_ZH, **ZH}  # every Chinese sentence a page may say, keyed by its English
 
-ZH_CN, EN = "zh-CN", "en"
-LANGUAGES = (ZH_CN, EN)
 NAMES = {ZH_CN: "中文", EN: "English"}
 COOKIE = "facegate_lang"
 COOKIE_AGE = 365 * 24 * 3600
@@ -42,33 +41,6 @@ POLICY_VOCABULARIES = {
 _POLICY_TERMS = {
     mine: {term.value: term for term in spec_words.VOCABULARIES[theirs]} for mine, theirs in POLICY_VOCABULARIES.items()
 }
-
-
-def supported(tag: str | None) -> str | None:
-    """The supported language a tag (`zh`, `zh-Hans-CN`, `en-US`, ...) names, if any."""
-    tag = (tag or "").strip().lower()
-    if tag == "zh" or tag.startswith("zh-") or tag.startswith("zh_"):
-        return ZH_CN
-    if tag == "en" or tag.startswith("en-") or tag.startswith("en_"):
-        return EN
-    return None
-
-
-def from_accept_language(header: str | None) -> str | None:
-    """The supported language the browser ranks highest in `Accept-Language`, if it names one."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate((header or "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        weight = 1.0
-        if params.strip().startswith("q="):
-            try:
-                weight = float(params.strip()[2:])
-            except ValueError:
-                weight = 0.0
-        language = supported(tag)
-        if language and weight > 0:
-            ranked.append((-weight, position, language))
-    return min(ranked)[2] if ranked else None
 
 
 def choose(request: Request, region: str | None = None) -> str:
