@@ -94,7 +94,7 @@ def current_count(
         return 0
     here = select(TemplateRow.subject_id).where(TemplateRow.deployment_id.in_(deployment_ids))
     held = devices.holdings(deployment_ids, now)
-    stored = here if held is None else here.union(select(held.subquery().c.subject_id))
+    stored = here.distinct() if held is None else here.union(select(held.subquery().c.subject_id))
     return int(session.scalar(select(func.count()).select_from(stored.subquery())) or 0)
 
 
