@@ -307,6 +307,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("events", "home", "metrics"),
     ("engine", "policy"),  # pixels to embeddings; specs and rules to findings; neither knows the other
     ("store",),
+    ("changes",),  # the change feed paired nodes follow, written by the audit writer
     ("audit", "vault"),
     ("webhooks", "placement", "context", "doctor"),
     ("health", "oversight"),  # oversight reads the devices through an interface the edge implements
@@ -377,5 +378,5 @@ def test_the_layer_contract_sees_a_circle_and_an_upward_import() -> None:
     planted = {**graph, "policy": {**graph["policy"], "gate": "facegate.policy.spec:1 imports facegate.gate"}}
     assert ["edge", "gate", "policy"] not in package_cycles(planted)  # edge reaches gate, but not back
     assert any(set(c) >= {"gate", "policy"} for c in package_cycles(planted))
-    assert any("policy (layer 2) imports gate (layer 7)" in v for v in layer_violations(planted, LAYERS))
+    assert any(v.startswith("policy (layer 2) imports gate (layer ") for v in layer_violations(planted, LAYERS))
     assert layer_violations({"newroom": {}}, LAYERS) == ["newroom is in no layer: add it to LAYERS (and docs/house.md)"]
