@@ -26,7 +26,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-import aiomqtt
 from sqlalchemy import func, select
 
 from facegate.audit.keys import SigningKey, VerifyingKey
@@ -35,6 +34,8 @@ from facegate.edge import signing
 from facegate.errors import InputError
 
 if TYPE_CHECKING:
+    import aiomqtt
+
     from facegate.edge.device import Device
     from facegate.edge.hub import Hub
 
@@ -69,8 +70,10 @@ class Broker:
             ca_file,
         )  # fmt: skip
 
-    def client(self, identifier: str) -> aiomqtt.Client:
+    def client(self, identifier: str) -> "aiomqtt.Client":
         """An MQTT client for this broker (connects on `async with`)."""
+        import aiomqtt  # imported when a broker is configured: a node without one never loads it
+
         context = ssl.create_default_context(cafile=self.ca_file) if self.tls else None
         return aiomqtt.Client(
             self.host, self.port, identifier=identifier, username=self.username, password=self.password,
@@ -156,6 +159,8 @@ async def run_hub(hub: "Hub", broker: Broker) -> None:
 
     Every database read runs in a worker thread: nothing here blocks the server's event loop.
     """
+    import aiomqtt
+
     logging.getLogger("aiomqtt").setLevel(logging.WARNING)
     since = await asyncio.to_thread(feed_end, hub)
     while True:
@@ -194,6 +199,8 @@ async def run_device(device: "Device", broker: Broker, wake: asyncio.Event, stat
 
     On (re)connection the sync loop is woken once as well (a notice may have gone by while it was away).
     """
+    import aiomqtt
+
     logging.getLogger("aiomqtt").setLevel(logging.WARNING)
     while True:
         link = await asyncio.to_thread(device.link)
