@@ -183,6 +183,10 @@ class Client:
             raise error_from(answer)
         return answer.json() if answer.content else None
 
+    def _object(self, method: str, path: str, **options: Any) -> dict[str, Any]:
+        found: dict[str, Any] = self.call(method, path, **options)  # the routes behind these methods answer objects
+        return found
+
     def pages(self, path: str, limit: int = 100, **filters: Any) -> Iterator[dict[str, Any]]:
         """Every item of a paged list, following `next_cursor`."""
         cursor = None
@@ -197,51 +201,51 @@ class Client:
     # ---- service ----
     def ready(self) -> dict[str, Any]:
         """`/readyz`: whether the database, key store and engine answer (NotReady otherwise)."""
-        return self.call("GET", "/readyz")
+        return self._object("GET", "/readyz")
 
     # ---- deployments ----
     def check(self, spec: dict[str, Any], profiles: list[str] | None = None) -> dict[str, Any]:
         """The findings and verdict of a spec, without registering it."""
-        return self.call("POST", "/api/v1/checks", json={"spec": spec, "profiles": profiles or ["cn2025"]})
+        return self._object("POST", "/api/v1/checks", json={"spec": spec, "profiles": profiles or ["cn2025"]})
 
     def register(
         self, spec: dict[str, Any], profiles: list[str] | None = None, activate: bool = True
     ) -> dict[str, Any]:
         """Register (and activate) a deployment; Refused with its findings when one blocks."""
         body = {"spec": spec, "profiles": profiles or ["cn2025"], "activate": activate}
-        return self.call("POST", "/api/v1/deployments", json=body)
+        return self._object("POST", "/api/v1/deployments", json=body)
 
     # ---- subjects ----
     def add_subject(self, subject_id: str | None = None) -> dict[str, Any]:
         """Add a subject under a pseudonymous ID."""
-        return self.call("POST", "/api/v1/subjects", json={"id": subject_id} if subject_id else {})
+        return self._object("POST", "/api/v1/subjects", json={"id": subject_id} if subject_id else {})
 
     def notice_shown(self, deployment: str, subject: str) -> dict[str, Any]:
         """Record that the subject was shown the current notice."""
-        return self.call("POST", f"/api/v1/deployments/{deployment}/subjects/{subject}/notice")
+        return self._object("POST", f"/api/v1/deployments/{deployment}/subjects/{subject}/notice")
 
     def give_consent(self, deployment: str, subject: str, **fields: Any) -> dict[str, Any]:
         """Record the subject's separate consent (`kind`, `form`, `evidence_ref`, ... as the API takes them)."""
-        return self.call("POST", f"/api/v1/deployments/{deployment}/subjects/{subject}/consents", json=fields)
+        return self._object("POST", f"/api/v1/deployments/{deployment}/subjects/{subject}/consents", json=fields)
 
     def withdraw(self, deployment: str, subject: str) -> dict[str, Any]:
         """Withdraw the subject's consent: their facial data there is deleted."""
-        return self.call("POST", f"/api/v1/deployments/{deployment}/subjects/{subject}/withdraw")
+        return self._object("POST", f"/api/v1/deployments/{deployment}/subjects/{subject}/withdraw")
 
     def delete_subject(self, subject: str) -> dict[str, Any]:
         """Delete a subject everywhere."""
-        return self.call("DELETE", f"/api/v1/subjects/{subject}")
+        return self._object("DELETE", f"/api/v1/subjects/{subject}")
 
     # ---- biometrics ----
     def enroll(self, deployment: str, subject: str, *photos: bytes) -> dict[str, Any]:
         """Enroll one to three photos of the subject."""
         files = [("image", (f"photo-{i}.jpg", p, "application/octet-stream")) for i, p in enumerate(photos)]
-        return self.call("POST", f"/api/v1/deployments/{deployment}/subjects/{subject}/enroll", files=files)
+        return self._object("POST", f"/api/v1/deployments/{deployment}/subjects/{subject}/enroll", files=files)
 
     def verify(self, deployment: str, subject: str, photo: bytes) -> dict[str, Any]:
         """1:1: match or no_match."""
         files = {"image": ("photo.jpg", photo, "application/octet-stream")}
-        return self.call("POST", f"/api/v1/deployments/{deployment}/subjects/{subject}/verify", files=files)
+        return self._object("POST", f"/api/v1/deployments/{deployment}/subjects/{subject}/verify", files=files)
 
     def identify(self, deployment: str, photo: bytes, faces: str = "all") -> dict[str, Any]:
         """1:N: who of the deployment each face in the photo is, if anyone (`faces="largest"`: the largest face
@@ -249,7 +253,7 @@ class Client:
         `box` and its own decision."""
         files = {"image": ("photo.jpg", photo, "application/octet-stream")}
         path = f"/api/v1/deployments/{deployment}/identify"
-        return self.call("POST", path, files=files, params={"faces": faces})
+        return self._object("POST", path, files=files, params={"faces": faces})
 
     # ---- collections ----
     def enrollments(self, deployment: str, limit: int = 100) -> Iterator[dict[str, Any]]:
@@ -258,7 +262,7 @@ class Client:
 
     def delete_template(self, deployment: str, subject: str, template_id: str) -> dict[str, Any]:
         """Delete one template of a subject."""
-        return self.call("DELETE", f"/api/v1/deployments/{deployment}/subjects/{subject}/templates/{template_id}")
+        return self._object("DELETE", f"/api/v1/deployments/{deployment}/subjects/{subject}/templates/{template_id}")
 
     def audit_entries(self, limit: int = 100, **filters: Any) -> Iterator[dict[str, Any]]:
         """Audit entries, newest first (filters: operation, deployment, subject, decision, since, until)."""
@@ -267,4 +271,4 @@ class Client:
     # ---- webhooks ----
     def create_webhook(self, url: str, events: list[str], description: str = "") -> dict[str, Any]:
         """Register a receiver; the answer's `secret` is shown this once."""
-        return self.call("POST", "/api/v1/webhooks", json={"url": url, "events": events, "description": description})
+        return self._object("POST", "/api/v1/webhooks", json={"url": url, "events": events, "description": description})
