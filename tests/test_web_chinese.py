@@ -84,6 +84,7 @@ def pages(env: Env) -> list[str]:
     return found + [f"/problems/{kind}" for kind in TYPES]
 
 
+@pytest.mark.slow
 def test_no_english_sentence_on_a_chinese_page(demo: tuple[Env, dict[str, str]]) -> None:
     env, keys = demo
     operators, portal = spec_texts(env), keys["portal"]
@@ -120,6 +121,7 @@ def test_no_english_sentence_on_a_chinese_page(demo: tuple[Env, dict[str, str]])
     assert not leftovers, "\n".join(f"{p}: {found}" for p, found in leftovers.items())
 
 
+@pytest.mark.slow
 def test_a_sentence_missing_its_chinese_is_caught_on_its_page(
     demo: tuple[Env, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
