@@ -99,7 +99,7 @@ def test_no_english_sentence_on_a_chinese_page(demo: tuple[Env, dict[str, str]])
     said = {  # what an action says back, and an error page: in Chinese, or the gate's English marked as such
         f"/console/deployments/{OFFICE}?message=retire%3A%20retired": "停用部署：已停用",
         f"/console/deployments/{OFFICE}?message=refused%3A%20the%20rules%20say%20no%20here": "规则拒绝：",
-        "/console/deployments/no-such-one": "未找到",
+        "/console/deployments/no-such-one": "没有部署 no-such-one。",
     }
     for path, words in said.items():
         answer = env.client.get(path)

@@ -29,6 +29,12 @@ from .trial_words import TRIAL_ZH
 WORDS = {**PROBLEM_ZH, **TRIAL_ZH, **SUBJECT_ZH, **ZH}  # every Chinese sentence a page may say, keyed by its English
 
 NAMES = {ZH_CN: "中文", EN: "English"}
+# Console messages with a value in them (an ID the page was asked for), as patterns, in Chinese.
+SAID_ZH = (
+    (r"No deployment '([^']*)' that you may see\.", "没有您可以查看的部署 {0}。"),
+    (r"No deployment '([^']*)'\.", "没有部署 {0}。"),
+    (r"No rule '([^']*)' in the catalogue\.", "规则目录中没有 {0}。"),
+)
 COOKIE = "facegate_lang"
 COOKIE_AGE = 365 * 24 * 3600
 _current: ContextVar[str] = ContextVar("facegate_lang", default=EN)
@@ -150,6 +156,9 @@ def said_html(text: str) -> Markup:
     catalogue's sentence where it has one, an action's outcome in labels, else the English marked `lang="en"`."""
     if _current.get() != ZH_CN or text in WORDS:
         return t_html(text)
+    for pattern, chinese in SAID_ZH:
+        if found := re.fullmatch(pattern, text):
+            return Markup.escape(chinese.format(*found.groups()))
     done = re.fullmatch(r"(activate|retire): (\w+)", text)
     if done:
         return Markup.escape(f"{label('operation', 'deployment.' + done[1])}：{label('outcome', done[2])}")

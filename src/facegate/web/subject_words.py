@@ -15,7 +15,7 @@ SUBJECT_ZH: dict[str, str] = {
         "我明白关于 {id} 的所有数据都将在每个部署中被删除，且无法撤销。",
     "Erase {id}": "删除 {id}",
     "not shown": "未展示",
-    "declined face recognition": "已拒绝人脸识别",
+    "(declined face recognition)": "（已拒绝人脸识别）",
     "Delete the template of {date}": "删除 {date} 的模板",
     "In no deployment yet.": "尚未加入任何部署。",
     "No subject matches.": "没有符合条件的个人。",
