@@ -34,6 +34,7 @@ def main() -> None:
 # Each module registers its commands on `app` when imported.
 from facegate.cli import (  # noqa: E402, F401
     audit,
+    bulk_import,
     camera,
     compliance,
     doctor,

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress
 from rich.table import Table
 
 from facegate.cli.app import (
@@ -270,48 +269,17 @@ def decline(
 @app.command()
 def enroll(
     deployment: Deployment_,
-    subject: Annotated[str | None, typer.Argument(help="Subject ID (omit with --batch).", metavar="SUBJECT")] = None,
-    images: Annotated[
-        list[Path] | None, typer.Argument(help="1 to 3 photos, each with exactly one face.", metavar="IMAGE...")
-    ] = None,
-    batch: Annotated[
-        Path | None, typer.Option("--batch", help="A folder of <subject>.jpg photos, or <subject>/ folders of them.")
-    ] = None,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Processes for --batch.")] = None,
+    subject: Subject_,
+    images: Annotated[list[Path], typer.Argument(help="1 to 3 photos, each with one face.", metavar="IMAGE...")],
     purpose: Annotated[str | None, typer.Option("--purpose", help="The purpose of this request.")] = None,
     actor: Actor = "operator:cli",
     json_out: Json = False,
     home: Home = None,
 ) -> None:
-    """Enroll a subject's face from 1 to 3 photos (the photos are not kept), or a folder of subjects with --batch."""
-    gate = open_gate(home)
-    if batch is None:
-        if subject is None or not images:
-            raise InputError("give SUBJECT and IMAGE (up to 3), or --batch FOLDER")
-        decision = gate.enroll(deployment, subject, [photo(p) for p in images], purpose, caller(actor))
-        many = f" from {len(images)} photos" if len(images) > 1 else ""
-        show(decision, json_out, f"{subject} enrolled in {deployment}{many}")
-        return
-    suffixes = (".jpg", ".jpeg", ".png", ".webp")
-    files = sorted(p for p in [*batch.glob("*"), *batch.glob("*/*")] if p.is_file() and p.suffix.lower() in suffixes)
-    if not files:
-        raise InputError(f"no photos in {batch}")
-    owner = {p: p.stem if p.parent == batch else p.parent.name for p in files}  # <subject>.jpg or <subject>/*.jpg
-    results = []
-    with Progress(console=err_console, transient=True, disable=json_out) as progress:
-        task = progress.add_task("enrolling", total=len(files))
-        for path, outcome in gate.enroll_batch(
-            deployment, [(owner[p], p) for p in files], workers, purpose, caller(actor)
-        ):
-            results.append({"subject": owner[path], "outcome": outcome})
-            progress.advance(task)
-    if json_out:
-        print_json(results)
-    else:
-        for r in results:
-            console.print(f"{r['subject']}: {r['outcome']}", markup=False, soft_wrap=True)
-    if any(r["outcome"] != "enrolled" for r in results):
-        raise typer.Exit(3)
+    """Enroll a subject's face from 1 to 3 photos (the photos are not kept); many subjects: `facegate import`."""
+    decision = open_gate(home).enroll(deployment, subject, [photo(p) for p in images], purpose, caller(actor))
+    many = f" from {len(images)} photos" if len(images) > 1 else ""
+    show(decision, json_out, f"{subject} enrolled in {deployment}{many}")
 
 
 @app.command()

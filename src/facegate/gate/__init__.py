@@ -19,6 +19,7 @@ from facegate.gate.checks import ALTERNATIVE_NAMES, offers
 from facegate.gate.decisions import Caller, Decision
 from facegate.gate.engines import MAX_IMAGE_BYTES, MAX_PHOTOS, calibration_points, read_photo, verification_point
 from facegate.gate.facade import Gate
+from facegate.gate.subjects import Onboarding
 from facegate.vault.credentials import RelyingParty
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Context",
     "Decision",
     "Gate",
+    "Onboarding",
     "RelyingParty",
     "calibration_points",
     "offers",

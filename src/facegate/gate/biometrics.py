@@ -1,12 +1,11 @@
 """Biometric operations through the gate: enroll, verify, identify. The checks come first, then the engine (through
 the engine host), then the decision is recorded with its effect."""
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -109,37 +108,24 @@ class Biometrics:
         vectors, model_id = self.engines.embed_each(photos)
         return self._store_enrollment(deployment_id, subject_id, vectors, model_id, lambda: photos, purpose, caller)
 
-    def enroll_batch(
+    def onboard(
         self,
         deployment_id: str,
-        items: list[tuple[str, Path]],
-        workers: int | None = None,
+        subject_id: str,
+        photos: Sequence[bytes],
+        standing: Callable[[Session], None],
         purpose: str | None = None,
         caller: Caller | None = None,
-    ) -> Iterator[tuple[Path, str]]:
-        """Enroll many (subject, photo file) pairs: checks first, faces embedded over several processes, then one
-        transaction per subject. Yields each file with its outcome ('enrolled', or why not)."""
+    ) -> Decision:
+        """Enroll a subject whose standing (subject, notice, consent) `standing` records in the enrollment's own
+        transaction: a bulk import's subject is fully onboarded, or not at all."""
         caller = caller or Caller()
-        allowed = []
-        for subject_id, path in items:
-            try:
-                self._precheck(deployment_id, Op.ENROLL, purpose, subject_id, caller)
-                allowed.append((subject_id, path))
-            except (RefusedError, NotFoundError) as exc:
-                yield path, f"refused: {exc}" if isinstance(exc, RefusedError) else str(exc)
-        results = self.engines.embed_files([p for _, p in allowed], workers)
-        for (subject_id, path), result in zip(allowed, results, strict=True):
-            if result.vector is None:
-                yield path, str(result.error)
-                continue
-            try:
-                self._store_enrollment(
-                    deployment_id, subject_id, [result.vector], result.model_id, partial(_read_all, [path]),
-                    purpose, caller,
-                )  # fmt: skip
-                yield path, "enrolled"
-            except (RefusedError, NotFoundError) as exc:
-                yield path, f"refused: {exc}" if isinstance(exc, RefusedError) else str(exc)
+        if not 1 <= len(photos) <= MAX_PHOTOS:
+            raise InputError(f"enroll takes 1 to {MAX_PHOTOS} photos of the subject, got {len(photos)}")
+        self._precheck(deployment_id, Op.ENROLL, purpose, None, caller)
+        vectors, model_id = self.engines.embed_each(photos)
+        store = self._store_enrollment
+        return store(deployment_id, subject_id, vectors, model_id, lambda: list(photos), purpose, caller, standing)
 
     def _precheck(
         self,
@@ -179,11 +165,16 @@ class Biometrics:
         images: Callable[[], list[bytes]],
         purpose: str | None,
         caller: Caller,
+        standing: Callable[[Session], None] | None = None,
     ) -> Decision:
-        """Check again, then seal the templates and audit the enrollment in one transaction."""
+        """Check again, then seal the templates and audit the enrollment in one transaction (which records the
+        subject's `standing` first, for a bulk import)."""
         fields: dict[str, Any] = {"deployment": deployment_id, "subject": subject_id}
         now = self.context.clock()
         with self.recorder.guarded(caller, Op.ENROLL, **fields), self.db.session() as session:
+            if standing is not None:
+                standing(session)
+                session.flush()
             loaded, _ = self.admission.checked(session, deployment_id, Op.ENROLL, purpose, subject_id, lock=True)
             self._check_filing(session, loaded)
             self._check_gallery_limit(session, loaded, len(vectors))
@@ -491,7 +482,3 @@ def _face_answer(face: FoundFace, decision: Decision | None) -> dict[str, Any]:
     if decision is None:
         return TOO_SMALL | {"box": box}
     return {k: v for k, v in decision.to_dict().items() if k in FACE_FIELDS} | {"box": box}
-
-
-def _read_all(paths: list[Path]) -> list[bytes]:
-    return [p.read_bytes() for p in paths]

@@ -2,14 +2,13 @@
 calibration, and the embedding of photos and files for the biometric operations."""
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from facegate.engine import calibration, group_photo, liveness, photo
-from facegate.engine.bulk import FileEmbedding, embed_files
 from facegate.engine.group_photo import FoundFace
 from facegate.engine.images import MAX_FILE_BYTES, read_image_bytes
 from facegate.engine.protocol import Engine
@@ -100,9 +99,7 @@ class EngineHost:
         args = (image, enrollment, min_face_px)
         return run(photo.embed_photo, *args) if run else photo.embed_photo(engine, *args)
 
-    def embed_faces(
-        self, image: bytes, min_face_px: int | None, largest: bool
-    ) -> tuple[list[FoundFace], str]:
+    def embed_faces(self, image: bytes, min_face_px: int | None, largest: bool) -> tuple[list[FoundFace], str]:
         """Every face of the photo with its box, largest first (only the largest with `largest`); a face under the
         minimum size keeps its box and gets no template."""
         engine: Any = self.engine
@@ -123,7 +120,3 @@ class EngineHost:
             args = (data, t_ms, min_face)
             signals.append(run(photo.measure_frame, *args) if run else photo.measure_frame(engine, *args))
         return signals
-
-    def embed_files(self, paths: list[Path], workers: int | None) -> Iterator[FileEmbedding]:
-        """Each enrollment photo's one face embedded, over several processes (each with its own dlib engine)."""
-        return embed_files(paths, workers, pick="single")

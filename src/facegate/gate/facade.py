@@ -5,10 +5,12 @@ templates in memory), erasure, the engine host and liveness. Each group of opera
 biometrics, alternatives, rights) is handed the parts it uses; the Gate builds them and forwards its public methods.
 """
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
+
+from sqlalchemy.orm import Session
 
 from facegate import placement, policy
 from facegate.audit.records import AuditRecords
@@ -26,7 +28,7 @@ from facegate.gate.liveness import Liveness
 from facegate.gate.rights import Rights
 from facegate.gate.roster import Roster
 from facegate.gate.streams import Cameras
-from facegate.gate.subjects import Subjects
+from facegate.gate.subjects import Onboarding, Subjects
 from facegate.vault.credentials import RelyingParty
 
 
@@ -240,16 +242,23 @@ class Gate:
         each quality-checked, all or none; the photos themselves are not kept."""
         return self._biometrics.enroll(deployment_id, subject_id, image, purpose, caller)
 
-    def enroll_batch(
+    def onboard(
         self,
         deployment_id: str,
-        items: list[tuple[str, Path]],
-        workers: int | None = None,
+        subject_id: str,
+        photos: Sequence[bytes],
+        consent: Onboarding,
         purpose: str | None = None,
         caller: Caller | None = None,
-    ) -> Iterator[tuple[Path, str]]:
-        """Enroll many (subject, photo file) pairs: checks first, faces embedded over several processes, then one"""
-        return self._biometrics.enroll_batch(deployment_id, items, workers, purpose, caller)
+    ) -> Decision:
+        """Bulk onboarding of one subject: added when new, the notice shown and the separate consent recorded (with
+        the checks `notice_shown` and `give_consent` make) and the photos enrolled, all in one transaction."""
+        caller = caller or Caller()
+
+        def standing(session: Session) -> None:
+            self._subjects.record_onboarding(session, deployment_id, subject_id, consent, caller)
+
+        return self._biometrics.onboard(deployment_id, subject_id, photos, standing, purpose, caller)
 
     def verify(
         self,

@@ -1,19 +1,34 @@
 """Subjects, notices, consents and declines through the gate; withdrawal and deletion with their receipts."""
 
 import secrets
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from facegate import policy
 from facegate.context import Context
 from facegate.errors import InputError
 from facegate.events import Op
-from facegate.gate.admission import Admission
+from facegate.gate.admission import Admission, Loaded
 from facegate.gate.checks import refusal
 from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.gate.erasure import Erasure
 from facegate.vault.models import SubjectRow, TemplateRow
+
+
+@dataclass(frozen=True)
+class Onboarding:
+    """A consent given outside facegate (a signed form, a kiosk), recorded at a bulk import: the notice version the
+    subject was shown, the consent's form, who gave it, and the evidence (channel and time)."""
+
+    notice_version: int
+    evidence_ref: str
+    form: str = "separate"
+    given_by: str = "subject"
+    guardian_ref: str | None = None
 
 
 class Subjects:
@@ -43,14 +58,19 @@ class Subjects:
         """Record that the subject was shown the deployment's current notice (CN25-5b)."""
         caller = caller or Caller()
         with self.db.session() as session:
-            current = self.admission.load(session, deployment_id).spec.notice.version
-            self.admission.subject(session, subject_id)
-            if version is not None and version != current:
-                raise InputError(f"the current notice of {deployment_id} is version {current}, not {version}")
-            self.vault.record_notice_shown(session, deployment_id, subject_id, current, self.context.clock())
-            return self.recorder.record(
-                session, caller, Op.NOTICE_SHOWN, f"v{current}", deployment=deployment_id, subject=subject_id
-            )
+            return self._record_notice(session, deployment_id, subject_id, version, caller)
+
+    def _record_notice(
+        self, session: Session, deployment_id: str, subject_id: str, version: int | None, caller: Caller
+    ) -> Decision:
+        current = self.admission.load(session, deployment_id).spec.notice.version
+        self.admission.subject(session, subject_id)
+        if version is not None and version != current:
+            raise InputError(f"the current notice of {deployment_id} is version {current}, not {version}")
+        self.vault.record_notice_shown(session, deployment_id, subject_id, current, self.context.clock())
+        return self.recorder.record(
+            session, caller, Op.NOTICE_SHOWN, f"v{current}", deployment=deployment_id, subject=subject_id
+        )
 
     def give_consent(
         self,
@@ -66,59 +86,108 @@ class Subjects:
     ) -> Decision:
         """Record a separate (or written) consent, bound to the current notice version."""
         caller = caller or Caller()
-        now = self.context.clock()
         if form not in ("separate", "written") or given_by not in ("subject", "guardian"):
             raise InputError("consent form must be separate or written, given by subject or guardian")
         with self.db.session(readonly=True) as session:
             loaded = self.admission.load(session, deployment_id)
             subject = self.admission.subject(session, subject_id)
             standing = self.vault.standing(session, deployment_id, subject_id)
-        spec, who = loaded.spec, f"subject {subject_id}"
+        spec = loaded.spec
         guardian_ref = guardian_ref or (subject.guardian_ref if given_by == "guardian" else None)
         with self.recorder.guarded(caller, Op.CONSENT_GIVE, deployment=deployment_id, subject=subject_id):
-            if loaded.row.status == policy.Status.RETIRED:
-                raise refusal(spec, f"deployment {deployment_id} is retired", ["CN25-15d/e"])
-            if spec.notice.version not in standing.notice_versions:
-                raise refusal(spec, "consent needs the current notice shown first", ["CN25-5b", "PIPL-17"])
-            window = timedelta(hours=int(self.context.settings.get("reprompt_block_hours")))
-            declined = standing.last_decline
-            if declined is not None and now - declined < window and not subject_initiated:
-                raise refusal(
-                    spec,
-                    f"{who} declined face recognition less than {window / timedelta(hours=1):.0f} h ago; do not "
-                    "ask again unless they ask",
-                    ["CN25-12b", "NDSR-22", "FG-3"],
-                )
-            if form == "written" and not evidence_ref:
-                raise refusal(spec, "a written consent needs the signed artefact (evidence_ref)", ["CN25-6a/b"])
-            if given_by == "guardian" and not guardian_ref:
-                raise refusal(spec, "a guardian's consent needs the guardian's identity", ["CN25-7a/b"])
+            self._check_consent(
+                loaded, subject_id, standing, form, given_by, guardian_ref, evidence_ref, subject_initiated
+            )
         if kind == "raw_image_retention" and spec.storage.raw_images != "retain_with_consent":
             raise InputError(f"deployment {deployment_id} discards raw images; there is nothing to consent to")
         if kind == "cross_border" and not any(r.abroad for r in spec.recipients):
             raise InputError(f"deployment {deployment_id} sends no facial data abroad; nothing to consent to")
         with self.db.session() as session:
-            row = self.vault.add_consent(
-                session,
-                subject_id=subject_id,
-                deployment_id=deployment_id,
-                kind=kind,
-                form=form,
-                given_by=given_by,
-                guardian_ref=guardian_ref,
-                evidence_ref=evidence_ref,
-                notice_version=spec.notice.version,
-                given_at=now,
+            return self._record_consent(session, loaded, subject_id, kind, form, given_by, guardian_ref, evidence_ref,
+                                        caller)  # fmt: skip
+
+    def _check_consent(
+        self,
+        loaded: Loaded,
+        subject_id: str,
+        standing: Any,
+        form: str,
+        given_by: str,
+        guardian_ref: str | None,
+        evidence_ref: str | None,
+        subject_initiated: bool,
+    ) -> None:
+        """Refuse a consent the rules do not let facegate record (its notice not shown, asked again too soon, ...)."""
+        spec, deployment_id = loaded.spec, loaded.row.id
+        if loaded.row.status == policy.Status.RETIRED:
+            raise refusal(spec, f"deployment {deployment_id} is retired", ["CN25-15d/e"])
+        if spec.notice.version not in standing.notice_versions:
+            raise refusal(spec, "consent needs the current notice shown first", ["CN25-5b", "PIPL-17"])
+        window = timedelta(hours=int(self.context.settings.get("reprompt_block_hours")))
+        declined = standing.last_decline
+        if declined is not None and self.context.clock() - declined < window and not subject_initiated:
+            raise refusal(
+                spec,
+                f"subject {subject_id} declined face recognition less than {window / timedelta(hours=1):.0f} h ago; "
+                "do not ask again unless they ask",
+                ["CN25-12b", "NDSR-22", "FG-3"],
             )
-            return self.recorder.record(
-                session,
-                caller,
-                Op.CONSENT_GIVE,
-                "given",
-                deployment=deployment_id,
-                subject=subject_id,
-                details={"consent_id": row.id, "kind": kind},
-            )
+        if form == "written" and not evidence_ref:
+            raise refusal(spec, "a written consent needs the signed artefact (evidence_ref)", ["CN25-6a/b"])
+        if given_by == "guardian" and not guardian_ref:
+            raise refusal(spec, "a guardian's consent needs the guardian's identity", ["CN25-7a/b"])
+
+    def _record_consent(
+        self,
+        session: Session,
+        loaded: Loaded,
+        subject_id: str,
+        kind: str,
+        form: str,
+        given_by: str,
+        guardian_ref: str | None,
+        evidence_ref: str | None,
+        caller: Caller,
+    ) -> Decision:
+        row = self.vault.add_consent(
+            session,
+            subject_id=subject_id,
+            deployment_id=loaded.row.id,
+            kind=kind,
+            form=form,
+            given_by=given_by,
+            guardian_ref=guardian_ref,
+            evidence_ref=evidence_ref,
+            notice_version=loaded.spec.notice.version,
+            given_at=self.context.clock(),
+        )
+        return self.recorder.record(
+            session,
+            caller,
+            Op.CONSENT_GIVE,
+            "given",
+            deployment=loaded.row.id,
+            subject=subject_id,
+            details={"consent_id": row.id, "kind": kind},
+        )
+
+    def record_onboarding(self, session: Session, deployment_id: str, subject_id: str, consent: Onboarding,
+                          caller: Caller) -> None:  # fmt: skip
+        """In `session` (an enrollment's transaction): add the subject when new, record the notice shown and the
+        separate consent to facial processing, with the checks `notice_shown` and `give_consent` make."""
+        if session.get(SubjectRow, subject_id) is None:
+            row = self.vault.add_subject(session, self.context.clock(), subject_id)
+            self.recorder.record(session, caller, Op.SUBJECT_ADD, "added", subject=row.id)
+        self._record_notice(session, deployment_id, subject_id, consent.notice_version, caller)
+        session.flush()
+        loaded = self.admission.load(session, deployment_id)
+        subject = self.admission.subject(session, subject_id)
+        guardian_ref = consent.guardian_ref or (subject.guardian_ref if consent.given_by == "guardian" else None)
+        standing = self.vault.standing(session, deployment_id, subject_id)
+        self._check_consent(loaded, subject_id, standing, consent.form, consent.given_by, guardian_ref,
+                            consent.evidence_ref, False)  # fmt: skip
+        self._record_consent(session, loaded, subject_id, "facial_processing", consent.form, consent.given_by,
+                             guardian_ref, consent.evidence_ref, caller)  # fmt: skip
 
     def decline(self, deployment_id: str, subject_id: str, caller: Caller | None = None) -> Decision:
         """The subject chooses a non-biometric method: no face prompt follows, the alternatives are named."""
