@@ -16,7 +16,7 @@ import facegate
 from facegate.api.codes import CODES
 from facegate.client import Client, Unavailable
 from facegate.engine import images
-from facegate.errors import REFUSAL_CODES, FacegateError, LivenessError, RefusedError
+from facegate.errors import REFUSAL_CODES, DeviceRefused, FacegateError, HubRefused, LivenessError, RefusedError
 
 OBAMA = f"/api/v1/deployments/{OFFICE}/subjects/obama"
 DOCS = Path(__file__).parent.parent / "docs" / "service.md"
@@ -106,12 +106,15 @@ def all_errors() -> set[type[FacegateError]]:
 def test_every_error_class_and_refusal_has_a_listed_code_documented_in_service_md() -> None:
     codes = {cls.code for cls in all_errors() if isinstance(cls.__dict__.get("code"), str)}
     codes |= set(REFUSAL_CODES.values()) | {"refused", "liveness_failed", "liveness_rate_limited", "internal"}
+    codes |= set(DeviceRefused.REASONS)  # each reason a hub refuses a device for has its own code
     assert codes <= set(CODES), codes - set(CODES)
     documented = DOCS.read_text()
     assert [c for c in CODES if f"`{c}`" not in documented] == []
     assert RefusedError("no", ["PIPL-29", "CN25-6d"]).code == "consent_withdrawn"
     assert RefusedError("no", ["CN25-13a"]).code == "refused"
     assert LivenessError("wait", ["rate_limited"], []).code == "liveness_rate_limited"
+    assert DeviceRefused("no", "pairing_token_used").code == "pairing_token_used"
+    assert HubRefused("no").code == "hub_key_mismatch"
 
 
 def test_the_schema_lists_every_code(env: Env) -> None:

@@ -1,11 +1,14 @@
 """Collections over the API: a deployment's subjects and enrollments with cursor paging, one template deleted,
 audit entries filtered and paged."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from test_api_fixtures import OFFICE, Env, consenting, make_env, photo
+
+from facegate.home import choose_node_kind
 
 BASE = f"/api/v1/deployments/{OFFICE}"
 
@@ -78,3 +81,57 @@ def test_audit_entries_are_filtered_and_paged_newest_first(env: Env) -> None:
     assert env.client.get("/api/v1/audit/entries", headers=env.auth("operator")).status_code == 403
     far = env.client.get("/api/v1/audit/entries?until=9999-12-31", headers=env.auth("auditor"))
     assert far.status_code == 200
+
+
+def list_routes(env: Env) -> set[str]:
+    """Every GET route whose answer is a page (`items` and `next_cursor`), from the served schema."""
+    schema = env.client.get("/api/v1/openapi.json").json()
+    pages = {name for name, c in schema["components"]["schemas"].items()
+             if {"items", "next_cursor"} <= set(c.get("properties", {}))}  # fmt: skip
+    found = set()
+    for path, operations in schema["paths"].items():
+        answer = operations.get("get", {}).get("responses", {}).get("200", {})
+        ref = answer.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+        if ref.rsplit("/", 1)[-1] in pages:
+            found.add(path)
+    return found
+
+
+LIST_ROUTES = {  # each list route, with its path parameters filled and the key that may see it
+    "/api/v1/deployments": "admin",
+    "/api/v1/keys": "admin",
+    "/api/v1/rules": "admin",
+    "/api/v1/provisions": "admin",
+    "/api/v1/vocabularies/{kind}": "admin",
+    "/api/v1/devices": "admin",
+    "/api/v1/webhooks": "admin",
+    "/api/v1/webhooks/events": "admin",
+    "/api/v1/webhooks/{hook_id}/deliveries": "admin",
+    "/api/v1/deployments/{deployment_id}/subjects": "auditor",
+    "/api/v1/audit/entries": "auditor",
+}
+
+
+@pytest.fixture(scope="module")
+def hook(env: Env) -> str:
+    """Two receivers, the first with two deliveries queued: its ID. (The node is made a hub, which lists devices.)"""
+    choose_node_kind(env.svc.home, "hub")
+    admin, ids = env.auth("admin"), []
+    for i in range(2):
+        body = {"url": f"https://hooks.example.com/{i}", "events": ["subject.deleted"]}
+        ids.append(env.client.post("/api/v1/webhooks", json=body, headers=admin).json()["id"])
+    for _ in range(2):
+        assert env.client.post(f"/api/v1/webhooks/{ids[0]}/ping", headers=admin).status_code < 300
+    return ids[0]
+
+
+@pytest.mark.parametrize("route", sorted(LIST_ROUTES))
+def test_every_list_route_pages_by_cursor_and_shows_each_item_once(env: Env, hook: str, route: str) -> None:
+    assert list_routes(env) == set(LIST_ROUTES)  # a new list route is paged, and listed here
+    url = route.format(kind="handler_kind", hook_id=hook, deployment_id=OFFICE)
+    whole = env.client.get(url, params={"limit": 500}, headers=env.auth(LIST_ROUTES[route])).json()
+    assert whole["next_cursor"] is None
+    paged = [item for page in all_pages(env, url, LIST_ROUTES[route], 1) for item in page]
+    assert paged == whole["items"] and len({json.dumps(i, sort_keys=True) for i in paged}) == len(paged)
+    assert len(paged) >= (0 if route == "/api/v1/devices" else 2)  # no device is paired on this node
+    assert env.client.get(url, params={"page": 2}, headers=env.auth(LIST_ROUTES[route])).status_code == 422

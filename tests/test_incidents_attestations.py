@@ -88,6 +88,6 @@ def test_api_incident_needs_an_admin_and_attestation_a_reviewer_key(env: Env) ->
     assert env.client.post(f"{base}/attestations", json=attestation, headers=env.auth("admin")).status_code == 403
     answer = env.client.post(f"{base}/attestations", json=attestation, headers={"Authorization": f"Bearer {reviewer}"})
     assert answer.status_code == 201, answer.text
-    provisions = env.client.get("/api/v1/provisions").json()
+    provisions = env.client.get("/api/v1/provisions").json()["items"]
     assert {"PRC-EEAL-7", "PRC-HOTEL-6"} <= {p["id"] for p in provisions}
     assert env.client.get("/api/v1/vocabularies/location_type").status_code == 200

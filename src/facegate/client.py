@@ -255,6 +255,23 @@ class Client:
         path = f"/api/v1/deployments/{deployment}/identify"
         return self._object("POST", path, files=files, params={"faces": faces})
 
+    # ---- lists (each follows `next_cursor` to the end) ----
+    def deployments(self, limit: int = 100) -> Iterator[dict[str, Any]]:
+        """Registered deployments and blocked submissions, by ID."""
+        return self.pages("/api/v1/deployments", limit)
+
+    def keys(self, limit: int = 100) -> Iterator[dict[str, Any]]:
+        """API keys, by ID (admin; never a secret)."""
+        return self.pages("/api/v1/keys", limit)
+
+    def rules(self, limit: int = 100) -> Iterator[dict[str, Any]]:
+        """The rule catalogue, by ID."""
+        return self.pages("/api/v1/rules", limit)
+
+    def devices(self, limit: int = 100, site: str | None = None) -> Iterator[dict[str, Any]]:
+        """A hub's paired devices, by ID."""
+        return self.pages("/api/v1/devices", limit, site=site)
+
     # ---- collections ----
     def enrollments(self, deployment: str, limit: int = 100) -> Iterator[dict[str, Any]]:
         """The deployment's subjects with their consent state and templates, every page."""

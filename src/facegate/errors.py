@@ -262,13 +262,28 @@ class ForbiddenError(FacegateError):
 
 
 class DeviceRefused(ForbiddenError):
-    """A pairing or a device's request is refused: unknown or used token, unknown, suspended or flagged device."""
+    """A pairing or a device's request is refused: unknown or used token, unknown, suspended or flagged device.
+
+    Each reason has its own `code` (one of REASONS), so a device or an admin's tool can branch on it."""
 
     code = "device_refused"
+    REASONS = (
+        "device_unknown", "device_signature_invalid", "device_inactive", "device_flagged", "device_paired_already",
+        "request_replayed", "pairing_token_unknown", "pairing_token_used", "pairing_token_expired",
+        "pairing_token_wrong_hub",
+    )  # fmt: skip
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        if code not in self.REASONS:
+            raise ValueError(f"DeviceRefused code {code!r} is not one of DeviceRefused.REASONS")
+        self.code = code
 
 
 class HubRefused(ForbiddenError):
     """The server answering is not the hub the pairing token names (its key's fingerprint differs)."""
+
+    code = "hub_key_mismatch"
 
 
 class UnauthorizedError(FacegateError):

@@ -55,6 +55,26 @@ CODES: dict[str, tuple[str, str]] = {
     ),
     "forbidden": ("This key may not do this.", "此密钥无权执行该操作。"),
     "device_refused": ("The hub refuses this device.", "中心节点拒绝此设备。"),
+    "device_unknown": (
+        "The request is not from a device paired with this hub.",
+        "该请求并非来自与本中心节点配对的设备。",
+    ),
+    "device_signature_invalid": ("The device's request signature does not check.", "设备请求的签名校验未通过。"),
+    "device_inactive": (
+        "The device is suspended, lost or unpaired on this hub.",
+        "该设备在本中心节点上已暂停、挂失或解除配对。",
+    ),
+    "device_flagged": ("The device is flagged: an admin must look at it first.", "该设备已被标记，须先由管理员核查。"),
+    "device_paired_already": ("This device key is paired already.", "该设备密钥已完成配对。"),
+    "request_replayed": ("This signed request was received before.", "此签名请求此前已收到过。"),
+    "pairing_token_unknown": ("The pairing token is unknown.", "配对令牌无效。"),
+    "pairing_token_used": ("The pairing token is used up: mint a new one.", "配对令牌已用完，请重新生成。"),
+    "pairing_token_expired": ("The pairing token has expired: mint a new one.", "配对令牌已过期，请重新生成。"),
+    "pairing_token_wrong_hub": ("The pairing token names another hub's key.", "配对令牌指向另一中心节点的密钥。"),
+    "hub_key_mismatch": (
+        "The server does not hold the hub key the pairing token names.",
+        "该服务器不持有配对令牌所指定的中心节点密钥。",
+    ),
     # refusals by the rules
     "refused": ("The rules refuse this operation.", "规则拒绝此操作。"),
     "notice_not_shown": (

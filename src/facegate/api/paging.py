@@ -3,7 +3,8 @@
 
 import base64
 import binascii
-from typing import Annotated
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any
 
 from fastapi import Query
 
@@ -45,3 +46,12 @@ def read_int_cursor(cursor: str | None) -> int | None:
 def next_cursor(keys: list[str] | list[int], limit: int) -> str | None:
     """The cursor of the next page when this one is full, else None (one more query may find it empty)."""
     return make_cursor(keys[-1]) if len(keys) == limit and keys else None
+
+
+def page_of(items: Sequence[Mapping[str, Any]], field: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """One page of a list held in memory (deployments, keys, rules, ...), in the order of each item's `field`: the
+    items after the cursor's, at most `limit`, and the cursor of the next page (null when there is none)."""
+    after = read_cursor(cursor)
+    rest = sorted((i for i in items if after is None or str(i[field]) > after), key=lambda i: str(i[field]))
+    page = rest[:limit]
+    return {"items": page, "next_cursor": make_cursor(str(page[-1][field])) if len(rest) > limit else None}

@@ -31,7 +31,7 @@ from facegate.edge.models import HubLinkRow
 from facegate.edge.standing import holdings, standings
 from facegate.edge.sync import apply_deployments, apply_standings, held
 from facegate.edge.wipe import HUB_WIPES, past_bound, wipe
-from facegate.errors import ConflictError, ForbiddenError, HubRefused, HubUnreachable, InputError
+from facegate.errors import ConflictError, DeviceRefused, ForbiddenError, HubRefused, HubUnreachable, InputError
 from facegate.events import Op
 from facegate.home import node_kind
 
@@ -349,6 +349,9 @@ def _answer(response: httpx.Response) -> dict[str, Any]:
         raise HubUnreachable(f"the hub answered {response.status_code} without JSON") from None
     if response.status_code >= 400:
         detail = data.get("detail") if isinstance(data, dict) else None
+        code = data.get("code") if isinstance(data, dict) else None
+        if response.status_code == 403 and code in DeviceRefused.REASONS:  # the hub's reason, kept for the caller
+            raise DeviceRefused(f"the hub refused: {detail}", str(code))
         if response.status_code == 403:
             raise ForbiddenError(f"the hub refused: {detail}")
         if response.status_code == 409:

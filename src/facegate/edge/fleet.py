@@ -104,7 +104,7 @@ def _parse(hub: "Hub", token: str) -> tuple[str, str]:
     head, _, pin = rest.rpartition("_")
     if head and signing.FINGERPRINT.match(pin):
         if not hmac.compare_digest(pin, signing.fingerprint(hub.key.public.pem())):
-            raise DeviceRefused("the pairing token carries another hub's key fingerprint")
+            raise DeviceRefused("the pairing token carries another hub's key fingerprint", "pairing_token_wrong_hub")
         rest = head
     return token_id, rest
 
@@ -120,18 +120,19 @@ def join(hub: "Hub", token: str, name: str, device_key: str, audit_key: str) -> 
     with hub.db.session() as session:
         row = session.get(PairingTokenRow, token_id, with_for_update=True)
         if row is None or not hmac.compare_digest(row.secret_hash, _hash(secret)):
-            raise DeviceRefused("the pairing token is unknown")
+            raise DeviceRefused("the pairing token is unknown", "pairing_token_unknown")
         if row.uses >= row.max_uses:
             if row.max_uses == 1:
-                raise DeviceRefused("the pairing token was used already: mint a new one")
-            raise DeviceRefused(f"the site token has paired its {row.max_uses} devices already: mint a new one")
+                raise DeviceRefused("the pairing token was used already: mint a new one", "pairing_token_used")
+            message = f"the site token has paired its {row.max_uses} devices already: mint a new one"
+            raise DeviceRefused(message, "pairing_token_used")
         if row.expires_at <= now:
-            raise DeviceRefused("the pairing token has expired: mint a new one")
+            raise DeviceRefused("the pairing token has expired: mint a new one", "pairing_token_expired")
         again = session.scalar(
             select(DeviceRow.id).where(DeviceRow.device_key == device_key, DeviceRow.status.not_in(FINAL))
         )
         if again is not None:
-            raise DeviceRefused(f"this device key is paired already (as {again})")
+            raise DeviceRefused(f"this device key is paired already (as {again})", "device_paired_already")
         row.uses, row.used_at, row.device_id = row.uses + 1, now, device_id
         deployments = _list(row.deployments)
         session.add(

@@ -121,7 +121,7 @@ class Hub:
             with self.db.session(readonly=True) as session:
                 row = session.execute(select(DeviceRow.__table__).where(DeviceRow.id == device_id)).first()
         if row is None:
-            raise DeviceRefused("the request is not from a paired device")
+            raise DeviceRefused("the request is not from a paired device", "device_unknown")
         problem = signing.check_request(
             signing.public_key(row.device_key),
             method,
@@ -133,10 +133,10 @@ class Hub:
             self.clock(),
         )
         if problem:
-            raise DeviceRefused(f"device request refused: {problem}")
+            raise DeviceRefused(f"device request refused: {problem}", "device_signature_invalid")
         self._use_nonce(row.id, headers[signing.NONCE_HEADER.lower()], path)
         if row.status != "active" and not (wiping and fleet.wipe_pending(row)):
-            raise DeviceRefused(f"device {row.id} is {row.status} on this hub")
+            raise DeviceRefused(f"device {row.id} is {row.status} on this hub", "device_inactive")
         return row
 
     def _use_nonce(self, device_id: str, nonce: str, path: str) -> None:
@@ -157,7 +157,8 @@ class Hub:
                 rule_ids=REPLAY_RULES, request_id=device_id,
             )  # fmt: skip
             self.gate.context.writer.append(session, event)
-        raise DeviceRefused(f"replayed request refused: this signed request to {path} was received before")
+        message = f"replayed request refused: this signed request to {path} was received before"
+        raise DeviceRefused(message, "request_replayed")
 
     def sign(self, device_id: str, body: bytes) -> str:
         """The hub's signature of an answer body for a device."""
@@ -272,13 +273,14 @@ class Hub:
         it), the standing it changed locally, and what it holds. A log that fails a check flags the device."""
         now = self.clock()
         if device.flag:
-            raise DeviceRefused(f"device {device.id} is flagged ({device.flag}): an admin must look at it first")
+            message = f"device {device.id} is flagged ({device.flag}): an admin must look at it first"
+            raise DeviceRefused(message, "device_flagged")
         if body.get("from") != device.log_size:
             raise ConflictError(f"the hub holds {device.log_size} entries of this device's log: push from there")
         problem, cp, leaves = self._check_log(device, body)
         if problem:
             self._flag(device.id, problem, now)
-            raise DeviceRefused(f"device {device.id} flagged: {problem}")
+            raise DeviceRefused(f"device {device.id} flagged: {problem}", "device_flagged")
         entries = body.get("entries") or []
         with self.db.session() as session:
             row = session.get(DeviceRow, device.id, with_for_update=True)

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from facegate.clock import beijing_date
-from facegate.errors import InputError, KeyUnavailableError, NotFoundError
+from facegate.errors import ConflictError, InputError, KeyUnavailableError, NotFoundError
 from facegate.store import Statements, rowcount
 from facegate.store.database import checkpoint_truncate
 from facegate.vault.keystore import Keystore, rotate_master_key_file, seal, unseal
@@ -140,7 +140,7 @@ class Vault:
         if not SUBJECT_ID.fullmatch(subject_id):
             raise InputError("a subject ID is 1 to 64 letters, digits and . _ : @ + = - (a pseudonym, not a name)")
         if session.get(SubjectRow, subject_id) is not None:
-            raise InputError(f"subject {subject_id!r} already exists")
+            raise ConflictError(f"subject {subject_id!r} already exists")
         row = SubjectRow(
             id=subject_id,
             birth_date=birth_date,

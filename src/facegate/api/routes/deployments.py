@@ -4,12 +4,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
 from facegate.errors import ConflictError, InputError, RefusedError
 
 from ..auth import Admin, DeploymentId, Key, Reviewer, ServiceDep, ViewerOf, caller
+from ..paging import Cursor, Limit, page_of
 from ..problems import problem
-from ..responses import DECISION, CheckReport, DeploymentSummary, DeploymentView
+from ..responses import DECISION, Answer, CheckReport, DeploymentSummary, DeploymentView
 from ..schemas import AttestationRequest, CheckRequest, IncidentRequest, RegisterRequest, UpdateRequest
 from ..service import Service
 
@@ -22,13 +24,20 @@ def check_spec(body: CheckRequest, svc: ServiceDep, key: Key) -> dict[str, Any]:
     return svc.report(body.spec, tuple(body.profiles)).to_dict()
 
 
-@router.get("/deployments", response_model=list[DeploymentSummary])
-def list_deployments(svc: ServiceDep, key: Key) -> list[dict[str, Any]]:
-    """Registered deployments and blocked submissions with status, verdict and finding counts."""
+class DeploymentPage(Answer):
+    """A page of deployments, by ID."""
+
+    items: list[DeploymentSummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+@router.get("/deployments", response_model=DeploymentPage)
+def list_deployments(svc: ServiceDep, key: Key, limit: Limit = 100, cursor: Cursor = None) -> dict[str, Any]:
+    """Registered deployments and blocked submissions with status, verdict and finding counts, by ID."""
     rows = svc.deployments()
     if key.role == "operator":
         rows = [r for r in rows if key.grants(r["id"])]
-    return rows
+    return page_of(rows, "id", limit, cursor)
 
 
 def _blocked(request: Request, svc: Service, exc: RefusedError, body: Any, actor: str) -> JSONResponse:

@@ -21,6 +21,7 @@ from facegate.errors import InputError
 from facegate.home import node_kind
 
 from ..auth import Admin, Reader, ServiceDep
+from ..paging import Cursor, Limit, page_of
 from ..schemas import Body
 from ..service import Service
 
@@ -275,12 +276,24 @@ def mint_token(body: TokenRequest, request: Request, svc: ServiceDep, key: Admin
     }
 
 
-@router.get("/api/v1/devices", response_model=list[DeviceView])
+class DevicePage(BaseModel):
+    """A page of paired devices, by ID."""
+
+    items: list[DeviceView]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+@router.get("/api/v1/devices", response_model=DevicePage)
 def list_devices(
-    request: Request, svc: ServiceDep, key: Reader, site: Annotated[SiteName | None, Query()] = None
-) -> list[dict[str, Any]]:
-    """Every paired device (of a site): status, last contact, audit standing, pending shreds and wipe."""
-    return hub_of(request, svc).devices(site)
+    request: Request,
+    svc: ServiceDep,
+    key: Reader,
+    site: Annotated[SiteName | None, Query()] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """The paired devices (of a site), by ID: status, last contact, audit standing, pending shreds and wipe."""
+    return page_of(hub_of(request, svc).devices(site), "id", limit, cursor)
 
 
 @router.post("/api/v1/devices/{device_id}/suspend", response_model=DeviceView)

@@ -3,11 +3,13 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, status
+from pydantic import Field
 
 from facegate.errors import NotFoundError
 
 from ..auth import Admin, ServiceDep
-from ..responses import Key, MintedKey
+from ..paging import Cursor, Limit, page_of
+from ..responses import Answer, Key, MintedKey
 from ..schemas import KeyRequest
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
@@ -23,10 +25,17 @@ def create_key(body: KeyRequest, svc: ServiceDep, key: Admin) -> dict[str, Any]:
     return {**minted.to_dict(), "secret": secret}
 
 
-@router.get("", response_model=list[Key])
-def list_keys(svc: ServiceDep, key: Admin) -> list[dict[str, Any]]:
-    """Every key: ID, name, role, granted deployments, created and revoked times (never a secret)."""
-    return [k.to_dict() for k in svc.keys.list()]
+class KeyPage(Answer):
+    """A page of API keys, by ID."""
+
+    items: list[Key]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+@router.get("", response_model=KeyPage)
+def list_keys(svc: ServiceDep, key: Admin, limit: Limit = 100, cursor: Cursor = None) -> dict[str, Any]:
+    """The keys by ID: name, role, granted deployments, created and revoked times (never a secret)."""
+    return page_of([k.to_dict() for k in svc.keys.list()], "id", limit, cursor)
 
 
 @router.delete("/{key_id}", response_model=Key)

@@ -3,14 +3,37 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
+from pydantic import Field
 
 from facegate import policy
 from facegate.errors import NotFoundError
 from facegate.policy import provisions, vocabulary
 
-from ..responses import Provision, Rule, VocabularyTerm
+from ..paging import Cursor, Limit, page_of
+from ..responses import Answer, Provision, Rule, VocabularyTerm
 
 router = APIRouter(prefix="/api/v1", tags=["rules"])
+
+
+class ProvisionPage(Answer):
+    """A page of the provision registry, by ID."""
+
+    items: list[Provision]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class VocabularyPage(Answer):
+    """A page of a vocabulary's terms, by value."""
+
+    items: list[VocabularyTerm]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class RulePage(Answer):
+    """A page of the rule catalogue, by ID."""
+
+    items: list[Rule]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 
 def rule_dict(rule: policy.Rule) -> dict[str, Any]:
@@ -31,24 +54,27 @@ def rule_dict(rule: policy.Rule) -> dict[str, Any]:
     }
 
 
-@router.get("/provisions", response_model=list[Provision])
-def list_provisions() -> list[dict[str, Any]]:
+@router.get("/provisions", response_model=ProvisionPage)
+def list_provisions(limit: Limit = 100, cursor: Cursor = None) -> dict[str, Any]:
     """The registry of provisions a claim may name (regulation.md §4.8): instrument, article, claims, scope."""
-    return [p.to_dict() for p in provisions.REGISTRY]
+    return page_of([p.to_dict() for p in provisions.REGISTRY], "id", limit, cursor)
 
 
-@router.get("/vocabularies/{kind}", response_model=list[VocabularyTerm])
-def list_vocabulary(kind: Annotated[str, Path(max_length=40)]) -> list[dict[str, Any]]:
+@router.get("/vocabularies/{kind}", response_model=VocabularyPage)
+def list_vocabulary(
+    kind: Annotated[str, Path(max_length=40)], limit: Limit = 100, cursor: Cursor = None
+) -> dict[str, Any]:
     """The allowed values of one closed vocabulary (location_type, premises_type, purpose, analysis, ...)."""
     if kind not in vocabulary.VOCABULARIES:
         raise NotFoundError(f"no vocabulary {kind!r}: use one of {', '.join(vocabulary.VOCABULARIES)}")
-    return [vocabulary.term_dict(t) for t in vocabulary.VOCABULARIES[kind]]
+    terms = [vocabulary.term_dict(t) for t in vocabulary.VOCABULARIES[kind]]
+    return page_of(terms, "value", limit, cursor)
 
 
-@router.get("/rules", response_model=list[Rule])
-def list_rules() -> list[dict[str, Any]]:
-    """Every rule of the catalogue."""
-    return [rule_dict(r) for r in policy.RULES]
+@router.get("/rules", response_model=RulePage)
+def list_rules(limit: Limit = 100, cursor: Cursor = None) -> dict[str, Any]:
+    """The rules of the catalogue, by ID."""
+    return page_of([rule_dict(r) for r in policy.RULES], "id", limit, cursor)
 
 
 @router.get("/rules/{rule_id:path}", response_model=Rule)

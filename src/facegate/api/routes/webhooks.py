@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from facegate import webhooks
 
 from ..auth import Admin, ServiceDep
-from ..paging import Cursor, Limit, next_cursor, read_cursor, read_int_cursor
+from ..paging import Cursor, Limit, next_cursor, page_of, read_cursor, read_int_cursor
 from ..responses import Answer, Timestamp
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
@@ -96,10 +96,18 @@ class Queued(Answer):
     delivery_id: int
 
 
-@router.get("/events", response_model=list[WebhookEvent], operation_id="list_webhook_events")
-def list_events(key: Admin) -> list[dict[str, str]]:
-    """The events a receiver can subscribe to."""
-    return [{"name": name, "description": text} for name, text in webhooks.EVENTS.items()]
+class WebhookEventPage(Answer):
+    """A page of the events a receiver can subscribe to, by name."""
+
+    items: list[WebhookEvent]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+@router.get("/events", response_model=WebhookEventPage, operation_id="list_webhook_events")
+def list_events(key: Admin, limit: Limit = 100, cursor: Cursor = None) -> dict[str, Any]:
+    """The events a receiver can subscribe to, by name."""
+    events = [{"name": name, "description": text} for name, text in webhooks.EVENTS.items()]
+    return page_of(events, "name", limit, cursor)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=WebhookCreated, operation_id="create_webhook")
