@@ -2,6 +2,7 @@
 a distance, no calibration means no 1:N, the gallery stops growing at its limit, and strangers stay unnamed."""
 
 import json
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,8 +126,11 @@ def test_strangers_from_lfw_stay_within_the_target_fpir(lfw_gate: Gate, shared_d
     for person in several:
         consenting(gate, GALLERY, person.name.lower().replace("_", "-"))
     items = [(p.name.lower().replace("_", "-"), p / f"{p.name}_0001.jpg") for p in several]
-    outcomes = dict(gate.enroll_batch(GALLERY, items, workers=2))
-    enrolled = {subject for subject, path in items if outcomes[path] == "enrolled"}
+    enrolled = set()
+    for subject, path in items:
+        with suppress(FaceQualityError):  # a few LFW photos fail the enrollment quality gates
+            gate.enroll(GALLERY, subject, path.read_bytes())
+            enrolled.add(subject)
     assert len(enrolled) >= 140
 
     def named(path: Path) -> str | None:
