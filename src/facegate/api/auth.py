@@ -24,7 +24,8 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 def service(request: Request) -> Service:
     """The application's service."""
-    return request.app.state.service
+    found: Service = request.app.state.service
+    return found
 
 
 ServiceDep = Annotated[Service, Depends(service)]

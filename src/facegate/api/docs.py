@@ -127,5 +127,6 @@ def readable(schema: dict[str, Any]) -> dict[str, Any]:
         lambda m: f'"#/components/schemas/{names.get(m.group(1), m.group(1))}"',
         json.dumps(schema),
     )
-    return json.loads(text)
+    renamed: dict[str, Any] = json.loads(text)
+    return renamed
 

@@ -3,7 +3,7 @@
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -14,7 +14,10 @@ from .auth import SUBJECT_ID
 from .keys import Role
 from .responses import Decision as Decision  # the answer models live in responses.py
 
-ProfileName = Literal[tuple(policy.profile_names())]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    ProfileName = str
+else:  # an enum in the OpenAPI schema, from the profiles catalogue
+    ProfileName = Literal[tuple(policy.profile_names())]
 Profiles = Annotated[list[ProfileName], Field(min_length=1, max_length=4)]
 SubjectIdText = Annotated[str, StringConstraints(pattern=SUBJECT_ID)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=128)]

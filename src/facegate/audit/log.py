@@ -372,7 +372,13 @@ def _lock_head(conn: Connection) -> Any:
     return conn.execute(LOCK_HEAD).one()
 
 
-def _write(conn: Connection, entries: list[dict], nodes: list[dict], notes: list[dict], head: dict) -> None:
+def _write(
+    conn: Connection,
+    entries: list[dict[str, Any]],
+    nodes: list[dict[str, Any]],
+    notes: list[dict[str, Any]],
+    head: dict[str, Any],
+) -> None:
     conn.execute(INSERT_ENTRY, entries[0] if len(entries) == 1 else entries)
     if nodes:
         conn.execute(INSERT_NODE, nodes)

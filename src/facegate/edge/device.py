@@ -323,7 +323,7 @@ class Device:
         answer = self._post(link, "/api/v1/edge/push", body)
         self._sent_holdings = held_now
         self._note(pushed_size=int(answer["log_size"]), checked_size=size, checked_root=checked_root)
-        return size - old
+        return int(size - old)
 
     def _check_log(self, conn: Any, link: HubLinkRow, size: int) -> tuple[str, bytes]:
         """This device's check of its own log up to `size`: the problem ('' when none) and the root there.

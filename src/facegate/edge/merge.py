@@ -16,24 +16,24 @@ def _time(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-def _current(consents: list[dict], kind: str) -> dict | None:
+def _current(consents: list[dict[str, Any]], kind: str) -> dict[str, Any] | None:
     found = [c for c in consents if c["kind"] == kind and c["withdrawn_at"] is None and c["stale_at"] is None]
     return found[-1] if found else None
 
 
-def _last_withdrawal(consents: list[dict]) -> datetime | None:
+def _last_withdrawal(consents: list[dict[str, Any]]) -> datetime | None:
     times = [_time(c["withdrawn_at"]) for c in consents if c["withdrawn_at"] is not None]
     return max(times) if times else None  # type: ignore[type-var]
 
 
-def steps(there: dict[str, Any], here: dict[str, Any] | None, notice_version: int) -> list[tuple[str, dict]]:
+def steps(there: dict[str, Any], here: dict[str, Any] | None, notice_version: int) -> list[tuple[str, dict[str, Any]]]:
     """What to do here so that it reflects `there` (one subject, one deployment): (step, arguments) in order.
 
     Steps: `notice` (record the current notice shown), `withdraw` (withdraw and delete the facial data),
     `consent` (give a consent with the arguments), `decline`.
     """
     here = here or {"notices": [], "consents": [], "declined_at": None}
-    out: list[tuple[str, dict]] = []
+    out: list[tuple[str, dict[str, Any]]] = []
     if notice_version in there["notices"] and notice_version not in here["notices"]:
         out.append(("notice", {}))
     withdrawn_there = _last_withdrawal(there["consents"])

@@ -79,7 +79,7 @@ def answer_message(device_id: str, body: bytes) -> bytes:
     return f"facegate-edge-answer-v1\n{device_id}\n{hashlib.sha256(body).hexdigest()}".encode()
 
 
-def sign_request(key: SigningKey, device_id: str, method: str, path: str, body: bytes, now: datetime) -> dict:
+def sign_request(key: SigningKey, device_id: str, method: str, path: str, body: bytes, now: datetime) -> dict[str, str]:
     """The headers that authenticate a device's request."""
     at = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     nonce = secrets.token_hex(16)

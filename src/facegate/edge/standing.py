@@ -21,7 +21,9 @@ def iso(moment: date | datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
-def standings(session: Session, deployment_ids: Iterable[str], subject_ids: Iterable[str] | None = None) -> list[dict]:
+def standings(
+    session: Session, deployment_ids: Iterable[str], subject_ids: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
     """The standing of the given subjects (every subject with a record there when None) in the deployments."""
     deployments = sorted(set(deployment_ids))
     if not deployments:
@@ -37,7 +39,7 @@ def standings(session: Session, deployment_ids: Iterable[str], subject_ids: Iter
     out: dict[str, dict[str, Any]] = {}
 
     def entry(subject_id: str, deployment_id: str) -> dict[str, Any]:
-        per = out.setdefault(subject_id, {})
+        per: dict[str, dict[str, Any]] = out.setdefault(subject_id, {})
         return per.setdefault(deployment_id, {"notices": [], "consents": [], "declined_at": None})
 
     for row in session.scalars(scoped(select(NoticeShownRow), NoticeShownRow)):

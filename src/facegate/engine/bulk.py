@@ -9,17 +9,19 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from facegate.engine import quality
 from facegate.engine.dlib_backend import DlibEngine
+from facegate.engine.face import Face
 from facegate.engine.images import load_image
 from facegate.errors import InputError
 
 _engine: DlibEngine | None = None
 _cnn: DlibEngine | None = None
-_options: dict = {}
+_options: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -43,14 +45,14 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _start_worker(options: dict, parent: int | None = None) -> None:
+def _start_worker(options: dict[str, Any], parent: int | None = None) -> None:
     global _engine, _options
     if parent is not None:
         _die_with(parent)
     _engine, _options = DlibEngine(**options), options
 
 
-def _cnn_faces(image: np.ndarray) -> list:
+def _cnn_faces(image: np.ndarray) -> list[Face]:
     """Second opinion of dlib's CNN detector, built on first need (benchmark photos always show a face)."""
     global _cnn
     if _cnn is None:

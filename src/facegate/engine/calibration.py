@@ -217,7 +217,8 @@ def fused(templates: np.ndarray) -> np.ndarray:
     mean = vectors.mean(axis=0)
     length = float(np.linalg.norm(mean))
     scale = float(np.linalg.norm(vectors, axis=1).mean()) / length if length > 0 else 1.0
-    return (mean * scale).astype(np.float32)
+    one: np.ndarray = (mean * scale).astype(np.float32)
+    return one
 
 
 def count_fused(

@@ -4,6 +4,7 @@ import hashlib
 import threading
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dlib
 import face_recognition_models
@@ -11,6 +12,9 @@ import numpy as np
 from PIL import Image
 
 from facegate.engine.face import Embedding, Face
+
+if TYPE_CHECKING:
+    pass
 
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
@@ -68,7 +72,7 @@ class DlibEngine:
         if runtime == "onnx":
             from facegate.engine.resnet import ResNetDescriptor
 
-            self.descriptor = ResNetDescriptor(threads=threads)
+            self.descriptor: ResNetDescriptor | DlibDescriptor = ResNetDescriptor(threads=threads)
         elif runtime == "dlib":
             self.descriptor = DlibDescriptor()
         else:

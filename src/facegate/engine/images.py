@@ -315,16 +315,19 @@ def to_rgb(image: Image.Image) -> np.ndarray:
 def _band_to_rgb(image: Image.Image, peak: int | None) -> np.ndarray:
     if peak is not None:
         values = np.asarray(image, dtype=np.uint32)
-        return (values * 255 // peak).astype(np.uint8)[..., None]
+        scaled: np.ndarray = (values * 255 // peak).astype(np.uint8)[..., None]
+        return scaled
     if image.mode == "F":
-        return np.clip(np.asarray(image), 0, 255).astype(np.uint8)[..., None]
+        clipped: np.ndarray = np.clip(np.asarray(image), 0, 255).astype(np.uint8)[..., None]
+        return clipped
     if image.mode == "P":
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
         image = image.convert("RGBA")
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, image)
-    return np.asarray(image.convert("RGB"), dtype=np.uint8)
+    rgb: np.ndarray = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    return rgb
 
 
 def load_image(path: Path, max_bytes: int = MAX_FILE_BYTES, max_pixels: int = MAX_PIXELS) -> np.ndarray:

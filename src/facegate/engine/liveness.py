@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from facegate.engine import parallax
 from facegate.engine.face import Embedding, Face
@@ -118,7 +119,10 @@ def measure(engine: FrameEngine, image: np.ndarray, t_ms: float, min_face_px: in
 class LivenessCheck(Protocol):
     """One liveness test over a challenge and the measured frames: the reasons it fails (empty when it passes)."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The check's name in reports."""
+        ...
 
     def failures(self, challenge: Challenge, frames: Sequence[FrameSignal]) -> list[str]:
         """Reason codes; an empty list passes."""
@@ -171,7 +175,8 @@ class SamePersonCheck:
             return []
         anchor = frontal(faces) or faces[0]
         assert anchor.embedding is not None
-        far = [f for f in faces if np.linalg.norm(f.embedding.vector - anchor.embedding.vector) >= self.threshold]
+        vectors = [f.embedding.vector for f in faces if f.embedding is not None]
+        far = [v for v in vectors if np.linalg.norm(v - anchor.embedding.vector) >= self.threshold]
         return ["different_person"] if far else []
 
 
@@ -221,9 +226,10 @@ class StructureCheck:
         return ["flat"] if float(np.median(scores)) < self.flat else []
 
 
-def _chroma(rgb: Sequence[float]) -> np.ndarray:
+def _chroma(rgb: npt.ArrayLike) -> np.ndarray:
     values = np.asarray(rgb, np.float64) + 1.0
-    return values / values.sum(axis=-1, keepdims=True)
+    shares: np.ndarray = values / values.sum(axis=-1, keepdims=True)
+    return shares
 
 
 @dataclass(frozen=True)
@@ -249,7 +255,7 @@ class LightCheck:
         if len(kept) < MIN_FRAMES:
             return (-1.0, 0.0)
         names = [challenge.colour_at(f.t_ms - lag) for f in kept]
-        seen = _chroma([f.colour for f in kept])  # type: ignore[misc]
+        seen = _chroma([f.colour for f in kept if f.colour is not None])  # every kept frame is lit
         shown = _chroma([PALETTE[n] for n in names])
         seen, shown = seen - seen.mean(axis=0), shown - shown.mean(axis=0)
         if seen.std() < 1e-4 or shown.std() < 1e-6:

@@ -45,10 +45,11 @@ def _grid() -> np.ndarray:
 
 def _flow(reference: np.ndarray, moved: np.ndarray) -> np.ndarray:
     """Where the flow takes each grid point of the reference patch in the moved patch."""
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)  # type: ignore[attr-defined]  # cv2's stubs
     field = dis.calc(reference, moved, None)
     src = _grid()
-    return src + field[src[:, 1].astype(int), src[:, 0].astype(int)]
+    moved_to: np.ndarray = src + field[src[:, 1].astype(int), src[:, 0].astype(int)]
+    return moved_to
 
 
 def _terms(points: np.ndarray) -> np.ndarray:

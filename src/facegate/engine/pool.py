@@ -14,14 +14,18 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from facegate.engine.face import Embedding, Face
 from facegate.errors import EngineUnavailable
 
-_engine: Any = None
+if TYPE_CHECKING:
+    from facegate.engine.dlib_backend import DlibEngine
+
+T = TypeVar("T")
+_engine: "DlibEngine | None" = None
 
 
 def _watch(parent: int) -> None:
@@ -40,27 +44,27 @@ def _start(options: dict[str, Any], parent: int | None = None) -> None:
     _engine = DlibEngine(**options)
 
 
-def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+def _call(fn: Callable[..., T], args: tuple[Any, ...]) -> T:
     return fn(_engine, *args)
 
 
-def _identity(engine: Any) -> tuple[str, float]:
+def _identity(engine: "DlibEngine") -> tuple[str, float]:
     return engine.model_id, engine.threshold
 
 
-def _detect(engine: Any, image: np.ndarray, min_face_px: int | None) -> list[Face]:
+def _detect(engine: "DlibEngine", image: np.ndarray, min_face_px: int | None) -> list[Face]:
     return engine.detect(image, min_face_px=min_face_px)
 
 
-def _embed(engine: Any, image: np.ndarray, faces: list[Face]) -> list[Embedding]:
+def _embed(engine: "DlibEngine", image: np.ndarray, faces: list[Face]) -> list[Embedding]:
     return engine.embed(image, faces)
 
 
-def _points(engine: Any, image: np.ndarray, face: Face) -> np.ndarray:
+def _points(engine: "DlibEngine", image: np.ndarray, face: Face) -> np.ndarray:
     return engine.points(image, face)
 
 
-def _chips(engine: Any, image: np.ndarray, faces: list[Face]) -> np.ndarray:
+def _chips(engine: "DlibEngine", image: np.ndarray, faces: list[Face]) -> np.ndarray:
     return engine.chips(image, faces)
 
 
@@ -83,7 +87,7 @@ class EnginePool:
             self.workers, mp_context=get_context("spawn"), initializer=_start, initargs=(self._options, os.getpid())
         )
 
-    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(engine, *args)` in a worker; `fn` must be a module-level function (it is sent by name)."""
         pool = self._pool
         try:

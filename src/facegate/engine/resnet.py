@@ -4,6 +4,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -111,7 +112,7 @@ class _Layer:
     """One layer in forward order: its kind (con, affine, relu, tag, skip, ...) and its parameters."""
 
     kind: str
-    params: dict
+    params: dict[str, Any]
 
 
 def _read_details(r: _Reader, kind: str) -> _Layer:
@@ -162,8 +163,8 @@ def _read_details(r: _Reader, kind: str) -> _Layer:
             r.real()
         if params.size != inputs * outputs + (0 if no_bias else outputs):
             raise _FormatError("fully connected parameter size does not match its shape")
-        bias = None if no_bias else params[inputs * outputs :]
-        return _Layer(kind, dict(w=params[: inputs * outputs].reshape(inputs, outputs), b=bias))
+        weights, rest = params[: inputs * outputs].reshape(inputs, outputs), params[inputs * outputs :]
+        return _Layer(kind, dict(w=weights, b=None if no_bias else rest))
     raise AssertionError(kind)
 
 
@@ -218,13 +219,13 @@ class _Graph:
         self.inits.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
         return name
 
-    def op(self, op_type: str, *inputs: str, **attrs: object) -> str:
+    def op(self, op_type: str, *inputs: str, **attrs: Any) -> str:
         name = f"t{len(self.nodes)}"
         self.nodes.append(helper.make_node(op_type, list(inputs), [name], **attrs))
         return name
 
 
-def _spatial(shape: tuple[int, int, int], channels: int, p: dict) -> tuple[int, int, int]:
+def _spatial(shape: tuple[int, int, int], channels: int, p: dict[str, Any]) -> tuple[int, int, int]:
     """Output (channels, rows, columns) of a dlib convolution or pooling: 1 + (size + 2*pad - kernel) // stride."""
     sizes = zip(shape[1:], p["kernel"], p["strides"], p["pads"][:2], strict=True)
     rows, cols = (1 + (n + 2 * pad - k) // s for n, k, s, pad in sizes)
@@ -280,7 +281,7 @@ def _build(means: tuple[float, float, float], layers: list[_Layer]) -> onnx.Mode
         elif kind == "add_prev":
             # dlib adds tensors of different shapes by treating the missing cells of each as zero.
             other, other_shape = tags[p["tag"]]
-            out = tuple(max(a, b) for a, b in zip(shape, other_shape, strict=True))
+            out = (max(shape[0], other_shape[0]), max(shape[1], other_shape[1]), max(shape[2], other_shape[2]))
             x = g.op("Add", _pad_to(g, x, shape, out), _pad_to(g, other, other_shape, out))
             shape = out
         elif kind == "fc":
@@ -344,4 +345,5 @@ class ResNetDescriptor:
             )
         if len(chips) == 0:
             return np.zeros((0, DESCRIPTOR_SIZE), np.float32)
-        return self._session.run(None, {"chips": np.ascontiguousarray(chips)})[0]
+        descriptors: np.ndarray = self._session.run(None, {"chips": np.ascontiguousarray(chips)})[0]
+        return descriptors

@@ -36,7 +36,7 @@ def lockout(failures: int) -> timedelta | None:
     """How long a subject is locked out after `failures` failed secret checks in a row (None: not at all)."""
     if failures < FREE_FAILURES:
         return None
-    return min(MAX_LOCKOUT, FIRST_LOCKOUT * 2 ** min(failures - FREE_FAILURES, 20))
+    return min(MAX_LOCKOUT, FIRST_LOCKOUT * int(2 ** min(failures - FREE_FAILURES, 20)))
 
 
 def offers(spec: policy.Deployment, method: str) -> bool:
@@ -64,7 +64,7 @@ def check_deployment(spec: policy.Deployment, status: str, operation: str, purpo
 def is_minor(subject: Any, spec: policy.Deployment, today: date, settings: policy.Settings) -> bool:
     """Whether the subject counts as under 14 here (an unknown age where children are likely counts, Q15)."""
     if subject.birth_date is None and subject.age_band is not None:
-        return subject.age_band == "under_14"
+        return bool(subject.age_band == "under_14")
     return policy.needs_guardian_consent(
         subject.birth_date, today, children_likely=policy.children_likely(spec), settings=settings
     )

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 
 from facegate.engine import calibration, group_photo, liveness, photo
-from facegate.engine.group_photo import FoundFace
+from facegate.engine.group_photo import FoundFace as FoundFace  # the gate's other parts take it from here
 from facegate.engine.images import MAX_FILE_BYTES, read_image_bytes
-from facegate.engine.protocol import Engine
+from facegate.engine.protocol import Engine as Engine  # the gate's other parts take it from here
 from facegate.gate.admission import Loaded
 from facegate.gate.checks import refusal
 from facegate.policy.accuracy import VerificationPoint
@@ -69,7 +69,8 @@ class EngineHost:
                     self._engine = DlibEngine()
                 else:
                     self._engine = self.factory()
-            return self._engine
+            engine: Engine = self._engine
+            return engine
 
     def operating_points(self) -> calibration.Calibration | None:
         """The calibrated error rates of the gate's face model, from which 1:N thresholds are set (ACC-1)."""

@@ -81,7 +81,8 @@ def spec_data(form: Mapping[str, Any]) -> dict[str, Any]:
                 "approved_on": _text(form, "impact_assessment.approved_on")}  # fmt: skip
     if any(assessment.values()) or any(approved.values()):
         data["impact_assessment"] = {**approved, **assessment}
-    return _drop_none(data)
+    spec: dict[str, Any] = _drop_none(data)
+    return spec
 
 
 def _drop_none(value: Any) -> Any:

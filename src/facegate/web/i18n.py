@@ -16,7 +16,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from facegate.languages import EN, LANGUAGES, ZH_CN, from_accept_language, supported
+from facegate.languages import EN, LANGUAGES, from_accept_language, supported
+from facegate.languages import ZH_CN as ZH_CN  # pages ask i18n.choose(...) == i18n.ZH_CN
 from facegate.policy import vocabulary as spec_words
 
 from .catalogue import ZH
