@@ -1,13 +1,17 @@
 """The node commands: `facegate init --kind`, `facegate status`, and `facegate device ...` for hubs and devices."""
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from facegate.cli.app import Home, Json, app, count, open_gate, print_json, say
 from facegate.errors import InputError
 from facegate.home import NODE_FILE, NODE_KINDS, choose_node_kind, data_home, node_kind
+
+if TYPE_CHECKING:
+    from facegate.edge.device import Device
+    from facegate.edge.hub import Hub
 
 device_app = typer.Typer(
     help="Devices and their hub: pairing tokens, join, list, suspend, unpair, lost, sync.", no_args_is_help=True
@@ -19,7 +23,7 @@ MaybeDevice = Annotated[
 Site = Annotated[str | None, typer.Option("--site", help="Every device of this site (not unpaired or lost).")]
 
 
-def _hub(home: Path | None):  # type: ignore[no-untyped-def]
+def _hub(home: Path | None) -> "Hub":
     from facegate.edge.hub import Hub
 
     folder = data_home(home)
@@ -28,7 +32,7 @@ def _hub(home: Path | None):  # type: ignore[no-untyped-def]
     return Hub(open_gate(folder), folder)
 
 
-def _device(home: Path | None):  # type: ignore[no-untyped-def]
+def _device(home: Path | None) -> "Device":
     from facegate.edge.device import Device
 
     folder = data_home(home)
@@ -201,10 +205,11 @@ def _set(device_id: str | None, site: str | None, state: str, home: Path | None,
     if (device_id is None) == (site is None):
         raise InputError("name one device, or a site with --site")
     hub = _hub(home)
-    changed = (
-        hub.set_site_status(site, state, "operator:cli", wipe) if site is not None
-        else [hub.set_status(device_id, state, "operator:cli", wipe)]
-    )  # fmt: skip
+    if site is not None:
+        changed = hub.set_site_status(site, state, "operator:cli", wipe)
+    else:
+        assert device_id is not None  # one of the two, checked above
+        changed = [hub.set_status(device_id, state, "operator:cli", wipe)]
     for done in changed:
         order = " (wipe ordered: it shreds its keys at its next contact)" if done["wipe"] and state != "active" else ""
         say(f"device {done['id']} ({done['name']}) is {done['status']}{order}")

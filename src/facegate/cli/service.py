@@ -3,7 +3,7 @@
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -15,11 +15,14 @@ from facegate.errors import InputError
 # ---- service ----
 from facegate.home import data_home
 
+if TYPE_CHECKING:
+    from facegate.api.service import Service
+
 Host = Annotated[str, typer.Option("--host", help="Address to listen on.")]
 Port = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")]
 
 
-def open_service(home: Path | None):  # type: ignore[no-untyped-def]
+def open_service(home: Path | None) -> "Service":
     """The service (gate, API keys, link signer) of the data directory."""
     from facegate.api.service import Service
 

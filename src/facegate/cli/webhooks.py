@@ -1,13 +1,17 @@
 """`facegate webhooks`: register receivers for events, list and remove them, see and send their deliveries."""
 
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from facegate.cli.app import Home, Json, app, console, print_json
 from facegate.home import data_home
+
+if TYPE_CHECKING:
+    from facegate.webhooks import Webhooks
 
 webhooks_app = typer.Typer(
     rich_markup_mode=None, help="Webhooks: signed event deliveries to other systems.", no_args_is_help=True
@@ -16,10 +20,10 @@ app.add_typer(webhooks_app, name="webhooks")
 HookId = Annotated[str, typer.Argument(help="The webhook's ID (wh_...).")]
 
 
-def _hooks(home: object):  # type: ignore[no-untyped-def]
+def _hooks(home: Path | None) -> "Webhooks":
     from facegate.api.service import Service
 
-    return Service.open(data_home(home)).webhooks  # type: ignore[arg-type]
+    return Service.open(data_home(home)).webhooks
 
 
 @webhooks_app.command("add")
