@@ -11,7 +11,7 @@ from facegate import policy
 from facegate.clock import beijing_date
 from facegate.errors import RefusedError
 from facegate.policy import claims
-from facegate.vault.vault import Standing
+from facegate.vault.standing import Standing
 
 # Which non-biometric methods facegate verifies itself, and the values of the alternatives vocabulary
 # (policy.terms.ALTERNATIVES, the one table of their synonyms) each answers for: a spec's alternatives are canonical.

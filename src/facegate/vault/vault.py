@@ -9,10 +9,9 @@ import re
 import secrets
 import sqlite3
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -36,6 +35,7 @@ from facegate.vault.models import (
     SubjectRow,
     TemplateRow,
 )
+from facegate.vault.standing import Consent, Standing
 
 SUBJECT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@+=-]{0,63}")
 CONSENT_KINDS = ("facial_processing", "external_transmission", "raw_image_retention", "cross_border")
@@ -64,34 +64,6 @@ class StoredTemplate:
 def template_aad(deployment_id: str, subject_id: str, model_id: str, template_id: str) -> bytes:
     """The associated data that binds a sealed template to its deployment, subject, model and row."""
     return f"facegate/template/v1/{deployment_id}/{subject_id}/{model_id}/{template_id}".encode()
-
-
-class _Consent(NamedTuple):
-    kind: str
-    form: str
-    given_by: str
-    notice_version: int
-    given_at: datetime
-    withdrawn_at: datetime | None
-    stale_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Standing:
-    """What the gate needs to know of a subject under a deployment: notices shown, consents, last decline."""
-
-    notice_versions: frozenset[int]
-    consents: tuple["_Consent", ...]  # newest first
-    last_decline: datetime | None
-
-    def current(self, kind: str, prefer: Callable[["_Consent"], bool] | None = None) -> "_Consent | None":
-        """The newest consent of a kind that is neither withdrawn nor stale; the newest that `prefer`s, if any."""
-        live = [c for c in self.consents if c.kind == kind and c.withdrawn_at is None and c.stale_at is None]
-        return next((c for c in live if prefer is None or prefer(c)), live[0] if live else None)
-
-    def latest(self, kind: str) -> "_Consent | None":
-        """The newest consent of a kind, whatever its state."""
-        return next((c for c in self.consents if c.kind == kind), None)
 
 
 class Vault:
@@ -225,7 +197,7 @@ class Vault:
         versions = frozenset(r[4] for r in rows if r[0] == "notice")
         found = sorted((r[1:] for r in rows if r[0] == "consent"), key=lambda r: r[4], reverse=True)
         declined = next((r[5] for r in rows if r[0] == "decline"), None)
-        return Standing(versions, tuple(_Consent(*r) for r in found), declined)
+        return Standing(versions, tuple(Consent(*r) for r in found), declined)
 
     def add_consent(self, session: Session, **fields: object) -> ConsentRow:
         """Record a consent (fields of ConsentRow but id)."""
