@@ -1,11 +1,9 @@
 """Embedding many image files at once, over several processes (one engine per process)."""
 
-import contextlib
-import ctypes
 import os
-import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -17,7 +15,8 @@ from facegate.engine import quality
 from facegate.engine.dlib_backend import DlibEngine
 from facegate.engine.face import Face
 from facegate.engine.images import load_image
-from facegate.errors import InputError
+from facegate.engine.pool import follow_parent
+from facegate.errors import EngineUnavailable, InputError
 
 _engine: DlibEngine | None = None
 _cnn: DlibEngine | None = None
@@ -34,21 +33,10 @@ class FileEmbedding:
     error: str | None = None
 
 
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with(parent: int) -> None:
-    """Linux: have the kernel kill this worker when its parent dies (even by SIGKILL); elsewhere do nothing."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
-
-
 def _start_worker(options: dict[str, Any], parent: int | None = None) -> None:
     global _engine, _options
     if parent is not None:
-        _die_with(parent)
+        follow_parent(parent)  # the one worker policy, as the engine pool's
     _engine, _options = DlibEngine(**options), options
 
 
@@ -68,10 +56,7 @@ def _embed_file(job: tuple[Path, str]) -> FileEmbedding:
         faces = _engine.detect(image)
         if not faces and pick == "centre":
             faces = _cnn_faces(image)
-        if pick == "single":  # enrollment: exactly one face, facing the camera and sharp enough
-            face = quality.single_face(faces)
-            quality.check_enrollment(_engine.points(image, face), _engine.chips(image, [face])[0])
-        elif pick == "centre" and faces:  # benchmark photos: the subject is the face nearest the centre
+        if pick == "centre" and faces:  # benchmark photos: the subject is the face nearest the centre
             face = min(faces, key=lambda f: f.centre_distance(image.shape))
         else:
             face = quality.main_face(faces, min_face_size=0 if pick == "centre" else quality.MIN_FACE_SIZE)
@@ -86,9 +71,9 @@ def embed_files(
 ) -> Iterator[FileEmbedding]:
     """Embed one face per file, in order, with `workers` processes (default: all cores).
 
-    `pick` chooses the face: 'largest', 'single' (refuse photos without exactly one usable face, as enrollment
-    does) or 'centre' (nearest the image centre, asking the CNN detector where HOG finds none: for
-    benchmark sets such as LFW, where every photo is centred on a face).
+    `pick` chooses the face: 'largest', or 'centre' (nearest the image centre, asking the CNN detector where HOG
+    finds none: for benchmark sets such as LFW, where every photo is centred on a face). Enrollment does not come
+    here: the gate embeds its photos through engine/photo.py, with the enrollment quality checks.
     """
     workers = workers or os.cpu_count() or 1
     jobs = [(Path(p), pick) for p in paths]
@@ -99,4 +84,7 @@ def embed_files(
     with ProcessPoolExecutor(
         workers, mp_context=get_context("spawn"), initializer=_start_worker, initargs=(engine_options, os.getpid())
     ) as pool:
-        yield from pool.map(_embed_file, jobs, chunksize=8)
+        try:
+            yield from pool.map(_embed_file, jobs, chunksize=8)
+        except BrokenProcessPool:
+            raise EngineUnavailable("a face engine worker stopped (killed or out of memory): run again") from None

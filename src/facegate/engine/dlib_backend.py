@@ -2,9 +2,10 @@
 
 import hashlib
 import threading
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import dlib
 import face_recognition_models
@@ -12,9 +13,6 @@ import numpy as np
 from PIL import Image
 
 from facegate.engine.face import Embedding, Face
-
-if TYPE_CHECKING:
-    pass
 
 CHIP_SIZE = 150
 CHIP_PADDING = 0.25
@@ -146,6 +144,10 @@ class DlibEngine:
                 box = dlib.rectangle(face.left, face.top, face.right - 1, face.bottom - 1)
                 shapes.append(self.landmarks(image, box))
         return np.stack(dlib.get_face_chips(image, shapes, size=CHIP_SIZE, padding=CHIP_PADDING))
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(self, *args)` in the calling thread (a pool runs it in a worker instead)."""
+        return fn(self, *args)
 
     def embed(self, image: np.ndarray, faces: list[Face]) -> list[Embedding]:
         """One 128-d embedding per face, in the order given."""

@@ -2,12 +2,12 @@
 its template. Like `photo.embed_photo` it runs whole in an engine pool's worker (bytes in, faces out)."""
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from facegate.engine import quality
 from facegate.engine.images import decode_for_faces
+from facegate.engine.protocol import Engine
 from facegate.errors import FaceTooSmallError, NoFaceError, TooManyFacesError
 
 MAX_FACES = 20  # faces searched in one photo: each costs an embedding and an audit entry
@@ -29,7 +29,7 @@ class FoundFace:
 
 
 def embed_faces(
-    engine: Any, data: bytes, min_face_px: int | None = None, largest: bool = False
+    engine: Engine, data: bytes, min_face_px: int | None = None, largest: bool = False
 ) -> tuple[list[FoundFace], str]:
     """Every face the detector finds in `data`, largest first, with the model ID; only the largest with `largest`.
 

@@ -7,16 +7,18 @@ the caller expects at full chip resolution (`images.decode_for_faces`).
 """
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
 from facegate.engine import liveness, quality
 from facegate.engine.images import decode_for_faces, decode_image
+from facegate.engine.protocol import Engine
 from facegate.errors import InputError
 
 
-def embed_photo(engine: Any, data: bytes, enrollment: bool, min_face_px: int | None = None) -> tuple[np.ndarray, str]:
+def embed_photo(
+    engine: Engine, data: bytes, enrollment: bool, min_face_px: int | None = None
+) -> tuple[np.ndarray, str]:
     """The template of the face in `data` and the model that made it: the one face of an enrollment photo, which
     must pass the pose and blur gates, or the largest face of a photo to verify or identify."""
     pixels, scale = decode_for_faces(data, min_face_px)
@@ -26,14 +28,13 @@ def embed_photo(engine: Any, data: bytes, enrollment: bool, min_face_px: int | N
     else:
         faces = engine.detect(pixels)
     face = quality.single_face(faces, min_size) if enrollment else quality.main_face(faces, min_size)
-    if enrollment and hasattr(engine, "points") and hasattr(engine, "chips"):
-        # pose and blur need the landmarks and the aligned chip, which only dlib-based engines expose
+    if enrollment:  # pose and blur, from the landmarks and the aligned chip every engine gives
         quality.check_enrollment(engine.points(pixels, face), engine.chips(pixels, [face])[0])
     embedding = engine.embed(pixels, [face])[0]
     return embedding.vector, embedding.model_id
 
 
-def measure_frame(engine: Any, data: bytes, t_ms: float, min_face_px: int | None) -> liveness.FrameSignal:
+def measure_frame(engine: Engine, data: bytes, t_ms: float, min_face_px: int | None) -> liveness.FrameSignal:
     """The liveness signals of one camera frame's bytes (decoded where this runs: in a pool, in the worker)."""
     return liveness.measure(engine, decode_image(data), t_ms, min_face_px)
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from facegate.engine.face import Embedding, Face
+from facegate.engine.protocol import Engine
 from facegate.errors import EngineUnavailable
 
 if TYPE_CHECKING:
@@ -29,18 +30,29 @@ _engine: "DlibEngine | None" = None
 
 
 def _watch(parent: int) -> None:
-    """Exit once the process that started this worker is gone (killed, even by SIGKILL): no orphan engines."""
     while os.getppid() == parent:
         time.sleep(1)
     os._exit(1)
+
+
+def follow_parent(parent: int) -> None:
+    """The one policy of every engine worker process (this pool's and engine/bulk.py's): exit within a second of
+    the process that started it going away (killed, even by SIGKILL), so no engine is left orphaned.
+
+    A watcher thread, not PR_SET_PDEATHSIG: the kernel sends that signal when the *thread* that forked the worker
+    ends, and a pool starts its workers from whichever request thread submits first.
+    """
+    if os.getppid() != parent:  # the parent died before this worker started
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent,), daemon=True).start()
 
 
 def _start(options: dict[str, Any], parent: int | None = None) -> None:
     global _engine
     from facegate.engine.dlib_backend import DlibEngine
 
-    if parent is not None:  # a watcher, not PR_SET_PDEATHSIG: that fires when the creating *thread* ends
-        threading.Thread(target=_watch, args=(parent,), daemon=True).start()
+    if parent is not None:
+        follow_parent(parent)
     _engine = DlibEngine(**options)
 
 
@@ -48,24 +60,28 @@ def _call(fn: Callable[..., T], args: tuple[Any, ...]) -> T:
     return fn(_engine, *args)
 
 
-def _identity(engine: "DlibEngine") -> tuple[str, float]:
+def _identity(engine: Engine) -> tuple[str, float]:
     return engine.model_id, engine.threshold
 
 
-def _detect(engine: "DlibEngine", image: np.ndarray, min_face_px: int | None) -> list[Face]:
+def _detect(engine: Engine, image: np.ndarray, min_face_px: int | None) -> list[Face]:
     return engine.detect(image, min_face_px=min_face_px)
 
 
-def _embed(engine: "DlibEngine", image: np.ndarray, faces: list[Face]) -> list[Embedding]:
+def _embed(engine: Engine, image: np.ndarray, faces: list[Face]) -> list[Embedding]:
     return engine.embed(image, faces)
 
 
-def _points(engine: "DlibEngine", image: np.ndarray, face: Face) -> np.ndarray:
+def _points(engine: Engine, image: np.ndarray, face: Face) -> np.ndarray:
     return engine.points(image, face)
 
 
-def _chips(engine: "DlibEngine", image: np.ndarray, faces: list[Face]) -> np.ndarray:
+def _chips(engine: Engine, image: np.ndarray, faces: list[Face]) -> np.ndarray:
     return engine.chips(image, faces)
+
+
+def _embed_chips(engine: Engine, chips: np.ndarray) -> list[Embedding]:
+    return engine.embed_chips(chips)
 
 
 class EnginePool:
@@ -114,6 +130,10 @@ class EnginePool:
     def chips(self, image: np.ndarray, faces: list[Face]) -> np.ndarray:
         """Aligned face chips, one per face (see DlibEngine.chips), for the enrollment quality gate."""
         return self.run(_chips, image, faces)
+
+    def embed_chips(self, chips: np.ndarray) -> list[Embedding]:
+        """One embedding per aligned chip (see DlibEngine.embed_chips)."""
+        return self.run(_embed_chips, chips)
 
     def close(self) -> None:
         """Stop the worker processes."""

@@ -1,6 +1,7 @@
-"""The contract every face engine backend fulfils, so that callers never depend on dlib."""
+"""The contract every face engine backend fulfils, so that callers never depend on dlib (and never probe one)."""
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -9,7 +10,12 @@ from facegate.engine.face import Embedding, Face
 
 @runtime_checkable
 class Engine(Protocol):
-    """A face recognition backend: finds faces in an RGB image and turns each into an embedding."""
+    """A face recognition backend: finds faces, their landmarks and aligned chips, and turns each into an embedding.
+
+    Every step the gate uses is here, so nothing asks `hasattr`: the enrollment quality gates always run (they
+    need `points` and `chips`), and `run` hands a whole step (photo bytes in, a vector out) to wherever the engine
+    computes: the calling thread for one engine, a worker process for a pool.
+    """
 
     model_id: str
     threshold: float  # distances below this mean "same person" for this model's embeddings
@@ -18,6 +24,23 @@ class Engine(Protocol):
         """Faces in an RGB uint8 image (H, W, 3), best first; with `min_face_px`, only faces at least that large."""
         ...
 
+    def points(self, image: np.ndarray, face: Face) -> np.ndarray:
+        """The 5 landmarks of a face (5, 2) in image pixels."""
+        ...
+
+    def chips(self, image: np.ndarray, faces: list[Face]) -> np.ndarray:
+        """Aligned RGB chips (N, 150, 150, 3), one per face."""
+        ...
+
     def embed(self, image: np.ndarray, faces: list[Face]) -> list[Embedding]:
         """One embedding per face, in the order given."""
+        ...
+
+    def embed_chips(self, chips: np.ndarray) -> list[Embedding]:
+        """One embedding per aligned chip (from `chips`), in the order given."""
+        ...
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(engine, *args)` where this engine computes; `fn` must be a module-level function (a pool sends it
+        by name)."""
         ...

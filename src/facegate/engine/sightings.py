@@ -5,15 +5,12 @@ A stream is tracked on every searched frame but embedded once per track, on its 
 """
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from facegate.engine.face import Embedding, Face
 from facegate.engine.pose import estimate
-
-if TYPE_CHECKING:
-    from facegate.engine.dlib_backend import DlibEngine
+from facegate.engine.protocol import Engine
 
 FRONTAL_YAW = 60.0  # a face turned this far (or more) gives no usable look
 
@@ -40,7 +37,7 @@ def look_quality(face: Face, yaw: float, roll: float, shape: tuple[int, ...] | N
     return float(face.size * turned * tilted * (0.25 if cut else 1.0))
 
 
-def sightings(engine: "DlibEngine", pixels: np.ndarray, min_face_px: int | None = None) -> list[Sighting]:
+def sightings(engine: Engine, pixels: np.ndarray, min_face_px: int | None = None) -> list[Sighting]:
     """The faces of one RGB frame as sightings (box, quality, chip), largest first; needs a dlib-based engine."""
     faces = engine.detect(pixels, min_face_px=min_face_px) if min_face_px else engine.detect(pixels)
     if not faces:
@@ -54,6 +51,6 @@ def sightings(engine: "DlibEngine", pixels: np.ndarray, min_face_px: int | None 
     return found
 
 
-def embed_sighting(engine: "DlibEngine", sighting: Sighting) -> Embedding:
+def embed_sighting(engine: Engine, sighting: Sighting) -> Embedding:
     """The embedding of a sighting's chip (the same vector `engine.embed` gives for that face of its frame)."""
     return engine.embed_chips(sighting.chip[None])[0]

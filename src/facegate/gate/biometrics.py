@@ -283,7 +283,7 @@ class Biometrics:
         templates = [t for t in templates if t.model_id == model_id and t.expires_at > now]
         if not templates:
             raise NotFoundError(f"subject {subject_id} has no template for deployment {deployment_id}; enroll first")
-        nearest = min(float(np.linalg.norm(t.vector - vector)) for t in templates)
+        nearest = self.engines.nearest(vector, model_id, templates)
         outcome = "match" if nearest < self.engines.engine.threshold else "no_match"
         details = {"match": outcome == "match"}
         with self.recorder.guarded(caller, Op.VERIFY, **fields):

@@ -8,9 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from facegate.engine import calibration, group_photo, liveness, photo
+from facegate.engine import calibration, group_photo, liveness, matching, photo
+from facegate.engine.face import Embedding
 from facegate.engine.group_photo import FoundFace as FoundFace  # the gate's other parts take it from here
 from facegate.engine.images import MAX_FILE_BYTES, read_image_bytes
+from facegate.engine.pool import EnginePool
 from facegate.engine.protocol import Engine as Engine  # the gate's other parts take it from here
 from facegate.gate.admission import Loaded
 from facegate.gate.checks import refusal
@@ -48,10 +50,10 @@ def verification_point(path: Path | None = None) -> VerificationPoint | None:
 class EngineHost:
     """Holds the face engine, loaded on first use: the factory's, a pool of `workers` processes, or dlib's."""
 
-    def __init__(self, factory: Callable[[], Any] | None = None, workers: int = 1) -> None:
+    def __init__(self, factory: Callable[[], Engine] | None = None, workers: int = 1) -> None:
         self.factory = factory
         self.workers = workers  # more than 1: the engine runs in that many worker processes
-        self._engine: Any = None
+        self._engine: Engine | None = None
         self._lock = threading.Lock()
 
     @property
@@ -60,8 +62,6 @@ class EngineHost:
         with self._lock:
             if self._engine is None:
                 if self.factory is None and self.workers > 1:
-                    from facegate.engine.pool import EnginePool
-
                     self._engine = EnginePool(self.workers)
                 elif self.factory is None:
                     from facegate.engine.dlib_backend import DlibEngine
@@ -78,8 +78,7 @@ class EngineHost:
             from facegate.engine.dlib_backend import default_model_id
 
             return calibration.shipped(default_model_id())
-        engine = self.engine
-        return getattr(engine, "calibration", None) or calibration.shipped(engine.model_id)
+        return calibration.shipped(self.engine.model_id)
 
     def calibration_for(self, loaded: Loaded) -> calibration.Calibration:
         """The model's calibration for a 1:N operation; refuse the operation when there is none."""
@@ -95,18 +94,15 @@ class EngineHost:
 
     def embed(self, image: bytes, enrollment: bool, min_face_px: int | None = None) -> tuple[np.ndarray, str]:
         """The embedding of the photo's face (enrollment: its one face, which must pass the quality checks)."""
-        engine: Any = self.engine
-        run = getattr(engine, "run", None)  # a pool runs the whole photo in one worker: bytes in, a vector out
-        args = (image, enrollment, min_face_px)
-        return run(photo.embed_photo, *args) if run else photo.embed_photo(engine, *args)
+        # A pool runs the whole photo in one worker: bytes in, a vector out.
+        vector, model_id = self.engine.run(photo.embed_photo, image, enrollment, min_face_px)
+        return vector, model_id
 
     def embed_faces(self, image: bytes, min_face_px: int | None, largest: bool) -> tuple[list[FoundFace], str]:
         """Every face of the photo with its box, largest first (only the largest with `largest`); a face under the
         minimum size keeps its box and gets no template."""
-        engine: Any = self.engine
-        run = getattr(engine, "run", None)
-        args = (image, min_face_px, largest)
-        return run(group_photo.embed_faces, *args) if run else group_photo.embed_faces(engine, *args)
+        found, model_id = self.engine.run(group_photo.embed_faces, image, min_face_px, largest)
+        return found, model_id
 
     def embed_each(self, photos: Sequence[bytes]) -> tuple[list[np.ndarray], str]:
         """Each enrollment photo's template, in order; a failure names the photo when there are several."""
@@ -114,10 +110,9 @@ class EngineHost:
 
     def measure(self, frames: Sequence[tuple[float, bytes]], min_face: int | None) -> list[liveness.FrameSignal]:
         """The liveness signals of camera frames (a pool decodes and measures each frame in its worker)."""
-        engine: Any = self.engine
-        run = getattr(engine, "run", None)
-        signals = []
-        for t_ms, data in frames:  # bytes in, signals out
-            args = (data, t_ms, min_face)
-            signals.append(run(photo.measure_frame, *args) if run else photo.measure_frame(engine, *args))
-        return signals
+        return [self.engine.run(photo.measure_frame, data, t_ms, min_face) for t_ms, data in frames]
+
+    def nearest(self, vector: np.ndarray, model_id: str, templates: Sequence[Any]) -> float:
+        """The distance from a probe to the nearest of `templates` (matching.distance: refused across models)."""
+        probe = Embedding(vector, model_id)
+        return min(matching.distance(probe, Embedding(t.vector, t.model_id)) for t in templates)

@@ -19,6 +19,8 @@ from sqlalchemy import select
 
 from facegate import policy
 from facegate.context import Context
+from facegate.engine.pool import EnginePool
+from facegate.engine.protocol import Engine
 from facegate.engine.sightings import Sighting, embed_sighting, sightings
 from facegate.errors import ConflictError, InputError, NotFoundError, RefusedError
 from facegate.events import Op
@@ -118,7 +120,7 @@ class Cameras:
     ) -> None:
         self.context, self.recorder, self.admission = context, recorder, admission
         self.engines, self.biometrics = engines, biometrics
-        self._own_engine: Any = None
+        self._own_engine: Engine | None = None
 
     def add(
         self,
@@ -195,10 +197,10 @@ class Cameras:
         camera = self.get(name)
         return CameraDoor(self, name, camera["deployment"])
 
-    def frame_engine(self) -> Any:
+    def frame_engine(self) -> Engine:
         """The engine a stream runs its steps on: the gate's own, or (behind an engine pool) one of its own."""
         engine = self.engines.engine
-        if hasattr(engine, "chips") and hasattr(engine, "embed_chips"):
+        if not isinstance(engine, EnginePool):
             return engine
         if self._own_engine is None:  # a pool runs whole photos in workers; a stream needs the steps here
             from facegate.engine.dlib_backend import DlibEngine
