@@ -20,7 +20,7 @@ from facegate.errors import NotFoundError, RefusedError
 from facegate.events import Op
 from facegate.gate import checks
 from facegate.store import Statements
-from facegate.vault.models import DeploymentRow, SubjectRow
+from facegate.vault.models import DeploymentFacts, DeploymentRow, SubjectFacts, SubjectRow
 
 BIOMETRIC = (Op.ENROLL, Op.VERIFY, Op.IDENTIFY)
 NODE_SECONDS = 5.0
@@ -30,7 +30,7 @@ NODE_SECONDS = 5.0
 class Loaded:
     """A deployment as the gate reads it: its row (read-only), parsed spec and profiles."""
 
-    row: Any
+    row: DeploymentFacts
     spec: policy.Deployment
     profiles: tuple[str, ...]
 
@@ -56,7 +56,7 @@ class Admission:
             spec = self._specs[row.spec] = policy.spec_from_data(json.loads(row.spec))
         return Loaded(row, spec, tuple(row.profiles.split(",")))
 
-    def subject(self, session: Session, subject_id: str, lock: bool = False) -> Any:
+    def subject(self, session: Session, subject_id: str, lock: bool = False) -> SubjectFacts:
         """The subject's row (plain, read-only), or NotFoundError; `lock` holds it until the transaction ends.
 
         Enrollment, withdrawal and deletion lock it so that, on PostgreSQL, an enrollment cannot slip in
@@ -105,7 +105,7 @@ class Admission:
         self._node = (now, node)
         return node
 
-    def check_subject(self, session: Session, loaded: Loaded, subject: Any, now: datetime) -> None:
+    def check_subject(self, session: Session, loaded: Loaded, subject: SubjectFacts, now: datetime) -> None:
         """The subject's checks in this deployment: minors, notice, consent, decline, transmission."""
         standing = self.context.vault.standing(session, loaded.row.id, subject.id)
         checks.check_subject(loaded.spec, loaded.profiles, subject, standing, now, self.context.settings)
@@ -131,7 +131,7 @@ class Admission:
                 bounded(self.passed)[key] = (loaded, subject)
         return loaded, subject
 
-    def unchanged(self, db: Statements, loaded: Loaded, subject: Any, now: datetime) -> bool:
+    def unchanged(self, db: Statements, loaded: Loaded, subject: SubjectFacts, now: datetime) -> bool:
         """Whether the deployment and the subject are as they were when checked (one query), on the same day.
 
         Called in the write transaction after the engine; the rows stay locked until it commits.
@@ -147,6 +147,6 @@ def bounded(cache: dict[Any, Any]) -> dict[Any, Any]:
     return cache
 
 
-def pass_key(loaded: Loaded, subject: Any, now: datetime) -> tuple[Any, ...]:
+def pass_key(loaded: Loaded, subject: SubjectFacts, now: datetime) -> tuple[Any, ...]:
     """What a subject's passed checks depend on: both rows' revisions and the date."""
     return (loaded.row.id, loaded.row.revision, subject.id, subject.revision, now.date())

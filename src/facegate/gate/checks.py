@@ -5,12 +5,12 @@ Each raises a RefusedError that cites its rule IDs and names the deployment's no
 """
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from facegate import policy
 from facegate.clock import beijing_date
 from facegate.errors import RefusedError
 from facegate.policy import claims
+from facegate.vault.models import SubjectFacts
 from facegate.vault.standing import Standing
 
 # Which non-biometric methods facegate verifies itself, and the values of the alternatives vocabulary
@@ -61,10 +61,10 @@ def check_deployment(spec: policy.Deployment, status: str, operation: str, purpo
         raise refusal(spec, "the legal basis has no reference to the law or contract", ["PIPL-13"])
 
 
-def is_minor(subject: Any, spec: policy.Deployment, today: date, settings: policy.Settings) -> bool:
+def is_minor(subject: SubjectFacts, spec: policy.Deployment, today: date, settings: policy.Settings) -> bool:
     """Whether the subject counts as under 14 here (an unknown age where children are likely counts, Q15)."""
     if subject.birth_date is None and subject.age_band is not None:
-        return bool(subject.age_band == "under_14")
+        return subject.age_band == "under_14"
     return policy.needs_guardian_consent(
         subject.birth_date, today, children_likely=policy.children_likely(spec), settings=settings
     )
@@ -73,7 +73,7 @@ def is_minor(subject: Any, spec: policy.Deployment, today: date, settings: polic
 def check_subject(
     spec: policy.Deployment,
     profiles: tuple[str, ...],
-    subject: Any,
+    subject: SubjectFacts,
     standing: Standing,
     now: datetime,
     settings: policy.Settings,

@@ -5,6 +5,7 @@ lives in the key store, not here.
 """
 
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -36,6 +37,44 @@ class DeploymentRow(Base):
     reassessment_since: Mapped[date | None] = mapped_column(Date, nullable=True)
     gallery_generation: Mapped[int] = mapped_column(Integer, default=0)  # bumped on enroll and delete
     revision: Mapped[int] = mapped_column(Integer, default=0)  # bumped on every change of spec or status
+
+
+class DeploymentFacts(Protocol):
+    """A deployment's row as the gate reads it plain (`select(DeploymentRow.__table__)`): the columns it uses."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def revision(self) -> int: ...
+
+    @property
+    def reassessment_since(self) -> date | None: ...
+
+    @property
+    def gallery_generation(self) -> int: ...
+
+
+class SubjectFacts(Protocol):
+    """A subject's row as the gate reads it plain (`select(SubjectRow.__table__)`): the columns it uses, read-only."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def revision(self) -> int: ...
+
+    @property
+    def birth_date(self) -> date | None: ...
+
+    @property
+    def age_band(self) -> str | None: ...
+
+    @property
+    def guardian_ref(self) -> str | None: ...
 
 
 class SubjectRow(Base):
