@@ -199,16 +199,18 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {at(0.5):.2f} s, p90 {at(0.9):.2f} s, p99 {at(0.99):.2f} s, max {ordered[-1]:.2f} s"
 
 
-def pair(gate: Gate, count: int, prefix: str) -> list[Sim]:
-    """Insert `count` devices of hq-lobby in one transaction (real keys); the simulated devices."""
+def pair(gate: Gate, count: int, prefix: str, applied: int = 0) -> list[Sim]:
+    """Insert `count` devices of hq-lobby in one transaction (real keys), at cursor `applied`; the simulated
+    devices."""
     now = datetime.now(UTC)
     audit_pem = SigningKey.generate().public.pem()
-    sims = [Sim(f"{prefix}{n:05d}", SigningKey.generate()) for n in range(count)]
+    sims = [Sim(f"{prefix}{n:05d}", SigningKey.generate(), applied) for n in range(count)]
     rows = [
         {
             "id": s.id, "name": s.id, "deployments": DEPLOYMENT, "device_key": s.key.public.pem(),
             "audit_key": audit_pem, "status": "active", "site": None, "paired_at": now, "last_seen_at": now,
-            "applied": 0, "log_size": 0, "log_root": b"", "log_frontier": b"", "holds_until": now + timedelta(days=1),
+            "applied": applied, "log_size": 0, "log_root": b"", "log_frontier": b"",
+            "holds_until": now + timedelta(days=1),
         }
         for s in sims
     ]  # fmt: skip
@@ -242,8 +244,8 @@ async def run(args: argparse.Namespace, gate: Gate, base: str, pid: int) -> None
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
         # -- the baseline: polling devices, no notices --
         polled = Fleet(signing.public_key(hub_pem), hub_pem, client, pair(gate, args.baseline_devices, "poll-"))
+        await asyncio.to_thread(consents, gate, ["base", "w1"])
         await asyncio.gather(*(polled.sync(d) for d in polled.devices))
-        await asyncio.to_thread(consents, gate, ["base"])
         window = time.monotonic() + args.idle
         cpu0, pulls0 = cpu_seconds(pid), polled.pulls
         pollers = [asyncio.create_task(polled.poll(d, args.baseline_every, window)) for d in polled.devices]
@@ -261,7 +263,8 @@ async def run(args: argparse.Namespace, gate: Gate, base: str, pid: int) -> None
               f"{per_pull * 1e3:.2f} ms each); withdrawal to acknowledgement {percentiles(base_lat)}")  # fmt: skip
 
         # -- the fleet on notices --
-        sims = pair(gate, args.devices, "sim-")
+        head = await asyncio.to_thread(feed_head, gate)
+        sims = pair(gate, args.devices, "sim-", head)  # paired and up to date (their first pull is not measured)
         fleet = Fleet(signing.public_key(hub_pem), hub_pem, client, sims)
         started = time.perf_counter()
         readers: list[asyncio.StreamReader] = []
@@ -275,12 +278,6 @@ async def run(args: argparse.Namespace, gate: Gate, base: str, pid: int) -> None
         readers = await asyncio.gather(*(connect(d) for d in sims))
         print(f"{args.devices} devices connected to the broker in {time.perf_counter() - started:.1f} s (setup)")
         listeners = [asyncio.create_task(fleet.listen(d, r)) for d, r in zip(sims, readers, strict=True)]
-        started = time.perf_counter()
-        await asyncio.gather(*(fleet.sync(d) for d in sims))
-        print(f"first pull of every device: {time.perf_counter() - started:.1f} s (setup)")
-        await asyncio.to_thread(consents, gate, ["w1"])
-        end = await asyncio.to_thread(feed_head, gate)
-        await until_all(lambda: all(d.applied >= end and not d.busy for d in sims), args.limit)
         # Idle: every device connected, polling every --poll-every seconds from a random phase, nothing changes.
         window = time.monotonic() + args.idle
         pollers = [asyncio.create_task(fleet.poll(d, args.poll_every, window)) for d in sims]
@@ -305,17 +302,18 @@ async def run(args: argparse.Namespace, gate: Gate, base: str, pid: int) -> None
             p50 = sorted(latencies)[len(latencies) // 2]
             b50 = sorted(base_lat)[len(base_lat) // 2]
             print(f"  median vs polling baseline: {p50:.2f} s vs {b50:.2f} s ({b50 / max(p50, 1e-3):.1f}x sooner)")
-        subjects = [f"r{n}" for n in range(args.round)]
-        await asyncio.to_thread(gate_subjects, gate, subjects)
-        head = await asyncio.to_thread(feed_head, gate)
-        started = time.perf_counter()
-        await asyncio.to_thread(consents, gate, subjects, False)
-        end = await asyncio.to_thread(feed_head, gate)
-        await until_all(lambda: all(d.applied >= end for d in sims), args.limit)
-        took = time.perf_counter() - started
-        done = sum(1 for d in sims if d.applied >= end)
-        print(f"a round of {args.round} consents ({end - head} changes) to all devices: {done} of {args.devices} "
-              f"up to date {took:.1f} s after the first was made")  # fmt: skip
+        if args.round:
+            subjects = [f"r{n}" for n in range(args.round)]
+            await asyncio.to_thread(gate_subjects, gate, subjects)
+            head = await asyncio.to_thread(feed_head, gate)
+            started = time.perf_counter()
+            await asyncio.to_thread(consents, gate, subjects, False)
+            end = await asyncio.to_thread(feed_head, gate)
+            await until_all(lambda: all(d.applied >= end for d in sims), args.limit)
+            took = time.perf_counter() - started
+            done = sum(1 for d in sims if d.applied >= end)
+            print(f"a round of {args.round} consents ({end - head} changes) to all devices: {done} of {args.devices} "
+                  f"up to date {took:.1f} s after the first was made")  # fmt: skip
         for task in pollers + listeners:
             task.cancel()
         await asyncio.gather(*pollers, *listeners, return_exceptions=True)

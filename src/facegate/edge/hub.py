@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,7 @@ PUSH_LIMIT = 5000  # device audit entries accepted per push
 TAMPER_RULES = ["CN25-9c", "PIPL-55/56"]
 REPLAY_RULES = ["CN25-9c"]
 BOUND_SECONDS = 60.0  # how long the deployments' offline bounds are cached
+SWEEP_SECONDS = 60.0  # how often the nonces past the time window are deleted (all devices at once)
 
 
 def _list(text: str) -> list[str]:
@@ -59,6 +60,7 @@ class Hub:
         self.key = signing.hub_key(home)
         self._bounds: dict[str, float] = {}
         self._bounds_at = 0.0
+        self._swept = 0.0
 
     @property
     def clock(self):  # type: ignore[no-untyped-def]
@@ -144,9 +146,11 @@ class Hub:
         now = self.clock()
         with self.db.session() as session:
             dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-            # Nonces older than twice the window cannot come back: their request's time is refused already.
-            old = now - timedelta(seconds=2 * signing.MAX_SKEW_SECONDS)
-            session.execute(delete(NonceRow).where(NonceRow.device_id == device_id, NonceRow.seen_at < old))
+            if time.monotonic() - self._swept > SWEEP_SECONDS:
+                # Nonces older than twice the window cannot come back: their request's time is refused already.
+                old = now - timedelta(seconds=2 * signing.MAX_SKEW_SECONDS)
+                session.execute(delete(NonceRow).where(NonceRow.seen_at < old))
+                self._swept = time.monotonic()
             insert = dialect.insert(NonceRow).values(device_id=device_id, nonce=nonce, seen_at=now)
             taken = session.execute(insert.on_conflict_do_nothing().returning(NonceRow.nonce)).first() is not None
         if taken:
@@ -183,10 +187,12 @@ class Hub:
             head = self.head(session)
             since = max(0, min(int(applied), head))
             self._record_acks(session, device.id, acks, now)
-            row = session.get(DeviceRow, device.id, with_for_update=True)
-            assert row is not None
-            row.applied, row.applied_at, row.last_seen_at = max(row.applied, since), now, now
-            row.holds_until = now + self.bound(deployments)
+            session.execute(
+                update(DeviceRow).where(DeviceRow.id == device.id).values(
+                    applied=case((DeviceRow.applied < since, since), else_=DeviceRow.applied), applied_at=now,
+                    last_seen_at=now, holds_until=now + self.bound(deployments),
+                )
+            )  # fmt: skip
             changes = session.scalars(
                 select(ChangeRow).where(ChangeRow.idx >= since, ChangeRow.idx < head).order_by(ChangeRow.idx)
                 .limit(PAGE)
@@ -210,7 +216,10 @@ class Hub:
                              "reason": change.op}
                         )  # fmt: skip
             found = standings(session, deployments, None if since == 0 else subjects - deleted)
-            rows = session.scalars(select(DeploymentRow).where(DeploymentRow.id.in_(deployments))).all()
+            # The deployments travel on a first pull and when one of them changed: an idle pull reads none.
+            moved = since == 0 or any(c.change is Change.DEPLOYMENT and c.deployment in deployments for c in changes)
+            wanted = select(DeploymentRow).where(DeploymentRow.id.in_(deployments))
+            rows = session.scalars(wanted).all() if moved else []
         return {
             "device": device.id,
             "log_size": device.log_size,
