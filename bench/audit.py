@@ -12,7 +12,10 @@ log's own throughput); and append_many with 1,000 events per call (bulk). The ve
 `AuditLog.verify`, which recomputes the tree from every entry and checks every checkpoint. Every run makes its
 own temporary SQLite file or PostgreSQL database (dropped at the end) and a throwaway signing key. PostgreSQL
 defaults to $FACEGATE_TEST_POSTGRES_URL, else postgresql+psycopg://postgres@127.0.0.1:5432/postgres; it runs
-with the server's own durability settings.
+twice: with the server's own synchronous_commit (a commit waits for its WAL flush when it is on), then with
+synchronous_commit off on the bench database (a commit does not wait: the durability of SQLite's WAL with
+synchronous=NORMAL, which facegate sets: a crash of facegate loses nothing, a power loss may lose the last
+commits). --verify-size runs on SQLite and on the first PostgreSQL run.
 """
 
 import argparse
@@ -28,7 +31,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from databases import postgres_database, postgres_reachable, sqlite_database
+from databases import postgres_database, postgres_reachable, server_setting, sqlite_database
 
 from facegate.audit import AuditLog, Event
 from facegate.audit.group import GroupCommit
@@ -156,7 +159,10 @@ def main() -> None:
     }
     backends: list[tuple[str, Callable[[Path], object]]] = [("sqlite", sqlite_database)]
     if not args.no_postgres and postgres_reachable(args.postgres):
+        setting = server_setting(args.postgres, "synchronous_commit")
+        figures["postgresql"] = f"synchronous_commit {setting} on the server"
         backends.append(("postgresql", lambda _: postgres_database(args.postgres)))
+        backends.append(("pg sync off", lambda _: postgres_database(args.postgres, "off")))
     else:
         figures["postgresql"] = "not reachable (skipped)" if not args.no_postgres else "skipped"
 
@@ -166,6 +172,8 @@ def main() -> None:
         for name, database in backends:
             with database(workdir) as url:  # type: ignore[attr-defined]
                 figures[f"{name} appends/s"] = bench_appends(url, workdir, args.appends, args.threads)
+            if name == "pg sync off":
+                continue
             with database(workdir) as url:  # type: ignore[attr-defined]
                 figures[f"{name} verify {args.verify_size:,} entries"] = bench_verify(url, workdir, args.verify_size)
             print(f"... {name} done", file=sys.stderr, flush=True)
@@ -178,8 +186,9 @@ def main() -> None:
     if "postgresql" in figures:
         print(f"postgresql: {figures['postgresql']}")
     for table in ("appends/s", f"verify {args.verify_size:,} entries"):
-        print(f"\n{table:44s}" + "".join(f"{name:>14s}" for name in names))
-        columns = [figures[f"{name} {table}"] for name in names]
+        shown = [name for name in names if f"{name} {table}" in figures]
+        print(f"\n{table:44s}" + "".join(f"{name:>14s}" for name in shown))
+        columns = [figures[f"{name} {table}"] for name in shown]
         for label in columns[0]:  # type: ignore[attr-defined]
             cells = [column[label] for column in columns]  # type: ignore[index]
             print(f"  {label:42s}" + "".join(f"{c:>14,.1f}" if isinstance(c, float) else f"{c:>14,}" for c in cells))

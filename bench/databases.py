@@ -16,12 +16,15 @@ def sqlite_database(workdir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def postgres_database(base: str) -> Iterator[str]:
-    """A fresh, uniquely named PostgreSQL database, dropped afterwards."""
+def postgres_database(base: str, synchronous_commit: str | None = None) -> Iterator[str]:
+    """A fresh, uniquely named PostgreSQL database, dropped afterwards; `synchronous_commit` set on it if given
+    (else the server's setting holds)."""
     name = f"facegate_bench_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if synchronous_commit is not None:
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = {synchronous_commit}'))
     try:
         yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -40,3 +43,12 @@ def postgres_reachable(url: str) -> bool:
     except Exception:
         return False
     return True
+
+
+def server_setting(url: str, name: str) -> str:
+    """A PostgreSQL server setting (`SHOW name`)."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        value = str(conn.execute(text(f"SHOW {name}")).scalar())
+    engine.dispose()
+    return value

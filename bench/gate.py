@@ -3,7 +3,9 @@
     .venv/bin/python bench/gate.py [--rounds 40] [--postgres URL | --no-postgres]
 
 Runs on SQLite, then on a fresh database of the PostgreSQL server (default: $FACEGATE_TEST_POSTGRES_URL, else the
-local one `scripts/test-postgres` starts), each against the engine alone in the same run.
+local one `scripts/test-postgres` starts) with the server's synchronous_commit, then with synchronous_commit off on
+the bench database (the durability of SQLite's WAL with synchronous=NORMAL), each against the engine alone in the
+same run.
 
 "Engine only" decodes the photo, detects, embeds and compares with a template already in memory: the work
 any face recognition system does. "Through the gate" is `Gate.verify`: the same work plus the deployment's and
@@ -27,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from databases import postgres_database, postgres_reachable
+from databases import postgres_database, postgres_reachable, server_setting
 
 from facegate import policy
 from facegate.engine import quality
@@ -40,12 +42,12 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 @contextmanager
-def database(postgres: str | None, home: Path) -> Iterator[str]:
+def database(postgres: str | None, home: Path, synchronous_commit: str | None) -> Iterator[str]:
     """A SQLite file in `home`, or a fresh PostgreSQL database on the `postgres` server, dropped afterwards."""
     if postgres is None:
         yield f"sqlite:///{home / 'facegate.db'}"
     else:
-        with postgres_database(postgres) as url:
+        with postgres_database(postgres, synchronous_commit) as url:
             yield url
 
 
@@ -115,19 +117,21 @@ def main() -> None:
     parser.add_argument("--photo", type=Path, default=ROOT / "tests" / "data" / "obama2.jpg")
     args = parser.parse_args()
     engine = DlibEngine()
-    servers: list[str | None] = [None]
+    servers: list[tuple[str, str | None, str | None]] = [("sqlite", None, None)]
     if not args.no_postgres:
         if postgres_reachable(args.postgres):
-            servers.append(args.postgres)
+            setting = server_setting(args.postgres, "synchronous_commit")
+            print(f"PostgreSQL: synchronous_commit {setting} on the server; then off on the bench database")
+            servers += [("postgresql", args.postgres, None), ("pg sync off", args.postgres, "off")]
         else:
             print(f"PostgreSQL at {args.postgres.split('@')[-1]} does not answer: SQLite only (scripts/test-postgres)")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; photo {args.photo.name}; "
           f"{args.rounds} rounds each")  # fmt: skip
     results: dict[str, dict[str, float]] = {}
-    for server in servers:
-        with tempfile.TemporaryDirectory() as home, database(server, Path(home)) as url:
-            backend, medians = measure(engine, url, Path(home), args.photo, args.rounds)
-        results[backend] = medians
+    for label, server, synchronous_commit in servers:
+        with tempfile.TemporaryDirectory() as home, database(server, Path(home), synchronous_commit) as url:
+            _, medians = measure(engine, url, Path(home), args.photo, args.rounds)
+        results[label] = medians
     names = list(results)
     print(f"{'':44s}" + "".join(f"{name:>16s}" for name in names))
     for label in ("engine only", "through the gate", "first of the day"):
