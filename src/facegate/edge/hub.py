@@ -12,6 +12,7 @@ import base64
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,7 +64,7 @@ class Hub:
         self._swept = 0.0
 
     @property
-    def clock(self):  # type: ignore[no-untyped-def]
+    def clock(self) -> Callable[[], datetime]:
         """The gate's clock."""
         return self.gate.clock
 

@@ -111,9 +111,9 @@ def measure(engine: FrameEngine, image: np.ndarray, t_ms: float, min_face_px: in
     # The centre of the box: cheeks, nose and forehead, which reflect the screen; no hair or background.
     inset_x, inset_y = face.width // 4, face.height // 4
     region = image[face.top + inset_y : face.bottom - inset_y, face.left + inset_x : face.right - inset_x]
-    colour = tuple(float(v) for v in region.reshape(-1, 3).mean(axis=0))
+    red, green, blue = (float(v) for v in region.reshape(-1, 3).mean(axis=0))
     embedding = engine.embed(image, [face])[0]
-    return FrameSignal(t_ms, 1, face, head, colour, embedding, parallax.face_patch(image, face))  # type: ignore[arg-type]
+    return FrameSignal(t_ms, 1, face, head, (red, green, blue), embedding, parallax.face_patch(image, face))
 
 
 class LivenessCheck(Protocol):
@@ -200,8 +200,8 @@ class MovementCheck:
         """'movement' when a step's frames do not show its pose."""
         for index, step in enumerate(challenge.steps):
             start = index * challenge.segment_ms + challenge.segment_ms / 2
-            late = [f for f in frames if start <= f.t_ms < start + challenge.segment_ms / 2 and f.pose is not None]
-            if not late or sum(_step_pose(step, f.pose) for f in late) * 2 <= len(late):  # type: ignore[arg-type]
+            late = [f.pose for f in frames if start <= f.t_ms < start + challenge.segment_ms / 2 and f.pose is not None]
+            if not late or sum(_step_pose(step, pose) for pose in late) * 2 <= len(late):
                 return ["movement"]
         return []
 
@@ -217,12 +217,12 @@ class StructureCheck:
     def failures(self, challenge: Challenge, frames: Sequence[FrameSignal]) -> list[str]:
         """'flat' when the median flatness of the turned frames against the frontal one is below `flat`."""
         anchor = frontal([f for f in frames if f.patch is not None])
-        turned = [f for f in frames if f.patch is not None and f.pose is not None and abs(f.pose.yaw) >= TURNED_YAW]
-        if anchor is None or not turned:
+        turned = [f.patch for f in frames if f.patch is not None and f.pose and abs(f.pose.yaw) >= TURNED_YAW]
+        if anchor is None or anchor.patch is None or not turned:
             return []  # nothing turned: the movement check already fails
         step = max(1, len(turned) // STRUCTURE_PAIRS)
         chosen = turned[::step][:STRUCTURE_PAIRS]
-        scores = [parallax.flatness(anchor.patch, f.patch) for f in chosen]  # type: ignore[arg-type]
+        scores = [parallax.flatness(anchor.patch, patch) for patch in chosen]
         return ["flat"] if float(np.median(scores)) < self.flat else []
 
 

@@ -67,7 +67,7 @@ def make_engine(url: str) -> Engine:
     raise InputError(f"unsupported database {backend!r}: use sqlite:///FILE or postgresql+psycopg://...")
 
 
-def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # Hand transaction control to SQLAlchemy's "begin" hook (the pysqlite default BEGINs too late).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
