@@ -16,7 +16,8 @@
 6. No module over 500 lines.
 7. One clock: only facegate.clock reads the time of day (`datetime.now()`, `date.today()`, `time.time()`, ...);
    everything else takes "now" from a Context's clock, so a test can set the date (monotonic timers are fine).
-8. Every audit append goes through the one writer, facegate.audit.writer (events typed by facegate.events.Op).
+8. Every audit append goes through the one writer, facegate.audit.writer, and every Event names its operation by
+   facegate.events.Op (an `Op.X`, `Op(...)` or a variable annotated `Op`; never a string).
 9. Only facegate.config reads the environment (`os.environ`, `os.getenv`); everything else takes a Config.
 10. Packages point down only: no circle among facegate's top-level packages (through any module, a late import
     inside a function included), and each imports only packages of a lower layer of LAYERS (docs/house.md).
@@ -254,7 +255,7 @@ def audit_appends(source: str) -> list[tuple[int, str]]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in APPENDS:
             receiver = ast.unparse(node.func.value)
-            if receiver in ("audit", "log", "audit_log") or receiver.endswith((".audit", ".audit_log")):
+            if receiver in ("audit", "log", "audit_log") or receiver.endswith((".audit", ".audit_log", ".log")):
                 found.append((node.lineno, ast.unparse(node.func)))
     return found
 
@@ -270,8 +271,9 @@ def test_every_audit_append_goes_through_the_one_writer() -> None:
 
 
 def test_the_writer_contract_sees_an_append() -> None:
-    planted = "self.audit.append(s, e)\nlog.append_many(s, es)\nrows.append(x)\nself.gate.audit.append(s, e)"
-    assert [line for line, _ in audit_appends(planted)] == [1, 2, 4]
+    planted = "\n".join(["self.audit.append(s, e)", "log.append_many(s, es)", "rows.append(x)",
+                         "self.gate.audit.append(s, e)", "records.log.append(s, e)"])  # fmt: skip
+    assert [line for line, _ in audit_appends(planted)] == [1, 2, 4, 5]
 
 
 def environment_reads(source: str) -> list[tuple[int, str]]:
@@ -380,3 +382,51 @@ def test_the_layer_contract_sees_a_circle_and_an_upward_import() -> None:
     assert any(set(c) >= {"gate", "policy"} for c in package_cycles(planted))
     assert any(v.startswith("policy (layer 2) imports gate (layer ") for v in layer_violations(planted, LAYERS))
     assert layer_violations({"newroom": {}}, LAYERS) == ["newroom is in no layer: add it to LAYERS (and docs/house.md)"]
+
+
+def untyped_events(source: str) -> list[tuple[int, str]]:
+    """`Event(...)` calls whose operation is not an `Op`: a string, a variable not annotated `Op`, or none given."""
+    found = []
+    scopes: list[tuple[ast.AST, dict[str, str]]] = [(ast.parse(source), {})]
+    while scopes:
+        node, typed = scopes.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                args = [*child.args.posonlyargs, *child.args.args, *child.args.kwonlyargs]
+                names = {a.arg: ast.unparse(a.annotation) for a in args if a.annotation is not None}
+                scopes.append((child, {**typed, **names}))
+                continue
+            scopes.append((child, typed))
+            if isinstance(child, ast.Call) and getattr(child.func, "id", None) == "Event":
+                given = {k.arg: k.value for k in child.keywords}
+                value = given.get("operation")
+                ok = (
+                    (isinstance(value, ast.Attribute) and ast.unparse(value.value) == "Op")
+                    or (isinstance(value, ast.Call) and getattr(value.func, "id", None) == "Op")
+                    or (isinstance(value, ast.Name) and typed.get(value.id) == "Op")
+                )
+                if not ok:
+                    found.append((child.lineno, ast.unparse(value) if value is not None else "(none)"))
+    return sorted(found)
+
+
+def test_every_audit_event_names_its_operation_by_op() -> None:
+    broken = [
+        f"{MODULES[name].relative_to(SRC)}:{line} builds an Event whose operation is {text}: use facegate.events.Op"
+        for name in MODULES
+        for line, text in untyped_events(MODULES[name].read_text())
+    ]
+    assert not broken, "\n".join(broken)
+
+
+def test_the_event_contract_sees_an_untyped_operation() -> None:
+    planted = "\n".join([
+        "Event(actor='a', operation=Op.VERIFY)",
+        "Event(actor='a', operation='verify')",
+        "def f(op: Op, name: str) -> None:",
+        "    Event(operation=op)",
+        "    Event(operation=name)",
+        "    Event(operation=Op(name))",
+        "Event(actor='a')",
+    ])  # fmt: skip
+    assert [line for line, _ in untyped_events(planted)] == [2, 5, 7]
