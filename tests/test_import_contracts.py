@@ -430,3 +430,20 @@ def test_the_event_contract_sees_an_untyped_operation() -> None:
         "Event(actor='a')",
     ])  # fmt: skip
     assert [line for line, _ in untyped_events(planted)] == [2, 5, 7]
+
+
+def route_imports(names: list[str]) -> list[str]:
+    """Imports by the web face of the API's route modules or app: the two faces share only the service layer."""
+    return [
+        f"{name}:{line} imports {target}"
+        for name in names
+        if within(name, "facegate.web")
+        for target, line in imports(name)
+        if within(target, "facegate.api.routes", "facegate.api.app")
+    ]
+
+
+def test_the_web_shares_the_apis_service_layer_not_its_routes() -> None:
+    assert route_imports(list(MODULES)) == []
+    assert any(within(t, "facegate.api.service") for name in MODULES if within(name, "facegate.web")
+               for t, _ in imports(name))  # fmt: skip
