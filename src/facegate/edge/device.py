@@ -30,7 +30,7 @@ from facegate.edge import signing
 from facegate.edge.models import HubLinkRow
 from facegate.edge.standing import holdings, standings
 from facegate.edge.sync import apply_deployments, apply_standings, held
-from facegate.edge.wipe import HUB_WIPES, past_bound, wipe
+from facegate.edge.wipe import HUB_WIPES, past_bound, shortest_bound, wipe
 from facegate.errors import ConflictError, DeviceRefused, ForbiddenError, HubRefused, HubUnreachable, InputError
 from facegate.events import Op
 from facegate.home import node_kind
@@ -395,7 +395,11 @@ async def run_sync(
                             log.warning("out of touch with the hub past the offline bound: keys shredded")
                     except Exception as exc:  # the loop must go on
                         log.error("the offline wipe failed: %s", type(exc).__name__)
+            pause = every
+            if state.connected:  # the slow poll, and a quarter of the shortest offline bound at most
+                bound = await asyncio.to_thread(shortest_bound, gate, link) if link is not None else None
+                pause = min(poll_every, bound / 4) if bound else poll_every
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), poll_every if state.connected else every)
+                await asyncio.wait_for(wake.wait(), max(every, pause))
     finally:
         await notices.stop(listening)

@@ -75,3 +75,14 @@ def past_bound(gate: "Gate", link: HubLinkRow, now: datetime) -> list[str]:
         if now - last > timedelta(hours=hours):
             late.append(deployment_id)
     return late
+
+
+def shortest_bound(gate: "Gate", link: HubLinkRow) -> float | None:
+    """The shortest offline bound (seconds) of the hub's deployments registered here; None when none is."""
+    hours = []
+    for deployment_id in (d for d in link.deployments.split(",") if d):
+        try:
+            hours.append(gate.deployment_spec(deployment_id).storage.max_offline_hours)
+        except InputError:
+            continue
+    return min(hours) * 3600.0 if hours else None
