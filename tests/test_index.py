@@ -1,11 +1,14 @@
-"""The 1:N index: exact nearest neighbours, real removal, replacement, input checks and concurrent use."""
+"""The 1:N index: exact nearest neighbours, real removal, replacement, input checks and concurrent use; past the
+exact threshold, the compressed gallery: the same top-1 as exact search, and erasure for good."""
 
 import threading
 
+import faiss
 import numpy as np
 import pytest
 
 from facegate.engine.face import Embedding
+from facegate.engine.gallery import SubjectGallery
 from facegate.engine.index import FaceIndex
 from facegate.errors import InputError, ModelMismatchError
 
@@ -183,3 +186,73 @@ def test_concurrent_search_add_and_remove_stay_consistent() -> None:
     assert errors == []
     assert len(index) == 2000
     assert index.search(extra[499])[0][0] == "x499"
+
+
+# ---- the compressed index past the exact threshold: same top-1 as exact search, erasure for good ----
+
+
+def face_like(count: int, seed: int) -> np.ndarray:
+    """Vectors spread like dlib templates of LFW: the spread along the i-th principal axis falls as (1 + i)^-0.25
+    and fades out by the 100th (not the uniform sphere)."""
+    i = np.arange(128)
+    scales = (1 + i) ** -0.25 * np.clip(1 - i / 100, 0, 1)
+    return (np.random.default_rng(seed).standard_normal((count, 128)) * scales * 0.06).astype(np.float32)
+
+
+def compressed_gallery(count: int, exact_up_to: int) -> tuple[SubjectGallery, dict[str, dict[str, np.ndarray]]]:
+    store: dict[str, dict[str, np.ndarray]] = {}
+    gallery = SubjectGallery(MODEL, 3, lambda ids: {s: dict(store[s]) for s in ids if s in store}, exact_up_to)
+    vectors = face_like(count, seed=10)
+    for start in range(0, count, exact_up_to):  # crosses the threshold in the second batch, grows in the third
+        batch = [(f"s{i}", f"t{i}", vectors[i]) for i in range(start, min(start + exact_up_to, count))]
+        for subject, template, vector in batch:
+            store[subject] = {template: vector}
+        gallery.add_many(batch)
+    return gallery, store
+
+
+@pytest.mark.slow
+def test_a_compressed_gallery_names_the_same_nearest_subject_as_exact_search() -> None:
+    gallery, store = compressed_gallery(60_000, exact_up_to=20_000)
+    assert gallery.compressed and len(gallery) == 60_000 and gallery.photos() == {1: 60_000}
+    matrix = np.stack([store[f"s{i}"][f"t{i}"] for i in range(60_000)]).astype(np.float64)
+    rng = np.random.default_rng(11)
+    mated = matrix[rng.integers(0, 60_000, 300)] + face_like(300, seed=12) * 0.7  # a re-capture: half as far as others
+    strangers = face_like(300, seed=13)
+    squares = np.einsum("ij,ij->i", matrix, matrix)
+    exact, found = {}, {}
+    for kind, queries in (("mated", mated), ("strangers", strangers)):
+        d2 = squares[None, :] - 2 * queries @ matrix.T + np.einsum("ij,ij->i", queries, queries)[:, None]
+        exact[kind] = [(f"s{row}", float(np.sqrt(d2[i, row]))) for i, row in enumerate(d2.argmin(axis=1))]
+        found[kind] = [gallery.search(query)[0] for query in queries.astype(np.float32)]
+        for query, (subject, distance) in zip(queries, found[kind], strict=True):  # every distance given is exact
+            assert distance == pytest.approx(np.linalg.norm(matrix[int(subject[1:])] - query), abs=1e-6)
+    # The threshold of a gallery at FPIR 1%: 1 stranger in 100 has someone nearer.
+    threshold = float(np.percentile([d for _, d in exact["strangers"]], 1))
+    changed = {}
+    for kind in exact:
+        named = [[s if d < threshold else None for s, d in pairs] for pairs in (exact[kind], found[kind])]
+        changed[kind] = sum(a != b for a, b in zip(*named, strict=True))  # who is named, or nobody
+    # Exact over the lists scanned (a quarter of them); what a scan misses is a nearest in a list not scanned. These
+    # vectors are harder than real templates (bench/index.py measures templates shaped like LFW's, 1 to 10 million).
+    same = {kind: sum(a[0] == b[0] for a, b in zip(exact[kind], found[kind], strict=True)) for kind in exact}
+    assert changed["mated"] <= 1 and changed["strangers"] == 0, changed
+    assert same["mated"] >= 290 and same["strangers"] >= 290, same
+
+
+def test_a_subject_erased_from_a_compressed_gallery_never_comes_back() -> None:
+    gallery, store = compressed_gallery(3_000, exact_up_to=1_000)
+    index = gallery._compressed
+    assert index is not None
+    victim = store["s42"]["t42"]
+    assert gallery.search(victim)[0] == ("s42", pytest.approx(0.0, abs=1e-6))
+    slot = int(index._keys.find(["s42"])[0])
+    listed = int(index._list[slot])
+    gallery.remove_subject("s42")  # the store still answers for s42: the index alone must forget it
+    assert len(gallery) == 2_999 and index.tag("s42") is None
+    assert all(subject != "s42" for subject, _ in gallery.search(victim, k=50))
+    ids = faiss.rev_swig_ptr(index._ivf.invlists.get_ids(listed), index._ivf.invlists.list_size(listed))
+    assert slot not in ids
+    gallery.add("s7", "t7b", victim)  # a second photo of someone held: fused again with the stored first
+    store["s7"]["t7b"] = victim
+    assert gallery.photos() == {1: 2_998, 2: 1} and gallery.search(victim)[0][0] == "s7"

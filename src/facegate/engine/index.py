@@ -1,12 +1,13 @@
 """1:N identification: exact nearest-neighbour search over one deployment's templates, held only in memory.
 
-Brute force over a float32 matrix is the chosen structure at every size. Per query it is one BLAS
-matrix-vector product (`||x||² - 2x·q + ||q||²`, norms kept per row), a scan for the best scores, and an
-exact float64 re-ranking of the few rows within the float32 rounding bound of the k-th best, so the
-results are the exact nearest neighbours with exact distances. Measured by bench/index.py on 2 cores, a
-query over 1,000,000 templates takes about 20 ms on an idle machine (target: 50 ms). faiss was measured
-too and is not a dependency: IndexFlatL2 was 4x slower per single query, an 8-bit scalar-quantized flat
-index with re-ranking about as fast, and 4-bit fast-scan PQ fast but with recall@1 of 0.78.
+Brute force over a float32 matrix, for galleries up to engine/gallery.py's EXACT_UP_TO subjects (past it, the
+compressed index of engine/approximate.py). Per query it is one BLAS matrix-vector product
+(`||x||² - 2x·q + ||q||²`, norms kept per row), a scan for the best scores, and an exact float64 re-ranking of
+the few rows within the float32 rounding bound of the k-th best, so the results are the exact nearest neighbours
+with exact distances. A query over 1,000,000 templates took about 20 ms on 2 idle cores (59 ms of CPU time on one
+loaded core in bench/index.py). Flat faiss indexes were measured against it and did not beat it: IndexFlatL2 was
+4x slower per single query, an 8-bit scalar-quantized flat index with re-ranking about as fast, and 4-bit
+fast-scan PQ fast but with recall@1 of 0.78; what faiss adds past 100,000 is the inverted file.
 Memory: 4 x (dims + 1) bytes per template (516 MB for 1,000,000 x 128) plus about 100 bytes per key.
 """
 
