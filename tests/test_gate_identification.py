@@ -163,5 +163,5 @@ def test_oversight_shows_each_1_to_n_gallery_against_its_limit(gallery: Gate) ->
     report = Oversight(gallery.context).status(accuracy=gallery.operating_points())
     [shown] = [g for h in report["handlers"] for g in h["galleries"]]
     limit = gallery.operating_points().max_gallery(0.01, 0.5)
-    assert shown == {"deployment": GALLERY, "templates": 2, "limit": limit, "target_fpir": 0.01,
+    assert shown == {"deployment": GALLERY, "subjects": 2, "templates": 2, "limit": limit, "target_fpir": 0.01,
                      "fnir_tolerance": 0.5, "expected_gallery_size": None}  # fmt: skip

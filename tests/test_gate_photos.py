@@ -5,7 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from gate_fixtures import example
+from test_gate_identification import TinyLimit
 
+from facegate.engine import gallery as engine_gallery
 from facegate.errors import InputError, MultipleFacesError, RefusedError
 from facegate.gate import MAX_PHOTOS, Gate
 
@@ -69,6 +71,39 @@ def test_a_subject_erased_leaves_the_fused_gallery_at_once(gallery: Gate, photo)
     decision = gallery.identify(GALLERY, photo("obama_small.jpg"))
     assert decision.subject is None and decision.details["gallery_size"] == 1
     assert np.isfinite(decision.details["threshold"])
+
+
+def test_a_compressed_gallery_follows_enrollment_and_erasure_through_the_vault(
+    gallery: Gate, photo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_gallery, "EXACT_UP_TO", 1)  # past one subject: the compressed index
+    gallery.enroll(GALLERY, "obama", photo("obama.jpg"))
+    gallery.enroll(GALLERY, "biden", photo("biden.jpg"))
+    found = gallery.identify(GALLERY, photo("obama_small.jpg"))
+    kept = gallery.galleries._indexes[GALLERY]
+    assert kept.index.compressed and found.subject == "obama" and found.details["gallery_size"] == 2
+    gallery.enroll(GALLERY, "obama", photo("obama2.jpg"))  # fused again from the vault's two templates
+    found = gallery.identify(GALLERY, photo("obama_small.jpg"))
+    points = gallery.operating_points()
+    assert found.subject == "obama" and found.details["threshold"] == points.threshold_for_gallery({2: 1, 1: 1}, 0.01)
+    gallery.withdraw(GALLERY, "obama")
+    assert gallery.identify(GALLERY, photo("obama_small.jpg")).subject is None
+    assert gallery.galleries._indexes[GALLERY] is kept  # followed, not rebuilt
+    assert kept.index.photos() == {1: 1} and gallery.identify(GALLERY, photo("biden2.jpg")).subject == "biden"
+
+
+def test_the_gallery_limit_counts_subjects_not_photos(gallery: Gate, photo) -> None:
+    real = gallery.operating_points()
+    gallery.engines.operating_points = lambda: TinyLimit(real)  # type: ignore[method-assign]
+    gallery.enroll(GALLERY, "obama", photo("obama.jpg"))
+    gallery.enroll(GALLERY, "biden", photo("biden.jpg"))
+    gallery.enroll(GALLERY, "obama", [photo("obama2.jpg"), photo("obama_small.jpg")])  # more photos: no new subject
+    assert templates(gallery, "obama") == 3
+    gallery.add_subject("kit")
+    gallery.notice_shown(GALLERY, "kit")
+    gallery.give_consent(GALLERY, "kit")
+    with pytest.raises(RefusedError, match="holds 2 subjects, its limit"):
+        gallery.enroll(GALLERY, "kit", photo("kit_harington.jpeg"))
 
 
 def test_the_api_takes_the_image_field_up_to_three_times(tmp_path: Path) -> None:

@@ -61,7 +61,8 @@ def print_status(report: dict[str, Any]) -> None:
         for g in h.get("galleries", []):
             limit = "no calibration for the model" if g["limit"] is None else f"limit {g['limit']:,}"
             say(
-                f"  1:N gallery {g['deployment']}: {count(g['templates'], 'template')}, {limit} (target FPIR "
+                f"  1:N gallery {g['deployment']}: {count(g['subjects'], 'subject')} "
+                f"({count(g['templates'], 'template')}), {limit} (target FPIR "
                 f"{g['target_fpir']:.2%}, FNIR within {g['fnir_tolerance']:.0%}; ACC-1)"
             )
         if h["enrollment"]["blocked"]:

@@ -66,17 +66,22 @@ class Biometrics:
             message += "calibration vouches for no more. Withdraw consent (deleting the templates) and enroll again"
             raise refusal(loaded.spec, message, ["ACC-1"])
 
-    def _check_gallery_limit(self, session: Session, loaded: Loaded, new: int = 1) -> None:
-        """Refuse an enrollment that would grow a 1:N gallery past the size at which its targets still hold."""
+    def _check_gallery_limit(self, session: Session, loaded: Loaded, subject_id: str) -> None:
+        """Refuse an enrollment that would grow a 1:N gallery past the size at which its targets still hold; the
+        gallery counts subjects (one fused template each), so more photos of an enrolled subject do not grow it."""
         if loaded.spec.modality != "identification":
             return
         wanted = loaded.spec.accuracy
         limit = self.engines.calibration_for(loaded).max_gallery(wanted.target_fpir, wanted.fnir_tolerance)
-        held = session.scalar(select(func.count()).select_from(TemplateRow).filter_by(deployment_id=loaded.row.id))
-        if (held or 0) + new > limit:
+        here = select(TemplateRow.subject_id).filter_by(deployment_id=loaded.row.id)
+        if session.scalar(select(here.filter_by(subject_id=subject_id).exists())):
+            return
+        subjects = select(func.count(func.distinct(TemplateRow.subject_id))).filter_by(deployment_id=loaded.row.id)
+        held = session.scalar(subjects) or 0
+        if held + 1 > limit:
             raise refusal(
                 loaded.spec,
-                f"the gallery of {loaded.row.id} holds {held:,} templates, its limit: beyond {limit:,} a target "
+                f"the gallery of {loaded.row.id} holds {held:,} subjects, its limit: beyond {limit:,} a target "
                 f"FPIR of {wanted.target_fpir:.2%} leaves more than {wanted.fnir_tolerance:.0%} of enrolled people "
                 "unfound. Enroll this person in another deployment, offer them the non-biometric alternative, use 1:1 "
                 "verification, or raise accuracy.fnir_tolerance with a new impact assessment",
@@ -142,7 +147,7 @@ class Biometrics:
             loaded, _ = self.admission.checked(session, deployment_id, operation, purpose, subject_id)
             if operation == Op.ENROLL and subject_id is not None:
                 self._check_filing(session, loaded)
-                self._check_gallery_limit(session, loaded, photos)
+                self._check_gallery_limit(session, loaded, subject_id)
                 self._check_photos(session, loaded, subject_id, photos)
             elif operation == Op.IDENTIFY:
                 self.engines.calibration_for(loaded)
@@ -177,7 +182,7 @@ class Biometrics:
                 session.flush()
             loaded, _ = self.admission.checked(session, deployment_id, Op.ENROLL, purpose, subject_id, lock=True)
             self._check_filing(session, loaded)
-            self._check_gallery_limit(session, loaded, len(vectors))
+            self._check_gallery_limit(session, loaded, subject_id)
             self._check_photos(session, loaded, subject_id, len(vectors))
             expires = self._expiry(loaded, now, now)
             template_ids = [

@@ -1,11 +1,13 @@
 """Erasure: a subject's facial data deleted with its key shredded, dropped from memory, and a receipt left."""
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facegate.context import Context
 from facegate.events import Op
 from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.gate.galleries import Galleries
+from facegate.vault.models import DeploymentRow
 
 
 class Erasure:
@@ -39,7 +41,9 @@ class Erasure:
     def remove(self, session: Session, deployment_id: str, subject_id: str) -> int:
         """Shred the subject's key for the deployment and delete their facial data there; how many templates."""
         removed = self.context.vault.erase(session, deployment_id, subject_id)
-        self.forget(deployment_id, subject_id)
+        column = DeploymentRow.gallery_generation
+        generation = session.scalar(select(column).where(DeploymentRow.id == deployment_id)) if removed else None
+        self.galleries.forget(deployment_id, subject_id, generation)
         return removed
 
     def forget(self, deployment_id: str, subject_id: str) -> None:

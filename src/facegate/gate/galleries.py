@@ -9,7 +9,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from facegate.context import Context
-from facegate.engine.gallery import SubjectGallery
+from facegate.engine.gallery import Source, SubjectGallery
 from facegate.gate.admission import Loaded, bounded
 from facegate.vault.vault import StoredTemplate
 
@@ -50,7 +50,8 @@ class Galleries:
             gallery = self._indexes.get(loaded.row.id)
             if gallery is not None and gallery.generation == loaded.row.gallery_generation:
                 return gallery
-            gallery = Gallery(loaded.row.gallery_generation, SubjectGallery(model_id, max_photos))
+            source = self._source(loaded.row.id, model_id)
+            gallery = Gallery(loaded.row.gallery_generation, SubjectGallery(model_id, max_photos, source))
             vault = self.context.vault
             templates = [t for t in vault.templates(session, loaded.row.id, now=now) if t.model_id == model_id]
             gallery.index.add_many([(t.subject_id, t.id, t.vector) for t in templates])
@@ -69,12 +70,27 @@ class Galleries:
             gallery.index.add_many([(subject_id, template_id, vector) for template_id, vector in templates])
             gallery.generation = generation
 
-    def forget(self, deployment_id: str, subject_id: str) -> None:
-        """Drop a deleted subject's vectors from memory now."""
+    def forget(self, deployment_id: str, subject_id: str, generation: int | None = None) -> None:
+        """Drop a deleted subject's vectors from memory now; `generation`: the deployment's gallery generation that
+        the deletion moved to (the gallery follows it without a rebuild when it was one behind)."""
         self.drop(deployment_id, subject_id)
         with self._lock:
             gallery = self._indexes.get(deployment_id)
             if gallery is None:
                 return
             gallery.index.remove_subject(subject_id)
-            gallery.generation = -1  # the stored generation moved on too: rebuild from the store on next use
+            follows = generation is not None and gallery.generation == generation - 1
+            gallery.generation = generation if follows and generation is not None else -1  # -1: rebuild on next use
+
+    def _source(self, deployment_id: str, model_id: str) -> Source:
+        """Read subjects' sealed templates from the vault now: what a compressed gallery re-ranks on."""
+
+        def read(subject_ids: list[str]) -> dict[str, dict[str, np.ndarray]]:
+            now, vault, found = self.context.clock(), self.context.vault, {}
+            with self.context.db.session(readonly=True) as session:
+                for subject_id in subject_ids:
+                    stored = vault.templates(session, deployment_id, subject_id, now=now)
+                    found[subject_id] = {t.id: t.vector for t in stored if t.model_id == model_id}
+            return found
+
+        return read

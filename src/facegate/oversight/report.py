@@ -49,16 +49,20 @@ def status_report(
 
 
 def galleries(session: Session, view: HandlerView, accuracy: OperatingPoints | None) -> list[dict[str, Any]]:
-    """Each 1:N deployment's gallery: templates held against the size at which its targets still hold."""
+    """Each 1:N deployment's gallery: subjects held (the limit counts them) and their templates, against the size
+    at which its targets still hold."""
     out = []
     for d in view.deployments:
         if d.spec.modality != "identification":
             continue
         wanted = d.spec.accuracy
-        held = session.scalar(select(func.count()).select_from(TemplateRow).filter_by(deployment_id=d.id)) or 0
+        here = TemplateRow.deployment_id == d.id
+        held = session.scalar(select(func.count()).where(here)) or 0
+        subjects = session.scalar(select(func.count(func.distinct(TemplateRow.subject_id))).where(here)) or 0
         limit = accuracy.max_gallery(wanted.target_fpir, wanted.fnir_tolerance) if accuracy else None
         out.append({
-            "deployment": d.id, "templates": int(held), "limit": limit, "target_fpir": wanted.target_fpir,
+            "deployment": d.id, "subjects": int(subjects), "templates": int(held), "limit": limit,
+            "target_fpir": wanted.target_fpir,
             "fnir_tolerance": wanted.fnir_tolerance, "expected_gallery_size": wanted.expected_gallery_size,
         })  # fmt: skip
     return out
