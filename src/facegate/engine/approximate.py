@@ -77,7 +77,7 @@ class ApproximateIndex:
         """Bytes held: codes and IDs in the lists, centroids, keys and per-slot fields (allocated capacity)."""
         held = sum(self._ivf.invlists.list_size(i) for i in range(self._ivf.nlist)) * (self._ivf.code_size + 8)
         centroids = self._ivf.nlist * self.dims * 4
-        return held + centroids + self._keys.nbytes + self._list.nbytes + self._error.nbytes
+        return int(held + centroids + self._keys.nbytes + self._list.nbytes + self._error.nbytes)
 
     def add_many(self, keys: list[str], vectors: np.ndarray, tags: np.ndarray | None = None) -> None:
         """Hold each row of `vectors` under the key at the same position (a held key is replaced; a key repeated in
@@ -110,7 +110,7 @@ class ApproximateIndex:
     def holds(self, keys: list[str]) -> list[bool]:
         """Whether each key is held."""
         with self._lock:
-            return (self._keys.find(keys) >= 0).tolist()
+            return [bool(slot >= 0) for slot in self._keys.find(keys)]
 
     def tag(self, key: str) -> int | None:
         """The tag held with `key`, None when the key is not held."""
