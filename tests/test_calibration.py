@@ -31,6 +31,23 @@ def test_every_pair_is_counted_once_on_the_grid() -> None:
     assert cal.threshold_for_fmr(0.0) == cal.thresholds[-1]
 
 
+def test_one_pass_probes_against_templates_count_every_pair_both_ways() -> None:
+    vectors = np.zeros((12, 128), np.float32)
+    for person in range(6):
+        vectors[2 * person, 0] = person
+        vectors[2 * person + 1, 0] = person + 0.1
+    probes = vectors.copy()
+    probes[:, 1] = 0.3  # each probe 0.3 from its own image's template
+    labels = np.repeat(np.arange(6), 2).astype(str)
+    cal = calibration.calibrate(vectors, labels, "test-model", "line", date(2026, 11, 27), one_pass=probes)
+    assert (cal.genuine_pairs, cal.impostor_pairs) == (6, 60)  # 1:N: template against template, as before
+    assert cal.verification is not None
+    assert (cal.verification.genuine_pairs, cal.verification.impostor_pairs) == (12, 120)
+    assert cal.verification_rates(0.3)[1] == 1.0 and cal.verification_rates(0.32) == (0.0, 0.0)  # 0.316, never 0.1
+    assert cal.fnmr(0.2) == 0.0
+    assert Calibration.from_json(cal.to_json()) == cal
+
+
 def test_the_threshold_tightens_as_the_gallery_grows() -> None:
     cal = calibration.shipped(default_model_id())
     assert cal is not None

@@ -48,6 +48,27 @@ def test_different_people_are_over_the_threshold(
     assert not compare(templates[a], templates[b], engine.threshold).same
 
 
+def test_a_one_pass_probe_matches_the_same_person_at_the_calibrated_threshold(
+    engine: DlibEngine, templates: dict[str, Embedding], photos: Path
+) -> None:
+    probes = {}
+    for name in templates:
+        path = next(photos.glob(f"{name}.*"))
+        image = load_image(path)
+        probes[name] = engine.embed_one_pass(image, [quality.single_face(engine.detect(image))])[0]
+    for name, probe in probes.items():  # one descriptor pass at unit length, compared with the flip-TTA templates
+        assert probe.model_id == templates[name].model_id
+        assert abs(float(np.linalg.norm(probe.vector)) - 1) < 1e-5
+        assert 0 < distance(templates[name], probe) < 0.15  # its own photo: near, though not described alike
+    for a, b in [("obama", "obama2"), ("biden", "biden2")]:
+        assert compare(templates[a], probes[b], engine.threshold).same
+        assert compare(templates[b], probes[a], engine.threshold).same
+    for a in probes:
+        for b in probes:
+            if a.rstrip("2") != b.rstrip("2"):
+                assert not compare(templates[a], probes[b], engine.threshold).same
+
+
 def test_every_embedding_names_its_model_and_hides_its_vector(templates: dict[str, Embedding]) -> None:
     embedding = templates["obama"]
     assert embedding.vector.shape == (128,) and embedding.vector.dtype == np.float32

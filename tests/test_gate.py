@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyotp
 import pytest
@@ -216,8 +217,8 @@ def test_consent_withdrawn_while_the_engine_runs_voids_the_result(
     assert office.verify(OFFICE, "obama", photo("obama2.jpg")).outcome == "match"
     embed = office.engines.embed
 
-    def withdrawn_meanwhile(image: bytes, enrollment: bool):
-        result = embed(image, enrollment)
+    def withdrawn_meanwhile(image: bytes, enrollment: bool, **options: Any):
+        result = embed(image, enrollment, **options)
         elsewhere.withdraw(OFFICE, "obama")
         return result
 

@@ -44,6 +44,17 @@ class Fused:
 
 
 @dataclass(frozen=True)
+class OnePass:
+    """Error counts per threshold of 1:1 verification's pairs: each image's template (flip TTA) against every other
+    image's one-pass probe, so each pair counted both ways."""
+
+    genuine_pairs: int
+    impostor_pairs: int
+    false_matches: tuple[int, ...]
+    false_non_matches: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Calibration:
     """Counts of false matches and false non-matches per threshold, with where they were measured."""
 
@@ -60,6 +71,7 @@ class Calibration:
     failures_to_enroll: int = 0
     command: str = ""
     fused: tuple[Fused, ...] = ()  # per number of photos, from 2
+    verification: OnePass | None = None  # 1:1 pairs, template against one-pass probe; None: as the counts above
 
     def fmr(self, threshold: float, photos: int = 1) -> float:
         """False match rate at the grid threshold at or below `threshold` (an upper estimate never needs more),
@@ -74,6 +86,17 @@ class Calibration:
         i = self._at_or_below(threshold)
         fnm, pairs = self._counts(photos, "false_non_matches")
         return fnm[i] / pairs if i >= 0 else 1.0
+
+    def verification_rates(self, threshold: float) -> tuple[float, float]:
+        """FMR and FNMR of a 1:1 verification at the grid threshold at or below `threshold`: a template against a
+        one-pass probe where this calibration counted those pairs, else template against template."""
+        counts = self.verification
+        if counts is None:
+            return self.fmr(threshold), self.fnmr(threshold)
+        i = self._at_or_below(threshold)
+        if i < 0:
+            return 0.0, 1.0
+        return counts.false_matches[i] / counts.impostor_pairs, counts.false_non_matches[i] / counts.genuine_pairs
 
     def fused_photos(self) -> int:
         """The most photos per subject this calibration vouches for (1 without fused counts)."""
@@ -164,11 +187,17 @@ class Calibration:
                          "false_non_matches": tuple(f["false_non_matches"])})
                 for f in data.get("fused", ())
             )  # fmt: skip
-            result = cls(**{**data, **grids, "fused": fused})
+            one_pass = data.get("verification")
+            if one_pass is not None:
+                one_pass = OnePass(**{**one_pass, "false_matches": tuple(one_pass["false_matches"]),
+                                      "false_non_matches": tuple(one_pass["false_non_matches"])})  # fmt: skip
+            result = cls(**{**data, **grids, "fused": fused, "verification": one_pass})
         except (TypeError, KeyError) as exc:
             raise CalibrationError(f"{source} is missing or has unknown fields ({exc})") from None
         lengths = {len(result.thresholds), len(result.false_matches), len(result.false_non_matches)}
         lengths |= {len(f.false_matches) for f in result.fused} | {len(f.false_non_matches) for f in result.fused}
+        if result.verification is not None:
+            lengths |= {len(result.verification.false_matches), len(result.verification.false_non_matches)}
         if len(lengths) != 1 or result.genuine_pairs <= 0 or result.impostor_pairs <= 0:
             raise CalibrationError(f"{source} has inconsistent counts")
         return result
@@ -182,28 +211,39 @@ def per_comparison_fmr(gallery_size: int, target_fpir: float) -> float:
 
 
 def count_pairs(
-    vectors: np.ndarray, labels: np.ndarray, thresholds: Iterable[float] = GRID, chunk: int = 1024
+    vectors: np.ndarray,
+    labels: np.ndarray,
+    thresholds: Iterable[float] = GRID,
+    chunk: int = 1024,
+    probes: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Over every pair of rows: false matches and false non-matches per threshold, and the pair counts.
 
-    Distances are computed block by block (never the whole N x N matrix) and binned on the grid.
+    With `probes` (row i: image i described as a probe) each pair is counted both ways, the template of one image
+    against the probe of the other. Distances are computed block by block (never the whole N x N matrix) and binned
+    on the grid.
     """
     grid = np.asarray(list(thresholds), np.float64)
     x = np.asarray(vectors, np.float64)
+    p = x if probes is None else np.asarray(probes, np.float64)
+    if probes is not None:
+        chunk = max(1, chunk // 4)  # a block row then spans every column: keep the block the same size
     labels = np.asarray(labels)
-    sq = np.einsum("ij,ij->i", x, x)
+    sq, sq_p = np.einsum("ij,ij->i", x, x), np.einsum("ij,ij->i", p, p)
     edges = np.concatenate([[-np.inf], grid, [np.inf]])
     genuine_hist = np.zeros(len(grid) + 1, np.int64)
     impostor_hist = np.zeros(len(grid) + 1, np.int64)
     for start in range(0, len(x), chunk):
+        first = start if probes is None else 0  # one set of rows: each pair once; templates and probes: both ways
         block = x[start : start + chunk]
-        d2 = sq[start : start + chunk, None] + sq[None, start:] - 2 * block @ x[start:].T
+        d2 = sq[start : start + chunk, None] + sq_p[None, first:] - 2 * block @ p[first:].T
         d = np.sqrt(np.maximum(d2, 0))
-        rows = np.arange(len(block))[:, None]
-        upper = np.arange(start, len(x))[None, :] > (start + rows)  # each pair once, no self-pairs
-        same = labels[start : start + chunk, None] == labels[None, start:]
-        genuine_hist += np.histogram(d[upper & same], edges)[0]
-        impostor_hist += np.histogram(d[upper & ~same], edges)[0]
+        rows = np.arange(len(block))[:, None] + start
+        columns = np.arange(first, len(x))[None, :]
+        counted = columns > rows if probes is None else columns != rows  # never an image with itself
+        same = labels[start : start + chunk, None] == labels[None, first:]
+        genuine_hist += np.histogram(d[counted & same], edges)[0]
+        impostor_hist += np.histogram(d[counted & ~same], edges)[0]
     # bin i holds distances in [grid[i-1], grid[i]): cumulative sums give "< t" for impostors
     false_matches = np.cumsum(impostor_hist)[:-1]
     false_non_matches = genuine_hist.sum() - np.cumsum(genuine_hist)[:-1]
@@ -266,9 +306,11 @@ def calibrate(
     today: date,
     failures_to_enroll: int = 0,
     command: str = "",
+    one_pass: np.ndarray | None = None,
 ) -> Calibration:
-    """A calibration from labelled embeddings (one row per image, its identity in `labels`)."""
-    if len(vectors) != len(labels) or len(vectors) < 2:
+    """A calibration from labelled embeddings (one row per image, its identity in `labels`); with `one_pass` (the
+    same images' one-pass embeddings, as 1:1 verification describes its probes) also the counts of 1:1 pairs."""
+    if len(vectors) != len(labels) or len(vectors) < 2 or (one_pass is not None and len(one_pass) != len(vectors)):
         raise InputError("calibration needs at least two labelled embeddings")
     fm, fnm, genuine, impostor = count_pairs(vectors, labels)
     if genuine == 0 or impostor == 0:
@@ -288,7 +330,13 @@ def calibrate(
         failures_to_enroll=failures_to_enroll,
         command=command,
         fused=tuple(f for f in fused_counts if f.genuine_pairs and f.impostor_pairs),
+        verification=None if one_pass is None else _one_pass(vectors, labels, one_pass),
     )
+
+
+def _one_pass(vectors: np.ndarray, labels: np.ndarray, one_pass: np.ndarray) -> OnePass:
+    fm, fnm, genuine, impostor = count_pairs(vectors, labels, probes=one_pass)
+    return OnePass(genuine, impostor, tuple(int(v) for v in fm), tuple(int(v) for v in fnm))
 
 
 def load(path: Path) -> Calibration:
@@ -341,28 +389,32 @@ def calibrate_folder(
     on_progress: Callable[[int, int], None] | None = None,
     **engine_options: object,
 ) -> Calibration:
-    """Embed every image of a labelled folder once (the face nearest the centre) and calibrate on every pair."""
+    """Embed every image of a labelled folder (the face nearest the centre) and calibrate on every pair; with flip
+    TTA also as one-pass probes, for the counts of 1:1 verification's pairs."""
     from facegate.engine.bulk import embed_files
 
     files, identities = labelled_images(images)
-    vectors, labels, failures, model_id = [], [], 0, ""
-    for done, (result, label) in enumerate(
-        zip(embed_files(files, workers, pick="centre", **engine_options), identities, strict=True), start=1
-    ):
-        if result.vector is None:
-            failures += 1
-        else:
-            vectors.append(result.vector)
-            labels.append(label)
+    # Templates as enrollment makes them; then, with flip TTA, the same images as 1:1 verification describes its
+    # probes, in one pass (one pool of engines after the other).
+    passes = [False, True] if engine_options.get("flip", True) else [False]
+    embedded: list[list[np.ndarray | None]] = []
+    model_id = ""
+    for one_pass in passes:
+        embedded.append([])
+        for result in embed_files(files, workers, pick="centre", **{**engine_options, "one_pass": one_pass}):
+            embedded[-1].append(result.vector)
             model_id = model_id or result.model_id
-        if on_progress:
-            on_progress(done, len(files))
+            if on_progress:
+                on_progress(sum(map(len, embedded)), len(passes) * len(files))
+    kept = [i for i in range(len(files)) if all(vectors[i] is not None for vectors in embedded)]
+    templates, probes = ([np.asarray(vectors[i]) for i in kept] for vectors in (embedded[0], embedded[-1]))
     return calibrate(
-        np.stack(vectors) if vectors else np.zeros((0, 128), np.float32),
-        np.array(labels),
+        np.stack(templates) if templates else np.zeros((0, 128), np.float32),
+        np.array([identities[i] for i in kept]),
         model_id,
         dataset or f"{images.resolve().parent.name}/{images.resolve().name}",
         today,
-        failures,
+        len(files) - len(kept),
         command,
+        one_pass=np.stack(probes) if len(passes) == 2 and probes else None,
     )

@@ -56,7 +56,9 @@ class DlibEngine:
 
     threshold = DEFAULT_THRESHOLD
 
-    def __init__(self, detector: str = "hog", runtime: str = "onnx", threads: int = 1, flip: bool = True) -> None:
+    def __init__(
+        self, detector: str = "hog", runtime: str = "onnx", threads: int = 1, flip: bool = True, one_pass: bool = False
+    ) -> None:
         if detector not in ("hog", "cnn"):
             raise ValueError(f"unknown detector {detector!r}: use 'hog' or 'cnn'")
         self.detector_name = detector
@@ -78,6 +80,8 @@ class DlibEngine:
         # Flip test-time augmentation: the descriptor of the chip and of its mirror image, summed and normalised.
         # Its embeddings are not comparable with plain ones, so it has its own model ID (and calibration).
         self.flip = flip
+        # `one_pass`: `embed` describes faces as `embed_one_pass` does (to measure 1:1 probes in bulk).
+        self.one_pass = one_pass
         self.model_id = self.descriptor.model_id + ("-flip" if flip else "")
 
     def detect(self, image: np.ndarray, min_face_px: int | None = None) -> list[Face]:
@@ -150,15 +154,25 @@ class DlibEngine:
         return fn(self, *args)
 
     def embed(self, image: np.ndarray, faces: list[Face]) -> list[Embedding]:
-        """One 128-d embedding per face, in the order given."""
-        return self.embed_chips(self.chips(image, faces))
+        """One 128-d embedding per face, in the order given (with flip TTA: two descriptor passes a face)."""
+        return self.embed_chips(self.chips(image, faces), one_pass=self.one_pass)
 
-    def embed_chips(self, chips: np.ndarray) -> list[Embedding]:
-        """One 128-d embedding per aligned 150x150 chip (from `chips`), in the order given."""
-        if self.flip:
+    def embed_one_pass(self, image: np.ndarray, faces: list[Face]) -> list[Embedding]:
+        """One 128-d embedding per face from one descriptor pass, at unit length: a 1:1 verification's probe."""
+        return self.embed_chips(self.chips(image, faces), one_pass=True)
+
+    def embed_chips(self, chips: np.ndarray, one_pass: bool = False) -> list[Embedding]:
+        """One 128-d embedding per aligned 150x150 chip (from `chips`), in the order given.
+
+        With flip TTA an embedding is the normalised sum of the descriptors of the chip and of its mirror image.
+        `one_pass` skips the mirror image, half the descriptor's time: the probe of a 1:1 verification, compared
+        with a TTA template at the threshold calibrated for exactly those pairs (docs/engine.md#one-pass-probes).
+        """
+        if self.flip and not one_pass:
             both = self.descriptor.compute(np.ascontiguousarray(np.concatenate([chips, chips[:, :, ::-1]])))
             vectors = both[: len(chips)] + both[len(chips) :]
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         else:
             vectors = self.descriptor.compute(chips)
+        if self.flip:
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return [Embedding(v, self.model_id) for v in vectors]

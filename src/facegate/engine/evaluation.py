@@ -177,7 +177,8 @@ def embed_pairs(
     workers: int,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> PairDistances:
-    """Embed every image a pairs file names (once each, over `workers` processes) and measure each pair."""
+    """Embed every image a pairs file names (over `workers` processes) and measure each pair as a 1:1 verification
+    does: the first image's template (flip TTA) against the second's one-pass probe."""
     try:
         text = pairs_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -185,28 +186,38 @@ def embed_pairs(
     folds = parse_pairs(text, pairs_file.name)
     if not images.is_dir():
         raise InputError(f"no such image folder: {images}")
-    keys = sorted({key for fold in folds for p in fold for key in (p.first, p.second)})
+    # As a 1:1 verification compares them: the first image enrolled (a template), the second presented (a probe)
+    firsts = sorted({p.first for fold in folds for p in fold})
+    seconds = sorted({p.second for fold in folds for p in fold})
+    keys = sorted({*firsts, *seconds})
     missing = [image_path(images, *k) for k in keys if not image_path(images, *k).is_file()]
     if missing:
         raise InputError(f"{len(missing)} images named by {pairs_file.name} are missing, e.g. {missing[0]}")
-    vectors: dict[tuple[str, int], np.ndarray | None] = {}
-    model_id = ""
+    model_id, done = "", 0
     started = time.perf_counter()
-    results = embed_files([image_path(images, *k) for k in keys], workers, pick="centre")
-    for done, (key, result) in enumerate(zip(keys, results, strict=True), start=1):
-        vectors[key] = result.vector
-        model_id = model_id or result.model_id
-        if on_progress:
-            on_progress(done, len(keys))
+
+    def embedded(wanted: list[tuple[str, int]], one_pass: bool) -> dict[tuple[str, int], np.ndarray | None]:
+        nonlocal model_id, done
+        found = {}
+        results = embed_files([image_path(images, *k) for k in wanted], workers, pick="centre", one_pass=one_pass)
+        for key, result in zip(wanted, results, strict=True):
+            found[key] = result.vector
+            model_id = model_id or result.model_id
+            done += 1
+            if on_progress:
+                on_progress(done, len(firsts) + len(seconds))
+        return found
+
+    templates, probes = embedded(firsts, one_pass=False), embedded(seconds, one_pass=True)
     elapsed = time.perf_counter() - started
     distance_of = {}
     for fold in folds:
         for p in fold:
-            a, b = vectors[p.first], vectors[p.second]
+            a, b = templates[p.first], probes[p.second]
             distance_of[p] = float("inf") if a is None or b is None else float(np.linalg.norm(a - b))
-    return PairDistances(
-        folds, distance_of, sum(v is None for v in vectors.values()), len(keys), len(keys) / elapsed, workers, model_id
-    )
+    failed = {k for k, v in (*templates.items(), *probes.items()) if v is None}
+    images_per_second = (len(firsts) + len(seconds)) / elapsed
+    return PairDistances(folds, distance_of, len(failed), len(keys), images_per_second, workers, model_id)
 
 
 def report_of(measured: PairDistances, threshold: float | None = None) -> PairsReport:

@@ -98,11 +98,15 @@ class FrameEngine(Protocol):
     def detect(self, image: np.ndarray, min_face_px: int | None = None) -> list[Face]: ...
     def points(self, image: np.ndarray, face: Face) -> np.ndarray: ...
     def embed(self, image: np.ndarray, faces: list[Face]) -> list[Embedding]: ...
+    def chips(self, image: np.ndarray, faces: list[Face]) -> np.ndarray: ...
+    def embed_chips(self, chips: np.ndarray, one_pass: bool = False) -> list[Embedding]: ...
 
 
-def measure(engine: FrameEngine, image: np.ndarray, t_ms: float, min_face_px: int | None = None) -> FrameSignal:
-    """Measure one frame: faces, and for a single face its pose, the mean colour of its centre, its embedding and
-    its grey patch."""
+def measure(
+    engine: FrameEngine, image: np.ndarray, t_ms: float, min_face_px: int | None = None, one_pass: bool = False
+) -> FrameSignal:
+    """Measure one frame: faces, and for a single face its pose, the mean colour of its centre, its embedding (with
+    `one_pass`, a 1:1 verification's probe, from one descriptor pass) and its grey patch."""
     faces = engine.detect(image, min_face_px=min_face_px)
     if len(faces) != 1:
         return FrameSignal(t_ms, len(faces))
@@ -112,7 +116,10 @@ def measure(engine: FrameEngine, image: np.ndarray, t_ms: float, min_face_px: in
     inset_x, inset_y = face.width // 4, face.height // 4
     region = image[face.top + inset_y : face.bottom - inset_y, face.left + inset_x : face.right - inset_x]
     red, green, blue = (float(v) for v in region.reshape(-1, 3).mean(axis=0))
-    embedding = engine.embed(image, [face])[0]
+    if one_pass:
+        embedding = engine.embed_chips(engine.chips(image, [face]), one_pass=True)[0]
+    else:
+        embedding = engine.embed(image, [face])[0]
     return FrameSignal(t_ms, 1, face, head, (red, green, blue), embedding, parallax.face_patch(image, face))
 
 

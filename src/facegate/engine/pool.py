@@ -80,8 +80,8 @@ def _chips(engine: Engine, image: np.ndarray, faces: list[Face]) -> np.ndarray:
     return engine.chips(image, faces)
 
 
-def _embed_chips(engine: Engine, chips: np.ndarray) -> list[Embedding]:
-    return engine.embed_chips(chips)
+def _embed_chips(engine: Engine, chips: np.ndarray, one_pass: bool) -> list[Embedding]:
+    return engine.embed_chips(chips, one_pass)
 
 
 class EnginePool:
@@ -131,9 +131,9 @@ class EnginePool:
         """Aligned face chips, one per face (see DlibEngine.chips), for the enrollment quality gate."""
         return self.run(_chips, image, faces)
 
-    def embed_chips(self, chips: np.ndarray) -> list[Embedding]:
+    def embed_chips(self, chips: np.ndarray, one_pass: bool = False) -> list[Embedding]:
         """One embedding per aligned chip (see DlibEngine.embed_chips)."""
-        return self.run(_embed_chips, chips)
+        return self.run(_embed_chips, chips, one_pass)
 
     def close(self) -> None:
         """Stop the worker processes."""

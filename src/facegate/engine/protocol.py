@@ -36,8 +36,9 @@ class Engine(Protocol):
         """One embedding per face, in the order given."""
         ...
 
-    def embed_chips(self, chips: np.ndarray) -> list[Embedding]:
-        """One embedding per aligned chip (from `chips`), in the order given."""
+    def embed_chips(self, chips: np.ndarray, one_pass: bool = False) -> list[Embedding]:
+        """One embedding per aligned chip (from `chips`), in the order given; with `one_pass`, where the model
+        describes a face more than once (test-time augmentation), once: a 1:1 verification's probe."""
         ...
 
     def run(self, fn: Callable[..., Any], *args: Any) -> Any:

@@ -51,6 +51,7 @@ def sightings(engine: Engine, pixels: np.ndarray, min_face_px: int | None = None
     return found
 
 
-def embed_sighting(engine: Engine, sighting: Sighting) -> Embedding:
-    """The embedding of a sighting's chip (the same vector `engine.embed` gives for that face of its frame)."""
-    return engine.embed_chips(sighting.chip[None])[0]
+def embed_sighting(engine: Engine, sighting: Sighting, one_pass: bool = False) -> Embedding:
+    """The embedding of a sighting's chip (the same vector `engine.embed` gives for that face of its frame; with
+    `one_pass`, a 1:1 verification's probe, from one descriptor pass)."""
+    return engine.embed_chips(sighting.chip[None], one_pass=one_pass)[0]

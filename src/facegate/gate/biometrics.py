@@ -260,9 +260,11 @@ class Biometrics:
         def embed(loaded: Loaded) -> tuple[np.ndarray, str]:
             self._refuse_single_photo(loaded, caller, subject_id)
             camera = loaded.spec.camera
-            if camera is None:
-                return self.engines.embed(image, enrollment=False)
-            return self.engines.embed(image, enrollment=False, min_face_px=camera.min_face_px)
+            # 1:1 compares the probe with the subject's own templates: one descriptor pass is as accurate at the
+            # threshold; 1:N keeps flip TTA, which misses fewer members (docs/engine.md#one-pass-probes)
+            one_pass = subject_id is not None
+            min_face_px = camera.min_face_px if camera is not None else None
+            return self.engines.embed(image, enrollment=False, min_face_px=min_face_px, one_pass=one_pass)
 
         return embed
 

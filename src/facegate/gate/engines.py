@@ -44,7 +44,7 @@ def verification_point(path: Path | None = None) -> VerificationPoint | None:
     from facegate.engine.dlib_backend import DEFAULT_THRESHOLD as T
 
     points = calibration_points(path)
-    return None if points is None else VerificationPoint(points.model_id, T, points.fmr(T), points.fnmr(T))
+    return None if points is None else VerificationPoint(points.model_id, T, *points.verification_rates(T))
 
 
 class EngineHost:
@@ -92,10 +92,13 @@ class EngineHost:
             )
         return points
 
-    def embed(self, image: bytes, enrollment: bool, min_face_px: int | None = None) -> tuple[np.ndarray, str]:
-        """The embedding of the photo's face (enrollment: its one face, which must pass the quality checks)."""
+    def embed(
+        self, image: bytes, enrollment: bool, min_face_px: int | None = None, one_pass: bool = False
+    ) -> tuple[np.ndarray, str]:
+        """The embedding of the photo's face (enrollment: its one face, which must pass the quality checks; with
+        `one_pass`, a 1:1 verification's probe, from one descriptor pass)."""
         # A pool runs the whole photo in one worker: bytes in, a vector out.
-        vector, model_id = self.engine.run(photo.embed_photo, image, enrollment, min_face_px)
+        vector, model_id = self.engine.run(photo.embed_photo, image, enrollment, min_face_px, one_pass)
         return vector, model_id
 
     def embed_faces(self, image: bytes, min_face_px: int | None, largest: bool) -> tuple[list[FoundFace], str]:
@@ -108,9 +111,12 @@ class EngineHost:
         """Each enrollment photo's template, in order; a failure names the photo when there are several."""
         return photo.embed_each(lambda data: self.embed(data, enrollment=True), photos)
 
-    def measure(self, frames: Sequence[tuple[float, bytes]], min_face: int | None) -> list[liveness.FrameSignal]:
-        """The liveness signals of camera frames (a pool decodes and measures each frame in its worker)."""
-        return [self.engine.run(photo.measure_frame, data, t_ms, min_face) for t_ms, data in frames]
+    def measure(
+        self, frames: Sequence[tuple[float, bytes]], min_face: int | None, one_pass: bool = False
+    ) -> list[liveness.FrameSignal]:
+        """The liveness signals of camera frames (a pool decodes and measures each frame in its worker); with
+        `one_pass`, their embeddings are a 1:1 verification's probes."""
+        return [self.engine.run(photo.measure_frame, data, t_ms, min_face, one_pass) for t_ms, data in frames]
 
     def nearest(self, vector: np.ndarray, model_id: str, templates: Sequence[Any]) -> float:
         """The distance from a probe to the nearest of `templates` (matching.distance: refused across models)."""

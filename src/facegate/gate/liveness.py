@@ -112,7 +112,8 @@ class Liveness:
                 reasons = ["too_few_frames"] if not frames else ["too_many_frames"]
             else:
                 camera = loaded.spec.camera
-                signals = self.engines.measure(frames, camera.min_face_px if camera else None)
+                one_pass = operation == Op.VERIFY  # a 1:1 probe, as a photo's (docs/engine.md#one-pass-probes)
+                signals = self.engines.measure(frames, camera.min_face_px if camera else None, one_pass)
                 checks = self.checks or frames_check.default_checks(self.engines.engine.threshold)
                 asked = issued.challenge
                 challenge = frames_check.Challenge(

@@ -264,7 +264,8 @@ class CameraDoor:
 
     def verify(self, look: Sighting, subject_id: str) -> Decision:
         """1:1 on a track's best look against the subject a card reader named."""
-        return self.cameras.biometrics.verify_by(self.deployment, subject_id, self._embedder(look), None, self.caller)
+        embed = self._embedder(look, one_pass=True)  # a 1:1 probe, as a photo's
+        return self.cameras.biometrics.verify_by(self.deployment, subject_id, embed, None, self.caller)
 
     def publish(self, data: dict[str, Any]) -> int:
         """Queue a `door.decision` webhook event (subject ID, outcome, event ID: nothing biometric)."""
@@ -273,9 +274,9 @@ class CameraDoor:
         with self.cameras.context.db.session() as session:
             return webhooks.publish(session, "door.decision", data, self.cameras.context.clock())
 
-    def _embedder(self, look: Sighting) -> Callable[[Any], tuple[np.ndarray, str]]:
+    def _embedder(self, look: Sighting, one_pass: bool = False) -> Callable[[Any], tuple[np.ndarray, str]]:
         def embed(loaded: Any) -> tuple[np.ndarray, str]:
-            embedding = embed_sighting(self.cameras.frame_engine(), look)
+            embedding = embed_sighting(self.cameras.frame_engine(), look, one_pass)
             return embedding.vector, embedding.model_id
 
         return embed
