@@ -171,10 +171,10 @@ def stages(home: Path, deployment: str, image: bytes, min_face: int | None, runs
         "decode": cpu_ms(lambda: decode_for_faces(image, min_face), runs),
         "detect": cpu_ms(lambda: engine.detect(pixels, min_face_px=sized), runs),
         "align": cpu_ms(lambda: engine.chips(pixels, [face]), runs),
-        "embed (probe, one pass)": cpu_ms(lambda: engine.embed_chips(chips, probe=True), runs),
+        "embed (probe, one pass)": cpu_ms(lambda: engine.embed_chips(chips, one_pass=True), runs),
     }
     template = cpu_ms(lambda: engine.embed_chips(chips), runs)
-    vector = engine.probe(pixels, [face])[0].vector
+    vector = engine.embed_one_pass(pixels, [face])[0].vector
     gate = Gate.open(home, engine_factory=lambda: engine)
     gate.engines.embed = lambda *args, **kwargs: (vector, engine.model_id)  # type: ignore[method-assign]  # gate alone
     out["gate + audit"] = cpu_ms(lambda: gate.verify(deployment, "obama", image), runs)
@@ -192,7 +192,7 @@ def main() -> None:
     parser.add_argument("--photo", action="store_true", help="also obama2.jpg (626x1200) on a photo deployment")
     args = parser.parse_args()
     rng = random.Random(7)
-    inputs = {
+    inputs: dict[str, tuple[str, bytes, int | None]] = {
         KIOSK: (CAMERA_DEPLOYMENT, frame(640, 480, 160, rng), 150),
         HD: (CAMERA_DEPLOYMENT, frame(1280, 720, 200, rng), 150),
     }
