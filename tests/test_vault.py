@@ -48,6 +48,9 @@ def test_no_plaintext_template_or_image_bytes_in_any_file(gate: Gate, photos: Pa
     vector = np.array(export["templates"][0]["vector"], dtype=np.float32)
     with gate.db.session(readonly=True) as session:
         stored = gate.vault.templates(session, OFFICE, "obama")[0].vector
+        batches = list(gate.vault.stream_templates(session, OFFICE, batch=1))  # a gallery's rebuild reads these
+    assert [[t.subject_id for t in b] for b in batches] == [["biden"], ["obama"]]
+    assert np.array_equal(batches[1][0].vector, stored)
     image = (photos / "obama.jpg").read_bytes()
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert any(p.name == "keystore.db" for p in files) and any(p.name == "facegate.db" for p in files)
@@ -69,6 +72,7 @@ def test_a_backup_taken_before_deletion_no_longer_yields_the_template(gate: Gate
     with restored.session(readonly=True) as session:
         assert session.query(TemplateRow).count() == 1  # the sealed row is still in the backup ...
         assert gate.vault.templates(session, OFFICE, "obama") == []  # ... but its data key is gone
+        assert list(gate.vault.stream_templates(session, OFFICE)) == []
         with pytest.raises(KeyUnavailableError):
             gate.vault.keystore.data_key(OFFICE, "obama")
     restored.dispose()

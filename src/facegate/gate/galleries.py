@@ -52,9 +52,8 @@ class Galleries:
                 return gallery
             source = self._source(loaded.row.id, model_id)
             gallery = Gallery(loaded.row.gallery_generation, SubjectGallery(model_id, max_photos, source))
-            vault = self.context.vault
-            templates = [t for t in vault.templates(session, loaded.row.id, now=now) if t.model_id == model_id]
-            gallery.index.add_many([(t.subject_id, t.id, t.vector) for t in templates])
+            for batch in self.context.vault.stream_templates(session, loaded.row.id, now=now):
+                gallery.index.add_many([(t.subject_id, t.id, t.vector) for t in batch if t.model_id == model_id])
             self._indexes[loaded.row.id] = gallery
             return gallery
 

@@ -9,6 +9,7 @@ import re
 import secrets
 import sqlite3
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -294,6 +295,34 @@ class Vault:
             vector = np.frombuffer(plain, "<f4").copy()
             result.append(StoredTemplate(row.id, row.subject_id, row.model_id, vector, row.expires_at))
         return result
+
+    def stream_templates(
+        self, session: Session, deployment_id: str, now: datetime | None = None, batch: int = 50_000
+    ) -> Iterator[list[StoredTemplate]]:
+        """Decrypt the deployment's templates in batches, subject by subject (a rebuild of a large gallery never
+        holds them all at once); expired and shredded ones are skipped."""
+        t = TemplateRow
+        query = select(t.id, t.subject_id, t.model_id, t.sealed, t.expires_at).where(t.deployment_id == deployment_id)
+        if now is not None:
+            query = query.where(t.expires_at > now)
+        subject, key, result = None, None, []
+        for row in session.execute(query.order_by(t.subject_id).execution_options(yield_per=batch)):
+            if row.subject_id != subject:
+                subject = row.subject_id
+                try:
+                    key = self.keystore.data_key(deployment_id, subject)
+                except KeyUnavailableError:
+                    key = None  # shredded: the rows are garbage awaiting purge
+            if key is None:
+                continue
+            plain = unseal(key, row.sealed, template_aad(deployment_id, row.subject_id, row.model_id, row.id))
+            result.append(StoredTemplate(row.id, row.subject_id, row.model_id, np.frombuffer(plain, "<f4").copy(),
+                                         row.expires_at))  # fmt: skip
+            if len(result) >= batch:
+                yield result
+                result = []
+        if result:
+            yield result
 
     def save_raw_image(
         self, session: Session, deployment_id: str, subject_id: str, image: bytes, now: datetime, expires_at: datetime
