@@ -119,7 +119,8 @@ def build(
     matrix: np.ndarray, cache: Path, name: str, lists: int | None, probes: int | None
 ) -> tuple[ApproximateIndex, float]:
     """The compressed index over every row, from the cache when it is there; the seconds a build took."""
-    path = cache / f"index-{name}-{lists_for(len(matrix)) if lists is None else lists}"
+    lists = lists_for(len(matrix)) if lists is None else lists
+    path = cache / f"index-{name}-{lists}"
     if path.with_suffix(".faiss").exists():
         return load(path, probes), json.loads(path.with_suffix(".json").read_text())["build_seconds"]
     started = time.perf_counter()
