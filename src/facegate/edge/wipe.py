@@ -10,19 +10,12 @@ secrets sealed under the data keys go with them).
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete
-
-from facegate.audit import Event
 from facegate.edge.models import HubLinkRow
 from facegate.errors import InputError
-from facegate.events import Op
-from facegate.store import rowcount
-from facegate.vault.models import RawImageRow, TemplateRow
 
 if TYPE_CHECKING:
     from facegate.gate import Gate
 
-WIPE_RULES = ["CN25-6d", "PIPL-47"]
 HUB_WIPES = ("unpair", "lost", "suspend")  # ordered by the hub; "offline" is the device's own
 REASONS = {
     "unpair": "unpaired by its hub",
@@ -34,33 +27,8 @@ REASONS = {
 
 def wipe(gate: "Gate", deployment_ids: list[str] | None, reason: str, actor: str) -> dict[str, Any]:
     """Shred the keys of these deployments (every one when None), delete their templates and kept photos, and
-    record the wipe on the link and in the log; what was removed."""
-    now = gate.clock()
-    touched = deployment_ids if deployment_ids is not None else [d["id"] for d in gate.deployments()]
-    keys = gate.vault.keystore.shred_deployments(deployment_ids)
-    with gate.db.session() as session:
-        doomed_templates, doomed_images = delete(TemplateRow), delete(RawImageRow)
-        if deployment_ids is not None:
-            doomed_templates = doomed_templates.where(TemplateRow.deployment_id.in_(deployment_ids))
-            doomed_images = doomed_images.where(RawImageRow.deployment_id.in_(deployment_ids))
-        templates = rowcount(session.execute(doomed_templates))
-        session.execute(doomed_images)
-        link = session.get(HubLinkRow, 1)
-        for deployment_id in touched:
-            gate.vault.bump_gallery(session, deployment_id)  # every 1:N index in memory is rebuilt, empty
-        if link is not None:
-            link.wiped_at, link.wipe_reason, link.wipe_acked_at = now, reason, None
-        for deployment_id in touched or [None]:
-            event = Event(
-                actor=actor, operation=Op.DEVICE_WIPE, decision="allow", outcome=f"keys_shredded_{reason}",
-                deployment=deployment_id, rule_ids=WIPE_RULES,
-            )  # fmt: skip
-            gate.context.writer.append(session, event)
-        gate.vault.scrub_after_commit(session)
-    return {
-        "reason": reason, "deployments": touched, "keys_shredded": keys, "templates_deleted": templates,
-        "at": now.isoformat(),
-    }  # fmt: skip
+    record the wipe on the link and in the log, through the gate's erasure (`Gate.wipe`); what was removed."""
+    return gate.wipe(deployment_ids, reason, actor)
 
 
 def past_bound(gate: "Gate", link: HubLinkRow, now: datetime) -> list[str]:

@@ -1,13 +1,20 @@
-"""Erasure: a subject's facial data deleted with its key shredded, dropped from memory, and a receipt left."""
+"""Erasure: a subject's facial data deleted with its key shredded, dropped from memory, and a receipt left; a
+device's whole wipe (every key of some deployments shredded) the same way."""
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from facegate.context import Context
 from facegate.events import Op
 from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.gate.galleries import Galleries
-from facegate.vault.models import DeploymentRow
+from facegate.placement import HubLinkRow
+from facegate.store import rowcount
+from facegate.vault.models import DeploymentRow, RawImageRow, TemplateRow
+
+WIPE_RULES = ("CN25-6d", "PIPL-47")
 
 
 class Erasure:
@@ -55,3 +62,31 @@ class Erasure:
         keystore = self.context.vault.keystore
         for name in keystore.subject_keys(subject_id):
             keystore.shred(name.split("/")[1], subject_id)
+
+    def wipe(self, deployment_ids: list[str] | None, touched: list[str], reason: str, actor: str) -> dict[str, Any]:
+        """Shred every key of these deployments (all when None), delete their templates and kept photos, mark the
+        device's link wiped, and record one `device.wipe` per deployment; what was removed."""
+        now = self.context.clock()
+        vault = self.context.vault
+        keys = vault.keystore.shred_deployments(deployment_ids)
+        caller = Caller(actor)
+        with self.context.db.session() as session:
+            doomed_templates, doomed_images = delete(TemplateRow), delete(RawImageRow)
+            if deployment_ids is not None:
+                doomed_templates = doomed_templates.where(TemplateRow.deployment_id.in_(deployment_ids))
+                doomed_images = doomed_images.where(RawImageRow.deployment_id.in_(deployment_ids))
+            templates = rowcount(session.execute(doomed_templates))
+            session.execute(doomed_images)
+            for deployment_id in touched:
+                vault.bump_gallery(session, deployment_id)  # every 1:N index in memory is rebuilt, empty
+            link = session.get(HubLinkRow, 1)
+            if link is not None:
+                link.wiped_at, link.wipe_reason, link.wipe_acked_at = now, reason, None
+            wiped: list[str | None] = [*touched] or [None]  # a device with no deployment still records its wipe
+            for which in wiped:
+                outcome = f"keys_shredded_{reason}"
+                self.recorder.record(session, caller, Op.DEVICE_WIPE, outcome, deployment=which,
+                                     rule_ids=WIPE_RULES)  # fmt: skip
+            vault.scrub_after_commit(session)
+        return {"reason": reason, "deployments": touched, "keys_shredded": keys, "templates_deleted": templates,
+                "at": now.isoformat()}  # fmt: skip

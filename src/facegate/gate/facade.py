@@ -154,6 +154,12 @@ class Gate:
         """A reviewer (DPO or counsel) attests a claim of the deployment's spec (regulation.md §4.8), audited."""
         return self._deployments.attest(deployment_id, claim, reviewer, document, caller)
 
+    def wipe(self, deployment_ids: list[str] | None, reason: str, actor: str) -> dict[str, Any]:
+        """A device's wipe: shred every key of these deployments (all when None), delete their templates and kept
+        photos, mark the link wiped and record it; what was removed (the edge orders it; docs/edge.md)."""
+        touched = deployment_ids if deployment_ids is not None else [d["id"] for d in self.deployments()]
+        return self.erasure.wipe(deployment_ids, touched, reason, actor)
+
     def deployments(self) -> list[dict[str, Any]]:
         """Every registered deployment with its status (no personal data)."""
         return self._deployments.deployments()
