@@ -11,10 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gate_fixtures import example
 from test_api_fixtures import Env, make_env
-
-from facegate.gate import Gate
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 DATA = Path(__file__).parent / "data"
@@ -63,21 +60,15 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_batch_workers_die_with_a_killed_enroll_command(tmp_path: Path) -> None:
+def test_batch_workers_die_with_a_killed_calibrate_command(tmp_path: Path) -> None:
     home, photos = tmp_path / "home", tmp_path / "photos"
-    photos.mkdir()
-    gate = Gate.open(home)
-    gate.register(example("office-entry"))
-    for i in range(60):
-        subject = f"s{i:02d}"
-        gate.add_subject(subject)
-        gate.notice_shown("hq-lobby", subject)
-        gate.give_consent("hq-lobby", subject)
-        shutil.copy(DATA / "obama.jpg", photos / f"{subject}.jpg")
-    gate.db.dispose()
+    for i in range(60):  # <identity>/<image>: calibrate embeds them over its worker processes
+        (photos / f"s{i:02d}").mkdir(parents=True)
+        shutil.copy(DATA / "obama.jpg", photos / f"s{i:02d}" / "one.jpg")
     env = {k: v for k, v in os.environ.items() if not k.startswith("FACEGATE_")}
     env["PYTHONPATH"] = str(SRC)
-    command = [sys.executable, "-m", "facegate", "enroll", "hq-lobby", "--batch", str(photos), "--workers", "2"]
+    command = [sys.executable, "-m", "facegate", "calibrate", "--images", str(photos), "--workers", "2",
+               "--out", str(tmp_path / "made.json")]  # fmt: skip
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     batch = subprocess.Popen([*command, "--home", str(home)], env=env, **quiet)
     workers: set[int] = set()
