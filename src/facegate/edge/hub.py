@@ -119,43 +119,47 @@ class Hub:
         """The device that signed this request; DeviceRefused when unknown, not authentic, replayed, or not active
         (a device whose wipe is pending is let in to be told and to acknowledge it when `wiping`)."""
         device_id = headers.get(signing.DEVICE_HEADER.lower(), "")
-        row = None
-        if device_id:  # a plain row (no ORM object): this runs twice per sync of every device
-            with self.db.session(readonly=True) as session:
-                row = session.execute(select(DeviceRow.__table__).where(DeviceRow.id == device_id)).first()
-        if row is None:
+        if not device_id:
             raise DeviceRefused("the request is not from a paired device", "device_unknown")
-        problem = signing.check_request(
-            signing.public_key(row.device_key),
-            method,
-            path,
-            headers.get(signing.TIME_HEADER.lower(), ""),
-            headers.get(signing.NONCE_HEADER.lower(), ""),
-            headers.get(signing.SIGNATURE_HEADER.lower(), ""),
-            body,
-            self.clock(),
-        )
-        if problem:
-            raise DeviceRefused(f"device request refused: {problem}", "device_signature_invalid")
-        self._use_nonce(row.id, headers[signing.NONCE_HEADER.lower()], path)
+        nonce = headers.get(signing.NONCE_HEADER.lower(), "")
+        with self.db.session() as session:  # one transaction: the device's row, its signature checked, the nonce
+            # A plain row (no ORM object): this runs twice per sync of every device.
+            row = session.execute(select(DeviceRow.__table__).where(DeviceRow.id == device_id)).first()
+            if row is None:
+                raise DeviceRefused("the request is not from a paired device", "device_unknown")
+            problem = signing.check_request(
+                signing.public_key(row.device_key),
+                method,
+                path,
+                headers.get(signing.TIME_HEADER.lower(), ""),
+                nonce,
+                headers.get(signing.SIGNATURE_HEADER.lower(), ""),
+                body,
+                self.clock(),
+            )
+            if problem:
+                raise DeviceRefused(f"device request refused: {problem}", "device_signature_invalid")
+            fresh = self._use_nonce(session, row.id, nonce)
+        if not fresh:
+            self._refuse_replay(row.id, path)
         if row.status != "active" and not (wiping and fleet.wipe_pending(row)):
             raise DeviceRefused(f"device {row.id} is {row.status} on this hub", "device_inactive")
         return row
 
-    def _use_nonce(self, device_id: str, nonce: str, path: str) -> None:
-        """Record the request's nonce; a nonce seen within the time window is a replay: refused and audited."""
+    def _use_nonce(self, session: Session, device_id: str, nonce: str) -> bool:
+        """Record the request's nonce in `session`; False when it was seen within the time window (a replay)."""
         now = self.clock()
-        with self.db.session() as session:
-            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-            if time.monotonic() - self._swept > SWEEP_SECONDS:
-                # Nonces older than twice the window cannot come back: their request's time is refused already.
-                old = now - timedelta(seconds=2 * signing.MAX_SKEW_SECONDS)
-                session.execute(delete(NonceRow).where(NonceRow.seen_at < old))
-                self._swept = time.monotonic()
-            insert = dialect.insert(NonceRow).values(device_id=device_id, nonce=nonce, seen_at=now)
-            taken = session.execute(insert.on_conflict_do_nothing().returning(NonceRow.nonce)).first() is not None
-        if taken:
-            return
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        if time.monotonic() - self._swept > SWEEP_SECONDS:
+            # Nonces older than twice the window cannot come back: their request's time is refused already.
+            old = now - timedelta(seconds=2 * signing.MAX_SKEW_SECONDS)
+            session.execute(delete(NonceRow).where(NonceRow.seen_at < old))
+            self._swept = time.monotonic()
+        insert = dialect.insert(NonceRow).values(device_id=device_id, nonce=nonce, seen_at=now)
+        return session.execute(insert.on_conflict_do_nothing().returning(NonceRow.nonce)).first() is not None
+
+    def _refuse_replay(self, device_id: str, path: str) -> None:
+        """A replayed request: audited, then refused."""
         with self.db.session() as session:
             event = Event(
                 actor=f"device:{device_id}", operation=Op.DEVICE_REPLAY, decision="refuse", outcome="refused",
