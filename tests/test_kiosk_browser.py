@@ -117,6 +117,16 @@ def open_kiosk(browser, base: str, env: Env):  # type: ignore[no-untyped-def]
     return context, page
 
 
+def wait_for_video(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the kiosk's preview shows the camera (polled from here: the page's CSP forbids eval)."""
+    preview = page.locator("#preview")
+    for _ in range(300):
+        if preview.evaluate("video => video.videoWidth") > 0:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the kiosk's preview never showed the camera")
+
+
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
@@ -142,7 +152,7 @@ def test_the_challenge_answered_by_the_camera_verifies(server, camera_browser, c
     face, other = page.locator("#face-choice"), page.locator("#alt-choice")
     a, b = face.bounding_box(), other.bounding_box()
     assert a["y"] + 200 < 800 and b["y"] + 200 < 800 and abs(a["width"] - b["width"]) <= 1  # equal, first screen
-    page.wait_for_function("document.getElementById('preview').videoWidth > 0")
+    wait_for_video(page)
     shot(page, "kiosk-idle")
     answer_with(page, clip, answering_clip)
     page.fill("#face-subject", "obama")
