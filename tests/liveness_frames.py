@@ -49,6 +49,21 @@ def tinted(frame: np.ndarray, colour: str) -> np.ndarray:
     return np.clip(frame * (1 - TINT) + light * TINT, 0, 255).astype(np.uint8)
 
 
+def timeline(challenge: Challenge, fps: float = 8, colours_of: Challenge | None = None) -> list[tuple[float, str, str]]:
+    """(t_ms, pose, colour) of each frame following the challenge's steps, lit by `colours_of` (default: the same
+    challenge); the head moves in the first third of a step, so the previous pose shows there."""
+    light = colours_of or challenge
+    out = []
+    t = 40.0
+    while t < challenge.duration_ms - 20:
+        step = challenge.step_at(t)
+        if t % challenge.segment_ms < challenge.segment_ms / 3 and t >= challenge.segment_ms:
+            step = challenge.step_at(t - challenge.segment_ms)
+        out.append((t, step, light.colour_at(t)))
+        t += 1000 / fps
+    return out
+
+
 def sequence(
     challenge: Challenge,
     fps: float = 8,
@@ -57,23 +72,16 @@ def sequence(
     switch_to: dict[str, np.ndarray] | None = None,
     offset_ms: float = 0,
 ) -> list[tuple[float, np.ndarray]]:
-    """(t_ms, frame) following the challenge's steps, tinted by `colours_of` (default: the same challenge).
+    """(t_ms, frame) of the challenge's timeline, tinted by `colours_of` (default: the same challenge).
 
     `switch_to` takes over from the second half of the sequence (another person); `offset_ms` shifts every
     timestamp (frames outside the timeline).
     """
     poses = poses or pose_frames()
-    light = colours_of or challenge
     frames = []
-    t = 40.0
-    while t < challenge.duration_ms - 20:
+    for t, step, colour in timeline(challenge, fps, colours_of):
         who = switch_to if switch_to is not None and t > challenge.duration_ms / 2 else poses
-        step = challenge.step_at(t)
-        # The head moves in the first half of a step: show the previous pose there.
-        if t % challenge.segment_ms < challenge.segment_ms / 3 and t >= challenge.segment_ms:
-            step = challenge.step_at(t - challenge.segment_ms)
-        frames.append((t + offset_ms, tinted(who[step], light.colour_at(t))))
-        t += 1000 / fps
+        frames.append((t + offset_ms, tinted(who[step], colour)))
     return frames
 
 

@@ -10,7 +10,7 @@ import random
 import numpy as np
 import pytest
 from liveness_attacks import attack_poses
-from liveness_frames import _engine, pose_frames, sequence
+from liveness_frames import _engine, pose_frames, sequence, timeline, tinted
 
 from facegate.engine import liveness
 from facegate.engine.liveness import Challenge, FrameSignal, assess, default_checks, new_challenge
@@ -50,3 +50,27 @@ def test_a_photo_moved_as_a_flat_or_bent_sheet_is_refused_as_flat(asked: Challen
 def test_the_tilted_card_follows_every_other_check_and_only_its_flatness_gives_it_away(asked: Challenge) -> None:
     reasons = assess(asked, _signals(asked, attack_poses("tilt")), default_checks(_engine().threshold))
     assert reasons == ["flat"]
+
+
+def test_the_light_check_reads_every_challenge_and_refuses_the_same_colours_one_step_late() -> None:
+    """Over 300 challenges (sequences with more of one colour, or alternating ones, included): the genuine
+    sequence's light is read right every time; the same sequence one colour step late (a replay that reacts to the
+    screen too slowly) is refused every time."""
+    poses = pose_frames()
+    seen = {
+        (pose, colour): liveness.measure(_engine(), tinted(poses[pose], colour), 0.0)
+        for pose in poses
+        for colour in liveness.PALETTE
+    }
+
+    def signals(asked: Challenge, lit_by: Challenge) -> list[FrameSignal]:
+        return [
+            dataclasses.replace(seen[pose, colour], t_ms=t) for t, pose, colour in timeline(asked, colours_of=lit_by)
+        ]
+
+    light = liveness.LightCheck()
+    for seed in range(300):
+        asked = new_challenge(random.Random(seed))
+        late = Challenge(asked.turns, asked.colours[1:] + asked.colours[:1], asked.segment_ms, asked.colour_ms)
+        assert light.failures(asked, signals(asked, asked)) == [], (seed, asked.colours)
+        assert light.failures(asked, signals(asked, late)) == ["light"], (seed, asked.colours)

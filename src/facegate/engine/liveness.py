@@ -70,12 +70,14 @@ class Challenge:
 
 
 def new_challenge(rng: random.Random, turns: int = 2) -> Challenge:
-    """A random challenge: `turns` head turns, each left or right, and a colour sequence without repeats in a row."""
+    """A random challenge: `turns` head turns, each left or right, and a colour sequence without repeats in a row
+    and without four colours alternating (A B A B), which the same sequence one step late would imitate."""
     chosen = tuple(rng.choice(TURNS) for _ in range(turns))
     length = -(-SEGMENT_MS * (2 * turns + 1) // COLOUR_MS)
     colours = [rng.choice(list(PALETTE))]
     while len(colours) < length:
-        colours.append(rng.choice([c for c in PALETTE if c != colours[-1]]))
+        alternating = colours[-2] if len(colours) >= 3 and colours[-1] == colours[-3] else None
+        colours.append(rng.choice([c for c in PALETTE if c not in (colours[-1], alternating)]))
     return Challenge(chosen, tuple(colours))
 
 
@@ -264,11 +266,13 @@ class LightCheck:
         names = [challenge.colour_at(f.t_ms - lag) for f in kept]
         seen = _chroma([f.colour for f in kept if f.colour is not None])  # every kept frame is lit
         shown = _chroma([PALETTE[n] for n in names])
-        seen, shown = seen - seen.mean(axis=0), shown - shown.mean(axis=0)
+        # Both sides are centred on this sequence's own mean, so a sequence with more of one colour is read fairly.
+        centre = shown.mean(axis=0)
+        seen, shown = seen - seen.mean(axis=0), shown - centre
         if seen.std() < 1e-4 or shown.std() < 1e-6:
             return (-1.0, 0.0)
         correlation = float(np.corrcoef(seen.ravel(), shown.ravel())[0, 1])
-        palette = {n: _chroma(c) - _chroma(list(PALETTE.values())).mean(axis=0) for n, c in PALETTE.items()}
+        palette = {n: _chroma(c) - centre for n, c in PALETTE.items()}
         steps: dict[int, list[np.ndarray]] = {}
         for f, residual in zip(kept, seen, strict=True):
             steps.setdefault(int((f.t_ms - lag) // challenge.colour_ms), []).append(residual)
