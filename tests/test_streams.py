@@ -156,7 +156,8 @@ def test_each_pass_is_one_decision_the_stranger_is_counted_and_nothing_is_kept(
     gate: Gate, photos: Path, clip: Path, tmp_path: Path
 ) -> None:
     door_with_obama(gate, photos, str(clip))
-    webhooks.Webhooks(gate.db, gate.clock).register("https://hooks.example.com/door", ["door.decision"], "", "admin:t")
+    hooks = webhooks.Webhooks(gate.db, gate.clock, gate.context.keystore)
+    hooks.register("https://hooks.example.com/door", ["door.decision"], "", "admin:t")
     before = {p: p.stat().st_size for p in tmp_path.rglob("*") if p.is_file()}
     runner = CameraRunner(gate.cameras, "door-1")
     counts = runner.run(max_seconds=60)

@@ -99,6 +99,48 @@ def test_a_withdrawal_is_delivered_signed_without_biometric_data(env: Env, recei
     assert webhooks.pump(env.svc.webhooks) == {}  # sent once
 
 
+def secret_forms(secret: str) -> list[bytes]:
+    """The ways a secret could sit in a file: as text, base64 alone, or the raw HMAC key."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    return [secret.encode(), secret.removeprefix("whsec_").encode(), key, key.hex().encode()]
+
+
+def database_bytes(env: Env) -> bytes:
+    """The data database's files as they lie on disk (the main file and its WAL)."""
+    path = Path(env.svc.gate.db.engine.url.database or "")
+    return b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+
+
+def test_secrets_are_sealed_at_rest_and_deliveries_still_verify(env: Env, receiver: Receiver) -> None:
+    hooks = [register(env, receiver.url, ["subject.deleted"]) for _ in range(2)]
+    consenting(env, "obama")
+    assert env.client.delete("/api/v1/subjects/obama", headers=env.auth("operator")).status_code == 200
+    assert webhooks.pump(env.svc.webhooks) == {"delivered": 2}
+    with env.svc.gate.db.begin() as conn:
+        rows = [tuple(r) for r in conn.exec_driver_sql("SELECT * FROM webhook")]
+    on_disk, in_rows = database_bytes(env), repr(rows).encode()
+    for hook in hooks:
+        assert not any(form in on_disk or form in in_rows for form in secret_forms(hook["secret"]))
+    by_hook = {hook["secret"]: 0 for hook in hooks}
+    for headers, body in receiver.received:  # each receiver's own secret verifies its delivery, the other's does not
+        for secret in by_hook:
+            by_hook[secret] += signed_by(secret, headers, body)
+    assert list(by_hook.values()) == [1, 1]
+
+
+def test_a_plain_secret_left_by_an_older_version_is_sealed_when_webhooks_open(env: Env, receiver: Receiver) -> None:
+    hook = register(env, receiver.url, ["subject.deleted"])
+    with env.svc.gate.db.begin() as conn:  # as version 0008 to 0012 stored it
+        conn.exec_driver_sql("UPDATE webhook SET secret = ?, sealed_secret = NULL", (hook["secret"],))
+    assert hook["secret"].encode() in database_bytes(env)
+    reopened = webhooks.Webhooks(env.svc.gate.db, env.clock, env.svc.gate.context.keystore)
+    assert not any(form in database_bytes(env) for form in secret_forms(hook["secret"]))
+    assert webhooks.pump(reopened) == {} and reopened.ping(hook["id"])
+    assert webhooks.pump(reopened) == {"delivered": 1}
+    [(headers, body)] = receiver.received
+    assert signed_by(hook["secret"], headers, body)
+
+
 def test_a_failing_receiver_is_retried_with_backoff_under_the_same_message_id(env: Env, receiver: Receiver) -> None:
     hook = register(env, receiver.url, ["subject.deleted"])
     receiver.answers = [500, 503]
@@ -209,7 +251,7 @@ def test_a_filing_opened_by_oversight_is_announced_as_filing_due(gate: Gate, rec
 
     from facegate.oversight import Oversight
 
-    hooks = webhooks.Webhooks(gate.db, gate.clock)
+    hooks = webhooks.Webhooks(gate.db, gate.clock, gate.context.keystore)
     _, secret = hooks.register(receiver.url, ["filing.due"], "regulatory calendar", "operator:test")
     gate.register(example("station-public-security", id="north-station-gates"), profiles=("cn2025", "cn2023-draft"))
     [task] = Oversight(gate.context).status()["handlers"][0]["open_tasks"]

@@ -37,7 +37,7 @@ class Service:
     webhooks: Webhooks = field(init=False)
 
     def __post_init__(self) -> None:
-        self.webhooks = Webhooks(self.gate.db, self.clock)
+        self.webhooks = Webhooks(self.gate.db, self.clock, self.gate.context.keystore)
 
     @classmethod
     def open(cls, home: Path, gate: Gate | None = None) -> "Service":

@@ -27,7 +27,7 @@ log = logging.getLogger("facegate.webhooks")
 def pump(hooks: Webhooks, client: httpx.Client | None = None) -> dict[str, int]:
     """One round: new audit entries into events, then every due delivery sent; the results by state."""
     hooks.collect()
-    return send_due(hooks.db, hooks.clock, client)
+    return send_due(hooks.db, hooks.clock, hooks.keystore, client)
 
 
 async def run(hooks: Webhooks, every: float) -> None:

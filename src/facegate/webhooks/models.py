@@ -2,21 +2,23 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from facegate.store import Base, BigId, UTCDateTime
 
 
 class WebhookRow(Base):
-    """A registered receiver: its URL, the events it wants and the secret its deliveries are signed with."""
+    """A registered receiver: its URL, the events it wants and the sealed secret its deliveries are signed with."""
 
     __tablename__ = "webhook"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     url: Mapped[str] = mapped_column(Text)
     events: Mapped[str] = mapped_column(Text)  # comma-separated event names
-    secret: Mapped[str] = mapped_column(String(64))  # whsec_<base64>: the HMAC key, needed to sign, so kept
+    secret: Mapped[str] = mapped_column(String(64), default="")  # empty; a plain secret only before it was sealed
+    # The whsec_ secret sealed (AES-256-GCM) under the key store's webhook key, the hook's ID bound: see sealing.py
+    sealed_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     description: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(64))

@@ -17,9 +17,11 @@ from facegate.audit.models import AuditEntry, AuditHead
 from facegate.clock import Clock
 from facegate.errors import InputError, NotFoundError
 from facegate.store import Database
+from facegate.vault.keystore import Keystore
 
 from .catalogue import EVENTS, FROM_AUDIT
 from .models import CursorRow, DeliveryRow, WebhookRow
+from .sealing import seal_plain, seal_secret
 from .signing import new_secret
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -106,17 +108,19 @@ def checked_events(events: list[str]) -> list[str]:
 
 
 class Webhooks:
-    """The registered hooks and their deliveries, in the node's database."""
+    """The registered hooks and their deliveries, in the node's database; their secrets sealed by `keystore`."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self.db, self.clock = db, clock
+    def __init__(self, db: Database, clock: Clock, keystore: Keystore) -> None:
+        self.db, self.clock, self.keystore = db, clock, keystore
+        seal_plain(db, keystore)
 
     def register(self, url: str, events: list[str], description: str, actor: str) -> tuple[Hook, str]:
         """Register a receiver for `events`; the hook and its signing secret (shown this once)."""
-        secret = new_secret()
+        secret, hook_id = new_secret(), f"wh_{secrets.token_hex(8)}"
         row = WebhookRow(
-            id=f"wh_{secrets.token_hex(8)}", url=checked_url(url), events=",".join(checked_events(events)),
-            secret=secret, description=description[:200], created_at=self.clock(), created_by=actor[:64],
+            id=hook_id, url=checked_url(url), events=",".join(checked_events(events)), secret="",
+            sealed_secret=seal_secret(self.keystore, hook_id, secret), description=description[:200],
+            created_at=self.clock(), created_by=actor[:64],
         )  # fmt: skip
         with self.db.session() as session:
             session.add(row)

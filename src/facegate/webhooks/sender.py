@@ -12,10 +12,13 @@ from sqlalchemy import or_, select, update
 
 from facegate import metrics
 from facegate.clock import Clock
+from facegate.errors import KeyUnavailableError
 from facegate.store import Database, rowcount
+from facegate.vault.keystore import Keystore
 
 from . import signing
 from .models import DeliveryRow, WebhookRow
+from .sealing import open_secret
 
 log = logging.getLogger("facegate.webhooks")
 # Waits after the 1st, 2nd, ... failed attempt; after the last one the delivery is given up ("failed").
@@ -54,29 +57,40 @@ def claim(db: Database, clock: Clock, delivery_id: int) -> bool:
         return bool(rowcount(taken))
 
 
-def attempt(db: Database, clock: Clock, client: httpx.Client, delivery_id: int) -> str:
-    """Send one claimed delivery and record how it went: delivered, retry or failed."""
+def attempt(db: Database, clock: Clock, keystore: Keystore, client: httpx.Client, delivery_id: int) -> str:
+    """Send one claimed delivery and record how it went: delivered, retry or failed.
+
+    The hook's secret is opened only here, to sign this attempt: never logged, never cached."""
+    sent = (DeliveryRow.payload, DeliveryRow.message_id, DeliveryRow.event)
     with db.session(readonly=True) as session:
         row = session.execute(
-            select(DeliveryRow.payload, DeliveryRow.message_id, DeliveryRow.event, WebhookRow.url, WebhookRow.secret)
+            select(*sent, WebhookRow.id, WebhookRow.url, WebhookRow.sealed_secret)
             .join(WebhookRow, WebhookRow.id == DeliveryRow.hook_id)
             .where(DeliveryRow.id == delivery_id)
         ).first()
     if row is None:
         return "gone"  # its hook was removed meanwhile
     body = row.payload.encode()
-    headers = signing.headers(row.secret, row.message_id, int(clock().timestamp()), body)
     status: int | None = None
+    try:
+        secret = open_secret(keystore, row.id, row.sealed_secret or b"")
+    except KeyUnavailableError:  # the key store was lost or replaced: retried, and failed in the end, like an outage
+        return _recorded(db, clock, delivery_id, row.event, None, "secret unavailable")
+    headers = signing.headers(secret, row.message_id, int(clock().timestamp()), body)
     try:
         answer = client.post(row.url, content=body, headers=headers, timeout=TIMEOUT_S)
         status = answer.status_code
         error = None if 200 <= status < 300 else f"HTTP {status}"
     except httpx.HTTPError as exc:  # the receiver's words are never kept: only the kind of failure
         error = type(exc).__name__
+    return _recorded(db, clock, delivery_id, row.event, status, error)
+
+
+def _recorded(db: Database, clock: Clock, delivery_id: int, event: str, status: int | None, error: str | None) -> str:
     result = record(db, clock, delivery_id, status, error)
-    metrics.WEBHOOK_DELIVERIES.labels(row.event, result).inc()
+    metrics.WEBHOOK_DELIVERIES.labels(event, result).inc()
     if result != "delivered":
-        log.warning("webhook delivery %s %s: %s (%s)", delivery_id, row.event, error, result)
+        log.warning("webhook delivery %s %s: %s (%s)", delivery_id, event, error, result)
     return result
 
 
@@ -99,14 +113,14 @@ def record(db: Database, clock: Clock, delivery_id: int, status: int | None, err
         return "retry"
 
 
-def send_due(db: Database, clock: Clock, client: httpx.Client | None = None) -> dict[str, int]:
+def send_due(db: Database, clock: Clock, keystore: Keystore, client: httpx.Client | None = None) -> dict[str, int]:
     """Send every delivery now due (one batch); how many ended delivered, retry or failed."""
     results: dict[str, int] = {}
     http = client or httpx.Client(follow_redirects=False)
     try:
         for delivery_id in due(db, clock):
             if claim(db, clock, delivery_id):
-                result = attempt(db, clock, http, delivery_id)
+                result = attempt(db, clock, keystore, http, delivery_id)
                 results[result] = results.get(result, 0) + 1
     finally:
         if client is None:
