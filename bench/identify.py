@@ -150,18 +150,13 @@ def photos_round(
         gallery_ids += [person] * len(rest[:photos])
     probe_rows += [by_person[p][0] for p in strangers]
     probe_ids = [str(identities[i]) for i in probe_rows]
-    rows = openset.compare_photos(
-        vectors[gallery_rows], gallery_ids, vectors[probe_rows], probe_ids, photos,
-        lambda counts: points.threshold_for_gallery(counts, target),
-    )  # fmt: skip
+    rows = openset.compare_photos(vectors[gallery_rows], gallery_ids, vectors[probe_rows], probe_ids, photos, points,
+                                  target)  # fmt: skip
     full = {p for p in enrolled if len(by_person[p]) > photos}  # people who got every photo asked for
     out = []
     for row in rows:
-        keep = openset.per_subject(gallery_ids, row.photos)
-        matrix, ids = vectors[gallery_rows][keep], [i for i, k in zip(gallery_ids, keep, strict=True) if k]
-        if row.method == "fused":
-            matrix, ids, _ = openset.fuse(matrix, ids)
-        found = openset.search(matrix, ids, vectors[probe_rows], probe_ids)
+        found, _ = openset.photos_search(vectors[gallery_rows], gallery_ids, vectors[probe_rows], probe_ids, row.photos,
+                                         row.method, points)  # fmt: skip
         # the empirical threshold that names exactly `target` of these strangers (a DET curve's point)
         t_emp = float(np.quantile(found.nearest[~found.mated], target))
         full_probes = np.array([p in full for p in probe_ids])

@@ -112,16 +112,26 @@ def test_fused_templates_are_counted_against_everyone_else_and_held_out_photos()
     assert cal.fused_photos() == 3
 
 
-def test_a_gallery_of_fused_templates_gets_its_own_tighter_threshold_and_finds_more_people() -> None:
+def test_a_fused_template_is_decided_at_the_same_fmr_as_one_photo_and_finds_more_people() -> None:
     cal = calibration.shipped(default_model_id())
     assert cal is not None and cal.fused_photos() == 3
-    assert cal.threshold_for_gallery({1: 1_000}, 0.01) == cal.threshold_for(1_000, 0.01)
-    one, three = cal.threshold_for_gallery({1: 1_000}, 0.01), cal.threshold_for_gallery({3: 1_000}, 0.01)
-    assert three < one  # a fused template lies nearer to strangers: the threshold tightens to keep the FPIR
-    assert 1 - (1 - cal.fmr(three, photos=3)) ** 1_000 <= 0.01
-    assert cal.predicted_fnir_for_gallery({3: 1_000}, 0.01) < cal.predicted_fnir(1_000, 0.01)
-    mixed = cal.threshold_for_gallery({1: 500, 3: 500}, 0.01)
-    assert three <= mixed <= one
+    t = cal.threshold_for(1_000, 0.01)
+    assert t is not None
+    assert cal.threshold_for_gallery({1: 1_000}, 0.01) == cal.threshold_for_gallery({1: 500, 3: 500}, 0.01) == t
+    grid = np.asarray(cal.thresholds)
+    assert (cal.one_photo_scale(grid, 1) == grid).all()
+    for photos in (2, 3):
+        scaled = cal.one_photo_scale(grid, photos)
+        assert (scaled >= grid).all() and (np.diff(scaled) >= 0).all()  # never nearer, order kept
+        # The loosest fused distance decided as a match: a fused template lies nearer to strangers, so it is
+        # tighter than t, and its own FMR stays within what a one-photo template spends at t.
+        under = float(grid[scaled < t][-1])
+        assert under < t - 0.005
+        assert cal.fmr(under, photos) <= 1.3 * cal.fmr(t)
+        assert cal.fmr(t, photos) > 2 * cal.fmr(t)  # deciding fused templates on raw distances would spend more
+    mixed = {1: 500, 2: 200, 3: 300}
+    assert cal.predicted_fnir_for_gallery(mixed, 0.01) < cal.predicted_fnir(1_000, 0.01)
+    assert cal.predicted_fnir_for_gallery({3: 1_000}, 0.01) < cal.predicted_fnir_for_gallery(mixed, 0.01)
     assert cal.threshold_for_gallery({4: 10}, 0.01) is None  # more photos than the calibration vouches for
 
 

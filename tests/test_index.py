@@ -7,6 +7,8 @@ import faiss
 import numpy as np
 import pytest
 
+from facegate.engine import calibration
+from facegate.engine.dlib_backend import default_model_id
 from facegate.engine.face import Embedding
 from facegate.engine.gallery import SubjectGallery
 from facegate.engine.index import FaceIndex
@@ -256,3 +258,44 @@ def test_a_subject_erased_from_a_compressed_gallery_never_comes_back() -> None:
     gallery.add("s7", "t7b", victim)  # a second photo of someone held: fused again with the stored first
     store["s7"]["t7b"] = victim
     assert gallery.photos() == {1: 2_998, 2: 1} and gallery.search(victim)[0][0] == "s7"
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_a_fused_subject_is_ranked_and_decided_on_the_one_photo_scale(compressed: bool) -> None:
+    points = calibration.shipped(default_model_id())
+    assert points is not None
+    probe = np.zeros(128, np.float32)
+    probe[0] = 0.6
+    store: dict[str, dict[str, np.ndarray]] = {}
+
+    def at(distance: float, axis: int) -> np.ndarray:
+        vector = probe.copy()
+        vector[axis] = distance
+        return vector
+
+    # Three identical photos fuse to that photo: raw distance 0.280, nearer than the one-photo subject at 0.285.
+    store["fused"] = {f"f{i}": at(0.280, 1) for i in range(3)}
+    store["single"] = {"s0": at(0.285, 2)}
+    others = face_like(1_200, seed=3) + 1.0  # far from the probe
+    for i, vector in enumerate(others):
+        store[f"o{i}"] = {f"o{i}": vector}
+    source = lambda ids: {s: dict(store[s]) for s in ids if s in store}  # noqa: E731
+    gallery = SubjectGallery(default_model_id(), 3, source, exact_up_to=1_000 if compressed else None, points=points)
+    gallery.add_many([(s, t, v) for s, templates in store.items() for t, v in templates.items()])
+    assert gallery.compressed is compressed and gallery.photos() == {1: 1_201, 3: 1}
+    found = gallery.search(probe, k=2)
+    # A fused template lies nearer to strangers: at the same FMR as one photo, 0.280 fused is past 0.285 alone.
+    assert [s for s, _ in found] == ["single", "fused"]
+    assert found[0][1] == pytest.approx(0.285, abs=1e-6)
+    assert found[1][1] == pytest.approx(float(points.one_photo_scale(np.array(0.280), 3)), abs=1e-6)
+    threshold = points.threshold_for_gallery(gallery.photos(), 0.01)
+    assert threshold is not None and found[0][1] < threshold <= found[1][1]  # 0.297 at 1,202 subjects
+    assert gallery.search(probe)[0][0] == "single"  # k=1 looks past the raw nearest
+
+
+def test_a_gallery_of_one_photo_each_gives_raw_distances() -> None:
+    vectors = unit_vectors(50, seed=4) * 0.6
+    gallery = SubjectGallery(default_model_id(), 3)
+    gallery.add_many([(f"s{i}", f"t{i}", v) for i, v in enumerate(vectors)])
+    query = vectors[7] + 0.01
+    assert gallery.search(query, k=3) == gallery.index.search(query, k=3)

@@ -126,6 +126,10 @@ class ApproximateIndex:
     def search(self, vector: np.ndarray, k: int, exact: Exact) -> list[tuple[str, float]]:
         """The `k` nearest keys among the scanned lists as (key, exact Euclidean distance), nearest first; `exact`
         gives the vectors of the keys asked for (a key it leaves out is skipped: it is no longer held)."""
+        return [(key, distance) for key, distance, _ in self.search_tagged(vector, k, exact)]
+
+    def search_tagged(self, vector: np.ndarray, k: int, exact: Exact) -> list[tuple[str, float, int]]:
+        """As `search`, each key with its tag."""
         query = np.ascontiguousarray(vector, np.float32)
         if query.shape != (self.dims,) or not np.isfinite(query).all():
             raise InputError(f"expected a finite vector of {self.dims} dimensions, got an array of shape {query.shape}")
@@ -148,15 +152,17 @@ class ApproximateIndex:
                 if exhausted or approx[-1] - self._max_error - _SLACK > kth_upper:
                     break
                 wanted *= 4
-            keys = [self._keys.key(int(s)) for s in slots[approx - error <= kth_upper]]
+            kept = slots[approx - error <= kth_upper]
+            keys = [self._keys.key(int(s)) for s in kept]
+            tags = [self._keys.tag(int(s)) for s in kept]
         vectors = exact(keys)
         ranked = []
-        for key in keys:
+        for key, tag in zip(keys, tags, strict=True):
             if key in vectors:
                 exact_vector = np.asarray(vectors[key], np.float64)
-                ranked.append((float(np.linalg.norm(exact_vector - query[0].astype(np.float64))), key))
+                ranked.append((float(np.linalg.norm(exact_vector - query[0].astype(np.float64))), key, tag))
         ranked.sort()
-        return [(key, distance) for distance, key in ranked[:k]]
+        return [(key, distance, tag) for distance, key, tag in ranked[:k]]
 
     def _encode(self, vectors: np.ndarray, slots: np.ndarray) -> None:
         codes = self._ivf.sa_encode(vectors)

@@ -9,8 +9,11 @@ the largest gallery for which a target FPIR still comes with an FNIR under a tol
 A subject enrolled with several photos is searched as one fused template (`fused`: the mean of its templates at
 their mean length). A fused template lies nearer to strangers than one photo does, so the calibration counts its
 error rates apart, per number of photos k (`Fused`): a probe against the fused template of k photos of another
-person, and of k other photos of the same person. t(N) then holds a gallery whose subjects have different numbers
-of photos (`threshold_for_gallery`).
+person, and of k other photos of the same person. A distance to a fused template is then put on the one-photo
+scale (`one_photo_scale`: the one-photo distance with the same calibrated FMR), so that one threshold, t(N) for N
+subjects, gives every subject the same FMR whatever its number of photos (`threshold_for_gallery`). With one
+threshold on raw distances instead, the fused templates (nearer to strangers) spent most of the FPIR and the
+one-photo subjects, most of the misses, got a tighter threshold than they needed (docs/engine.md).
 """
 
 import bisect
@@ -103,30 +106,37 @@ class Calibration:
         return max((f.photos for f in self.fused), default=1)
 
     def threshold_for_gallery(self, photos: dict[int, int], target_fpir: float) -> float | None:
-        """t(N) for a gallery of fused templates, `photos[k]` of them fused from k photos: the loosest grid
-        threshold at which the chance that a stranger is under some template, 1 - prod (1 - FMR_k)^n_k, stays
-        within the target. None when no threshold does, or when a k has no counts here."""
+        """t(N) for a gallery of subjects, `photos[k]` of them searched by a template fused from k photos, on the
+        one-photo scale (`one_photo_scale`): t(N) for N subjects, each at the same FMR. None when no threshold meets
+        the target, or when a k has no counts here."""
         held = {k: n for k, n in photos.items() if n > 0}
-        if not held:
-            return self.threshold_for(0, target_fpir)
-        if max(held) > self.fused_photos():
+        if held and max(held) > self.fused_photos():
             return None
-        allowed = -math.log1p(-target_fpir)
-        found = None
-        for t in self.thresholds:  # FMR only grows along the grid: stop at the first threshold over the target
-            spent = sum(n * -math.log1p(-min(self.fmr(t, k), 1 - 1e-12)) for k, n in held.items())
-            if spent > allowed:
-                break
-            found = t
-        return found
+        return self.threshold_for(sum(held.values()), target_fpir)
 
     def predicted_fnir_for_gallery(self, photos: dict[int, int], target_fpir: float) -> float:
-        """FNIR (rank 1) predicted at `threshold_for_gallery`: each subject's FNMR there, averaged over subjects."""
+        """FNIR (rank 1) predicted at `threshold_for_gallery`: each subject's FNMR at the distance that reaches it on
+        the one-photo scale, averaged over subjects."""
         t = self.threshold_for_gallery(photos, target_fpir)
         held = {k: n for k, n in photos.items() if n > 0}
         if t is None or not held:
             return 1.0
-        return sum(n * self.fnmr(t, k) for k, n in held.items()) / sum(held.values())
+        grid = np.asarray(self.thresholds)
+        missed = 0.0
+        for k, n in held.items():
+            under = grid[self.one_photo_scale(grid, k) <= t]  # the grid distances decided as a match
+            missed += n * (self.fnmr(float(under[-1]), k) if len(under) else 1.0)
+        return missed / sum(held.values())
+
+    def one_photo_scale(self, distances: np.ndarray, photos: int) -> np.ndarray:
+        """Distances to templates fused from `photos` photos as the one-photo distances with the same calibrated FMR
+        (interpolated in log FMR between grid points), never less than they are; one photo: unchanged."""
+        distances = np.asarray(distances, np.float64)
+        if photos == 1:
+            return distances
+        at, shift = _scale(self, photos)
+        scaled: np.ndarray = distances + np.maximum(np.interp(distances, at, shift), 0.0)
+        return scaled
 
     def _counts(self, photos: int, kind: str) -> tuple[tuple[int, ...], int]:
         if photos == 1:
@@ -201,6 +211,22 @@ class Calibration:
         if len(lengths) != 1 or result.genuine_pairs <= 0 or result.impostor_pairs <= 0:
             raise CalibrationError(f"{source} has inconsistent counts")
         return result
+
+
+def _scale(points: Calibration, photos: int) -> tuple[np.ndarray, np.ndarray]:
+    """Grid distances where a fused template of `photos` has false matches, and how much farther the one-photo
+    distance of the same FMR is (kept on the calibration object, which is immutable)."""
+    cache: dict[int, tuple[np.ndarray, np.ndarray]] = points.__dict__.setdefault("_scales", {})
+    if photos not in cache:
+        grid = np.asarray(points.thresholds)
+        one = np.asarray(points.false_matches, np.float64)
+        first = np.flatnonzero((one > 0) & (np.diff(one, prepend=0) > 0))  # where each new count starts
+        fm, pairs = points._counts(photos, "false_matches")
+        fused_fmr = np.asarray(fm, np.float64) / pairs
+        counted = fused_fmr > 0
+        equal = np.interp(np.log(fused_fmr[counted]), np.log(one[first] / points.impostor_pairs), grid[first])
+        cache[photos] = (grid[counted], equal - grid[counted])
+    return cache[photos]
 
 
 def per_comparison_fmr(gallery_size: int, target_fpir: float) -> float:

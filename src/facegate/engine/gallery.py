@@ -2,8 +2,10 @@
 
 A subject enrolled with one photo is searched by that template; with several, by their fusion, which finds more
 people at the same FPIR than the nearest of the separate templates (bench/identify.py --photos 3). The calibration
-counts fused templates apart, so the threshold comes from `photos()`: how many subjects have each number of photos.
-A subject's templates beyond `max_photos` (enrolled before the limit existed) are left out of its fusion.
+counts fused templates apart: a search gives each subject's distance on the one-photo scale
+(`Calibration.one_photo_scale`, the one-photo distance with the same FMR), so one threshold t(N) gives every subject
+the same FMR, and subjects are ranked on it. `photos()` says how many subjects have each number of photos. A
+subject's templates beyond `max_photos` (enrolled before the limit existed) are left out of its fusion.
 
 Up to `EXACT_UP_TO` subjects the fused templates are held as float32 and searched by exact brute force (FaceIndex).
 Past it, when the gallery has a `source` of the stored templates (the vault), it turns into the compressed index
@@ -17,11 +19,12 @@ from collections.abc import Callable
 import numpy as np
 
 from facegate.engine.approximate import ApproximateIndex
-from facegate.engine.calibration import fused
+from facegate.engine.calibration import Calibration, fused, shipped
 from facegate.engine.index import FaceIndex
 
 EXACT_UP_TO = 100_000  # subjects searched by exact brute force; beyond, the compressed index
 _TRAINING = 200_000  # fused templates the compressed index's lists are trained on, at most
+_MORE = 4  # candidates searched beyond k when some subject is fused: the one-photo scale may reorder them
 
 # Each subject's stored templates by template ID, in the store's order; a subject with none is left out.
 Source = Callable[[list[str]], dict[str, dict[str, np.ndarray]]]
@@ -31,9 +34,15 @@ class SubjectGallery:
     """One deployment's subjects in memory, one fused template each; never written to disk."""
 
     def __init__(
-        self, model_id: str, max_photos: int, source: Source | None = None, exact_up_to: int | None = None
+        self,
+        model_id: str,
+        max_photos: int,
+        source: Source | None = None,
+        exact_up_to: int | None = None,
+        points: Calibration | None = None,
     ) -> None:
         self.model_id = model_id
+        self.points = points or shipped(model_id)  # the one-photo scale; None: distances as they are
         self.index = FaceIndex(model_id)
         self.max_photos = max(1, max_photos)
         self.exact_up_to = EXACT_UP_TO if exact_up_to is None else exact_up_to
@@ -41,6 +50,7 @@ class SubjectGallery:
         self._lock = threading.Lock()
         self._members: dict[str, dict[str, np.ndarray]] = {}  # subject -> template ID -> vector (exact mode only)
         self._compressed: ApproximateIndex | None = None
+        self._any_fused = False  # some subject held more than one photo (stays set after an erasure: no harm)
 
     def __len__(self) -> int:
         """The number of subjects held (each searched as one template)."""
@@ -66,6 +76,7 @@ class SubjectGallery:
                 return
             for subject_id, templates in grouped.items():
                 self._members.setdefault(subject_id, {}).update(templates)
+                self._any_fused |= len(self._members[subject_id]) > 1
             if grouped:
                 self.index.add_many(list(grouped), np.stack([self._fused(self._members[s]) for s in grouped]))
 
@@ -85,11 +96,28 @@ class SubjectGallery:
             self.index.remove(subject_id)
 
     def search(self, vector: np.ndarray, k: int = 1) -> list[tuple[str, float]]:
-        """The `k` nearest subjects as (subject ID, exact distance to their fused template), nearest first."""
+        """The `k` nearest subjects as (subject ID, exact distance to their fused template on the one-photo scale),
+        nearest first on that scale."""
+        if self.points is None or not self._any_fused:
+            return [(subject, distance) for subject, distance, _ in self._search(vector, k)]
+        wanted = k + _MORE
+        while True:
+            found = self._search(vector, wanted)
+            scale = self.points.one_photo_scale
+            scaled = sorted((float(scale(np.array(d), max(photos, 1))), subject) for subject, d, photos in found)
+            # The scale never brings a subject nearer: one not found is at least as far as the last one found.
+            if len(found) < wanted or (len(scaled) >= k and scaled[k - 1][0] <= found[-1][1]):
+                return [(subject, distance) for distance, subject in scaled[:k]]
+            wanted *= 4
+
+    def _search(self, vector: np.ndarray, k: int) -> list[tuple[str, float, int]]:
+        """The `k` nearest subjects on raw distances, each with the number of photos fused into its template."""
         compressed = self._compressed
-        if compressed is None:
-            return self.index.search(vector, k)
-        return compressed.search(vector, k, self._exact)
+        if compressed is not None:
+            return compressed.search_tagged(vector, k, self._exact)
+        found = self.index.search(vector, k)
+        with self._lock:
+            return [(s, d, min(len(self._members.get(s, ())), self.max_photos) or 1) for s, d in found]
 
     def photos(self) -> dict[int, int]:
         """How many subjects are searched by a template fused from each number of photos."""
@@ -117,6 +145,7 @@ class SubjectGallery:
         subjects = list(self._members)
         vectors = np.stack([self._fused(self._members[s]) for s in subjects])
         tags = np.array([min(len(self._members[s]), self.max_photos) for s in subjects], np.uint8)
+        self._any_fused |= bool((tags > 1).any())
         sample = np.random.default_rng(0).permutation(len(vectors))[:_TRAINING]
         compressed = ApproximateIndex(self.model_id, vectors[np.sort(sample)])
         compressed.add_many(subjects, vectors, tags)
@@ -140,5 +169,6 @@ class SubjectGallery:
             return
         vectors = np.stack([self._fused(grouped[s]) for s in subjects])
         tags = np.array([min(len(grouped[s]), self.max_photos) for s in subjects], np.uint8)
+        self._any_fused |= bool((tags > 1).any())
         self._compressed.add_many(subjects, vectors, tags)
         vectors.fill(0)

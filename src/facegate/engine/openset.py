@@ -88,11 +88,20 @@ def read_list(path: Path) -> list[tuple[str, str]]:
     return rows
 
 
-def search(gallery: np.ndarray, gallery_ids: list[str], probes: np.ndarray, probe_ids: list[str]) -> Searches:
-    """Nearest template of every probe (exact, in chunks); rows of NaN are probes or templates that failed."""
+def search(
+    gallery: np.ndarray,
+    gallery_ids: list[str],
+    probes: np.ndarray,
+    probe_ids: list[str],
+    photos: np.ndarray | None = None,
+    points: calibration.Calibration | None = None,
+) -> Searches:
+    """Nearest template of every probe (exact, in chunks); rows of NaN are probes or templates that failed. With
+    `photos` (how many photos each row fuses) and `points`, distances on the one-photo scale, as the gallery ranks."""
     ok_gallery = np.isfinite(gallery).all(axis=1)
     g = gallery[ok_gallery].astype(np.float64)
     g_ids = np.array(gallery_ids, dtype=object)[ok_gallery]
+    fused_rows = np.zeros(0, np.int64) if photos is None else np.asarray(photos)[ok_gallery]
     enrolled = set(g_ids.tolist())
     nearest = np.full(len(probes), np.inf)
     mate_first = np.zeros(len(probes), bool)
@@ -103,9 +112,13 @@ def search(gallery: np.ndarray, gallery_ids: list[str], probes: np.ndarray, prob
         if not ok.any() or len(g) == 0:
             continue
         d2 = g_sq[None, :] - 2 * block[ok] @ g.T + np.einsum("ij,ij->i", block[ok], block[ok])[:, None]
-        best = d2.argmin(axis=1)
+        d = np.sqrt(np.maximum(d2, 0))
+        if points is not None:
+            for k in set(fused_rows.tolist()) - {1}:
+                d[:, fused_rows == k] = points.one_photo_scale(d[:, fused_rows == k], k)
+        best = d.argmin(axis=1)
         rows = np.flatnonzero(ok) + start
-        nearest[rows] = np.sqrt(np.maximum(d2[np.arange(len(best)), best], 0))
+        nearest[rows] = d[np.arange(len(best)), best]
         mate_first[rows] = g_ids[best] == np.array(probe_ids, dtype=object)[rows]
     mated = np.array([p in enrolled for p in probe_ids], bool)
     return Searches(nearest, mate_first, mated, int(ok_gallery.sum()))
@@ -121,9 +134,9 @@ def per_subject(gallery_ids: list[str], k: int) -> np.ndarray:
     return keep
 
 
-def fuse(gallery: np.ndarray, gallery_ids: list[str]) -> tuple[np.ndarray, list[str], dict[int, int]]:
+def fuse(gallery: np.ndarray, gallery_ids: list[str]) -> tuple[np.ndarray, list[str], dict[int, int], np.ndarray]:
     """One template per subject, its templates fused (`calibration.fused`); rows that failed to enroll left out.
-    Also: how many subjects have each number of photos."""
+    Also: how many subjects have each number of photos, and each row's number."""
     ok = np.isfinite(gallery).all(axis=1)
     ids = list(dict.fromkeys(i for i, good in zip(gallery_ids, ok, strict=True) if good))
     labels = np.array(gallery_ids, dtype=object)
@@ -132,7 +145,7 @@ def fuse(gallery: np.ndarray, gallery_ids: list[str]) -> tuple[np.ndarray, list[
     for rows in members:
         photos[len(rows)] = photos.get(len(rows), 0) + 1
     matrix = np.stack([calibration.fused(rows) for rows in members]) if members else np.zeros((0, gallery.shape[1]))
-    return matrix.astype(np.float32), ids, photos
+    return matrix.astype(np.float32), ids, photos, np.array([len(rows) for rows in members], np.int64)
 
 
 def compare_photos(
@@ -141,24 +154,40 @@ def compare_photos(
     probes: np.ndarray,
     probe_ids: list[str],
     k: int,
-    threshold_for: Callable[[dict[int, int]], float | None],
+    points: calibration.Calibration,
+    target_fpir: float,
 ) -> list[PhotosRow]:
     """facegate's decision with one photo per subject, and with up to `k` (best of the templates; one fused
-    template per subject), on the same probes; each at the threshold t(N) for its own gallery: `threshold_for`
-    takes how many templates are fused from each number of photos (best of: every template counts alone)."""
+    template per subject, as the gallery searches), on the same probes; each at the threshold t(N) for its own
+    gallery (best of: every template counts alone)."""
     rows = []
     for photos, method in ((1, "best"), (k, "best"), (k, "fused")):
-        keep = per_subject(gallery_ids, photos)
-        matrix, ids = gallery[keep], [i for i, kept in zip(gallery_ids, keep, strict=True) if kept]
-        counts = {1: int(np.isfinite(matrix).all(axis=1).sum())}
-        if method == "fused":
-            matrix, ids, counts = fuse(matrix, ids)
-        found = search(matrix, ids, probes, probe_ids)
-        threshold = threshold_for(counts)
+        found, counts = photos_search(gallery, gallery_ids, probes, probe_ids, photos, method, points)
+        ids = [i for i, kept in zip(gallery_ids, per_subject(gallery_ids, photos), strict=True) if kept]
+        threshold = points.threshold_for_gallery(counts, target_fpir)
         point = rates(found, threshold) if threshold is not None else None  # None: facegate refuses to decide
         fpir, fnir = (point.fpir, point.fnir) if point else (0.0, 1.0)
         rows.append(PhotosRow(photos, method, len(set(ids)), found.gallery_size, threshold, fpir, fnir))
     return rows
+
+
+def photos_search(
+    gallery: np.ndarray,
+    gallery_ids: list[str],
+    probes: np.ndarray,
+    probe_ids: list[str],
+    photos: int,
+    method: str,
+    points: calibration.Calibration,
+) -> tuple[Searches, dict[int, int]]:
+    """Every probe searched in a gallery of up to `photos` per subject, "best" (every template alone) or "fused" (one
+    template per subject, on the one-photo scale); with how many templates fuse each number of photos."""
+    keep = per_subject(gallery_ids, photos)
+    matrix, ids = gallery[keep], [i for i, kept in zip(gallery_ids, keep, strict=True) if kept]
+    if method != "fused":
+        return search(matrix, ids, probes, probe_ids), {1: int(np.isfinite(matrix).all(axis=1).sum())}
+    matrix, ids, counts, fused_rows = fuse(matrix, ids)
+    return search(matrix, ids, probes, probe_ids, fused_rows, points), counts
 
 
 def rates(s: Searches, threshold: float, select: np.ndarray | None = None) -> OperatingPoint:
@@ -281,8 +310,8 @@ def run_identify(
     photos = []
     if photos_per_subject is not None and points is not None:
         photos = compare_photos(
-            gallery, [i for i, _ in gallery_rows], probes, [i for i, _ in probe_rows], photos_per_subject,
-            lambda counts: points.threshold_for_gallery(counts, target_fpir),
+            gallery, [i for i, _ in gallery_rows], probes, [i for i, _ in probe_rows], photos_per_subject, points,
+            target_fpir,
         )  # fmt: skip
     report = OpenSetReport(
         gallery_size=found.gallery_size,
