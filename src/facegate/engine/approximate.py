@@ -24,7 +24,7 @@ import numpy as np
 from facegate.engine.keytable import KeyTable
 from facegate.errors import InputError
 
-CANDIDATES = 16  # codes taken per search before widening
+CANDIDATES = 256  # codes taken per search before widening (a widening scans the lists again: rare at 256)
 _MAX_CANDIDATES = 4096
 _SLACK = 1e-4  # float32 rounding in faiss's distances, far above its size for unit-scale vectors
 _CHUNK = 65536  # vectors encoded at a time, bounding the temporary memory of a bulk load
