@@ -4,8 +4,9 @@ import hashlib
 import hmac
 import re
 import secrets
+import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from sqlalchemy import select
@@ -21,6 +22,9 @@ Role = Literal["admin", "operator", "auditor", "reviewer"]
 ROLES: tuple[Role, ...] = ("admin", "operator", "auditor", "reviewer")
 PREFIX = "fgk"
 _KEY = re.compile(r"^fgk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
+# Every request authenticates: one statement on the driver's connection costs a tenth of an ORM session's get.
+KEY_SQL = "SELECT name, role, deployments, secret_hash, created_at, revoked_at, expires_at FROM api_key WHERE id = ?"
+PG_KEY_SQL = KEY_SQL.replace("?", "%s")
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,17 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _granted(deployments: str) -> tuple[str, ...]:
+    return tuple(d for d in deployments.split(",") if d)
+
+
+def _utc(value: datetime | str) -> datetime:
+    """A stored naive UTC time (SQLite gives it as text) as an aware datetime, as the column type reads it."""
+    return (datetime.fromisoformat(value) if isinstance(value, str) else value).replace(tzinfo=UTC)
+
+
 def _key(row: ApiKeyRow) -> ApiKey:
-    granted = tuple(d for d in row.deployments.split(",") if d)
+    granted = _granted(row.deployments)
     return ApiKey(row.id, row.name, row.role, granted, row.created_at, row.revoked_at, row.expires_at)  # type: ignore[arg-type]
 
 
@@ -117,15 +130,28 @@ class ApiKeys:
         match = _KEY.match(text)
         if match is None:
             return None
-        with self.db.session(readonly=True) as session:
-            row = session.get(ApiKeyRow, match.group(1))
-            if row is None or row.revoked_at is not None:
-                return None
-            if row.expires_at is not None and row.expires_at <= (now or utc_now()):
-                return None
-            if not hmac.compare_digest(row.secret_hash, _hash(match.group(2))):
-                return None
-            return _key(row)
+        with self.db.quick() as db:
+            if isinstance(db, sqlite3.Connection):
+                row = db.execute(KEY_SQL, (match.group(1),)).fetchone()
+            else:
+                row = db.execute(PG_KEY_SQL, (match.group(1),)).fetchone()
+        if row is None:
+            return None
+        name, role, deployments, secret_hash, created_at, revoked_at, expires_at = row
+        key = ApiKey(
+            match.group(1),
+            name,
+            role,
+            _granted(deployments),
+            _utc(created_at),
+            None if revoked_at is None else _utc(revoked_at),
+            None if expires_at is None else _utc(expires_at),
+        )
+        if key.state(now or utc_now()) != "active":
+            return None
+        if not hmac.compare_digest(secret_hash, _hash(match.group(2))):
+            return None
+        return key
 
     def get(self, key_id: str) -> ApiKey | None:
         """The key with this ID (revoked or not), or None."""
