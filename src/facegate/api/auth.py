@@ -22,7 +22,7 @@ bearer = HTTPBearer(auto_error=False, description="An API key (fgk_...) or a sub
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def service(request: Request) -> Service:
+async def service(request: Request) -> Service:
     """The application's service."""
     found: Service = request.app.state.service
     return found
@@ -80,6 +80,11 @@ def operator_on(deployment_id: DeploymentId, key: Key) -> ApiKey:
     return key
 
 
+async def granted_operator(deployment_id: DeploymentId, key: Key) -> ApiKey:
+    """`operator_on` as a dependency: no I/O, so it runs on the event loop, not on a worker thread of its own."""
+    return operator_on(deployment_id, key)
+
+
 def unknown_subject(subject_id: str) -> NotFoundError:
     """The one answer for a subject ID nobody uses and for a subject outside the key's reach (no enumeration)."""
     return NotFoundError(f"unknown subject {subject_id!r}")
@@ -130,7 +135,7 @@ Admin = Annotated[ApiKey, Depends(admin)]
 Reader = Annotated[ApiKey, Depends(reader)]
 Operator = Annotated[ApiKey, Depends(operator)]
 Reviewer = Annotated[ApiKey, Depends(reviewer)]
-OperatorOn = Annotated[ApiKey, Depends(operator_on)]
+OperatorOn = Annotated[ApiKey, Depends(granted_operator)]
 OperatorFor = Annotated[ApiKey, Depends(operator_for)]
 ViewerOf = Annotated[ApiKey, Depends(viewer_of)]
 Link = Annotated[SubjectLink, Depends(subject_link)]

@@ -17,7 +17,7 @@ def query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def known_query(request: Request) -> None:
+async def known_query(request: Request) -> None:
     """A router dependency: refuse the request when its query string names a parameter the route does not take."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)

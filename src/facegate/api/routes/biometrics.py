@@ -1,9 +1,11 @@
 """Biometric operations (multipart image upload) and the non-biometric alternatives, for granted operators."""
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile, status
+from starlette.concurrency import run_in_threadpool
 
 from facegate import metrics
 from facegate.errors import InputError, TooLargeError
@@ -39,6 +41,16 @@ def image_bytes(image: UploadFile) -> bytes:
     return data
 
 
+async def on_worker(decide: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A decision that reads the upload, runs the engine and writes the audit log, on a worker thread.
+
+    The route itself is async, so its answer is checked on the event loop: a plain route would take one thread
+    hop for the call and one more for the answer (as each plain dependency does), about 0.13 ms of CPU each.
+    """
+    with metrics.engine_queue():
+        return await run_in_threadpool(decide)
+
+
 @router.post(
     STANDING + "/enroll",
     status_code=status.HTTP_201_CREATED,
@@ -64,7 +76,7 @@ def enroll(
 
 
 @router.post(STANDING + "/verify", **DECISION, responses=REFUSAL)
-def verify(
+async def verify(
     request: Request,
     deployment_id: DeploymentId,
     subject_id: SubjectId,
@@ -74,9 +86,10 @@ def verify(
     purpose: PurposeForm = None,
 ) -> dict[str, Any]:
     """1:1: is the person in the photo the enrolled subject? Only match or no_match, never a distance."""
-    data = image_bytes(image)
-    with metrics.engine_queue():
-        return svc.gate.verify(deployment_id, subject_id, data, purpose, caller(request, key)).to_dict()
+    who = caller(request, key)
+    return await on_worker(
+        lambda: svc.gate.verify(deployment_id, subject_id, image_bytes(image), purpose, who).to_dict()
+    )
 
 
 @router.post(
@@ -85,7 +98,7 @@ def verify(
     response_model_exclude_unset=True,
     responses=REFUSAL,
 )
-def identify(
+async def identify(
     request: Request,
     deployment_id: DeploymentId,
     image: Image,
@@ -96,9 +109,8 @@ def identify(
 ) -> dict[str, Any]:
     """1:N: which enrolled subject of the deployment is each face in the photo, if any. Every face is decided on
     its own at the gallery's threshold, with its own audit event; the top-level fields are the largest face's."""
-    data = image_bytes(image)
-    with metrics.engine_queue():
-        return svc.gate.identify(deployment_id, data, purpose, caller(request, key), faces).to_dict()
+    who = caller(request, key)
+    return await on_worker(lambda: svc.gate.identify(deployment_id, image_bytes(image), purpose, who, faces).to_dict())
 
 
 @router.post(STANDING + "/alternatives/passkey/options", response_model=PasskeyOptions, responses=REFUSAL)
