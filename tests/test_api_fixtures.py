@@ -37,7 +37,7 @@ class Env:
     keys: dict[str, str]
 
     def auth(self, who: str) -> dict[str, str]:
-        """The Authorization header for `who` (admin, auditor, operator, stranger)."""
+        """The Authorization header for `who` (admin, auditor, operator, stranger, metrics)."""
         return {"Authorization": f"Bearer {self.keys[who]}"}
 
 
@@ -68,6 +68,7 @@ def make_env(folder: Path) -> Iterator[Env]:
         "auditor": svc.keys.create("auditor", clock(), "auditor")[1],
         "operator": svc.keys.create("operator", clock(), "operator", [OFFICE, GALLERY])[1],
         "stranger": svc.keys.create("operator", clock(), "stranger", [GALLERY])[1],
+        "metrics": svc.keys.create("metrics", clock(), "prometheus")[1],
     }
     # Pages answer in English unless a test asks otherwise (the office's handler is in CN-SH, which reads Chinese).
     with TestClient(app, headers={"Accept-Language": "en"}) as client:

@@ -1,4 +1,5 @@
-"""Operations: /healthz, /readyz (database, key store, engine) and /metrics in Prometheus's text format."""
+"""Operations: /healthz, /readyz (database, key store, engine) open to probes, and /metrics in Prometheus's text
+format for a metrics (or admin, auditor) key, with nothing about a person in it."""
 
 import os
 import subprocess
@@ -62,7 +63,8 @@ def test_readyz_is_503_naming_the_dependency_that_fails(env: Env) -> None:
 
 
 def test_metrics_count_requests_by_route_and_decisions_by_outcome_and_rule(env: Env) -> None:
-    before = env.client.get("/metrics").text
+    scraper = env.auth("metrics")  # what Prometheus sends: authorization: {credentials: fgk_...}
+    before = env.client.get("/metrics", headers=scraper).text
     consenting(env, "obama")
     h = env.auth("operator")
     assert env.client.post(OBAMA + "/enroll", files=photo("obama.jpg"), headers=h).status_code == 201
@@ -72,7 +74,7 @@ def test_metrics_count_requests_by_route_and_decisions_by_outcome_and_rule(env: 
     again = env.client.post(OBAMA + "/verify", files=photo("obama2.jpg"), headers=h)  # no consent now: refused
     assert again.status_code == 403
     rule = again.json()["rule_ids"][0]
-    answer = env.client.get("/metrics")
+    answer = env.client.get("/metrics", headers=scraper)
     assert answer.headers["content-type"].startswith("text/plain")
     after = answer.text
 
@@ -88,6 +90,29 @@ def test_metrics_count_requests_by_route_and_decisions_by_outcome_and_rule(env: 
     assert grew("facegate_decisions_total", operation="enroll", decision="allow", outcome="enrolled", rule="") == 1
     assert value(after, "facegate_engine_queue_depth") == 0  # every biometric request has left the queue
     assert "obama" not in after and "subject_id}" in after  # route templates, never a subject or a concrete path
+
+
+# Every label the metrics carry; a label naming a subject, a deployment's member or a score would show up here.
+LABELS = {"method", "route", "status", "operation", "decision", "outcome", "rule", "reason", "event", "result",
+          "camera", "figure", "le", "quantile"}  # fmt: skip
+
+
+def test_metrics_need_a_key_allowed_to_read_them_and_hold_nothing_about_a_person(env: Env) -> None:
+    assert env.client.get("/metrics").status_code == 401
+    refused = env.client.get("/metrics", headers=env.auth("operator"))
+    assert refused.status_code == 403 and refused.json()["type"] == "/problems/forbidden"
+    consenting(env, "obama")
+    h = env.auth("operator")
+    assert env.client.post(OBAMA + "/enroll", files=photo("obama.jpg"), headers=h).status_code == 201
+    assert env.client.post(OBAMA + "/verify", files=photo("obama2.jpg"), headers=h).status_code == 200
+    text = env.client.get("/metrics", headers=env.auth("metrics")).text
+    labels = {name for family in text_string_to_metric_families(text) for s in family.samples for name in s.labels}
+    assert labels <= LABELS, labels - LABELS
+    assert "obama" not in text and OFFICE not in text  # no subject, not even which deployment a decision was in
+    # The scraper's key opens nothing else: not the API, not the console.
+    assert env.client.get("/api/v1/deployments", headers=env.auth("metrics")).status_code == 403
+    login = env.client.post("/console/login", data={"api_key": env.keys["metrics"]}, follow_redirects=False)
+    assert login.status_code == 403 and "/metrics only" in login.text
 
 
 def test_liveness_failures_are_counted_by_reason() -> None:

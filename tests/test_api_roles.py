@@ -1,4 +1,5 @@
-"""The authorization matrix: each role against each endpoint family; every biometric operation needs an operator."""
+"""The authorization matrix: each role against each endpoint family; every biometric operation needs an operator,
+and a metrics key (a Prometheus scraper's) reads /metrics and nothing else."""
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 from gate_fixtures import example
 from test_api_fixtures import DATA, GALLERY, OFFICE, Env, consenting, make_env, photo, spec_json
 
-ROLES = ("admin", "auditor", "operator", "stranger", "anonymous")
+ROLES = ("admin", "auditor", "operator", "stranger", "metrics", "anonymous")
 STANDING = f"/api/v1/deployments/{OFFICE}/subjects/{{s}}"
 Check = Callable[[Any], bool]
 # A subject's whole record is out of an operator's reach unless every record of it is in a granted deployment:
@@ -77,6 +78,8 @@ MATRIX: list[tuple[str, str, str, str | None, set[str], int, Check]] = [
     ("keys", "DELETE", "/api/v1/keys/{key}", "a-key", {"admin"}, 200, lambda b: b["revoked_at"] is not None),
     ("subjects", "DELETE", "/api/v1/subjects/{s}/links", "consenting", {"operator"}, 200,
      lambda b: b["operation"] == "subject.links_revoked" and b["outcome"] == "revoked"),
+    ("operations", "GET", "/metrics", None, {"admin", "auditor", "metrics"}, 200,
+     lambda b: "facegate_http_requests_total" in b),
     ("self-service", "GET", "/api/v1/me", None, set(), 401, lambda b: True),
     ("self-service", "DELETE", "/api/v1/me", None, set(), 401, lambda b: True),
 ]  # fmt: skip

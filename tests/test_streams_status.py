@@ -41,9 +41,9 @@ def test_the_console_shows_each_cameras_live_status_without_its_password(env: En
 
 def test_metrics_carry_each_cameras_figures_and_forget_a_removed_camera(env: Env) -> None:
     with_camera(env)
-    text = env.client.get("/metrics").text
+    text = env.client.get("/metrics", headers=env.auth("metrics")).text
     assert 'facegate_camera{camera="door-1",figure="frames_searched"} 120.0' in text
     assert 'facegate_camera{camera="door-1",figure="running"} 1.0' in text
     assert 'facegate_camera{camera="door-1",figure="strangers"} 2.0' in text
     env.svc.gate.cameras.remove("door-1")
-    assert 'camera="door-1"' not in env.client.get("/metrics").text
+    assert 'camera="door-1"' not in env.client.get("/metrics", headers=env.auth("metrics")).text

@@ -44,9 +44,9 @@ MultiPartParser.spool_max_size = MAX_IMAGE_BYTES + 1
 
 DESCRIPTION = """Face recognition that only runs when the rules allow it, and can prove it.
 
-Authenticate with `Authorization: Bearer <key>`: an API key (`fgk_...`; roles admin, operator, auditor) or, for
-`/api/v1/me`, a subject's signed link token (`fgs....`). Every error is `application/problem+json` (RFC 9457); a
-refusal carries the `rule_ids` behind it and the `alternatives` the subject may use instead.
+Authenticate with `Authorization: Bearer <key>`: an API key (`fgk_...`; roles admin, operator, auditor, reviewer,
+metrics) or, for `/api/v1/me`, a subject's signed link token (`fgs....`). Every error is `application/problem+json`
+(RFC 9457); a refusal carries the `rule_ids` behind it and the `alternatives` the subject may use instead.
 """
 
 

@@ -1,4 +1,5 @@
-"""Who is calling: an API key (admin, operator, auditor) or a subject's signed link, as FastAPI dependencies."""
+"""Who is calling: an API key (admin, operator, auditor, reviewer, metrics) or a subject's signed link, as FastAPI
+dependencies."""
 
 import re
 from typing import Annotated
@@ -31,13 +32,27 @@ async def service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(service)]
 
 
-def api_key(svc: ServiceDep, credentials: Credentials) -> ApiKey:
-    """The authenticated API key; 401 when missing, unknown or revoked."""
+def any_key(svc: ServiceDep, credentials: Credentials) -> ApiKey:
+    """The authenticated API key of any role; 401 when missing, unknown or revoked."""
     if credentials is None:
         raise UnauthorizedError("an API key is required: send Authorization: Bearer fgk_...")
     key = svc.keys.authenticate(credentials.credentials, svc.clock())
     if key is None:
         raise UnauthorizedError("the API key is unknown or revoked")
+    return key
+
+
+def api_key(key: Annotated[ApiKey, Depends(any_key)]) -> ApiKey:
+    """The authenticated API key, a metrics key refused (403): it reads /metrics and nothing else."""
+    if key.role == "metrics":
+        raise ForbiddenError("a metrics key reads /metrics only")
+    return key
+
+
+def metrics_reader(key: Annotated[ApiKey, Depends(any_key)]) -> ApiKey:
+    """A metrics, admin or auditor key (GET /metrics), else 403."""
+    if key.role not in ("metrics", "admin", "auditor"):
+        raise ForbiddenError(f"/metrics needs a metrics, admin or auditor key; this key is {key.role}")
     return key
 
 
@@ -132,6 +147,7 @@ def subject_link(svc: ServiceDep, credentials: Credentials) -> SubjectLink:
 
 
 Admin = Annotated[ApiKey, Depends(admin)]
+MetricsReader = Annotated[ApiKey, Depends(metrics_reader)]
 Reader = Annotated[ApiKey, Depends(reader)]
 Operator = Annotated[ApiKey, Depends(operator)]
 Reviewer = Annotated[ApiKey, Depends(reviewer)]

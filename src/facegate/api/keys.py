@@ -17,9 +17,10 @@ from facegate.store import Database
 
 from .models import ApiKeyRow
 
-Role = Literal["admin", "operator", "auditor", "reviewer"]
+Role = Literal["admin", "operator", "auditor", "reviewer", "metrics"]
 # reviewer: a DPO or counsel who attests claims of a spec (regulation.md §4.8), distinct from the admin who registers.
-ROLES: tuple[Role, ...] = ("admin", "operator", "auditor", "reviewer")
+# metrics: a Prometheus scraper's key, good for GET /metrics and nothing else (it is kept in a scraper's config).
+ROLES: tuple[Role, ...] = ("admin", "operator", "auditor", "reviewer", "metrics")
 PREFIX = "fgk"
 _KEY = re.compile(r"^fgk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 # Every request authenticates: one statement on the driver's connection costs a tenth of an ORM session's get.

@@ -15,7 +15,7 @@ class ApiKeyRow(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(16))  # admin | operator | auditor
+    role: Mapped[str] = mapped_column(String(16))  # admin | operator | auditor | reviewer | metrics
     deployments: Mapped[str] = mapped_column(Text, default="")  # comma-separated; operators only
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -134,7 +134,8 @@ def serve(
 @keys_app.command("create")
 def keys_create(
     role: Annotated[
-        str, typer.Option("--role", help="admin, operator, auditor or reviewer (a DPO or counsel who attests claims).")
+        str,
+        typer.Option("--role", help="admin, operator, auditor, reviewer (a DPO attesting claims), metrics (scraping)."),
     ],
     deployment: Annotated[
         list[str] | None, typer.Option("--deployment", help="A deployment an operator key is granted; repeat.")

@@ -35,6 +35,7 @@ ZH: dict[str, str] = {
     "{demo} prints demo keys; {create} mints one.": "{demo} 会打印演示密钥；{create} 可创建一个密钥。",
     "API key": "API 密钥",
     "That key is unknown or revoked.": "该密钥不存在或已被撤销。",
+    "A metrics key reads /metrics only.": "监控指标密钥只能读取 /metrics。",
     "Sign in needed": "需要登录",
     "Not allowed": "无权访问",
     "Not found": "未找到",

@@ -82,6 +82,8 @@ def login(request: Request, svc: ServiceDep, api_key: Annotated[str, Form(max_le
     key = svc.keys.authenticate(api_key.strip(), svc.clock())
     if key is None:
         return page(request, svc, "login.html", None, status_code=401, error="That key is unknown or revoked.")
+    if key.role == "metrics":
+        return page(request, svc, "login.html", None, status_code=403, error="A metrics key reads /metrics only.")
     response = RedirectResponse("/console", status_code=303)
     session.start(response, svc, key, svc.clock(), secure=request.url.scheme == "https")
     return response

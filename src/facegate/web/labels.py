@@ -68,7 +68,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "password": ("password", "密码"),
     },
     "role": {"admin": ("admin", "管理员"), "operator": ("operator", "操作员"), "auditor": ("auditor", "审计员"),
-             "reviewer": ("reviewer", "审核人")},
+             "reviewer": ("reviewer", "审核人"), "metrics": ("metrics", "监控指标")},
     "camera_state": {"stopped": ("stopped", "已停止"), "connecting": ("connecting", "连接中"),
                      "running": ("running", "运行中"), "reconnecting": ("reconnecting", "重连中"),
                      "refused": ("refused", "被拒绝"), "ended": ("ended", "已结束")},

@@ -1,5 +1,8 @@
 """What load balancers and Prometheus ask: `/healthz` (the process answers), `/readyz` (its dependencies answer),
-`/metrics` (Prometheus text format). None needs a key, and none says anything about a person."""
+`/metrics` (Prometheus text format, for a metrics, admin or auditor key). None says anything about a person.
+
+The probes are open (a kubelet or load balancer sends no key and they say only "up" or which dependency is down);
+the metrics need a key, as they show the traffic, refusals and rules of every deployment."""
 
 from typing import Any
 
@@ -9,7 +12,7 @@ from fastapi.responses import Response
 from facegate import health, metrics
 
 from .. import problems
-from ..auth import ServiceDep
+from ..auth import MetricsReader, ServiceDep
 from ..responses import Health, Readiness
 from ..responses import problems as problems_of
 
@@ -42,10 +45,13 @@ def readyz(request: Request, svc: ServiceDep) -> Any:
     "/metrics",
     response_class=Response,
     operation_id="metrics",
-    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format 0.0.4"}},
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "Prometheus text format 0.0.4"},
+        **problems_of(401, 403),
+    },
 )
-def prometheus_metrics(svc: ServiceDep) -> Response:
-    """The process's metrics in Prometheus's text format (see docs/service.md for each metric)."""
+def prometheus_metrics(svc: ServiceDep, key: MetricsReader) -> Response:
+    """The process's metrics in Prometheus's text format, for a metrics, admin or auditor key (docs/service.md)."""
     metrics.cameras_reported(svc.gate.cameras.list())
     return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
