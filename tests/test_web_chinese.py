@@ -141,3 +141,78 @@ def test_the_check_catches_a_planted_english_sentence_and_full_stop() -> None:
     assert english_in("<body><p>部署已启用.</p>", []) == ["full stop: 用."]
     assert english_in('<body><p lang="en">the original text stays</p><p>HQ lobby staff entry</p>',
                       ["HQ lobby staff entry"]) == []  # fmt: skip
+
+
+def strings(value: Any) -> list[str]:
+    """Every string in a spec's data (what its operator wrote)."""
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else []
+    return [s for item in items for s in strings(item)]
+
+
+def still_english() -> set[str]:
+    """The rules whose finding messages are English only so far: the spec-consistency checks, BIPA and the EU's."""
+    from facegate.policy.rules import bipa, consistency, euai
+
+    return {rule.id for module in (consistency, bipa, euai) for rule in module.RULES}
+
+
+def chinese_findings() -> list[tuple[str, str, str, list[str]]]:
+    """(example, rule, message_zh, the operator's texts) of every finding of the examples under CN25 and the CN23
+    draft, but those of the rules whose messages have no Chinese yet (STILL_ENGLISH)."""
+    from datetime import date
+
+    from gate_fixtures import EXAMPLES
+
+    from facegate import policy
+
+    found = []
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        if path.name == "expected.yaml":
+            continue
+        spec = policy.parse_spec(path.read_text())
+        report = policy.evaluate(spec, ("cn2025", "cn2023-draft"), today=date(2026, 12, 4))
+        written = strings(spec.model_dump(mode="json"))
+        ours = [f for f in report.findings if f.rule not in still_english()]
+        found += [(path.stem, f.rule, f.message_zh, written) for f in ours]
+    return found
+
+
+def test_every_finding_of_the_examples_is_worded_in_chinese() -> None:
+    found = chinese_findings()
+    assert len({rule for _, rule, _, _ in found}) >= 20  # the examples reach many of the rules, not one or two
+    untranslated = [(example, rule) for example, rule, zh, _ in found if not zh]
+    assert untranslated == []
+    english = {(ex, rule): e for ex, rule, zh, written in found if (e := english_in(f"<body><p>{zh}</p>", written))}
+    assert english == {}
+
+
+def test_a_chinese_page_shows_the_finding_in_chinese_not_the_folded_english(
+    demo: tuple[Env, dict[str, str]],
+) -> None:
+    env, keys = demo
+    env.client.post("/console/login", data={"api_key": keys["demo-admin"]})
+    shown = 0
+    for row in env.svc.deployments():
+        findings = [f for f in env.svc.deployment(row["id"])["report"]["findings"] if f["message_zh"]]
+        if not findings:
+            continue
+        text = visible_text(env.client.get(f"/console/deployments/{row['id']}?lang=zh-CN").text)
+        for f in findings:
+            assert f["message_zh"] in text and f["message"] not in text, (row["id"], f["rule"])
+            shown += 1
+    assert shown >= 2
+
+
+def test_every_rule_note_has_its_chinese_and_the_rule_page_shows_it(demo: tuple[Env, dict[str, str]]) -> None:
+    from facegate.policy.rules import RULES
+    from facegate.web.rule_words import RULE_NOTES_ZH
+
+    notes = {rule.id: rule.note for rule in RULES if rule.note}
+    assert set(RULE_NOTES_ZH) == set(notes)  # a new note, or one gone, shows here
+    assert all(english_in(f"<body><p>{zh}</p>", []) == [] for zh in RULE_NOTES_ZH.values())
+    env, keys = demo
+    env.client.post("/console/login", data={"api_key": keys["demo-admin"]})
+    text = visible_text(env.client.get("/console/rules/CN25-12a?lang=zh-CN").text)
+    assert RULE_NOTES_ZH["CN25-12a"] in text and notes["CN25-12a"] not in text

@@ -34,6 +34,7 @@ class Finding(Answer):
     profiles: list[str]
     status: Literal["C", "S", "U"] = Field(description="C: in force, S: settled reading, U: unsettled reading.")
     questions: list[str] = Field(description="The open interpretation questions (regulation.md §8) behind it.")
+    message_zh: str = Field(description="The message in simplified Chinese; empty where the rule has none yet.")
 
 
 class Interpretation(Answer):

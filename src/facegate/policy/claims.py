@@ -155,21 +155,28 @@ def violations(spec: Deployment, name: str) -> Iterator[Violation]:
     found = claim(spec, name)
     if found.supported:
         return
-    yield Violation(found.field, unsupported(spec, found))
+    english, chinese = unsupported(spec, found)
+    yield Violation(found.field, english, zh=chinese)
 
 
-def unsupported(spec: Deployment, found: Claim) -> str:
-    """Why a claim is not supported, and what would support it."""
-    what = label(found.name, "en")
+def unsupported(spec: Deployment, found: Claim) -> tuple[str, str]:
+    """Why a claim is not supported, and what would support it: in English and in simplified Chinese."""
+    what, what_zh = label(found.name, "en"), label(found.name)
     refused = [a for a in spec.attestations if a.claim in ATTESTABLE[found.name] and denies(a.document)]
     if refused:
         return (
             f"unsupported claim of {what}: the attestation by {refused[0].reviewer} denies the evidence it attests "
-            f"({refused[0].document!r}); an attestation must rest on a document that exists and is in force"
+            f"({refused[0].document!r}); an attestation must rest on a document that exists and is in force",
+            f"{what_zh}的主张缺乏证明：{refused[0].reviewer} 的确认否认了其所确认的证据（{refused[0].document!r}）；"
+            "确认必须以现存且有效的文件为依据",
         )
     fix = (
         "name a registry provision whose scope covers it (`facegate provisions` lists them), or have a reviewer "
         f"(DPO or counsel) attest it: attestations: [{{claim: {found.name}, reviewer, attested_on, document}}]"
+    )
+    fix_zh = (
+        "请引用适用范围涵盖该主张的登记规定（`facegate provisions` 列出全部），或由审核人（个人信息保护负责人或律师）"
+        f"确认：attestations: [{{claim: {found.name}, reviewer, attested_on, document}}]"
     )
     if found.name == "public_security":
         return (
@@ -177,21 +184,33 @@ def unsupported(spec: Deployment, found: Claim) -> str:
             f"{spec.handler.kind}), and no written commission from one is attested; loss prevention or security by a "
             "private operator is not public security (regulation.md §4.8). Set handler.kind: public_security_organ "
             "if it is one, attest the commission (attestations: [{claim: public_security_commission, reviewer, "
-            "attested_on, document}]), or use the purpose it really has"
+            "attested_on, document}]), or use the purpose it really has",
+            f"{what_zh}的主张缺乏证明：{spec.handler.name} 不是公安机关（handler.kind: {spec.handler.kind}），"
+            "也没有经确认的公安机关书面委托；私营经营者的防损或安保不是公共安全（regulation.md §4.8）。如确为公安机关，"
+            "请设 handler.kind: public_security_organ；或确认该委托（attestations: [{claim: "
+            "public_security_commission, reviewer, attested_on, document}]）；或使用其真实目的",
         )
     provisions = cited(found.text)
     said = f"{found.field} {found.text!r}" if found.text else f"{found.field} is empty"
+    said_zh = f"{found.field} {found.text!r}" if found.text else f"{found.field} 为空"
     if any(p.identity_documents_only for p in provisions):
         names = "; ".join(p.citation for p in provisions if p.identity_documents_only)
         return (
             f"unsupported claim of {what}: {said} cites {names}, which requires checking identity documents, not "
-            f"face recognition; offer the document check as the alternative, or {fix}"
+            f"face recognition; offer the document check as the alternative, or {fix}",
+            f"{what_zh}的主张缺乏证明：{said_zh} 引用了 {names}，该规定要求查验身份证件，而非人脸识别；请以查验证件"
+            f"作为替代方式，或{fix_zh}",
         )
     if provisions:
         names = "; ".join(f"{p.id} ({', '.join(p.supports) or 'no claim'})" for p in provisions)
         return (
             f"unsupported claim of {what}: {said} names {names}, whose scope does not cover {found.name} for "
             "handler.kind "
-            f"{spec.handler.kind} with purpose {spec.purpose.category}; {fix}"
+            f"{spec.handler.kind} with purpose {spec.purpose.category}; {fix}",
+            f"{what_zh}的主张缺乏证明：{said_zh} 引用了 {names}，其适用范围不涵盖 handler.kind 为 "
+            f"{spec.handler.kind}、目的为 {spec.purpose.category} 的 {found.name}；{fix_zh}",
         )
-    return f"unsupported claim of {what}: {said} is not a provision in facegate's registry; {fix}"
+    return (
+        f"unsupported claim of {what}: {said} is not a provision in facegate's registry; {fix}",
+        f"{what_zh}的主张缺乏证明：{said_zh} 不是 facegate 登记的规定；{fix_zh}",
+    )

@@ -27,6 +27,7 @@ class Finding:
     profiles: tuple[str, ...]
     status: Confirmation
     questions: tuple[str, ...] = ()
+    message_zh: str = ""  # the message in simplified Chinese, empty where the rule has none yet
 
     def to_dict(self) -> dict[str, Any]:
         """The finding in the JSON shape of DESIGN.md, plus the IDs, profiles, status and §8 questions behind it."""
@@ -39,6 +40,7 @@ class Finding:
             "profiles": list(self.profiles),
             "status": self.status,
             "questions": list(self.questions),
+            "message_zh": self.message_zh,
         }
 
 
@@ -114,11 +116,13 @@ def evaluate(
                     merged[key] = Finding(
                         rule.id, previous.severity, v.field, v.message,
                         tuple(dict.fromkeys((*previous.cites, *cites))), (*previous.profiles, name),
-                        rule.status, previous.questions,
+                        rule.status, previous.questions, previous.message_zh,
                     )  # fmt: skip
                     continue
                 questions = tuple(dict.fromkeys((*v.questions, *_overridden(rule.questions, settings))))
-                merged[key] = Finding(rule.id, severity, v.field, v.message, cites, (name,), rule.status, questions)
+                merged[key] = Finding(
+                    rule.id, severity, v.field, v.message, cites, (name,), rule.status, questions, v.zh
+                )
     findings = sorted(merged.values(), key=lambda f: SEVERITY_ORDER[f.severity])
     return Evaluation(spec.id, names, tuple(findings), settings)
 

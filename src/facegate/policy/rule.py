@@ -21,12 +21,16 @@ ROOMS: tuple[str, ...] = ("check", "gate", "vault", "audit", "oversight", "polic
 
 @dataclass(frozen=True)
 class Violation:
-    """What a check found wrong with a spec: the field, what to change, and a milder severity if any."""
+    """What a check found wrong with a spec: the field, what to change, and a milder severity if any.
+
+    `zh` is the message in simplified Chinese, written beside the English with the same values (the console's
+    Chinese pages show it); empty where a rule has none yet, and the page then shows the rule's title."""
 
     field: str | None
     message: str
     severity: Severity | None = None
     questions: tuple[str, ...] = ()
+    zh: str = ""
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from facegate.policy import vocabulary as spec_words
 from .catalogue import ZH
 from .labels import LABELS
 from .problem_words import PROBLEM_ZH
-from .rule_words import RULE_TITLES_ZH
+from .rule_words import RULE_NOTES_ZH, RULE_TITLES_ZH
 from .subject_words import SUBJECT_ZH
 from .trial_words import TRIAL_ZH
 
@@ -127,6 +127,11 @@ def chinese() -> bool:
 def rule_title(rule_id: str, english: str) -> str:
     """A rule's title in the current language (`english` as the rule has it)."""
     return RULE_TITLES_ZH.get(rule_id, english) if _current.get() == ZH_CN else english
+
+
+def rule_note(rule_id: str, english: str) -> str | None:
+    """A rule's note in the current language; None on a Chinese page when the note has no Chinese yet."""
+    return RULE_NOTES_ZH.get(rule_id) if _current.get() == ZH_CN else english
 
 
 def room(where: str) -> str:

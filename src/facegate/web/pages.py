@@ -33,7 +33,7 @@ def is_gap(value: object) -> bool:
 TEMPLATES.env.filters["block_kind"] = block_kind
 TEMPLATES.env.tests["gap"] = is_gap
 TEMPLATES.env.globals.update(t=i18n.t_html, plural=i18n.plural_html, label=i18n.label, label_of=i18n.label,
-                             rule_title=i18n.rule_title, room=i18n.room, chinese=i18n.chinese,
+                             rule_title=i18n.rule_title, rule_note=i18n.rule_note, room=i18n.room, chinese=i18n.chinese,
                              problem_zh=problem_zh, said=i18n.said_html)  # fmt: skip
 
 

@@ -19,6 +19,8 @@ def non_biometric_first(spec: Deployment, ctx: CheckContext) -> Iterator[Violati
             "purpose.alternatives_analysis",
             "the draft asks to prioritise non-biometric solutions: say in purpose.alternatives_analysis which were "
             "considered and why they do not meet the purpose",
+            zh="征求意见稿要求优先采用非生物特征识别方案：请在 purpose.alternatives_analysis 中说明考虑过哪些方案、"
+            "为何不能实现目的",
         )
 
 
@@ -30,6 +32,8 @@ def sensitive_analyses(spec: Deployment, ctx: CheckContext) -> Iterator[Violatio
             "analyses",
             f"the draft forbids analysing {', '.join(denied)}; remove them from analyses, or record a security, "
             "emergency or separate-consent exception in analysis_exception",
+            zh=f"征求意见稿禁止分析 {', '.join(denied)}；请从 analyses 中删除，或在 analysis_exception 中记录安全、"
+            "紧急情况或单独同意的例外",
         )
 
 
@@ -42,6 +46,8 @@ def consent_default(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
         f"under the draft, {spec.legal_basis} is not a basis for facial data: use separate_consent (or "
         "written_consent), or legal_basis: statutory with the exempting law backed by a registry provision or a "
         "reviewer's attestation",
+        zh=f"按征求意见稿，{spec.legal_basis} 不能作为处理人脸信息的依据：请使用 separate_consent（或 "
+        "written_consent），或设 legal_basis: statutory 并以登记的规定或审核人的确认证明豁免同意的法律",
     )
 
 
@@ -55,6 +61,7 @@ def public_place_confidential(spec: Deployment, ctx: CheckContext) -> Iterator[V
                 f"recipients[{i}]",
                 f"facial data from a public place must not be provided to {recipient.name or 'others'}; remove the "
                 "recipient or obtain each subject's separate consent",
+                zh=f"公共场所所得人脸信息不得提供给{recipient.name or '他人'}；请删除该接收方，或取得每个人的单独同意",
             )
 
 
@@ -65,6 +72,7 @@ def internal_area(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "location.collection_area",
             "devices for internal management must cover only the area actually needed: describe it in "
             "location.collection_area",
+            zh="用于内部管理的设备应仅覆盖实际需要的区域：请在 location.collection_area 中描述",
         )
 
 
@@ -75,6 +83,8 @@ def business_premises(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
             "alternatives",
             f"a {facts.premises(spec)} must not force face recognition: offer a non-FR way (e.g. ID document "
             "checked by staff) in alternatives",
+            zh=f"{facts.premises(spec)} 不得强制要求人脸识别：请在 alternatives 中提供非人脸识别方式（如由工作人员"
+            "查验身份证件）",
         )
 
 
@@ -82,13 +92,15 @@ def active_and_prompted(spec: Deployment, ctx: CheckContext) -> Iterator[Violati
     """CN23-T06: verification is voluntary and active, with a real-time prompt of its purpose."""
     if spec.modality == "verification" and spec.capture == "passive":
         yield Violation(
-            "capture", "verification must need the person's active participation: set capture: active"
-        )
+            "capture", "verification must need the person's active participation: set capture: active",
+            zh="验证须由本人主动配合：请设 capture: active",
+        )  # fmt: skip
     if not spec.notice.realtime_purpose_prompt:
         yield Violation(
             "notice.realtime_purpose_prompt",
             "the device must show or speak the purpose at capture: add the prompt and set "
             "notice.realtime_purpose_prompt: true",
+            zh="设备须在采集时显示或播报目的：请添加提示并设 notice.realtime_purpose_prompt: true",
         )
 
 
@@ -101,19 +113,22 @@ def remote_identification(spec: Deployment, ctx: CheckContext) -> Iterator[Viola
             "capture",
             f"remote, passive 1:N identification is only for national or public security or emergencies, not "
             f"{spec.purpose.category}; set capture: active (people present their face) or stop identifying",
+            zh=f"远距离、无感式 1:N 辨识仅限国家安全、公共安全或紧急情况，{spec.purpose.category} 不属于此类；请设 "
+            "capture: active（由本人出示面部），或停止辨识",
         )
         return
     watchlist = spec.watchlist
     needs = {
-        "legal_basis_ref": "the legal basis",
-        "time_window": "the time window",
-        "geofence": "the area",
-        "target_cap": "the maximum number of targets",
+        "legal_basis_ref": ("the legal basis", "法律依据"),
+        "time_window": ("the time window", "时间范围"),
+        "geofence": ("the area", "区域范围"),
+        "target_cap": ("the maximum number of targets", "目标人数上限"),
     }
-    for key, what in needs.items():
+    for key, (what, zh) in needs.items():
         value = getattr(watchlist, key) if watchlist else None
         if value is None or (isinstance(value, str) and not stated(value)):
-            yield Violation(f"watchlist.{key}", f"remote identification needs {what}: set watchlist.{key}")
+            needed = f"remote identification needs {what}: set watchlist.{key}"
+            yield Violation(f"watchlist.{key}", needed, zh=f"远距离辨识须载明{zh}：请设 watchlist.{key}")
 
 
 def manual_review(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
@@ -124,13 +139,14 @@ def manual_review(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "human_review",
             f"in {spec.sector}, face recognition may only assist a person's identity review: add the manual review "
             "step and set human_review: true",
+            zh=f"在 {spec.sector} 领域，人脸识别只能辅助人工核验身份：请增加人工核验环节并设 human_review: true",
         )
 
 
 def raw_images(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-T10 (and §8 Q6 under cn2025): no original images without law or separate consent."""
     for v in claims.violations(spec, "raw_images_by_law"):
-        yield Violation(v.field, v.message, v.severity, questions=("Q6",))
+        yield Violation(v.field, v.message, v.severity, questions=("Q6",), zh=v.zh)
 
 
 def filing_public_place(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
@@ -140,6 +156,7 @@ def filing_public_place(spec: Deployment, ctx: CheckContext) -> Iterator[Violati
             "location.setting",
             "under the draft, any public-place use must be filed with the municipal cyberspace administration within "
             "30 working days",
+            zh="按征求意见稿，任何公共场所的使用均须在三十个工作日内向市级网信部门备案",
         )
 
 
@@ -149,6 +166,7 @@ def certified_devices(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
         yield Violation(
             "device_certification_ref",
             "record the certification or test report of the recognition devices in device_certification_ref",
+            zh="请在 device_certification_ref 中记录识别设备的认证证书或检测报告",
         )
 
 

@@ -29,18 +29,22 @@ def context(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "context",
             f"context is rnd_algorithm_training but the purpose ({spec.purpose.category}) is a live use; "
             "set context: production, or keep R&D on its own spec with purpose.category: algorithm_training",
+            zh=f"context 为 rnd_algorithm_training，但目的（{spec.purpose.category}）属于实际应用；请设 context: "
+            "production，或将研发放在单独的说明书中并设 purpose.category: algorithm_training",
         )
     elif spec.context == "production" and training:
         yield Violation(
             "purpose.category",
             "algorithm training is not a production purpose; set context: rnd_algorithm_training so the gate "
             "keeps it apart from live matching",
+            zh="算法训练不是生产用途；请设 context: rnd_algorithm_training，门控据此将其与实际比对分开",
         )
     elif training:
         yield Violation(
             "context",
             "R&D and algorithm training are outside CN25 but PIPL still applies; the gate refuses live enrollment "
             "and matching for this deployment",
+            zh="研发和算法训练不适用本办法，但个人信息保护法仍适用；门控拒绝该部署的实际录入和比对",
             severity="INFO",
         )
 
@@ -64,6 +68,8 @@ def denied_analyses(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             f"analyses {', '.join(denied)} are on the deny-list of prohibited inferences; remove them, or record a "
             "national-security, public-security, emergency or separate-consent exception in analysis_exception "
             "(with its ref)",
+            zh=f"分析 {', '.join(denied)} 属于禁止推断清单；请删除，或在 analysis_exception 中记录国家安全、公共安全、"
+            "紧急情况或单独同意的例外（附其依据 ref）",
             questions=("Q4",),
         )
 
@@ -71,14 +77,21 @@ def denied_analyses(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
 def purpose_and_necessity(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-4a: a specific purpose, its necessity and the least-impact rationale are stated."""
     asks = {
-        "description": "state the specific purpose in purpose.description",
-        "necessity": "state in purpose.necessity why face recognition is necessary for this purpose",
-        "least_impact": "state in purpose.least_impact why this modality, storage and retention are the least "
-        "intrusive choice",
+        "description": (
+            "state the specific purpose in purpose.description", "未载明具体目的：请在 purpose.description 中写明"
+        ),
+        "necessity": (
+            "state in purpose.necessity why face recognition is necessary for this purpose",
+            "未说明必要性：请在 purpose.necessity 中说明为何该目的必须使用人脸识别",
+        ),
+        "least_impact": (
+            "state in purpose.least_impact why this modality, storage and retention are the least intrusive choice",
+            "未说明影响最小：请在 purpose.least_impact 中说明为何该识别方式、存储和保存期限侵入性最小",
+        ),
     }
-    for name, ask in asks.items():
+    for name, (ask, zh) in asks.items():
         if not stated(getattr(spec.purpose, name)):
-            yield Violation(f"purpose.{name}", f"no {name.replace('_', '-')} given: {ask}")
+            yield Violation(f"purpose.{name}", f"no {name.replace('_', '-')} given: {ask}", zh=zh)
 
 
 def least_intrusive(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
@@ -88,24 +101,30 @@ def least_intrusive(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "modality",
             f"1:N identification used for {spec.purpose.category}, where the person has a known account; use 1:1 "
             "verification against the claimed account",
+            zh=f"{spec.purpose.category} 中个人已有已知账户，却使用 1:N 辨识；请改用针对所声称账户的 1:1 验证",
         )
     elif spec.modality == "identification":
         yield Violation(
             "modality",
             "1:N identification is more intrusive than 1:1 verification; make sure purpose.least_impact explains "
             "why searching everyone enrolled is needed",
+            zh="1:N 辨识比 1:1 验证更具侵入性；请确保 purpose.least_impact 说明为何需要检索全部已录入人员",
         )
     if spec.off_device:
         yield Violation(
             "storage.location",
             f"storage.location is {spec.storage.location}, not the least-intrusive default (the device); make sure "
             "purpose.least_impact explains why facial data must leave the device",
+            zh=f"storage.location 为 {spec.storage.location}，不是侵入性最小的默认方式（存于设备）；请确保 "
+            "purpose.least_impact 说明为何人脸信息必须离开设备",
         )
     if spec.storage.raw_images != "discard":
         yield Violation(
             "storage.raw_images",
             "raw images are kept; the least-intrusive default keeps only the template: set raw_images: discard "
             "unless purpose.least_impact explains why images are needed",
+            zh="保存了原始图像；侵入性最小的默认方式只保存模板：请设 raw_images: discard，除非 purpose.least_impact "
+            "说明为何需要图像",
         )
 
 
@@ -113,7 +132,10 @@ def notice_complete(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-5a: the notice says everything §5.3 requires."""
     for item in notice_fields(spec):
         if not item.present:
-            yield Violation(item.source, f"the notice lacks '{item.label}': set {item.source}")
+            yield Violation(
+                item.source, f"the notice lacks '{item.label}': set {item.source}",
+                zh=f"告知书缺少「{item.label.partition(' / ')[0]}」：请设 {item.source}",
+            )  # fmt: skip
 
 
 def accessible_notice(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
@@ -124,6 +146,8 @@ def accessible_notice(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
         "notice.accessible",
         "the notice has no accessible versions: provide screen-reader, large-font and voice versions and set "
         "notice.accessible: true (list them in notice.accessible_variants)",
+        zh="告知书没有无障碍版本：请提供读屏、大字和语音版本，并设 notice.accessible: true（在 "
+        "notice.accessible_variants 中列出）",
         severity=None if facts.is_public_facing(spec) else "WARN",
     )
 
@@ -136,6 +160,8 @@ def minors_rules(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "minors.expected",
             f"premises_type {spec.premises_type} is where children are likely and unknown ages count as under 14: "
             "set minors.expected: true and meet the rules for under-14s",
+            zh=f"premises_type {spec.premises_type} 属于可能有儿童的场所，且年龄不明者按不满十四周岁对待：请设 "
+            "minors.expected: true，并遵守不满十四周岁者的规则",
             questions=("Q15",),
         )
     if not facts.minors_expected(spec, unknown_age):
@@ -145,6 +171,7 @@ def minors_rules(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "minors.rules_ref",
             "under-14s are expected but no special processing rules are linked: publish them and set "
             "minors.rules_ref",
+            zh="预计有不满十四周岁者，但未链接专门处理规则：请公布规则并设 minors.rules_ref",
         )
 
 
@@ -159,6 +186,9 @@ def on_device(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             f"storage.location is {spec.storage.location}, so facial data leaves the recognition device; store it on "
             "the device, or set storage.transmission_consent: true (the gate then asks each subject's separate "
             "consent), or rest on a statutory basis backed by a registry provision or a reviewer's attestation",
+            zh=f"storage.location 为 {spec.storage.location}，人脸信息因此离开人脸识别设备；请存于设备内，或设 "
+            "storage.transmission_consent: true（门控随即征求每个人的单独同意），或以登记的法律规定或审核人的确认"
+            "为法定依据",
             questions=("Q5",),
         )
 
@@ -170,12 +200,14 @@ def retention(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
         yield Violation(
             "storage.retention_days",
             "no retention period: set storage.retention_days to the shortest period the purpose needs",
+            zh="未设保存期限：请将 storage.retention_days 设为实现目的所需的最短期限",
         )
     elif not stated(storage.retention_justification):
         yield Violation(
             "storage.retention_justification",
             "the retention period is not justified: say in storage.retention_justification why this period is the "
             "shortest the purpose needs",
+            zh="保存期限缺少理由：请在 storage.retention_justification 中说明为何这是实现目的所需的最短期限",
             severity="WARN",
         )
     if storage.raw_images != "discard":
@@ -183,12 +215,15 @@ def retention(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(
                 "storage.raw_image_retention_days",
                 "raw images are kept without a period: set storage.raw_image_retention_days",
+                zh="保存原始图像却未设期限：请设 storage.raw_image_retention_days",
             )
         elif storage.retention_days is not None and storage.raw_image_retention_days > storage.retention_days:
             yield Violation(
                 "storage.raw_image_retention_days",
                 f"raw images are kept {storage.raw_image_retention_days} days, longer than the templates "
                 f"({storage.retention_days}); shorten storage.raw_image_retention_days",
+                zh=f"原始图像保存 {storage.raw_image_retention_days} 天，长于模板（{storage.retention_days} 天）；"
+                "请缩短 storage.raw_image_retention_days",
             )
 
 
@@ -200,27 +235,43 @@ def impact_assessment(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
             "impact_assessment",
             "no impact assessment: do one before processing (four sections: lawfulness and necessity, rights "
             "impact, security risks, protection measures; `facegate pia` drafts it) and record its approval",
+            zh="没有影响评估：请在处理前完成（四部分：合法性与必要性、对个人权益的影响、安全风险、保护措施；"
+            "`facegate pia` 可起草）并记录其批准",
         )
         return
     if not stated(pia.approved_by):
-        yield Violation("impact_assessment.approved_by", "the impact assessment is not approved: set approved_by")
+        yield Violation(
+            "impact_assessment.approved_by", "the impact assessment is not approved: set approved_by",
+            zh="影响评估未经批准：请设 approved_by",
+        )  # fmt: skip
     if pia.approved_on is None:
-        yield Violation("impact_assessment.approved_on", "the impact assessment has no approval date: set approved_on")
+        yield Violation(
+            "impact_assessment.approved_on", "the impact assessment has no approval date: set approved_on",
+            zh="影响评估没有批准日期：请设 approved_on",
+        )  # fmt: skip
     elif pia.approved_on > ctx.today:
         yield Violation(
             "impact_assessment.approved_on",
             f"the impact assessment is approved on {pia.approved_on}, after today ({ctx.today}); it must be approved "
             "before processing starts",
+            zh=f"影响评估的批准日期为 {pia.approved_on}，晚于今天（{ctx.today}）；必须在处理开始前批准",
         )
-    sections = {
-        "lawfulness_necessity": "whether purpose and method are lawful, proper and necessary",
-        "rights_impact": "the impact on individuals' rights and how well it is mitigated",
-        "security_risks": "the security risks and possible harm",
-        "protection_measures": "whether the protection measures are lawful, effective and proportionate",
+    sections = {  # what each section weighs, in English and in Chinese
+        "lawfulness_necessity": (
+            "whether purpose and method are lawful, proper and necessary", "目的和方式是否合法、正当、必要"
+        ),
+        "rights_impact": (
+            "the impact on individuals' rights and how well it is mitigated", "对个人权益的影响及其减轻程度"
+        ),
+        "security_risks": ("the security risks and possible harm", "安全风险和可能的危害"),
+        "protection_measures": (
+            "whether the protection measures are lawful, effective and proportionate", "保护措施是否合法、有效、相称"
+        ),
     }
-    for name, what in sections.items():
+    for name, (what, zh) in sections.items():
         if not stated(getattr(pia, name)):
-            yield Violation(f"impact_assessment.{name}", f"the impact assessment lacks a section on {what}")
+            lacks = f"the impact assessment lacks a section on {what}"
+            yield Violation(f"impact_assessment.{name}", lacks, zh=f"影响评估缺少关于{zh}的部分")
     covered = {normalise(r.harm) for r in pia.risks}
     text = (pia.security_risks or "").lower()
     missing = [
@@ -231,6 +282,7 @@ def impact_assessment(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
         yield Violation(
             "impact_assessment.risks",
             f"the security-risk section does not address {', '.join(missing)}: add rows to impact_assessment.risks",
+            zh=f"安全风险部分未涉及{'、'.join(HARMS_ZH[h][0] for h in missing)}：请在 impact_assessment.risks 中补充",
             severity="WARN",
         )
 
@@ -245,6 +297,8 @@ def alternatives(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "face recognition is the only way: offer at least one non-biometric method in alternatives (access "
             "card, PIN, ID document, staff check), or cite the state provision that makes face the only method "
             "in sole_method_ref",
+            zh="人脸识别是唯一方式：请在 alternatives 中至少提供一种非生物特征方式（门禁卡、PIN、身份证件、人工核验），"
+            "或在 sole_method_ref 中引用规定人脸为唯一方式的国家规定",
         )
 
 
@@ -256,6 +310,7 @@ def no_fee_to_decline(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
             f"the alternative {label(method, 'en')} ({label(method)}) costs {fee}: a fee for declining face "
             "recognition "
             "is a penalty that pushes people to it; offer the alternative free of charge",
+            zh=f"替代方式{label(method)}收费 {fee}：拒绝人脸识别要付费，等于以惩罚迫使人们接受；请免费提供替代方式",
         )
 
 
@@ -266,6 +321,7 @@ def national_channel(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]
             "identity_provider",
             "identity checks are encouraged to use the National Network Identity Authentication Public Service or "
             "the National Population Basic Information Database; record the provider in identity_provider",
+            zh="鼓励身份核验使用国家网络身份认证公共服务或国家人口基础信息库；请在 identity_provider 中记录提供方",
         )
 
 
@@ -279,6 +335,8 @@ def private_spaces(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             f"location.type {said!r} is {label(spec.location.type, 'both')}, a private space within a public place "
             f"({where}) where no face recognition device may be installed; remove the device or move it to a shared "
             "area such as the lobby or front desk",
+            zh=f"location.type {said!r} 属于{label(spec.location.type)}，是公共场所内的私密空间（{where}），不得安装"
+            "人脸识别设备；请拆除设备或移至大堂、前台等共用区域",
             questions=("Q13",),
         )
 
@@ -296,16 +354,21 @@ def public_places(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             f"{spec.purpose.category} ({label(spec.purpose.category)}); remove the devices from the public place "
             "or move the use to private "
             "premises with consent",
+            zh=f"公共场所仅在维护公共安全所必需时（公共安全机关的法定职责，或附证明的 public_security 目的）方可使用"
+            f"人脸识别，{label(spec.purpose.category)}（{spec.purpose.category}）不属于此类；请将设备撤出公共场所，"
+            "或改在取得同意的非公共场所使用",
         )
     if not stated(spec.location.collection_area):
         yield Violation(
             "location.collection_area",
             "the collection area is not delimited: describe it (area or field of view) in location.collection_area",
+            zh="未划定采集区域：请在 location.collection_area 中描述（区域或视野范围）",
         )
     if not spec.location.signage:
         yield Violation(
             "location.signage",
             "no prominent signs: put up signs at the collection area and set location.signage: true",
+            zh="没有显著提示标识：请在采集区域设置标识，并设 location.signage: true",
         )
 
 
@@ -315,6 +378,7 @@ def mlps(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
         yield Violation(
             "security.mlps_level",
             "no MLPS (等级保护) level recorded: set security.mlps_level after grading the system",
+            zh="未记录网络安全等级保护级别：请在定级后设 security.mlps_level",
         )
 
 
@@ -324,6 +388,7 @@ def complaints(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
         yield Violation(
             "notice.complaint_channel",
             "no complaint and reporting channel: publish one and set notice.complaint_channel",
+            zh="没有投诉、举报渠道：请公布渠道并设 notice.complaint_channel",
         )
 
 
@@ -331,7 +396,10 @@ def in_force(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-20: the Measures apply from 2025-06-01."""
     effective = ctx.profile.numbers["effective_date"]
     if ctx.today < effective:
-        yield Violation(None, f"the Measures apply from {effective}; today ({ctx.today}) they are not yet in force")
+        yield Violation(
+            None, f"the Measures apply from {effective}; today ({ctx.today}) they are not yet in force",
+            zh=f"本办法自 {effective} 起施行；今天（{ctx.today}）尚未施行",
+        )  # fmt: skip
 
 
 RULES: tuple[Rule, ...] = (

@@ -16,6 +16,10 @@ def _policy(rule_id: str, serves: str, setting: str) -> str:
     )
 
 
+def _policy_zh(rule_id: str, serves: str, setting: str) -> str:
+    return f"（facegate 政策 {rule_id}，严于 {serves}；可通过设置 {setting} 并附理由关闭）"
+
+
 def minors_no_identification(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """FG-1: under-14s' facial data is not used for 1:N identification."""
     if not ctx.settings.get("fg.minors_no_identification"):
@@ -26,6 +30,8 @@ def minors_no_identification(spec: Deployment, ctx: CheckContext) -> Iterator[Vi
             "under-14s are expected and the deployment searches 1:N; use 1:1 verification (e.g. a pupil card plus "
             "face) or keep children out of the gallery "
             + _policy("FG-1", "CN25-7c and PIPL-31", "fg.minors_no_identification"),
+            zh="预计有不满十四周岁者，且该部署进行 1:N 检索；请改用 1:1 验证（如学生卡加人脸），或不将儿童纳入人脸库"
+            + _policy_zh("FG-1", "CN25-7c 和 PIPL-31", "fg.minors_no_identification"),
         )
 
 
@@ -39,6 +45,9 @@ def minors_on_device(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]
             "under-14s are expected and their facial data leaves the device or goes to a recipient; keep it on the "
             f"device (storage.location: device) with no recipients "
             f"{_policy('FG-2', 'CN25-7c and CN25-8a/b', 'fg.minors_on_device_only')}",
+            zh="预计有不满十四周岁者，其人脸信息离开设备或提供给接收方；请将其保存在设备内"
+            "（storage.location: device）且不设接收方"
+            + _policy_zh("FG-2", "CN25-7c 和 CN25-8a/b", "fg.minors_on_device_only"),
         )
 
 

@@ -24,6 +24,8 @@ def legal_basis_ref(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "legal_basis_ref",
             f"legal_basis is {spec.legal_basis} but no law or contract is named: set legal_basis_ref (e.g. the "
             "article of law), or use separate_consent",
+            zh=f"legal_basis 为 {spec.legal_basis}，但未载明法律或合同：请设 legal_basis_ref（如法律条文），"
+            "或使用 separate_consent",
         )
 
 
@@ -33,14 +35,18 @@ def recipients(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
         where = f"recipients[{i}]"
         for key in ("name", "contact", "purpose", "method"):
             if not stated(getattr(recipient, key)):
-                yield Violation(f"{where}.{key}", f"the notice must name the recipient's {key}: set {where}.{key}")
+                name = f"the notice must name the recipient's {key}: set {where}.{key}"
+                yield Violation(f"{where}.{key}", name, zh=f"告知书须载明接收方的 {key}：请设 {where}.{key}")
         if not recipient.pi_categories:
-            yield Violation(f"{where}.pi_categories", f"list what is provided in {where}.pi_categories")
+            listed = f"list what is provided in {where}.pi_categories"
+            yield Violation(f"{where}.pi_categories", listed, zh=f"请在 {where}.pi_categories 中列出所提供的信息")
         if not recipient.separate_consent and not claims.supported(spec, "statutory_basis"):
             yield Violation(
                 f"{where}.separate_consent",
                 f"providing facial data to {recipient.name or 'another handler'} needs each subject's separate "
                 f"consent: set {where}.separate_consent: true (the gate asks for it), or stop providing it",
+                zh=f"向{recipient.name or '其他处理者'}提供人脸信息须取得每个人的单独同意：请设 "
+                f"{where}.separate_consent: true（门控据此征求同意），或停止提供",
             )
 
 
@@ -56,6 +62,8 @@ def explanation(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "notice.explanation_channel",
             "the notice does not say where a person may ask for the processing rules to be explained: set "
             "notice.explanation_channel (or notice.rights_exercise_procedure, which the notice then names for it)",
+            zh="告知书未载明个人可在何处要求解释处理规则：请设 notice.explanation_channel（或 "
+            "notice.rights_exercise_procedure，告知书随即以其作为解释渠道）",
         )
 
 
@@ -77,6 +85,9 @@ def transfer_mechanism(spec: Deployment, ctx: CheckContext) -> Iterator[Violatio
                 f"facial data goes abroad to {recipient.name or 'a recipient'} ({recipient.country}) with no transfer "
                 "mechanism: set transfer_mechanism to security_assessment (10,000 people or more since 1 January, or "
                 "count unknown), or standard_contract / certification (fewer), with transfer_mechanism_ref",
+                zh=f"人脸信息向境外提供给{recipient.name or '接收方'}（{recipient.country}），却没有出境机制：请将 "
+                "transfer_mechanism 设为 security_assessment（自 1 月 1 日起累计一万人以上，或人数不明），或 "
+                "standard_contract / certification（不足一万人），并设 transfer_mechanism_ref",
             )
         elif needs_assessment and mechanism != "security_assessment":
             counted = "the count is not given" if band is None else f"{band:,} people since 1 January"
@@ -84,12 +95,16 @@ def transfer_mechanism(spec: Deployment, ctx: CheckContext) -> Iterator[Violatio
                 f"{where}.transfer_mechanism",
                 f"{counted}: facial information (sensitive) of 10,000 or more people, or an unknown number, needs a "
                 f"CAC security assessment, not {mechanism}; set {where}.individuals if fewer, or obtain the assessment",
+                zh=("未给出人数" if band is None else f"自 1 月 1 日起 {band:,} 人")
+                + f"：一万人以上或人数不明的人脸信息（敏感个人信息）出境须通过网信部门安全评估，而非 {mechanism}；"
+                f"如不足一万人请设 {where}.individuals，否则请取得安全评估",
             )
         if mechanism is not None and not stated(recipient.transfer_mechanism_ref):
             yield Violation(
                 f"{where}.transfer_mechanism_ref",
                 f"name the {mechanism.replace('_', ' ')} (filing number, certificate or decision) in "
                 f"{where}.transfer_mechanism_ref",
+                zh=f"请在 {where}.transfer_mechanism_ref 中载明 {mechanism} 的备案编号、证书或决定",
             )
 
 
@@ -104,6 +119,7 @@ def foreign_recipient_notice(spec: Deployment, ctx: CheckContext) -> Iterator[Vi
                 yield Violation(
                     f"{where}.{key}",
                     f"the notice must give the foreign recipient's {key.replace('_', ' ')}: set {where}.{key}",
+                    zh=f"告知书须载明境外接收方的 {key}：请设 {where}.{key}",
                 )
         if not recipient.cross_border_consent:
             yield Violation(
@@ -111,6 +127,8 @@ def foreign_recipient_notice(spec: Deployment, ctx: CheckContext) -> Iterator[Vi
                 f"providing facial data to {recipient.name or 'a recipient'} abroad needs each subject's separate "
                 f"consent to the transfer: set {where}.cross_border_consent: true (the gate then asks each subject "
                 "for a separate cross_border consent before enrolling)",
+                zh=f"向境外的{recipient.name or '接收方'}提供人脸信息须取得每个人对出境的单独同意：请设 "
+                f"{where}.cross_border_consent: true（门控随即在录入前征求每个人单独的 cross_border 同意）",
             )
 
 
@@ -124,6 +142,8 @@ def ciio_localisation(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
                 f"recipients[{i}].transfer_mechanism",
                 "a critical information infrastructure operator stores personal information in China and transfers "
                 "it abroad only after a CAC security assessment: set transfer_mechanism: security_assessment",
+                zh="关键信息基础设施运营者应将个人信息存储在境内，经网信部门安全评估后方可向境外提供：请设 "
+                "transfer_mechanism: security_assessment",
             )
 
 
@@ -138,6 +158,8 @@ def cross_border_assessment(spec: Deployment, ctx: CheckContext) -> Iterator[Vio
             "facial data is provided abroad but the impact assessment does not assess it: add "
             "impact_assessment.cross_border (the recipient's protection, the legal environment, the risks to "
             "individuals and how they exercise their rights)",
+            zh="人脸信息向境外提供，但影响评估未对此进行评估：请添加 impact_assessment.cross_border（接收方的保护水平、"
+            "法律环境、对个人的风险及个人如何行使权利）",
         )
 
 
@@ -148,6 +170,8 @@ def residents_alternative(spec: Deployment, ctx: CheckContext) -> Iterator[Viola
             "alternatives",
             "residents may demand a way in that does not use their face: offer an access card, PIN or staff check "
             "in alternatives (a sole-method provision does not remove this)",
+            zh="业主可要求提供不使用人脸的出入方式：请在 alternatives 中提供门禁卡、PIN 或人工核验"
+            "（规定人脸为唯一方式的条款也不能免除此项）",
         )
 
 
@@ -160,6 +184,8 @@ def consent_terms(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "notice.consent_text",
             f"the consent text grants {match.group(0)!r} rights over facial data, which courts may void; make consent "
             "revocable, time-limited and not sub-licensable",
+            zh=f"同意文本授予了对人脸信息的 {match.group(0)!r} 权利，法院可能认定无效；"
+            "请使同意可撤回、有期限且不可转授权",
         )
 
 
@@ -170,6 +196,7 @@ def template_only(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "storage.raw_images",
             "the recommended standard keeps templates only and deletes images after matching: set raw_images: "
             "discard unless written authorisation is recorded",
+            zh="推荐性标准只保存模板、比对后删除图像：除非记录了书面授权，请设 raw_images: discard",
         )
 
 
