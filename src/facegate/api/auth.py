@@ -42,14 +42,15 @@ def any_key(svc: ServiceDep, credentials: Credentials) -> ApiKey:
     return key
 
 
-def api_key(key: Annotated[ApiKey, Depends(any_key)]) -> ApiKey:
-    """The authenticated API key, a metrics key refused (403): it reads /metrics and nothing else."""
+async def api_key(key: Annotated[ApiKey, Depends(any_key)]) -> ApiKey:
+    """The authenticated API key, a metrics key refused (403): it reads /metrics and nothing else (no I/O, so it
+    runs on the event loop, not on a worker thread of its own)."""
     if key.role == "metrics":
         raise ForbiddenError("a metrics key reads /metrics only")
     return key
 
 
-def metrics_reader(key: Annotated[ApiKey, Depends(any_key)]) -> ApiKey:
+async def metrics_reader(key: Annotated[ApiKey, Depends(any_key)]) -> ApiKey:
     """A metrics, admin or auditor key (GET /metrics), else 403."""
     if key.role not in ("metrics", "admin", "auditor"):
         raise ForbiddenError(f"/metrics needs a metrics, admin or auditor key; this key is {key.role}")
