@@ -80,6 +80,20 @@ def _policy(rule_id: str, serves: str, setting: str) -> str:
     return f"(facegate policy {rule_id}, serving {serves}; setting {setting} turns it off with a justification)"
 
 
+TERMS_ZH = {"fee": "费用", "wait": "等待时间"}
+
+
+def _policy_zh(rule_id: str, serves: str, setting: str) -> str:
+    return f"（facegate 政策 {rule_id}，服务于 {serves}；可通过设置 {setting} 并附理由关闭）"
+
+
+def _ask_zh(field: str) -> str:
+    return (
+        "请更正文字或取值；如文字并非此意，由审核人确认（attestations: "
+        f"[{{claim: text_reading, field: {field}, reviewer, attested_on, document: 理由}}]）"
+    )
+
+
 def private_place_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """FG-6: the words put a device in a private space (§5.1) that location.type does not name."""
     if facts.private_space(spec, ctx.location_blocklist) is not None or not ctx.settings.get("fg.text_reading"):
@@ -125,6 +139,9 @@ def minors_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "minors.expected",
             f"minors.{said} puts under-14s among the people, but {token}; set minors.expected: true and meet the "
             f"rules for under-14s, or correct the figure {_policy('FG-7', 'CN25-7c and PIPL-31', 'fg.text_reading')}",
+            zh=f"minors.{said} 表明人员中有不满十四周岁者，但 minors.expected 为 false；"
+            "请设 minors.expected: true 并遵守不满十四周岁者的规则，或更正该数字"
+            f"{_policy_zh('FG-7', 'CN25-7c 和 PIPL-31', 'fg.text_reading')}",
         )
         return
     if m.expected and m.age_floor is not None and m.age_floor >= 14 and not m.share:
@@ -284,18 +301,23 @@ def decisive_facts(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     if not ctx.settings.get("fg.decisive_facts"):
         return
     tail = _policy("FG-12", "PIPL-38, CN25-7c and CN25-10c", "fg.decisive_facts")
+    tail_zh = _policy_zh("FG-12", "PIPL-38、CN25-7c 和 CN25-10c", "fg.decisive_facts")
     for i, r in enumerate(spec.recipients):
         if r.country is None:
             yield Violation(
                 f"recipients[{i}].country",
                 f"recipient {r.name or i} has no country: state where it receives the data (CN for mainland China; "
                 f"Hong Kong, Macao and Taiwan are transfers abroad) {tail}",
+                zh=f"接收方 {r.name or i} 未载明国家或地区：请写明其接收数据的地点（中国大陆为 CN；向香港、澳门、台湾"
+                f"提供属于向境外提供）{tail_zh}",
             )
     if spec.minors.share is None and spec.minors.age_floor is None:
         yield Violation(
             "minors",
             "minors states neither the expected share of under-14s (minors.share, 0 allowed) nor the youngest age "
             f"enrolled (minors.age_floor) {tail}",
+            zh=f"minors 既未载明预计不满十四周岁者的比例（minors.share，可为 0），也未载明录入的最小年龄"
+            f"（minors.age_floor）{tail_zh}",
         )
     for method in spec.alternatives:
         terms = spec.alternative_terms.get(method)
@@ -305,6 +327,8 @@ def decisive_facts(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
                 f"alternatives[{method}]",
                 f"the alternative {label(method, 'both')} does not state its {' and '.join(missing)}: write it as "
                 f"{{method: {method}, fee: 0, wait: 0}} with the real figures (zero is an answer) {tail}",
+                zh=f"替代方式{label(method)}未载明其{'和'.join(TERMS_ZH[k] for k in missing)}：请按实际数字写作"
+                f" {{method: {method}, fee: 0, wait: 0}}（零也是答案）{tail_zh}",
             )
 
 
@@ -314,6 +338,7 @@ def retention_maximum(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
         return
     storage, limit = spec.storage, retention.maximum(spec)
     tail = _policy("FG-13", "PIPL-19 and CN25-8c", "fg.retention_maximum")
+    tail_zh = _policy_zh("FG-13", "PIPL-19 和 CN25-8c", "fg.retention_maximum")
     if retention.over_maximum(spec) and not claims.supported(spec, "retention_by_law"):
         days = max(d for d in (storage.retention_days, storage.raw_image_retention_days) if d is not None)
         yield Violation(
@@ -322,6 +347,9 @@ def retention_maximum(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
             f"{spec.purpose.category} ({label(spec.purpose.category)}); shorten it, or show that a law requires the "
             "longer period (a registry provision, or attestations: [{claim: retention_by_law, reviewer, attested_on, "
             f"document}}]) {tail}",
+            zh=f"人脸信息保存 {days:,} 天，超过 {label(spec.purpose.category)}（{spec.purpose.category}）的上限 "
+            f"{limit:,} 天；请缩短，或证明法律要求更长的期限（登记的规定，或 attestations: "
+            "[{claim: retention_by_law, reviewer, attested_on, document}]）" + tail_zh,
         )
     justification = storage.retention_justification
     attested = claims.reading_attested(spec, "storage.retention_justification") is not None
@@ -333,6 +361,8 @@ def retention_maximum(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
                 f"storage.retention_justification states at most {max(said):g} days, but storage.retention_days is "
                 f"{storage.retention_days:,}: the justification does not support the period; "
                 f"{_ask('storage.retention_justification')}{tail}",
+                zh=f"storage.retention_justification 载明最多 {max(said):g} 天，但 storage.retention_days 为 "
+                f"{storage.retention_days:,}：理由不支持该期限；{_ask_zh('storage.retention_justification')}{tail_zh}",
             )
 
 
