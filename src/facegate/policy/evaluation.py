@@ -30,7 +30,7 @@ class Finding:
     message_zh: str = ""  # the message in simplified Chinese, empty where the rule has none yet
 
     def to_dict(self) -> dict[str, Any]:
-        """The finding in the JSON shape of DESIGN.md, plus the IDs, profiles, status and §8 questions behind it."""
+        """The finding in DESIGN.md's JSON shape, plus its IDs, profiles, status, §8 questions and Chinese message."""
         return {
             "rule": self.rule,
             "severity": self.severity,
