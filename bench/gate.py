@@ -16,6 +16,10 @@ the decryption run again. Rounds alternate so that all three see the same machin
 On a loaded machine the engine's own time varies by more than the gate costs, so each gate call also times the
 engine inside it: the call's time less the engine's is the gate's own, and its median over the engine-only median
 is the overhead printed first (the difference of the medians follows it). Both databases print side by side.
+
+On PostgreSQL it also counts the round trips of each call (the times the client waits for the server's answer:
+psycopg's waits for a readable socket) and times one round trip (`SELECT 1` on an idle connection) in the same
+run: on a loaded machine a round trip costs far more than the statements it carries.
 """
 
 import argparse
@@ -29,7 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psycopg
 from databases import postgres_database, postgres_reachable, server_setting
+from psycopg.waiting import Wait
 
 from facegate import policy
 from facegate.engine import quality
@@ -39,6 +45,38 @@ from facegate.gate import Gate
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+class RoundTrips:
+    """Counts the round trips to PostgreSQL: psycopg's waits that waited for the server's answer (a readable socket);
+    a wait that only sends (a pipelined statement) is not one."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._wait = psycopg.Connection.wait
+
+    def __enter__(self) -> "RoundTrips":
+        counter, wait = self, self._wait
+
+        def counted(conn: psycopg.Connection[Any], gen: Any, *args: Any, **kwargs: Any) -> Any:
+            def watched() -> Any:
+                waited, ready = False, None
+                while True:
+                    try:
+                        state = gen.send(ready)
+                    except StopIteration as stop:
+                        return stop.value
+                    if state == Wait.R and not waited:
+                        waited, counter.count = True, counter.count + 1
+                    ready = yield state
+
+            return wait(conn, watched(), *args, **kwargs)
+
+        psycopg.Connection.wait = counted  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        psycopg.Connection.wait = self._wait  # type: ignore[method-assign]
 
 
 @contextmanager
@@ -93,17 +131,28 @@ def measure(engine: DlibEngine, url: str, home: Path, photo: Path, rounds: int) 
     assert all(run() for run in runs.values())
     times: dict[str, list[float]] = {name: [] for name in runs}
     own: dict[str, list[float]] = {"through the gate": [], "first of the day": []}
+    trips: dict[str, list[int]] = {name: [] for name in own}
+    ping: list[float] = []
     for _ in range(rounds):
         for name, run in runs.items():
             inside.clear()
-            started = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - started)
+            with RoundTrips() as counted:
+                started = time.perf_counter()
+                run()
+                times[name].append(time.perf_counter() - started)
             if name in own:
                 own[name].append(times[name][-1] - sum(inside))
+                trips[name].append(counted.count)
+        if gate.db.backend == "postgresql":
+            with gate.db.quick() as conn:
+                started = time.perf_counter()
+                conn.execute("SELECT 1")
+                ping.append(time.perf_counter() - started)
     backend = gate.db.backend
     gate.db.dispose()
     medians = {name: statistics.median(spent) * 1000 for name, spent in times.items()}
+    medians |= {f"trips: {name}": statistics.median(counts) for name, counts in trips.items()}
+    medians["round trip"] = statistics.median(ping) * 1000 if ping else 0.0
     return backend, medians | {f"own: {name}": statistics.median(spent) * 1000 for name, spent in own.items()}
 
 
@@ -125,8 +174,8 @@ def main() -> None:
             servers += [("postgresql", args.postgres, None), ("pg sync off", args.postgres, "off")]
         else:
             print(f"PostgreSQL at {args.postgres.split('@')[-1]} does not answer: SQLite only (scripts/test-postgres)")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; photo {args.photo.name}; "
-          f"{args.rounds} rounds each")  # fmt: skip
+    load = "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, {load}; photo {args.photo.name}; {args.rounds} rounds each")
     results: dict[str, dict[str, float]] = {}
     for label, server, synchronous_commit in servers:
         with tempfile.TemporaryDirectory() as home, database(server, Path(home), synchronous_commit) as url:
@@ -145,6 +194,12 @@ def main() -> None:
         print(f"  {'gate overhead, ' + label:42s}" + "".join(f"{c:>16s}" for c in cells) + goal)
         cells = [f"{(results[n][label] - results[n]['engine only']) / results[n]['engine only']:+.1%}" for n in names]
         print(f"  {'  (difference of the medians)':42s}" + "".join(f"{c:>16s}" for c in cells))
+    for label in ("through the gate", "first of the day"):
+        cells = [f"{results[n][f'trips: {label}']:.0f}" if n != "sqlite" else "-" for n in names]
+        print(f"  {'round trips, ' + label:42s}" + "".join(f"{c:>16s}" for c in cells))
+    cells = [f"{results[n]['round trip']:.3f}" if n != "sqlite" else "-" for n in names]
+    print(f"  {'one round trip (SELECT 1), median ms':42s}" + "".join(f"{c:>16s}" for c in cells))
+    print("load average {:.1f} {:.1f} {:.1f} at the end".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

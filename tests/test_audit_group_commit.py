@@ -8,11 +8,12 @@ import sys
 import threading
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import text
 
 from facegate.audit import AuditLog, Event
-from facegate.audit.group import GroupCommit
+from facegate.audit.group import CHECK_FAILED, GroupCommit
 from facegate.clock import utc_now
 from facegate.errors import InputError
 from facegate.store import Database, Statements
@@ -78,6 +79,53 @@ def test_waiting_appends_share_one_transaction(database_url: str, tmp_path: Path
         stored = s.execute(text("SELECT event_id FROM audit_entry ORDER BY idx")).scalars().all()
         assert log.verify(s).ok
     assert sorted(stored) == ["dup", "e0", "e1", "e2", "e3", "e4"]
+    db.dispose()
+
+
+def test_appends_of_another_writer_between_batches_keep_the_log_whole(database_url: str, tmp_path: Path) -> None:
+    # On PostgreSQL a batch writes from the head the last one left while nobody else wrote in between; another
+    # process's appends and checkpoint must make it read the head again, never overwrite theirs.
+    db = Database.open(database_url)
+    log = AuditLog.for_home(tmp_path / "home")
+    group, other = GroupCommit(db, log, utc_now), Database.open(database_url)
+    expected = []
+    for round_ in range(4):
+        for i in range(3):  # the second and third write from the head the first left
+            expected.append(f"g{round_}-{i}")
+            assert group.append(refusal(expected[-1])).index == len(expected) - 1  # type: ignore[union-attr]
+        with other.session() as s:
+            expected.append(f"other{round_}")
+            log.append(s, refusal(expected[-1]))
+            if round_ == 2:
+                log.checkpoint(s)  # moves only the head's checkpoint columns
+    with db.session(readonly=True) as s:
+        stored = s.execute(text("SELECT event_id FROM audit_entry ORDER BY idx")).scalars().all()
+        assert log.verify(s).ok
+    assert stored == expected
+    other.dispose()
+    db.dispose()
+
+
+def test_a_check_that_fails_in_the_transaction_records_nothing(database_url: str, tmp_path: Path) -> None:
+    db = Database.open(database_url)
+    log = AuditLog.for_home(tmp_path / "home")
+    group = GroupCommit(db, log, utc_now)
+
+    def failing(conn: Statements) -> bool:
+        # As a check on PostgreSQL's pipeline does: a statement that fails the transaction, its answer not awaited
+        if isinstance(conn, psycopg.Connection):
+            conn.execute(f"SELECT ('{CHECK_FAILED} ' || count(*))::int FROM audit_head")
+            return True
+        return False
+
+    for i in range(3):  # the last ones write from the head the first left, in one round trip
+        group.append(refusal(f"e{i}"))
+    assert group.append(refusal("checked"), failing) is None
+    assert group.append(refusal("e3")).index == 3  # type: ignore[union-attr]
+    with db.session(readonly=True) as s:
+        stored = s.execute(text("SELECT event_id FROM audit_entry ORDER BY idx")).scalars().all()
+        assert log.verify(s).ok
+    assert stored == ["e0", "e1", "e2", "e3"]
     db.dispose()
 
 

@@ -4,7 +4,9 @@ Every gate decision appends through these: plain SQL in the caller's transaction
 statements through SQLAlchemy's execution machinery. Times are stored exactly as SQLAlchemy stores them: naive
 UTC (text with microseconds on SQLite). On PostgreSQL the rows and the new head go in one statement, so that with
 the caller's pipeline (`Database.quick`) the write travels with the COMMIT: the head's row lock is the one
-round trip an append adds.
+round trip an append adds. The group commit saves that one too while this process is the log's only writer: it
+writes from the head it last committed, and the statement moves the head only if the head is still exactly that
+one, and fails the transaction (HEAD_MOVED) otherwise.
 """
 
 import sqlite3
@@ -29,6 +31,28 @@ WITH e AS (
 )
 UPDATE audit_head SET size = %b, frontier = %b, checkpoint_size = %b, checkpoint_at = %b WHERE id = 1
 """
+HEAD_MOVED = "facegate: the audit head moved"
+# The same write from a head known beforehand: the head's update comes first (its row lock is taken before any row
+# is inserted, as every append does) and matches only that head; the inserts depend on it, and no match is an error
+# (a text that is no integer), which aborts the transaction with everything pipelined after it.
+PG_WRITE_FROM = f"""
+WITH h AS (
+  UPDATE audit_head SET size = %b, frontier = %b, checkpoint_size = %b, checkpoint_at = %b
+  WHERE id = 1 AND size = %b AND frontier = %b AND checkpoint_size = %b
+    AND checkpoint_at IS NOT DISTINCT FROM %b::timestamp
+  RETURNING 1
+), e AS (
+  INSERT INTO audit_entry (idx, event_id, recorded_at, payload, leaf_hash)
+  SELECT * FROM unnest(%b::bigint[], %b::text[], %b::timestamp[], %b::text[], %b::bytea[]) WHERE EXISTS (SELECT FROM h)
+), n AS (
+  INSERT INTO audit_node (level, idx, hash)
+  SELECT * FROM unnest(%b::smallint[], %b::bigint[], %b::bytea[]) WHERE EXISTS (SELECT FROM h)
+), c AS (
+  INSERT INTO audit_checkpoint (tree_size, root_hash, created_at, note)
+  SELECT * FROM unnest(%b::bigint[], %b::bytea[], %b::timestamp[], %b::text[]) WHERE EXISTS (SELECT FROM h)
+)
+SELECT CASE count(*) WHEN 1 THEN 1 ELSE ('{HEAD_MOVED} ' || count(*))::int END FROM h
+"""
 
 
 class Head(NamedTuple):
@@ -47,6 +71,11 @@ def of(conn: Connection | Driver) -> Driver | None:
         return conn
     raw = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
     return raw if isinstance(raw, sqlite3.Connection) else None
+
+
+def moved(exc: BaseException) -> bool:
+    """Whether `exc` is the failure of a write from a head that had moved meanwhile (see PG_WRITE_FROM)."""
+    return isinstance(exc, psycopg.errors.InvalidTextRepresentation) and HEAD_MOVED in str(exc)
 
 
 def lock_head(raw: Driver) -> Head:
@@ -71,9 +100,11 @@ def _text(at: datetime | None) -> str | None:
 
 
 def write(raw: Driver, entries: list[dict[str, Any]], nodes: list[dict[str, Any]], notes: list[dict[str, Any]],
-          head: dict[str, Any]) -> None:  # fmt: skip
-    """Insert the entries, nodes and checkpoint notes and move the head, in the caller's transaction."""
+          head: dict[str, Any], start: Head | None = None) -> None:  # fmt: skip
+    """Insert the entries, nodes and checkpoint notes and move the head, in the caller's transaction; with `start`
+    (PostgreSQL), only if the head is still `start`, else the transaction fails with HEAD_MOVED."""
     if isinstance(raw, psycopg.Connection):
+        moved = (head["size"], head["frontier"], head["checkpoint_size"], _naive(head["checkpoint_at"]))
         columns = (
             [e["idx"] for e in entries], [e["event_id"] for e in entries],
             [_naive(e["recorded_at"]) for e in entries], [e["payload"] for e in entries],
@@ -82,9 +113,13 @@ def write(raw: Driver, entries: list[dict[str, Any]], nodes: list[dict[str, Any]
             [n["tree_size"] for n in notes], [n["root_hash"] for n in notes],
             [_naive(n["created_at"]) for n in notes], [n["note"] for n in notes],
         )  # fmt: skip
-        raw.execute(PG_WRITE, (*columns, head["size"], head["frontier"], head["checkpoint_size"],
-                               _naive(head["checkpoint_at"])))  # fmt: skip
+        if start is None:
+            raw.execute(PG_WRITE, (*columns, *moved))
+        else:
+            was = (start.size, start.frontier, start.checkpoint_size, _naive(start.checkpoint_at))
+            raw.execute(PG_WRITE_FROM, (*moved, *was, *columns))
         return
+    assert start is None, "a head known beforehand is for PostgreSQL's pipeline"
     raw.executemany(
         "INSERT INTO audit_entry (idx, event_id, recorded_at, payload, leaf_hash) VALUES (?, ?, ?, ?, ?)",
         [(e["idx"], e["event_id"], _text(e["recorded_at"]), e["payload"], e["leaf_hash"]) for e in entries],

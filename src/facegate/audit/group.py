@@ -10,6 +10,12 @@ Ordering is the log's own: `append_many` locks the head row (PostgreSQL) or take
 (SQLite), so batches of several processes on one database are serialised exactly like single appends. An
 entry may carry a check run first in the batch's transaction (for instance: the subject's consent has not
 moved); an event whose check fails is left out and its caller told so, without its own transaction.
+
+On PostgreSQL a batch's transaction is one pipeline (`Database.quick`): the checks' statements, the head's lock
+and the write travel together, so a batch costs two round trips, the head's lock and the commit. While this
+process is the log's only writer (the last batch found the head where the one before had left it), the batch
+writes from the head it last committed, without reading it: one round trip, and if the head moved after all,
+the transaction fails (driver.HEAD_MOVED) and the batch runs again the first way.
 """
 
 import sqlite3
@@ -20,6 +26,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from facegate import changes
+from facegate.audit import driver
 from facegate.audit.event import Event
 from facegate.audit.log import DUPLICATE, AuditLog, Receipt
 from facegate.clock import Clock
@@ -29,6 +36,10 @@ from facegate.store import Database, Statements
 # The most events one transaction takes; the rest wait for the next one (a batch must not grow without end).
 MAX_BATCH = 1000
 Check = Callable[[Statements], bool]
+"""Whether an event may be recorded, run in its transaction. On PostgreSQL's pipeline a check may instead send a
+statement that fails the transaction, its error naming CHECK_FAILED, when the check fails, and return True at
+once: nothing waits for its answer before the commit."""
+CHECK_FAILED = "facegate: the check failed"
 
 
 @dataclass(eq=False)
@@ -52,6 +63,10 @@ class GroupCommit:
         self._lock = threading.Lock()
         self._queue: list[_Waiter] = []
         self._leading = False
+        # PostgreSQL: the head the last batch committed, and whether the last batch found the head where the one
+        # before had left it (no other writer in between): then the next batch writes from it without reading it.
+        self._left: driver.Head | None = None
+        self._alone = False
 
     def append(self, event: Event, check: Check | None = None) -> Receipt | None:
         """Record `event` and return once it has committed; None when its `check` failed (nothing recorded)."""
@@ -105,16 +120,41 @@ class GroupCommit:
                     waiter.error = single
 
     def _transaction(self, batch: list[_Waiter]) -> None:
+        start = self._left if self._alone and self.db.backend == "postgresql" else None
         try:
-            with self.db.quick(write=True) as conn:
-                passed = [w.check is None or w.check(conn) for w in batch]
-                kept = [w for w, ok in zip(batch, passed, strict=True) if ok]
-                receipts = self.audit.append_many(conn, [w.event for w in kept], now=self.clock()) if kept else []
-                for waiter, receipt in zip(kept, receipts, strict=True):
-                    changes.record_event(conn, waiter.event, receipt)  # the typed change feed, same transaction
+            try:
+                passed, kept, receipts, head = self._attempt(batch, start)
+            except psycopg.Error as exc:
+                if start is None or not driver.moved(exc):
+                    raise
+                self._alone = False  # another process appended meanwhile: read the head, as long as others write
+                passed, kept, receipts, head = self._attempt(batch, None)
         except (sqlite3.IntegrityError, psycopg.IntegrityError):  # PostgreSQL's pipeline reports it at COMMIT
             raise InputError(DUPLICATE) from None
+        except psycopg.errors.InvalidTextRepresentation as exc:
+            if len(batch) > 1 or CHECK_FAILED not in str(exc):
+                raise  # several: each alone then, so that one failed check does not fail the others
+            batch[0].checked = False
+            return
+        if head is not None:
+            if start is None:
+                self._alone = self._left is not None and receipts[0].index == self._left.size
+            self._left = head
         for waiter, ok in zip(batch, passed, strict=True):
             waiter.checked = ok
         for waiter, receipt in zip(kept, receipts, strict=True):
             waiter.receipt = receipt
+
+    def _attempt(
+        self, batch: list[_Waiter], start: driver.Head | None
+    ) -> tuple[list[bool], list[_Waiter], list[Receipt], driver.Head | None]:
+        """The batch's transaction, written from the head `start` if given: which passed, which were kept, their
+        receipts and the head left."""
+        with self.db.quick(write=True) as conn:
+            passed = [w.check is None or w.check(conn) for w in batch]
+            kept = [w for w, ok in zip(batch, passed, strict=True) if ok]
+            events, now = [w.event for w in kept], self.clock()
+            receipts, head = self.audit.append_from(conn, events, now=now, start=start) if kept else ([], None)
+            for waiter, receipt in zip(kept, receipts, strict=True):
+                changes.record_event(conn, waiter.event, receipt)  # the typed change feed, same transaction
+        return passed, kept, receipts, head

@@ -155,11 +155,26 @@ class AuditLog:
         now: datetime | None = None,
     ) -> list[Receipt]:
         """Record several events, in order, in the caller's transaction (SQLite's own connection will do too)."""
+        return self.append_from(db, events, now=now)[0]
+
+    def append_from(
+        self,
+        db: Statements,
+        events: Iterable[Event | dict[str, Any]],
+        *,
+        now: datetime | None = None,
+        start: driver.Head | None = None,
+    ) -> tuple[list[Receipt], driver.Head | None]:
+        """`append_many`, also returning the head it leaves (None when nothing was appended).
+
+        With `start` (on PostgreSQL's driver connection: the head this process last committed) the head is not
+        read first: the write fails the transaction (driver.HEAD_MOVED) unless the head is still exactly `start`.
+        """
         checked = [event_from(e) for e in events]
         now = now or self.clock()
         conn = db if isinstance(db, DRIVERS) else connection(db)
         raw = driver.of(conn)
-        head = driver.lock_head(raw) if raw else _lock_head(conn)
+        head = start if start is not None else driver.lock_head(raw) if raw else _lock_head(conn)
         size, frontier = head.size, unpack(head.frontier)
         signed_size, signed_at = head.checkpoint_size, head.checkpoint_at
         entries, nodes, notes, receipts = [], [], [], []
@@ -186,7 +201,7 @@ class AuditLog:
                 notes.append(self._note(head.origin, size, frontier_root(frontier), now))
                 signed_size, signed_at = size, now
         if not entries:
-            return []
+            return [], None
         head_now = {
             "size": size,
             "frontier": pack(frontier),
@@ -195,13 +210,13 @@ class AuditLog:
         }
         try:
             if raw:
-                driver.write(raw, entries, nodes, notes, head_now)
+                driver.write(raw, entries, nodes, notes, head_now, start)
             else:
                 _write(conn, entries, nodes, notes, head_now)
         except (IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError):
             raise InputError(DUPLICATE) from None
         metrics.decisions_recorded(checked)
-        return receipts
+        return receipts, driver.Head(head.origin, size, head_now["frontier"], signed_size, signed_at)
 
     def checkpoint(self, db: Executor, *, now: datetime | None = None) -> Checkpoint:
         """Sign the current tree now (on demand) unless the latest checkpoint already covers it."""

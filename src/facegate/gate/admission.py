@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facegate import placement, policy
+from facegate.audit.group import CHECK_FAILED
 from facegate.context import Context
 from facegate.errors import NotFoundError, RefusedError
 from facegate.events import Op
@@ -24,6 +26,13 @@ from facegate.vault.models import DeploymentFacts, DeploymentRow, SubjectFacts, 
 
 BIOMETRIC = (Op.ENROLL, Op.VERIFY, Op.IDENTIFY)
 NODE_SECONDS = 5.0
+# PostgreSQL, in the group commit's pipeline: both rows locked FOR SHARE (a withdrawal or a spec change in flight is
+# waited for, then its new revision seen), and an error naming CHECK_FAILED unless both revisions are still these.
+PG_UNCHANGED = (
+    f"SELECT CASE count(*) WHEN 1 THEN 1 ELSE ('{CHECK_FAILED} ' || count(*))::int END FROM (SELECT FROM "
+    "vault_deployment d, vault_subject s WHERE d.id = %s AND s.id = %s AND d.revision = %s AND s.revision = %s "
+    "FOR SHARE OF d, s) AS unchanged"
+)
 
 
 @dataclass
@@ -134,10 +143,17 @@ class Admission:
     def unchanged(self, db: Statements, loaded: Loaded, subject: SubjectFacts, now: datetime) -> bool:
         """Whether the deployment and the subject are as they were when checked (one query), on the same day.
 
-        Called in the write transaction after the engine; the rows stay locked until it commits.
+        Called in the write transaction after the engine; the rows stay locked until it commits. On PostgreSQL's
+        driver connection (the group commit's pipeline) the statement fails the transaction when either moved, and
+        nothing waits for its answer here (facegate.audit.group.Check).
         """
+        if pass_key(loaded, subject, now) not in self.passed:
+            return False
+        if isinstance(db, psycopg.Connection):
+            db.execute(PG_UNCHANGED, (loaded.row.id, subject.id, loaded.row.revision, subject.revision))
+            return True
         revisions = self.context.vault.revisions(db, loaded.row.id, subject.id, lock=True)
-        return revisions == (loaded.row.revision, subject.revision) and pass_key(loaded, subject, now) in self.passed
+        return revisions == (loaded.row.revision, subject.revision)
 
 
 def bounded(cache: dict[Any, Any]) -> dict[Any, Any]:
