@@ -145,6 +145,7 @@ def test_words_that_contradict_a_token_trip_and_corrected_words_clear(
     found = findings(trip, rule)
     assert field in {f.field for f in found}, [f.message for f in found]
     assert all(f.severity == "BLOCK" and f.cites[0] == rule for f in found)
+    assert all(f.message_zh for f in found), found  # each worded in Chinese too
     assert not findings(fix, rule), [f.message for f in findings(fix, rule)]
 
 

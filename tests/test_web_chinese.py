@@ -152,12 +152,10 @@ def strings(value: Any) -> list[str]:
 
 
 def still_english() -> set[str]:
-    """The rules whose finding messages are English only so far: the checks that read the spec's words (FG-6 to
-    FG-11, fg.text_reading), BIPA's and the EU's."""
-    from facegate.policy.rules import bipa, consistency, euai
+    """The rules whose finding messages are English only so far: BIPA's and the EU's."""
+    from facegate.policy.rules import bipa, euai
 
-    reading = {rule.id for rule in consistency.RULES if rule.setting == "fg.text_reading"}
-    return reading | {rule.id for module in (bipa, euai) for rule in module.RULES}
+    return {rule.id for module in (bipa, euai) for rule in module.RULES}
 
 
 def chinese_findings() -> list[tuple[str, str, str, list[str]]]:

@@ -121,6 +121,9 @@ def private_place_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Viola
                     f"{path} says {m.words!r} ({label(m.names, 'both')}, a private space where no face recognition "
                     f"device may be installed), but location.type is {spec.location.type or 'not given'}; "
                     f"{_ask(path)}{_policy('FG-6', 'CN25-13a', 'fg.text_reading')}",
+                    zh=f"{path} 写有 {m.words!r}（{label(m.names)}，属于不得安装人脸识别设备的私密空间），"
+                    f"但 location.type 为 {spec.location.type or '未载明'}；{_ask_zh(path)}"
+                    + _policy_zh("FG-6", "CN25-13a", "fg.text_reading"),
                 )
                 break
             if path in reported:
@@ -133,6 +136,7 @@ def minors_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
         return
     m = spec.minors
     token = f"minors.expected is {str(m.expected).lower()}"
+    token_zh = f"minors.expected 为 {str(m.expected).lower()}"
     if not m.expected and facts.minors_stated(spec):
         said = f"share {m.share:.0%}" if m.share else f"age_floor {m.age_floor}"
         yield Violation(
@@ -149,6 +153,8 @@ def minors_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "minors.age_floor",
             f"minors.age_floor is {m.age_floor}, so nobody under 14 is enrolled, but {token}; correct one of them "
             f"{_policy('FG-7', 'CN25-7c and PIPL-31', 'fg.text_reading')}",
+            zh=f"minors.age_floor 为 {m.age_floor}，即不录入不满十四周岁者，但 {token_zh}；请更正其中之一"
+            f"{_policy_zh('FG-7', 'CN25-7c 和 PIPL-31', 'fg.text_reading')}",
         )
     if facts.minors_expected(spec, ctx.settings.get("minors.unknown_age")):
         return
@@ -162,6 +168,9 @@ def minors_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             f"{path} says {mention.words!r} (under-14s among the people), but {token}"
             + (f" and minors.age_floor is {m.age_floor}" if m.age_floor is not None else "")
             + f"; {_ask(path)}{_policy('FG-7', 'CN25-7c and PIPL-31', 'fg.text_reading')}",
+            zh=f"{path} 写有 {mention.words!r}（人员中有不满十四周岁者），但 {token_zh}"
+            + (f"，且 minors.age_floor 为 {m.age_floor}" if m.age_floor is not None else "")
+            + f"；{_ask_zh(path)}{_policy_zh('FG-7', 'CN25-7c 和 PIPL-31', 'fg.text_reading')}",
         )
 
 
@@ -180,6 +189,9 @@ def inference_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
             f"{path} says the faces are analysed for {mention.words!r} ({label(mention.names, 'both')}), but analyses "
             f"is [{', '.join(spec.analyses)}]; declare it in analyses (the deny-list then applies) or remove it; "
             f"{_ask(path)}{_policy('FG-8', 'CN25-3 and CN23-11', 'fg.text_reading')}",
+            zh=f"{path} 写明对人脸分析 {mention.words!r}（{label(mention.names)}），但 analyses 为 "
+            f"[{', '.join(spec.analyses)}]；请在 analyses 中声明（禁止推断清单随即适用）或删除；"
+            f"{_ask_zh(path)}{_policy_zh('FG-8', 'CN25-3 和 CN23-11', 'fg.text_reading')}",
         )
 
 
@@ -198,16 +210,21 @@ def foreign_place_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Viola
             if r.abroad:
                 continue
             token = f"recipients[{recipient.group(1)}].country is {r.country or 'not given'}"
+            token_zh = f"recipients[{recipient.group(1)}].country 为 {r.country or '未载明'}"
         else:
             if abroad or not any(_HOSTING.search(c) for c in reading.clauses(_text(spec, path, mention.words))):
                 continue
             token = f"storage.location is {spec.storage.location} and no recipient is abroad"
+            token_zh = f"storage.location 为 {spec.storage.location}，且没有境外接收方"
         reported.add(path)
         yield Violation(
             path,
             f"{path} says {mention.words!r} ({label(mention.names, 'both') if mention.names != 'abroad' else 'abroad'}"
             f"), but {token}; a transfer abroad needs the recipient's country, a transfer mechanism and separate "
             f"consent (PIPL-38, PIPL-39); {_ask(path)}{_policy('FG-9', 'PIPL-38 and PIPL-39', 'fg.text_reading')}",
+            zh=f"{path} 写有 {mention.words!r}（{label(mention.names) if mention.names != 'abroad' else '境外'}），但 "
+            f"{token_zh}；向境外提供须载明接收方所在国家或地区、出境机制并取得单独同意（PIPL-38、PIPL-39）；"
+            f"{_ask_zh(path)}{_policy_zh('FG-9', 'PIPL-38 和 PIPL-39', 'fg.text_reading')}",
         )
 
 
@@ -242,6 +259,8 @@ def alternative_burden_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[
                     f"the alternative {label(method, 'both')} makes people wait {terms.wait}, longer than "
                     f"{WAIT_LIMIT_MINUTES} minutes: a burden that pushes people to face recognition; shorten it "
                     f"{_policy('FG-10', 'CN25-10c and CN25-12a', 'fg.text_reading')}",
+                    zh=f"替代方式{label(method)}需等待 {terms.wait}，超过 {WAIT_LIMIT_MINUTES} 分钟：这一负担会迫使人们"
+                    f"选择人脸识别；请缩短{_policy_zh('FG-10', 'CN25-10c 和 CN25-12a', 'fg.text_reading')}",
                 )
     if not ctx.settings.get("fg.text_reading"):
         return
@@ -269,11 +288,16 @@ def alternative_burden_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[
             what = "; ".join(f"{m.words!r} ({m.names})" for m in found)
             fee = terms.fee if terms is not None and terms.fee else "not given"
             wait = terms.wait if terms is not None and terms.wait else "not given"
+            fee_zh = terms.fee if terms is not None and terms.fee else "未载明"
+            wait_zh = terms.wait if terms is not None and terms.wait else "未载明"
             yield Violation(
                 path,
                 f"{path} says {what} for the alternative {label(method, 'both')}, but its fee is {fee} and its wait "
                 f"{wait}; an alternative must be free, open and as easy as face recognition; {_ask(path)}"
                 f"{_policy('FG-10', 'CN25-10b, CN25-10c and CN25-12a', 'fg.text_reading')}",
+                zh=f"{path} 对替代方式{label(method)}写有 {'、'.join(repr(m.words) for m in found)}，"
+                f"但其费用为 {fee_zh}、等待时间为 {wait_zh}；替代方式必须免费、开放且与人脸识别同样便捷；"
+                f"{_ask_zh(path)}{_policy_zh('FG-10', 'CN25-10b、CN25-10c 和 CN25-12a', 'fg.text_reading')}",
             )
             break
 
@@ -293,6 +317,9 @@ def open_ended_purpose(spec: Deployment, ctx: CheckContext) -> Iterator[Violatio
             f"{path} says {mention.words!r}, which leaves the purpose open beyond purpose.category "
             f"{spec.purpose.category} ({label(spec.purpose.category)}); state one specific purpose; {_ask(path)}"
             f"{_policy('FG-11', 'CN25-4a', 'fg.text_reading')}",
+            zh=f"{path} 写有 {mention.words!r}，使目的超出 purpose.category {spec.purpose.category}"
+            f"（{label(spec.purpose.category)}）而留有余地；请载明一个具体目的；{_ask_zh(path)}"
+            f"{_policy_zh('FG-11', 'CN25-4a', 'fg.text_reading')}",
         )
 
 
