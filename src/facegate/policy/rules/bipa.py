@@ -17,25 +17,34 @@ def retention_schedule(spec: Deployment, ctx: CheckContext) -> Iterator[Violatio
             "notice.public_retention_schedule",
             "publish a written retention and destruction schedule and set notice.public_retention_schedule to where "
             "it is",
+            zh="请公布书面的保存和销毁时间表，并将 notice.public_retention_schedule 设为其所在位置",
         )
     years = ctx.profile.numbers["destroy_within_years_of_last_interaction"]
     limit = years * DAYS_PER_YEAR
     days = spec.storage.retention_days
     if days is None:
-        yield Violation("storage.retention_days", f"set storage.retention_days to at most {limit} ({years} years)")
+        yield Violation(
+            "storage.retention_days", f"set storage.retention_days to at most {limit} ({years} years)",
+            zh=f"请将 storage.retention_days 设为不超过 {limit}（{years} 年）",
+        )  # fmt: skip
     elif days > limit:
         yield Violation(
             "storage.retention_days",
             f"retention_days {days} exceeds {years} years after the last interaction: set it to {limit} or fewer",
+            zh=f"retention_days {days} 超过最后一次互动后 {years} 年：请设为 {limit} 或更少",
         )
 
 
 def written_notice(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """BIPA-15b1/b2: written notice of collection, the specific purpose and the length of term."""
     if not stated(spec.purpose.description):
-        yield Violation("purpose.description", "the written notice must state the specific purpose")
+        yield Violation(
+            "purpose.description", "the written notice must state the specific purpose", zh="书面告知须载明具体目的"
+        )
     if spec.storage.retention_days is None:
-        yield Violation("storage.retention_days", "the written notice must state the length of term")
+        yield Violation(
+            "storage.retention_days", "the written notice must state the length of term", zh="书面告知须载明保存期限"
+        )
 
 
 def written_release(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
@@ -44,6 +53,7 @@ def written_release(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
         yield Violation(
             "legal_basis",
             f"BIPA needs a written release before capture, not {spec.legal_basis}: set legal_basis: written_consent",
+            zh=f"BIPA 要求采集前取得书面授权，而非 {spec.legal_basis}：请设 legal_basis: written_consent",
             questions=("Q16",),
         )
 
@@ -56,6 +66,7 @@ def no_profit(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
                 f"recipients[{i}].commercial",
                 f"biometric data must not be sold, leased or traded: stop the commercial provision to "
                 f"{recipient.name or 'this recipient'}",
+                zh=f"生物识别数据不得出售、出租或交易：请停止向{recipient.name or '该接收方'}的商业性提供",
             )
 
 
@@ -67,6 +78,8 @@ def disclosure(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
                 f"recipients[{i}].separate_consent",
                 f"disclosing biometric data to {recipient.name or 'this recipient'} needs the subject's consent: set "
                 "separate_consent: true, or cite the statutory exception in legal_basis_ref",
+                zh=f"向{recipient.name or '该接收方'}披露生物识别数据须取得本人同意：请设 separate_consent: true，"
+                "或在 legal_basis_ref 中引用法定例外",
             )
 
 
