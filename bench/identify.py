@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/identify.py [--images ../shared/data/lfw/images] [--cache /tmp/lfw-embeddings.npz]
                                        [--sizes 1000,10000] [--rounds 5] [--strangers 1500] [--target 0.01]
+                                       [--photos 3 [--held-out]]
 
 Every LFW image is embedded once by the default engine (the face nearest the centre; cached with --cache). Each
 round draws 1,000 people with at least two photos: one photo enrolled, another the mated probe; the non-mated
@@ -18,6 +19,7 @@ other jobs share the machine.
 
 import argparse
 import time
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -132,6 +134,7 @@ def photos_round(
     rng: np.random.Generator,
     points: calibration.Calibration,
     target: float,
+    pool: set[str] | None = None,
 ) -> list[dict[str, float]]:
     """One open set of 1,000 people: a probe photo each, and up to `photos` other photos enrolled where LFW has them;
     facegate's decision (t(N) for the gallery's templates) with 1 photo, with all of them (best), and fused."""
@@ -139,7 +142,7 @@ def photos_round(
     for i, name in enumerate(identities):
         by_person.setdefault(str(name), []).append(i)
     several = sorted(p for p, rows in by_person.items() if len(rows) >= 2)
-    single = sorted(p for p, rows in by_person.items() if len(rows) == 1)
+    single = sorted(p for p, rows in by_person.items() if len(rows) == 1 and (pool is None or p in pool))
     enrolled = [several[i] for i in rng.permutation(len(several))[:1000]]
     strangers = [single[i] for i in rng.permutation(len(single))[:strangers_wanted]]
     gallery_rows, gallery_ids, probe_rows = [], [], []
@@ -179,13 +182,21 @@ def main() -> None:
     parser.add_argument("--strangers", type=int, default=1500)
     parser.add_argument("--target", type=float, default=0.01)
     parser.add_argument("--photos", type=int, default=0, help="compare 1 photo per subject with up to this many")
+    parser.add_argument("--held-out", action="store_true",
+                        help="with --photos: calibrate here without half of the one-photo people; strangers from the "
+                        "other half only")  # fmt: skip
     args = parser.parse_args()
     vectors, identities, model_id = embeddings(args.images, args.cache, args.workers)
     points = calibration.for_model(model_id)
     print(f"model {model_id}; {len(vectors):,} LFW images embedded; target FPIR {args.target:.2%}")
     print(f"calibration: {points.dataset}, {points.impostor_pairs:,} impostor pairs, {points.created}")
     if args.photos:
-        print_photos(vectors, identities, args, points)
+        pool = None
+        if args.held_out:
+            points, pool = held_out(vectors, identities, model_id)
+            print(f"held out: calibrated on {points.images:,} images ({points.impostor_pairs:,} impostor pairs), "
+                  f"strangers drawn from the {len(pool):,} one-photo people left out")  # fmt: skip
+        print_photos(vectors, identities, args, points, pool)
         return
     header = (
         f"{'gallery':>8} {'2nd photo':>9} {'t(N)':>6} {'FPIR':>14} {'max':>6} {'FNIR':>14} {'pred.':>6}"
@@ -213,11 +224,24 @@ def main() -> None:
           "FPIR: mean ± sd and the worst round)")  # fmt: skip
 
 
-def print_photos(vectors: np.ndarray, identities: np.ndarray, args: argparse.Namespace, points: calibration.Calibration
-                 ) -> None:  # fmt: skip
+def held_out(vectors: np.ndarray, identities: np.ndarray, model_id: str) -> tuple[calibration.Calibration, set[str]]:
+    """A calibration without half of the one-photo people (drawn with a fixed seed), and that half: strangers whose
+    FPIR is then measured out of sample."""
+    names, counts = np.unique(identities, return_counts=True)
+    single = names[counts == 1]
+    pool = set(single[np.random.default_rng(2026).permutation(len(single))[: len(single) // 2]].tolist())
+    keep = np.array([name not in pool for name in identities.tolist()])
+    points = calibration.calibrate(vectors[keep], identities[keep], model_id, "LFW without the held-out strangers",
+                                   date.today())  # fmt: skip
+    return points, pool
+
+
+def print_photos(vectors: np.ndarray, identities: np.ndarray, args: argparse.Namespace, points: calibration.Calibration,
+                 pool: set[str] | None = None) -> None:  # fmt: skip
     """The table of --photos: 1,000 subjects, 1 photo against up to N (best of the templates, and fused)."""
     rounds = [
-        photos_round(vectors, identities, args.photos, args.strangers, np.random.default_rng(seed), points, args.target)
+        photos_round(vectors, identities, args.photos, args.strangers, np.random.default_rng(seed), points, args.target,
+                     pool)
         for seed in range(args.rounds)
     ]
     print(f"{'photos':>6} {'method':>6} {'templates':>9} {'t(N)':>6} {'FPIR':>14} {'FNIR':>14} "
