@@ -114,8 +114,9 @@ def search(
         d2 = g_sq[None, :] - 2 * block[ok] @ g.T + np.einsum("ij,ij->i", block[ok], block[ok])[:, None]
         d = np.sqrt(np.maximum(d2, 0))
         if points is not None:
-            for k in set(fused_rows.tolist()) - {1}:
-                d[:, fused_rows == k] = points.one_photo_scale(d[:, fused_rows == k], k)
+            for k in set(fused_rows.tolist()) - {1}:  # beyond what the calibration vouches for, facegate refuses
+                if k <= points.fused_photos():
+                    d[:, fused_rows == k] = points.one_photo_scale(d[:, fused_rows == k], k)
         best = d.argmin(axis=1)
         rows = np.flatnonzero(ok) + start
         nearest[rows] = d[np.arange(len(best)), best]
