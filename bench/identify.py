@@ -19,11 +19,11 @@ other jobs share the machine.
 
 import argparse
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 
+from facegate.clock import beijing_today
 from facegate.engine import calibration, openset
 from facegate.engine.bulk import embed_files
 from facegate.engine.dlib_backend import DEFAULT_THRESHOLD
@@ -232,7 +232,7 @@ def held_out(vectors: np.ndarray, identities: np.ndarray, model_id: str) -> tupl
     pool = set(single[np.random.default_rng(2026).permutation(len(single))[: len(single) // 2]].tolist())
     keep = np.array([name not in pool for name in identities.tolist()])
     points = calibration.calibrate(vectors[keep], identities[keep], model_id, "LFW without the held-out strangers",
-                                   date.today())  # fmt: skip
+                                   beijing_today())  # fmt: skip
     return points, pool
 
 
