@@ -72,18 +72,22 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _granted(deployments: str) -> tuple[str, ...]:
-    return tuple(d for d in deployments.split(",") if d)
-
-
-def _utc(value: datetime | str) -> datetime:
+def _utc(value: datetime | str | None) -> datetime | None:
     """A stored naive UTC time (SQLite gives it as text) as an aware datetime, as the column type reads it."""
+    if value is None:
+        return None
     return (datetime.fromisoformat(value) if isinstance(value, str) else value).replace(tzinfo=UTC)
 
 
+def _from(key_id: str, name: str, role: str, deployments: str, *times: datetime | str | None) -> ApiKey:
+    """The key from its stored fields (created, revoked, expires), as the ORM or the driver reads them."""
+    created, revoked, expires = (_utc(t) for t in times)
+    granted = tuple(d for d in deployments.split(",") if d)
+    return ApiKey(key_id, name, role, granted, created, revoked, expires)  # type: ignore[arg-type]
+
+
 def _key(row: ApiKeyRow) -> ApiKey:
-    granted = _granted(row.deployments)
-    return ApiKey(row.id, row.name, row.role, granted, row.created_at, row.revoked_at, row.expires_at)  # type: ignore[arg-type]
+    return _from(row.id, row.name, row.role, row.deployments, row.created_at, row.revoked_at, row.expires_at)
 
 
 class ApiKeys:
@@ -138,16 +142,8 @@ class ApiKeys:
                 row = db.execute(PG_KEY_SQL, (match.group(1),)).fetchone()
         if row is None:
             return None
-        name, role, deployments, secret_hash, created_at, revoked_at, expires_at = row
-        key = ApiKey(
-            match.group(1),
-            name,
-            role,
-            _granted(deployments),
-            _utc(created_at),
-            None if revoked_at is None else _utc(revoked_at),
-            None if expires_at is None else _utc(expires_at),
-        )
+        name, role, deployments, secret_hash, *times = row
+        key = _from(match.group(1), name, role, deployments, *times)
         if key.state(now or utc_now()) != "active":
             return None
         if not hmac.compare_digest(secret_hash, _hash(match.group(2))):
