@@ -71,6 +71,8 @@ def test_the_light_check_reads_every_challenge_and_refuses_the_same_colours_one_
     light = liveness.LightCheck()
     for seed in range(300):
         asked = new_challenge(random.Random(seed))
+        runs = zip(asked.colours, asked.colours[1:], asked.colours[2:], asked.colours[3:], strict=False)
+        assert not any(a == c and b == d for a, b, c, d in runs), asked.colours  # never A B A B
         late = Challenge(asked.turns, asked.colours[1:] + asked.colours[:1], asked.segment_ms, asked.colour_ms)
         assert light.failures(asked, signals(asked, asked)) == [], (seed, asked.colours)
         assert light.failures(asked, signals(asked, late)) == ["light"], (seed, asked.colours)
