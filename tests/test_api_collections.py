@@ -108,6 +108,7 @@ LIST_ROUTES = {  # each list route, with its path parameters filled and the key 
     "/api/v1/webhooks/events": "admin",
     "/api/v1/webhooks/{hook_id}/deliveries": "admin",
     "/api/v1/deployments/{deployment_id}/subjects": "auditor",
+    "/api/v1/subjects": "auditor",
     "/api/v1/audit/entries": "auditor",
 }
 
@@ -135,3 +136,20 @@ def test_every_list_route_pages_by_cursor_and_shows_each_item_once(env: Env, hoo
     assert paged == whole["items"] and len({json.dumps(i, sort_keys=True) for i in paged}) == len(paged)
     assert len(paged) >= (0 if route == "/api/v1/devices" else 2)  # no device is paired on this node
     assert env.client.get(url, params={"page": 2}, headers=env.auth(LIST_ROUTES[route])).status_code == 422
+
+
+def test_every_subject_is_listed_with_its_standing_searched_by_prefix_and_scoped_to_the_key(env: Env) -> None:
+    env.client.post("/api/v1/subjects", json={"id": "s9"}, headers=env.auth("operator"))  # in no deployment yet
+    everyone = [s for page in all_pages(env, "/api/v1/subjects", "auditor", 2) for s in page]
+    assert [s["subject"] for s in everyone] == ["s1", "s2", "s3", "s4", "s5", "s9"]
+    s1 = everyone[0]["deployments"]
+    assert [(d["deployment"], d["consent"], bool(d["templates"])) for d in s1] == [(OFFICE, "given", True)]
+    assert "vector" not in json.dumps(everyone) and "embedding" not in json.dumps(everyone)
+    assert everyone[4]["deployments"][0]["consent"] == "withdrawn" and everyone[5]["deployments"] == []
+    operator = [s["subject"] for page in all_pages(env, "/api/v1/subjects", "operator", 100) for s in page]
+    assert operator == ["s1", "s2", "s3", "s4", "s5"]  # only the granted deployments' subjects
+    found = env.client.get("/api/v1/subjects", params={"q": "s1", "deployment": OFFICE}, headers=env.auth("admin"))
+    assert [s["subject"] for s in found.json()["items"]] == ["s1"]
+    assert env.client.get("/api/v1/subjects", params={"deployment": "nowhere"},
+                          headers=env.auth("admin")).status_code == 404  # fmt: skip
+    assert env.client.get("/api/v1/subjects", params={"q": "no spaces"}, headers=env.auth("admin")).status_code == 422

@@ -10,6 +10,7 @@ from test_api_fixtures import OFFICE, Env, make_env, photo
 
 from facegate.oversight import Oversight
 from facegate.web import console
+from facegate.web.rule_words import RULE_TITLES_ZH
 
 
 @pytest.fixture
@@ -215,6 +216,10 @@ def test_a_photo_tried_in_the_console_gets_the_gates_decision(env: Env) -> None:
     assert 'data-outcome="refused"' in refused.text  # the notice alone is not consent
     chinese = env.client.post(f"/console/enroll/{OFFICE}", data=form, files=files, headers={"Accept-Language": "zh"})
     assert "当事人未给予单独同意" in chinese.text and "已拒绝" in chinese.text  # the code's sentence, in Chinese
+    said = re.search(r'<p id="refusal">(.*?)</p>', chinese.text, re.S)[1]  # the whole refusal, nothing in English
+    assert re.findall(r"[A-Za-z]{3,}", re.sub(r"[A-Z]+\d*-[\w/–-]+", "", said)) == [] and 'lang="en"' not in said
+    rule = next(r for r in RULE_TITLES_ZH if r in said)
+    assert RULE_TITLES_ZH[rule] in said and "当事人可改用：" in said and not said.endswith(".")
     enrolled = env.client.post(f"/console/enroll/{OFFICE}", data={**form, "consent": "given"}, files=files).text
     assert 'data-outcome="enrolled"' in enrolled and 'data-outcome="match"' in tried("biden", "biden2.jpg")
     chinese = env.client.get(f"/console/try/{OFFICE}", headers={"Accept-Language": "zh-CN"}).text

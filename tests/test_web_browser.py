@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from gate_fixtures import example, offered
-from test_api_fixtures import OFFICE, Env, consenting, make_env, photo, serving
+from test_api_fixtures import GALLERY, OFFICE, Env, consenting, make_env, photo, serving
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -274,23 +274,56 @@ def test_the_audit_page_filters_in_the_browser(server, page) -> None:  # type: i
 
 
 @pytest.mark.parametrize(
-    ("lang", "subject", "words"), [("en", "biden", ("Enroll", "Check")), ("zh-CN", "joe", ("录入", "检查"))]
-)
-def test_enrolling_and_verifying_through_the_console(server, page, lang: str, subject: str, words) -> None:  # type: ignore[no-untyped-def]
+    ("lang", "subject", "member", "words"),
+    [("en", "biden", ("biden", "biden"), ("Enroll", "Check", "Filter")),
+     ("zh-CN", "joe", ("barack", "obama"), ("录入", "检查", "筛选"))],
+)  # fmt: skip
+def test_the_newcomer_path_in_the_console(server, page, lang: str, subject: str, member, words) -> None:  # type: ignore[no-untyped-def]
+    """Enroll a photo, verify it, identify in a group photo and read the audit: the console only, no CLI."""
     env, base = server
+    data = Path(__file__).parent / "data"
     sign_in(page, base, env, "operator")
-    page.goto(f"{base}/console/try/{OFFICE}?lang={lang}")
-    page.fill("#enroll-subject", subject)
-    page.check("#notice")
-    page.check("#consent")
-    page.set_input_files("#enroll-image", str(Path(__file__).parent / "data" / "biden.jpg"))
-    page.click(f"#enroll-form button:has-text('{words[0]}')")
-    page.wait_for_selector("[data-outcome]")
+
+    def enroll(deployment: str, who: str, photo: str) -> None:
+        page.goto(f"{base}/console/try/{deployment}?lang={lang}")
+        page.fill("#enroll-subject", who)
+        page.check("#notice")
+        page.check("#consent")
+        page.set_input_files("#enroll-image", str(data / photo))
+        page.click(f"#enroll-form button:has-text('{words[0]}')")
+        page.wait_for_selector("[data-outcome]")
+        assert page.get_attribute("[data-outcome]", "data-outcome") == "enrolled", page.inner_text("#result")
+
+    enroll(OFFICE, subject, "biden.jpg")
     shot(page, f"console-enroll-{lang}")
-    assert page.get_attribute("[data-outcome]", "data-outcome") == "enrolled"
     assert page.get_attribute("html", "lang") == lang
     page.fill("#subject", subject)  # the same person in another photo: a match, audited under the operator's key
-    page.set_input_files("#image", str(Path(__file__).parent / "data" / "biden2.jpg"))
+    page.set_input_files("#image", str(data / "biden2.jpg"))
     page.click(f"#try-form button:has-text('{words[1]}')")
     page.wait_for_selector("[data-outcome='match']")
     shot(page, f"console-verify-{lang}")
+
+    name, face = member  # a 1:N gallery: one person enrolled, then a photo of two people searched
+    enroll(GALLERY, name, f"{face}.jpg")
+    page.set_input_files("#image", str(data / "two_people.jpg"))
+    page.click(f"#try-form button:has-text('{words[1]}')")
+    page.wait_for_selector("#faces")
+    rows = page.locator("#faces tbody tr")
+    assert rows.count() == 2  # each face decided on its own, with its box
+    cells = "rows => rows.map(r => [r.dataset.faceOutcome, r.cells[1].innerText, r.cells[3].innerText])"
+    found = rows.evaluate_all(cells)
+    assert all(len(box.split(",")) == 4 for _, box, _ in found), found
+    assert ("identified", name) in {(outcome, who) for outcome, _, who in found}, found
+    shot(page, f"console-identify-{lang}")
+
+    page.context.clear_cookies()  # the audit is read with the auditor's key: each decision, by the key's name
+    sign_in(page, base, env, "auditor")
+    page.goto(f"{base}/console/audit?lang={lang}")
+    page.fill("#q-subject", subject)
+    page.click(f"#filter-button:has-text('{words[2]}')")
+    page.wait_for_selector("#audit-entries tbody tr[class]")
+    logged = page.locator("#audit-entries tbody tr").evaluate_all(
+        "rows => rows.map(r => [r.querySelector('[data-operation]').dataset.operation, r.cells[2].innerText])")
+    assert {"enroll", "verify"} <= {operation for operation, _ in logged}, logged
+    assert {actor for _, actor in logged} == {"operator"}  # the key's name, not `api_key:<hex>`
+    shot(page, f"console-audit-{lang}")

@@ -211,6 +211,7 @@ ZH: dict[str, str] = {
     "the municipal-level (or higher) cyberspace administration where the handler is located":
         "处理者所在地设区的市级以上网信部门",
     "a filing task is overdue": "有备案任务已逾期",
+    "See the rules named.": "见所列规则。",
     "Only an admin key refreshes the oversight figures.": "仅管理员密钥可刷新监督数据。",
     "stored individual": "名已存储的个人",
     "{cumulative} cumulative, {now} stored now": "累计 {cumulative}，当前存储 {now}",

@@ -16,6 +16,8 @@ from fastapi import Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from facegate.api.codes import CODES
+from facegate.errors import RefusedError
 from facegate.languages import EN, LANGUAGES, from_accept_language, supported
 from facegate.languages import ZH_CN as ZH_CN  # pages ask i18n.choose(...) == i18n.ZH_CN
 from facegate.policy import vocabulary as spec_words
@@ -170,8 +172,29 @@ def said_html(text: str) -> Markup:
         return Markup.escape(f"{label('operation', 'deployment.' + done[1])}：{label('outcome', done[2])}")
     head, refused, detail = text.partition("refused: ")
     if refused and not head:
-        return Markup.escape(WORDS["Refused by the rules"] + "：") + Markup('<span lang="en">{}</span>').format(detail)
+        said = REFUSAL.fullmatch(detail)
+        if said is None:
+            return Markup.escape(WORDS["Refused by the rules"] + "：" + CODES["refused"][1])
+        rules = [r.strip() for r in said["rules"].split(",") if r.strip()]
+        alternatives = [a.strip() for a in (said["alternatives"] or "").split(",") if a.strip()]
+        return Markup.escape(refusal_zh(RefusedError("", rules).code, rules, alternatives))
     return Markup('<span lang="en">{}</span>').format(text)
+
+
+# A refusal as facegate.errors.RefusedError words it: `message [rule, rule]; alternatives: a, b`.
+REFUSAL = re.compile(r"(?s)(?P<message>.*?) ?\[(?P<rules>[^\]]*)\](?:; alternatives: (?P<alternatives>.*))?")
+
+
+def refusal_zh(code: str, rule_ids: list[str], alternatives: list[str], detail: str = "") -> str:
+    """A refusal or bad input in Chinese, in full: the code's sentence (or the gate's own sentence where the
+    catalogue has it), each rule behind it with its Chinese title, and what the subject may use instead."""
+    said = WORDS.get(detail) or CODES.get(code, CODES["refused"])[1]
+    if rule_ids:
+        said += "依据规则：" + "；".join(f"{r}（{RULE_TITLES_ZH[r]}）" if r in RULE_TITLES_ZH else r for r in rule_ids)
+        said += "。"
+    if alternatives:
+        said += "当事人可改用：" + "、".join(label("alternative", a) for a in alternatives) + "。"
+    return said
 
 
 def plural_html(n: int, one: str, other: str, /, **values: Any) -> Markup:

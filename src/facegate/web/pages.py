@@ -34,7 +34,8 @@ TEMPLATES.env.filters["block_kind"] = block_kind
 TEMPLATES.env.tests["gap"] = is_gap
 TEMPLATES.env.globals.update(t=i18n.t_html, plural=i18n.plural_html, label=i18n.label, label_of=i18n.label,
                              rule_title=i18n.rule_title, rule_note=i18n.rule_note, room=i18n.room, chinese=i18n.chinese,
-                             problem_zh=problem_zh, said=i18n.said_html)  # fmt: skip
+                             problem_zh=problem_zh, said=i18n.said_html,
+                             refusal_zh=i18n.refusal_zh)  # fmt: skip
 
 
 def render(request: Request, name: str, status_code: int = 200, region: str | None = None, **context: Any

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from facegate.api.auth import SUBJECT_ID, ServiceDep, operator_for, operator_on
-from facegate.api.codes import CODES
 from facegate.api.keys import ApiKey
 from facegate.api.service import Service
 from facegate.errors import FacegateError, InputError, NotFoundError, RefusedError
@@ -48,10 +47,12 @@ def shown(decision: Decision) -> dict[str, Any]:
 
 
 def failed(exc: FacegateError) -> dict[str, Any]:
-    """A refusal (with its rules) or bad input, as the page shows it: the detail, and its code's Chinese sentence."""
-    rules = list(exc.rule_ids) if isinstance(exc, RefusedError) else []
+    """A refusal (with its rules and alternatives) or bad input, as the page shows it: the detail in English, and in
+    Chinese the code's sentence, the rules' Chinese titles and the alternatives' names (trial.html)."""
+    rules, alternatives = (exc.rule_ids, exc.alternatives) if isinstance(exc, RefusedError) else ([], [])
     return {"outcome": "refused" if isinstance(exc, RefusedError) else "invalid", "error": str(exc),
-            "code": exc.code, "error_zh": CODES.get(exc.code, ("", ""))[1], "rule_ids": rules}
+            "detail": str(exc.args[0]) if exc.args else "", "code": exc.code, "rule_ids": list(rules),
+            "alternatives": list(alternatives)}  # fmt: skip
 
 
 async def upload(request: Request, svc: Service) -> tuple[Any, bytes, str]:

@@ -10,7 +10,6 @@ TRIAL_ZH: dict[str, str] = {
     "The subject gave separate consent to face recognition.": "当事人已就人脸识别作出单独同意。",
     "Enroll": "录入",
     ": ": "：",
-    "Details": "详情",
     "Photos are run by an operator key granted this deployment, as in the API: sign in with one to try or enroll a "
     "photo.": "照片须由被授予此部署的操作员密钥提交（与 API 相同）：请用该密钥登录后再试用或录入照片。",
     "{n} face in the photo, each decided on its own": "照片中有 {n} 张人脸，逐一判定",

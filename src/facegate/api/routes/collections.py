@@ -1,5 +1,5 @@
-"""Collections, a page at a time: a deployment's subjects with their enrollments, one template's deletion, and
-the audit log's entries with filters."""
+"""Collections, a page at a time: every subject the key may see with where it stands, a deployment's subjects with
+their enrollments, one template's deletion, and the audit log's entries with filters."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
@@ -8,8 +8,9 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import Field
 
 from facegate.audit.listing import Filters
+from facegate.errors import ForbiddenError, NotFoundError
 
-from ..auth import DeploymentId, OperatorFor, Reader, ServiceDep, SubjectId, ViewerOf, caller
+from ..auth import DeploymentId, Key, OperatorFor, Reader, ServiceDep, SubjectId, ViewerOf, caller, viewer_of
 from ..paging import Cursor, Limit, next_cursor, read_cursor, read_int_cursor
 from ..responses import DECISION, Answer, Timestamp
 
@@ -43,11 +44,68 @@ class EnrollmentPage(Answer):
     next_cursor: str | None
 
 
+class TemplateStub(Answer):
+    """A template as the subjects list shows it: its ID and when it was made (never its vector)."""
+
+    id: str
+    created_at: Timestamp
+
+
+class DeploymentStanding(Answer):
+    """Where a subject stands in one deployment: the notice version shown, consent, a decline, templates."""
+
+    deployment: str
+    notice: int | None = Field(description="The latest notice version shown to the subject, if any.")
+    consent: Literal["given", "withdrawn", "stale", "none"]
+    declined: bool = Field(description="The subject declined face recognition (uses an alternative).")
+    templates: list[TemplateStub]
+
+
+class SubjectSummary(Answer):
+    """A subject by ID with its standing in each deployment the key may see (no biometric data)."""
+
+    subject: str
+    deployments: list[DeploymentStanding]
+
+
+class SubjectPage(Answer):
+    """A page of subjects, by ID."""
+
+    items: list[SubjectSummary]
+    next_cursor: str | None
+
+
 class AuditEntryPage(Answer):
     """A page of audit entries, newest first."""
 
     items: list[dict[str, Any]] = Field(description="Logged entries as recorded (no biometric data).")
     next_cursor: str | None
+
+
+@router.get("/subjects", response_model=SubjectPage, tags=["subjects"], operation_id="list_subjects")
+def list_subjects(
+    svc: ServiceDep,
+    key: Key,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    q: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.@+-]{1,64}$", description="An ID prefix.")] = None,
+    deployment: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9-]{0,62}$")] = None,
+) -> dict[str, Any]:
+    """Subjects by ID (searched by ID prefix), each with where it stands per deployment: an admin or auditor sees
+    every subject, an operator those of the deployments it is granted (standing there only)."""
+    if key.role not in ("admin", "auditor", "operator"):
+        raise ForbiddenError(f"listing subjects needs an admin, auditor or operator key; this key is {key.role}")
+    if deployment is not None:
+        viewer_of(deployment, key)
+        if deployment not in {d["id"] for d in svc.gate.deployments()}:
+            raise NotFoundError(f"no deployment {deployment!r}")
+        reach: list[str] | None = [deployment]
+    elif key.role == "operator":
+        reach = [d["id"] for d in svc.gate.deployments() if key.grants(d["id"])]
+    else:
+        reach = None
+    items = svc.gate.roster(reach, q or "", limit, read_cursor(cursor)) if reach != [] else []
+    return {"items": items, "next_cursor": next_cursor([i["subject"] for i in items], limit)}
 
 
 @router.get("/deployments/{deployment_id}/subjects", response_model=EnrollmentPage, operation_id="list_enrollments")
