@@ -94,7 +94,7 @@ def test_metrics_count_requests_by_route_and_decisions_by_outcome_and_rule(env: 
 
 # Every label the metrics carry; a label naming a subject, a deployment's member or a score would show up here.
 LABELS = {"method", "route", "status", "operation", "decision", "outcome", "rule", "reason", "event", "result",
-          "camera", "figure", "le", "quantile"}  # fmt: skip
+          "camera", "device", "figure", "le", "quantile"}  # fmt: skip
 
 
 def test_metrics_need_a_key_allowed_to_read_them_and_hold_nothing_about_a_person(env: Env) -> None:
@@ -145,3 +145,24 @@ def test_worker_processes_add_up_in_multiprocess_mode(tmp_path: Path) -> None:
     text = subprocess.run([sys.executable, "-c", show], env=env, check=True, capture_output=True, text=True).stdout
     labels = {"method": "GET", "route": "/api/v1/deployments", "status": "200"}
     assert value(text, "facegate_http_requests_total", **labels) == 2
+
+
+def test_a_hub_reports_each_devices_sync_lag(env: Env) -> None:
+    from facegate.api.routes.edge import hub_for
+    from facegate.audit import SigningKey
+    from facegate.home import choose_node_kind
+
+    choose_node_kind(env.svc.home, "hub")
+    hub = hub_for(env.client.app, env.svc)
+    token = hub.mint_token([OFFICE], "operator:test")
+    device = hub.join(token.token, "door-1", SigningKey.generate().public.pem(), SigningKey.generate().public.pem())
+    consenting(env, "obama")  # a change on the hub the device has not pulled yet
+    env.clock.advance(hours=2)  # and the device silent since it paired
+    text = env.client.get("/metrics", headers=env.auth("metrics")).text
+    behind = value(text, "facegate_device_sync", device=device["device_id"], figure="behind")
+    assert behind >= 1 and behind == hub.devices()[0]["behind"]
+    assert value(text, "facegate_device_sync", device=device["device_id"], figure="seconds_since_seen") == 7200
+    assert value(text, "facegate_device_sync", device=device["device_id"], figure="online") == 0
+    assert "obama" not in text and "door-1" not in text  # the device's ID only, nothing about a person
+    labels = {k for family in text_string_to_metric_families(text) for s in family.samples for k in s.labels}
+    assert labels <= LABELS, labels - LABELS

@@ -12,6 +12,7 @@ keeps each process's values in that folder and `/metrics` sums them.
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -72,6 +73,29 @@ CAMERA = Gauge(
     registry=REGISTRY,
     multiprocess_mode="max",
 )
+
+DEVICE_SYNC = Gauge(
+    "facegate_device_sync",
+    "Paired devices as this hub sees them, by device ID and figure: behind (hub changes the device has not applied "
+    "yet), seconds_since_seen (since its last pull; -1 when it never pulled), pending_shreds (deletions it has not "
+    "confirmed), online (1 or 0). Read at each scrape on a hub; a device node has none.",
+    ["device", "figure"],
+    registry=REGISTRY,
+    multiprocess_mode="max",
+)
+
+
+def devices_reported(devices: Iterable[dict[str, Any]], now: datetime) -> None:
+    """Set the device sync gauges from the hub's device list (read at each scrape; an unpaired device disappears)."""
+    DEVICE_SYNC.clear()
+    for d in devices:
+        seen = d.get("last_seen_at")
+        figures = {
+            "behind": d["behind"], "pending_shreds": d["pending_shreds"], "online": int(bool(d["online"])),
+            "seconds_since_seen": (now - datetime.fromisoformat(seen)).total_seconds() if seen else -1,
+        }  # fmt: skip
+        for figure, value in figures.items():
+            DEVICE_SYNC.labels(d["id"], figure).set(value)
 
 
 def cameras_reported(cameras: Iterable[dict[str, Any]]) -> None:

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from facegate import health, metrics
+from facegate.home import node_kind
 
 from .. import problems
 from ..auth import MetricsReader, ServiceDep
 from ..responses import Health, Readiness
 from ..responses import problems as problems_of
+from .edge import hub_for
 
 router = APIRouter(tags=["service"])
 
@@ -50,8 +52,10 @@ def readyz(request: Request, svc: ServiceDep) -> Any:
         **problems_of(401, 403),
     },
 )
-def prometheus_metrics(svc: ServiceDep, key: MetricsReader) -> Response:
+def prometheus_metrics(request: Request, svc: ServiceDep, key: MetricsReader) -> Response:
     """The process's metrics in Prometheus's text format, for a metrics, admin or auditor key (docs/service.md)."""
     metrics.cameras_reported(svc.gate.cameras.list())
+    if node_kind(svc.home) == "hub":  # each paired device's sync lag, as the hub sees it
+        metrics.devices_reported(hub_for(request.app, svc).devices(), svc.clock())
     return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
