@@ -4,6 +4,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import psycopg
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
@@ -84,6 +85,10 @@ def test_quick_transactions_commit_or_roll_back_as_a_whole(database: Database, s
     with pytest.raises(RuntimeError), database.quick(write=True) as db:
         db.execute(sql(db, "INSERT INTO scratch_store_test (n) VALUES (?)"), (2,))
         raise RuntimeError("boom")
+    with pytest.raises((sqlite3.Error, psycopg.Error)), database.quick(write=True) as db:
+        db.execute(sql(db, "INSERT INTO scratch_store_test (n) VALUES (?)"), (4,))
+        db.execute("SELECT n FROM scratch_store_test").fetchall()  # a statement waited for mid-transaction
+        db.execute("SELECT 1 / 0" if isinstance(db, psycopg.Connection) else "INSERT INTO no_such_table VALUES (1)")
     with database.quick() as db:
         rows = db.execute("SELECT n FROM scratch_store_test").fetchall()
     assert [n for (n,) in rows] == [1]

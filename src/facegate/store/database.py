@@ -169,7 +169,7 @@ class Database:
         The connections are kept apart from SQLAlchemy's pool. A reader runs in autocommit mode, each statement
         its own snapshot; a writer's block is committed when it ends, rolled back on error. On PostgreSQL a
         writer's statements are pipelined: a statement whose rows are fetched waits for its answer, the others
-        go with the next one or with the COMMIT, and the statements psycopg sees again are prepared.
+        go with the next one or with the Sync that commits them, and the statements psycopg sees again are prepared.
         """
         raw = self._checkout()
         try:
@@ -180,10 +180,15 @@ class Database:
                 if write:
                     raw.execute("COMMIT")
             elif write:
+                # No BEGIN/COMMIT to send: the statements before the pipeline's Sync (at the block's end) are one
+                # implicit transaction, committed by the Sync, all rolled back if one fails. A block that raises
+                # closes the connection before any Sync, so the server rolls back what it received.
                 with raw.pipeline():
-                    raw.execute("BEGIN")
-                    yield raw
-                    raw.execute("COMMIT")
+                    try:
+                        yield raw
+                    except BaseException:
+                        raw.close()
+                        raise
             else:
                 yield raw
         finally:
