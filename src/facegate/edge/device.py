@@ -6,7 +6,9 @@ standing of its subjects, deletions: a withdrawal or deletion at the hub shreds 
 acknowledges the shreds, then pushes its audit entries with a signed checkpoint and a consistency proof, the
 standing recorded locally and the subjects it holds. A pull answered with a wipe order shreds every key of the
 device's deployments and acknowledges it; a device out of touch past its offline bound shreds them by itself.
-`facegate serve` on a paired device runs a round every few seconds (`--sync-every`, default 5).
+`facegate serve` on a paired device runs a round every few seconds (`--sync-every`, default 5), or, with a broker,
+applies the changes a notice carries (`Device.apply_notice`, the same code as a pull's answer) and pulls only on a
+gap, at (re)connection and at its slow poll.
 """
 
 import base64
@@ -36,7 +38,7 @@ from facegate.events import Op
 from facegate.home import node_kind
 
 if TYPE_CHECKING:
-    from facegate.edge.notices import Broker
+    from facegate.edge.notices import Broker, Listening
     from facegate.gate import Caller, Gate
 
 CA_ENV = "FACEGATE_HUB_CA"  # a CA bundle for a hub whose certificate a private CA issued
@@ -227,17 +229,8 @@ class Device:
                 self._note(wiped_at=None, wipe_reason=None, wipe_acked_at=None)
                 link = self.link()
                 assert link is not None
-            steps += apply_deployments(self.gate, caller, feed["deployments"])
-            for subject_id in feed["deleted"]:
-                if held(self.gate, None, subject_id) or self._knows(subject_id):
-                    self.gate.delete_subject(subject_id, caller=caller)
-                    steps += 1
-            steps += apply_standings(self.gate, caller, feed["subjects"])
-            acks = []
-            for order in feed["shred"]:
-                left = held(self.gate, order["deployment"], order["subject"])
-                shredded += left == 0
-                acks.append({**order, "templates_left": left})
+            taken, acks = self._apply(caller, feed)
+            steps, shredded = steps + taken, shredded + sum(a["templates_left"] == 0 for a in acks)
             applied = feed["cursor"]
             self._note(applied=applied, last_sync_at=self.gate.clock(), pushed_size=feed["log_size"])
             if not feed["more"]:
@@ -250,6 +243,29 @@ class Device:
         pushed = self.push(quiet=True)
         out = {"applied": applied, "steps": steps, "shreds_confirmed": shredded, "pushed": pushed}
         return out | ({"wipe": self_wiped} if self_wiped else {})
+
+    def _apply(self, caller: "Caller", feed: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+        """Apply the hub's changes (a pull's answer, or what a notice carried) through this node's gate: the steps
+        taken and the acknowledgement of each shred order (with the templates left)."""
+        steps = apply_deployments(self.gate, caller, feed["deployments"])
+        for subject_id in feed["deleted"]:
+            if held(self.gate, None, subject_id) or self._knows(subject_id):
+                self.gate.delete_subject(subject_id, caller=caller)
+                steps += 1
+        steps += apply_standings(self.gate, caller, feed["subjects"])
+        acks = [
+            {**order, "templates_left": held(self.gate, order["deployment"], order["subject"])}
+            for order in feed["shred"]
+        ]
+        return steps, acks
+
+    def apply_notice(self, feed: dict[str, Any]) -> list[dict[str, Any]]:
+        """Apply the changes a notice carried (its hub signature checked by the caller against the pinned key), as
+        a pull's; the acknowledgements of its shred orders. A device not active with its hub refuses: it pulls."""
+        link = self.link()
+        if link is None or link.status != "active" or link.wiped_at is not None:
+            raise InputError("this device is not active with its hub: it pulls")
+        return self._apply(self._caller(link), feed)[1]
 
     def _note(self, **fields: Any) -> None:
         """Update this device's link row."""
@@ -380,26 +396,59 @@ async def run_sync(
     device = Device(gate, home)
     wake, state = asyncio.Event(), notices.Listening()
     listening = asyncio.create_task(notices.run_device(device, broker, wake, state)) if broker else None
+    due = True  # a round at the start, then at each poll and whenever a notice cannot be applied as it came
     try:
         while True:
             wake.clear()
             link = await asyncio.to_thread(device.link)
             if link is not None and link.status == "active":
-                try:
-                    done = await asyncio.to_thread(device.sync)
-                    state.applied = int(done.get("applied") or 0)
-                except Exception as exc:  # logged by type only: the loop goes on, the offline bound counts
-                    log.warning("sync with the hub failed: %s", type(exc).__name__)
+                if state.waiting and not state.pull:
+                    await _apply_notices(device, state)
+                if due or state.pull:
                     try:
-                        if await asyncio.to_thread(device.enforce_bound):
-                            log.warning("out of touch with the hub past the offline bound: keys shredded")
-                    except Exception as exc:  # the loop must go on
-                        log.error("the offline wipe failed: %s", type(exc).__name__)
+                        done = await asyncio.to_thread(device.sync)
+                        state.pulled(int(done.get("applied") or 0))
+                    except Exception as exc:  # logged by type only: the loop goes on, the offline bound counts
+                        log.warning("sync with the hub failed: %s", type(exc).__name__)
+                        try:
+                            if await asyncio.to_thread(device.enforce_bound):
+                                log.warning("out of touch with the hub past the offline bound: keys shredded")
+                        except Exception as exc:  # the loop must go on
+                            log.error("the offline wipe failed: %s", type(exc).__name__)
             pause = every
-            if state.connected:  # the slow poll, and a quarter of the shortest offline bound at most
+            if state.connected and not state.pull:  # the slow poll, and a quarter of the shortest offline bound
                 bound = await asyncio.to_thread(shortest_bound, gate, link) if link is not None else None
                 pause = min(poll_every, bound / 4) if bound else poll_every
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), max(every, pause))
+            try:
+                await asyncio.wait_for(wake.wait(), max(every, pause) if not state.pull else every)
+                due = False
+            except TimeoutError:
+                due = True
     finally:
         await notices.stop(listening)
+
+
+async def _apply_notices(device: Device, state: "Listening") -> None:
+    """Apply the changes the queued notices carried and acknowledge their shreds over the broker; on any failure
+    (or no broker to acknowledge on) the sync loop pulls, which applies and acknowledges over HTTPS."""
+    import asyncio
+    import logging
+
+    from facegate.edge import receipts
+
+    queued, state.waiting = state.waiting, []
+    try:
+        acks: list[dict[str, Any]] = []
+        for notice in queued:
+            assert notice.feed is not None
+            acks += await asyncio.to_thread(device.apply_notice, notice.feed)
+        if acks:
+            client = state.client
+            if client is None:
+                state.pull = True
+                return
+            name, payload = await asyncio.to_thread(receipts.device_ack, device, acks)
+            await client.publish(name, payload, qos=1)
+    except Exception as exc:  # the pull applies and acknowledges instead
+        logging.getLogger("facegate.edge").warning("a notice's changes were not applied: %s", type(exc).__name__)
+        state.failed()

@@ -1,16 +1,19 @@
-"""Change notices over MQTT: the hub tells its devices at once that there is something to pull.
+"""Change notices over MQTT: the hub tells its devices at once what changed, and carries the changes.
 
-The hub publishes, for each batch of new changes, a small notice to the topics they concern: a deployment's
+The hub publishes, for each batch of new changes, a notice to the topics they concern: a deployment's
 (`facegate/<hub>/deployment/<id>`: a standing, a withdrawal, the deployment itself), everyone's
 (`facegate/<hub>/all`: a deletion) or one device's (`facegate/<hub>/device/<id>`: a suspension, an unpair, a loss).
-A notice holds the topic, the hub's change cursor and the time, signed with the hub key: no subject, nothing
-biometric. It is published retained with QoS 1, so a device that (re)connects gets the latest one at once.
+A notice holds the topic, the hub's change cursor, the time, `prev` (from which cursor on it holds every change of
+its topic) and the changes themselves in the shape of a pull's answer (`feed`; None for a device's own topic, a
+deployment's spec, or past NOTICE_LIMIT bytes: then devices pull), signed with the hub key. Subjects travel under
+their pseudonymous IDs; nothing biometric. It is published retained with QoS 1.
 
-A device subscribes to its topics, checks each notice against the hub key it pinned at pairing and, when the cursor
-is past what it applied, wakes its sync loop, which pulls the signed changes over HTTPS as before. A forged notice
-is dropped; a replayed one only causes a pull. While the broker cannot be reached the device polls every
-`--sync-every` seconds; while it is connected it still polls every `--poll-every` seconds (default an hour), in
-case a notice is lost.
+A device subscribes to its topics and checks each notice against the hub key it pinned at pairing. A notice whose
+`prev` it has reached on that topic is applied as a pull's answer would be, and its shreds acknowledged over the
+broker (facegate.edge.receipts); a gap, a notice without changes, or a failure makes it pull the signed changes over
+HTTPS as before. A forged notice is dropped; a replayed one does nothing. While the broker cannot be reached the
+device polls every `--sync-every` seconds; while it is connected it still polls every `--poll-every` seconds
+(default an hour), in case a notice is lost.
 """
 
 import asyncio
@@ -21,16 +24,18 @@ import logging
 import secrets
 import ssl
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from facegate.audit.keys import SigningKey, VerifyingKey
 from facegate.changes import Change, ChangeRow
-from facegate.edge import signing
+from facegate.edge import receipts, signing
+from facegate.edge.standing import standings
 from facegate.errors import InputError
 
 if TYPE_CHECKING:
@@ -44,6 +49,7 @@ WATCH_SECONDS = 0.25  # how often the hub looks for new changes (one indexed rea
 RETRY_SECONDS = 5.0  # a broken broker connection is tried again after this
 KEEPALIVE_SECONDS = 30  # MQTT keepalive: a dead connection is noticed within about 1.5 times this
 BATCH = 10_000  # changes looked at per round of the hub's watch
+NOTICE_LIMIT = 32 * 1024  # bytes of changes a notice carries at most; past that it carries none and devices pull
 
 
 @dataclass(frozen=True)
@@ -70,14 +76,15 @@ class Broker:
             ca_file,
         )  # fmt: skip
 
-    def client(self, identifier: str) -> "aiomqtt.Client":
-        """An MQTT client for this broker (connects on `async with`)."""
+    def client(self, identifier: str, v5: bool = False) -> "aiomqtt.Client":
+        """An MQTT client for this broker (connects on `async with`); `v5`: MQTT 5 (shared subscriptions)."""
         import aiomqtt  # imported when a broker is configured: a node without one never loads it
 
         context = ssl.create_default_context(cafile=self.ca_file) if self.tls else None
         return aiomqtt.Client(
             self.host, self.port, identifier=identifier, username=self.username, password=self.password,
             tls_context=context, keepalive=KEEPALIVE_SECONDS, timeout=10,
+            protocol=aiomqtt.ProtocolVersion.V5 if v5 else None,
         )  # fmt: skip
 
 
@@ -92,43 +99,99 @@ def device_topics(hub_pem: str, deployments: Iterable[str], device_id: str) -> l
     return [f"{base}/all", f"{base}/device/{device_id}", *(f"{base}/deployment/{d}" for d in sorted(deployments))]
 
 
-def notice_message(topic: str, cursor: int, at: str) -> bytes:
+@dataclass(frozen=True)
+class Notice:
+    """A notice the hub signed: its topic; the cursor it brings a device to; `prev`, from which it holds every change
+    of its topic (a device that has applied its topic up to `prev` or further can apply `feed` and be at `cursor`);
+    the changes themselves (`feed`, the shape of a pull's answer) or None when the device must pull."""
+
+    topic: str
+    cursor: int
+    prev: int | None = None
+    at: str = ""
+    feed: dict[str, Any] | None = None
+
+
+def notice_message(body: bytes) -> bytes:
     """What the hub signs for one notice."""
-    return f"facegate-edge-notice-v1\n{topic}\n{cursor}\n{at}".encode()
+    return b"facegate-edge-notice-v2\n" + body
 
 
-def make_notice(key: SigningKey, topic: str, cursor: int, at: datetime) -> bytes:
-    """A signed notice: the topic, the cursor to pull up to, the time; nothing else."""
-    when = at.isoformat()
-    signature = base64.b64encode(key.sign(notice_message(topic, cursor, when))).decode()
-    return json.dumps({"topic": topic, "cursor": cursor, "at": when, "signature": signature}).encode()
+def make_notice(
+    key: SigningKey, topic: str, cursor: int, at: datetime, prev: int | None = None,
+    feed: dict[str, Any] | None = None,
+) -> bytes:  # fmt: skip
+    """A signed notice: the topic, the cursor, the time, and the topic's changes since `prev` when they travel."""
+    body = json.dumps(
+        {"topic": topic, "cursor": cursor, "prev": prev, "at": at.isoformat(), "feed": feed}, separators=(",", ":")
+    ).encode()
+    signature = base64.b64encode(key.sign(notice_message(body))).decode()
+    return json.dumps({"notice": body.decode(), "signature": signature}, separators=(",", ":")).encode()
 
 
-def open_notice(key: VerifyingKey, topic: str, payload: bytes) -> int | None:
-    """The cursor of a notice signed by the hub for this topic; None for anything else."""
+def open_notice(key: VerifyingKey, topic: str, payload: bytes) -> Notice | None:
+    """The notice the hub signed for this topic; None for anything else."""
     try:
-        data = json.loads(payload)
-        cursor, at = int(data["cursor"]), str(data["at"])
-        signature = base64.b64decode(data["signature"], validate=True)
+        outer = json.loads(payload)
+        body = str(outer["notice"]).encode()
+        signature = base64.b64decode(outer["signature"], validate=True)
     except (ValueError, KeyError, TypeError):
         return None
-    if data.get("topic") != topic or not key.verify(signature, notice_message(topic, cursor, at)):
+    if not key.verify(signature, notice_message(body)):
         return None
-    return cursor
+    try:
+        data = json.loads(body)
+        prev, feed = data.get("prev"), data.get("feed")
+        notice = Notice(
+            str(data["topic"]), int(data["cursor"]), None if prev is None else int(prev), str(data["at"]),
+            feed if isinstance(feed, dict) else None,
+        )  # fmt: skip
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return notice if notice.topic == topic else None
+
+
+def topic_of(base: str, change: ChangeRow) -> str | None:
+    """The topic a change concerns (None: none a device follows)."""
+    kind = change.change
+    if kind is Change.DELETION:
+        return f"{base}/all"
+    if kind is Change.DEVICE:
+        return f"{base}/device/{change.device}" if change.device else None
+    return f"{base}/deployment/{change.deployment}" if change.deployment else None
 
 
 def topics_of(hub_pem: str, changes: Iterable[ChangeRow]) -> set[str]:
     """The topics a batch of changes concerns."""
-    base, out = prefix(hub_pem), set()
+    base = prefix(hub_pem)
+    return {t for t in (topic_of(base, c) for c in changes) if t is not None}
+
+
+def carried(session: Session, base: str, topic: str, changes: list[ChangeRow]) -> dict[str, Any] | None:
+    """The changes of one topic as a device applies them (the shape of a pull's answer), or None when the devices
+    must pull instead: a device's own status (a wipe order travels only in a pull), a deployment's spec, or more
+    than NOTICE_LIMIT bytes. Nothing biometric: subjects travel under their pseudonymous IDs, as in a pull."""
+    if topic.startswith(f"{base}/device/") or any(c.change is Change.DEPLOYMENT for c in changes):
+        return None
+    deployment = topic.removeprefix(f"{base}/deployment/") if topic.startswith(f"{base}/deployment/") else None
+    subjects: set[str] = set()
+    deleted: set[str] = set()
+    shred: list[dict[str, Any]] = []
     for change in changes:
-        kind = change.change
-        if kind is Change.DELETION:
-            out.add(f"{base}/all")
-        elif kind is Change.DEVICE and change.device:
-            out.add(f"{base}/device/{change.device}")
-        elif change.deployment:
-            out.add(f"{base}/deployment/{change.deployment}")
-    return out
+        if change.subject is None:
+            continue
+        if change.change is Change.DELETION:
+            deleted.add(change.subject)
+            shred.append({"order": change.idx, "subject": change.subject, "deployment": None, "reason": change.op})
+        elif change.change in (Change.STANDING, Change.WITHDRAWAL) and deployment is not None:
+            subjects.add(change.subject)
+            if change.change is Change.WITHDRAWAL:
+                shred.append(
+                    {"order": change.idx, "subject": change.subject, "deployment": deployment, "reason": change.op}
+                )  # fmt: skip
+    found = standings(session, [deployment], subjects - deleted) if deployment and subjects - deleted else []
+    feed = {"deployments": [], "subjects": found, "deleted": sorted(deleted), "shred": shred}
+    return feed if len(json.dumps(feed, separators=(",", ":"))) <= NOTICE_LIMIT else None
 
 
 # ---- the hub ----
@@ -141,17 +204,29 @@ def feed_end(hub: "Hub") -> int:
     return 0 if last is None else int(last) + 1
 
 
-def new_notices(hub: "Hub", since: int) -> tuple[list[tuple[str, bytes]], int]:
-    """The signed notices for the changes from `since`, and the cursor after them."""
+def new_notices(hub: "Hub", since: int, prevs: dict[str, int]) -> tuple[list[tuple[str, bytes]], int]:
+    """The signed notices for the changes from `since`, and the cursor after them. `prevs` holds each topic's last
+    notice's cursor (a topic not in it had no change from `since` on): each notice holds its topic's changes since
+    then, and names that cursor as its `prev`."""
+    base = prefix(hub.key.public.pem())
     with hub.db.session(readonly=True) as session:
         changes = session.scalars(
             select(ChangeRow).where(ChangeRow.idx >= since).order_by(ChangeRow.idx).limit(BATCH)
         ).all()
-    if not changes:
-        return [], since
-    cursor = changes[-1].idx + 1
-    now, pem = hub.clock(), hub.key.public.pem()
-    return [(topic, make_notice(hub.key, topic, cursor, now)) for topic in sorted(topics_of(pem, changes))], cursor
+        if not changes:
+            return [], since
+        cursor = changes[-1].idx + 1
+        by_topic: dict[str, list[ChangeRow]] = {}
+        for change in changes:
+            topic = topic_of(base, change)
+            if topic is not None:
+                by_topic.setdefault(topic, []).append(change)
+        feeds = {topic: carried(session, base, topic, rows) for topic, rows in by_topic.items()}
+    now, out = hub.clock(), []
+    for topic in sorted(feeds):
+        out.append((topic, make_notice(hub.key, topic, cursor, now, prevs.get(topic, since), feeds[topic])))
+        prevs[topic] = cursor
+    return out, cursor
 
 
 async def run_hub(hub: "Hub", broker: Broker) -> None:
@@ -159,16 +234,25 @@ async def run_hub(hub: "Hub", broker: Broker) -> None:
 
     Every database read runs in a worker thread: nothing here blocks the server's event loop.
     """
-    import aiomqtt
-
     logging.getLogger("aiomqtt").setLevel(logging.WARNING)
     since = await asyncio.to_thread(feed_end, hub)
+    prevs: dict[str, int] = {}  # each topic's last notice's cursor; from `since` on, this process saw every change
+    acks = asyncio.create_task(receipts.run_hub(hub, broker))
+    try:
+        await _publish(hub, broker, since, prevs)
+    finally:
+        await stop(acks)
+
+
+async def _publish(hub: "Hub", broker: Broker, since: int, prevs: dict[str, int]) -> None:
+    import aiomqtt
+
     while True:
         try:
             async with broker.client(f"facegate-hub-{secrets.token_hex(4)}") as client:
                 log.info("publishing change notices to %s:%s", broker.host, broker.port)
                 while True:
-                    notices, after = await asyncio.to_thread(new_notices, hub, since)
+                    notices, after = await asyncio.to_thread(new_notices, hub, since, prevs)
                     for topic, payload in notices:
                         await client.publish(topic, payload, qos=1, retain=True)
                     since = after
@@ -186,16 +270,49 @@ async def run_hub(hub: "Hub", broker: Broker) -> None:
 
 @dataclass
 class Listening:
-    """A device's view of its notices: whether its broker connection is up, the newest cursor heard, and how far
-    its sync loop has applied (a notice at or below that wakes nothing)."""
+    """A device's view of its notices: whether its broker connection is up (and the client, to send
+    acknowledgements), the newest cursor heard, how far its last pull applied everything (`applied`), how far it
+    has each topic (`topics`: past `applied` by the notices it applied), the notices waiting to be applied, and
+    whether it must pull (a gap, a notice without its changes, or a failure)."""
 
     connected: bool = False
     heard: int = 0
     applied: int = 0
+    topics: dict[str, int] = field(default_factory=dict)
+    waiting: list[Notice] = field(default_factory=list)
+    pull: bool = False
+    client: Any = None
+
+    def at(self, topic: str) -> int:
+        """How far the device has this topic's changes."""
+        return max(self.topics.get(topic, 0), self.applied)
+
+    def take(self, notice: Notice) -> str:
+        """What a genuine notice asks of the device: "skip" (nothing new), "apply" (it holds every change of its
+        topic the device lacks: queued, and the topic counted as had) or "pull" (a gap, or no changes carried)."""
+        if notice.cursor <= self.at(notice.topic):
+            return "skip"
+        if notice.feed is None or notice.prev is None or notice.prev > self.at(notice.topic):
+            self.pull = True
+            return "pull"
+        self.waiting.append(notice)
+        self.topics[notice.topic] = notice.cursor
+        return "apply"
+
+    def pulled(self, cursor: int) -> None:
+        """A pull brought every topic to `cursor`."""
+        self.applied, self.pull = max(self.applied, cursor), False
+
+    def failed(self) -> None:
+        """Applying a notice failed: forget what the notices brought, pull."""
+        self.topics.clear()
+        self.waiting.clear()
+        self.pull = True
 
 
 async def run_device(device: "Device", broker: Broker, wake: asyncio.Event, state: Listening) -> None:
-    """A device's notice loop: subscribe to its topics, wake the sync loop on each genuine notice past its cursor.
+    """A device's notice loop: subscribe to its topics; for each genuine notice past its cursor, queue its changes
+    for the sync loop (or ask it to pull) and wake it.
 
     On (re)connection the sync loop is woken once as well (a notice may have gone by while it was away).
     """
@@ -213,21 +330,21 @@ async def run_device(device: "Device", broker: Broker, wake: asyncio.Event, stat
             async with broker.client(f"facegate-{link.device_id}") as client:
                 for topic in topics:
                     await client.subscribe(topic, qos=1)
-                state.connected = True
+                state.connected, state.client, state.pull = True, client, True
                 wake.set()
                 async for message in client.messages:
-                    cursor = open_notice(key, str(message.topic), _bytes(message.payload))
-                    if cursor is None:
+                    notice = open_notice(key, str(message.topic), _bytes(message.payload))
+                    if notice is None:
                         log.warning("a notice not signed by the hub was dropped")
                         continue
-                    state.heard = max(state.heard, cursor)
-                    if cursor > state.applied:
+                    state.heard = max(state.heard, notice.cursor)
+                    if state.take(notice) != "skip":
                         wake.set()
         except aiomqtt.MqttError as exc:
             if state.connected:
                 log.warning("lost the broker (%s): polling every --sync-every seconds", exc)
         finally:
-            state.connected = False
+            state.connected, state.client = False, None
         await asyncio.sleep(RETRY_SECONDS)
 
 

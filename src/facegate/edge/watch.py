@@ -2,8 +2,9 @@
 
 A withdrawal or deletion at the hub must reach every device that may hold the subject (CN25-6d). A shred order is
 pending on a device while the device may still hold templates: until its cursor passes the order, it acknowledges
-a wipe, or its offline bound passes (by then it has shredded its keys by itself). Orders pending longer than the
-bound (default 5 minutes) are unconfirmed, whether the device is online or not.
+the order (over the broker, facegate.edge.receipts, or in a pull), it acknowledges a wipe, or its offline bound
+passes (by then it has shredded its keys by itself). Orders pending longer than the bound (default 5 minutes) are
+unconfirmed, whether the device is online or not.
 """
 
 from collections.abc import Iterable, Sequence
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facegate.changes import SHREDS, ChangeRow
-from facegate.edge.models import DeviceRow
+from facegate.edge.models import DeviceRow, ShredAckRow
 
 ACK_BOUND = timedelta(minutes=5)
 
@@ -43,6 +44,12 @@ def pending(
             ChangeRow.idx >= min(d.applied for d in holding), ChangeRow.kind.in_([c.value for c in SHREDS])
         )
     ).all()
+    acked: set[tuple[str, int]] = set()
+    if orders:
+        query = select(ShredAckRow.device_id, ShredAckRow.order_idx).where(
+            ShredAckRow.order_idx.in_([c.idx for c in orders])
+        )
+        acked = {(device_id, order) for device_id, order in session.execute(query).all()}
     out: dict[str, list[dict[str, Any]]] = {}
     for device in holding:
         mine = _deployments(device)
@@ -53,7 +60,8 @@ def pending(
                 "late": c.at <= now - bound, "online": online,
             }
             for c in orders
-            if c.idx >= device.applied and (c.deployment is None or c.deployment in mine)
+            if c.idx >= device.applied and (device.id, c.idx) not in acked
+            and (c.deployment is None or c.deployment in mine)
         ]  # fmt: skip
         if waiting:
             out[device.id] = waiting

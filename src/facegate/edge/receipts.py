@@ -1,0 +1,214 @@
+"""Acknowledgements over the broker: a device that applied a notice's shreds tells its hub so on MQTT, signed.
+
+A device publishes `{"ack": body, "signature"}` to `facegate/<hub>/acks/<device>`: the body names the device, the
+shred orders it applied with the templates left (0), its cursor, a nonce and the time, signed with its request key.
+The hub reads them through an MQTT 5 shared subscription (`$share/facegate-hubs/...`: replicas of one hub split
+the acknowledgements), checks each signature against the device's registered key, refuses a time more than 5
+minutes from its own and a nonce it has seen (the nonces of signed requests: `edge_nonce`), audits a replay
+(`device.replay`), and records a batch in one transaction (`edge_shred_ack`, the device's last contact). A
+message not signed by the device's key is dropped and logged, not audited (anyone on the broker could fill the log).
+The HTTPS acknowledgement (in a pull) stays for a device without its broker.
+"""
+
+import asyncio
+import base64
+import json
+import logging
+import secrets
+from datetime import datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from facegate.audit import Event
+from facegate.audit.keys import SigningKey, VerifyingKey
+from facegate.edge import signing
+from facegate.edge.models import DeviceRow, NonceRow, ShredAckRow
+from facegate.events import Op
+
+if TYPE_CHECKING:
+    from facegate.edge.device import Device
+    from facegate.edge.hub import Hub
+    from facegate.edge.notices import Broker
+
+log = logging.getLogger("facegate.edge")
+GROUP = "facegate-hubs"  # the shared subscription's group: each acknowledgement goes to one replica
+GATHER_SECONDS = 0.02  # how long the hub lets acknowledgements gather before recording a batch
+BATCH = 5000  # acknowledgements recorded per transaction at most
+PER_MESSAGE = 2000  # shred orders one acknowledgement may carry
+RETRY_SECONDS = 5.0
+
+
+def topic(hub_pem: str, device_id: str) -> str:
+    """Where a device publishes its acknowledgements."""
+    return f"facegate/{signing.fingerprint(hub_pem)[:16]}/acks/{device_id}"
+
+
+def subscription(hub_pem: str) -> str:
+    """The hub's shared subscription to every device's acknowledgements."""
+    return f"$share/{GROUP}/facegate/{signing.fingerprint(hub_pem)[:16]}/acks/+"
+
+
+def message(body: bytes) -> bytes:
+    """What a device signs for one acknowledgement."""
+    return b"facegate-edge-ack-v1\n" + body
+
+
+def make_ack(key: SigningKey, device_id: str, acks: list[dict[str, Any]], cursor: int, at: datetime) -> bytes:
+    """A signed acknowledgement of shred orders applied."""
+    body = json.dumps(
+        {"device": device_id, "acks": acks[:PER_MESSAGE], "cursor": cursor, "nonce": secrets.token_hex(16),
+         "at": at.isoformat()},
+        separators=(",", ":"),
+    ).encode()  # fmt: skip
+    signature = base64.b64encode(key.sign(message(body))).decode()
+    return json.dumps({"ack": body.decode(), "signature": signature}, separators=(",", ":")).encode()
+
+
+def device_ack(device: "Device", acks: list[dict[str, Any]]) -> tuple[str, bytes]:
+    """The topic and signed payload of this device's acknowledgement of `acks`."""
+    link = device.link()
+    if link is None:
+        raise LookupError("not paired")
+    payload = make_ack(device.key, link.device_id, acks, link.applied, device.gate.clock())
+    return topic(link.hub_key, link.device_id), payload
+
+
+@lru_cache(maxsize=65536)
+def _key(pem: str) -> VerifyingKey:
+    return signing.public_key(pem)
+
+
+def _parse(name: str, payload: bytes) -> tuple[str, bytes, bytes, dict[str, Any]] | None:
+    device_id = name.rsplit("/", 1)[-1]
+    try:
+        outer = json.loads(payload)
+        body = str(outer["ack"]).encode()
+        signature = base64.b64decode(outer["signature"], validate=True)
+        data = json.loads(body)
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(data, dict) or data.get("device") != device_id:
+        return None
+    return device_id, body, signature, data
+
+
+def record(hub: "Hub", messages: list[tuple[str, bytes]]) -> dict[str, int]:
+    """Check a batch of acknowledgements (topic, payload) and record the good ones in one transaction; counts."""
+    counts = {"recorded": 0, "forged": 0, "replayed": 0, "refused": 0}
+    parsed = []
+    for name, payload in messages:
+        item = _parse(name, payload)
+        if item is None:
+            counts["forged"] += 1
+        else:
+            parsed.append(item)
+    now = hub.clock()
+    with hub.db.session() as session:
+        table = DeviceRow.__table__
+        ids = sorted({p[0] for p in parsed})
+        rows = {r.id: r for r in session.execute(select(table).where(table.c.id.in_(ids))).all()} if ids else {}
+        good, seen = [], set()
+        for device_id, body, signature, data in parsed:
+            row = rows.get(device_id)
+            if row is None or not _key(row.device_key).verify(signature, message(body)):
+                counts["forged"] += 1
+                continue
+            try:
+                nonce, at = str(data["nonce"])[:64], datetime.fromisoformat(str(data["at"]))
+                acks = [a for a in data["acks"][:PER_MESSAGE] if isinstance(a, dict)]
+                late = abs((now - at).total_seconds()) > signing.MAX_SKEW_SECONDS
+            except (KeyError, TypeError, ValueError):
+                counts["refused"] += 1
+                continue
+            if late or row.status != "active" or (device_id, nonce) in seen:
+                counts["refused" if late or row.status != "active" else "replayed"] += 1
+                if (device_id, nonce) in seen:
+                    _audit_replay(hub, session, device_id)
+                continue
+            seen.add((device_id, nonce))
+            good.append((device_id, nonce, acks))
+        if not good:
+            return counts
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        fresh = set(
+            session.execute(
+                dialect.insert(NonceRow)
+                .values([{"device_id": d, "nonce": n, "seen_at": now} for d, n, _ in good])
+                .on_conflict_do_nothing()
+                .returning(NonceRow.device_id, NonceRow.nonce)
+            ).all()
+        )  # fmt: skip
+        orders, contacts = [], set()
+        for device_id, nonce, acks in good:
+            if (device_id, nonce) not in fresh:
+                counts["replayed"] += 1
+                _audit_replay(hub, session, device_id)
+                continue
+            contacts.add(device_id)
+            counts["recorded"] += 1
+            for ack in acks:
+                try:
+                    order, subject, left = int(ack["order"]), str(ack["subject"]), int(ack.get("templates_left") or 0)
+                except (KeyError, TypeError, ValueError):
+                    continue
+                if left:  # templates still there: not a confirmation (the hub keeps the order pending)
+                    log.warning("device %s still holds %d template(s) after order %d", device_id, left, order)
+                    continue
+                orders.append({
+                    "device_id": device_id, "order_idx": order, "subject_id": subject[:64],
+                    "deployment_id": ack.get("deployment"), "templates_deleted": 0,
+                    "device_event_id": None, "acked_at": now,
+                })  # fmt: skip
+        if orders:
+            session.execute(dialect.insert(ShredAckRow).values(orders).on_conflict_do_nothing())
+        if contacts:
+            session.execute(update(DeviceRow), [{"id": d, "last_seen_at": now} for d in sorted(contacts)])
+    return counts
+
+
+def _audit_replay(hub: "Hub", session: Any, device_id: str) -> None:
+    event = Event(
+        actor=f"device:{device_id}", operation=Op.DEVICE_REPLAY, decision="refuse", outcome="refused",
+        rule_ids=["CN25-9c"], request_id=device_id,
+    )  # fmt: skip
+    hub.gate.context.writer.append(session, event)
+
+
+async def run_hub(hub: "Hub", broker: "Broker") -> None:
+    """The hub's acknowledgement loop: read the shared subscription, record what gathered in one transaction."""
+    import aiomqtt
+
+    pem = hub.key.public.pem()
+    queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+    writer = asyncio.create_task(_record_loop(hub, queue))
+    try:
+        while True:
+            try:
+                async with broker.client(f"facegate-hub-acks-{secrets.token_hex(4)}", v5=True) as client:
+                    await client.subscribe(subscription(pem), qos=1)
+                    async for item in client.messages:
+                        payload = item.payload if isinstance(item.payload, bytes | bytearray) else b""
+                        queue.put_nowait((str(item.topic), bytes(payload)))
+            except aiomqtt.MqttError as exc:
+                log.warning("the broker at %s:%s (acknowledgements): %s", broker.host, broker.port, exc)
+            await asyncio.sleep(RETRY_SECONDS)
+    finally:
+        writer.cancel()
+
+
+async def _record_loop(hub: "Hub", queue: "asyncio.Queue[tuple[str, bytes]]") -> None:
+    while True:
+        batch = [await queue.get()]
+        await asyncio.sleep(GATHER_SECONDS)
+        while not queue.empty() and len(batch) < BATCH:
+            batch.append(queue.get_nowait())
+        try:
+            counts = await asyncio.to_thread(record, hub, batch)
+        except Exception as exc:  # the loop must go on; the devices' hourly pulls acknowledge again
+            log.error("recording %d acknowledgements failed: %s", len(batch), type(exc).__name__)
+            continue
+        if counts["forged"] or counts["replayed"] or counts["refused"]:
+            log.warning("acknowledgements refused: %s", counts)
