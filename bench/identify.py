@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/identify.py [--images ../shared/data/lfw/images] [--cache /tmp/lfw-embeddings.npz]
                                        [--sizes 1000,10000] [--rounds 5] [--strangers 1500] [--target 0.01]
-                                       [--photos 3 [--held-out]]
+                                       [--photos 3 [--held-out]] [--recount-strangers FILE]
 
 Every LFW image is embedded once by the default engine (the face nearest the centre; cached with --cache). Each
 round draws 1,000 people with at least two photos: one photo enrolled, another the mated probe; the non-mated
@@ -14,11 +14,16 @@ are facegate's: the nearest template (FaceIndex) under the threshold t(N) that t
 the gallery size and the target FPIR, as the gate decides. The baseline in the same run is the old decision at the
 1:1 threshold. The calibration was measured on all of LFW, so these probes are in-sample for it. Timings: one
 search(k=1) per probe, alone and followed by the decision (threshold for N, then the comparison); medians, since
-other jobs share the machine.
+other jobs share the machine. Column "alike": the same probes decided at t(N) from 1 - (1 - FMR)^N, every stranger
+alike (the rule before the calibration counted each image's own FMR), so before and after come from one run.
+--recount-strangers FILE adds each image's FMR counts (`strangers`) to a calibration file made by `facegate
+calibrate` from the same LFW embeddings (checked: its pair counts must equal the cache's), as `facegate calibrate`
+now writes them, without embedding LFW twice more.
 """
 
 import argparse
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -110,8 +115,9 @@ def one_round(
             decided_times.append(done - started)
         return key, found[0][1] if found else float("inf")
 
-    out: dict[str, float] = {"gallery": n, "extra": extra, "threshold": threshold}
-    for label, limit in (("facegate", -1.0), ("baseline", DEFAULT_THRESHOLD)):
+    alike = points.threshold_for(n, target, alike=True) or 0.0
+    out: dict[str, float] = {"gallery": n, "extra": extra, "threshold": threshold, "alike_threshold": alike}
+    for label, limit in (("facegate", -1.0), ("alike", alike), ("baseline", DEFAULT_THRESHOLD)):
         false_pos = sum(decide(vectors[i], limit)[0] is not None for i in stranger_rows)
         hits = 0
         for person, row in zip(enrolled, mated_rows, strict=True):
@@ -158,8 +164,10 @@ def photos_round(
     full = {p for p in enrolled if len(by_person[p]) > photos}  # people who got every photo asked for
     out = []
     for row in rows:
-        found, _ = openset.photos_search(vectors[gallery_rows], gallery_ids, vectors[probe_rows], probe_ids, row.photos,
-                                         row.method, points)  # fmt: skip
+        found, counts = openset.photos_search(vectors[gallery_rows], gallery_ids, vectors[probe_rows], probe_ids,
+                                              row.photos, row.method, points)  # fmt: skip
+        alike = points.threshold_for_gallery(counts, target, alike=True) or 0.0
+        at_alike = openset.rates(found, alike)
         # the empirical threshold that names exactly `target` of these strangers (a DET curve's point)
         t_emp = float(np.quantile(found.nearest[~found.mated], target))
         full_probes = np.array([p in full for p in probe_ids])
@@ -167,7 +175,8 @@ def photos_round(
         out.append({
             "photos": row.photos, "method": row.method, "templates": row.templates, "threshold": row.threshold or 0.0,
             "fpir": row.fpir, "fnir": row.fnir, "fnir_at_fpir": openset.rates(found, t_emp).fnir,
-            "fnir_full": at_t.fnir, "full": len(full), "strangers": len(strangers),
+            "fnir_full": at_t.fnir, "full": len(full), "strangers": len(strangers), "alike": alike,
+            "alike_fpir": at_alike.fpir, "alike_fnir": at_alike.fnir,
         })  # fmt: skip
     return out
 
@@ -182,11 +191,16 @@ def main() -> None:
     parser.add_argument("--strangers", type=int, default=1500)
     parser.add_argument("--target", type=float, default=0.01)
     parser.add_argument("--photos", type=int, default=0, help="compare 1 photo per subject with up to this many")
+    parser.add_argument("--recount-strangers", type=Path, default=None,
+                        help="add each image's FMR counts to this calibration file (same embeddings)")  # fmt: skip
     parser.add_argument("--held-out", action="store_true",
                         help="with --photos: calibrate here without half of the one-photo people; strangers from the "
                         "other half only")  # fmt: skip
     args = parser.parse_args()
     vectors, identities, model_id = embeddings(args.images, args.cache, args.workers)
+    if args.recount_strangers:
+        recount_strangers(args.recount_strangers, vectors, identities)
+        return
     points = calibration.for_model(model_id)
     print(f"model {model_id}; {len(vectors):,} LFW images embedded; target FPIR {args.target:.2%}")
     print(f"calibration: {points.dataset}, {points.impostor_pairs:,} impostor pairs, {points.created}")
@@ -200,7 +214,7 @@ def main() -> None:
         return
     header = (
         f"{'gallery':>8} {'2nd photo':>9} {'t(N)':>6} {'FPIR':>14} {'max':>6} {'FNIR':>14} {'pred.':>6}"
-        f" | {'1:1 t FPIR':>10} {'FNIR':>6} | {'search':>8} {'+decide':>8}"
+        f" | {'alike t':>7} {'FPIR':>14} {'FNIR':>14} | {'1:1 t FPIR':>10} {'FNIR':>6} | {'search':>8} {'+decide':>8}"
     )
     print(header)
     for size in (int(s) for s in args.sizes.split(",")):
@@ -212,12 +226,15 @@ def main() -> None:
         fpir = np.array([r["facegate_fpir"] for r in rounds])
         fnir = np.array([r["facegate_fnir"] for r in rounds])
         first = rounds[0]
+        a_fpir, a_fnir = (np.array([r[f"alike_{key}"] for r in rounds]) for key in ("fpir", "fnir"))
         baseline = (np.mean([r["baseline_fpir"] for r in rounds]), np.mean([r["baseline_fnir"] for r in rounds]))
         timing = (np.median([r["search_us"] for r in rounds]), np.median([r["decided_us"] for r in rounds]))
         print(
             f"{int(first['gallery']):>8,} {int(first['extra']):>9,} {first['threshold']:>6.3f} "
             f"{fpir.mean():>7.2%} ±{fpir.std():>5.2%} {fpir.max():>6.2%} {fnir.mean():>7.2%} ±{fnir.std():>5.2%} "
-            f"{first['predicted_fnir']:>6.1%} | {baseline[0]:>10.2%} {baseline[1]:>6.2%} | "
+            f"{first['predicted_fnir']:>6.1%} | {first['alike_threshold']:>7.3f} {a_fpir.mean():>7.2%} "
+            f"±{a_fpir.std():>5.2%} {a_fnir.mean():>7.2%} ±{a_fnir.std():>5.2%} | "
+            f"{baseline[0]:>10.2%} {baseline[1]:>6.2%} | "
             f"{timing[0]:>6.0f}us {timing[1]:>6.0f}us"
         )
     print(f"({args.rounds} rounds of {rounds[0]['strangers']:,} strangers and 1,000 mated probes each; "
@@ -245,19 +262,34 @@ def print_photos(vectors: np.ndarray, identities: np.ndarray, args: argparse.Nam
         for seed in range(args.rounds)
     ]
     print(f"{'photos':>6} {'method':>6} {'templates':>9} {'t(N)':>6} {'FPIR':>14} {'FNIR':>14} "
-          f"{'FNIR@FPIR':>9} {'FNIR, all photos':>16}")  # fmt: skip
+          f"{'FNIR@FPIR':>9} {'FNIR, all photos':>16} | {'alike t':>7} {'FPIR':>14} {'FNIR':>14}")  # fmt: skip
     for i, first in enumerate(rounds[0]):
         col = {key: np.array([r[i][key] for r in rounds]) for key in first if key != "method"}
         fpir, fnir = col["fpir"], col["fnir"]
         print(
             f"{first['photos']:>6} {first['method']:>6} {col['templates'].mean():>9,.0f} "
             f"{col['threshold'].mean():>6.3f} {fpir.mean():>7.2%} ±{fpir.std():>5.2%} {fnir.mean():>7.2%} "
-            f"±{fnir.std():>5.2%} {col['fnir_at_fpir'].mean():>9.2%} {col['fnir_full'].mean():>16.2%}"
+            f"±{fnir.std():>5.2%} {col['fnir_at_fpir'].mean():>9.2%} {col['fnir_full'].mean():>16.2%} | "
+            f"{col['alike'].mean():>7.3f} {col['alike_fpir'].mean():>7.2%} ±{col['alike_fpir'].std():>5.2%} "
+            f"{col['alike_fnir'].mean():>7.2%} ±{col['alike_fnir'].std():>5.2%}"
         )
     print(f"({args.rounds} rounds of 1,000 enrolled people, one mated probe each, and {rounds[0][0]['strangers']:,} "
           f"strangers; 'all photos': the {rounds[0][0]['full']:.0f} people of round 1 with {args.photos} photos "
           f"enrolled, and the strangers; FNIR@FPIR: at the threshold naming {args.target:.0%} of strangers)"
           )  # fmt: skip
+
+
+def recount_strangers(path: Path, vectors: np.ndarray, identities: np.ndarray) -> None:
+    """Add `strangers` (each image's FMR on the grid) to the calibration at `path`, computed from these embeddings
+    after checking that they give the file's own pair counts."""
+    points = calibration.load(path)
+    fm, _, genuine, impostor = calibration.count_pairs(vectors, identities)
+    if (genuine, impostor, tuple(int(v) for v in fm)) != (points.genuine_pairs, points.impostor_pairs,
+                                                         points.false_matches):  # fmt: skip
+        raise SystemExit(f"{path} was not calibrated on these embeddings: its pair counts differ")
+    strangers = calibration.count_strangers(vectors, identities, np.asarray(points.thresholds))
+    path.write_text(replace(points, strangers=strangers).to_json(), encoding="utf-8")
+    print(f"{path}: strangers counted over {strangers.images:,} images at {len(strangers.histograms)} thresholds")
 
 
 if __name__ == "__main__":

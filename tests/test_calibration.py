@@ -54,7 +54,9 @@ def test_the_threshold_tightens_as_the_gallery_grows() -> None:
     thresholds = [cal.threshold_for(n, 0.01) for n in (10, 100, 1_000, 10_000)]
     assert thresholds == sorted(thresholds, reverse=True) and len(set(thresholds)) == 4
     for n, t in zip((10, 100, 1_000, 10_000), thresholds, strict=True):
-        assert 1 - (1 - cal.fmr(t)) ** n <= 0.01  # the expected FPIR at t(N) is within the target
+        assert cal.expected_fpir(t, n) <= 0.01  # the expected FPIR at t(N) is within the target
+        alike = cal.threshold_for(n, 0.01, alike=True)
+        assert alike is not None and 1 - (1 - cal.fmr(alike)) ** n <= 0.01 and alike <= t  # strangers alike: tighter
     assert cal.predicted_fnir(10_000, 0.01) > cal.predicted_fnir(100, 0.01)
 
 

@@ -1,5 +1,7 @@
 """Several photos per subject: enrolled together or not at all, at most three, searched as one fused template."""
 
+import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -153,3 +155,19 @@ def test_the_cli_enrolls_several_photos_and_a_folder_per_subject(tmp_path: Path,
     batch = runner.invoke(app, ["import", GALLERY, str(tmp_path / "batch"), "--consents", str(consents), "--report",
                                 report, "--json"])  # fmt: skip
     assert batch.exit_code == 0 and '"imported": 1' in batch.output, batch.output
+
+
+def test_the_gate_decides_at_the_threshold_that_knows_strangers_differ(gallery: Gate, photo) -> None:
+    real = gallery.operating_points()
+    assert real is not None and real.strangers is not None  # the shipped calibration counts each image's FMR
+    # A calibration whose strangers are one face in 200 that matches everyone, and 199 that match no one: a gallery
+    # of any size (up to 200) names 0.5% of them, so t(N) is the loosest threshold kept, past the alike formula's.
+    everyone = math.ceil(math.log(1 / real.strangers.first_edge) / math.log(real.strangers.ratio))
+    one_in_200 = tuple((everyone, 1) for _ in real.strangers.histograms)
+    differ = replace(real, strangers=replace(real.strangers, images=200, comparisons=200, histograms=one_in_200))
+    gallery.engines.operating_points = lambda: differ  # type: ignore[method-assign]
+    gallery.enroll(GALLERY, "obama", [photo("obama.jpg"), photo("obama2.jpg")])
+    gallery.enroll(GALLERY, "biden", photo("biden.jpg"))
+    found = gallery.identify(GALLERY, photo("obama_small.jpg"))
+    alike = differ.threshold_for_gallery({2: 1, 1: 1}, 0.01, alike=True)
+    assert alike is not None and found.details["threshold"] == differ.thresholds[len(one_in_200) - 1] > alike

@@ -265,7 +265,7 @@ def operating_points(
     rows = []
     for n in [*wanted, limit]:
         t = points.threshold_for(n, target_fpir)
-        fpir = None if t is None else 1 - (1 - points.fmr(t)) ** n
+        fpir = None if t is None else points.expected_fpir(t, n)
         rows.append(
             {
                 "gallery_size": n,

@@ -14,6 +14,11 @@ scale (`one_photo_scale`: the one-photo distance with the same calibrated FMR), 
 subjects, gives every subject the same FMR whatever its number of photos (`threshold_for_gallery`). With one
 threshold on raw distances instead, the fused templates (nearer to strangers) spent most of the FPIR and the
 one-photo subjects, most of the misses, got a tighter threshold than they needed (docs/engine.md).
+
+t(N) takes strangers as they are where the calibration counted them (`strangers`, format /2): the FPIR of N
+templates is the mean over the calibration's images of 1 - (1 - FMR_i(t))^N, each image with its own FMR
+(engine/strangers.py), which is lower than 1 - (1 - FMR(t))^N. A file without those counts (format /1) keeps the
+independence formula, which bounds the other from above.
 """
 
 import bisect
@@ -28,9 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
+from facegate.engine.strangers import Strangers, count_strangers
 from facegate.errors import CalibrationError, InputError, MissingCalibrationError
 
-FORMAT = "facegate-calibration/1"
+FORMAT = "facegate-calibration/2"  # /2: with `strangers`; /1 files still load, decided by the independence formula
+FORMATS = ("facegate-calibration/1", FORMAT)
 GRID = tuple(round(0.15 + 0.001 * i, 3) for i in range(601))  # 0.150 .. 0.750
 FUSED_PHOTOS = 3  # fused templates are calibrated for 2 .. this many photos per subject
 
@@ -75,6 +82,7 @@ class Calibration:
     command: str = ""
     fused: tuple[Fused, ...] = ()  # per number of photos, from 2
     verification: OnePass | None = None  # 1:1 pairs, template against one-pass probe; None: as the counts above
+    strangers: Strangers | None = None  # each image's own FMR(t); None: strangers taken as alike
 
     def fmr(self, threshold: float, photos: int = 1) -> float:
         """False match rate at the grid threshold at or below `threshold` (an upper estimate never needs more),
@@ -105,14 +113,14 @@ class Calibration:
         """The most photos per subject this calibration vouches for (1 without fused counts)."""
         return max((f.photos for f in self.fused), default=1)
 
-    def threshold_for_gallery(self, photos: dict[int, int], target_fpir: float) -> float | None:
+    def threshold_for_gallery(self, photos: dict[int, int], target_fpir: float, alike: bool = False) -> float | None:
         """t(N) for a gallery of subjects, `photos[k]` of them searched by a template fused from k photos, on the
         one-photo scale (`one_photo_scale`): t(N) for N subjects, each at the same FMR. None when no threshold meets
         the target, or when a k has no counts here."""
         held = {k: n for k, n in photos.items() if n > 0}
         if held and max(held) > self.fused_photos():
             return None
-        return self.threshold_for(sum(held.values()), target_fpir)
+        return self.threshold_for(sum(held.values()), target_fpir, alike)
 
     def predicted_fnir_for_gallery(self, photos: dict[int, int], target_fpir: float) -> float:
         """FNIR (rank 1) predicted at `threshold_for_gallery`: each subject's FNMR at the distance that reaches it on
@@ -152,9 +160,25 @@ class Calibration:
         i = bisect.bisect_right(self.false_matches, math.floor(fmr * self.impostor_pairs)) - 1
         return self.thresholds[i] if i >= 0 else None
 
-    def threshold_for(self, gallery_size: int, target_fpir: float) -> float | None:
-        """The threshold t(N) at which a search over `gallery_size` templates keeps 1-(1-FMR)^N within the target."""
-        return self.threshold_for_fmr(per_comparison_fmr(gallery_size, target_fpir))
+    def threshold_for(self, gallery_size: int, target_fpir: float, alike: bool = False) -> float | None:
+        """The threshold t(N) at which a search over `gallery_size` templates keeps its expected FPIR within the
+        target: the mean over the calibration's images of 1-(1-FMR_i)^N where it counted them (`strangers`), else
+        (or with `alike`) 1-(1-FMR)^N, every stranger alike, which is never looser."""
+        alike_t = self.threshold_for_fmr(per_comparison_fmr(gallery_size, target_fpir))
+        if self.strangers is None or alike:
+            return alike_t
+        i = self.strangers.loosest(gallery_size, target_fpir)
+        if i < 0:
+            return alike_t
+        return self.thresholds[i] if alike_t is None else max(self.thresholds[i], alike_t)  # beyond those kept
+
+    def expected_fpir(self, threshold: float, gallery_size: int) -> float:
+        """The FPIR expected of `gallery_size` templates at the grid threshold at or below `threshold`: over the
+        calibration's images where it counted them (`strangers`), else of strangers alike."""
+        i, kept = self._at_or_below(threshold), self.strangers
+        if kept is not None and 0 <= i < len(kept.histograms) and gallery_size <= kept.comparisons:
+            return float(kept.fpir(gallery_size)[i])
+        return 1 - (1 - self.fmr(threshold)) ** gallery_size
 
     def predicted_fnir(self, gallery_size: int, target_fpir: float) -> float:
         """FNIR (rank 1) predicted at t(N): the FNMR there; 1.0 when no threshold meets the target."""
@@ -170,8 +194,11 @@ class Calibration:
         fmr = self.fmr(loosest)
         if fmr == 0:
             return self.impostor_pairs  # beyond what the calibration can vouch for; capped by its size
-        # Largest N with 1 - (1 - fmr)^N <= target.
-        return max(math.floor(math.log1p(-target_fpir) / math.log1p(-fmr)), 0)
+        # Largest N with 1 - (1 - fmr)^N <= target; with strangers as they are, as large or larger.
+        alike = max(math.floor(math.log1p(-target_fpir) / math.log1p(-fmr)), 0)
+        if self.strangers is None:
+            return alike
+        return max(self.strangers.limit(self.thresholds.index(loosest), target_fpir, self.impostor_pairs), alike)
 
     def _at_or_below(self, threshold: float) -> int:
         return bisect.bisect_right(self.thresholds, threshold + 1e-9) - 1
@@ -179,7 +206,11 @@ class Calibration:
     def to_json(self) -> str:
         """The calibration as JSON text, provenance first."""
         data = {"format": FORMAT, **asdict(self)}
-        return json.dumps(data, indent=1, separators=(",", ": ")) + "\n"
+        del data["strangers"]
+        text = json.dumps(data, indent=1, separators=(",", ": "))
+        if self.strangers is not None:
+            text = text[: -len("\n}")] + ',\n "strangers": ' + self.strangers.to_lines() + "\n}"
+        return text + "\n"
 
     @classmethod
     def from_json(cls, text: str, source: str = "calibration") -> "Calibration":
@@ -188,7 +219,7 @@ class Calibration:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise CalibrationError(f"{source} is not JSON: {exc.msg} at line {exc.lineno}") from None
-        if not isinstance(data, dict) or data.pop("format", None) != FORMAT:
+        if not isinstance(data, dict) or data.pop("format", None) not in FORMATS:
             raise CalibrationError(f"{source} is not a facegate calibration file (format {FORMAT})")
         try:
             grids = {k: tuple(data[k]) for k in ("thresholds", "false_matches", "false_non_matches")}
@@ -201,14 +232,17 @@ class Calibration:
             if one_pass is not None:
                 one_pass = OnePass(**{**one_pass, "false_matches": tuple(one_pass["false_matches"]),
                                       "false_non_matches": tuple(one_pass["false_non_matches"])})  # fmt: skip
-            result = cls(**{**data, **grids, "fused": fused, "verification": one_pass})
+            strangers = data.get("strangers")
+            strangers = None if strangers is None else Strangers.from_dict(strangers)
+            result = cls(**{**data, **grids, "fused": fused, "verification": one_pass, "strangers": strangers})
         except (TypeError, KeyError) as exc:
             raise CalibrationError(f"{source} is missing or has unknown fields ({exc})") from None
         lengths = {len(result.thresholds), len(result.false_matches), len(result.false_non_matches)}
         lengths |= {len(f.false_matches) for f in result.fused} | {len(f.false_non_matches) for f in result.fused}
         if result.verification is not None:
             lengths |= {len(result.verification.false_matches), len(result.verification.false_non_matches)}
-        if len(lengths) != 1 or result.genuine_pairs <= 0 or result.impostor_pairs <= 0:
+        kept = len(result.strangers.histograms) if result.strangers is not None else 0
+        if len(lengths) != 1 or kept > len(result.thresholds) or min(result.genuine_pairs, result.impostor_pairs) <= 0:
             raise CalibrationError(f"{source} has inconsistent counts")
         return result
 
@@ -357,6 +391,7 @@ def calibrate(
         command=command,
         fused=tuple(f for f in fused_counts if f.genuine_pairs and f.impostor_pairs),
         verification=None if one_pass is None else _one_pass(vectors, labels, one_pass),
+        strangers=count_strangers(vectors, labels, np.asarray(GRID)),
     )
 
 
