@@ -21,6 +21,9 @@
 9. Only facegate.config reads the environment (`os.environ`, `os.getenv`); everything else takes a Config.
 10. Packages point down only: no circle among facegate's top-level packages (through any module, a late import
     inside a function included), and each imports only packages of a lower layer of LAYERS (docs/house.md).
+11. The edge (facegate.edge, facegate.streams) uses only the gate's public methods: it never reads `gate.db`,
+    `gate.audit`, `gate.context`, `gate.vault` or a private `gate._x`; what it uses of the context (its tables, the
+    audit log and its writer, the key store) comes from `Gate.edge_parts()` (facegate.context.EdgeParts).
 """
 
 import ast
@@ -274,6 +277,48 @@ def test_the_writer_contract_sees_an_append() -> None:
     planted = "\n".join(["self.audit.append(s, e)", "log.append_many(s, es)", "rows.append(x)",
                          "self.gate.audit.append(s, e)", "records.log.append(s, e)"])  # fmt: skip
     assert [line for line, _ in audit_appends(planted)] == [1, 2, 4, 5]
+
+
+EDGE = ("facegate.edge", "facegate.streams")
+GATE_INSIDES = ("db", "audit", "context", "vault")
+
+
+def gate_reach_throughs(source: str) -> list[tuple[int, str]]:
+    """Where `source` reads the gate's insides: `gate.db`, `self.gate.audit`, `hub.gate.context`, `gate._x`, ..."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and (node.attr in GATE_INSIDES or node.attr.startswith("_")):
+            value = node.value
+            if (isinstance(value, ast.Name) and value.id == "gate") or (
+                isinstance(value, ast.Attribute) and value.attr == "gate"
+            ):
+                found.append((node.lineno, ast.unparse(node)))
+    return sorted(found)
+
+
+def test_the_edge_uses_only_the_gates_public_methods() -> None:
+    broken = [
+        f"{MODULES[name].relative_to(SRC)}:{line} reads the gate's insides ({text}): use gate.edge_parts() or a "
+        "public method of the gate"
+        for name in MODULES
+        if within(name, *EDGE)
+        for line, text in gate_reach_throughs(MODULES[name].read_text())
+    ]
+    assert not broken, "\n".join(broken)
+
+
+def test_the_edge_contract_sees_a_reach_through() -> None:
+    planted = "\n".join([
+        "with self.gate.db.session() as s: pass",
+        "key = gate.audit.key",
+        "gate.context.writer.append(s, e)",
+        "hub.gate.vault.keystore",
+        "gate._subjects.add(x)",
+        "gate.edge_parts().db.session()",
+        "self.gate.deployment_spec(d)",
+        "self.parts.audit.key",
+    ])  # fmt: skip
+    assert [line for line, _ in gate_reach_throughs(planted)] == [1, 2, 3, 4, 5]
 
 
 def environment_reads(source: str) -> list[tuple[int, str]]:

@@ -19,9 +19,11 @@ from facegate.vault.keystore import Keystore
 from facegate.vault.vault import Vault
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from facegate.oversight.devices import DeviceViews
 
-__all__ = ["Context", "utc_now"]
+__all__ = ["Context", "EdgeParts", "utc_now"]
 
 
 @dataclass
@@ -66,3 +68,61 @@ class Context:
         db = Database.open(database_url or env.database_url, home=home)
         vault, audit = Vault(Keystore.open(home, env)), AuditLog.for_home(home)
         return cls(db, vault, audit, clock, settings or policy.Settings(), kind=node_kind(home), config=env)
+
+
+class EdgeParts:
+    """What a node's edge role (hub or device) uses of the context its gate was built with, and nothing else:
+    its database (the edge's own tables), the audit log (its key, its entries) and its one writer, the key store,
+    the configuration and settings. `Gate.edge_parts()` hands it out; beyond it the edge calls the gate's public
+    methods only (tests/test_import_contracts.py holds this)."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    @property
+    def db(self) -> Database:
+        """The node's database."""
+        return self._context.db
+
+    @property
+    def audit(self) -> AuditLog:
+        """The node's audit log (read it, sign with its key; append through `writer`)."""
+        return self._context.audit
+
+    @property
+    def writer(self) -> AuditWriter:
+        """The audit log's one writer."""
+        return self._context.writer
+
+    @property
+    def keystore(self) -> Keystore:
+        """The key store."""
+        return self._context.keystore
+
+    def deployments_of(self, session: "Session", subject_id: str) -> set[str]:
+        """Every deployment where the subject has a record (the vault's tables)."""
+        return self._context.vault.deployments_of(session, subject_id)
+
+    @property
+    def config(self) -> Config:
+        """The configuration the context was opened with."""
+        return self._context.config
+
+    @property
+    def settings(self) -> policy.Settings:
+        """The practitioner readings of the rules."""
+        return self._context.settings
+
+    @property
+    def kind(self) -> str:
+        """hub | device."""
+        return self._context.kind
+
+    @property
+    def devices(self) -> "DeviceViews | None":
+        """A hub's device views, as oversight reads them."""
+        return self._context.devices
+
+    @devices.setter
+    def devices(self, views: "DeviceViews | None") -> None:
+        self._context.devices = views

@@ -71,6 +71,7 @@ class Device:
         if node_kind(home) != "device":
             raise InputError(f"{home} is a {node_kind(home)}, not a device")
         self.gate, self.home = gate, home
+        self.parts = gate.edge_parts()  # its tables, audit log and writer: not the gate's insides
         self.key = signing.device_key(home)
         self._transport = transport
         self._sent_holdings: list[tuple[str, str]] | None = None
@@ -82,11 +83,11 @@ class Device:
 
     def link(self) -> HubLinkRow | None:
         """This device's link to its hub, or None when it was never paired."""
-        with self.gate.db.session(readonly=True) as session:
+        with self.parts.db.session(readonly=True) as session:
             return session.get(HubLinkRow, 1)
 
     def _client(self, base: str) -> httpx.Client:
-        verify: Any = self.gate.context.config.hub_ca or True
+        verify: Any = self.parts.config.hub_ca or True
         return httpx.Client(base_url=base, timeout=TIMEOUT_SECONDS, verify=verify, transport=self._transport)
 
     # ---- pairing ----
@@ -114,7 +115,7 @@ class Device:
             "token": token,
             "name": name,
             "device_key": self.key.public.pem(),
-            "audit_key": self.gate.audit.key.public.pem(),
+            "audit_key": self.parts.audit.key.public.pem(),
         }
         try:
             with self._client(base) as client:
@@ -130,7 +131,7 @@ class Device:
         ):
             raise HubUnreachable("the hub's answer is not signed by the key it sent")
         now = self.gate.clock()
-        with self.gate.db.session() as session:
+        with self.parts.db.session() as session:
             link = session.get(HubLinkRow, 1)
             if link is not None:
                 session.delete(link)
@@ -147,7 +148,7 @@ class Device:
                     actor=f"hub:{data['device_id']}", operation=Op.DEVICE_JOIN, decision="allow", outcome="paired",
                     deployment=deployment_id, request_id=data["device_id"],
                 )  # fmt: skip
-                self.gate.context.writer.append(session, event)
+                self.parts.writer.append(session, event)
         summary = self.sync()
         return {**data, "sync": summary}
 
@@ -269,7 +270,7 @@ class Device:
 
     def _note(self, **fields: Any) -> None:
         """Update this device's link row."""
-        with self.gate.db.session() as session:
+        with self.parts.db.session() as session:
             row = session.get(HubLinkRow, 1)
             assert row is not None
             for name, value in fields.items():
@@ -278,7 +279,7 @@ class Device:
     def _knows(self, subject_id: str) -> bool:
         from facegate.vault.models import SubjectRow
 
-        with self.gate.db.session(readonly=True) as session:
+        with self.parts.db.session(readonly=True) as session:
             return session.get(SubjectRow, subject_id) is not None
 
     def push(self, quiet: bool = False) -> int:
@@ -297,8 +298,8 @@ class Device:
         link = self.link()
         assert link is not None
         deployments = [d for d in link.deployments.split(",") if d]
-        audit = self.gate.audit
-        with self.gate.db.session(readonly=True) as session:
+        audit = self.parts.audit
+        with self.parts.db.session(readonly=True) as session:
             conn = session.connection()
             head = conn.execute(select(AuditHead.origin, AuditHead.size).where(AuditHead.id == 1)).first()
             if head is None or head.size == 0:
@@ -351,7 +352,7 @@ class Device:
         if 0 < link.checked_size <= size and link.checked_root:
             problem, root = verify_extension(conn, link.checked_size, link.checked_root, size)
             return problem or spot_check(conn, link.checked_size, SPOT_CHECKS), root
-        report = self.gate.audit.verify(conn)
+        report = self.parts.audit.verify(conn)
         if not report.ok:
             return report.summary(), b""
         return verify_extension(conn, size, StoredTree(conn, size).subtree(0, size) if size else b"", size)

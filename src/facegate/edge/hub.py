@@ -56,8 +56,9 @@ class Hub:
     """The hub role of a data directory: built around its gate (database, audit log, clock) and its hub key."""
 
     def __init__(self, gate: "Gate", home: Path) -> None:
-        self.gate, self.db, self.audit = gate, gate.db, gate.audit
-        attach(gate.context)  # oversight on this hub counts what its devices hold
+        self.gate, self.parts = gate, gate.edge_parts()  # its tables, audit log and writer: not the gate's insides
+        self.db, self.audit = self.parts.db, self.parts.audit
+        attach(self.parts)  # oversight on this hub counts what its devices hold
         self.key = signing.hub_key(home)
         self._bounds: dict[str, float] = {}
         self._bounds_at = 0.0
@@ -71,7 +72,7 @@ class Hub:
     def event(self, session: Session, actor: str, operation: str, outcome: str, **fields: Any) -> str:
         """Append an allowed event of the hub's to its audit log in `session`; its event ID."""
         event = Event(actor=actor, operation=Op(operation), decision="allow", outcome=outcome, **fields)
-        return self.gate.context.writer.append(session, event).event_id
+        return self.parts.writer.append(session, event).event_id
 
     def bound(self, deployments: list[str]) -> timedelta:
         """The longest offline bound (storage.max_offline_hours) of these deployments: by then a device silent
@@ -165,7 +166,7 @@ class Hub:
                 actor=f"device:{device_id}", operation=Op.DEVICE_REPLAY, decision="refuse", outcome="refused",
                 rule_ids=REPLAY_RULES, request_id=device_id,
             )  # fmt: skip
-            self.gate.context.writer.append(session, event)
+            self.parts.writer.append(session, event)
         message = f"replayed request refused: this signed request to {path} was received before"
         raise DeviceRefused(message, "request_replayed")
 
@@ -405,7 +406,7 @@ class Hub:
                 specs[d] = self.gate.registered(d)
             spec, profiles = specs[d]
             oversight.record_stored(
-                session, self.gate.vault.keystore, spec.handler.name, s, now, profiles, self.gate.settings
+                session, self.parts.keystore, spec.handler.name, s, now, profiles, self.parts.settings
             )
 
     def _apply_standings(self, device: Any, subjects: list[dict[str, Any]]) -> int:
@@ -430,7 +431,7 @@ class Hub:
             with self.db.session(readonly=True) as session:
                 if session.get(SubjectRow, subject_id) is None:
                     continue
-                where = self.gate.vault.deployments_of(session, subject_id)
+                where = self.parts.deployments_of(session, subject_id)
             try:
                 if where <= mine:
                     self.gate.delete_subject(subject_id, caller=caller)

@@ -34,7 +34,7 @@ def apply_standings(gate: "Gate", caller: "Caller", subjects: list[dict[str, Any
         return 0
     ids = [s["id"] for s in subjects]
     deployments = {d for s in subjects for d in (s.get("deployments") or {})}
-    with gate.db.session(readonly=True) as session:
+    with gate.edge_parts().db.session(readonly=True) as session:
         known = set(session.scalars(select(SubjectRow.id).where(SubjectRow.id.in_(ids))))
         local = {s["id"]: s["deployments"] for s in standings(session, deployments, ids)}
     versions: dict[str, int | None] = {}
@@ -105,7 +105,7 @@ def apply_deployments(gate: "Gate", caller: "Caller", deployments: list[dict[str
 
 def held(gate: "Gate", deployment_id: str | None, subject_id: str) -> int:
     """How many templates of the subject this node still holds (in one deployment, or in any)."""
-    with gate.db.session(readonly=True) as session:
+    with gate.edge_parts().db.session(readonly=True) as session:
         query = select(TemplateRow.id).where(TemplateRow.subject_id == subject_id)
         if deployment_id is not None:
             query = query.where(TemplateRow.deployment_id == deployment_id)

@@ -13,7 +13,7 @@ from facegate.edge.models import DeviceRow, HoldingRow
 from facegate.edge.watch import device_warnings
 
 if TYPE_CHECKING:
-    from facegate.context import Context
+    from facegate.context import Context, EdgeParts
 
 
 class HubDevices:
@@ -44,7 +44,7 @@ class HubDevices:
         return device_files(session, since, until)
 
 
-def attach(context: "Context") -> None:
+def attach(context: "Context | EdgeParts") -> None:
     """Give a hub's context its device views (oversight counts and reports what the devices hold)."""
     if context.kind == "hub" and context.devices is None:
         context.devices = HubDevices()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from facegate import placement, policy
 from facegate.audit.records import AuditRecords
-from facegate.context import Context
+from facegate.context import Context, EdgeParts
 from facegate.gate.admission import Admission
 from facegate.gate.alternatives import Alternatives
 from facegate.gate.biometrics import Biometrics
@@ -78,6 +78,10 @@ class Gate:
     @clock.setter
     def clock(self, clock: Callable[[], datetime]) -> None:
         self.context.clock = clock
+
+    def edge_parts(self) -> EdgeParts:
+        """What the edge (hub, device) uses of this gate's context: its tables, audit log and writer, key store."""
+        return EdgeParts(self.context)
 
     @property
     def settings(self) -> policy.Settings:
