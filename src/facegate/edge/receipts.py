@@ -133,12 +133,12 @@ def record(hub: "Hub", messages: list[tuple[str, bytes]]) -> dict[str, int]:
         if not good:
             return counts
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        conn = session.connection()  # Core statements, executemany: one compiled statement for the whole batch
+        nonces = dialect.insert(NonceRow.__table__).on_conflict_do_nothing()
         fresh = set(
-            session.execute(
-                dialect.insert(NonceRow)
-                .values([{"device_id": d, "nonce": n, "seen_at": now} for d, n, _ in good])
-                .on_conflict_do_nothing()
-                .returning(NonceRow.device_id, NonceRow.nonce)
+            conn.execute(
+                nonces.returning(NonceRow.__table__.c.device_id, NonceRow.__table__.c.nonce),
+                [{"device_id": d, "nonce": n, "seen_at": now} for d, n, _ in good],
             ).all()
         )  # fmt: skip
         orders, contacts = [], set()
@@ -163,9 +163,9 @@ def record(hub: "Hub", messages: list[tuple[str, bytes]]) -> dict[str, int]:
                     "device_event_id": None, "acked_at": now,
                 })  # fmt: skip
         if orders:
-            session.execute(dialect.insert(ShredAckRow).values(orders).on_conflict_do_nothing())
+            conn.execute(dialect.insert(ShredAckRow.__table__).on_conflict_do_nothing(), orders)
         if contacts:
-            session.execute(update(DeviceRow), [{"id": d, "last_seen_at": now} for d in sorted(contacts)])
+            conn.execute(update(DeviceRow).where(DeviceRow.id.in_(sorted(contacts))).values(last_seen_at=now))
     return counts
 
 
