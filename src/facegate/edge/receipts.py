@@ -174,7 +174,7 @@ def _audit_replay(hub: "Hub", session: Any, device_id: str) -> None:
         actor=f"device:{device_id}", operation=Op.DEVICE_REPLAY, decision="refuse", outcome="refused",
         rule_ids=["CN25-9c"], request_id=device_id,
     )  # fmt: skip
-    hub.gate.context.writer.append(session, event)
+    hub.parts.writer.append(session, event)
 
 
 async def run_hub(hub: "Hub", broker: "Broker") -> None:
