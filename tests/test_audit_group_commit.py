@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from facegate.audit import AuditLog, Event
+from facegate.audit.driver import Condition
 from facegate.audit.group import CHECK_FAILED, GroupCommit
 from facegate.clock import utc_now
 from facegate.errors import InputError
@@ -126,6 +127,46 @@ def test_a_check_that_fails_in_the_transaction_records_nothing(database_url: str
         stored = s.execute(text("SELECT event_id FROM audit_entry ORDER BY idx")).scalars().all()
         assert log.verify(s).ok
     assert stored == ["e0", "e1", "e2", "e3"]
+    db.dispose()
+
+
+class Revision:
+    """A check that is also a SQL condition (group.Conditional), as the verification's re-check is: the audit head's
+    checkpoint size must still be `expected`."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+
+    def __call__(self, conn: Statements) -> bool:
+        if isinstance(conn, psycopg.Connection):  # the pipelined form: fail the transaction, answer not awaited
+            conn.execute(self.condition().sql.replace("%b", "%s"), self.condition().params)
+            return True
+        return bool(conn.execute("SELECT checkpoint_size FROM audit_head").fetchone()[0] == self.expected)
+
+    def condition(self) -> Condition:
+        return Condition(
+            f"(SELECT CASE WHEN checkpoint_size = %b THEN 1 ELSE ('{CHECK_FAILED} ' || checkpoint_size)::int END"
+            " FROM audit_head h0 WHERE h0.id = 1) = 1",
+            (self.expected,),
+        )
+
+
+def test_a_check_said_as_a_condition_of_the_write_records_only_when_it_holds(
+    database_url: str, tmp_path: Path
+) -> None:
+    db = Database.open(database_url)
+    log = AuditLog.for_home(tmp_path / "home")
+    group = GroupCommit(db, log, utc_now)
+    for i in range(3):  # then a lone event's check travels inside its write, one statement on PostgreSQL
+        group.append(refusal(f"e{i}"))
+    with db.session(readonly=True) as s:
+        signed = s.execute(text("SELECT checkpoint_size FROM audit_head")).scalar_one()
+    assert group.append(refusal("moved"), Revision(signed + 1)) is None
+    assert group.append(refusal("kept"), Revision(signed)).index == 3  # type: ignore[union-attr]
+    with db.session(readonly=True) as s:
+        stored = s.execute(text("SELECT event_id FROM audit_entry ORDER BY idx")).scalars().all()
+        assert log.verify(s).ok
+    assert stored == ["e0", "e1", "e2", "kept"]
     db.dispose()
 
 

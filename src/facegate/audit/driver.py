@@ -39,7 +39,7 @@ PG_WRITE_FROM = f"""
 WITH h AS (
   UPDATE audit_head SET size = %b, frontier = %b, checkpoint_size = %b, checkpoint_at = %b
   WHERE id = 1 AND size = %b AND frontier = %b AND checkpoint_size = %b
-    AND checkpoint_at IS NOT DISTINCT FROM %b::timestamp
+    AND checkpoint_at IS NOT DISTINCT FROM %b::timestamp AND TRUE
   RETURNING 1
 ), e AS (
   INSERT INTO audit_entry (idx, event_id, recorded_at, payload, leaf_hash)
@@ -60,7 +60,7 @@ PG_WRITE_ONE_FROM = f"""
 WITH h AS (
   UPDATE audit_head SET size = %b, frontier = %b
   WHERE id = 1 AND size = %b AND frontier = %b AND checkpoint_size = %b
-    AND checkpoint_at IS NOT DISTINCT FROM %b::timestamp
+    AND checkpoint_at IS NOT DISTINCT FROM %b::timestamp AND TRUE
   RETURNING 1
 ), e AS (
   INSERT INTO audit_entry (idx, event_id, recorded_at, payload, leaf_hash)
@@ -68,6 +68,18 @@ WITH h AS (
 )
 SELECT CASE count(*) WHEN 1 THEN 1 ELSE ('{HEAD_MOVED} ' || count(*))::int END FROM h
 """
+
+# Where a condition of the caller's goes (`write`'s `condition`): in the head's update, evaluated before the head's
+# row is locked, as a check's own statement would have run before the write.
+CONDITION = "AND TRUE\n"
+
+
+class Condition(NamedTuple):
+    """A boolean SQL expression (psycopg's %b placeholders) that must hold for the write to happen; it may also fail
+    the statement with an error of its own (a failed check: facegate.audit.group.CHECK_FAILED)."""
+
+    sql: str
+    params: tuple[Any, ...]
 
 
 class Head(NamedTuple):
@@ -115,15 +127,20 @@ def _text(at: datetime | None) -> str | None:
 
 
 def write(raw: Driver, entries: list[dict[str, Any]], nodes: list[dict[str, Any]], notes: list[dict[str, Any]],
-          head: dict[str, Any], start: Head | None = None) -> None:  # fmt: skip
+          head: dict[str, Any], start: Head | None = None, condition: Condition | None = None) -> None:  # fmt: skip
     """Insert the entries, nodes and checkpoint notes and move the head, in the caller's transaction; with `start`
-    (PostgreSQL), only if the head is still `start`, else the transaction fails with HEAD_MOVED."""
+    (PostgreSQL), only if the head is still `start`, else the transaction fails with HEAD_MOVED, and only if
+    `condition` holds too: with both, the write is one statement, a transaction of its own on an autocommit
+    connection."""
+    assert condition is None or start is not None, "a condition goes with a head known beforehand"
     if isinstance(raw, psycopg.Connection):
+        cond = condition or Condition("TRUE", ())
         if start is not None and len(entries) == 1 and not nodes and not notes:
             was = (start.size, start.frontier, start.checkpoint_size, _naive(start.checkpoint_at))
             (e,) = entries
             one = (e["idx"], e["event_id"], _naive(e["recorded_at"]), e["payload"], e["leaf_hash"])
-            raw.execute(PG_WRITE_ONE_FROM, (head["size"], head["frontier"], *was, *one))
+            sql = PG_WRITE_ONE_FROM.replace(CONDITION, f"AND ({cond.sql})\n", 1)
+            raw.execute(sql, (head["size"], head["frontier"], *was, *cond.params, *one))
             return
         moved = (head["size"], head["frontier"], head["checkpoint_size"], _naive(head["checkpoint_at"]))
         columns = (
@@ -138,7 +155,8 @@ def write(raw: Driver, entries: list[dict[str, Any]], nodes: list[dict[str, Any]
             raw.execute(PG_WRITE, (*columns, *moved))
         else:
             was = (start.size, start.frontier, start.checkpoint_size, _naive(start.checkpoint_at))
-            raw.execute(PG_WRITE_FROM, (*moved, *was, *columns))
+            sql = PG_WRITE_FROM.replace(CONDITION, f"AND ({cond.sql})\n", 1)
+            raw.execute(sql, (*moved, *was, *cond.params, *columns))
         return
     assert start is None, "a head known beforehand is for PostgreSQL's pipeline"
     raw.executemany(

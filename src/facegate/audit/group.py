@@ -22,6 +22,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import psycopg
 
@@ -40,6 +41,17 @@ Check = Callable[[Statements], bool]
 statement that fails the transaction, its error naming CHECK_FAILED, when the check fails, and return True at
 once: nothing waits for its answer before the commit."""
 CHECK_FAILED = "facegate: the check failed"
+
+
+@runtime_checkable
+class Conditional(Protocol):
+    """A Check that can also be said as one SQL condition on PostgreSQL (driver.Condition), so that a lone event's
+    check travels inside its write: the transaction is one statement."""
+
+    def __call__(self, db: Statements) -> bool: ...
+
+    def condition(self) -> driver.Condition | None:
+        """The condition, or None when the check must run as its own statements (it then fails as the Check)."""
 
 
 @dataclass(eq=False)
@@ -150,6 +162,13 @@ class GroupCommit:
     ) -> tuple[list[bool], list[_Waiter], list[Receipt], driver.Head | None]:
         """The batch's transaction, written from the head `start` if given: which passed, which were kept, their
         receipts and the head left."""
+        condition = self._lone(batch) if start is not None else None
+        if condition is not None:  # one statement on an autocommit connection: its own transaction, no pipeline
+            with self.db.quick() as conn:
+                cond = condition if isinstance(condition, driver.Condition) else None
+                receipts, head = self.audit.append_from(conn, [batch[0].event], now=self.clock(), start=start,
+                                                        condition=cond)  # fmt: skip
+            return [True], batch, receipts, head
         with self.db.quick(write=True) as conn:
             passed = [w.check is None or w.check(conn) for w in batch]
             kept = [w for w, ok in zip(batch, passed, strict=True) if ok]
@@ -158,3 +177,16 @@ class GroupCommit:
             for waiter, receipt in zip(kept, receipts, strict=True):
                 changes.record_event(conn, waiter.event, receipt)  # the typed change feed, same transaction
         return passed, kept, receipts, head
+
+    @staticmethod
+    def _lone(batch: list[_Waiter]) -> driver.Condition | bool | None:
+        """For a batch of one event whose whole transaction can be its write (no change feed row, a check that is
+        a condition or none): its condition, True for none; else None."""
+        if len(batch) > 1:
+            return None
+        event, check = batch[0].event, batch[0].check
+        if event.decision == "allow" and changes.KINDS.get(event.operation) is not None:
+            return None  # the change feed's row goes in the same transaction
+        if check is None:
+            return True
+        return check.condition() if isinstance(check, Conditional) else None

@@ -164,11 +164,13 @@ class AuditLog:
         *,
         now: datetime | None = None,
         start: driver.Head | None = None,
+        condition: driver.Condition | None = None,
     ) -> tuple[list[Receipt], driver.Head | None]:
         """`append_many`, also returning the head it leaves (None when nothing was appended).
 
         With `start` (on PostgreSQL's driver connection: the head this process last committed) the head is not
-        read first: the write fails the transaction (driver.HEAD_MOVED) unless the head is still exactly `start`.
+        read first: the write fails the transaction (driver.HEAD_MOVED) unless the head is still exactly `start`,
+        and is not done unless `condition` holds (the write is then one statement: driver.write).
         """
         checked = [event_from(e) for e in events]
         now = now or self.clock()
@@ -210,7 +212,7 @@ class AuditLog:
         }
         try:
             if raw:
-                driver.write(raw, entries, nodes, notes, head_now, start)
+                driver.write(raw, entries, nodes, notes, head_now, start, condition)
             else:
                 _write(conn, entries, nodes, notes, head_now)
         except (IntegrityError, sqlite3.IntegrityError, psycopg.IntegrityError):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facegate import placement, policy
+from facegate.audit.driver import Condition
 from facegate.audit.group import CHECK_FAILED
 from facegate.context import Context
 from facegate.errors import NotFoundError, RefusedError
@@ -154,6 +155,24 @@ class Admission:
             return True
         revisions = self.context.vault.revisions(db, loaded.row.id, subject.id, lock=True)
         return revisions == (loaded.row.revision, subject.revision)
+
+
+class Unchanged:
+    """The re-check after the engine as the group commit's Check: `Admission.unchanged`, and on PostgreSQL the same
+    statement as a condition that travels inside the audit write (facegate.audit.group.Conditional)."""
+
+    def __init__(self, admission: Admission, loaded: Loaded, subject: SubjectFacts, now: datetime) -> None:
+        self.admission, self.loaded, self.subject, self.now = admission, loaded, subject, now
+
+    def __call__(self, db: Statements) -> bool:
+        return self.admission.unchanged(db, self.loaded, self.subject, self.now)
+
+    def condition(self) -> Condition | None:
+        """PG_UNCHANGED as a condition; None (the check then fails as a Check) once the pass is no longer kept."""
+        if pass_key(self.loaded, self.subject, self.now) not in self.admission.passed:
+            return None
+        revisions = (self.loaded.row.id, self.subject.id, self.loaded.row.revision, self.subject.revision)
+        return Condition(f"({PG_UNCHANGED}) = 1", revisions)
 
 
 def bounded(cache: dict[Any, Any]) -> dict[Any, Any]:

@@ -16,7 +16,7 @@ from facegate import oversight
 from facegate.context import Context
 from facegate.errors import InputError, NotFoundError, RefusedError
 from facegate.events import Op
-from facegate.gate.admission import Admission, Loaded
+from facegate.gate.admission import Admission, Loaded, Unchanged
 from facegate.gate.checks import refusal
 from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.gate.engines import MAX_PHOTOS, Embedder, EngineHost, FaceFinder, FoundFace
@@ -298,7 +298,7 @@ class Biometrics:
             # When nothing moved, the audit event is the whole transaction, shared with concurrent ones.
             if "bipa" not in loaded.profiles:
                 decided = self.recorder.record_checked(
-                    lambda db: self.admission.unchanged(db, loaded, subject, now),
+                    Unchanged(self.admission, loaded, subject, now),
                     caller,
                     Op.VERIFY,
                     outcome,
