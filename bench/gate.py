@@ -20,6 +20,11 @@ is the overhead printed first (the difference of the medians follows it). Both d
 On PostgreSQL it also counts the round trips of each call (the times the client waits for the server's answer:
 psycopg's waits for a readable socket) and times one round trip (`SELECT 1` on an idle connection) in the same
 run: on a loaded machine a round trip costs far more than the statements it carries.
+
+CPU time does not grow with the machine's load as wall time does (a shared machine's figures are noisy): each call
+also reads this thread's CPU time (less the engine's inside a gate call) and, on PostgreSQL, the CPU the database's
+server backends used meanwhile (/proc/<pid>/schedstat; the server must run on this machine). The last line is a
+one-line summary: the gate's overhead through the gate on each database, wall and CPU, and the load averages.
 """
 
 import argparse
@@ -28,7 +33,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +47,7 @@ from facegate.engine import quality
 from facegate.engine.dlib_backend import DlibEngine
 from facegate.engine.images import decode_image
 from facegate.gate import Gate
+from facegate.store import Database
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -79,6 +85,25 @@ class RoundTrips:
         psycopg.Connection.wait = self._wait  # type: ignore[method-assign]
 
 
+class Backends:
+    """The CPU time the PostgreSQL server's backends of the bench database have used (the server runs on this
+    machine): /proc/<pid>/schedstat's first field, in nanoseconds, summed over the database's connections.
+    Unlike wall time it does not grow with the machine's load."""
+
+    def __init__(self, db: Database) -> None:
+        with db.quick() as conn:
+            rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()").fetchall()
+        self.paths = [Path(f"/proc/{pid}/schedstat") for (pid,) in rows]
+
+    def cpu(self) -> float:
+        """Seconds of CPU so far (0 where /proc is not readable: a server elsewhere or another user's)."""
+        total = 0
+        for path in self.paths:
+            with suppress(OSError, ValueError, IndexError):
+                total += int(path.read_text().split()[0])
+        return total / 1e9
+
+
 @contextmanager
 def database(postgres: str | None, home: Path, synchronous_commit: str | None) -> Iterator[str]:
     """A SQLite file in `home`, or a fresh PostgreSQL database on the `postgres` server, dropped afterwards."""
@@ -93,14 +118,16 @@ def measure(engine: DlibEngine, url: str, home: Path, photo: Path, rounds: int) 
     """The three paths' median ms on one database, rounds alternating between them, and the gate's own time."""
     gate = Gate.open(home, url, engine_factory=lambda: engine)
     inside: list[float] = []  # the engine's time inside the current gate call
+    inside_cpu: list[float] = []  # and its CPU time (this thread's)
     embed = gate.engines.embed
 
     def timed_embed(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return embed(*args, **kwargs)
         finally:
             inside.append(time.perf_counter() - started)
+            inside_cpu.append(time.thread_time() - cpu)
 
     gate.engines.embed = timed_embed  # type: ignore[method-assign]
     spec = policy.parse_spec((ROOT / "examples" / "deployments" / "office-entry.yaml").read_text())
@@ -129,20 +156,27 @@ def measure(engine: DlibEngine, url: str, home: Path, photo: Path, rounds: int) 
 
     runs = {"engine only": engine_only, "through the gate": through_gate, "first of the day": first_of_the_day}
     assert all(run() for run in runs.values())
+    backends = Backends(gate.db) if gate.db.backend == "postgresql" else None
     times: dict[str, list[float]] = {name: [] for name in runs}
+    cpu: dict[str, list[float]] = {name: [] for name in runs}  # this thread's CPU, less the engine's in a gate call
     own: dict[str, list[float]] = {"through the gate": [], "first of the day": []}
     trips: dict[str, list[int]] = {name: [] for name in own}
+    server: dict[str, list[float]] = {name: [] for name in own}
     ping: list[float] = []
     for _ in range(rounds):
         for name, run in runs.items():
             inside.clear()
+            inside_cpu.clear()
+            spent_before = backends.cpu() if backends else 0.0
             with RoundTrips() as counted:
-                started = time.perf_counter()
+                started, thread = time.perf_counter(), time.thread_time()
                 run()
                 times[name].append(time.perf_counter() - started)
+                cpu[name].append(time.thread_time() - thread - (sum(inside_cpu) if name in own else 0.0))
             if name in own:
                 own[name].append(times[name][-1] - sum(inside))
                 trips[name].append(counted.count)
+                server[name].append(backends.cpu() - spent_before if backends else 0.0)
         if gate.db.backend == "postgresql":
             with gate.db.quick() as conn:
                 started = time.perf_counter()
@@ -153,6 +187,8 @@ def measure(engine: DlibEngine, url: str, home: Path, photo: Path, rounds: int) 
     medians = {name: statistics.median(spent) * 1000 for name, spent in times.items()}
     medians |= {f"trips: {name}": statistics.median(counts) for name, counts in trips.items()}
     medians["round trip"] = statistics.median(ping) * 1000 if ping else 0.0
+    medians |= {f"cpu: {name}": statistics.median(spent) * 1000 for name, spent in cpu.items()}
+    medians |= {f"server: {name}": statistics.median(spent) * 1000 for name, spent in server.items()}
     return backend, medians | {f"own: {name}": statistics.median(spent) * 1000 for name, spent in own.items()}
 
 
@@ -199,7 +235,23 @@ def main() -> None:
         print(f"  {'round trips, ' + label:42s}" + "".join(f"{c:>16s}" for c in cells))
     cells = [f"{results[n]['round trip']:.3f}" if n != "sqlite" else "-" for n in names]
     print(f"  {'one round trip (SELECT 1), median ms':42s}" + "".join(f"{c:>16s}" for c in cells))
-    print("load average {:.1f} {:.1f} {:.1f} at the end".format(*os.getloadavg()))
+    print("CPU time (does not grow with the machine's load as wall time does), median ms")
+    print(f"  {'engine only, this thread':42s}" + "".join(f"{results[n]['cpu: engine only']:16.2f}" for n in names))
+    for label in ("through the gate", "first of the day"):
+        cells = [f"{results[n][f'cpu: {label}']:.2f}" for n in names]
+        print(f"  {'gate, ' + label + ', this thread':42s}" + "".join(f"{c:>16s}" for c in cells))
+        cells = [f"{results[n][f'server: {label}']:.2f}" if n != "sqlite" else "-" for n in names]
+        print(f"  {'  + PostgreSQL backend':42s}" + "".join(f"{c:>16s}" for c in cells))
+    end = "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    print(f"{end} at the end")
+    label = "through the gate"
+    cells = []
+    for n in names:
+        r = results[n]
+        own, base = r[f"own: {label}"], r["engine only"]
+        spent = r[f"cpu: {label}"] + r[f"server: {label}"]
+        cells.append(f"{n} {own:.2f} ms {own / base:+.1%} (CPU {spent:.2f} ms {spent / r['cpu: engine only']:+.1%})")
+    print(f"summary: gate overhead {label} (goal < 2%): " + "; ".join(cells) + f"; {load} at the start, {end}")
 
 
 if __name__ == "__main__":
