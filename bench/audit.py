@@ -36,6 +36,7 @@ from databases import postgres_database, postgres_reachable, server_setting, sql
 from facegate.audit import AuditLog, Event
 from facegate.audit.group import GroupCommit
 from facegate.clock import utc_now
+from facegate.events import Op
 from facegate.store import Database
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -44,7 +45,7 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 def event(i: int) -> Event:
     """A typical gate decision."""
     return Event(
-        actor=f"api_key:k{i % 5}", operation="verify", decision="allow" if i % 11 else "refuse",
+        actor=f"api_key:k{i % 5}", operation=Op.VERIFY, decision="allow" if i % 11 else "refuse",
         outcome="match" if i % 11 else "refused", deployment="hq-lobby", purpose="access_control",
         rule_ids=["CN25-4b"] if i % 11 else ["CN25-6e", "CN25-10b"], request_id=f"req-{i:09d}",
         subject=f"s-{i % 9973}",

@@ -21,13 +21,14 @@ from facegate.audit import AuditLog, Event
 from facegate.audit.incremental import spot_check, verify_extension
 from facegate.audit.tree import StoredTree
 from facegate.edge.device import SPOT_CHECKS
+from facegate.events import Op
 from facegate.store import Database
 
 
 def event(i: int) -> Event:
     """A typical decision on a turnstile."""
     return Event(
-        actor="operator:kiosk", operation="verify", decision="allow", outcome="match", deployment="hq-lobby",
+        actor="operator:kiosk", operation=Op.VERIFY, decision="allow", outcome="match", deployment="hq-lobby",
         purpose="access_control", rule_ids=["CN25-4b"], request_id=f"req-{i:09d}", subject=f"s-{i % 997}",
     )  # fmt: skip
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from facegate.audit import AuditLog, Event
 from facegate.audit.group import GroupCommit
 from facegate.clock import utc_now
+from facegate.events import Op
 from facegate.store import Database
 
 THREADS = 8
@@ -22,7 +23,7 @@ def main(url: str, home: str) -> None:
     def appender(worker: int) -> None:
         for i in range(10**9):
             event_id = f"t{worker}-{i}"
-            group.append(Event(actor="system:bench", operation="verify", decision="refuse", outcome="refused",
+            group.append(Event(actor="system:bench", operation=Op.VERIFY, decision="refuse", outcome="refused",
                                rule_ids=["CN25-6e"], event_id=event_id))  # fmt: skip
             with out:
                 sys.stdout.write(f"ack {event_id}\n")

@@ -14,6 +14,7 @@ from test_api_fixtures import OFFICE, Env, consenting, make_env, photo
 
 from facegate import metrics
 from facegate.audit import Event
+from facegate.events import Op
 
 OBAMA = f"/api/v1/deployments/{OFFICE}/subjects/obama"
 
@@ -118,7 +119,7 @@ def test_metrics_need_a_key_allowed_to_read_them_and_hold_nothing_about_a_person
 def test_liveness_failures_are_counted_by_reason() -> None:
     before = metrics.LIVENESS_FAILURES.labels("movement")._value.get()
     failed = Event(
-        actor="api_key:k1", operation="verify", decision="refuse", outcome="liveness_failed:movement.colour",
+        actor="api_key:k1", operation=Op.VERIFY, decision="refuse", outcome="liveness_failed:movement.colour",
         rule_ids=["CN25-10b"],
     )  # fmt: skip
     metrics.decisions_recorded([failed])

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from facegate.audit import AuditLog, Event, merkle
 from facegate.audit import standalone_verify as standalone
 from facegate.cli import main
+from facegate.events import Op
 from facegate.store import Database
 
 
@@ -21,7 +22,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     db = Database.open(home=path)
     log = AuditLog.for_home(path)
     with db.session() as s:
-        log.append_many(s, [Event(actor="api_key:k1", operation="verify", decision="allow", outcome="match",
+        log.append_many(s, [Event(actor="api_key:k1", operation=Op.VERIFY, decision="allow", outcome="match",
                                   deployment="hq-lobby", purpose="access_control", event_id=f"ev-{i}")
                             for i in range(40)])  # fmt: skip
     db.dispose()

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from facegate.audit import AuditLog, Event
+from facegate.events import Op
 from facegate.store import Database
 
 PER_PROCESS = 10_000
@@ -22,7 +23,7 @@ def append_events(url: str, home: str, worker: int, count: int, barrier: Any) ->
     barrier.wait(timeout=120)
     for i in range(count):
         with db.session() as s:
-            log.append(s, Event(actor=f"api_key:worker-{worker}", operation="verify", decision="allow",
+            log.append(s, Event(actor=f"api_key:worker-{worker}", operation=Op.VERIFY, decision="allow",
                                 outcome="match", request_id=f"w{worker}-{i:05d}"))  # fmt: skip
         if (i + 1) % (count // ROUNDS) == 0:
             barrier.wait(timeout=600)

@@ -13,6 +13,7 @@ from facegate.audit import AuditLog, Event
 from facegate.audit import standalone_verify as standalone
 from facegate.audit.export import time_range
 from facegate.errors import InputError
+from facegate.events import Op
 from facegate.store import Database
 
 VERIFIER = Path(standalone.__file__)
@@ -20,7 +21,7 @@ DAY = datetime(2026, 5, 1, tzinfo=UTC)
 
 
 def event(i: int, at: datetime) -> Event:
-    return Event(actor="operator:desk-3", operation="identify", decision="allow", outcome="match",
+    return Event(actor="operator:desk-3", operation=Op.IDENTIFY, decision="allow", outcome="match",
                  deployment="hotel-checkin", purpose="identity_verification", request_id=f"r-{i}", at=at)  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from facegate.audit.driver import Condition
 from facegate.audit.group import CHECK_FAILED, GroupCommit
 from facegate.clock import utc_now
 from facegate.errors import InputError
+from facegate.events import Op
 from facegate.store import Database, Statements
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +25,7 @@ ACKS_BEFORE_KILL = 400
 
 
 def refusal(event_id: str) -> Event:
-    return Event(actor="api_key:k1", operation="verify", decision="refuse", outcome="refused",
+    return Event(actor="api_key:k1", operation=Op.VERIFY, decision="refuse", outcome="refused",
                  rule_ids=["CN25-6e"], event_id=event_id)  # fmt: skip
 
 

@@ -9,11 +9,12 @@ from sqlalchemy import text
 from facegate.audit import AuditLog, Event
 from facegate.audit.incremental import spot_check, verify_extension
 from facegate.audit.tree import StoredTree
+from facegate.events import Op
 from facegate.store import Database
 
 
 def event(i: int) -> Event:
-    return Event(actor="api_key:k1", operation="verify", decision="allow", outcome="match",
+    return Event(actor="api_key:k1", operation=Op.VERIFY, decision="allow", outcome="match",
                  deployment="hq-lobby", request_id=f"req-{i}")  # fmt: skip
 
 

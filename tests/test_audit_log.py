@@ -12,6 +12,7 @@ from sqlalchemy import text
 from facegate.audit import AuditLog, Event, SigningKey, merkle, open_checkpoint
 from facegate.audit.event import canonical
 from facegate.errors import InputError, NotFoundError, RefusedError
+from facegate.events import Op
 from facegate.store import Database
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -21,7 +22,7 @@ def event(i: int = 0, **fields: object) -> Event:
     """A typical gate decision."""
     base: dict[str, object] = {
         "actor": "api_key:k1",
-        "operation": "verify",
+        "operation": Op.VERIFY,
         "decision": "allow",
         "outcome": "match",
         "deployment": "hq-lobby",
@@ -113,7 +114,7 @@ def test_events_refuse_biometric_and_unknown_fields(fields: dict[str, object], f
     from facegate.audit import event_from
 
     raw = {
-        "actor": "api_key:k1", "operation": "verify", "decision": "allow", "outcome": "match", **fields,
+        "actor": "api_key:k1", "operation": Op.VERIFY, "decision": "allow", "outcome": "match", **fields,
     }  # fmt: skip
     with pytest.raises(InputError) as caught:
         event_from(raw)
@@ -144,8 +145,24 @@ def test_every_rule_id_of_the_catalogue_can_be_logged() -> None:
     ids = catalogue_rule_ids()
     assert len(ids) > 100
     for rule_id in ids:
-        event_from({"actor": "system:test", "operation": "verify", "decision": "refuse", "outcome": "refused",
+        event_from({"actor": "system:test", "operation": Op.VERIFY, "decision": "refuse", "outcome": "refused",
                     "rule_ids": [rule_id]})  # fmt: skip
+
+
+def test_an_operation_is_an_op_never_a_string(database: Database, log: AuditLog) -> None:
+    from pydantic import ValidationError
+
+    from facegate.audit import event_from
+
+    with pytest.raises(ValidationError, match=r"member of facegate\.events\.Op"):
+        Event(actor="api_key:k1", operation="verify", decision="allow", outcome="match")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"operation: .*member of facegate\.events\.Op"):
+        event_from({"actor": "api_key:k1", "operation": "verify", "decision": "allow", "outcome": "match"})
+    with pytest.raises(InputError), database.session() as s:
+        log.append(s, {"actor": "api_key:k1", "operation": "made.up", "decision": "allow", "outcome": "match"})
+    with database.session(readonly=True) as s:
+        assert log.recent(s)[0] == 0
+    assert Event(actor="api_key:k1", operation=Op.VERIFY, decision="allow", outcome="match").operation is Op.VERIFY
 
 
 def test_events_must_be_mappings() -> None:
@@ -157,7 +174,7 @@ def test_events_must_be_mappings() -> None:
 
 def test_a_refused_event_changes_nothing(database: Database, log: AuditLog) -> None:
     with pytest.raises(InputError), database.session() as s:
-        log.append(s, {"actor": "api_key:k1", "operation": "verify", "decision": "allow", "outcome": "match",
+        log.append(s, {"actor": "api_key:k1", "operation": Op.VERIFY, "decision": "allow", "outcome": "match",
                        "template": [1, 2, 3]})  # fmt: skip
     assert count(database, "audit_entry") == 0
 

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, text
 
 from facegate.audit import AuditLog, Event, SigningKey, VerifyReport, merkle
 from facegate.audit.event import canonical
+from facegate.events import Op
 from facegate.store import Database
 
 SIZE = 100
@@ -16,7 +17,7 @@ EVERY = 16
 
 
 def event(i: int) -> Event:
-    return Event(actor="api_key:k1", operation="verify", decision="allow" if i % 3 else "refuse",
+    return Event(actor="api_key:k1", operation=Op.VERIFY, decision="allow" if i % 3 else "refuse",
                  outcome="match" if i % 3 else "refused", deployment="hq-lobby", purpose="access_control",
                  rule_ids=["CN25-4b"], request_id=f"req-{i}")  # fmt: skip
 
@@ -196,7 +197,7 @@ def test_the_whole_log_rebuilt_without_the_signing_key(filled: Database, log: Au
     for payload in payloads:
         entry = json.loads(payload)
         fields = {k: v for k, v in entry.items() if k not in ("v", "index", "at", "purged_before")}
-        events.append(Event(**fields))
+        events.append(Event(**{**fields, "operation": Op(fields["operation"])}))
     events[7] = events[7].model_copy(update={"decision": "allow", "outcome": "match"})
 
     def wipe(conn: Connection) -> None:

@@ -9,13 +9,14 @@ import pytest
 
 from facegate.audit import AuditLog, Event
 from facegate.cli import main
+from facegate.events import Op
 from facegate.store import Database
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def event(i: int, **fields: str) -> Event:
-    base = {"actor": "api_key:k1", "operation": "verify", "decision": "allow", "outcome": "match",
+    base = {"actor": "api_key:k1", "operation": Op.VERIFY, "decision": "allow", "outcome": "match",
             "deployment": "hq-lobby", "subject": f"s{i % 3}", "event_id": f"ev-{i:04d}"}  # fmt: skip
     return Event(**{**base, **fields})
 

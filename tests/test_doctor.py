@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from facegate.cli import main
+from facegate.events import Op
 from facegate.store import Database
 from facegate.vault.keystore import MASTER_ENV, MASTER_FILE_ENV, Keystore
 
@@ -129,7 +130,7 @@ def test_a_signed_checkpoint_keeps_the_data_directory_tight(tmp_path, capsys, mo
     db, log = Database.open(home=home), AuditLog.for_home(home)
     now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     with db.session() as s:
-        log.append(s, Event(actor="api_key:k1", operation="verify", decision="allow", outcome="match",
+        log.append(s, Event(actor="api_key:k1", operation=Op.VERIFY, decision="allow", outcome="match",
                                  deployment="hq-lobby", subject="s1", event_id="ev-1"), now=now)
         log.save_witness(log.checkpoint(s, now=now))
     db.dispose()

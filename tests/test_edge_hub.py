@@ -14,6 +14,7 @@ from facegate.edge import signing
 from facegate.edge.hub import Hub
 from facegate.edge.models import DeviceRow, HoldingRow
 from facegate.errors import DeviceRefused, InputError
+from facegate.events import Op
 from facegate.gate import Gate
 from facegate.oversight import Oversight
 
@@ -213,7 +214,7 @@ def test_the_change_feed_takes_changes_from_the_group_commit_too(hub: Hub) -> No
     from facegate.audit import Event
     from facegate.changes import ChangeRow
 
-    event = Event(actor="operator:test", operation="subject.delete", decision="allow", outcome="deleted", subject="s9")
+    event = Event(actor="operator:test", operation=Op.SUBJECT_DELETE, decision="allow", outcome="deleted", subject="s9")
     receipt = hub.gate.context.writer.append_alone(event)
     refused = hub.gate.context.writer.append_alone(event.model_copy(update={"decision": "refuse", "event_id": "x1"}))
     with hub.db.session(readonly=True) as session:

@@ -7,6 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import facegate
+from facegate.events import Op
 from facegate.store import Base, Database
 
 
@@ -39,17 +40,17 @@ def test_the_change_feed_is_filled_from_the_audit_log_at_its_upgrade(tmp_path) -
     upgrade(engine, "0011_edge_fleet")
     log = AuditLog(SigningKey.generate())
 
-    def event(operation: str, decision: str = "allow", **fields: str) -> Event:
+    def event(operation: Op, decision: str = "allow", **fields: str) -> Event:
         return Event(actor="operator:t", operation=operation, decision=decision, outcome="x", **fields)
 
     with engine.begin() as conn:  # appended as the code before 0012 did: no feed rows
         log.append_many(conn, [
-            event("consent.give", deployment="hq", subject="s1"),
-            event("verify", deployment="hq", subject="s1"),
-            event("consent.give", "refuse", deployment="hq", subject="s2"),
-            event("consent.withdraw", deployment="hq", subject="s1"),
-            event("subject.delete", subject="s3"),
-            event("device.lost", deployment="hq", request_id="dev-1"),
+            event(Op.CONSENT_GIVE, deployment="hq", subject="s1"),
+            event(Op.VERIFY, deployment="hq", subject="s1"),
+            event(Op.CONSENT_GIVE, "refuse", deployment="hq", subject="s2"),
+            event(Op.CONSENT_WITHDRAW, deployment="hq", subject="s1"),
+            event(Op.SUBJECT_DELETE, subject="s3"),
+            event(Op.DEVICE_LOST, deployment="hq", request_id="dev-1"),
         ])  # fmt: skip
     upgrade(engine)
     with engine.connect() as conn:

@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from facegate.errors import InputError
 from facegate.events import ENTRY_VERSION, Op
@@ -35,7 +35,9 @@ class Event(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     actor: Actor = Field(description="who: `api_key:<id>`, `operator:<name>`, `system:<component>`, ...")
-    operation: Op = Field(strict=False, description="what: one of facegate.events.Op (enroll, verify, ...)")
+    operation: Op = Field(
+        description="what: a member of facegate.events.Op (Op.ENROLL, Op.VERIFY, ...), never a string"
+    )
     decision: Literal["allow", "refuse"]
     outcome: Slug = Field(description="what happened: match, no_match, enrolled, refused, error, ...")
     deployment: Slug | None = None
@@ -57,6 +59,16 @@ class Event(BaseModel):
     event_id: Token = Field(default_factory=lambda: str(uuid.uuid4()))
     at: AwareDatetime | None = Field(default=None, description="when; the append time when omitted")
 
+    @field_validator("operation", mode="before")
+    @classmethod
+    def _an_op(cls, value: object) -> object:
+        """An operation nobody declared never reaches the log: a plain string (even a known one) is refused."""
+        if not isinstance(value, Op):
+            raise ValueError(
+                f"the operation is a member of facegate.events.Op (Op.VERIFY, ...), not a {type(value).__name__}"
+            )
+        return value
+
 
 def event_from(value: "Event | dict[str, Any]") -> Event:
     """Validate `value` as an Event; the error names the offending field but never echoes its value."""
@@ -67,9 +79,7 @@ def event_from(value: "Event | dict[str, Any]") -> Event:
     try:
         return Event.model_validate(value)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'event'}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'event'}: {err['msg']}" for err in exc.errors())
         raise InputError(f"audit event refused: {problems}") from None
 
 
