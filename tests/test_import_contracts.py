@@ -21,6 +21,10 @@
 9. Only facegate.config reads the environment (`os.environ`, `os.getenv`); everything else takes a Config.
 10. Packages point down only: no circle among facegate's top-level packages (through any module, a late import
     inside a function included), and each imports only packages of a lower layer of LAYERS (docs/house.md).
+12. Every exception class lives in facegate.errors, but for a private one (`_Name`, it never leaves its module), the
+    Python client's mirror of the API's problems (facegate.client.problems: ApiError and its subclasses, raised in
+    the client's process) and the auditors' one-file verifier (facegate.audit.standalone_verify, no facegate
+    imports); errors.py says why.
 11. The edge (facegate.edge, facegate.streams) uses only the gate's public methods: it never reads `gate.db`,
     `gate.audit`, `gate.context`, `gate.vault` or a private `gate._x`; what it uses of the context (its tables, the
     audit log and its writer, the key store) comes from `Gate.edge_parts()` (facegate.context.EdgeParts).
@@ -319,6 +323,56 @@ def test_the_edge_contract_sees_a_reach_through() -> None:
         "self.parts.audit.key",
     ])  # fmt: skip
     assert [line for line, _ in gate_reach_throughs(planted)] == [1, 2, 3, 4, 5]
+
+
+ERRORS_ELSEWHERE = ("facegate.client.problems", "facegate.audit.standalone_verify")
+LIBRARY_EXCEPTIONS = {"HTTPException", "ValidationError", "HTTPError"}
+
+
+def exception_classes(sources: dict[str, str]) -> list[tuple[str, int, str]]:
+    """(module, line, class) of every exception class defined in `sources`: a subclass of a built-in exception,
+    of a library's (LIBRARY_EXCEPTIONS) or of another exception class found here, by the base's last name."""
+    import builtins
+
+    known = {n for n in dir(builtins) if isinstance(getattr(builtins, n), type)
+             and issubclass(getattr(builtins, n), BaseException)} | LIBRARY_EXCEPTIONS  # fmt: skip
+    classes = [(name, node) for name, source in sources.items() for node in ast.walk(ast.parse(source))
+               if isinstance(node, ast.ClassDef)]  # fmt: skip
+    found: dict[tuple[str, int, str], None] = {}
+    grew = True
+    while grew:
+        grew = False
+        for name, node in classes:
+            bases = {ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases}
+            if bases & known and (name, node.lineno, node.name) not in found:
+                found[(name, node.lineno, node.name)] = None
+                known.add(node.name)
+                grew = True
+    return sorted(found)
+
+
+def test_every_error_class_lives_in_errors_py() -> None:
+    sources = {name: MODULES[name].read_text() for name in MODULES}
+    found = exception_classes(sources)
+    assert any(cls == "Unavailable" and name == "facegate.errors" for name, _, cls in found)
+    broken = [
+        f"{MODULES[name].relative_to(SRC)}:{line} defines the error class {cls}: move it to facegate/errors.py"
+        for name, line, cls in found
+        if name != "facegate.errors" and name not in ERRORS_ELSEWHERE and not cls.startswith("_")
+    ]
+    assert not broken, "\n".join(broken)
+
+
+def test_the_error_contract_sees_an_error_class_outside_errors_py() -> None:
+    planted = {
+        "facegate.errors": "class FacegateError(Exception): pass\nclass InputError(FacegateError): pass",
+        "facegate.gate.x": "class Busy(InputError): pass\nclass _Stop(Exception): pass\nclass Row(Base): pass",
+        "facegate.api.y": "class Big(starlette.exceptions.HTTPException): pass\nclass Gone(Busy): pass",
+    }
+    assert [(n, c) for n, _, c in exception_classes(planted) if n != "facegate.errors"] == [
+        ("facegate.api.y", "Big"), ("facegate.api.y", "Gone"),
+        ("facegate.gate.x", "Busy"), ("facegate.gate.x", "_Stop"),
+    ]  # fmt: skip
 
 
 def environment_reads(source: str) -> list[tuple[int, str]]:

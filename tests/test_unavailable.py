@@ -43,3 +43,33 @@ def test_a_killed_engine_worker_is_retryable_and_the_pool_restarts() -> None:
         assert pool.run(_identity) == model  # fresh workers answer the next call
     finally:
         pool.close()
+
+
+def test_an_unreachable_hub_through_the_api_is_a_503_with_retry_after() -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from facegate.api import problems
+
+    app = FastAPI()
+    problems.install(app)
+
+    @app.get("/sync")
+    def sync() -> None:
+        raise HubUnreachable("the hub at https://hub.example did not answer (ConnectError)")
+
+    answer = TestClient(app).get("/sync")
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "30"
+    body = answer.json()
+    assert body["type"] == "/problems/unavailable" and body["code"] == "hub_unreachable" and body["retry_after"] == 30
+
+
+def test_every_retryable_error_is_unavailable_not_bad_input() -> None:
+    from facegate import errors
+    from facegate.errors import DecoderBusyError, InputError
+
+    retryable = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Unavailable)]
+    assert {DecoderBusyError, HubUnreachable, EngineUnavailable} <= set(retryable)
+    for cls in retryable:
+        assert not issubclass(cls, InputError), cls
+        assert (cls.status, cls.exit_code, cls.kind) == (503, 75, "unavailable") and cls.retry_after > 0, cls

@@ -13,6 +13,15 @@ FacegateError
 ├── TamperedError (exit 4, 409)
 ├── KeyUnavailableError, ScrubIncompleteError (exit 1, answered as `internal`)
 └── WebError                            a console or portal page's error, with its status
+MissingNodeError (a LookupError)        the audit tree's stored node is absent: the audit package turns it into a
+                                        TamperedError or a verification problem; it never reaches a caller
+
+Every exception class of facegate lives here (tests/test_import_contracts.py holds it), with three kinds of
+exception, none of them raised by facegate's server or CLI to a caller: a private class (`_Name`) that never
+leaves its module; facegate.client.problems, the Python client's mirror of the API's problem answers (`ApiError`
+and its subclasses, raised in the client's process from an answer's `code` and `type`; a FacegateError, so
+`except FacegateError` catches both sides); and facegate/audit/standalone_verify.py, the auditors' one-file
+verifier, which imports nothing of facegate.
 """
 
 from typing import Any
@@ -345,6 +354,10 @@ class KeyUnavailableError(FacegateError):
 
 class ScrubIncompleteError(FacegateError):
     """A WAL could not be truncated before the deadline: erased rows may still sit in its old frames."""
+
+
+class MissingNodeError(LookupError):
+    """A stored node or leaf hash that the audit tree needs is absent."""
 
 
 WEB_KINDS = {401: "unauthorized", 403: "forbidden", 404: "not-found", 409: "conflict", 422: "invalid-input"}

@@ -30,7 +30,7 @@ SECURITY_HEADERS = [
 ]
 
 
-class BodyTooLarge(HTTPException):
+class _BodyTooLarge(HTTPException):
     """The body grew past the limit while it was read (the app's handlers answer 413)."""
 
     def __init__(self, limit: int) -> None:
@@ -116,7 +116,7 @@ class RequestMiddleware:
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
                     if received > limit:
-                        raise BodyTooLarge(limit)
+                        raise _BodyTooLarge(limit)
                 return message
 
             async def sending(message: Message) -> None:
@@ -130,7 +130,7 @@ class RequestMiddleware:
 
             try:
                 await self.app(scope, counted, sending)
-            except BodyTooLarge:
+            except _BodyTooLarge:
                 if status["started"]:
                     raise
                 status["code"] = 413

@@ -4,15 +4,12 @@ from sqlalchemy import Connection, select
 
 from facegate.audit.merkle import node_hash, root, split_point
 from facegate.audit.models import AuditEntry, AuditNode
+from facegate.errors import MissingNodeError as MissingNodeError  # the audit package imports it from here
 
 # Perfect subtrees of 2**NODE_LEVEL leaves and larger are stored by append (about one row per 128
 # entries); smaller ones are recomputed from at most one block of 2**NODE_LEVEL leaf hashes.
 NODE_LEVEL = 8
 BLOCK = 1 << NODE_LEVEL
-
-
-class MissingNodeError(LookupError):
-    """A stored node or leaf hash that the tree needs is absent."""
 
 
 class StoredTree:
@@ -49,9 +46,7 @@ class StoredTree:
         return h
 
     def _node(self, level: int, index: int) -> bytes:
-        h = self.conn.execute(
-            select(AuditNode.hash).where(AuditNode.level == level, AuditNode.idx == index)
-        ).scalar()
+        h = self.conn.execute(select(AuditNode.hash).where(AuditNode.level == level, AuditNode.idx == index)).scalar()
         if h is None:
             raise MissingNodeError(f"stored node at level {level}, index {index} is missing")
         return h

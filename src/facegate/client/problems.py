@@ -1,5 +1,9 @@
 """The typed errors of facegate.client: each error answer's problem raises the class of its `code` (else of its
-type), carrying `code`, `status`, `detail`, `rule_ids` and `alternatives`."""
+type), carrying `code`, `status`, `detail`, `rule_ids` and `alternatives`.
+
+These are the one set of error classes outside facegate/errors.py (tests/test_import_contracts.py allows it by
+name): they mirror the API's problem answers in the client's process, named as the HTTP problems are, and are
+raised from an answer, never by the server; `ApiError` is a FacegateError, so `except FacegateError` catches both."""
 
 from typing import Any
 
