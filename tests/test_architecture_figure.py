@@ -40,3 +40,18 @@ def test_the_drawn_layers_are_the_contracts_and_the_code_points_down_them(
     drawn = read((ROOT / document).read_text())
     assert [set(layer) for layer in drawn] == [set(layer) for layer in LAYERS]
     assert layer_violations(package_graph(), tuple(drawn)) == []
+
+
+def test_the_figure_check_sees_a_package_drawn_in_the_wrong_layer() -> None:
+    readme = (ROOT / "README.md").read_text()
+    moved = readme.replace("  9    edge/ streams/ ", "  9    streams/       ", 1).replace(
+        "  8    gate/    ", "  8    gate/ edge/", 1
+    )
+    assert moved != readme
+    drawn = readme_figure(moved)
+    assert [set(layer) for layer in drawn] != [set(layer) for layer in LAYERS]
+    assert any(
+        v.startswith("edge (layer 8) imports gate (layer 8)") for v in layer_violations(package_graph(), tuple(drawn))
+    )
+    house = (ROOT / "docs/house.md").read_text()
+    assert house_table(house.replace("| 8 | `gate` |", "| 8 | `gate`, `edge` |", 1)) != house_table(house)
