@@ -22,8 +22,9 @@ PUBLIC_SUFFIXES = (".pub.pem",)  # public keys may be readable by others
 
 
 @dataclass(frozen=True)
-class Finding:
-    """One check: its level (ok, warn, fail), what it looked at, and what it found."""
+class Diagnosis:
+    """One check of `facegate doctor` (not a policy Finding): its level (ok, warn, fail), what it looked at, and
+    what it found."""
 
     level: str
     check: str
@@ -42,22 +43,22 @@ def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder.resolve())
 
 
-def master_key(home: Path) -> list[Finding]:
+def master_key(home: Path) -> list[Diagnosis]:
     """Where the master key is, whether it sits beside the data it protects, and who can read its file."""
     env = config.current()
     if env.master_key:
-        found = [Finding(OK, "master key", f"from ${MASTER_ENV} (not stored in the data directory)")]
+        found = [Diagnosis(OK, "master key", f"from ${MASTER_ENV} (not stored in the data directory)")]
         if env.master_key_old:
-            found.append(Finding(WARN, "master key", f"${MASTER_ENV}_OLD is set: finish the rotation and unset it"))
+            found.append(Diagnosis(WARN, "master key", f"${MASTER_ENV}_OLD is set: finish the rotation and unset it"))
         return found
     path = master_key_path(home)
     where = f"${MASTER_FILE_ENV}" if env.master_key_file else "the default place"
     if not path.exists():
-        return [Finding(WARN, "master key", f"{path} ({where}) does not exist yet: it is created at first use")]
+        return [Diagnosis(WARN, "master key", f"{path} ({where}) does not exist yet: it is created at first use")]
     found = []
     if _inside(path, home):
         found.append(
-            Finding(
+            Diagnosis(
                 WARN,
                 "master key",
                 f"{path} is inside the data directory: a copy or backup of the folder holds the key with what it "
@@ -66,22 +67,22 @@ def master_key(home: Path) -> list[Finding]:
             )
         )
     else:
-        found.append(Finding(OK, "master key", f"{path} ({where}), outside the data directory"))
+        found.append(Diagnosis(OK, "master key", f"{path} ({where}), outside the data directory"))
     mode = _mode(path)
     if mode & 0o077:
-        found.append(Finding(FAIL, "master key", f"{path} has mode {mode:04o}: others can read it; chmod 600"))
+        found.append(Diagnosis(FAIL, "master key", f"{path} has mode {mode:04o}: others can read it; chmod 600"))
     for sibling in (path.with_name(path.name + ".new"), path.with_name(path.name + ".old")):
         if sibling.exists():
-            found.append(Finding(WARN, "master key", f"{sibling} exists: a rotation did not finish; run it again"))
+            found.append(Diagnosis(WARN, "master key", f"{sibling} exists: a rotation did not finish; run it again"))
     return found
 
 
-def file_modes(home: Path) -> list[Finding]:
+def file_modes(home: Path) -> list[Diagnosis]:
     """The data directory 0700 and every file in it 0600 (public keys aside)."""
     found = []
     mode = _mode(home)
     if mode & 0o077:
-        found.append(Finding(WARN, "modes", f"{home} has mode {mode:04o}: make it 0700"))
+        found.append(Diagnosis(WARN, "modes", f"{home} has mode {mode:04o}: make it 0700"))
     loose = []
     for path in sorted(home.rglob("*")):
         if path.is_symlink() or path.name.endswith(PUBLIC_SUFFIXES):
@@ -89,9 +90,10 @@ def file_modes(home: Path) -> list[Finding]:
         if (path.is_dir() or path.is_file()) and _mode(path) & 0o077:
             loose.append(f"{path.relative_to(home)} {_mode(path):04o}")
     if loose:
-        found.append(Finding(WARN, "modes", "readable by others (want 0600 files, 0700 folders): " + ", ".join(loose)))
+        wanted = "readable by others (want 0600 files, 0700 folders): "
+        found.append(Diagnosis(WARN, "modes", wanted + ", ".join(loose)))
     if not found:
-        found.append(Finding(OK, "modes", f"{home} is 0700 and every file in it 0600"))
+        found.append(Diagnosis(OK, "modes", f"{home} is 0700 and every file in it 0600"))
     return found
 
 
@@ -121,17 +123,17 @@ def dirty_free_pages(path: Path) -> int:
     return dirty
 
 
-def _sqlite(path: Path, label: str) -> list[Finding]:
+def _sqlite(path: Path, label: str) -> list[Diagnosis]:
     found = []
     for suffix in ("-journal",):
         if path.with_name(path.name + suffix).exists():
-            found.append(Finding(WARN, label, f"{path.name}{suffix} exists: a rollback journal holds old pages"))
+            found.append(Diagnosis(WARN, label, f"{path.name}{suffix} exists: a rollback journal holds old pages"))
     wal = path.with_name(path.name + "-wal")
     size = wal.stat().st_size if wal.exists() else 0
     free = dirty_free_pages(path)
     if free:
         found.append(
-            Finding(
+            Diagnosis(
                 WARN,
                 label,
                 f"{path.name} has {free} free page(s) holding rows deleted before secure_delete was on: "
@@ -139,11 +141,11 @@ def _sqlite(path: Path, label: str) -> list[Finding]:
             )
         )
     note = f"WAL {size} bytes (truncated after each erasure)" if size else "WAL empty"
-    found.append(Finding(OK, label, f"{path}: secure_delete on every connection; {note}"))
+    found.append(Diagnosis(OK, label, f"{path}: secure_delete on every connection; {note}"))
     return found
 
 
-def _postgresql(url: str, label: str, keys: bool) -> list[Finding]:
+def _postgresql(url: str, label: str, keys: bool) -> list[Diagnosis]:
     found = []
     engine = make_engine(url)
     try:
@@ -164,11 +166,11 @@ def _postgresql(url: str, label: str, keys: bool) -> list[Finding]:
             if keys
             else "archived WAL holds sealed templates, unreadable once their keys are shredded"
         )
-        found.append(Finding(level, label, f"archive_mode is {archive}: {what}"))
+        found.append(Diagnosis(level, label, f"archive_mode is {archive}: {what}"))
     if dead:
-        found.append(Finding(WARN, label, f"{dead} dead row version(s) in wrapped_keys await VACUUM"))
+        found.append(Diagnosis(WARN, label, f"{dead} dead row version(s) in wrapped_keys await VACUUM"))
     found.append(
-        Finding(
+        Diagnosis(
             OK,
             label,
             f"PostgreSQL {make_url(url).render_as_string(hide_password=True)}: deleted rows stay in its WAL segments "
@@ -178,7 +180,7 @@ def _postgresql(url: str, label: str, keys: bool) -> list[Finding]:
     return found
 
 
-def databases(home: Path) -> list[Finding]:
+def databases(home: Path) -> list[Diagnosis]:
     """The data store and the key store: where they are and what of a deleted row their files may keep."""
     data_url = database_url(home)
     key_url = config.current().keystore_url or f"sqlite:///{home / 'keys' / 'keystore.db'}"
@@ -188,7 +190,7 @@ def databases(home: Path) -> list[Finding]:
         and make_url(data_url).set(drivername="postgresql") == make_url(key_url).set(drivername="postgresql")
     ):
         found.append(
-            Finding(WARN, "key store", "the key store shares the data database: a backup of the data holds the keys")
+            Diagnosis(WARN, "key store", "the key store shares the data database: a backup of the data holds the keys")
         )
     for url, label, keys in ((key_url, "key store", True), (data_url, "data store", False)):
         parsed = make_url(url)
@@ -197,21 +199,21 @@ def databases(home: Path) -> list[Finding]:
             if path.exists():
                 found += _sqlite(path, label)
             else:
-                found.append(Finding(OK, label, f"{path} does not exist yet"))
+                found.append(Diagnosis(OK, label, f"{path} does not exist yet"))
         else:
             try:
                 found += _postgresql(url, label, keys)
             except Exception as exc:  # a server down is a finding, not a traceback
-                found.append(Finding(FAIL, label, f"cannot reach the database ({type(exc).__name__})"))
+                found.append(Diagnosis(FAIL, label, f"cannot reach the database ({type(exc).__name__})"))
     return found
 
 
-def examine(home: Path) -> list[Finding]:
+def examine(home: Path) -> list[Diagnosis]:
     """Every finding for the data directory `home`."""
     return master_key(home) + file_modes(home) + databases(home)
 
 
-def exit_code(findings: list[Finding]) -> int:
+def exit_code(findings: list[Diagnosis]) -> int:
     """0 when nothing weakens erasure, 5 when something does (warn), 6 when something breaks it (fail)."""
     return max((EXIT_CODES[f.level] for f in findings), default=0)
 
@@ -237,4 +239,3 @@ def scrub(home: Path) -> list[str]:
             checkpoint_truncate(path)
         done.append(f"{path.name}: WAL checkpointed and truncated")
     return done
-
