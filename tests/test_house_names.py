@@ -1,6 +1,7 @@
 """The house's names, read from the source (AST): one thing, one name. The classes and constants a review found
 defined twice (four `Report`s, two `Context`s, two `Status`es, two `Body` models, `MAX_FRAMES` twice, the doctor's
-`Finding` beside the policy's) are each defined once, and no statement follows a `return` or `raise` in its block."""
+`Finding` beside the policy's) are each defined once, no statement follows a `return` or `raise` in its block, and
+the gate's classes inherit from nothing (parts behind a facade, no mixins; its tables from the database's Base)."""
 
 import ast
 from collections import defaultdict
@@ -75,3 +76,20 @@ def test_the_docs_quote_the_engines_threshold_and_detect_signature() -> None:
     assert "min_face_px" in inspect.signature(DlibEngine.detect).parameters
     detect_row = next(line for line in (docs / "engine.md").read_text().splitlines() if line.startswith("| detect |"))
     assert "min_face_px" in detect_row
+
+
+def gate_inheritance(sources: dict[str, str]) -> list[str]:
+    """Classes of the gate that inherit from anything but the database's Base (a table): mixins, shared `self`."""
+    return [
+        f"{where}:{node.lineno} {node.name}({', '.join(ast.unparse(b) for b in node.bases)})"
+        for where, source in sources.items()
+        if where.startswith("facegate/gate/")
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ClassDef) and [ast.unparse(b) for b in node.bases] not in ([], ["Base"])
+    ]
+
+
+def test_the_gate_is_parts_behind_a_facade_not_mixins() -> None:
+    assert gate_inheritance(sources()) == []
+    planted = {"facegate/gate/facade.py": "class Gate(Deployments, Subjects): pass\nclass Row(Base): pass"}
+    assert gate_inheritance(planted) == ["facegate/gate/facade.py:1 Gate(Deployments, Subjects)"]

@@ -22,6 +22,7 @@ from facegate.audit.merkle import (
 )
 from facegate.audit.models import AuditCheckpoint, AuditEntry, AuditHead, AuditNode
 from facegate.audit.tree import NODE_LEVEL
+from facegate.events import Op
 from facegate.wording import count
 
 STREAM_BATCH = 20_000
@@ -263,7 +264,7 @@ class _Run:
             and hashlib.sha256(b"\x00" + payload.encode()).digest() == row.leaf_hash
         ):
             entry = json.loads(payload)
-            if entry.get("operation") == "audit.purge" and isinstance(entry.get("purged_before"), int):
+            if entry.get("operation") == Op.AUDIT_PURGE and isinstance(entry.get("purged_before"), int):
                 cut = entry["purged_before"]
         if cut is None:
             raise _Found("altered", idx, f"entry #{idx}, the record of the latest purge, was altered or removed")
