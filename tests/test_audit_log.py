@@ -165,6 +165,20 @@ def test_an_operation_is_an_op_never_a_string(database: Database, log: AuditLog)
     assert Event(actor="api_key:k1", operation=Op.VERIFY, decision="allow", outcome="match").operation is Op.VERIFY
 
 
+def test_a_stored_entry_reads_back_typed_and_a_newer_format_is_refused(database: Database, log: AuditLog) -> None:
+    from facegate import events
+
+    with database.session() as s:
+        log.append(s, event(1))
+    with database.session(readonly=True) as s:
+        _, (stored,) = log.recent(s)
+    recorded = events.read(json.dumps(stored))
+    assert recorded.op is Op.VERIFY and recorded.decision == "allow" and stored["v"] == events.ENTRY_VERSION
+    with pytest.raises(InputError, match="newer than this facegate reads"):
+        events.read({**stored, "v": events.ENTRY_VERSION + 1})
+    assert events.read({**stored, "operation": "from.a.newer.version"}).op is None
+
+
 def test_events_must_be_mappings() -> None:
     from facegate.audit import event_from
 
