@@ -3,7 +3,7 @@
 A calibration counts, for each threshold t of a grid, the impostor pairs (different people) at a distance under t
 (false matches) and the genuine pairs (same person) at t or over (false non-matches), over every pair of a labelled
 image set. From those counts: the threshold at which a search over N templates keeps the expected false positive
-identification rate 1 - (1 - FMR(t))^N within a target, the FNIR predicted there (the FNMR at that threshold), and
+identification rate within a target (below), the FNIR predicted there (the FNMR at that threshold), and
 the largest gallery for which a target FPIR still comes with an FNIR under a tolerance.
 
 A subject enrolled with several photos is searched as one fused template (`fused`: the mean of its templates at
