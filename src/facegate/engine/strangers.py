@@ -9,7 +9,7 @@ lower (Jensen). `Strangers` keeps, for each grid threshold t, how the calibratio
 chance that N of its m comparisons drawn without replacement hold a false match (the plug-in 1 - (1 - c/m)^N
 understates it, badly once N nears m: an image with no false match in m comparisons may well have one in 2m). So
 the estimate holds for galleries of up to m (the fewest comparisons of any image) and no further: past it, t(N) is
-the independence formula's. `fpir(N, confidence=z)` adds z standard errors of the mean over the images.
+the independence formula's.
 """
 
 import math
@@ -35,31 +35,27 @@ class Strangers:
     ratio: float
     histograms: tuple[tuple[int, ...], ...]
 
-    def fpir(self, gallery_size: int, confidence: float = 0.0) -> np.ndarray:
-        """The mean over the images of 1 - (1 - FMR_i(t))^N for every kept grid threshold t (plus `confidence`
-        standard errors of that mean)."""
+    def fpir(self, gallery_size: int) -> np.ndarray:
+        """The mean over the images of 1 - (1 - FMR_i(t))^N for every kept grid threshold t."""
         counts, edges = self._dense()
         m, n = self.comparisons, min(gallery_size, self.comparisons)
         c = edges * m  # false matches out of m, rounded up with the FMR
         log_none = [math.lgamma(m - k + 1) - math.lgamma(m - k - n + 1) if m - k >= n else -math.inf for k in c]
         each = -np.expm1(np.array(log_none) - math.lgamma(m + 1) + math.lgamma(m - n + 1))  # 1 - C(m-c,N)/C(m,N)
         mean: np.ndarray = counts @ each / self.images
-        if confidence > 0:
-            spread = np.maximum(counts @ (each * each) / self.images - mean * mean, 0.0)
-            mean = mean + confidence * np.sqrt(spread / self.images)
         return mean
 
-    def loosest(self, gallery_size: int, target_fpir: float, confidence: float = 0.0) -> int:
+    def loosest(self, gallery_size: int, target_fpir: float) -> int:
         """The index of the loosest kept grid threshold whose FPIR over N templates is within the target; -1 when
         none is, or when N is past the comparisons counted. The FPIR only grows along the grid."""
         if gallery_size > self.comparisons:
             return -1
-        known: dict[tuple[int, float, float], int] = self.__dict__.setdefault("_loosest", {})  # asked per search
-        key = (gallery_size, target_fpir, confidence)
+        known: dict[tuple[int, float], int] = self.__dict__.setdefault("_loosest", {})  # asked per search
+        key = (gallery_size, target_fpir)
         if key not in known:
             if len(known) > 4096:
                 known.clear()
-            within = np.flatnonzero(self.fpir(max(gallery_size, 1), confidence) <= target_fpir)
+            within = np.flatnonzero(self.fpir(max(gallery_size, 1)) <= target_fpir)
             known[key] = int(within[-1]) if len(within) else -1
         return known[key]
 
