@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("facegate.edge")
 GROUP = "facegate-hubs"  # the shared subscription's group: each acknowledgement goes to one replica
 GATHER_SECONDS = 0.02  # how long the hub lets acknowledgements gather before recording a batch
-BATCH = 5000  # acknowledgements recorded per transaction at most
+BATCH = 1000  # acknowledgements recorded per transaction at most (a smaller batch commits its first ones sooner)
 PER_MESSAGE = 2000  # shred orders one acknowledgement may carry
 RETRY_SECONDS = 5.0
 
@@ -141,7 +141,7 @@ def record(hub: "Hub", messages: list[tuple[str, bytes]]) -> dict[str, int]:
                 [{"device_id": d, "nonce": n, "seen_at": now} for d, n, _ in good],
             ).all()
         )  # fmt: skip
-        orders, contacts = [], set()
+        orders, contacts, now = [], set(), hub.clock()  # recorded now, after the checks
         for device_id, nonce, acks in good:
             if (device_id, nonce) not in fresh:
                 counts["replayed"] += 1
