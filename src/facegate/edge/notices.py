@@ -76,15 +76,14 @@ class Broker:
             ca_file,
         )  # fmt: skip
 
-    def client(self, identifier: str, v5: bool = False) -> "aiomqtt.Client":
-        """An MQTT client for this broker (connects on `async with`); `v5`: MQTT 5 (shared subscriptions)."""
+    def client(self, identifier: str) -> "aiomqtt.Client":
+        """An MQTT client for this broker (connects on `async with`)."""
         import aiomqtt  # imported when a broker is configured: a node without one never loads it
 
         context = ssl.create_default_context(cafile=self.ca_file) if self.tls else None
         return aiomqtt.Client(
             self.host, self.port, identifier=identifier, username=self.username, password=self.password,
             tls_context=context, keepalive=KEEPALIVE_SECONDS, timeout=10,
-            protocol=aiomqtt.ProtocolVersion.V5 if v5 else None,
         )  # fmt: skip
 
 

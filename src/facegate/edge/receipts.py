@@ -2,11 +2,13 @@
 
 A device publishes `{"ack": body, "signature"}` to `facegate/<hub>/acks/<device>`: the body names the device, the
 shred orders it applied with the templates left (0), its cursor, a nonce and the time, signed with its request key.
-The hub reads them through an MQTT 5 shared subscription (`$share/facegate-hubs/...`: replicas of one hub split
-the acknowledgements), checks each signature against the device's registered key, refuses a time more than 5
-minutes from its own and a nonce it has seen (the nonces of signed requests: `edge_nonce`), audits a replay
-(`device.replay`), and records a batch in one transaction (`edge_shred_ack`, the device's last contact). A
-message not signed by the device's key is dropped and logged, not audited (anyone on the broker could fill the log).
+The hub reads them through a shared subscription (`$share/facegate-hubs/...`: replicas of one hub split the
+acknowledgements; MQTT 5's, which Mosquitto also grants to the MQTT 3.1.1 client used here: paho's MQTT 5 properties
+cost about as much per message as the rest of its reading), checks each signature against the device's registered
+key, refuses a time more than 5 minutes from its own and a nonce it has seen (the nonces of signed requests:
+`edge_nonce`), audits a replay (`device.replay`), and records a batch in one transaction (`edge_shred_ack`, the
+device's last contact). A message not signed by the device's key is dropped and logged, not audited (anyone on the
+broker could fill the log).
 The HTTPS acknowledgement (in a pull) stays for a device without its broker.
 """
 
@@ -187,7 +189,7 @@ async def run_hub(hub: "Hub", broker: "Broker") -> None:
     try:
         while True:
             try:
-                async with broker.client(f"facegate-hub-acks-{secrets.token_hex(4)}", v5=True) as client:
+                async with broker.client(f"facegate-hub-acks-{secrets.token_hex(4)}") as client:
                     await client.subscribe(subscription(pem), qos=1)
                     async for item in client.messages:
                         payload = item.payload if isinstance(item.payload, bytes | bytearray) else b""
