@@ -1,9 +1,10 @@
-"""Every problem carries a stable `code` a client can branch on, titled in Chinese or English by Accept-Language;
-unknown query parameters are refused, never ignored."""
+"""Every problem carries a stable `code` a client can branch on, titled and detailed in Chinese or English by
+Accept-Language; unknown query parameters are refused, never ignored."""
 
 import importlib
 import io
 import pkgutil
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from PIL import Image
 from test_api_fixtures import DATA, OFFICE, Env, consenting, make_env
 from test_images import png_header_only
+from test_web_chinese import english_in
 
 import facegate
 from facegate.api.codes import CODES
@@ -55,6 +57,26 @@ def test_each_bad_photo_has_its_own_code(env: Env, upload: bytes, code: str) -> 
     assert answer.json()["title"] == CODES[code][0]
 
 
+CJK = re.compile(r"[\u3400-\u9fff]")
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
+
+
+def in_chinese(detail: str) -> bool:
+    """Whether a problem's detail reads in Chinese: Chinese text and no English sentence."""
+    return bool(CJK.search(detail)) and english_in(f"<body><p>{detail}</p>", []) == []
+
+
+@pytest.mark.parametrize(("upload", "code"), [(blank_photo(), "no_face"), (b"name,date\n", "not_an_image")])
+def test_a_bad_photo_is_detailed_in_chinese_for_a_chinese_caller_and_in_english_otherwise(
+    env: Env, upload: bytes, code: str
+) -> None:
+    files = {"image": ("photo", upload, "application/octet-stream")}
+    zh = env.client.post(OBAMA + "/enroll", files=files, headers={**env.auth("operator"), **ZH}).json()
+    assert zh["code"] == code and zh["detail"].startswith(CODES[code][1]) and in_chinese(zh["detail"]), zh
+    en = env.client.post(OBAMA + "/enroll", files=files, headers=env.auth("operator")).json()
+    assert en["code"] == code and not CJK.search(en["detail"]) and english_in(f"<body>{en['detail']}", []), en
+
+
 def test_a_refusal_names_what_is_missing_in_the_callers_language(env: Env) -> None:
     h = env.auth("operator")
     assert env.client.post("/api/v1/subjects", json={"id": "biden"}, headers=h).status_code == 201
@@ -64,12 +86,24 @@ def test_a_refusal_names_what_is_missing_in_the_callers_language(env: Env) -> No
     english = env.client.post(base + "/enroll", files=files, headers=h)
     assert english.status_code == 403 and english.json()["code"] == "consent_missing"
     assert english.json()["rule_ids"] and english.headers["content-language"] == "en"
-    zh = {**h, "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
-    chinese = env.client.post(base + "/enroll", files=files, headers=zh)
+    chinese = env.client.post(base + "/enroll", files=files, headers={**h, **ZH})
     body = chinese.json()
     assert body["code"] == "consent_missing" and body["title"] == "当事人未给予单独同意。"
     assert chinese.headers["content-language"] == "zh-CN"
-    assert body["detail"] == english.json()["detail"]  # the specific text stays as facegate wrote it
+    # The detail in Chinese too: what is missing, each rule with its Chinese title, what the subject may use.
+    assert body["detail"].startswith("当事人未给予单独同意。依据规则：") and in_chinese(body["detail"]), body
+    assert all(f"{rule}（" in body["detail"] for rule in body["rule_ids"])
+    assert not CJK.search(english.json()["detail"]) and "consent" in english.json()["detail"]
+    machine = ("code", "rule_ids", "alternatives", "status", "type")
+    assert {k: body[k] for k in machine} == {k: english.json()[k] for k in machine}  # the same for both
+
+
+def test_a_missing_page_is_detailed_in_the_callers_language(env: Env) -> None:
+    english = env.client.get("/api/v1/nowhere").json()
+    assert english["code"] == "not_found" and english["detail"] == "nothing at /api/v1/nowhere"
+    chinese = env.client.get("/api/v1/nowhere", headers=ZH).json()
+    assert chinese["code"] == "not_found" and chinese["title"] == CODES["not_found"][1]
+    assert in_chinese(chinese["detail"]) and "/api/v1/nowhere" in chinese["detail"], chinese
 
 
 def test_protocol_errors_have_codes_too(env: Env) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from test_api_fixtures import OFFICE, Env, make_env, photo
 
+from facegate.api.rule_words import RULE_TITLES_ZH
 from facegate.oversight import Oversight
 from facegate.web import console
-from facegate.web.rule_words import RULE_TITLES_ZH
 
 
 @pytest.fixture

@@ -202,8 +202,8 @@ def test_a_chinese_page_shows_the_finding_in_chinese_not_the_folded_english(
 
 
 def test_every_rule_note_has_its_chinese_and_the_rule_page_shows_it(demo: tuple[Env, dict[str, str]]) -> None:
+    from facegate.api.rule_words import RULE_NOTES_ZH
     from facegate.policy.rules import RULES
-    from facegate.web.rule_words import RULE_NOTES_ZH
 
     notes = {rule.id: rule.note for rule in RULES if rule.note}
     assert set(RULE_NOTES_ZH) == set(notes)  # a new note, or one gone, shows here

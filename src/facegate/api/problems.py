@@ -9,8 +9,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from facegate.errors import ConflictError, FacegateError, ForbiddenError, UnauthorizedError, Unavailable
+from facegate.languages import ZH_CN
 
 from . import codes
+from .problem_words import problem_zh
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("facegate.api")
@@ -52,13 +54,18 @@ def problem(
     detail: str,
     headers: dict[str, str] | None = None,
     code: str | None = None,
+    detail_zh: str | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    """A problem+json response of type `kind` and its `code`, titled in the request's language, with its ID.
+    """A problem+json response of type `kind` and its `code`, in the request's language, with its ID.
 
-    `detail` stays as facegate wrote it (English, specific); `title` is the code's sentence in zh or en."""
+    `title` is the code's sentence in zh or en. `detail` is facegate's specific English for an en caller; a zh
+    caller reads `detail_zh`, else the code's sentence with the refusal's rules (titled) and alternatives in Chinese.
+    The machine fields (`code`, `rule_ids`, `alternatives`, ...) are the same in both languages."""
     code = code or codes.code_of(kind, status)
     language = codes.language(request.headers.get("accept-language"))
+    if language == ZH_CN:
+        detail = detail_zh or problem_zh(code, extra.get("rule_ids"), extra.get("alternatives"))
     body = {
         "type": f"/problems/{kind}",
         "code": code,
@@ -101,7 +108,9 @@ def install(app: FastAPI) -> None:
         # The input values are never echoed: only where the problem is and what it is.
         errors = [{"field": _field(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "invalid request"
-        return problem(request, 422, "invalid-input", detail, errors=errors)
+        fields = "、".join(dict.fromkeys(e["field"] for e in errors[:5] if e["field"]))
+        detail_zh = codes.sentence("invalid_input", ZH_CN) + (f"有问题的字段：{fields}。" if fields else "")
+        return problem(request, 422, "invalid-input", detail, detail_zh=detail_zh, errors=errors)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -109,9 +118,11 @@ def install(app: FastAPI) -> None:
             return problem(request, 413, "too-large", str(exc.detail))
         kind = "not-found" if exc.status_code == 404 else "http"
         detail = str(exc.detail) if exc.status_code != 404 else f"nothing at {request.url.path}"
+        detail_zh = f"{request.url.path} 处没有任何内容。" if exc.status_code == 404 else None
         if request.url.path.startswith("/portal/"):
-            detail = "this link is not valid"
-        return problem(request, exc.status_code, kind, detail, headers=getattr(exc, "headers", None))
+            detail, detail_zh = "this link is not valid", "此链接无效。"
+        headers = getattr(exc, "headers", None)
+        return problem(request, exc.status_code, kind, detail, headers, detail_zh=detail_zh)
 
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> JSONResponse:

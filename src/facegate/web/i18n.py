@@ -17,6 +17,8 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from facegate.api.codes import CODES
+from facegate.api.problem_words import PROBLEM_ZH, problem_zh
+from facegate.api.rule_words import RULE_NOTES_ZH, RULE_TITLES_ZH
 from facegate.errors import RefusedError
 from facegate.languages import EN, LANGUAGES, from_accept_language, supported
 from facegate.languages import ZH_CN as ZH_CN  # pages ask i18n.choose(...) == i18n.ZH_CN
@@ -24,8 +26,6 @@ from facegate.policy import vocabulary as spec_words
 
 from .catalogue import ZH
 from .labels import LABELS
-from .problem_words import PROBLEM_ZH
-from .rule_words import RULE_NOTES_ZH, RULE_TITLES_ZH
 from .subject_words import SUBJECT_ZH
 from .trial_words import TRIAL_ZH
 
@@ -186,15 +186,9 @@ REFUSAL = re.compile(r"(?s)(?P<message>.*?) ?\[(?P<rules>[^\]]*)\](?:; alternati
 
 
 def refusal_zh(code: str, rule_ids: list[str], alternatives: list[str], detail: str = "") -> str:
-    """A refusal or bad input in Chinese, in full: the code's sentence (or the gate's own sentence where the
-    catalogue has it), each rule behind it with its Chinese title, and what the subject may use instead."""
-    said = WORDS.get(detail) or CODES.get(code, CODES["refused"])[1]
-    if rule_ids:
-        said += "依据规则：" + "；".join(f"{r}（{RULE_TITLES_ZH[r]}）" if r in RULE_TITLES_ZH else r for r in rule_ids)
-        said += "。"
-    if alternatives:
-        said += "当事人可改用：" + "、".join(label("alternative", a) for a in alternatives) + "。"
-    return said
+    """A refusal or bad input in Chinese, in full, as the API words it for a zh caller (the gate's own sentence
+    where the catalogue has it in Chinese)."""
+    return problem_zh(code, rule_ids, alternatives, WORDS.get(detail))
 
 
 def plural_html(n: int, one: str, other: str, /, **values: Any) -> Markup:

@@ -1,5 +1,7 @@
 """The labels of enum values (statuses, roles, operations, outcomes...) in English and simplified Chinese."""
 
+from facegate.api.problem_words import ALTERNATIVE_LABELS
+
 # vocabulary -> value -> (English, 简体中文). Where facegate.policy gains its own labels, these step aside.
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "status": {
@@ -55,18 +57,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "retain_with_consent": ("kept with consent", "经同意后保存"),
         "retain_by_law": ("kept as the law requires", "依法保存"),
     },
-    "alternative": {
-        "access_card": ("access card", "门禁卡"),
-        "pin": ("PIN", "密码"),
-        "passkey": ("passkey", "通行密钥"),
-        "totp": ("authenticator app", "身份验证器应用"),
-        "checkin_code": ("check-in code", "签到码"),
-        "staff": ("staff check", "人工核验"),
-        "key_card": ("key card", "房卡"),
-        "id_document": ("ID document", "身份证件"),
-        "qr_code": ("QR code", "二维码"),
-        "password": ("password", "密码"),
-    },
+    "alternative": ALTERNATIVE_LABELS,  # the API words refusals with them too
     "role": {"admin": ("admin", "管理员"), "operator": ("operator", "操作员"), "auditor": ("auditor", "审计员"),
              "reviewer": ("reviewer", "审核人"), "metrics": ("metrics", "监控指标")},
     "camera_state": {"stopped": ("stopped", "已停止"), "connecting": ("connecting", "连接中"),

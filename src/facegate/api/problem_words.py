@@ -1,4 +1,27 @@
-"""The problem types' titles and meanings in Chinese, for the pages each problem's `type` URI opens."""
+"""Problems in Chinese: each problem type's title and meaning (the pages its `type` URI opens) and a refusal's or
+bad input's full sentence (an API answer's `detail` for a zh caller, the console's refusal). The web reads them here.
+
+Nothing in these sentences comes from the input: a code's sentence, rule IDs with their titles, alternatives' labels.
+"""
+
+from facegate.policy import vocabulary
+
+from .codes import CODES
+from .rule_words import RULE_TITLES_ZH
+
+# Alternatives the spec vocabulary (facegate.policy.vocabulary) does not name, in English and Chinese.
+ALTERNATIVE_LABELS: dict[str, tuple[str, str]] = {
+    "access_card": ("access card", "门禁卡"),
+    "pin": ("PIN", "密码"),
+    "passkey": ("passkey", "通行密钥"),
+    "totp": ("authenticator app", "身份验证器应用"),
+    "checkin_code": ("check-in code", "签到码"),
+    "staff": ("staff check", "人工核验"),
+    "key_card": ("key card", "房卡"),
+    "id_document": ("ID document", "身份证件"),
+    "qr_code": ("QR code", "二维码"),
+    "password": ("password", "密码"),
+}
 
 PROBLEM_ZH: dict[str, str] = {
     "Refused by the rules": "规则拒绝",
@@ -42,3 +65,26 @@ PROBLEM_ZH: dict[str, str] = {
     "Something went wrong inside facegate; the request ID finds it in the log.":
         "facegate 内部出错；可凭请求 ID 在日志中找到它。",
 }
+_ALTERNATIVES = {term.value: term for term in vocabulary.VOCABULARIES["alternative"]}
+
+
+def alternative_zh(value: str) -> str:
+    """An alternative's Chinese label: the spec vocabulary's, else ALTERNATIVE_LABELS', else the value as is."""
+    term = _ALTERNATIVES.get(value)
+    if term is not None:
+        return term.zh
+    return ALTERNATIVE_LABELS[value][1] if value in ALTERNATIVE_LABELS else value
+
+
+def problem_zh(
+    code: str, rule_ids: list[str] | None = None, alternatives: list[str] | None = None, said: str | None = None
+) -> str:
+    """A problem in Chinese, in full: `said` (the gate's own sentence, where a caller has it in Chinese) or the
+    code's sentence, each rule behind it with its Chinese title, and what the subject may use instead."""
+    text = said or CODES.get(code, CODES["refused"])[1]
+    if rule_ids:
+        text += "依据规则：" + "；".join(f"{r}（{RULE_TITLES_ZH[r]}）" if r in RULE_TITLES_ZH else r for r in rule_ids)
+        text += "。"
+    if alternatives:
+        text += "当事人可改用：" + "、".join(alternative_zh(a) for a in alternatives) + "。"
+    return text

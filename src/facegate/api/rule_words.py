@@ -1,4 +1,4 @@
-"""The rules' titles in simplified Chinese, by rule ID, and the places a rule is enforced, for the console's
+"""The rules' titles and notes in simplified Chinese, by rule ID, for the API's Chinese problems and the console's
 Chinese pages (the English titles live with the rules in facegate.policy; a test checks every rule has one here)."""
 
 RULE_TITLES_ZH: dict[str, str] = {
