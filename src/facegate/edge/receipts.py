@@ -4,7 +4,7 @@ A device publishes `{"ack": body, "signature"}` to `facegate/<hub>/acks/<device>
 shred orders it applied with the templates left (0), its cursor, a nonce and the time, signed with its request key.
 The hub reads them through a shared subscription (`$share/facegate-hubs/...`: replicas of one hub split the
 acknowledgements; MQTT 5's, which Mosquitto also grants to the MQTT 3.1.1 client used here: paho's MQTT 5 properties
-cost about as much per message as the rest of its reading), checks each signature against the device's registered
+are about a quarter of its cost of reading a message), checks each signature against the device's registered
 key, refuses a time more than 5 minutes from its own and a nonce it has seen (the nonces of signed requests:
 `edge_nonce`), audits a replay (`device.replay`), and records a batch in one transaction (`edge_shred_ack`, the
 device's last contact). A message not signed by the device's key is dropped and logged, not audited (anyone on the
