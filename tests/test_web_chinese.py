@@ -184,6 +184,50 @@ def test_every_finding_of_the_examples_is_worded_in_chinese() -> None:
     assert english == {}
 
 
+# A spec's token in a Chinese sentence: a value (`hotel_room`, `cloud`) or a dotted field path (`purpose.least_impact`).
+TOKEN = re.compile(r"(?<![\w./:-])[a-z][a-z0-9]*(?:[._][a-z0-9]+)+(?![\w/-])")
+# A token may stand in an instruction that says what to write where: "请在 x.y 中", "设 x: value", "将 x.y 设为".
+INSTRUCTION = re.compile(r"(?:在|设|设置|将|或|[\w.]+:) ?$")
+
+
+def raw_tokens(zh: str, written: list[str]) -> list[str]:
+    """The spec's values and field paths a Chinese finding shows as words rather than in its Chinese labels."""
+    from facegate.policy import vocabulary
+
+    values = {t.value for terms in vocabulary.VOCABULARIES.values() for t in terms if "_" in t.value}
+    found = []
+    for match in TOKEN.finditer(zh):
+        token, before, after = match.group(0), zh[: match.start()], zh[match.end() :]
+        if any(token in w for w in written) or token.endswith((".md", ".yaml")):  # the operator's words, a document
+            continue
+        if INSTRUCTION.search(before) or after.startswith(":"):
+            continue
+        if "." in token or token in values:
+            found.append(token)
+    return found
+
+
+def test_no_finding_of_the_examples_shows_a_raw_value_or_field_path_in_chinese() -> None:
+    raw = {(ex, rule): tokens for ex, rule, zh, written in chinese_findings() if (tokens := raw_tokens(zh, written))}
+    assert raw == {}
+    assert raw_tokens("是公共场所内的私密空间（hotel_room）", []) == ["hotel_room"]  # the check catches both kinds
+    assert raw_tokens("请确保 purpose.least_impact 说明为何", []) == ["purpose.least_impact"]
+    assert raw_tokens("请在 purpose.least_impact 中说明；请设 raw_images: discard", []) == []
+
+
+def test_a_private_space_finding_names_the_location_in_chinese() -> None:
+    from datetime import date
+
+    from gate_fixtures import EXAMPLES
+
+    from facegate import policy
+
+    spec = policy.parse_spec((EXAMPLES / "bathhouse-zh.yaml").read_text())
+    report = policy.evaluate(spec, ("cn2025",), today=date(2026, 12, 4))
+    zh = next(f.message_zh for f in report.findings if f.rule == "CN25-13a")
+    assert "公共更衣室" in zh and "public_changing_room" not in zh and "location.type" not in zh, zh
+
+
 def test_a_chinese_page_shows_the_finding_in_chinese_not_the_folded_english(
     demo: tuple[Env, dict[str, str]],
 ) -> None:

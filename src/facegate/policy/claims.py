@@ -185,7 +185,7 @@ def unsupported(spec: Deployment, found: Claim) -> tuple[str, str]:
             "private operator is not public security (regulation.md §4.8). Set handler.kind: public_security_organ "
             "if it is one, attest the commission (attestations: [{claim: public_security_commission, reviewer, "
             "attested_on, document}]), or use the purpose it really has",
-            f"{what_zh}的主张缺乏证明：{spec.handler.name} 不是公安机关（handler.kind: {spec.handler.kind}），"
+            f"{what_zh}的主张缺乏证明：{spec.handler.name} 不是公安机关（处理者类型为{label(spec.handler.kind)}），"
             "也没有经确认的公安机关书面委托；私营经营者的防损或安保不是公共安全（regulation.md §4.8）。如确为公安机关，"
             "请设 handler.kind: public_security_organ；或确认该委托（attestations: [{claim: "
             "public_security_commission, reviewer, attested_on, document}]）；或使用其真实目的",
@@ -207,8 +207,8 @@ def unsupported(spec: Deployment, found: Claim) -> tuple[str, str]:
             f"unsupported claim of {what}: {said} names {names}, whose scope does not cover {found.name} for "
             "handler.kind "
             f"{spec.handler.kind} with purpose {spec.purpose.category}; {fix}",
-            f"{what_zh}的主张缺乏证明：{said_zh} 引用了 {names}，其适用范围不涵盖 handler.kind 为 "
-            f"{spec.handler.kind}、目的为 {spec.purpose.category} 的 {found.name}；{fix_zh}",
+            f"{what_zh}的主张缺乏证明：{said_zh} 引用了 {names}，其适用范围不涵盖处理者类型为"
+            f"{label(spec.handler.kind)}、目的为{label(spec.purpose.category)}的“{label(found.name)}”；{fix_zh}",
         )
     return (
         f"unsupported claim of {what}: {said} is not a provision in facegate's registry; {fix}",

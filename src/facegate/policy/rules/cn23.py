@@ -8,6 +8,7 @@ from facegate.policy.profiles import INFERENCE_EXCEPTIONS, INFERENCE_LISTS, norm
 from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.rules.cn25 import exception_recorded
 from facegate.policy.spec import Deployment
+from facegate.policy.vocabulary import label, labels
 
 DRAFT = ("cn2023-draft",)
 
@@ -32,7 +33,7 @@ def sensitive_analyses(spec: Deployment, ctx: CheckContext) -> Iterator[Violatio
             "analyses",
             f"the draft forbids analysing {', '.join(denied)}; remove them from analyses, or record a security, "
             "emergency or separate-consent exception in analysis_exception",
-            zh=f"征求意见稿禁止分析 {', '.join(denied)}；请从 analyses 中删除，或在 analysis_exception 中记录安全、"
+            zh=f"征求意见稿禁止分析{labels(denied)}；请从 analyses 中删除，或在 analysis_exception 中记录安全、"
             "紧急情况或单独同意的例外",
         )
 
@@ -46,8 +47,9 @@ def consent_default(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
         f"under the draft, {spec.legal_basis} is not a basis for facial data: use separate_consent (or "
         "written_consent), or legal_basis: statutory with the exempting law backed by a registry provision or a "
         "reviewer's attestation",
-        zh=f"按征求意见稿，{spec.legal_basis} 不能作为处理人脸信息的依据：请使用 separate_consent（或 "
-        "written_consent），或设 legal_basis: statutory 并以登记的规定或审核人的确认证明豁免同意的法律",
+        zh=f"按征求意见稿，“{label(spec.legal_basis)}”不能作为处理人脸信息的依据：请改用单独同意或书面同意（设 "
+        "legal_basis: separate_consent 或 legal_basis: written_consent），或设 legal_basis: statutory "
+        "并以登记的规定或审核人的确认证明豁免同意的法律",
     )
 
 

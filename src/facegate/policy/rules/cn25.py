@@ -8,7 +8,7 @@ from facegate.policy.notice import notice_fields
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, SECURITY_HARMS, normalise
 from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.spec import Deployment
-from facegate.policy.vocabulary import label
+from facegate.policy.vocabulary import label, labels
 
 CN = ("cn2025",)
 KNOWN_ACCOUNT_PURPOSES = ("identity_verification", "payment", "device_unlock", "account_recovery")
@@ -68,7 +68,7 @@ def denied_analyses(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             f"analyses {', '.join(denied)} are on the deny-list of prohibited inferences; remove them, or record a "
             "national-security, public-security, emergency or separate-consent exception in analysis_exception "
             "(with its ref)",
-            zh=f"分析 {', '.join(denied)} 属于禁止推断清单；请删除，或在 analysis_exception 中记录国家安全、公共安全、"
+            zh=f"分析{labels(denied)}属于禁止推断清单；请删除，或在 analysis_exception 中记录国家安全、公共安全、"
             "紧急情况或单独同意的例外（附其依据 ref）",
             questions=("Q4",),
         )
@@ -101,30 +101,30 @@ def least_intrusive(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "modality",
             f"1:N identification used for {spec.purpose.category}, where the person has a known account; use 1:1 "
             "verification against the claimed account",
-            zh=f"{spec.purpose.category} 中个人已有已知账户，却使用 1:N 辨识；请改用针对所声称账户的 1:1 验证",
+            zh=f"{label(spec.purpose.category)}中个人已有已知账户，却使用 1:N 辨识；请改用针对所声称账户的 1:1 验证",
         )
     elif spec.modality == "identification":
         yield Violation(
             "modality",
             "1:N identification is more intrusive than 1:1 verification; make sure purpose.least_impact explains "
             "why searching everyone enrolled is needed",
-            zh="1:N 辨识比 1:1 验证更具侵入性；请确保 purpose.least_impact 说明为何需要检索全部已录入人员",
+            zh="1:N 辨识比 1:1 验证更具侵入性；请确保目的中的“影响最小说明”写明为何需要检索全部已录入人员",
         )
     if spec.off_device:
         yield Violation(
             "storage.location",
             f"storage.location is {spec.storage.location}, not the least-intrusive default (the device); make sure "
             "purpose.least_impact explains why facial data must leave the device",
-            zh=f"storage.location 为 {spec.storage.location}，不是侵入性最小的默认方式（存于设备）；请确保 "
-            "purpose.least_impact 说明为何人脸信息必须离开设备",
+            zh=f"存储位置为{label(spec.storage.location)}，不是侵入性最小的默认方式（存于设备）；请确保目的中的"
+            "“影响最小说明”写明为何人脸信息必须离开设备",
         )
     if spec.storage.raw_images != "discard":
         yield Violation(
             "storage.raw_images",
             "raw images are kept; the least-intrusive default keeps only the template: set raw_images: discard "
             "unless purpose.least_impact explains why images are needed",
-            zh="保存了原始图像；侵入性最小的默认方式只保存模板：请设 raw_images: discard，除非 purpose.least_impact "
-            "说明为何需要图像",
+            zh="保存了原始图像；侵入性最小的默认方式只保存模板：请设 raw_images: discard，除非目的中的“影响最小说明”"
+            "写明为何需要图像",
         )
 
 
@@ -186,7 +186,7 @@ def on_device(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             f"storage.location is {spec.storage.location}, so facial data leaves the recognition device; store it on "
             "the device, or set storage.transmission_consent: true (the gate then asks each subject's separate "
             "consent), or rest on a statutory basis backed by a registry provision or a reviewer's attestation",
-            zh=f"storage.location 为 {spec.storage.location}，人脸信息因此离开人脸识别设备；请存于设备内，或设 "
+            zh=f"存储位置为{label(spec.storage.location)}，人脸信息因此离开人脸识别设备；请存于设备内，或设 "
             "storage.transmission_consent: true（门控随即征求每个人的单独同意），或以登记的法律规定或审核人的确认"
             "为法定依据",
             questions=("Q5",),
@@ -330,13 +330,15 @@ def private_spaces(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     where = facts.private_space(spec, ctx.location_blocklist)
     if where is not None:
         said = spec.location.type_description or spec.location.type
+        said_zh = f"“{spec.location.type_description}”" if spec.location.type_description else ""
         yield Violation(
             "location.type",
             f"location.type {said!r} is {label(spec.location.type, 'both')}, a private space within a public place "
             f"({where}) where no face recognition device may be installed; remove the device or move it to a shared "
             "area such as the lobby or front desk",
-            zh=f"location.type {said!r} 属于{label(spec.location.type)}，是公共场所内的私密空间（{where}），不得安装"
-            "人脸识别设备；请拆除设备或移至大堂、前台等共用区域",
+            zh=f"安装位置{said_zh}属于{label(spec.location.type)}，是公共场所内的私密空间"
+            + (f"（{label(where)}）" if label(where) != label(spec.location.type) else "")
+            + "，不得安装人脸识别设备；请拆除设备或移至大堂、前台等共用区域",
             questions=("Q13",),
         )
 
@@ -354,8 +356,8 @@ def public_places(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             f"{spec.purpose.category} ({label(spec.purpose.category)}); remove the devices from the public place "
             "or move the use to private "
             "premises with consent",
-            zh=f"公共场所仅在维护公共安全所必需时（公共安全机关的法定职责，或附证明的 public_security 目的）方可使用"
-            f"人脸识别，{label(spec.purpose.category)}（{spec.purpose.category}）不属于此类；请将设备撤出公共场所，"
+            zh=f"公共场所仅在维护公共安全所必需时（公共安全机关的法定职责，或附证明的维护公共安全目的）方可使用"
+            f"人脸识别，{label(spec.purpose.category)}不属于此类；请将设备撤出公共场所，"
             "或改在取得同意的非公共场所使用",
         )
     if not stated(spec.location.collection_area):

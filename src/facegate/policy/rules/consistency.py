@@ -215,7 +215,7 @@ def foreign_place_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Viola
             if abroad or not any(_HOSTING.search(c) for c in reading.clauses(_text(spec, path, mention.words))):
                 continue
             token = f"storage.location is {spec.storage.location} and no recipient is abroad"
-            token_zh = f"storage.location 为 {spec.storage.location}，且没有境外接收方"
+            token_zh = f"存储位置为{label(spec.storage.location)}，且没有境外接收方"
         reported.add(path)
         yield Violation(
             path,
@@ -343,8 +343,8 @@ def decisive_facts(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "minors",
             "minors states neither the expected share of under-14s (minors.share, 0 allowed) nor the youngest age "
             f"enrolled (minors.age_floor) {tail}",
-            zh=f"minors 既未载明预计不满十四周岁者的比例（minors.share，可为 0），也未载明录入的最小年龄"
-            f"（minors.age_floor）{tail_zh}",
+            zh=f"未成年人一项既未载明预计不满十四周岁者的比例（请在 minors.share 中填写，可为 0），"
+            f"也未载明录入的最小年龄（请在 minors.age_floor 中填写）{tail_zh}",
         )
     for method in spec.alternatives:
         terms = spec.alternative_terms.get(method)

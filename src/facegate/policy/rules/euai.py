@@ -8,6 +8,7 @@ from facegate.policy.profiles import INFERENCE_EXCEPTIONS, INFERENCE_LISTS
 from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.rules.cn25 import exception_recorded
 from facegate.policy.spec import Deployment
+from facegate.policy.vocabulary import labels
 
 EU = ("eu-ai-act",)
 
@@ -104,7 +105,7 @@ def transparency(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "analyses",
             f"people exposed to {', '.join(found)} must be told (Art. 50), and the system may be high-risk "
             "(Art. 15, 27, 49): say so in the notice and the impact assessment",
-            zh=f"须告知受 {', '.join(found)} 影响的人（第 50 条），且该系统可能属于高风险"
+            zh=f"须告知受{labels(found)}影响的人（第 50 条），且该系统可能属于高风险"
             "（第 15、27、49 条）：请在告知书和影响评估中载明",
         )
 
@@ -116,7 +117,8 @@ def art9_basis(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "legal_basis",
             "a contract is not an Art. 9(2) exception for biometric data: use explicit consent (separate_consent or "
             "written_consent), or a statutory basis with legal_basis_ref",
-            zh="合同不是第 9(2) 条规定的生物识别数据例外：请使用明示同意（separate_consent 或 written_consent），"
+            zh="合同不是第 9(2) 条规定的生物识别数据例外：请使用明示同意（设 legal_basis: separate_consent 或 "
+            "legal_basis: written_consent），"
             "或附 legal_basis_ref 的法定依据",
         )
     elif spec.legal_basis == "statutory" and not stated(spec.legal_basis_ref):
