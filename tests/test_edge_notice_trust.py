@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from facegate.audit import SigningKey
-from facegate.edge.notices import Listening, Notice, make_notice, open_notice
+from facegate.edge.notices import Listening, Notice, discreet, make_notice, open_notice
 from facegate.errors import FacegateError
 from facegate.oversight import devices
 
@@ -54,6 +54,17 @@ def test_a_device_applies_a_notice_only_when_it_has_its_topic_up_to_the_notice_p
     assert not state.pull and state.take(notice(TOPIC, 36, 37)) == "apply"
     state.failed()  # applying failed: what the notices brought is forgotten, the device pulls
     assert state.pull and not state.waiting and state.at(TOPIC) == 36
+
+
+def test_a_standing_with_a_birth_date_or_a_guardian_does_not_cross_the_broker() -> None:
+    consent = {"kind": "facial_processing", "given_by": "subject", "guardian_ref": None, "evidence_ref": None}
+    plain = {"id": "s1", "birth_date": None, "age_band": "adult", "guardian_ref": None,
+             "deployments": {"hq-lobby": {"notices": [1], "consents": [consent], "declined_at": None}}}  # fmt: skip
+    assert discreet(plain)
+    assert not discreet(plain | {"birth_date": "2012-05-01"})
+    assert not discreet(plain | {"guardian_ref": "g-7"})
+    by_guardian = {"hq-lobby": {"notices": [1], "consents": [consent | {"guardian_ref": "g-7"}], "declined_at": None}}
+    assert not discreet(plain | {"deployments": by_guardian})
 
 
 def test_oversight_on_a_hub_without_its_device_views_refuses_to_count() -> None:

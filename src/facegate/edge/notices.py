@@ -189,8 +189,19 @@ def carried(session: Session, base: str, topic: str, changes: list[ChangeRow]) -
                     {"order": change.idx, "subject": change.subject, "deployment": deployment, "reason": change.op}
                 )  # fmt: skip
     found = standings(session, [deployment], subjects - deleted) if deployment and subjects - deleted else []
+    if not all(discreet(standing) for standing in found):
+        return None
     feed = {"deployments": [], "subjects": found, "deleted": sorted(deleted), "shred": shred}
     return feed if len(json.dumps(feed, separators=(",", ":"))) <= NOTICE_LIMIT else None
+
+
+def discreet(standing: dict[str, Any]) -> bool:
+    """Whether a subject's standing may cross the broker: no birth date, no guardian or evidence reference (the
+    broker, and every device of the deployment, would read them); when it holds one, the devices pull it."""
+    if standing.get("birth_date") or standing.get("guardian_ref"):
+        return False
+    consents = [c for d in (standing.get("deployments") or {}).values() for c in d.get("consents") or []]
+    return not any(c.get("guardian_ref") or c.get("evidence_ref") for c in consents)
 
 
 # ---- the hub ----
