@@ -185,7 +185,7 @@ def test_every_finding_of_the_examples_is_worded_in_chinese() -> None:
 
 
 # A spec's token in a Chinese sentence: a value (`hotel_room`, `cloud`) or a dotted field path (`purpose.least_impact`).
-TOKEN = re.compile(r"(?<![\w./:-])[a-z][a-z0-9]*(?:[._][a-z0-9]+)+(?![\w/-])")
+TOKEN = re.compile(r"(?<![\w./:-])[a-z][a-z0-9]*(?:[._][a-z0-9]+)*(?![\w/-])")
 # A token may stand in an instruction that says what to write where: "请在 x.y 中", "设 x: value", "将 x.y 设为".
 INSTRUCTION = re.compile(r"(?:在|设|设置|将|或|[\w.]+:) ?$")
 
@@ -194,7 +194,7 @@ def raw_tokens(zh: str, written: list[str]) -> list[str]:
     """The spec's values and field paths a Chinese finding shows as words rather than in its Chinese labels."""
     from facegate.policy import vocabulary
 
-    values = {t.value for terms in vocabulary.VOCABULARIES.values() for t in terms if "_" in t.value}
+    values = {t.value for terms in vocabulary.VOCABULARIES.values() for t in terms}
     found = []
     for match in TOKEN.finditer(zh):
         token, before, after = match.group(0), zh[: match.start()], zh[match.end() :]
@@ -212,6 +212,7 @@ def test_no_finding_of_the_examples_shows_a_raw_value_or_field_path_in_chinese()
     assert raw == {}
     assert raw_tokens("是公共场所内的私密空间（hotel_room）", []) == ["hotel_room"]  # the check catches both kinds
     assert raw_tokens("请确保 purpose.least_impact 说明为何", []) == ["purpose.least_impact"]
+    assert raw_tokens("payment 中个人已有已知账户", []) == ["payment"]
     assert raw_tokens("请在 purpose.least_impact 中说明；请设 raw_images: discard", []) == []
 
 
