@@ -65,15 +65,21 @@ def hub_cursor(hub: Node, device_id: str) -> int:
     return row.applied
 
 
-def forged_withdrawal(hub: Node, subject: str) -> None:
-    """Publish a notice carrying a withdrawal of `subject`, signed by a key that is not the hub's."""
+def publish_deletion(hub: Node, subject: str, key: SigningKey, cursor: int, prev: int) -> None:
+    """Publish a notice on the office's topic carrying a deletion of `subject` (changes `prev`..`cursor`), signed
+    by `key`."""
     import paho.mqtt.publish as publish
 
     pem = Hub(hub.gate, hub.home).key.public.pem()
     topic = f"{notices.prefix(pem)}/deployment/{OFFICE}"
     feed = {"deployments": [], "subjects": [], "deleted": [subject], "shred": []}
-    payload = notices.make_notice(SigningKey.generate(), topic, 10**6, hub.gate.clock(), 0, feed)
+    payload = notices.make_notice(key, topic, cursor, hub.gate.clock(), prev, feed)
     publish.single(topic, payload, qos=1, hostname=BROKER[0], port=BROKER[1])
+
+
+def forged_withdrawal(hub: Node, subject: str) -> None:
+    """Publish a notice carrying a withdrawal of `subject`, signed by a key that is not the hub's."""
+    publish_deletion(hub, subject, SigningKey.generate(), 10**6, 0)
 
 
 def test_a_withdrawal_travels_in_the_notice_and_its_acknowledgement_over_the_broker(nodes: dict[str, Node]) -> None:
@@ -102,3 +108,24 @@ def test_a_withdrawal_travels_in_the_notice_and_its_acknowledgement_over_the_bro
     assert hub_cursor(hub, device_id) <= order
     pending = Hub(hub.gate, hub.home).unconfirmed_shreds(bound=timedelta(0))
     assert device_id not in pending  # the hub counts the template as gone: acknowledged
+
+
+def test_a_notice_past_a_gap_is_not_applied_the_device_pulls_and_keeps_the_hubs_state(nodes: dict[str, Node]) -> None:
+    hub, device = nodes["hub"], nodes["device"]
+    hub.gate.add_subject("walker")
+    hub.gate.notice_shown(OFFICE, "walker")
+    hub.gate.give_consent(OFFICE, "walker")
+    wait_for(lambda: consented(device, "walker"), "the consent to reach the device", rounds=600)
+    device.gate.enroll(OFFICE, "walker", PHOTO.read_bytes())
+    hub_key, head = Hub(hub.gate, hub.home).key, last_order(hub)
+
+    # Signed by the hub, but starting past what the device has of the topic (a notice lost in between): its
+    # changes are not applied; the device pulls, and the hub has no such deletion.
+    pulled_before = link(device).last_sync_at
+    publish_deletion(hub, "walker", hub_key, head + 10, head + 5)
+    wait_for(lambda: link(device).last_sync_at != pulled_before, "the device to pull over the gap", rounds=600)
+    assert templates(device, "walker") == 1 and consented(device, "walker")
+
+    # The same change with no gap is applied as it came (so the case above was refused for its gap alone).
+    publish_deletion(hub, "walker", hub_key, head + 20, head)
+    wait_for(lambda: templates(device, "walker") == 0, "a contiguous notice's change on the device", rounds=600)
