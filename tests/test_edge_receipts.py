@@ -89,3 +89,18 @@ def test_an_acknowledgement_signed_by_another_key_or_with_templates_left_confirm
     assert not is_acked(hub, device_id, order["order"])
     assert device_id in hub.unconfirmed_shreds(bound=timedelta(0))  # still counted as held
     assert "device.replay" not in operations(hub)  # forgeries are not audited: anyone on the broker could send them
+
+
+def test_an_acknowledgement_in_a_pull_confirms_a_shred_only_when_no_template_is_left(
+    hub: Hub, gate: Gate, clock: Clock
+) -> None:
+    clock.now = datetime.now(UTC)
+    device_id = paired(hub, SigningKey.generate())
+    order = withdrawn(hub, gate, device_id, "obama")
+    said = {k: order[k] for k in ("order", "subject", "deployment", "reason")}
+    hub.pull(fetch(hub, device_id), order["cursor"], [said | {"templates_left": 1}])
+    assert not is_acked(hub, device_id, order["order"])
+    assert device_id in hub.unconfirmed_shreds(bound=timedelta(0))  # the device still holds it: counted as held
+    hub.pull(fetch(hub, device_id), order["cursor"], [said | {"templates_left": 0}])
+    assert is_acked(hub, device_id, order["order"])
+    assert device_id not in hub.unconfirmed_shreds(bound=timedelta(0))

@@ -259,9 +259,12 @@ class Hub:
     def _record_acks(self, session: Session, device_id: str, acks: list[dict[str, Any]], now: datetime) -> None:
         for ack in acks[:PAGE]:
             try:
-                order, subject = int(ack["order"]), str(ack["subject"])
+                order, subject, left = int(ack["order"]), str(ack["subject"]), int(ack.get("templates_left") or 0)
             except (KeyError, TypeError, ValueError):
                 raise InputError("an acknowledgement names its order and subject") from None
+            if left:  # templates still there: not a confirmation (the order stays pending), as over the broker
+                log.warning("device %s still holds %d template(s) after order %d", device_id, left, order)
+                continue
             if session.get(ShredAckRow, (device_id, order)) is None:
                 session.add(
                     ShredAckRow(
@@ -269,7 +272,7 @@ class Hub:
                         order_idx=order,
                         subject_id=subject[:64],
                         deployment_id=ack.get("deployment"),
-                        templates_deleted=int(ack.get("templates_deleted") or 0),
+                        templates_deleted=0,  # the device says what is left (none), not what it deleted
                         device_event_id=str(ack.get("event_id") or "")[:128] or None,
                         acked_at=now,
                     )
