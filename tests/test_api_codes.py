@@ -120,6 +120,8 @@ def test_unknown_query_parameters_are_refused_not_ignored(env: Env) -> None:
     assert answer.status_code == 422
     body = answer.json()
     assert body["code"] == "unknown_parameter" and "page" in body["detail"]
+    zh = env.client.get("/api/v1/deployments?page=2", headers={**env.auth("admin"), "Accept-Language": "zh-CN"})
+    assert zh.json()["detail"].startswith("未知的查询参数：page。此路由接受：") and "limit" in zh.json()["detail"]
     known = env.client.get("/api/v1/audit/export?since=2026-01-01&until=2026-01-02", headers=env.auth("auditor"))
     assert known.status_code == 200
 

@@ -39,6 +39,10 @@ class FacegateError(Exception):
         """The members this error adds to its problem+json answer besides type, title, status and detail."""
         return {}
 
+    def detail_zh(self) -> str | None:
+        """Its specifics in Chinese for a zh caller, where the code's sentence alone would drop them."""
+        return None
+
 
 class InputError(FacegateError):
     """The user's input (a file, a spec, an argument) is not acceptable."""
@@ -81,6 +85,14 @@ class UnknownParameterError(InputError):
     """A query parameter the route does not declare."""
 
     code = "unknown_parameter"
+
+    def __init__(self, unknown: list[str], takes: list[str]) -> None:
+        super().__init__(f"unknown query parameter {', '.join(unknown)}: this route takes {', '.join(takes) or 'none'}")
+        self.unknown, self.takes = unknown, takes
+
+    def detail_zh(self) -> str:
+        """The parameters named in Chinese."""
+        return f"未知的查询参数：{'、'.join(self.unknown)}。此路由接受：{'、'.join(self.takes) or '无'}。"
 
 
 class TransitionError(InputError):

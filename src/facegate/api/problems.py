@@ -101,7 +101,8 @@ def install(app: FastAPI) -> None:
             return problem(request, 503, "internal", "facegate cannot complete this request now")
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         detail = str(exc.args[0]) if exc.args else exc.kind
-        return problem(request, exc.status, exc.kind, detail, headers, exc.code, **exc.problem_fields())
+        fields = exc.problem_fields()
+        return problem(request, exc.status, exc.kind, detail, headers, exc.code, exc.detail_zh(), **fields)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

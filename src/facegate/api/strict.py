@@ -28,5 +28,4 @@ async def known_query(request: Request) -> None:
         names = _declared[id(route)] = frozenset(query_names(dependant))
     unknown = sorted(set(request.query_params) - names)
     if unknown:
-        takes = ", ".join(sorted(names)) or "none"
-        raise UnknownParameterError(f"unknown query parameter {', '.join(unknown)}: this route takes {takes}")
+        raise UnknownParameterError(unknown, sorted(names))
