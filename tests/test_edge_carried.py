@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from edge_nodes import Node, make_node, wait_for
-from gate_fixtures import example, shared_engine
+from gate_fixtures import shared_engine
 from sqlalchemy import func, select
-from test_edge_notices import BROKER, PHOTO, broker_listening, consented, templates
+from test_edge_notices import BROKER, PHOTO, consented, hub_on_broker, templates
 
 from facegate.audit import SigningKey
 from facegate.changes import ChangeRow
@@ -26,12 +26,7 @@ OFFICE = "hq-lobby"
 @pytest.fixture
 def nodes(tmp_path: Path) -> Iterator[dict[str, Node]]:
     """A hub publishing notices and a device on them that polls only hourly."""
-    if not broker_listening():
-        pytest.skip("no MQTT broker at 127.0.0.1:1883 (Mosquitto runs there on this project's machines and in CI)")
-    broker = f"mqtt://{BROKER[0]}:{BROKER[1]}"
-    hub = make_node(tmp_path / "hub", "hub", shared_engine, FACEGATE_BROKER_URL=broker)
-    hub.gate.register(example("office-entry"))
-    hub.start()
+    hub, broker = hub_on_broker(tmp_path)
     device = make_node(tmp_path / "kiosk", "device", shared_engine, FACEGATE_BROKER_URL=broker)
     token = Hub(hub.gate, hub.home).mint_token([OFFICE], "operator:test")
     Device(device.gate, device.home).join(hub.url, token.token, "kiosk")

@@ -27,16 +27,23 @@ def broker_listening() -> bool:
         return s.connect_ex(BROKER) == 0
 
 
-@pytest.fixture
-def nodes(tmp_path: Path) -> Iterator[dict[str, Node]]:
-    """A hub publishing notices; `notified` listens to the broker and polls hourly; `cut_off` names a broker port
-    nothing listens on and polls every half second."""
+def hub_on_broker(tmp_path: Path) -> tuple[Node, str]:
+    """A started hub with office-entry registered, publishing notices to the machine's Mosquitto, and its URL
+    (skips where nothing listens there)."""
     if not broker_listening():
         pytest.skip("no MQTT broker at 127.0.0.1:1883 (Mosquitto runs there on this project's machines and in CI)")
     broker = f"mqtt://{BROKER[0]}:{BROKER[1]}"
     hub = make_node(tmp_path / "hub", "hub", shared_engine, FACEGATE_BROKER_URL=broker)
     hub.gate.register(example("office-entry"))
     hub.start()
+    return hub, broker
+
+
+@pytest.fixture
+def nodes(tmp_path: Path) -> Iterator[dict[str, Node]]:
+    """A hub publishing notices; `notified` listens to the broker and polls hourly; `cut_off` names a broker port
+    nothing listens on and polls every half second."""
+    hub, broker = hub_on_broker(tmp_path)
     out = {"hub": hub}
     for name, url, every in (("notified", broker, 3600.0), ("cut-off", f"mqtt://127.0.0.1:{free_port()}", 0.5)):
         device = make_node(tmp_path / name, "device", shared_engine, FACEGATE_BROKER_URL=url)

@@ -52,6 +52,14 @@ def ack(hub: Hub, key: SigningKey, device_id: str, order: dict, left: int = 0) -
     return receipts.topic(pem, device_id), receipts.make_ack(key, device_id, body, order["cursor"], hub.clock())
 
 
+def shred_pending(hub: Hub, gate: Gate, clock: Clock, subject: str) -> tuple[SigningKey, str, dict]:
+    """A device paired now (its key and ID) and the shred order of `subject`'s withdrawal it must acknowledge."""
+    clock.now = datetime.now(UTC)
+    key = SigningKey.generate()
+    device_id = paired(hub, key)
+    return key, device_id, withdrawn(hub, gate, device_id, subject)
+
+
 def is_acked(hub: Hub, device_id: str, order: int) -> bool:
     with hub.db.session(readonly=True) as session:
         return session.get(ShredAckRow, (device_id, order)) is not None
@@ -60,10 +68,7 @@ def is_acked(hub: Hub, device_id: str, order: int) -> bool:
 def test_an_acknowledgement_clears_the_pending_shred_and_its_replay_is_refused_and_audited(
     hub: Hub, gate: Gate, clock: Clock
 ) -> None:
-    clock.now = datetime.now(UTC)
-    key = SigningKey.generate()
-    device_id = paired(hub, key)
-    order = withdrawn(hub, gate, device_id, "obama")
+    key, device_id, order = shred_pending(hub, gate, clock, "obama")
     message = ack(hub, key, device_id, order)
     assert receipts.record(hub, [message]) == {"recorded": 1, "forged": 0, "replayed": 0, "refused": 0}
     assert is_acked(hub, device_id, order["order"])
@@ -77,10 +82,7 @@ def test_an_acknowledgement_clears_the_pending_shred_and_its_replay_is_refused_a
 def test_an_acknowledgement_signed_by_another_key_or_with_templates_left_confirms_nothing(
     hub: Hub, gate: Gate, clock: Clock
 ) -> None:
-    clock.now = datetime.now(UTC)
-    key = SigningKey.generate()
-    device_id = paired(hub, key)
-    order = withdrawn(hub, gate, device_id, "biden")
+    key, device_id, order = shred_pending(hub, gate, clock, "biden")
     forged = ack(hub, SigningKey.generate(), device_id, order)
     other_topic = (receipts.topic(hub.key.public.pem(), "someone-else"), ack(hub, key, device_id, order)[1])
     junk = (receipts.topic(hub.key.public.pem(), device_id), b"not an acknowledgement")
@@ -94,9 +96,7 @@ def test_an_acknowledgement_signed_by_another_key_or_with_templates_left_confirm
 def test_an_acknowledgement_in_a_pull_confirms_a_shred_only_when_no_template_is_left(
     hub: Hub, gate: Gate, clock: Clock
 ) -> None:
-    clock.now = datetime.now(UTC)
-    device_id = paired(hub, SigningKey.generate())
-    order = withdrawn(hub, gate, device_id, "obama")
+    _, device_id, order = shred_pending(hub, gate, clock, "obama")
     said = {k: order[k] for k in ("order", "subject", "deployment", "reason")}
     hub.pull(fetch(hub, device_id), order["cursor"], [said | {"templates_left": 1}])
     assert not is_acked(hub, device_id, order["order"])

@@ -26,7 +26,7 @@ from facegate.audit import CheckpointError, Event, open_checkpoint
 from facegate.audit.merkle import frontier_push, frontier_root, leaf_hash, pack, unpack, verify_consistency
 from facegate.audit.models import AuditHead
 from facegate.changes import Change, ChangeRow
-from facegate.edge import fleet, signing
+from facegate.edge import fleet, receipts, signing
 from facegate.edge.fleet import PairingToken
 from facegate.edge.models import DeviceCheckpointRow, DeviceEntryRow, DeviceRow, HoldingRow, NonceRow, ShredAckRow
 from facegate.edge.standing import standings
@@ -259,18 +259,18 @@ class Hub:
     def _record_acks(self, session: Session, device_id: str, acks: list[dict[str, Any]], now: datetime) -> None:
         for ack in acks[:PAGE]:
             try:
-                order, subject, left = int(ack["order"]), str(ack["subject"]), int(ack.get("templates_left") or 0)
-            except (KeyError, TypeError, ValueError):
-                raise InputError("an acknowledgement names its order and subject") from None
-            if left:  # templates still there: not a confirmation (the order stays pending), as over the broker
-                log.warning("device %s still holds %d template(s) after order %d", device_id, left, order)
+                done = receipts.confirmed(device_id, ack)
+            except ValueError as exc:
+                raise InputError(str(exc)) from None
+            if done is None:
                 continue
+            order, subject = done
             if session.get(ShredAckRow, (device_id, order)) is None:
                 session.add(
                     ShredAckRow(
                         device_id=device_id,
                         order_idx=order,
-                        subject_id=subject[:64],
+                        subject_id=subject,
                         deployment_id=ack.get("deployment"),
                         templates_deleted=0,  # the device says what is left (none), not what it deleted
                         device_event_id=str(ack.get("event_id") or "")[:128] or None,

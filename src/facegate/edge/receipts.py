@@ -83,6 +83,19 @@ def _key(pem: str) -> VerifyingKey:
     return signing.public_key(pem)
 
 
+def confirmed(device_id: str, ack: dict[str, Any]) -> tuple[int, str] | None:
+    """The shred order and subject one acknowledgement confirms; None while it names templates left (the order stays
+    pending and the hub keeps counting them). ValueError when it does not name its order and subject."""
+    try:
+        order, subject, left = int(ack["order"]), str(ack["subject"]), int(ack.get("templates_left") or 0)
+    except (KeyError, TypeError, ValueError):
+        raise ValueError("an acknowledgement names its order and subject") from None
+    if left:
+        log.warning("device %s still holds %d template(s) after order %d", device_id, left, order)
+        return None
+    return order, subject[:64]
+
+
 def _parse(name: str, payload: bytes) -> tuple[str, bytes, bytes, dict[str, Any]] | None:
     device_id = name.rsplit("/", 1)[-1]
     try:
@@ -153,14 +166,14 @@ def record(hub: "Hub", messages: list[tuple[str, bytes]]) -> dict[str, int]:
             counts["recorded"] += 1
             for ack in acks:
                 try:
-                    order, subject, left = int(ack["order"]), str(ack["subject"]), int(ack.get("templates_left") or 0)
-                except (KeyError, TypeError, ValueError):
+                    done = confirmed(device_id, ack)
+                except ValueError:
                     continue
-                if left:  # templates still there: not a confirmation (the hub keeps the order pending)
-                    log.warning("device %s still holds %d template(s) after order %d", device_id, left, order)
+                if done is None:
                     continue
+                order, subject = done
                 orders.append({
-                    "device_id": device_id, "order_idx": order, "subject_id": subject[:64],
+                    "device_id": device_id, "order_idx": order, "subject_id": subject,
                     "deployment_id": ack.get("deployment"), "templates_deleted": 0,
                     "device_event_id": None, "acked_at": now,
                 })  # fmt: skip
