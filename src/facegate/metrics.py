@@ -77,8 +77,9 @@ CAMERA = Gauge(
 DEVICE_SYNC = Gauge(
     "facegate_device_sync",
     "Paired devices as this hub sees them, by device ID and figure: behind (hub changes the device has not applied "
-    "yet), seconds_since_seen (since its last pull; -1 when it never pulled), pending_shreds (deletions it has not "
-    "confirmed), online (1 or 0). Read at each scrape on a hub; a device node has none.",
+    "yet, as of its last pull), seconds_since_seen (since its last contact, a pull or an acknowledgement; -1 when "
+    "none), pending_shreds (deletions it has not confirmed), online (1 or 0). Read at each scrape on a hub; a device "
+    "node has none.",
     ["device", "figure"],
     registry=REGISTRY,
     multiprocess_mode="max",
