@@ -1,6 +1,7 @@
 """Building blocks for the gate tests: specs from the examples, a gate on a fresh database, a movable clock."""
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -68,3 +69,11 @@ def make_gate(database_url: str, folder: Path, clock: Clock) -> Iterator[Gate]:
     yield gate
     db.dispose()
     keystore.engine.dispose()
+
+
+def eventually(condition: Callable[[], bool]) -> None:
+    """Wait until `condition` holds (a notification is delivered at its own pace), at most 20 s."""
+    deadline = time.monotonic() + 20
+    while not condition():
+        assert time.monotonic() < deadline, "not seen within 20 s"
+        time.sleep(0.01)

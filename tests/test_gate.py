@@ -9,7 +9,7 @@ from typing import Any
 
 import pyotp
 import pytest
-from gate_fixtures import Clock, example, offered, shared_engine
+from gate_fixtures import Clock, eventually, example, offered, shared_engine
 from passkeys import SoftAuthenticator, b64url
 
 from facegate.errors import InputError, MultipleFacesError, NotAnImageError, NotFoundError, RefusedError
@@ -158,6 +158,36 @@ def test_verification_follows_what_another_process_changed(office: Gate, elsewhe
     elsewhere.update(example("office-entry", purpose={**old.purpose.model_dump(mode="json"), "category": "attendance"}))
     refused(lambda: office.verify(OFFICE, "obama", photo("obama.jpg")), "CN25-9d")
     assert audit_ok(office)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # it notifies each new revision
+def test_on_postgresql_a_repeat_verification_reads_nothing_before_the_engine_until_a_change_is_heard(
+    office: Gate, elsewhere: Gate, photo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    consenting(office, OFFICE, "obama")
+    office.enroll(OFFICE, "obama", photo("obama.jpg"))
+    reads: list[bool] = []
+    embedded: list[bool] = []
+    revisions, embed = office.vault.revisions, office.engines.embed
+    monkeypatch.setattr(office.vault, "revisions", lambda *a, **k: reads.append(True) or revisions(*a, **k))
+    monkeypatch.setattr(office.engines, "embed", lambda *a, **k: embedded.append(True) or embed(*a, **k))
+
+    def verified_without_reading() -> bool:
+        reads.clear()
+        assert office.verify(OFFICE, "obama", photo("obama2.jpg")).outcome == "match"
+        return not reads
+
+    eventually(verified_without_reading)  # from the moment the gate listens
+    matched = sum('"outcome":"match"' in p for p in audit_payloads(office))
+    elsewhere.withdraw(OFFICE, "obama")
+
+    def refused_before_the_engine() -> bool:
+        embedded.clear()
+        refused(lambda: office.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-6d")  # heard or not
+        return not embedded
+
+    eventually(refused_before_the_engine)  # once the withdrawal is heard
+    assert sum('"outcome":"match"' in p for p in audit_payloads(office)) == matched  # none after the withdrawal
 
 
 def test_verification_finds_a_template_another_process_enrolled(office: Gate, elsewhere: Gate, photo) -> None:

@@ -310,6 +310,7 @@ class Biometrics:
                     return decided
             with self.db.session() as session:
                 if not self.admission.unchanged(session, loaded, subject, now):
+                    self.galleries.drop(deployment_id, subject_id)  # perhaps deleted: no stale copy in memory
                     loaded, _ = self.admission.checked(session, deployment_id, Op.VERIFY, purpose, subject_id)
                 if "bipa" in loaded.profiles:
                     self._touch_bipa(session, loaded, subject_id, now)
@@ -321,10 +322,15 @@ class Biometrics:
     def _admit(
         self, deployment_id: str, subject_id: str, purpose: str | None
     ) -> tuple[Loaded, Any, list[StoredTemplate]]:
-        """The checks before a verification, and the subject's templates: one query when nothing has changed."""
+        """The checks before a verification, and the subject's templates: one query when nothing has changed (none on
+        PostgreSQL while no change to either row has been notified: facegate.store.watch)."""
         now = self.context.clock()
-        with self.db.quick() as db:
-            revisions = self.vault.revisions(db, deployment_id, subject_id)
+
+        def read() -> tuple[int | None, int | None]:
+            with self.db.quick() as db:
+                return self.vault.revisions(db, deployment_id, subject_id)
+
+        revisions = self.db.remembered((f"vault_deployment:{deployment_id}", f"vault_subject:{subject_id}"), read)
         passed = self.admission.passed.get(
             (deployment_id, revisions[0], subject_id, revisions[1], now.date())
         )  # pass_key

@@ -4,11 +4,12 @@ import logging
 import os
 import queue
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -19,6 +20,7 @@ from facegate import config
 from facegate.errors import InputError, ScrubIncompleteError
 from facegate.home import data_home
 from facegate.store.migrate import upgrade
+from facegate.store.watch import Watch
 
 DB_FILE = "facegate.db"
 URL_ENV = "FACEGATE_DATABASE_URL"
@@ -34,6 +36,7 @@ SCRUB_DEADLINE_S = 120.0
 # A spare PostgreSQL connection idle longer than this is pinged before use (what pool_pre_ping does at each use).
 IDLE_PING_S = 10.0
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def database_url(home: Path, url: str | None = None) -> str:
@@ -138,6 +141,8 @@ class Database:
         self._reader = sessionmaker(bind=reader, expire_on_commit=False)
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._spare: queue.SimpleQueue[tuple[Driver, float]] = queue.SimpleQueue()
+        self._watch: Watch | None = None
+        self._watching = threading.Lock()
 
     @classmethod
     def open(cls, url: str | None = None, *, home: Path | None = None, migrate: bool = True) -> "Database":
@@ -194,6 +199,16 @@ class Database:
         finally:
             self._checkin(raw)
 
+    def remembered(self, keys: tuple[str, ...], read: Callable[[], T]) -> T:
+        """`read()`; on PostgreSQL its value is remembered until a notification names one of the rows `keys` names
+        (`table:id`, tables with the revision trigger of migration 0014): see facegate.store.watch."""
+        if self.backend != "postgresql":
+            return read()
+        with self._watching:
+            if self._watch is None:
+                self._watch = Watch(self._connect_pg)
+        return self._watch.remembered(keys, read)
+
     def _checkout(self) -> Driver:
         try:
             raw, used = self._spare.get_nowait()
@@ -212,6 +227,9 @@ class Database:
             raw = sqlite3.connect(self.engine.url.database or ":memory:", check_same_thread=False)
             _sqlite_connect(raw, None)
             return raw
+        return self._connect_pg()
+
+    def _connect_pg(self) -> psycopg.Connection[Any]:
         args, kwargs = self.engine.dialect.create_connect_args(self.engine.url)
         return psycopg.connect(*args, **{**kwargs, "autocommit": True})
 
@@ -241,7 +259,10 @@ class Database:
             checkpoint_truncate(self.engine.url.database)
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection and stop watching for changes."""
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
         self.engine.dispose()
         while not self._spare.empty():
             self._spare.get()[0].close()

@@ -1,0 +1,98 @@
+"""What other transactions change, as PostgreSQL's notifications say it: a value read from the database (rows'
+revisions) is remembered until a notification names one of its rows, so that reading it again costs no round trip.
+
+The rows' triggers (migration 0014) notify at commit, so a change is known here a notification's delivery after it
+commits: a value is as fresh as the last notification received. While the listening connection is down (or not
+yet up) nothing is remembered and every read goes to the database; what was remembered before a reconnection is
+not trusted, since notifications may have been missed meanwhile.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import psycopg
+
+CHANNEL = "facegate_revision"
+WAIT_S = 0.5  # how long one wait for notifications lasts, so that `close` is heard within it
+PING_S = 2.0  # a connection quietly gone shows within this, as a failed SELECT 1
+RETRY_S = 1.0
+MAX_ROWS = 10_000  # past this many rows changed or values remembered, everything remembered is forgotten
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class Watch:
+    """Values remembered per key (`table:id` of the rows they were read from) until a notification names a row."""
+
+    def __init__(self, connect: Callable[[], psycopg.Connection[Any]]) -> None:
+        self._connect = connect
+        self._lock = threading.Lock()
+        self._seen = 0  # notifications received and listens begun: the order of events here
+        self._since: int | None = None  # `_seen` when the current LISTEN began; None while not listening
+        self._changed: dict[str, int] = {}  # a row's key: `_seen` at its last notification
+        self._values: dict[tuple[str, ...], tuple[int, Any]] = {}  # keys: (`_seen` before the read, value)
+        self._stop = threading.Event()
+        threading.Thread(target=self._run, name="facegate-watch", daemon=True).start()
+
+    def remembered(self, keys: tuple[str, ...], read: Callable[[], T]) -> T:
+        """`read()`, or its value remembered for `keys` while no notification has named one of them since."""
+        with self._lock:
+            since, hit = self._since, self._values.get(keys)
+            if since is not None and hit is not None:
+                read_at, kept = hit
+                if read_at >= since and all(self._changed.get(key, 0) <= read_at for key in keys):
+                    return kept  # type: ignore[no-any-return]
+            mark = self._seen
+        value = read()
+        with self._lock:
+            if since is not None and self._since == since:
+                if len(self._values) >= MAX_ROWS:
+                    self._values.clear()
+                self._values[keys] = (mark, value)
+        return value
+
+    def listening(self) -> bool:
+        """Whether notifications are being received (values are remembered only then)."""
+        return self._since is not None
+
+    def close(self) -> None:
+        """Stop listening (within WAIT_S) and forget everything."""
+        self._stop.set()
+
+    def _note(self, key: str) -> None:
+        with self._lock:
+            self._seen += 1
+            if len(self._changed) >= MAX_ROWS:  # values read after this are newer than any change forgotten
+                self._changed.clear()
+                self._values.clear()
+            self._changed[key] = self._seen
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with self._connect() as conn:
+                    conn.execute("SET application_name = 'facegate watch'")  # as pg_stat_activity shows it
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    with self._lock:
+                        self._seen += 1
+                        self._since = self._seen
+                    self._listen(conn)
+            except psycopg.Error as exc:
+                if not self._stop.is_set():
+                    log.warning("not listening for changes (every verification reads its revisions): %s", exc)
+            finally:
+                with self._lock:
+                    self._since = None
+            self._stop.wait(RETRY_S)
+
+    def _listen(self, conn: psycopg.Connection[Any]) -> None:
+        waited = 0.0
+        while not self._stop.is_set():
+            for note in conn.notifies(timeout=WAIT_S):
+                self._note(note.payload)
+            waited += WAIT_S
+            if waited >= PING_S:
+                conn.execute("SELECT 1")
+                waited = 0.0

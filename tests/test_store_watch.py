@@ -1,0 +1,92 @@
+"""The revisions a PostgreSQL gate remembers until the database notifies a change (facegate.store.watch)."""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from gate_fixtures import eventually
+from sqlalchemy import text
+
+from facegate.store import Database
+from facegate.store.watch import Watch
+
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+KEYS = ("vault_deployment:hq", "vault_subject:ann")
+
+
+@pytest.fixture
+def pg(database: Database) -> Iterator[Database]:
+    """A migrated PostgreSQL database with the subject `ann`."""
+    with database.begin() as conn:
+        conn.execute(text("INSERT INTO vault_subject (id, revision, created_at) VALUES ('ann', 1, now())"))
+    yield database
+
+
+@pytest.fixture
+def watch(pg: Database) -> Iterator[Watch]:
+    """A watch of that database, listening."""
+    args, kwargs = pg.engine.dialect.create_connect_args(pg.engine.url)
+    watching = Watch(lambda: psycopg.connect(*args, **{**kwargs, "autocommit": True}))
+    eventually(watching.listening)
+    yield watching
+    watching.close()
+
+
+def change(db: Database, statement: str) -> None:
+    """Commit `statement` on another connection, as another process's withdrawal or deletion does."""
+    with db.begin() as conn:
+        conn.execute(text(statement))
+
+
+def counted(db: Database) -> tuple[list[Any], Callable[[], Any]]:
+    """A read of ann's revision (None once she is gone), and the list of what each read returned."""
+    reads: list[Any] = []
+
+    def read() -> Any:
+        with db.begin() as conn:
+            reads.append(conn.execute(text("SELECT revision FROM vault_subject WHERE id = 'ann'")).scalar())
+        return reads[-1]
+
+    return reads, read
+
+
+def test_a_value_is_remembered_until_another_connection_changes_its_row(pg: Database, watch: Watch) -> None:
+    reads, read = counted(pg)
+    assert [watch.remembered(KEYS, read) for _ in range(3)] == [1, 1, 1] and reads == [1]
+    change(pg, "UPDATE vault_subject SET revision = revision + 1 WHERE id = 'ann'")
+    eventually(lambda: watch.remembered(KEYS, read) == 2)
+    assert watch.remembered(KEYS, read) == 2 and reads == [1, 2]
+
+
+def test_a_deletion_is_heard_too(pg: Database, watch: Watch) -> None:
+    _, read = counted(pg)
+    watch.remembered(KEYS, read)
+    change(pg, "DELETE FROM vault_subject WHERE id = 'ann'")
+    eventually(lambda: watch.remembered(KEYS, read) is None)
+
+
+def test_a_change_to_another_row_or_column_keeps_the_value(pg: Database, watch: Watch) -> None:
+    change(pg, "INSERT INTO vault_subject (id, revision, created_at) VALUES ('bo', 1, now())")
+    reads, read = counted(pg)
+    watch.remembered(KEYS, read)
+    change(pg, "UPDATE vault_subject SET created_at = now() WHERE id = 'ann'")  # not its revision
+    change(pg, "UPDATE vault_subject SET revision = 2 WHERE id = 'bo'")
+    bo = ("vault_subject:bo",)
+    watch.remembered(bo, lambda: "read")
+    eventually(lambda: watch.remembered(bo, lambda: "read again") == "read again")  # bo's change heard, after ann's
+    assert watch.remembered(KEYS, read) == 1 and reads == [1]
+
+
+def test_nothing_is_remembered_across_a_lost_connection(pg: Database, watch: Watch) -> None:
+    reads, read = counted(pg)
+    watch.remembered(KEYS, read)
+    with pg.begin() as conn:  # the server drops the listening connection (a restart, a network cut)
+        listener = "application_name = 'facegate watch' AND datname = current_database()"
+        ended = conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {listener}"))
+        ended = ended.scalars().all()
+    assert ended == [True]
+    eventually(lambda: not watch.listening())
+    eventually(watch.listening)  # it connects again
+    watch.remembered(KEYS, read)
+    assert reads == [1, 1]  # read again: notifications may have been missed while it was down
