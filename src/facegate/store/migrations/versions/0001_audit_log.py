@@ -62,15 +62,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_audit_checkpoint_tree_size"), "audit_checkpoint", ["tree_size"])
     op.bulk_insert(
         head,
-        [
-            {
-                "id": 1,
-                "origin": f"facegate.audit/{secrets.token_hex(8)}",
-                "size": 0,
-                "frontier": b"",
-                "checkpoint_size": 0,
-            }
-        ],
+        [{"id": 1, "origin": f"facegate.audit/{secrets.token_hex(8)}", "size": 0, "frontier": b"",
+          "checkpoint_size": 0}],
     )
 
 
