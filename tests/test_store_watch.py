@@ -69,12 +69,13 @@ def test_a_deletion_is_heard_too(pg: Database, watch: Watch) -> None:
 def test_a_change_to_another_row_or_column_keeps_the_value(pg: Database, watch: Watch) -> None:
     change(pg, "INSERT INTO vault_subject (id, revision, created_at) VALUES ('bo', 1, now())")
     reads, read = counted(pg)
+    bo = ("vault_subject:bo",)
     watch.remembered(KEYS, read)
+    watch.remembered(bo, lambda: "read")
     change(pg, "UPDATE vault_subject SET created_at = now() WHERE id = 'ann'")  # not its revision
     change(pg, "UPDATE vault_subject SET revision = 2 WHERE id = 'bo'")
-    bo = ("vault_subject:bo",)
-    watch.remembered(bo, lambda: "read")
-    eventually(lambda: watch.remembered(bo, lambda: "read again") == "read again")  # bo's change heard, after ann's
+    # bo's change heard: a notification of ann's, committed before it, would have come first
+    eventually(lambda: watch.remembered(bo, lambda: "read again") == "read again")
     assert watch.remembered(KEYS, read) == 1 and reads == [1]
 
 
@@ -90,3 +91,23 @@ def test_nothing_is_remembered_across_a_lost_connection(pg: Database, watch: Wat
     eventually(watch.listening)  # it connects again
     watch.remembered(KEYS, read)
     assert reads == [1, 1]  # read again: notifications may have been missed while it was down
+
+
+def test_past_its_bound_it_trusts_only_what_it_reads_afterwards(
+    pg: Database, watch: Watch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("facegate.store.watch.MAX_ROWS", 2)
+    reads, read = counted(pg)
+    watch.remembered(("sentinel",), lambda: "before")  # a value of no row: only forgetting drops it
+
+    def read_across_changes() -> Any:  # a read in flight while ann changes, then changes pass the bound
+        value = read()
+        change(pg, "UPDATE vault_subject SET revision = revision + 1 WHERE id = 'ann'")
+        for other in ("x", "y"):
+            change(pg, f"INSERT INTO vault_subject (id, revision, created_at) VALUES ('{other}', 1, now())")
+            change(pg, f"UPDATE vault_subject SET revision = 2 WHERE id = '{other}'")
+        eventually(lambda: watch.remembered(("sentinel",), lambda: "after") == "after")  # the changes forgotten
+        return value
+
+    assert watch.remembered(KEYS, read_across_changes) == 1
+    assert watch.remembered(KEYS, read) == 2 and reads == [1, 2]  # the value read before ann's change is not trusted

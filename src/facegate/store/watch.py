@@ -64,9 +64,10 @@ class Watch:
     def _note(self, key: str) -> None:
         with self._lock:
             self._seen += 1
-            if len(self._changed) >= MAX_ROWS:  # values read after this are newer than any change forgotten
+            if len(self._changed) >= MAX_ROWS:  # forget the changes: only a value read from now on is trusted
                 self._changed.clear()
                 self._values.clear()
+                self._since = self._seen
             self._changed[key] = self._seen
 
     def _run(self) -> None:
