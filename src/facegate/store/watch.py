@@ -16,7 +16,7 @@ import psycopg
 
 CHANNEL = "facegate_revision"
 WAIT_S = 0.5  # how long one wait for notifications lasts, so that `close` is heard within it
-PING_S = 2.0  # a connection quietly gone shows within this, as a failed SELECT 1
+PING_S = 2.0  # a SELECT 1 this often: a connection gone fails it (soon, with the caller's TCP options)
 RETRY_S = 1.0
 MAX_ROWS = 10_000  # past this many rows changed or values remembered, everything remembered is forgotten
 T = TypeVar("T")
