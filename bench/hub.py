@@ -346,9 +346,11 @@ async def run(args: argparse.Namespace, gate: Gate, base: str, pid: int) -> None
         readers: list[asyncio.StreamReader] = []
         gate_ = asyncio.Semaphore(200)
 
+        hub_id = signing.fingerprint(hub_pem)[:8]  # another run's devices on this broker have the same IDs
+
         async def connect(d: Sim) -> asyncio.StreamReader:
             async with gate_:
-                return await subscribe(host, int(port), f"facegate-{d.id}", notices.device_topics(
+                return await subscribe(host, int(port), f"facegate-{hub_id}-{d.id}", notices.device_topics(
                     hub_pem, [DEPLOYMENT], d.id))  # fmt: skip
 
         readers = await asyncio.gather(*(connect(d) for d in sims))
