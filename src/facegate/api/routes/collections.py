@@ -17,6 +17,7 @@ from ..responses import DECISION, Answer, Timestamp
 router = APIRouter(prefix="/api/v1", tags=["collections"])
 TemplateId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$", description="A template's ID (from the enrollments).")]
 Slug = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
+DeploymentFilter = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9-]{0,62}$")]
 
 
 class TemplateInfo(Answer):
@@ -89,7 +90,7 @@ def list_subjects(
     limit: Limit = 100,
     cursor: Cursor = None,
     q: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.@+-]{1,64}$", description="An ID prefix.")] = None,
-    deployment: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9-]{0,62}$")] = None,
+    deployment: DeploymentFilter = None,
 ) -> dict[str, Any]:
     """Subjects by ID (searched by ID prefix), each with where it stands per deployment: an admin or auditor sees
     every subject, an operator those of the deployments it is granted (standing there only)."""
@@ -141,7 +142,7 @@ def list_audit_entries(
     limit: Limit = 100,
     cursor: Cursor = None,
     operation: Slug = None,
-    deployment: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9-]{0,62}$")] = None,
+    deployment: DeploymentFilter = None,
     subject: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")] = None,
     decision: Literal["allow", "refuse"] | None = None,
     since: Annotated[date | None, Query(description="First day (UTC), included.")] = None,
