@@ -111,3 +111,16 @@ def test_past_its_bound_it_trusts_only_what_it_reads_afterwards(
 
     assert watch.remembered(KEYS, read_across_changes) == 1
     assert watch.remembered(KEYS, read) == 2 and reads == [1, 2]  # the value read before ann's change is not trusted
+
+
+def test_a_watch_that_cannot_listen_reads_every_time(pg: Database) -> None:
+    def unreachable() -> psycopg.Connection[Any]:
+        raise psycopg.OperationalError("connection refused")
+
+    watching = Watch(unreachable)  # the server's notifications never reach it
+    reads, read = counted(pg)
+    try:
+        assert [watching.remembered(KEYS, read) for _ in range(3)] == [1, 1, 1] and reads == [1, 1, 1]
+        assert not watching.listening()
+    finally:
+        watching.close()
