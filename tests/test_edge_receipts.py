@@ -2,13 +2,14 @@
 acknowledgement clears its pending shred; the same one again is refused and audited; one signed by another key, or
 naming templates still held, confirms nothing."""
 
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from gate_fixtures import Clock, example
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from test_edge_hub import OFFICE, fetch, operations
 
 from facegate.audit import SigningKey
@@ -103,4 +104,24 @@ def test_an_acknowledgement_in_a_pull_confirms_a_shred_only_when_no_template_is_
     assert device_id in hub.unconfirmed_shreds(bound=timedelta(0))  # the device still holds it: counted as held
     hub.pull(fetch(hub, device_id), order["cursor"], [said | {"templates_left": 0}])
     assert is_acked(hub, device_id, order["order"])
+    assert device_id not in hub.unconfirmed_shreds(bound=timedelta(0))
+
+
+def test_an_acknowledgement_recorded_over_the_broker_while_a_pull_carries_it_is_recorded_once(
+    hub: Hub, gate: Gate, clock: Clock
+) -> None:
+    # A device that acknowledged on the broker and, missing a notice, pulls with the same acknowledgement: the
+    # broker's batch commits while the pull is between its look and its write. The pull answers; one row stays.
+    _, device_id, order = shred_pending(hub, gate, clock, "obama")
+    said = {k: order[k] for k in ("order", "subject", "deployment", "reason")} | {"templates_left": 0}
+    row = {"device_id": device_id, "order_idx": order["order"], "subject_id": "obama", "deployment_id": OFFICE,
+           "templates_deleted": 0, "device_event_id": None, "acked_at": clock.now}  # fmt: skip
+    with ThreadPoolExecutor(1) as pool, hub.db.session() as broker:
+        broker.execute(insert(ShredAckRow), [row])  # the broker's batch, not yet committed
+        pulled = pool.submit(hub.pull, fetch(hub, device_id), order["cursor"], [said])
+        done, _ = wait([pulled], timeout=1)
+        assert not done  # the pull waits for the batch's row
+    assert pulled.result()["device"] == device_id
+    with hub.db.session(readonly=True) as session:
+        assert session.scalar(select(func.count()).select_from(ShredAckRow)) == 1
     assert device_id not in hub.unconfirmed_shreds(bound=timedelta(0))

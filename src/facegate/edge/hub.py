@@ -28,7 +28,7 @@ from facegate.audit.models import AuditHead
 from facegate.changes import Change, ChangeRow
 from facegate.edge import fleet, receipts, signing
 from facegate.edge.fleet import PairingToken
-from facegate.edge.models import DeviceCheckpointRow, DeviceEntryRow, DeviceRow, HoldingRow, NonceRow, ShredAckRow
+from facegate.edge.models import DeviceCheckpointRow, DeviceEntryRow, DeviceRow, HoldingRow, NonceRow
 from facegate.edge.standing import standings
 from facegate.edge.views import attach
 from facegate.edge.watch import ACK_BOUND, unconfirmed
@@ -257,26 +257,20 @@ class Hub:
         }  # fmt: skip
 
     def _record_acks(self, session: Session, device_id: str, acks: list[dict[str, Any]], now: datetime) -> None:
+        orders = []
         for ack in acks[:PAGE]:
             try:
                 done = receipts.confirmed(device_id, ack)
             except ValueError as exc:
                 raise InputError(str(exc)) from None
-            if done is None:
-                continue
-            order, subject = done
-            if session.get(ShredAckRow, (device_id, order)) is None:
-                session.add(
-                    ShredAckRow(
-                        device_id=device_id,
-                        order_idx=order,
-                        subject_id=subject,
-                        deployment_id=ack.get("deployment"),
-                        templates_deleted=0,  # the device says what is left (none), not what it deleted
-                        device_event_id=str(ack.get("event_id") or "")[:128] or None,
-                        acked_at=now,
-                    )
-                )
+            if done is not None:
+                orders.append({
+                    "device_id": device_id, "order_idx": done[0], "subject_id": done[1],
+                    "deployment_id": ack.get("deployment"),
+                    "templates_deleted": 0,  # the device says what is left (none), not what it deleted
+                    "device_event_id": str(ack.get("event_id") or "")[:128] or None, "acked_at": now,
+                })  # fmt: skip
+        receipts.store(session, orders)
 
     def unconfirmed_shreds(self, bound: timedelta = ACK_BOUND) -> dict[str, list[dict[str, Any]]]:
         """Devices online that have not confirmed a withdrawal or deletion within `bound` (default 5 minutes)."""

@@ -177,11 +177,18 @@ def record(hub: "Hub", messages: list[tuple[str, bytes]]) -> dict[str, int]:
                     "deployment_id": ack.get("deployment"), "templates_deleted": 0,
                     "device_event_id": None, "acked_at": now,
                 })  # fmt: skip
-        if orders:
-            conn.execute(dialect.insert(ShredAckRow.__table__).on_conflict_do_nothing(), orders)
+        store(session, orders)
         if contacts:
             conn.execute(update(DeviceRow).where(DeviceRow.id.in_(sorted(contacts))).values(last_seen_at=now))
     return counts
+
+
+def store(session: Any, orders: list[dict[str, Any]]) -> None:
+    """Record confirmed shred orders in `session`; one recorded already stays as it was (a device that acknowledged
+    on the broker may carry the same acknowledgement in a pull, and both may be written at once)."""
+    if orders:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.connection().execute(dialect.insert(ShredAckRow.__table__).on_conflict_do_nothing(), orders)
 
 
 def _audit_replay(hub: "Hub", session: Any, device_id: str) -> None:
