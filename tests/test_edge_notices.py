@@ -1,23 +1,31 @@
 """Change notices over MQTT (Mosquitto at 127.0.0.1:1883, a service of this machine and of CI): a change at the hub
-reaches a device that polls only hourly, at once; a device whose broker cannot be reached still gets it by polling."""
+reaches a device that polls only hourly, at once; a device whose broker cannot be reached still gets it by polling;
+on PostgreSQL the hub publishes a change when it hears of it, not when it next looks."""
 
+import asyncio
 import socket
+import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
+import paho.mqtt.client as mqtt
 import pytest
 from edge_nodes import Node, free_port, make_node, wait_for
-from gate_fixtures import example, shared_engine
+from gate_fixtures import eventually, example, shared_engine
 from sqlalchemy import select
 
+from facegate.edge import notices
 from facegate.edge.device import Device
 from facegate.edge.hub import Hub
 from facegate.edge.models import ShredAckRow
+from facegate.gate import Gate
 from facegate.vault.models import TemplateRow
 
 pytestmark = pytest.mark.slow
 OFFICE = "hq-lobby"
 BROKER = ("127.0.0.1", 1883)
+MQTT = f"mqtt://{BROKER[0]}:{BROKER[1]}"
 PHOTO = Path(__file__).parent / "data" / "biden.jpg"
 
 
@@ -32,7 +40,7 @@ def hub_on_broker(tmp_path: Path) -> tuple[Node, str]:
     (skips where nothing listens there)."""
     if not broker_listening():
         pytest.skip("no MQTT broker at 127.0.0.1:1883 (Mosquitto runs there on this project's machines and in CI)")
-    broker = f"mqtt://{BROKER[0]}:{BROKER[1]}"
+    broker = MQTT
     hub = make_node(tmp_path / "hub", "hub", shared_engine, FACEGATE_BROKER_URL=broker)
     hub.gate.register(example("office-entry"))
     hub.start()
@@ -87,3 +95,45 @@ def test_a_withdrawal_reaches_a_device_by_notice_and_one_without_its_broker_by_p
     for device in (notified, cut_off):
         wait_for(lambda d=device: templates(d, "walker") == 0, f"the shred on {device.home.name}", rounds=600)
     wait_for(lambda: acknowledged(hub) == 2, "both shreds acknowledged at the hub", rounds=600)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_on_postgresql_a_change_is_published_when_it_commits_not_when_the_hub_next_looks(
+    gate: Gate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The hub looks at its feed only hourly here: a notice can come only from hearing the change.
+    if not broker_listening():
+        pytest.skip("no MQTT broker at 127.0.0.1:1883 (Mosquitto runs there on this project's machines and in CI)")
+    monkeypatch.setattr(notices, "WATCH_SECONDS", 3600.0)
+    monkeypatch.setattr(notices, "HEARD_WATCH_SECONDS", 3600.0)
+    hub_gate = Gate(replace(gate.context, kind="hub"))
+    hub_gate.register(example("office-entry"))
+    hub = Hub(hub_gate, tmp_path / "hub")
+    topic = f"{notices.prefix(hub.key.public.pem())}/deployment/{OFFICE}"
+    heard: list[notices.Notice] = []
+    listener = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    listener.on_message = lambda _c, _u, m: heard.append(notices.open_notice(hub.key.public, m.topic, m.payload))
+    listener.connect(*BROKER)
+    listener.subscribe(topic, qos=1)
+    listener.loop_start()
+    done = threading.Event()
+
+    async def publish() -> None:
+        task = asyncio.create_task(notices.run_hub(hub, notices.Broker.from_url(MQTT)))
+        await asyncio.to_thread(done.wait)
+        await notices.stop(task)
+
+    publishing = threading.Thread(target=asyncio.run, args=(publish(),))
+    publishing.start()
+    try:
+        eventually(hub.db.hearing)
+        gate.add_subject("walker")
+        gate.notice_shown(OFFICE, "walker")
+        gate.give_consent(OFFICE, "walker")
+        gate.withdraw(OFFICE, "walker")
+        eventually(lambda: any(n and n.feed and n.feed["shred"] for n in heard))
+    finally:
+        done.set()
+        publishing.join()
+        listener.loop_stop()
+        listener.disconnect()

@@ -124,3 +124,31 @@ def test_a_watch_that_cannot_listen_reads_every_time(pg: Database) -> None:
         assert not watching.listening()
     finally:
         watching.close()
+
+
+def test_a_change_added_to_the_feed_wakes_who_waits_for_it_and_nothing_else_does(pg: Database, watch: Watch) -> None:
+    wakes: list[int] = []
+    cancel = watch.on_change(lambda: wakes.append(1))
+    _, read = counted(pg)
+    assert watch.remembered(KEYS, read) == 1
+    change(pg, "UPDATE vault_subject SET revision = revision + 1 WHERE id = 'ann'")
+    eventually(lambda: watch.remembered(KEYS, read) == 2)  # the revision was heard...
+    assert wakes == []  # ...and woke no one
+    change(pg, "INSERT INTO edge_change (idx, kind, op, actor, at) VALUES (1, 'standing', 'consent.give', 'x', now())")
+    eventually(lambda: len(wakes) == 1)
+    cancel()
+    change(pg, "INSERT INTO edge_change (idx, kind, op, actor, at) VALUES (2, 'standing', 'consent.give', 'x', now())")
+    change(pg, "UPDATE vault_subject SET revision = revision + 1 WHERE id = 'ann'")
+    eventually(lambda: watch.remembered(KEYS, read) == 3)  # notified after the second insert: both were heard
+    assert len(wakes) == 1
+
+
+def test_who_waits_for_changes_is_woken_when_listening_begins(pg: Database) -> None:
+    args, kwargs = pg.engine.dialect.create_connect_args(pg.engine.url)
+    watching = Watch(lambda: psycopg.connect(*args, **{**kwargs, "autocommit": True}))
+    wakes: list[int] = []
+    watching.on_change(lambda: wakes.append(1))  # registered before it listens, or after: woken when it begins
+    try:
+        eventually(lambda: watching.listening() and len(wakes) == 1)
+    finally:
+        watching.close()

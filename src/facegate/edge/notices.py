@@ -6,7 +6,9 @@ The hub publishes, for each batch of new changes, a notice to the topics they co
 A notice holds the topic, the hub's change cursor, the time, `prev` (from which cursor on it holds every change of
 its topic) and the changes themselves in the shape of a pull's answer (`feed`; None for a device's own topic, a
 deployment's spec, or past NOTICE_LIMIT bytes: then devices pull), signed with the hub key. Subjects travel under
-their pseudonymous IDs; nothing biometric. It is published retained with QoS 1.
+their pseudonymous IDs; nothing biometric. It is published retained with QoS 1. On PostgreSQL the hub hears of each
+new change at its commit (facegate.store.watch) and looks at the feed only every HEARD_WATCH_SECONDS otherwise; on
+SQLite, or while it does not hear, it looks every WATCH_SECONDS.
 
 A device subscribes to its topics and checks each notice against the hub key it pinned at pairing. A notice whose
 `prev` it has reached on that topic is applied as a pull's answer would be, and its shreds acknowledged over the
@@ -45,7 +47,8 @@ if TYPE_CHECKING:
     from facegate.edge.hub import Hub
 
 log = logging.getLogger("facegate.edge")
-WATCH_SECONDS = 0.25  # how often the hub looks for new changes (one indexed read of the feed's last index)
+WATCH_SECONDS = 0.25  # how often the hub looks for new changes when nothing tells it of them
+HEARD_WATCH_SECONDS = 2.0  # how often it looks while PostgreSQL's notifications tell it (in case one is missed)
 RETRY_SECONDS = 5.0  # a broken broker connection is tried again after this
 KEEPALIVE_SECONDS = 30  # MQTT keepalive: a dead connection is noticed within about 1.5 times this
 BATCH = 10_000  # changes looked at per round of the hub's watch
@@ -257,22 +260,35 @@ async def run_hub(hub: "Hub", broker: Broker) -> None:
 async def _publish(hub: "Hub", broker: Broker, since: int, prevs: dict[str, int]) -> None:
     import aiomqtt
 
-    while True:
-        try:
-            async with broker.client(f"facegate-hub-{secrets.token_hex(4)}") as client:
-                log.info("publishing change notices to %s:%s", broker.host, broker.port)
-                while True:
-                    notices, after = await asyncio.to_thread(new_notices, hub, since, prevs)
-                    for topic, payload in notices:
-                        await client.publish(topic, payload, qos=1, retain=True)
-                    since = after
-                    if not notices:
-                        await asyncio.sleep(WATCH_SECONDS)
-        except aiomqtt.MqttError as exc:
-            log.warning("the broker at %s:%s: %s; notices resume when it answers", broker.host, broker.port, exc)
-        except Exception as exc:  # the loop must go on (a database hiccup)
-            log.error("the notice loop failed: %s", type(exc).__name__)
-        await asyncio.sleep(RETRY_SECONDS)
+    loop, woken = asyncio.get_running_loop(), asyncio.Event()
+
+    def wake() -> None:
+        loop.call_soon_threadsafe(woken.set)
+
+    cancel = hub.db.on_change(wake)
+    try:
+        while True:
+            try:
+                async with broker.client(f"facegate-hub-{secrets.token_hex(4)}") as client:
+                    log.info("publishing change notices to %s:%s", broker.host, broker.port)
+                    while True:
+                        woken.clear()  # before the read: a change committed after it wakes the wait below
+                        notices, after = await asyncio.to_thread(new_notices, hub, since, prevs)
+                        for topic, payload in notices:
+                            await client.publish(topic, payload, qos=1, retain=True)
+                        since = after
+                        if not notices:
+                            every = HEARD_WATCH_SECONDS if hub.db.hearing() else WATCH_SECONDS
+                            with contextlib.suppress(TimeoutError):
+                                await asyncio.wait_for(woken.wait(), every)
+            except aiomqtt.MqttError as exc:
+                log.warning("the broker at %s:%s: %s; notices resume when it answers", broker.host, broker.port, exc)
+            except Exception as exc:  # the loop must go on (a database hiccup)
+                log.error("the notice loop failed: %s", type(exc).__name__)
+            await asyncio.sleep(RETRY_SECONDS)
+    finally:
+        if cancel is not None:
+            cancel()
 
 
 # ---- a device ----

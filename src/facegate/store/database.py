@@ -208,10 +208,22 @@ class Database:
         (`table:id`, tables with the revision trigger of migration 0014): see facegate.store.watch."""
         if self.backend != "postgresql":
             return read()
+        return self._watcher().remembered(keys, read)
+
+    def on_change(self, wake: Callable[[], None]) -> Callable[[], None] | None:
+        """On PostgreSQL, call `wake()` (from another thread) on each change added to the edge change feed and when
+        listening begins, and return what stops it; None on SQLite, where nothing is heard."""
+        return self._watcher().on_change(wake) if self.backend == "postgresql" else None
+
+    def hearing(self) -> bool:
+        """Whether this process is receiving PostgreSQL's notifications of changes now."""
+        return self._watch is not None and self._watch.listening()
+
+    def _watcher(self) -> Watch:
         with self._watching:
             if self._watch is None:
                 self._watch = Watch(lambda: self._connect_pg(**WATCH_TCP))
-        return self._watch.remembered(keys, read)
+            return self._watch
 
     def _checkout(self) -> Driver:
         try:

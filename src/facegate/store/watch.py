@@ -1,12 +1,16 @@
 """What other transactions change, as PostgreSQL's notifications say it: a value read from the database (rows'
 revisions) is remembered until a notification names one of its rows, so that reading it again costs no round trip.
 
+It also wakes whoever waits for new changes in the edge change feed (migration 0015 notifies each insert there), and
+when it begins to listen, since a change may have gone unheard before.
+
 The rows' triggers (migration 0014) notify at commit, so a change is known here a notification's delivery after it
 commits: a value is as fresh as the last notification received. While the listening connection is down (or not
 yet up) nothing is remembered and every read goes to the database; what was remembered before a reconnection is
 not trusted, since notifications may have been missed meanwhile.
 """
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -15,6 +19,7 @@ from typing import Any, TypeVar
 import psycopg
 
 CHANNEL = "facegate_revision"
+FEED_CHANNEL = "facegate_change"
 WAIT_S = 0.5  # how long one wait for notifications lasts, so that `close` is heard within it
 PING_S = 2.0  # a SELECT 1 this often: a connection gone fails it (soon, with the caller's TCP options)
 RETRY_S = 1.0
@@ -33,6 +38,7 @@ class Watch:
         self._since: int | None = None  # `_seen` when the current LISTEN began; None while not listening
         self._changed: dict[str, int] = {}  # a row's key: `_seen` at its last notification
         self._values: dict[tuple[str, ...], tuple[int, Any]] = {}  # keys: (`_seen` before the read, value)
+        self._wakers: list[Callable[[], None]] = []
         self._stop = threading.Event()
         threading.Thread(target=self._run, name="facegate-watch", daemon=True).start()
 
@@ -53,6 +59,19 @@ class Watch:
                 self._values[keys] = (mark, value)
         return value
 
+    def on_change(self, wake: Callable[[], None]) -> Callable[[], None]:
+        """Call `wake()` (from the watch's thread) on each change added to the feed and whenever listening begins;
+        returns what stops it."""
+        with self._lock:
+            self._wakers.append(wake)
+
+        def cancel() -> None:
+            with self._lock:
+                if wake in self._wakers:
+                    self._wakers.remove(wake)
+
+        return cancel
+
     def listening(self) -> bool:
         """Whether notifications are being received (values are remembered only then)."""
         return self._since is not None
@@ -70,15 +89,24 @@ class Watch:
                 self._since = self._seen
             self._changed[key] = self._seen
 
+    def _wake(self) -> None:
+        with self._lock:
+            wakers = list(self._wakers)
+        for wake in wakers:
+            with contextlib.suppress(RuntimeError):  # its event loop has closed; it cancels itself as it ends
+                wake()
+
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 with self._connect() as conn:
                     conn.execute("SET application_name = 'facegate watch'")  # as pg_stat_activity shows it
                     conn.execute(f"LISTEN {CHANNEL}")
+                    conn.execute(f"LISTEN {FEED_CHANNEL}")
                     with self._lock:
                         self._seen += 1
                         self._since = self._seen
+                    self._wake()
                     self._listen(conn)
             except psycopg.Error as exc:
                 if not self._stop.is_set():
@@ -92,7 +120,10 @@ class Watch:
         waited = 0.0
         while not self._stop.is_set():
             for note in conn.notifies(timeout=WAIT_S):
-                self._note(note.payload)
+                if note.channel == FEED_CHANNEL:
+                    self._wake()
+                else:
+                    self._note(note.payload)
             waited += WAIT_S
             if waited >= PING_S:
                 conn.execute("SELECT 1")
