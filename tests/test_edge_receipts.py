@@ -71,8 +71,10 @@ def test_an_acknowledgement_clears_the_pending_shred_and_its_replay_is_refused_a
 ) -> None:
     key, device_id, order = shred_pending(hub, gate, clock, "obama")
     message = ack(hub, key, device_id, order)
+    clock.now += timedelta(minutes=1)
     assert receipts.record(hub, [message]) == {"recorded": 1, "forged": 0, "replayed": 0, "refused": 0}
     assert is_acked(hub, device_id, order["order"])
+    assert fetch(hub, device_id).last_seen_at == clock.now  # the device's last contact, as read back
     assert device_id not in hub.unconfirmed_shreds(bound=timedelta(0))
     assert operations(hub).count("device.replay") == 0
     assert receipts.record(hub, [message])["replayed"] == 1  # the same signed acknowledgement again

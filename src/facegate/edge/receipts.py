@@ -21,8 +21,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import any_, bindparam, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from facegate.audit import Event
 from facegate.audit.keys import SigningKey, VerifyingKey
@@ -124,7 +125,8 @@ def record(hub: "Hub", messages: list[tuple[str, bytes]]) -> dict[str, int]:
     with hub.db.session() as session:
         table = DeviceRow.__table__
         ids = sorted({p[0] for p in parsed})
-        rows = {r.id: r for r in session.execute(select(table).where(table.c.id.in_(ids))).all()} if ids else {}
+        wanted = select(table.c.id, table.c.device_key, table.c.status).where(_among(session, table.c.id, ids))
+        rows = {r.id: r for r in session.execute(wanted).all()} if ids else {}
         good, seen = [], set()
         for device_id, body, signature, data in parsed:
             row = rows.get(device_id)
@@ -147,14 +149,12 @@ def record(hub: "Hub", messages: list[tuple[str, bytes]]) -> dict[str, int]:
             good.append((device_id, nonce, acks))
         if not good:
             return counts
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        conn = session.connection()  # Core statements, executemany: one compiled statement for the whole batch
-        nonces = dialect.insert(NonceRow.__table__).on_conflict_do_nothing()
+        nonces = NonceRow.__table__
         fresh = set(
-            conn.execute(
-                nonces.returning(NonceRow.__table__.c.device_id, NonceRow.__table__.c.nonce),
-                [{"device_id": d, "nonce": n, "seen_at": now} for d, n, _ in good],
-            ).all()
+            _insert_new(
+                session, nonces, [{"device_id": d, "nonce": n, "seen_at": now} for d, n, _ in good],
+                (nonces.c.device_id, nonces.c.nonce),
+            )
         )  # fmt: skip
         orders, contacts, now = [], set(), hub.clock()  # recorded now, after the checks
         for device_id, nonce, acks in good:
@@ -179,7 +179,8 @@ def record(hub: "Hub", messages: list[tuple[str, bytes]]) -> dict[str, int]:
                 })  # fmt: skip
         store(session, orders)
         if contacts:
-            conn.execute(update(DeviceRow).where(DeviceRow.id.in_(sorted(contacts))).values(last_seen_at=now))
+            seen_now = update(DeviceRow).where(_among(session, DeviceRow.id, sorted(contacts))).values(last_seen_at=now)
+            session.connection().execute(seen_now)
     return counts
 
 
@@ -187,8 +188,39 @@ def store(session: Any, orders: list[dict[str, Any]]) -> None:
     """Record confirmed shred orders in `session`; one recorded already stays as it was (a device that acknowledged
     on the broker may carry the same acknowledgement in a pull, and both may be written at once)."""
     if orders:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        session.connection().execute(dialect.insert(ShredAckRow.__table__).on_conflict_do_nothing(), orders)
+        _insert_new(session, ShredAckRow.__table__, orders)
+
+
+# A batch of a thousand acknowledgements on PostgreSQL: one statement over arrays (unnest, `= ANY`) whose text does
+# not grow with the batch. A statement per row, or one with a placeholder per value, costs the hub several times
+# the statement itself (psycopg parses each new statement text again).
+
+
+def _array(values: list[Any], column: Any) -> Any:
+    return cast(bindparam(None, values, type_=ARRAY(column.type), unique=True), ARRAY(column.type))
+
+
+def _among(session: Any, column: Any, values: list[Any]) -> Any:
+    """`column IN values`; `= ANY` one array on PostgreSQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(_array(values, column))
+    return column.in_(values)
+
+
+def _insert_new(session: Any, table: Any, rows: list[dict[str, Any]], returning: tuple[Any, ...] = ()) -> list[Any]:
+    """Insert `rows` (each with the same keys) but those whose key is there already; the `returning` columns of the
+    rows inserted."""
+    if session.get_bind().dialect.name == "postgresql":
+        names = list(rows[0])
+        arrays = select(*(func.unnest(_array([r[n] for r in rows], table.c[n])) for n in names))
+        statement: Any = postgresql.insert(table).from_select(names, arrays).on_conflict_do_nothing()
+        params: list[dict[str, Any]] | None = None
+    else:
+        statement, params = sqlite.insert(table).on_conflict_do_nothing(), rows
+    if returning:
+        return list(session.connection().execute(statement.returning(*returning), params).all())
+    session.connection().execute(statement, params)
+    return []
 
 
 def _audit_replay(hub: "Hub", session: Any, device_id: str) -> None:
