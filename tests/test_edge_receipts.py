@@ -127,3 +127,15 @@ def test_an_acknowledgement_recorded_over_the_broker_while_a_pull_carries_it_is_
     with hub.db.session(readonly=True) as session:
         assert session.scalar(select(func.count()).select_from(ShredAckRow)) == 1
     assert device_id not in hub.unconfirmed_shreds(bound=timedelta(0))
+
+
+def test_in_a_large_batch_each_signature_is_checked_against_its_own_message(hub: Hub, gate: Gate, clock: Clock) -> None:
+    # A batch past receipts.CHECKS_PER_THREAD is checked on several threads: a forgery anywhere in it is found,
+    # and only it.
+    key, device_id, order = shred_pending(hub, gate, clock, "obama")
+    messages = [ack(hub, key, device_id, order) for _ in range(3 * receipts.CHECKS_PER_THREAD + 1)]
+    forged_at = len(messages) // 2 + 1
+    messages[forged_at] = ack(hub, SigningKey.generate(), device_id, order)
+    counts = receipts.record(hub, messages)
+    assert counts == {"recorded": len(messages) - 1, "forged": 1, "replayed": 0, "refused": 0}
+    assert is_acked(hub, device_id, order["order"])
