@@ -42,6 +42,7 @@ from facegate.errors import InputError
 
 if TYPE_CHECKING:
     import aiomqtt
+    import paho.mqtt.client as paho
 
     from facegate.edge.device import Device
     from facegate.edge.hub import Hub
@@ -88,6 +89,35 @@ class Broker:
             self.host, self.port, identifier=identifier, username=self.username, password=self.password,
             tls_context=context, keepalive=KEEPALIVE_SECONDS, timeout=10,
         )  # fmt: skip
+
+
+    def threaded(self, identifier: str, topic: str) -> "paho.Client":
+        """An MQTT client for this broker that reads `topic` (QoS 1) on a thread of its own once `loop_start()` is
+        called, connecting again (and subscribing again) whenever the connection is lost."""
+        import paho.mqtt.client as paho
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        client = paho.Client(CallbackAPIVersion.VERSION2, client_id=identifier)
+        if self.username is not None:
+            client.username_pw_set(self.username, self.password)
+        if self.tls:
+            client.tls_set_context(ssl.create_default_context(cafile=self.ca_file))
+        client.reconnect_delay_set(1, int(RETRY_SECONDS))
+
+        def connected(_client: Any, _userdata: Any, _flags: Any, reason: Any, _properties: Any) -> None:
+            if reason.is_failure:
+                log.warning("the broker at %s:%s refused %s: %s", self.host, self.port, identifier, reason)
+                return
+            log.info("reading %s from %s:%s", topic, self.host, self.port)
+            client.subscribe(topic, qos=1)
+
+        def lost(_client: Any, _userdata: Any, _flags: Any, reason: Any, _properties: Any) -> None:
+            if reason.is_failure:
+                log.warning("the broker at %s:%s: %s; %s connects again", self.host, self.port, reason, identifier)
+
+        client.on_connect, client.on_disconnect = connected, lost
+        client.connect_async(self.host, self.port, keepalive=KEEPALIVE_SECONDS)
+        return client
 
 
 def prefix(hub_pem: str) -> str:

@@ -17,7 +17,10 @@ import base64
 import json
 import logging
 import os
+import queue
 import secrets
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import cache, lru_cache
@@ -257,37 +260,41 @@ def _audit_replay(hub: "Hub", session: Any, device_id: str) -> None:
 
 
 async def run_hub(hub: "Hub", broker: "Broker") -> None:
-    """The hub's acknowledgement loop: read the shared subscription, record what gathered in one transaction."""
-    import aiomqtt
-
-    pem = hub.key.public.pem()
-    queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
-    writer = asyncio.create_task(_record_loop(hub, queue))
+    """The hub's acknowledgement loop, until cancelled: an MQTT client's own thread reads the shared subscription
+    (off the server's event loop) and another thread records what gathered in one transaction."""
+    inbox: queue.SimpleQueue[tuple[str, bytes] | None] = queue.SimpleQueue()
+    client = broker.threaded(f"facegate-hub-acks-{secrets.token_hex(4)}", subscription(hub.key.public.pem()))
+    client.on_message = lambda _client, _userdata, item: inbox.put((str(item.topic), bytes(item.payload)))
+    recorder = threading.Thread(target=_record_loop, args=(hub, inbox), name="facegate-acks", daemon=True)
+    recorder.start()
+    client.loop_start()
     try:
-        while True:
-            try:
-                async with broker.client(f"facegate-hub-acks-{secrets.token_hex(4)}") as client:
-                    await client.subscribe(subscription(pem), qos=1)
-                    async for item in client.messages:
-                        payload = item.payload if isinstance(item.payload, bytes | bytearray) else b""
-                        queue.put_nowait((str(item.topic), bytes(payload)))
-            except aiomqtt.MqttError as exc:
-                log.warning("the broker at %s:%s (acknowledgements): %s", broker.host, broker.port, exc)
-            await asyncio.sleep(RETRY_SECONDS)
+        await asyncio.Event().wait()
     finally:
-        writer.cancel()
+        client.disconnect()
+        inbox.put(None)
+        await asyncio.to_thread(client.loop_stop)
+        await asyncio.to_thread(recorder.join)
 
 
-async def _record_loop(hub: "Hub", queue: "asyncio.Queue[tuple[str, bytes]]") -> None:
-    while True:
-        batch = [await queue.get()]
-        await asyncio.sleep(GATHER_SECONDS)
-        while not queue.empty() and len(batch) < BATCH:
-            batch.append(queue.get_nowait())
+def _record_loop(hub: "Hub", inbox: "queue.SimpleQueue[tuple[str, bytes] | None]") -> None:
+    """Record the acknowledgements as they come, in batches (what gathers in GATHER_SECONDS, at most BATCH), until
+    None comes."""
+    while (first := inbox.get()) is not None:
+        time.sleep(GATHER_SECONDS)
+        batch, last = [first], False
+        while len(batch) < BATCH and not inbox.empty():
+            item = inbox.get()
+            if item is None:
+                last = True
+                break
+            batch.append(item)
         try:
-            counts = await asyncio.to_thread(record, hub, batch)
+            counts = record(hub, batch)
         except Exception as exc:  # the loop must go on; the devices' hourly pulls acknowledge again
             log.error("recording %d acknowledgements failed: %s", len(batch), type(exc).__name__)
-            continue
-        if counts["forged"] or counts["replayed"] or counts["refused"]:
-            log.warning("acknowledgements refused: %s", counts)
+        else:
+            if counts["forged"] or counts["replayed"] or counts["refused"]:
+                log.warning("acknowledgements refused: %s", counts)
+        if last:
+            return
