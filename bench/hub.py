@@ -9,11 +9,11 @@ A fresh PostgreSQL database and data directory; `hq-lobby` registered on a hub; 
 transaction with real Ed25519 keys (setup, not timed). The hub runs as a real `facegate serve` (one engine worker,
 FACEGATE_BROKER_URL set, so it publishes change notices and reads acknowledgements) on a loopback port; the broker
 is the machine's Mosquitto. Each simulated device holds one MQTT connection subscribed to its three topics (a
-minimal MQTT 3.1.1 client over asyncio streams, so that 10,000 of them fit in one process). On each notice past its
-cursor it checks the notice's Ed25519 signature against the hub key itself (every device verifies the bytes it
-received: no verification is cached across devices, although they all receive the same notice). When the notice
-carries its topic's changes and nothing is missing before them (`prev`), the device takes them as
-`facegate.edge.device` does (here: moves its topic cursor; the simulation has no gate, so applying costs it
+minimal MQTT 3.1.1 client, an asyncio protocol with no task per device, so that 10,000 of them fit in one process).
+On each notice past its cursor it checks the notice's Ed25519 signature against the hub key itself (every device
+verifies the bytes it received: no verification is cached across devices, although they all receive the same
+notice). When the notice carries its topic's changes and nothing is missing before them (`prev`), the device takes
+them as `facegate.edge.device` does (here: moves its topic cursor; the simulation has no gate, so applying costs it
 nothing) and publishes a signed acknowledgement of the shred orders (its own Ed25519 key, a fresh nonce, QoS 0) to
 `facegate/<hub>/acks/<device>`; otherwise it makes the real signed pull over HTTP (shared connection pool), checks
 the hub's signature of the answer, and acknowledges in a second signed pull. Everything stays on 127.0.0.1; every
@@ -44,6 +44,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -82,28 +83,49 @@ def _packet(kind: int, body: bytes) -> bytes:
             return bytes(out) + body
 
 
-async def _read_packet(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    head = (await reader.readexactly(1))[0]
-    n, mul = 0, 1
-    while True:
-        byte = (await reader.readexactly(1))[0]
-        n, mul = n + (byte & 127) * mul, mul * 128
-        if not byte & 128:
-            return head, await reader.readexactly(n)
+class Link(asyncio.Protocol):
+    """One simulated device's broker connection: connect, subscribe at QoS 0 (`subscribed` is done at the SUBACK),
+    then hand each PUBLISH packet's body to `on_publish`, as the bytes come (no task per device)."""
 
+    def __init__(self, client_id: str, topics: list[str], on_publish: Callable[[bytes], None]) -> None:
+        self.client_id, self.topics, self.on_publish = client_id, topics, on_publish
+        self.subscribed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
 
-async def subscribe(host: str, port: int, client_id: str, topics: list[str]) -> asyncio.StreamReader:
-    """Connect, subscribe at QoS 0, wait for the SUBACK; the reader then yields PUBLISH packets."""
-    reader, writer = await asyncio.open_connection(host, port)
-    writer.write(_packet(0x10, _string("MQTT") + bytes([4, 0x02]) + (0).to_bytes(2, "big") + _string(client_id)))
-    head, body = await _read_packet(reader)
-    if head >> 4 != 2 or body[1] != 0:
-        raise RuntimeError("the broker refused the connection")
-    writer.write(_packet(0x82, (1).to_bytes(2, "big") + b"".join(_string(t) + b"\x00" for t in topics)))
-    while (await _read_packet(reader))[0] >> 4 != 9:
-        pass
-    reader.writer = writer  # type: ignore[attr-defined]  # kept alive with the reader
-    return reader
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        connect = _string("MQTT") + bytes([4, 0x02]) + (0).to_bytes(2, "big") + _string(self.client_id)
+        self.transport.write(_packet(0x10, connect))  # type: ignore[union-attr]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            n, mul, at = 0, 1, 1
+            while at < len(self.buffer):
+                byte = self.buffer[at]
+                n, mul, at = n + (byte & 127) * mul, mul * 128, at + 1
+                if not byte & 128:
+                    break
+            else:
+                return  # the length is not all here yet
+            if len(self.buffer) < at + n:
+                return
+            kind, body = self.buffer[0] >> 4, bytes(self.buffer[at : at + n])
+            del self.buffer[: at + n]
+            if kind == 3:
+                self.on_publish(body)
+            elif kind == 2 and body[1] != 0:
+                self.subscribed.set_exception(RuntimeError("the broker refused the connection"))
+            elif kind == 2:
+                subscribe = (1).to_bytes(2, "big") + b"".join(_string(t) + b"\x00" for t in self.topics)
+                self.transport.write(_packet(0x82, subscribe))  # type: ignore[union-attr]
+            elif kind == 9 and not self.subscribed.done():
+                self.subscribed.set_result(None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.subscribed.done():
+            self.subscribed.set_exception(exc or ConnectionError("the broker closed the connection"))
 
 
 # ---- a simulated device ----
@@ -120,7 +142,7 @@ class Sim:
     again: bool = False
     acked: dict[int, float] = field(default_factory=dict)  # shred order -> when its acknowledgement was taken
     topics: dict[str, int] = field(default_factory=dict)  # how far each topic was applied from notices
-    writer: asyncio.StreamWriter | None = None  # its broker connection, to publish acknowledgements
+    writer: asyncio.Transport | None = None  # its broker connection, to publish acknowledgements
     ack_topic: bytes = b""  # where it publishes them (MQTT-encoded, computed once as a device would)
 
     def at(self, topic: str) -> int:
@@ -183,34 +205,28 @@ class Fleet:
         finally:
             device.busy = False
 
-    async def listen(self, device: Sim, reader: asyncio.StreamReader) -> None:
-        """On each genuine notice past the device's cursor: apply what it carries and acknowledge the shreds over the
-        broker when nothing is missing before it (as facegate.edge.device does), else pull."""
-        while True:
-            try:
-                head, body = await _read_packet(reader)
-            except (asyncio.IncompleteReadError, ConnectionError):
-                return
-            if head >> 4 != 3:
-                continue
-            length = int.from_bytes(body[:2], "big")
-            topic, payload = body[2 : 2 + length].decode(), body[2 + length :]
-            notice = notices.open_notice(self.hub_key, topic, payload)  # each device checks the signature itself
-            if notice is None or notice.cursor <= device.at(topic):
-                continue
-            if self.carried and notice.feed is not None and notice.prev is not None and notice.prev <= device.at(topic):
-                device.topics[topic] = notice.cursor
-                self.applied_from_notices += 1
-                acks = [{**o, "templates_left": 0} for o in notice.feed["shred"]]
-                if acks and device.writer is not None:
-                    ack = receipts.make_ack(device.key, device.id, acks, device.applied, datetime.now(UTC))
-                    device.writer.write(_packet(0x30, device.ack_topic + ack))
-                    self.acks_published += 1
-                    self.published_at.append(time.perf_counter())
-                continue
-            task = asyncio.create_task(self.sync(device))
-            self.running.add(task)
-            task.add_done_callback(self.running.discard)
+    def notice(self, device: Sim, body: bytes) -> None:
+        """A PUBLISH packet's body for `device`: on a genuine notice past its cursor, apply what it carries and
+        acknowledge the shreds over the broker when nothing is missing before it (as facegate.edge.device does), else
+        pull."""
+        length = int.from_bytes(body[:2], "big")
+        topic, payload = body[2 : 2 + length].decode(), body[2 + length :]
+        notice = notices.open_notice(self.hub_key, topic, payload)  # each device checks the signature itself
+        if notice is None or notice.cursor <= device.at(topic):
+            return
+        if self.carried and notice.feed is not None and notice.prev is not None and notice.prev <= device.at(topic):
+            device.topics[topic] = notice.cursor
+            self.applied_from_notices += 1
+            acks = [{**o, "templates_left": 0} for o in notice.feed["shred"]]
+            if acks and device.writer is not None:
+                ack = receipts.make_ack(device.key, device.id, acks, device.applied, datetime.now(UTC))
+                device.writer.write(_packet(0x30, device.ack_topic + ack))
+                self.acks_published += 1
+                self.published_at.append(time.perf_counter())
+            return
+        task = asyncio.create_task(self.sync(device))
+        self.running.add(task)
+        task.add_done_callback(self.running.discard)
 
     async def poll(self, device: Sim, every: float, until: float) -> None:
         """The slow poll, from a random phase."""
@@ -343,22 +359,22 @@ async def run(args: argparse.Namespace, gate: Gate, base: str, pid: int) -> None
         sims = pair(gate, args.devices, "sim-", head)  # paired and up to date (their first pull is not measured)
         fleet = Fleet(signing.public_key(hub_pem), hub_pem, client, sims)
         started = time.perf_counter()
-        readers: list[asyncio.StreamReader] = []
         gate_ = asyncio.Semaphore(200)
-
         hub_id = signing.fingerprint(hub_pem)[:8]  # another run's devices on this broker have the same IDs
+        loop = asyncio.get_running_loop()
 
-        async def connect(d: Sim) -> asyncio.StreamReader:
+        async def connect(d: Sim) -> None:
+            topics = notices.device_topics(hub_pem, [DEPLOYMENT], d.id)
             async with gate_:
-                return await subscribe(host, int(port), f"facegate-{hub_id}-{d.id}", notices.device_topics(
-                    hub_pem, [DEPLOYMENT], d.id))  # fmt: skip
+                _, link = await loop.create_connection(
+                    lambda: Link(f"facegate-{hub_id}-{d.id}", topics, lambda body: fleet.notice(d, body)), host,
+                    int(port),
+                )  # fmt: skip
+                await link.subscribed
+            d.writer, d.ack_topic = link.transport, _string(receipts.topic(hub_pem, d.id))
 
-        readers = await asyncio.gather(*(connect(d) for d in sims))
-        for d, r in zip(sims, readers, strict=True):
-            d.writer = r.writer  # type: ignore[attr-defined]
-            d.ack_topic = _string(receipts.topic(hub_pem, d.id))
+        await asyncio.gather(*(connect(d) for d in sims))
         print(f"{args.devices} devices connected to the broker in {time.perf_counter() - started:.1f} s (setup)")
-        listeners = [asyncio.create_task(fleet.listen(d, r)) for d, r in zip(sims, readers, strict=True)]
         # Idle: every device connected, polling every --poll-every seconds from a random phase, nothing changes.
         window = time.monotonic() + args.idle
         pollers = [asyncio.create_task(fleet.poll(d, args.poll_every, window)) for d in sims]
@@ -410,11 +426,12 @@ async def run(args: argparse.Namespace, gate: Gate, base: str, pid: int) -> None
             print(f"a round of {args.round} consents ({end - head} changes) to all devices: {done} of {args.devices} "
                   f"up to date {took:.1f} s after the first was made (making them took the hub {made:.1f} s; "
                   f"{fleet.pulls - pulls0} pulls)")  # fmt: skip
-        for task in pollers + listeners:
+        for task in pollers:
             task.cancel()
-        await asyncio.gather(*pollers, *listeners, return_exceptions=True)
-        for reader in readers:
-            reader.writer.close()  # type: ignore[attr-defined]
+        await asyncio.gather(*pollers, return_exceptions=True)
+        for d in sims:
+            if d.writer is not None:
+                d.writer.close()
         if fleet.failures or polled.failures:
             failures = fleet.failures + polled.failures
             print(f"failures: {len(failures)}, e.g. {failures[:3]}")
