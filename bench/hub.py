@@ -14,10 +14,10 @@ On each notice past its cursor it checks the notice's Ed25519 signature against 
 verifies the bytes it received: no verification is cached across devices, although they all receive the same
 notice). When the notice carries its topic's changes and nothing is missing before them (`prev`), the device takes
 them as `facegate.edge.device` does (here: moves its topic cursor; the simulation has no gate, so applying costs it
-nothing) and publishes a signed acknowledgement of the shred orders (its own Ed25519 key, a fresh nonce, QoS 0) to
-`facegate/<hub>/acks/<device>`; otherwise it makes the real signed pull over HTTP (shared connection pool), checks
-the hub's signature of the answer, and acknowledges in a second signed pull. Everything stays on 127.0.0.1; every
-phase is bounded in time.
+nothing) and publishes a signed acknowledgement of the shred orders (its own Ed25519 key, a fresh nonce, QoS 1 as a
+device does) to `facegate/<hub>/acks/<device>`; otherwise it makes the real signed pull over HTTP (shared connection
+pool), checks the hub's signature of the answer, and acknowledges in a second signed pull. Everything stays on
+127.0.0.1; every phase is bounded in time.
 
 Printed: the load average; hub CPU while idle over --idle seconds with every device connected and polling every
 --poll-every seconds (random phases); a withdrawal at the hub to the hub's recording of each device's
@@ -220,7 +220,7 @@ class Fleet:
             acks = [{**o, "templates_left": 0} for o in notice.feed["shred"]]
             if acks and device.writer is not None:
                 ack = receipts.make_ack(device.key, device.id, acks, device.applied, datetime.now(UTC))
-                device.writer.write(_packet(0x30, device.ack_topic + ack))
+                device.writer.write(_packet(0x32, device.ack_topic + (1).to_bytes(2, "big") + ack))  # QoS 1, packet 1
                 self.acks_published += 1
                 self.published_at.append(time.perf_counter())
             return

@@ -3,6 +3,7 @@ reaches a device that polls only hourly, at once; a device whose broker cannot b
 on PostgreSQL the hub publishes a change when it hears of it, not when it next looks."""
 
 import asyncio
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -137,3 +138,33 @@ def test_on_postgresql_a_change_is_published_when_it_commits_not_when_the_hub_ne
         publishing.join()
         listener.loop_stop()
         listener.disconnect()
+
+
+def test_a_burst_of_acknowledgements_the_hub_is_not_reading_yet_reaches_it_whole() -> None:
+    # Mosquitto holds at most 1,000 messages for one client behind its window of unacknowledged QoS 1 messages and
+    # drops the rest: the hub's subscription is QoS 0, so a fleet's burst is not cut while the hub catches up.
+    if not broker_listening():
+        pytest.skip("no MQTT broker at 127.0.0.1:1883 (Mosquitto runs there on this project's machines and in CI)")
+    # Small messages, so that the burst fits in the sockets' buffers while the hub reads nothing (Mosquitto also
+    # drops QoS 0 messages past 1,000 waiting to be written).
+    topic, burst = f"fg/{os.urandom(4).hex()}", 2000
+    hub = notices.Broker.from_url(MQTT).threaded(f"test-hub-{os.urandom(4).hex()}", f"{topic}/+")
+    reading, subscribed, got = threading.Event(), threading.Event(), []
+    hub.on_subscribe = lambda *_: subscribed.set()
+    hub.on_message = lambda *_: (reading.wait(30), got.append(1))
+    sender = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    sender.connect(*BROKER)
+    hub.loop_start()
+    sender.loop_start()
+    try:
+        assert subscribed.wait(10)
+        sent = [sender.publish(f"{topic}/{n}", b"a", qos=1) for n in range(burst)]  # devices publish at QoS 1
+        for message in sent:
+            message.wait_for_publish(30)  # all at the broker while the hub reads nothing
+        reading.set()
+        wait_for(lambda: len(got) == burst, f"{burst} acknowledgements at the hub", rounds=600)
+    finally:
+        reading.set()
+        for client in (hub, sender):
+            client.disconnect()
+            client.loop_stop()

@@ -92,8 +92,13 @@ class Broker:
 
 
     def threaded(self, identifier: str, topic: str) -> "paho.Client":
-        """An MQTT client for this broker that reads `topic` (QoS 1) on a thread of its own once `loop_start()` is
-        called, connecting again (and subscribing again) whenever the connection is lost."""
+        """An MQTT client for this broker that reads `topic` on a thread of its own once `loop_start()` is called,
+        connecting again (and subscribing again) whenever the connection is lost.
+
+        It subscribes at QoS 0: what the broker sends it is not held back by a window of unacknowledged messages, nor
+        dropped when more than the broker queues for one client wait behind that window (Mosquitto's default: 1,000,
+        which a fleet's burst of acknowledgements at QoS 1 overflowed). The session is not kept across connections
+        either way; a message lost with the connection is made good by the sender (a device's next pull)."""
         import paho.mqtt.client as paho
         from paho.mqtt.enums import CallbackAPIVersion
 
@@ -109,7 +114,7 @@ class Broker:
                 log.warning("the broker at %s:%s refused %s: %s", self.host, self.port, identifier, reason)
                 return
             log.info("reading %s from %s:%s", topic, self.host, self.port)
-            client.subscribe(topic, qos=1)
+            client.subscribe(topic, qos=0)
 
         def lost(_client: Any, _userdata: Any, _flags: Any, reason: Any, _properties: Any) -> None:
             if reason.is_failure:

@@ -278,10 +278,11 @@ async def run_hub(hub: "Hub", broker: "Broker") -> None:
 
 
 def _record_loop(hub: "Hub", inbox: "queue.SimpleQueue[tuple[str, bytes] | None]") -> None:
-    """Record the acknowledgements as they come, in batches (what gathers in GATHER_SECONDS, at most BATCH), until
-    None comes."""
+    """Record the acknowledgements as they come, in batches of at most BATCH, until None comes: a batch is what
+    waits, or when nothing does, what gathers in GATHER_SECONDS."""
     while (first := inbox.get()) is not None:
-        time.sleep(GATHER_SECONDS)
+        if inbox.empty():  # the first of a burst: let the rest gather (with a backlog, no wait: it would add up)
+            time.sleep(GATHER_SECONDS)
         batch, last = [first], False
         while len(batch) < BATCH and not inbox.empty():
             item = inbox.get()
