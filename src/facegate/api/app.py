@@ -120,6 +120,8 @@ def create_api(
         await notices.stop(publishing)
         if warming is not None:
             warming.cancel()
+            await asyncio.gather(warming, return_exceptions=True)
+        service.gate.engines.close()  # the worker processes, before the interpreter's exit finds them running
         for running in (task, signing):
             if running is not None:
                 running.cancel()

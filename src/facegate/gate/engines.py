@@ -72,6 +72,13 @@ class EngineHost:
             engine: Engine = self._engine
             return engine
 
+    def close(self) -> None:
+        """Stop the engine's worker processes, if it runs in any (a later use loads it again)."""
+        with self._lock:
+            engine, self._engine = self._engine, None
+        if isinstance(engine, EnginePool):
+            engine.close()
+
     def operating_points(self) -> calibration.Calibration | None:
         """The calibrated error rates of the gate's face model, from which 1:N thresholds are set (ACC-1)."""
         if self._engine is None and self.factory is None:
