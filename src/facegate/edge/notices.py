@@ -90,7 +90,6 @@ class Broker:
             tls_context=context, keepalive=KEEPALIVE_SECONDS, timeout=10,
         )  # fmt: skip
 
-
     def threaded(self, identifier: str, topic: str) -> "paho.Client":
         """An MQTT client for this broker that reads `topic` on a thread of its own once `loop_start()` is called,
         connecting again (and subscribing again) whenever the connection is lost.
