@@ -75,7 +75,7 @@ def test_batch_workers_die_with_a_killed_calibrate_command(tmp_path: Path) -> No
     try:
         deadline = time.monotonic() + 120
         while len(workers) < 2 and time.monotonic() < deadline and batch.poll() is None:
-            workers = {p for p in children(batch.pid) if b"facegate" not in Path(f"/proc/{p}/cmdline").read_bytes()}
+            workers = {p for p in children(batch.pid) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()}
             time.sleep(0.2)
         assert len(workers) >= 2, "the batch should have started its workers"
         batch.send_signal(signal.SIGKILL)
@@ -102,8 +102,9 @@ def test_engine_workers_go_with_their_server(tmp_path: Path, stop: signal.Signal
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "facegate", "serve", "--home", str(tmp_path / "home"), "--port", str(port)]
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    server = subprocess.Popen([*command, "--engine-workers", "2"], env=env, **quiet)
+    log = tmp_path / "serve.log"
+    with log.open("wb") as err:
+        server = subprocess.Popen([*command, "--engine-workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=err)
     workers: set[int] = set()
     try:
         deadline = time.monotonic() + 180
@@ -123,3 +124,7 @@ def test_engine_workers_go_with_their_server(tmp_path: Path, stop: signal.Signal
                 os.kill(pid, signal.SIGKILL)
         if server.poll() is None:
             server.kill()
+    if stop == signal.SIGTERM:  # stopped in order: the workers before the interpreter's exit, nothing else printed
+        printed = log.read_text()
+        assert "Application shutdown complete" in printed
+        assert "leaked" not in printed and "Traceback" not in printed and "Warning" not in printed, printed[-2000:]
