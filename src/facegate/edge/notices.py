@@ -97,7 +97,8 @@ class Broker:
         It subscribes at QoS 0: what the broker sends it is not held back by a window of unacknowledged messages, nor
         dropped when more than the broker queues for one client wait behind that window (Mosquitto's default: 1,000,
         which a fleet's burst of acknowledgements at QoS 1 overflowed). The session is not kept across connections
-        either way; a message lost with the connection is made good by the sender (a device's next pull)."""
+        either way; a message lost with the connection is made good by the sender (a device's next pull, which takes
+        the order again from its cursor)."""
         import paho.mqtt.client as paho
         from paho.mqtt.enums import CallbackAPIVersion
 
