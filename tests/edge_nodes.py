@@ -4,12 +4,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from gate_fixtures import wait_for
 
 from facegate.gate import Gate
 from facegate.home import choose_node_kind
@@ -22,16 +22,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def wait_for(condition: Callable[[], object], what: str, rounds: int = 300, pause: float = 0.1) -> object:
-    """Poll `condition` until it is truthy (bounded: `rounds` tries); fail naming `what` otherwise."""
-    for _ in range(rounds):
-        value = condition()
-        if value:
-            return value
-        time.sleep(pause)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 @dataclass

@@ -71,9 +71,12 @@ def make_gate(database_url: str, folder: Path, clock: Clock) -> Iterator[Gate]:
     keystore.engine.dispose()
 
 
-def eventually(condition: Callable[[], bool]) -> None:
-    """Wait until `condition` holds (a notification is delivered at its own pace), at most 20 s."""
-    deadline = time.monotonic() + 20
-    while not condition():
-        assert time.monotonic() < deadline, "not seen within 20 s"
-        time.sleep(0.01)
+
+def wait_for(condition: Callable[[], object], what: str, rounds: int = 300, pause: float = 0.1) -> object:
+    """Poll `condition` until it is truthy (bounded: `rounds` tries); fail naming `what` otherwise."""
+    for _ in range(rounds):
+        value = condition()
+        if value:
+            return value
+        time.sleep(pause)
+    raise AssertionError(f"gave up waiting for {what}")

@@ -13,7 +13,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 from edge_nodes import Node, free_port, make_node, wait_for
-from gate_fixtures import eventually, example, shared_engine
+from gate_fixtures import example, shared_engine
 from sqlalchemy import select
 
 from facegate.edge import notices
@@ -127,12 +127,12 @@ def test_on_postgresql_a_change_is_published_when_it_commits_not_when_the_hub_ne
     publishing = threading.Thread(target=asyncio.run, args=(publish(),))
     publishing.start()
     try:
-        eventually(hub.db.hearing)
+        wait_for(hub.db.hearing, "the hub to listen")
         gate.add_subject("walker")
         gate.notice_shown(OFFICE, "walker")
         gate.give_consent(OFFICE, "walker")
         gate.withdraw(OFFICE, "walker")
-        eventually(lambda: any(n and n.feed and n.feed["shred"] for n in heard))
+        wait_for(lambda: any(n and n.feed and n.feed["shred"] for n in heard), "the withdrawal's notice")
     finally:
         done.set()
         publishing.join()

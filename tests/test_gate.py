@@ -9,7 +9,7 @@ from typing import Any
 
 import pyotp
 import pytest
-from gate_fixtures import Clock, eventually, example, offered, shared_engine
+from gate_fixtures import Clock, example, offered, shared_engine, wait_for
 from passkeys import SoftAuthenticator, b64url
 
 from facegate.errors import InputError, MultipleFacesError, NotAnImageError, NotFoundError, RefusedError
@@ -177,7 +177,7 @@ def test_on_postgresql_a_repeat_verification_reads_nothing_before_the_engine_unt
         assert office.verify(OFFICE, "obama", photo("obama2.jpg")).outcome == "match"
         return not reads
 
-    eventually(verified_without_reading)  # from the moment the gate listens
+    wait_for(verified_without_reading, "the change to be heard")  # from the moment the gate listens
     matched = sum('"outcome":"match"' in p for p in audit_payloads(office))
     elsewhere.withdraw(OFFICE, "obama")
 
@@ -186,7 +186,7 @@ def test_on_postgresql_a_repeat_verification_reads_nothing_before_the_engine_unt
         refused(lambda: office.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-6d")  # heard or not
         return not embedded
 
-    eventually(refused_before_the_engine)  # once the withdrawal is heard
+    wait_for(refused_before_the_engine, "the change to be heard")  # once the withdrawal is heard
     assert sum('"outcome":"match"' in p for p in audit_payloads(office)) == matched  # none after the withdrawal
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from gate_fixtures import eventually
+from gate_fixtures import wait_for
 from sqlalchemy import text
 
 from facegate.store import Database
@@ -28,7 +28,7 @@ def watch(pg: Database) -> Iterator[Watch]:
     """A watch of that database, listening."""
     args, kwargs = pg.engine.dialect.create_connect_args(pg.engine.url)
     watching = Watch(lambda: psycopg.connect(*args, **{**kwargs, "autocommit": True}))
-    eventually(watching.listening)
+    wait_for(watching.listening, "the notification to be heard")
     yield watching
     watching.close()
 
@@ -55,7 +55,7 @@ def test_a_value_is_remembered_until_another_connection_changes_its_row(pg: Data
     reads, read = counted(pg)
     assert [watch.remembered(KEYS, read) for _ in range(3)] == [1, 1, 1] and reads == [1]
     change(pg, "UPDATE vault_subject SET revision = revision + 1 WHERE id = 'ann'")
-    eventually(lambda: watch.remembered(KEYS, read) == 2)
+    wait_for(lambda: watch.remembered(KEYS, read) == 2, "the notification to be heard")
     assert watch.remembered(KEYS, read) == 2 and reads == [1, 2]
 
 
@@ -63,7 +63,7 @@ def test_a_deletion_is_heard_too(pg: Database, watch: Watch) -> None:
     _, read = counted(pg)
     watch.remembered(KEYS, read)
     change(pg, "DELETE FROM vault_subject WHERE id = 'ann'")
-    eventually(lambda: watch.remembered(KEYS, read) is None)
+    wait_for(lambda: watch.remembered(KEYS, read) is None, "the notification to be heard")
 
 
 def test_a_change_to_another_row_or_column_keeps_the_value(pg: Database, watch: Watch) -> None:
@@ -75,7 +75,7 @@ def test_a_change_to_another_row_or_column_keeps_the_value(pg: Database, watch: 
     change(pg, "UPDATE vault_subject SET created_at = now() WHERE id = 'ann'")  # not its revision
     change(pg, "UPDATE vault_subject SET revision = 2 WHERE id = 'bo'")
     # bo's change heard: a notification of ann's, committed before it, would have come first
-    eventually(lambda: watch.remembered(bo, lambda: "read again") == "read again")
+    wait_for(lambda: watch.remembered(bo, lambda: "read again") == "read again", "the notification to be heard")
     assert watch.remembered(KEYS, read) == 1 and reads == [1]
 
 
@@ -87,8 +87,8 @@ def test_nothing_is_remembered_across_a_lost_connection(pg: Database, watch: Wat
         ended = conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {listener}"))
         ended = ended.scalars().all()
     assert ended == [True]
-    eventually(lambda: not watch.listening())
-    eventually(watch.listening)  # it connects again
+    wait_for(lambda: not watch.listening(), "the notification to be heard")
+    wait_for(watch.listening, "the notification to be heard")  # it connects again
     watch.remembered(KEYS, read)
     assert reads == [1, 1]  # read again: notifications may have been missed while it was down
 
@@ -106,7 +106,7 @@ def test_past_its_bound_it_trusts_only_what_it_reads_afterwards(
         for other in ("x", "y"):
             change(pg, f"INSERT INTO vault_subject (id, revision, created_at) VALUES ('{other}', 1, now())")
             change(pg, f"UPDATE vault_subject SET revision = 2 WHERE id = '{other}'")
-        eventually(lambda: watch.remembered(("sentinel",), lambda: "after") == "after")  # the changes forgotten
+        wait_for(lambda: watch.remembered(("sentinel",), lambda: "after") == "after", "the changes forgotten")
         return value
 
     assert watch.remembered(KEYS, read_across_changes) == 1
@@ -132,14 +132,15 @@ def test_a_change_added_to_the_feed_wakes_who_waits_for_it_and_nothing_else_does
     _, read = counted(pg)
     assert watch.remembered(KEYS, read) == 1
     change(pg, "UPDATE vault_subject SET revision = revision + 1 WHERE id = 'ann'")
-    eventually(lambda: watch.remembered(KEYS, read) == 2)  # the revision was heard...
+    wait_for(lambda: watch.remembered(KEYS, read) == 2, "the notification to be heard")  # the revision was heard...
     assert wakes == []  # ...and woke no one
     change(pg, "INSERT INTO edge_change (idx, kind, op, actor, at) VALUES (1, 'standing', 'consent.give', 'x', now())")
-    eventually(lambda: len(wakes) == 1)
+    wait_for(lambda: len(wakes) == 1, "the notification to be heard")
     cancel()
     change(pg, "INSERT INTO edge_change (idx, kind, op, actor, at) VALUES (2, 'standing', 'consent.give', 'x', now())")
     change(pg, "UPDATE vault_subject SET revision = revision + 1 WHERE id = 'ann'")
-    eventually(lambda: watch.remembered(KEYS, read) == 3)  # notified after the second insert: both were heard
+    # notified after the second insert: both were heard
+    wait_for(lambda: watch.remembered(KEYS, read) == 3, "the notification to be heard")
     assert len(wakes) == 1
 
 
@@ -149,6 +150,6 @@ def test_who_waits_for_changes_is_woken_when_listening_begins(pg: Database) -> N
     wakes: list[int] = []
     watching.on_change(lambda: wakes.append(1))  # registered before it listens, or after: woken when it begins
     try:
-        eventually(lambda: watching.listening() and len(wakes) == 1)
+        wait_for(lambda: watching.listening() and len(wakes) == 1, "the notification to be heard")
     finally:
         watching.close()
