@@ -121,7 +121,7 @@ def create_api(
         if warming is not None:
             warming.cancel()
             await asyncio.gather(warming, return_exceptions=True)
-        service.gate.engines.close()  # the worker processes, before the interpreter's exit finds them running
+        service.gate.stop_engine()  # its worker processes, before the interpreter's exit finds them running
         for running in (task, signing):
             if running is not None:
                 running.cancel()

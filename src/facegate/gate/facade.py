@@ -102,6 +102,10 @@ class Gate:
         """The face engine, loaded on first use (loading the models takes a moment)."""
         return self.engines.engine
 
+    def stop_engine(self) -> None:
+        """Stop the face engine's worker processes, if it runs in any (the next use loads it again)."""
+        self.engines.close()
+
     def operating_points(self) -> Any:
         """The calibrated error rates of the gate's face model, from which 1:N thresholds are set (ACC-1)."""
         return self.engines.operating_points()
