@@ -22,7 +22,6 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
 
 import psycopg
 
@@ -43,15 +42,17 @@ once: nothing waits for its answer before the commit."""
 CHECK_FAILED = "facegate: the check failed"
 
 
-@runtime_checkable
-class Conditional(Protocol):
+class Conditional:
     """A Check that can also be said as one SQL condition on PostgreSQL (driver.Condition), so that a lone event's
-    check travels inside its write: the transaction is one statement."""
+    check travels inside its write: the transaction is one statement. A base class, not a Protocol: isinstance on a
+    runtime-checkable Protocol takes about 7 µs here, on every verification, against 0.05 µs for a class."""
 
-    def __call__(self, db: Statements) -> bool: ...
+    def __call__(self, db: Statements) -> bool:
+        raise NotImplementedError
 
     def condition(self) -> driver.Condition | None:
         """The condition, or None when the check must run as its own statements (it then fails as the Check)."""
+        raise NotImplementedError
 
 
 @dataclass(eq=False)
