@@ -291,6 +291,15 @@ def test_public_place_needs_public_security_area_and_signs() -> None:
     assert not found(check(PUBLIC, "cn2025"), "CN25-13b")
 
 
+@pytest.mark.parametrize("where", [{"location.type": "pedestrian street"}, {"premises_type": "public street"}])
+def test_a_street_is_a_public_place_whatever_the_setting_says(where: dict[str, str]) -> None:
+    street = {"location.setting": "private_premises", "location.signage": False, **where}
+    (purpose, signs) = found(check(street, "cn2025"), "CN25-13b")
+    assert (purpose.field, signs.field) == ("purpose.category", "location.signage")
+    assert "location.setting says private_premises, but a public" in purpose.message
+    assert not found(check({**street, "location.type": "lobby", "premises_type": "office"}, "cn2025"), "CN25-13b")
+
+
 def test_impact_assessment_must_be_approved_before_today_with_four_sections() -> None:
     future = found(check({"impact_assessment.approved_on": date(2026, 12, 1)}, "cn2025"), "CN25-9a/b")
     assert [f.field for f in future] == ["impact_assessment.approved_on"]

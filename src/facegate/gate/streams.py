@@ -55,7 +55,7 @@ def passive_problem(spec: policy.Deployment) -> tuple[str, list[str]] | None:
             "location.signage: true",
             ["CN25-5b", "CN25-13b"],
         )
-    if spec.location.setting == "public_place":
+    if policy.public_place(spec):
         if not facts.public_security_duty(spec):  # the handler decides, not only the purpose token
             return (
                 f"face recognition in a public place is only for public security, not {spec.purpose.category}",

@@ -31,6 +31,7 @@ from facegate.oversight.tasks import (
 )
 from facegate.oversight.thresholds import filing_duty
 from facegate.oversight.workdays import WorkingCalendar, beijing_date
+from facegate.policy import public_place
 from facegate.policy.profiles import lineage
 from facegate.vault.models import TemplateRow
 
@@ -113,7 +114,7 @@ class Oversight:
                     details = {"count_mode": self.count_mode, "count": count, "first_count": duty.first_count}
                 if duty.public_place_trigger:
                     public = [d for d in view.deployments if profile in _lineages(d.profiles)
-                              and d.spec.location.setting == "public_place"]  # fmt: skip
+                              and public_place(d.spec)]  # fmt: skip
                     first = min((d.registered_at for d in public), default=None)
                     if first is not None and (at is None or first < at):
                         trigger, at = "public_place", first

@@ -12,6 +12,7 @@ from facegate.oversight.handlers import HandlerView
 from facegate.oversight.tasks import all_tasks, filing_dict, filings, overdue_tasks, task_dict
 from facegate.oversight.thresholds import filing_duty, filing_profiles
 from facegate.oversight.workdays import beijing_date
+from facegate.policy import public_place
 from facegate.policy.accuracy import OperatingPoints
 from facegate.policy.profiles import lineage, profile_names
 from facegate.vault.models import TemplateRow
@@ -86,7 +87,7 @@ def _handler(
         latched = next((t for t in tasks if t.profile == profile and t.kind == "filing"), None)
         public = [d.id for d in view.deployments if duty.public_place_trigger
                   and profile in {p for name in d.profiles for p in lineage(name)}
-                  and d.spec.location.setting == "public_place"]  # fmt: skip
+                  and public_place(d.spec)]  # fmt: skip
         levels = [{"level": level, "reached": count >= level} for level in duty.early_warnings]
         thresholds.append(
             {

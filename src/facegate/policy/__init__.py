@@ -4,6 +4,7 @@ from facegate.errors import TransitionError
 from facegate.policy.claims import ATTESTABLE_CLAIMS, CLAIM_RULES
 from facegate.policy.document import Document, Gap
 from facegate.policy.evaluation import Evaluation, Finding, evaluate
+from facegate.policy.facts import public_place
 from facegate.policy.lifecycle import (
     Change,
     Staleness,
@@ -61,6 +62,7 @@ __all__ = [
     "parse_spec",
     "pia_document",
     "profile_names",
+    "public_place",
     "reassessment_triggers",
     "renotification_needed",
     "retire",

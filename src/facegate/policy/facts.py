@@ -8,6 +8,9 @@ BUSINESS_PREMISES = vocabulary.tagged("premises_type", "business")
 EDUCATION_PREMISES = vocabulary.tagged("premises_type", "education")
 WORKPLACE_PREMISES = vocabulary.tagged("premises_type", "workplace")
 PRIVATE_SPACES = vocabulary.tagged("location_type", "private")
+# A street or a square is a public place whatever location.setting says (CN25-13b, PIPL-26).
+PUBLIC_LOCATIONS = ("public_square",)
+PUBLIC_PREMISES = ("public_street",)
 
 
 def premises(spec: Deployment) -> str:
@@ -34,6 +37,16 @@ def private_space(spec: Deployment, blocklist: tuple[str, ...]) -> str | None:
     return None
 
 
+def public_place(spec: Deployment) -> bool:
+    """Whether the devices are in a public place: so set, or at a street or square, which location.setting cannot
+    make private."""
+    return (
+        spec.location.setting == "public_place"
+        or location(spec) in PUBLIC_LOCATIONS
+        or premises(spec) in PUBLIC_PREMISES
+    )
+
+
 def is_business_premises(spec: Deployment) -> bool:
     """Whether the premises are business premises named by CN23-T05 (hotels, banks, stations, ...)."""
     return premises(spec) in BUSINESS_PREMISES
@@ -41,7 +54,7 @@ def is_business_premises(spec: Deployment) -> bool:
 
 def is_public_facing(spec: Deployment) -> bool:
     """Whether members of the public meet the deployment (a public place or business premises)."""
-    return spec.location.setting == "public_place" or is_business_premises(spec)
+    return public_place(spec) or is_business_premises(spec)
 
 
 def children_likely(spec: Deployment) -> bool:
@@ -81,7 +94,7 @@ def is_remote_passive_identification(spec: Deployment) -> bool:
     return (
         spec.modality == "identification"
         and spec.capture == "passive"
-        and (spec.location.setting == "public_place" or is_business_premises(spec))
+        and (public_place(spec) or is_business_premises(spec))
     )
 
 

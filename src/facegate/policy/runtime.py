@@ -86,7 +86,7 @@ _WHERE: dict[str, "Callable[[Deployment], bool]"] = {
     "CN25-8a/b": lambda s: s.off_device,
     "CN25-14a–d": _secret_alternative,
     "CN25-13b": lambda s: s.capture == "passive",
-    "PIPL-26": lambda s: s.capture == "passive" and s.location.setting == "public_place",
+    "PIPL-26": lambda s: s.capture == "passive" and facts.public_place(s),
     "PIPL-8": lambda s: s.modality == "identification",
     "PIPL-24": lambda s: s.modality == "identification" and s.human_review,
     "PIPL-13": lambda s: not s.consent_based,

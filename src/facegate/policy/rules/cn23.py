@@ -55,7 +55,7 @@ def consent_default(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
 
 def public_place_confidential(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-T03: public-place data is kept confidential and not provided to others."""
-    if spec.location.setting != "public_place":
+    if not facts.public_place(spec):
         return
     for i, recipient in enumerate(spec.recipients):
         if not recipient.separate_consent:
@@ -153,7 +153,7 @@ def raw_images(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
 
 def filing_public_place(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-T13: any public-place use must be filed with the municipal CAC."""
-    if spec.location.setting == "public_place":
+    if facts.public_place(spec):
         yield Violation(
             "location.setting",
             "under the draft, any public-place use must be filed with the municipal cyberspace administration within "

@@ -346,17 +346,22 @@ def private_spaces(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
 def public_places(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-13b: public-place FR only for public security (evidenced, §4.8), in a delimited area, with signs."""
     yield from claims.violations(spec, "public_security")
-    if spec.location.setting != "public_place":
+    if not facts.public_place(spec):
         return
+    where, where_zh = "", ""
+    if spec.location.setting != "public_place":  # a street or square, whatever the setting says
+        street = facts.location(spec) if facts.location(spec) in facts.PUBLIC_LOCATIONS else facts.premises(spec)
+        where = f" (location.setting says {spec.location.setting}, but a {label(street, 'en')} is a public place)"
+        where_zh = f"（location.setting 为 {spec.location.setting}，但{label(street)}属于公共场所）"
     if not facts.public_security_duty(spec):
         yield Violation(
             "purpose.category",
-            f"face recognition in a public place is allowed only where public security needs it (a public security "
-            f"organ's statutory duty, or the public_security purpose with its evidence), not for "
+            f"face recognition in a public place{where} is allowed only where public security needs it (a public "
+            f"security organ's statutory duty, or the public_security purpose with its evidence), not for "
             f"{spec.purpose.category} ({label(spec.purpose.category)}); remove the devices from the public place "
             "or move the use to private "
             "premises with consent",
-            zh=f"公共场所仅在维护公共安全所必需时（公共安全机关的法定职责，或附证明的维护公共安全目的）方可使用"
+            zh=f"公共场所{where_zh}仅在维护公共安全所必需时（公共安全机关的法定职责，或附证明的维护公共安全目的）方可使用"
             f"人脸识别，{label(spec.purpose.category)}不属于此类；请将设备撤出公共场所，"
             "或改在取得同意的非公共场所使用",
         )

@@ -62,7 +62,7 @@ def real_time_identification(spec: Deployment, ctx: CheckContext) -> Iterator[Vi
     if not (
         spec.modality == "identification"
         and spec.capture == "passive"
-        and spec.location.setting == "public_place"
+        and facts.public_place(spec)
         and spec.purpose.category == "public_security"
     ):
         return
@@ -126,7 +126,7 @@ def art9_basis(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             "legal_basis_ref", "name the Union or member-state law (Art. 9(2)(b), (g)) in legal_basis_ref",
             zh="请在 legal_basis_ref 中载明欧盟或成员国法律（第 9(2)(b)、(g) 条）",
         )  # fmt: skip
-    if spec.consent_based and spec.capture == "passive" and spec.location.setting == "public_place":
+    if spec.consent_based and spec.capture == "passive" and facts.public_place(spec):
         yield Violation(
             "capture",
             "explicit consent cannot cover passers-by whose faces a passive camera in a public place also processes: "
