@@ -53,6 +53,11 @@ CASES: list[tuple[str, str, dict, dict, dict, dict]] = [
      {"location.collection_area": "The camera hangs inside the staff changing room, above the lockers."},
      {"location.collection_area": "大堂三台闸机前1米范围，更衣室内不设任何设备"},
      {"location.collection_area": "The three lobby turnstiles; no device in the changing rooms."}),
+    ("FG-6", "location.collection_area",  # a landmark after the private space does not take the device out of it
+     {"location.collection_area": "摄像头安装在女卫生间内洗手台旁"},
+     {"location.collection_area": "Camera in the changing room beside the lockers, facing the showers."},
+     {"location.collection_area": "摄像头安装在走廊，女卫生间旁"},
+     {"location.collection_area": "Camera in the corridor beside the changing room."}),
     ("FG-6", "purpose.description",
      {"purpose.description": "员工在学生宿舍内的终端刷脸开门"},
      {"purpose.description": "A terminal mounted in each hotel guest room opens the door for staff."},

@@ -22,13 +22,16 @@ _NEGATION_ZH = re.compile(
     r"不(?!同|少|断|仅|过|久|定期|论|管|超过|多于|晚于|愿|想|希望|接受|选择)|没有|没(?!收)|无(?!感|线|人值守)|未(?!来)|禁止|严禁|"
     r"(?<![删清排解拆去])除|非(?!常)|(?<![避豁])免|杜绝"
 )
-# Where a place is named only as a landmark: the device is beside it, outside it, not in it.
+# Where a place is named only as a landmark: the device is beside it, outside it, not in it. The word must go with
+# that place: before it in English ("near the changing room", with no "in" between), after it in Chinese ("更衣室旁").
 _ASIDE_EN = re.compile(
     r"\b(outside|beside|near|next to|opposite|facing|across from|away from|adjacent to|in front of|leading to|"
     r"on the way to|towards?)\b",
     re.IGNORECASE,
 )
-_ASIDE_ZH = re.compile(r"(?<![此另])外(?![籍国卖包])|旁|附近|对面|隔壁|门口|入口|通往|前往|远离")
+_INSIDE_EN = re.compile(r"\b(in|inside|within|into|at)\b", re.IGNORECASE)
+_ASIDE_ZH_AFTER = re.compile(r"\s*(?:的)?(?:(?<![此另])外(?![籍国卖包])|旁|附近|对面|隔壁|门口|入口|门外)")
+_ASIDE_ZH_BEFORE = re.compile(r"(?:通往|前往|远离|靠近|临近)[^，。；]{0,3}$")
 # A place named as part of something shared: the dormitory building's entrance is not a dormitory room.
 _PART_AFTER = re.compile(
     r"^\s*(?:s\b|'s\b)?\s*(?:building|block|entrance|gate|door|doorway|corridor|lobby|hall|area entrance|楼|栋|区入口|"
@@ -229,18 +232,28 @@ _OPEN_ENDED = re.compile(
 )
 
 
+def _landmark(clause: str, start: int, end: int) -> bool:
+    """Whether the place at clause[start:end] is named only as a landmark ('beside the changing room', '更衣室旁')."""
+    before = clause[max(0, start - 40):start]
+    asides = list(_ASIDE_EN.finditer(before))
+    if asides and not _INSIDE_EN.search(before[asides[-1].end():]):
+        return True
+    return bool(_ASIDE_ZH_AFTER.match(clause[end:]) or _ASIDE_ZH_BEFORE.search(clause[:start]))
+
+
 def private_places(clause: str) -> list[Mention]:
     """Private spaces (§5.1, the catch-all included) the clause puts something in, unless only as a landmark."""
-    if negated(clause) or _ASIDE_EN.search(clause) or _ASIDE_ZH.search(clause):
+    if negated(clause):
         return []
     found: list[Mention] = []
     taken: list[tuple[int, int]] = []
     for pattern, value in _PLACE_NAMES:
         for match in pattern.finditer(clause):
-            if any(s <= match.start() < e for s, e in taken) or _PART_AFTER.match(clause[match.end():]):
+            if any(s <= match.start() < e for s, e in taken):
                 continue
             taken.append(match.span())
-            found.append(Mention("private_place", match.group(0), value))
+            if not (_PART_AFTER.match(clause[match.end():]) or _landmark(clause, *match.span())):
+                found.append(Mention("private_place", match.group(0), value))
     return found
 
 
