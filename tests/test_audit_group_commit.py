@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from facegate.audit import AuditLog, Event
 from facegate.audit.driver import Condition
-from facegate.audit.group import CHECK_FAILED, Conditional, GroupCommit
+from facegate.audit.group import CHECK_FAILED, GroupCommit
 from facegate.clock import utc_now
 from facegate.errors import InputError
 from facegate.events import Op
@@ -131,7 +131,7 @@ def test_a_check_that_fails_in_the_transaction_records_nothing(database_url: str
     db.dispose()
 
 
-class Revision(Conditional):
+class Revision:
     """A check that is also a SQL condition (group.Conditional), as the verification's re-check is: the audit head's
     checkpoint size must still be `expected`."""
 

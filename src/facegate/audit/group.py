@@ -22,6 +22,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import psycopg
 
@@ -42,17 +43,15 @@ once: nothing waits for its answer before the commit."""
 CHECK_FAILED = "facegate: the check failed"
 
 
-class Conditional:
+class Conditional(Protocol):
     """A Check that can also be said as one SQL condition on PostgreSQL (driver.Condition), so that a lone event's
-    check travels inside its write: the transaction is one statement. A base class, not a Protocol: isinstance on a
-    runtime-checkable Protocol takes about 7 µs here, on every verification, against 0.05 µs for a class."""
+    check travels inside its write: the transaction is one statement. Found by its `condition` attribute, not by
+    isinstance: on a runtime-checkable Protocol that takes about 7 µs, on every verification."""
 
-    def __call__(self, db: Statements) -> bool:
-        raise NotImplementedError
+    def __call__(self, db: Statements) -> bool: ...
 
     def condition(self) -> driver.Condition | None:
         """The condition, or None when the check must run as its own statements (it then fails as the Check)."""
-        raise NotImplementedError
 
 
 @dataclass(eq=False)
@@ -190,4 +189,5 @@ class GroupCommit:
             return None  # the change feed's row goes in the same transaction
         if check is None:
             return True
-        return check.condition() if isinstance(check, Conditional) else None
+        condition = getattr(check, "condition", None)
+        return condition() if callable(condition) else None

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from facegate import placement, policy
 from facegate.audit.driver import Condition
-from facegate.audit.group import CHECK_FAILED, Conditional
+from facegate.audit.group import CHECK_FAILED
 from facegate.context import Context
 from facegate.errors import NotFoundError, RefusedError
 from facegate.events import Op
@@ -157,9 +157,9 @@ class Admission:
         return revisions == (loaded.row.revision, subject.revision)
 
 
-class Unchanged(Conditional):
+class Unchanged:
     """The re-check after the engine as the group commit's Check: `Admission.unchanged`, and on PostgreSQL the same
-    statement as a condition that travels inside the audit write."""
+    statement as a condition that travels inside the audit write (facegate.audit.group.Conditional)."""
 
     def __init__(self, admission: Admission, loaded: Loaded, subject: SubjectFacts, now: datetime) -> None:
         self.admission, self.loaded, self.subject, self.now = admission, loaded, subject, now
