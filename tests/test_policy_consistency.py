@@ -1,4 +1,4 @@
-"""The spec's own words are read against its tokens (FG-6 to FG-13): each kind of contradiction trips in Chinese and in
+"""The spec's own words are read against its tokens (FG-6 to FG-13, CN25-12a's copy-lint): each kind of contradiction trips in Chinese and in
 English, the corrected words clear it, a reviewer's reading lifts it, and lawful specs that mention such words
 harmlessly ("no children", "不收费", "not stored abroad") stay allowed."""
 
@@ -63,6 +63,19 @@ CASES: list[tuple[str, str, dict, dict, dict, dict]] = [
      {"purpose.description": "A terminal mounted in each hotel guest room opens the door for staff."},
      {"purpose.description": "员工在宿舍楼入口的闸机刷脸通行"},
      {"purpose.description": "A terminal at the lobby turnstiles lets staff in."}),
+    ("CN25-12a", "purpose.description",
+     {"purpose.description": "员工必须刷脸通过大堂闸机，拒绝刷脸者不得入内"},
+     {"purpose.description": "Face registration is mandatory for all staff; there is no alternative to the face."},
+     {"purpose.description": "员工可自愿刷脸通过大堂闸机，不强制刷脸"},
+     {"purpose.description": "Staff may pass the lobby turnstiles by face; face recognition is not mandatory."}),
+    ("CN25-12a", "notice.consent_text",
+     {"notice.consent_text": "本人同意登记人脸；人脸识别是进入大楼的唯一方式"},
+     {"notice.consent_text": "I agree to register my face; anyone who declines cannot enter the building."},
+     {"notice.consent_text": "本人同意登记人脸；不同意者可免费使用门禁卡"},
+     {"notice.consent_text": "I agree to register my face; anyone who declines uses the free access card."}),
+    ("CN25-12a", "alternatives[access_card].note",
+     note("门禁卡仅限访客，员工只能刷脸"), note("Cards are for visitors; for staff the face is the only way in."),
+     note("门禁卡向所有员工免费发放"), note("Every employee may use the card instead.")),
     ("FG-7", "purpose.description",
      {"purpose.description": "员工及其子女刷脸通过大堂闸机"},
      {"purpose.description": "Staff and their children pass the lobby turnstiles by face."},

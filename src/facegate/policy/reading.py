@@ -340,6 +340,46 @@ def burdens(clause: str) -> list[Mention]:
     return found
 
 
+_FACE = re.compile(r"\bfac(?:e|es|ial)\b|\bFR\b|刷脸|人脸", re.IGNORECASE)
+_NOT_BEFORE = re.compile(r"(?:\b(?:not|never|no)|n't)\s*$", re.IGNORECASE)
+# Wording that makes face recognition compulsory. Those naming an obligation or a refusal's penalty are read unless
+# negated just before ("do not have to"); those denying an alternative are negative by nature and are read as they
+# stand, where the clause speaks of the face or the field of the alternatives.
+_OBLIGED = re.compile(
+    r"\b(?:must|have to|has to|(?:is |are )?required to|obliged to|forced to)\s+(?:\w+\s+){0,2}?"
+    r"(?:use|register|enrol+|scan|pass|show|verify|present|provide|submit)\b[^.;:]{0,30}?\bfac(?:e|es|ial)\b"
+    r"|\bfac(?:e|es|ial)\b[^.;:]{0,40}?\b(?:is|are)\s+(?:mandatory|compulsory|obligatory|required)\b"
+    r"|\b(?:mandatory|compulsory|obligatory)\s+(?:\w+\s+){0,2}?fac(?:e|es|ial)\b"
+    r"|\b(?:who|that) (?:refuses?|declines?|do not register|don't register|opts? out)\b[^.;]{0,50}"
+    r"\b(?:cannot|can't|may not|will not|won't|are not|is not)\b"
+    r"|(?<![不非无])(?:必须|必需|须|一律|强制|只能|统一)(?:使用|通过|进行|录入|采集|登记|注册|要求)?(?:刷脸|人脸)",
+    re.IGNORECASE,
+)
+_NO_ALTERNATIVE = re.compile(
+    r"\bno (?:other |non-biometric |alternative )?(?:alternative|other way|other option|other means|other method)s?"
+    r"\b|\bthe only (?:way|option|means|method)\b|\bonly (?:by|through|with) (?:the )?fac(?:e|ial)\b"
+    r"|\b(?:cannot|can't|may not|will not|won't) (?:enter|get in|be served|pass|access|be admitted)\b[^.;]{0,30}"
+    r"\bwithout\b"
+    r"|唯一(?:的)?[^，。；]{0,4}?(?:方式|途径|通道|手段|方法|办法)"
+    r"|(?:没有|无|不提供|未提供|不设|不再提供|取消)(?:其他|其它|任何)?(?:的)?(?:替代|备选|其他方式|其它方式|其他途径)"
+    r"|(?:拒绝|不愿|未|不)(?:刷脸|录入人脸|登记人脸|人脸登记|采集人脸|人脸识别)[^，。；]{0,12}(?:不得|不能|无法|不予|禁止)",
+    re.IGNORECASE,
+)
+
+
+def compulsion(clause: str, about_alternatives: bool = False) -> list[Mention]:
+    """Wording that makes face recognition compulsory ('registration is mandatory', 'no alternative', '必须刷脸');
+    outside a field about the alternatives, only in a clause that speaks of the face."""
+    found = [
+        Mention("compulsory", m.group(0), "face recognition made compulsory")
+        for m in _OBLIGED.finditer(clause)
+        if not _NOT_BEFORE.search(clause[: m.start()])
+    ]
+    if about_alternatives or _FACE.search(clause):
+        found += [Mention("compulsory", m.group(0), "no alternative") for m in _NO_ALTERNATIVE.finditer(clause)]
+    return found
+
+
 def open_ended(clause: str) -> list[Mention]:
     """Words that leave a purpose open ('including but not limited to', '未来拓展用途')."""
     found = [Mention("open_ended", m.group(0), "an open-ended purpose") for m in _OPEN_ENDED.finditer(clause)]

@@ -7,6 +7,7 @@ from facegate.policy.answers import stated
 from facegate.policy.notice import notice_fields
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, SECURITY_HARMS, normalise
 from facegate.policy.rule import CheckContext, Rule, Violation
+from facegate.policy.rules.consistency import compulsory_wording
 from facegate.policy.spec import Deployment
 from facegate.policy.vocabulary import label, labels
 
@@ -302,8 +303,9 @@ def alternatives(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
         )
 
 
-def no_fee_to_decline(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
-    """CN25-12a: declining face recognition costs nothing: no alternative carries a fee."""
+def no_coercion(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
+    """CN25-12a: no wording makes face recognition compulsory (the copy-lint), and declining it costs nothing."""
+    yield from compulsory_wording(spec)
     for method, fee in spec.alternative_fees.items():
         yield Violation(
             "alternative_fees",
@@ -459,7 +461,7 @@ RULES: tuple[Rule, ...] = (
     Rule("CN25-11", "National identity channels encouraged", "INFO", "S", CN, check=national_channel,
          note="S (art. no. U)"),
     Rule("CN25-12a", "No misleading, fraud or coercion into FR verification (declining costs nothing)", "BLOCK", "S",
-         CN, check=no_fee_to_decline, enforced_at=("gate",),
+         CN, check=no_coercion, enforced_at=("gate",),
          note="software enforces: consent never pre-ticked, alternative shown with equal weight, no fee for the "
          "alternative; the handler's duty: no misleading wording or pretexts at the counter"),
     Rule("CN25-12b", "No repeated prompting after refusal (the duty is NDSR-22(5))", "BLOCK", "S", CN,

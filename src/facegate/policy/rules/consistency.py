@@ -17,7 +17,7 @@ from facegate.policy.reading import Mention
 from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.spec import Deployment
 from facegate.policy.terms import ALTERNATIVES
-from facegate.policy.vocabulary import label
+from facegate.policy.vocabulary import label, labels
 
 CN = ("cn2025",)
 WAIT_LIMIT_MINUTES = 10  # an alternative that makes people wait longer than this is a burden (CN25-10c, Q12)
@@ -320,6 +320,35 @@ def open_ended_purpose(spec: Deployment, ctx: CheckContext) -> Iterator[Violatio
             zh=f"{path} 写有 {mention.words!r}，使目的超出 purpose.category {spec.purpose.category}"
             f"（{label(spec.purpose.category)}）而留有余地；请载明一个具体目的；{_ask_zh(path)}"
             f"{_policy_zh('FG-11', 'CN25-4a', 'fg.text_reading')}",
+        )
+
+
+def compulsory_wording(spec: Deployment) -> Iterator[Violation]:
+    """CN25-12a's copy-lint: the words make face recognition compulsory ('registration is mandatory', 'no
+    alternative', '必须刷脸'), unless a state provision makes face the only method."""
+    if stated(spec.sole_method_ref):  # a state provision may make face the only method (CN25-10a)
+        return
+    for path, text in texts(spec):
+        if claims.reading_attested(spec, path) is not None:
+            continue
+        about_alternatives = path == "purpose.alternatives_analysis" or path.startswith("alternatives[")
+        found = [m for c in reading.clauses(text) for m in reading.compulsion(c, about_alternatives)]
+        if not found:
+            continue
+        words = ", ".join(repr(m.words) for m in found)
+        offered = labels(spec.alternatives, "en") if spec.alternatives else "none"
+        offered_zh = labels(spec.alternatives) if spec.alternatives else "无"
+        yield Violation(
+            path,
+            f"{path} says {words}: wording that makes face recognition compulsory coerces people into it, while "
+            f"alternatives lists {offered}; say that the alternatives are open to everyone who declines, free "
+            "and as easy, or cite the state provision that makes face the only method in sole_method_ref; if the "
+            f"words do not mean that, a reviewer attests it (attestations: [{{claim: text_reading, field: {path}, "
+            "reviewer, attested_on, document: the reason}])",
+            zh=f"{path} 写有 {'、'.join(repr(m.words) for m in found)}：强制使用人脸识别的表述构成胁迫，而 "
+            f"alternatives 为 {offered_zh}；请写明拒绝者均可免费、同样便捷地使用替代方式，或在 sole_method_ref "
+            "中引用规定人脸为唯一方式的国家规定；如文字并非此意，由审核人确认（attestations: [{claim: "
+            f"text_reading, field: {path}, reviewer, attested_on, document: 理由}}]）",
         )
 
 
