@@ -93,6 +93,8 @@ CASES: list[tuple[str, str, dict[str, Any], str | None, dict[str, Any]]] = [
     ("CN25-9a/b", "cn2025", {"impact_assessment": None}, "impact_assessment",
      {"impact_assessment": BASE["impact_assessment"]}),
     ("CN25-10a", "cn2025", {"alternatives": []}, "alternatives", {"alternatives": ["access card"]}),
+    ("CN25-10a", "cn2025", {"alternatives": [{"method": "fingerprint", "fee": 0, "wait": 0}]}, "alternatives",
+     {"alternatives": [{"method": "fingerprint", "fee": 0, "wait": 0}, {"method": "PIN", "fee": 0, "wait": 0}]}),
     ("CN25-12a", "cn2025", {"alternatives": [{"method": "access card", "fee": "RMB 20 deposit"}]}, "alternative_fees",
      {"alternatives": [{"method": "access card", "fee": "none"}]}),
     ("CN25-11", "cn2025", {"purpose.category": "identity_verification"}, "identity_provider",

@@ -9,9 +9,10 @@ from facegate.policy.profiles import INFERENCE_EXCEPTIONS, SECURITY_HARMS, norma
 from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.rules.consistency import compulsory_wording
 from facegate.policy.spec import Deployment
-from facegate.policy.vocabulary import label, labels
+from facegate.policy.vocabulary import label, labels, tagged
 
 CN = ("cn2025",)
+BIOMETRIC_ALTERNATIVES = tagged("alternative", "biometric")  # fingerprint: another biometric, not an alternative
 KNOWN_ACCOUNT_PURPOSES = ("identity_verification", "payment", "device_unlock", "account_recovery")
 NATIONAL_CHANNEL_PURPOSES = ("identity_verification", "account_recovery")
 # The §5.4 harms as a Chinese assessment names them.
@@ -289,16 +290,20 @@ def impact_assessment(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
 
 
 def alternatives(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
-    """CN25-10a: face recognition is not the only way, unless a state provision (evidenced, §4.8) makes it so."""
-    if not spec.alternatives and stated(spec.sole_method_ref):
+    """CN25-10a: face recognition is not the only way, unless a state provision (evidenced, §4.8) makes it so; another
+    biometric (fingerprint) is no alternative."""
+    biometric = [m for m in spec.alternatives if m in BIOMETRIC_ALTERNATIVES]
+    if stated(spec.sole_method_ref) and not spec.alternatives:
         yield from claims.violations(spec, "sole_method")
-    elif not spec.alternatives:
+    elif len(biometric) == len(spec.alternatives) and not stated(spec.sole_method_ref):
+        only, only_zh = "face recognition is the only way", "人脸识别是唯一方式"
+        if biometric:
+            only, only_zh = f"the only alternatives are biometric ({labels(biometric, 'en')})", "替代方式仅有生物特征"
         yield Violation(
             "alternatives",
-            "face recognition is the only way: offer at least one non-biometric method in alternatives (access "
-            "card, PIN, ID document, staff check), or cite the state provision that makes face the only method "
-            "in sole_method_ref",
-            zh="人脸识别是唯一方式：请在 alternatives 中至少提供一种非生物特征方式（门禁卡、PIN、身份证件、人工核验），"
+            f"{only}: offer at least one non-biometric method in alternatives (access card, PIN, ID document, staff "
+            "check), or cite the state provision that makes face the only method in sole_method_ref",
+            zh=f"{only_zh}：请在 alternatives 中至少提供一种非生物特征方式（门禁卡、PIN、身份证件、人工核验），"
             "或在 sole_method_ref 中引用规定人脸为唯一方式的国家规定",
         )
 
@@ -310,8 +315,7 @@ def no_coercion(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
         yield Violation(
             "alternative_fees",
             f"the alternative {label(method, 'en')} ({label(method)}) costs {fee}: a fee for declining face "
-            "recognition "
-            "is a penalty that pushes people to it; offer the alternative free of charge",
+            "recognition is a penalty that pushes people to it; offer the alternative free of charge",
             zh=f"替代方式{label(method)}收费 {fee}：拒绝人脸识别要付费，等于以惩罚迫使人们接受；请免费提供替代方式",
         )
 
@@ -361,8 +365,7 @@ def public_places(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             f"face recognition in a public place{where} is allowed only where public security needs it (a public "
             f"security organ's statutory duty, or the public_security purpose with its evidence), not for "
             f"{spec.purpose.category} ({label(spec.purpose.category)}); remove the devices from the public place "
-            "or move the use to private "
-            "premises with consent",
+            "or move the use to private premises with consent",
             zh=f"公共场所{where_zh}仅在维护公共安全所必需时（公共安全机关的法定职责，或附证明的维护公共安全目的）方可使用"
             f"人脸识别，{label(spec.purpose.category)}不属于此类；请将设备撤出公共场所，"
             "或改在取得同意的非公共场所使用",
