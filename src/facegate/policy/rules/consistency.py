@@ -306,7 +306,7 @@ def open_ended_purpose(spec: Deployment, ctx: CheckContext) -> Iterator[Violatio
     """FG-11: the purpose's words leave it open to further uses, so no specific purpose is stated."""
     if not ctx.settings.get("fg.text_reading"):
         return
-    purpose_fields = ("name", "purpose.description", "purpose.necessity", "purpose.least_impact")
+    purpose_fields = ("name", "purpose.description", "purpose.necessity", "purpose.least_impact", "notice.consent_text")
     reported: set[str] = set()
     for path, mention in _read(spec, reading.open_ended, lambda f: f in purpose_fields):
         if path in reported:
