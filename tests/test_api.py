@@ -74,6 +74,8 @@ def test_register_a_blocked_spec_is_refused_with_its_findings_and_kept(env: Env)
     h = env.auth("admin")
     body = problem(env.client.post("/api/v1/deployments", json={"spec": spec_json("hotel-room-door")}, headers=h), 403)
     assert body["type"] == "/problems/refused" and "CN25-13a" in body["rule_ids"]
+    assert (body["profile"], body["severity"], body["status"]) == ("cn2025", "BLOCK", 403)  # `status` is HTTP's
+    assert body["rules"][0] == {"id": "CN25-13a", "profiles": ["cn2025"], "severity": "BLOCK", "status": "S"}
     assert body["findings"][0]["field"] == "location.type"
     listed = {d["id"]: d for d in env.client.get("/api/v1/deployments", headers=h).json()["items"]}
     assert listed["harbour-hotel-room-locks"]["status"] == "blocked"

@@ -65,6 +65,16 @@ def test_an_invalid_spec_exits_2_naming_the_field(monkeypatch, capsys, tmp_path:
     assert err.startswith("error: ") and "location.setting: 'x' is not a known setting" in err and "public_place" in err
 
 
+def test_a_refusal_in_json_cites_profile_severity_and_status(monkeypatch, capsys, tmp_path: Path) -> None:
+    monkeypatch.setenv("FACEGATE_HOME", str(tmp_path))
+    spec = str(EXAMPLES / "hotel-room-door.yaml")
+    code, out, _ = run(monkeypatch, capsys, "deployment", "register", spec, "--json", "--actor", "admin:test")
+    refusal = json.loads(out)
+    assert code == 3 and refusal["decision"] == "refuse" and refusal["rule_ids"][0] == "CN25-13a"
+    assert (refusal["profile"], refusal["severity"], refusal["status"]) == ("cn2025", "BLOCK", "S")
+    assert [r["id"] for r in refusal["rules"]] == refusal["rule_ids"]
+
+
 def test_a_json_spec_is_read_as_json(monkeypatch, capsys, tmp_path: Path) -> None:
     spec = tmp_path / "broken.json"
     spec.write_text('{"id": "x",', encoding="utf-8")

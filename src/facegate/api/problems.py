@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 
 from facegate.errors import ConflictError, FacegateError, ForbiddenError, UnauthorizedError, Unavailable
 from facegate.languages import ZH_CN
+from facegate.policy import citation
 
 from . import codes
 from .problem_words import problem_zh
@@ -61,8 +62,11 @@ def problem(
 
     `title` is the code's sentence in zh or en. `detail` is facegate's specific English for an en caller; a zh
     caller reads `detail_zh`, else the code's sentence with the refusal's rules (titled) and alternatives in Chinese.
-    The machine fields (`code`, `rule_ids`, `alternatives`, ...) are the same in both languages."""
+    The machine fields (`code`, `rule_ids`, `profile`, `severity`, `rules`, `alternatives`, ...) are the same in both
+    languages; `status` stays the HTTP status, each rule's confirmation status is in `rules`."""
     code = code or codes.code_of(kind, status)
+    if extra.get("rule_ids"):  # a refusal also cites profile and severity (regulation.md §1), each rule's status
+        extra = {**{k: v for k, v in citation(extra["rule_ids"]).items() if k != "status"}, **extra}  # HTTP's
     language = codes.language(request.headers.get("accept-language"))
     if language == ZH_CN:
         detail = detail_zh or problem_zh(code, extra.get("rule_ids"), extra.get("alternatives"))

@@ -17,8 +17,10 @@ def main() -> None:
         app()
     except FacegateError as exc:
         if isinstance(exc, RefusedError) and "--json" in sys.argv[1:]:
+            from facegate.policy import citation
+
             print_json({"decision": "refuse", "message": exc.args[0], "rule_ids": exc.rule_ids,
-                        "alternatives": exc.alternatives})  # fmt: skip
+                        **citation(exc.rule_ids), "alternatives": exc.alternatives})  # fmt: skip
         err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:

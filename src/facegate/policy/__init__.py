@@ -25,7 +25,7 @@ from facegate.policy.parsing import parse_spec, spec_from_data
 from facegate.policy.pia import pia_document
 from facegate.policy.profiles import DEFAULT_PROFILE, Profile, get_profile, profile_names
 from facegate.policy.rule import Rule
-from facegate.policy.rules import RULES, get_rule, rules_for
+from facegate.policy.rules import RULES, citation, get_rule, rules_for
 from facegate.policy.settings import QUESTIONS, Settings
 from facegate.policy.spec import Deployment
 
@@ -52,6 +52,7 @@ __all__ = [
     "after_incident",
     "check_operation",
     "children_likely",
+    "citation",
     "evaluate",
     "filing_changes",
     "get_profile",

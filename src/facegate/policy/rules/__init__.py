@@ -1,5 +1,7 @@
 """The rule catalogue: every rule of regulation.md §4, by instrument, and the rules a set of profiles applies."""
 
+from typing import Any
+
 from facegate.errors import InputError
 from facegate.policy.profiles import get_profile
 from facegate.policy.rule import Rule
@@ -18,6 +20,17 @@ def get_rule(rule_id: str) -> Rule:
         return _BY_ID[rule_id]
     except KeyError:
         raise InputError(f"unknown rule {rule_id!r}") from None
+
+
+def citation(rule_ids: list[str]) -> dict[str, Any]:
+    """What a refusal cites besides its rule IDs (regulation.md §1): profile, severity and status of its first rule
+    in the catalogue (BLOCK when any of them blocks), and those of each of its rules."""
+    rules = [_BY_ID[r] for r in rule_ids if r in _BY_ID]
+    if not rules:
+        return {}
+    severity = "BLOCK" if any(r.severity == "BLOCK" for r in rules) else rules[0].severity
+    each = [{"id": r.id, "profiles": list(r.profiles), "severity": r.severity, "status": r.status} for r in rules]
+    return {"profile": rules[0].profiles[0], "severity": severity, "status": rules[0].status, "rules": each}
 
 
 def rules_for(profiles: list[str] | tuple[str, ...], settings: Settings | None = None) -> list[Rule]:
