@@ -346,6 +346,15 @@ class FieldProblem(Answer):
     message: str
 
 
+class CitedRule(Answer):
+    """A rule a refusal cites, as the catalogue states it."""
+
+    id: str
+    profiles: list[str]
+    severity: str = Field(description="BLOCK, WARN or INFO.")
+    status: str = Field(description="Confirmation against the official text: C, S, U, S/C or U/C.")
+
+
 class Problem(Answer):
     """An error as RFC 9457 problem details (`application/problem+json`); a refusal carries its rule IDs."""
 
@@ -361,6 +370,9 @@ class Problem(Answer):
     instance: str | None = Field(None, description="The request's path (a portal link's token is never echoed).")
     request_id: str | None = Field(description="Finds the request in the server log.")
     rule_ids: list[str] | None = Field(None, description="refused: the rules behind the refusal; forbidden: [].")
+    profile: str | None = Field(None, description="refused: the profile of the first rule (regulation.md §1).")
+    severity: str | None = Field(None, description="refused: BLOCK when any of the rules blocks.")
+    rules: list[CitedRule] | None = Field(None, description="refused: each rule's profiles, severity and status.")
     alternatives: list[str] | None = Field(None, description="refused: the methods the subject may use instead.")
     findings: list[Finding] | None = Field(None, description="A refused spec: its blocking findings.")
     errors: list[FieldProblem] | None = Field(None, description="invalid-input from validation: each field's problem.")
