@@ -10,7 +10,7 @@ from gate_fixtures import example
 from test_gate_identification import TinyLimit
 
 from facegate.engine import gallery as engine_gallery
-from facegate.errors import InputError, MultipleFacesError, RefusedError
+from facegate.errors import DifferentPeopleError, InputError, MultipleFacesError, RefusedError
 from facegate.gate import MAX_PHOTOS, Gate
 
 GALLERY = "hq-gallery"
@@ -51,6 +51,20 @@ def test_one_bad_photo_enrolls_none_and_says_which(gallery: Gate, photo) -> None
     with pytest.raises(MultipleFacesError, match=r"^photo 2 of 2: 2 faces found"):
         gallery.enroll(GALLERY, "obama", [photo("obama.jpg"), photo("two_people.jpg")])
     assert templates(gallery, "obama") == 0
+
+
+def test_photos_of_another_person_are_refused_and_nothing_is_stored(gallery: Gate, photo) -> None:
+    with pytest.raises(DifferentPeopleError, match=r"^the two photos do not show the same"):
+        gallery.enroll(GALLERY, "obama", [photo("obama.jpg"), photo("biden.jpg")])
+    with pytest.raises(DifferentPeopleError, match=r"^photo 3 does not show the same person as the other photos"):
+        gallery.enroll(GALLERY, "obama", [photo("obama.jpg"), photo("obama2.jpg"), photo("biden2.jpg")])
+    assert templates(gallery, "obama") == 0
+    gallery.enroll(GALLERY, "obama", photo("obama.jpg"))
+    with pytest.raises(DifferentPeopleError, match=r"^the photo does not show the same person as the subject's"):
+        gallery.enroll(GALLERY, "obama", photo("biden2.jpg"))
+    assert templates(gallery, "obama") == 1
+    gallery.enroll(GALLERY, "obama", photo("obama2.jpg"))  # the same person again is welcome
+    assert templates(gallery, "obama") == 2
 
 
 def test_no_subject_holds_more_photos_than_the_calibration_vouches_for(gallery: Gate, photo) -> None:

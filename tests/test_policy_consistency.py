@@ -1,6 +1,6 @@
-"""The spec's own words are read against its tokens (FG-6 to FG-13, CN25-12a's copy-lint): each kind of contradiction trips in Chinese and in
-English, the corrected words clear it, a reviewer's reading lifts it, and lawful specs that mention such words
-harmlessly ("no children", "不收费", "not stored abroad") stay allowed."""
+"""The spec's own words are read against its tokens (FG-6 to FG-13, CN25-12a's copy-lint): each kind of
+contradiction trips in Chinese and in English, the corrected words clear it, a reviewer's reading lifts it, and
+lawful specs that mention such words harmlessly ("no children", "不收费", "not stored abroad") stay allowed."""
 
 import copy
 from datetime import date

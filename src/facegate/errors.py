@@ -165,6 +165,12 @@ class MultipleFacesError(FaceQualityError):
     code = "several_faces"
 
 
+class DifferentPeopleError(InputError):
+    """Photos enrolled for one subject are not all of one person."""
+
+    code = "different_people"
+
+
 class TooManyFacesError(FaceQualityError):
     """A photo shows more faces than one request may search."""
 

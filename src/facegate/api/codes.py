@@ -26,6 +26,10 @@ CODES: dict[str, tuple[str, str]] = {
     ),
     "no_face": ("No face was found in the photo.", "照片中未找到人脸。"),
     "several_faces": ("The photo shows more than one face.", "照片中有不止一张人脸。"),
+    "different_people": (
+        "The photos enrolled for one subject are not all of one person.",
+        "为同一当事人录入的照片并非同一人。",
+    ),
     "too_many_faces": (
         "The photo shows more faces than one request may search.",
         "照片中的人脸多于单次请求可搜索的数量。",

@@ -184,6 +184,8 @@ class Biometrics:
             self._check_filing(session, loaded)
             self._check_gallery_limit(session, loaded, subject_id)
             self._check_photos(session, loaded, subject_id, len(vectors))
+            enrolled = self.vault.templates(session, deployment_id, subject_id, now)
+            self.engines.check_one_person(vectors, model_id, enrolled)  # one person's photos, or nothing is stored
             expires = self._expiry(loaded, now, now)
             template_ids = [
                 self.vault.save_template(session, deployment_id, subject_id, model_id, vector, now, expires)

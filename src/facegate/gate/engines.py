@@ -14,6 +14,7 @@ from facegate.engine.group_photo import FoundFace as FoundFace  # the gate's oth
 from facegate.engine.images import MAX_FILE_BYTES, read_image_bytes
 from facegate.engine.pool import EnginePool
 from facegate.engine.protocol import Engine as Engine  # the gate's other parts take it from here
+from facegate.errors import DifferentPeopleError
 from facegate.gate.admission import Loaded
 from facegate.gate.checks import refusal
 from facegate.policy.accuracy import VerificationPoint
@@ -124,6 +125,20 @@ class EngineHost:
         """The liveness signals of camera frames (a pool decodes and measures each frame in its worker); with
         `one_pass`, their embeddings are a 1:1 verification's probes."""
         return [self.engine.run(photo.measure_frame, data, t_ms, min_face, one_pass) for t_ms, data in frames]
+
+    def check_one_person(self, vectors: Sequence[np.ndarray], model_id: str, enrolled: Sequence[Any]) -> None:
+        """Refuse new templates that are not all of one person: each matches, at the 1:1 threshold, one of the
+        subject's `enrolled` templates of this model, or at a first enrollment another of the new ones."""
+        earlier = [t for t in enrolled if t.model_id == model_id]
+        for i, vector in enumerate(vectors):
+            others = earlier or [Embedding(v, model_id) for j, v in enumerate(vectors) if j != i]
+            if others and self.nearest(vector, model_id, others) >= self.engine.threshold:
+                which = f"photo {i + 1}" if len(vectors) > 1 else "the photo"
+                whom = "the subject's enrolled face" if earlier else "the other photos"
+                said = f"{which} does not show the same person as {whom}"
+                if len(vectors) == 2 and not earlier:
+                    said = "the two photos do not show the same person"
+                raise DifferentPeopleError(f"{said}: enroll photos of one person only")
 
     def nearest(self, vector: np.ndarray, model_id: str, templates: Sequence[Any]) -> float:
         """The distance from a probe to the nearest of `templates` (matching.distance: refused across models)."""
