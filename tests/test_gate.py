@@ -1,5 +1,6 @@
 """The gate end to end on real photos: enroll, verify, identify, and every refusal with its rule IDs."""
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -12,6 +13,7 @@ import pytest
 from gate_fixtures import Clock, example, offered, shared_engine, wait_for
 from passkeys import SoftAuthenticator, b64url
 
+from facegate.api.auth import SUBJECT_ID
 from facegate.errors import InputError, MultipleFacesError, NotAnImageError, NotFoundError, RefusedError
 from facegate.gate import Caller, Context, Gate
 from facegate.store import Database
@@ -74,6 +76,13 @@ def elsewhere(gate: Gate, database_url: str, clock: Clock) -> Iterator[Gate]:
 
 
 # ---- the happy path ----
+
+
+@pytest.mark.parametrize("subject", ["emp:7", "a=b", "-lead", "x" * 65, "李雷"])
+def test_a_subject_id_the_api_could_not_address_is_refused_everywhere(gate: Gate, subject: str) -> None:
+    with pytest.raises(InputError, match=r"a subject ID is 1 to 64 letters, digits and \. _ @ \+ -"):
+        gate.add_subject(subject)
+    assert re.fullmatch(SUBJECT_ID, "emp-7.a_b@c+d") and not re.fullmatch(SUBJECT_ID, subject)  # the API's rule
 
 
 def test_enroll_then_verify_same_and_different_person(office: Gate, photo) -> None:

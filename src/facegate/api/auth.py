@@ -9,13 +9,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from facegate.errors import ForbiddenError, NotFoundError, UnauthorizedError
 from facegate.gate import Caller
+from facegate.vault.vault import SUBJECT_ID_PATTERN
 
 from .keys import ApiKey
 from .links import SubjectLink
 from .service import Service
 
 DEPLOYMENT_ID = r"^[a-z][a-z0-9-]{0,62}$"
-SUBJECT_ID = r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$"
+SUBJECT_ID = SUBJECT_ID_PATTERN
 DeploymentId = Annotated[str, Path(pattern=DEPLOYMENT_ID, description="A deployment's ID (slug).")]
 SubjectId = Annotated[str, Path(pattern=SUBJECT_ID, description="A subject's pseudonymous ID.")]
 

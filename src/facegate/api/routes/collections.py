@@ -10,7 +10,18 @@ from pydantic import Field
 from facegate.audit.listing import Filters
 from facegate.errors import ForbiddenError, NotFoundError
 
-from ..auth import DeploymentId, Key, OperatorFor, Reader, ServiceDep, SubjectId, ViewerOf, caller, viewer_of
+from ..auth import (
+    SUBJECT_ID,
+    DeploymentId,
+    Key,
+    OperatorFor,
+    Reader,
+    ServiceDep,
+    SubjectId,
+    ViewerOf,
+    caller,
+    viewer_of,
+)
 from ..paging import Cursor, Limit, next_cursor, read_cursor, read_int_cursor
 from ..responses import DECISION, Answer, Timestamp
 
@@ -143,7 +154,7 @@ def list_audit_entries(
     cursor: Cursor = None,
     operation: Slug = None,
     deployment: DeploymentFilter = None,
-    subject: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")] = None,
+    subject: Annotated[str | None, Query(pattern=SUBJECT_ID)] = None,
     decision: Literal["allow", "refuse"] | None = None,
     since: Annotated[date | None, Query(description="First day (UTC), included.")] = None,
     until: Annotated[date | None, Query(description="Last day (UTC), included.")] = None,
