@@ -10,7 +10,7 @@ import pytest
 from gate_fixtures import example, offered
 from passkeys import SoftAuthenticator
 from starlette.formparsers import MultiPartParser
-from test_api_fixtures import GALLERY, OFFICE, Env, consenting, make_env, photo, spec_json
+from test_api_fixtures import DATA, GALLERY, OFFICE, Env, consenting, make_env, photo, spec_json
 
 from facegate.api.service import passkey_origins
 from facegate.engine.images import MAX_FILE_BYTES
@@ -147,6 +147,9 @@ def test_enroll_verify_after_notice_and_consent_only(env: Env) -> None:
     )
     assert wrong["rule_ids"] == ["CN25-4b"]
     problem(env.client.post(f"/api/v1/deployments/{OFFICE}/identify", files=photo("obama2.jpg"), headers=h), 403)
+    two = [("image", ("a.jpg", (DATA / name).read_bytes(), "image/jpeg")) for name in ("biden.jpg", "obama2.jpg")]
+    twice = problem(env.client.post(OBAMA + "/verify", files=two, headers=h), 422)  # not the last one deciding
+    assert twice["detail"] == "the form field 'image' is sent 2 times; this route takes it once"
 
 
 def test_identify_on_a_1n_deployment(env: Env) -> None:

@@ -41,6 +41,14 @@ def image_bytes(image: UploadFile) -> bytes:
     return data
 
 
+async def once(request: Request, *names: str) -> None:
+    """Refuse a form field sent more than once where the route takes it once: which one decides would be a guess."""
+    form = await request.form()  # already parsed for the route's parameters: this reads the parsed form
+    for name in names:
+        if (count := len(form.getlist(name))) > 1:
+            raise InputError(f"the form field {name!r} is sent {count} times; this route takes it once")
+
+
 async def on_worker(decide: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """A decision that reads the upload, runs the engine and writes the audit log, on a worker thread.
 
@@ -86,6 +94,7 @@ async def verify(
     purpose: PurposeForm = None,
 ) -> dict[str, Any]:
     """1:1: is the person in the photo the enrolled subject? Only match or no_match, never a distance."""
+    await once(request, "image", "purpose")
     who = caller(request, key)
     return await on_worker(
         lambda: svc.gate.verify(deployment_id, subject_id, image_bytes(image), purpose, who).to_dict()
@@ -109,6 +118,7 @@ async def identify(
 ) -> dict[str, Any]:
     """1:N: which enrolled subject of the deployment is each face in the photo, if any. Every face is decided on
     its own at the gallery's threshold, with its own audit event; the top-level fields are the largest face's."""
+    await once(request, "image", "purpose")
     who = caller(request, key)
     return await on_worker(lambda: svc.gate.identify(deployment_id, image_bytes(image), purpose, who, faces).to_dict())
 
