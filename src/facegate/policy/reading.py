@@ -1,6 +1,7 @@
 """Reading a spec's own words: clauses, negations and the numbers in them (ages, days, fees, waits), and the restricted
 facts a clause states (a private place, a minor, an inference, a foreign place, a burden on the alternative, an
-open-ended purpose). Pure text work; policy.consistency compares what is read with the spec's tokens."""
+open-ended purpose, face recognition made compulsory). Pure text work; policy.consistency compares what is read
+with the spec's tokens."""
 
 import re
 from dataclasses import dataclass
@@ -122,6 +123,7 @@ class Mention:
     """A restricted fact read in a field's words: the kind, the words as written and what they name."""
 
     kind: str  # private_place | minor | inference | foreign_place | fee | wait | steps | out_of_service | open_ended
+    # | compulsory
     words: str
     names: str  # the canonical value named (a location type, an analysis, a country), or a short description
 
@@ -357,7 +359,8 @@ _OBLIGED = re.compile(
 )
 _NO_ALTERNATIVE = re.compile(
     r"\bno (?:other |non-biometric |alternative )?(?:alternative|other way|other option|other means|other method)s?"
-    r"\b|\bthe only (?:way|option|means|method)\b|\bonly (?:by|through|with) (?:the )?fac(?:e|ial)\b"
+    r"\b(?!\s+(?:uses?|purposes?))|\bthe only (?:way|option|means|method)\b"
+    r"|\bonly (?:by|through|with) (?:the )?fac(?:e|ial)\b"
     r"|\b(?:cannot|can't|may not|will not|won't) (?:enter|get in|be served|pass|access|be admitted)\b[^.;]{0,30}"
     r"\bwithout\b"
     r"|唯一(?:的)?[^，。；]{0,4}?(?:方式|途径|通道|手段|方法|办法)"
