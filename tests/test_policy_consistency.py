@@ -1,4 +1,4 @@
-"""The spec's own words are read against its tokens (FG-6 to FG-13, CN25-12a's copy-lint): each kind of
+"""The spec's own words are read against its tokens (FG-6 to FG-13, CN25-8a/b, CN25-12a's copy-lint): each kind of
 contradiction trips in Chinese and in English, the corrected words clear it, a reviewer's reading lifts it, and
 lawful specs that mention such words harmlessly ("no children", "不收费", "not stored abroad") stay allowed."""
 
@@ -76,6 +76,11 @@ CASES: list[tuple[str, str, dict, dict, dict, dict]] = [
     ("CN25-12a", "alternatives[access_card].note",
      note("门禁卡仅限访客，员工只能刷脸"), note("Cards are for visitors; for staff the face is the only way in."),
      note("门禁卡向所有员工免费发放"), note("Every employee may use the card instead.")),
+    ("CN25-8a/b", "purpose.least_impact",
+     {"purpose.least_impact": "人脸模板上传至云平台，在服务器上比对"},
+     {"purpose.least_impact": "Templates are uploaded to our cloud platform and matched on the server."},
+     {"purpose.least_impact": "人脸模板只存于闸机内，不上传"},
+     {"purpose.least_impact": "Templates stay in the turnstile and are never uploaded."}),
     ("FG-7", "purpose.description",
      {"purpose.description": "员工及其子女刷脸通过大堂闸机"},
      {"purpose.description": "Staff and their children pass the lobby turnstiles by face."},

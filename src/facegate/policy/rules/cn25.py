@@ -7,7 +7,7 @@ from facegate.policy.answers import stated
 from facegate.policy.notice import notice_fields
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, SECURITY_HARMS, normalise
 from facegate.policy.rule import CheckContext, Rule, Violation
-from facegate.policy.rules.consistency import compulsory_wording
+from facegate.policy.rules.consistency import compulsory_wording, off_device_wording
 from facegate.policy.spec import Deployment
 from facegate.policy.vocabulary import label, labels, tagged
 
@@ -179,8 +179,8 @@ def minors_rules(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
 
 def on_device(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-8a/b: facial data stays on the device unless separate consent or a law allows moving it."""
-    device_includes_server = ctx.settings.get("storage.device_definition") != "capture_endpoint"
-    if spec.storage.location == "on_premises" and device_includes_server:
+    yield from off_device_wording(spec)
+    if spec.storage.location == "on_premises" and ctx.settings.get("storage.device_definition") != "capture_endpoint":
         return
     if spec.off_device and not spec.storage.transmission_consent and not claims.supported(spec, "statutory_basis"):
         yield Violation(

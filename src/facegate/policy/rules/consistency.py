@@ -352,6 +352,40 @@ def compulsory_wording(spec: Deployment) -> Iterator[Violation]:
         )
 
 
+_FACIAL_DATA = re.compile(r"\bfac(?:e|es|ial)\b|template|image|photo|biometric|人脸|模板|照片|图像|特征", re.IGNORECASE)
+_MOVED = re.compile(
+    r"\bupload|\b(?:sent|sends|send|transferred|synced|synchronised|synchronized|copied|backed up) to (?:the |a |our )?"
+    r"(?:cloud|server|platform|headquarters|data cent)"
+    r"|\b(?:stored|kept|matched|compared|held) (?:in|on|at) (?:the |a |our )?(?:cloud|server|platform|data cent)"
+    r"|上传|云端|云平台|服务器(?:上|端)?(?:比对|存储|保存)|后台比对|同步至|传至",
+    re.IGNORECASE,
+)
+
+
+def off_device_wording(spec: Deployment) -> Iterator[Violation]:
+    """CN25-8a/b read in the words: facial data sent to a server or the cloud while the tokens keep it on the device
+    with no consent to transmit it."""
+    if spec.storage.location != "device" or spec.storage.transmission_consent:
+        return
+    for path, text in texts(spec):
+        if claims.reading_attested(spec, path) is not None:
+            continue
+        for clause in reading.clauses(text):
+            moved = _MOVED.search(clause)
+            if moved is None or not _FACIAL_DATA.search(clause) or reading.negated(clause):
+                continue
+            yield Violation(
+                path,
+                f"{path} says {moved.group(0)!r}: facial data leaves the device, but storage.location is device and "
+                f"storage.transmission_consent is false; correct the words or the tokens (the gate then asks each "
+                f"subject's separate consent); {_ask(path)}",
+                zh=f"{path} 写有 {moved.group(0)!r}：人脸信息离开设备，但存储位置为设备内，且 "
+                "storage.transmission_consent 为 false；请更正文字或取值（门控随即征求每个人的单独同意）；"
+                + _ask_zh(path),
+            )
+            break
+
+
 def decisive_facts(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """FG-12: facts that decide a rule are stated, never assumed: recipients' country, minors, alternatives' terms."""
     if not ctx.settings.get("fg.decisive_facts"):
