@@ -8,8 +8,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from facegate.errors import ForbiddenError, NotFoundError, UnauthorizedError
-from facegate.gate import Caller
-from facegate.vault.vault import SUBJECT_ID_PATTERN
+from facegate.gate import SUBJECT_ID_PATTERN, Caller
 
 from .keys import ApiKey
 from .links import SubjectLink

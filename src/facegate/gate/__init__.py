@@ -21,11 +21,13 @@ from facegate.gate.engines import MAX_IMAGE_BYTES, MAX_PHOTOS, calibration_point
 from facegate.gate.facade import Gate
 from facegate.gate.subjects import Onboarding
 from facegate.vault.credentials import RelyingParty
+from facegate.vault.vault import SUBJECT_ID_PATTERN
 
 __all__ = [
     "ALTERNATIVE_NAMES",
     "MAX_IMAGE_BYTES",
     "MAX_PHOTOS",
+    "SUBJECT_ID_PATTERN",
     "Caller",
     "Context",
     "Decision",

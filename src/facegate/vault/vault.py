@@ -39,7 +39,6 @@ from facegate.vault.models import (
 from facegate.vault.standing import Consent, Standing
 
 SUBJECT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$"  # one rule for the CLI, the API and the audit's actors
-SUBJECT_ID = re.compile(SUBJECT_ID_PATTERN)
 CONSENT_KINDS = ("facial_processing", "external_transmission", "raw_image_retention", "cross_border")
 REVISIONS_SQL = (
     "SELECT (SELECT revision FROM vault_deployment WHERE id = ?), (SELECT revision FROM vault_subject WHERE id = ?)"
@@ -111,7 +110,7 @@ class Vault:
         if birth_date is not None and birth_date > beijing_date(now):
             raise InputError("the date of birth is in the future")
         subject_id = subject_id or f"s-{uuid.uuid4().hex[:16]}"
-        if not SUBJECT_ID.fullmatch(subject_id):
+        if not re.match(SUBJECT_ID_PATTERN, subject_id):
             raise InputError("a subject ID is 1 to 64 letters, digits and . _ @ + - (a pseudonym, not a name)")
         if session.get(SubjectRow, subject_id) is not None:
             raise ConflictError(f"subject {subject_id!r} already exists")
