@@ -78,7 +78,7 @@ def elsewhere(gate: Gate, database_url: str, clock: Clock) -> Iterator[Gate]:
 # ---- the happy path ----
 
 
-@pytest.mark.parametrize("subject", ["emp:7", "a=b", "-lead", "x" * 65, "李雷"])
+@pytest.mark.parametrize("subject", ["emp:7", "a=b", "-lead", "x" * 65, "李雷", "alice\n"])
 def test_a_subject_id_the_api_could_not_address_is_refused_everywhere(gate: Gate, subject: str) -> None:
     with pytest.raises(InputError, match=r"a subject ID is 1 to 64 letters, digits and \. _ @ \+ -"):
         gate.add_subject(subject)

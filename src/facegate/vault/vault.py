@@ -110,7 +110,7 @@ class Vault:
         if birth_date is not None and birth_date > beijing_date(now):
             raise InputError("the date of birth is in the future")
         subject_id = subject_id or f"s-{uuid.uuid4().hex[:16]}"
-        if not re.match(SUBJECT_ID_PATTERN, subject_id):
+        if not re.fullmatch(SUBJECT_ID_PATTERN, subject_id):
             raise InputError("a subject ID is 1 to 64 letters, digits and . _ @ + - (a pseudonym, not a name)")
         if session.get(SubjectRow, subject_id) is not None:
             raise ConflictError(f"subject {subject_id!r} already exists")
