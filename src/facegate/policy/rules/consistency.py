@@ -367,6 +367,8 @@ def off_device_wording(spec: Deployment) -> Iterator[Violation]:
     with no consent to transmit it."""
     if spec.storage.location != "device" or spec.storage.transmission_consent:
         return
+    if claims.supported(spec, "statutory_basis"):  # a law may move it without consent (CN25-8a/b)
+        return
     for path, text in texts(spec):
         if claims.reading_attested(spec, path) is not None:
             continue
@@ -377,11 +379,10 @@ def off_device_wording(spec: Deployment) -> Iterator[Violation]:
             yield Violation(
                 path,
                 f"{path} says {moved.group(0)!r}: facial data leaves the device, but storage.location is device and "
-                f"storage.transmission_consent is false; correct the words or the tokens (the gate then asks each "
-                f"subject's separate consent); {_ask(path)}",
+                "storage.transmission_consent is false, so nobody is asked the separate consent to transmit it; "
+                + _ask(path),
                 zh=f"{path} 写有 {moved.group(0)!r}：人脸信息离开设备，但存储位置为设备内，且 "
-                "storage.transmission_consent 为 false；请更正文字或取值（门控随即征求每个人的单独同意）；"
-                + _ask_zh(path),
+                "storage.transmission_consent 为 false，因而无人被征求传输所需的单独同意；" + _ask_zh(path),
             )
             break
 
