@@ -220,6 +220,14 @@ LAWFUL_CONTROLS: list[dict[str, Any]] = [
     {"notice.other_legal_matters": "Ref. No. 17 of 2025; no other matters."},
     {"alternatives": [{"method": "staffed lane", "fee": 0, "wait": "5 minutes",
                        "note": "A staffed lane is open at every entrance during opening hours."}]},
+    {"purpose.description": "Face recognition is optional; those who decline are not disadvantaged."},
+    {"purpose.necessity": "Staff must register their consent before the face is enrolled; face data is used in no "
+                          "other way."},
+    {"notice.rights_impact": "Guests who decline face verification are checked at the desk and nobody is refused."},
+    {"purpose.description": "员工可自愿刷脸，不强制刷脸；统一人脸识别平台由IT部门维护，拒绝刷脸者不得被拒绝服务。"},
+    {"purpose.least_impact": "Only the pass or fail result is sent to the access server; face templates stay on the "
+                             "turnstile."},
+    {"purpose.least_impact": "比对在闸机内完成，结果上传门禁服务器，人脸模板不上传。"},
 ]  # fmt: skip
 
 

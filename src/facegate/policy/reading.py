@@ -348,24 +348,33 @@ _NOT_BEFORE = re.compile(r"(?:\b(?:not|never|no)|n't)\s*$", re.IGNORECASE)
 # negated just before ("do not have to"); those denying an alternative are negative by nature and are read as they
 # stand, where the clause speaks of the face or the field of the alternatives.
 _OBLIGED = re.compile(
-    r"\b(?:must|have to|has to|(?:is |are )?required to|obliged to|forced to)\s+(?:\w+\s+){0,2}?"
-    r"(?:use|register|enrol+|scan|pass|show|verify|present|provide|submit)\b[^.;:]{0,30}?\bfac(?:e|es|ial)\b"
-    r"|\bfac(?:e|es|ial)\b[^.;:]{0,40}?\b(?:is|are)\s+(?:mandatory|compulsory|obligatory|required)\b"
+    r"\b(?:must|have to|has to|(?:is |are )?required to|obliged to|forced to)\s+(?:(?:all|first|always|also)\s+)?"
+    r"(?:(?:use|register|enrol+|scan|show|present|provide|submit)\s+(?:(?:their|your|his|her|the|a)\s+)?fac(?:e|es|ial)\b"
+    r"|(?:pass|verify|identify|enter|check in|sign in|pay)\s+(?:\w+\s+){0,2}?(?:by|with|through|using)\s+"
+    r"(?:(?:their|your|the)\s+)?fac(?:e|ial)\b)"
+    r"|\bfac(?:e|es|ial)(?:\s+\w+){0,2}\s+(?:is|are)\s+(?:mandatory|compulsory|obligatory|required)\b"
     r"|\b(?:mandatory|compulsory|obligatory)\s+(?:\w+\s+){0,2}?fac(?:e|es|ial)\b"
-    r"|\b(?:who|that) (?:refuses?|declines?|do not register|don't register|opts? out)\b[^.;]{0,50}"
-    r"\b(?:cannot|can't|may not|will not|won't|are not|is not)\b"
-    r"|(?<![不非无])(?:必须|必需|须|一律|强制|只能|统一)(?:使用|通过|进行|录入|采集|登记|注册|要求)?(?:刷脸|人脸)",
+    r"|\b(?:who|that) (?:refuses?|declines?|do not register|don't register|opts? out)\b[^.;]{0,50}?"
+    r"(?:\b(?:cannot|can't|may not|will not be able to|won't be able to|are not allowed to|is not allowed to)\s+"
+    r"(?:enter|access|use|get|be served|be admitted|pass|check in|open|obtain|receive|buy|board)\b"
+    r"|(?<!nobody )(?<!no one )\b(?:will be|are|is) (?:refused|denied|turned away)\b)"
+    r"|(?<![不非无])(?:必须|必需|须|一律|只能)(?:使用|通过|进行|录入|登记|注册)?(?:刷脸|人脸)"
+    r"|(?<![不非无])强制(?:使用|通过|进行|录入|采集|登记|注册)?(?:刷脸|人脸)|统一(?:使用|通过|进行)(?:刷脸|人脸)",
     re.IGNORECASE,
 )
 _NO_ALTERNATIVE = re.compile(
-    r"\bno (?:other |non-biometric |alternative )?(?:alternative|other way|other option|other means|other method)s?"
-    r"\b(?!\s+(?:uses?|purposes?))|\bthe only (?:way|option|means|method)\b"
+    r"(?<!in )(?<!by )\bno (?:other |non-biometric |alternative )?"
+    r"(?:alternative|other way|other option|other means|other method)s?\b(?!\s+(?:uses?|purposes?))"
+    r"|\bfac(?:e|ial)\b[^.;]{0,40}?\b(?:is|remains|are)\s+the only (?:way|option|means|method)\b"
+    r"|\bthe only (?:way|option|means|method)\b[^.;]{0,30}?\bis\s+(?:by\s+|through\s+|with\s+)?(?:the\s+)?"
+    r"fac(?:e|ial)\b"
     r"|\bonly (?:by|through|with) (?:the )?fac(?:e|ial)\b"
     r"|\b(?:cannot|can't|may not|will not|won't) (?:enter|get in|be served|pass|access|be admitted)\b[^.;]{0,30}"
     r"\bwithout\b"
     r"|唯一(?:的)?[^，。；]{0,4}?(?:方式|途径|通道|手段|方法|办法)"
     r"|(?:没有|无|不提供|未提供|不设|不再提供|取消)(?:其他|其它|任何)?(?:的)?(?:替代|备选|其他方式|其它方式|其他途径)"
-    r"|(?:拒绝|不愿|未|不)(?:刷脸|录入人脸|登记人脸|人脸登记|采集人脸|人脸识别)[^，。；]{0,12}(?:不得|不能|无法|不予|禁止)",
+    r"|(?:拒绝|不愿|未|不)(?:刷脸|录入人脸|登记人脸|人脸登记|采集人脸|人脸识别)[^，。；]{0,12}(?:不得|不能|无法|不予|禁止)"
+    r"(?:进入|入内|通行|办理|使用|入住|乘车|进出|进校|入园|享受|获得|登机|上车)",
     re.IGNORECASE,
 )
 
