@@ -89,6 +89,14 @@ def test_a_bad_value_names_its_field(change: str, field: str) -> None:
         parse_spec(text)
 
 
+@pytest.mark.parametrize("terms", [{"fee": -1, "wait": 0}, {"fee": 0, "wait": -5}])
+def test_a_negative_fee_or_wait_is_refused_not_read_as_a_fee(terms: dict) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["alternatives"] = [{"method": "pin", **terms}]
+    with pytest.raises(InputError, match=r"alternatives\[0\]: a fee or a wait is not negative"):
+        parse_spec(json.dumps(data, default=str), "json")
+
+
 def test_every_offending_field_is_named_at_once() -> None:
     text = DESIGN_EXAMPLE.replace("modality: verification\n", "").replace("retension_days", "x")
     text = text.replace("  retention_days: 365", "  retension_days: 365").replace("legal_basis: separate_consent", "")

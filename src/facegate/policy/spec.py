@@ -243,7 +243,11 @@ class Alternative(Model):
     @field_validator("fee", "wait", mode="before")
     @classmethod
     def _number_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if value < 0:
+                raise ValueError("a fee or a wait is not negative (0 when there is none)")
+            return str(value)
+        return value
 
 
 class AlternativeTerms(Model):
