@@ -1,4 +1,4 @@
-"""The spec's own words are read against its tokens (FG-6 to FG-13, CN25-8a/b, CN25-12a's copy-lint): each kind of
+"""The spec's own words are read against its tokens (FG-6 to FG-14, CN25-8a/b, CN25-12a's copy-lint): each kind of
 contradiction trips in Chinese and in English, the corrected words clear it, a reviewer's reading lifts it, and
 lawful specs that mention such words harmlessly ("no children", "不收费", "not stored abroad") stay allowed."""
 
@@ -16,7 +16,7 @@ from facegate.policy.claims import denies
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "deployments"
 BASE: dict[str, Any] = yaml.safe_load((EXAMPLES / "office-entry.yaml").read_text(encoding="utf-8"))
 TODAY = date(2026, 11, 26)
-FG = {f"FG-{n}" for n in range(6, 14)}
+FG = {f"FG-{n}" for n in range(6, 15)}
 HQ = {"name": "集团总部 / Group HQ", "contact": "dpo@group.example", "purpose": "group access control",
       "method": "template sync", "pi_categories": ["face template"], "separate_consent": True,
       "country": "CN"}  # fmt: skip
@@ -141,6 +141,16 @@ CASES: list[tuple[str, str, dict, dict, dict, dict]] = [
      {"notice.consent_text": "I agree that my face is used for entry and for any other purposes."},
      {"notice.consent_text": "本人同意人脸信息仅用于门禁通行"},
      {"notice.consent_text": "I agree that my face is used only to open the lobby turnstiles."}),
+    ("FG-11", "purpose.description",  # a further use named, not left open
+     {"purpose.description": "员工刷脸通过闸机，人脸数据同时用于精准营销和客流分析"},
+     {"purpose.description": "Staff pass the turnstiles; the face data is also used for targeted advertising."},
+     {"purpose.description": "员工刷脸通过闸机，人脸数据不用于营销或客流分析"},
+     {"purpose.description": "Staff of the marketing department pass the turnstiles; faces serve nothing else."}),
+    ("FG-11", "purpose.necessity",
+     {"purpose.necessity": "防止借卡通行；采集的人脸图像还将用于训练算法模型"},
+     {"purpose.necessity": "Badges are lent; we also use the captured faces to train our models."},
+     {"purpose.necessity": "防止借卡通行"},
+     {"purpose.necessity": "Badges are lent; the faces are not used to train any model."}),
     ("FG-12", "recipients[0].country",
      recipient(country=None), recipient(country=None), recipient(country="中国"), recipient(country="China")),
     ("FG-12", "minors", {"minors": {"expected": False}}, {"minors": {"expected": False}},
@@ -158,6 +168,21 @@ CASES: list[tuple[str, str, dict, dict, dict, dict]] = [
      {"storage.retention_justification": "Visitors stay one day."},
      {"storage.retention_justification": "合同期最长一年，续签时重新录入"},
      {"storage.retention_justification": "A contract runs at most one year; re-enrolled on renewal."}),
+    ("FG-14", "purpose.description",  # a 1:N search behind modality: verification
+     {"purpose.description": "闸机将现场人脸与全部已登记员工逐一比对后放行"},
+     {"purpose.description": "The turnstile camera searches the gallery of all enrolled staff."},
+     {"purpose.description": "闸机将现场人脸与所刷工卡持有人的模板比对后放行"},
+     {"purpose.description": "The turnstile camera compares the face with the badge holder's template."}),
+    ("FG-14", "notice.rights_impact",
+     {"notice.rights_impact": "进入大堂的人员还将与黑名单比对"},
+     {"notice.rights_impact": "Everyone entering the lobby is also checked against a watchlist."},
+     {"notice.rights_impact": "只与本人工卡比对，不设黑名单"},
+     {"notice.rights_impact": "Only your own badge is matched; there is no watchlist."}),
+    ("FG-14", "purpose.least_impact",  # a passive capture behind capture: active
+     {"purpose.least_impact": "员工无感通行，摄像头自动抓拍"},
+     {"purpose.least_impact": "Faces are captured as people walk past, without stopping."},
+     {"purpose.least_impact": "员工在闸机前主动刷脸"},
+     {"purpose.least_impact": "Staff stop and look at the turnstile camera to pass."}),
 ]  # fmt: skip
 
 
@@ -228,6 +253,11 @@ LAWFUL_CONTROLS: list[dict[str, Any]] = [
     {"purpose.least_impact": "Only the pass or fail result is sent to the access server; face templates stay on the "
                              "turnstile."},
     {"purpose.least_impact": "比对在闸机内完成，结果上传门禁服务器，人脸模板不上传。"},
+    {"purpose.least_impact": "1:1 against the presented badge rather than a 1:N search; no watchlist is kept."},
+    {"purpose.description": "闸机只做1:1比对，不做1:N辨识，不设黑名单，不用于营销。"},
+    {"impact_assessment.security_risks": "We identify all risks to the templates and who accessed them."},
+    {"purpose.description": "Staff of the marketing and advertising teams pass the lobby turnstiles."},
+    {"purpose.necessity": "Badges are lent; the faces are never used for marketing or to train models."},
 ]  # fmt: skip
 
 

@@ -116,6 +116,8 @@ CASES: list[tuple[str, str, dict[str, Any], str | None, dict[str, Any]]] = [
     ("FG-12", "cn2025", {"alternatives": ["pin"]}, "alternatives[pin]",
      {"alternatives": [{"method": "pin", "fee": 0, "wait": 0}]}),
     ("FG-13", "cn2025", {"storage.retention_days": 36500}, "storage.retention_days", {"storage.retention_days": 365}),
+    ("FG-14", "cn2025", {"purpose.description": "The camera searches the gallery."}, "purpose.description",
+     {"purpose.description": "The camera matches the badge holder."}),
     ("CN25-13b", "cn2025", {"location.setting": "public_place"}, "purpose.category",
      {"location.setting": "private_premises"}),
     ("CN25-14e", "cn2025", {"security.mlps_level": None}, "security.mlps_level", {"security.mlps_level": 2}),

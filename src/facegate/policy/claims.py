@@ -136,7 +136,7 @@ def claim(spec: Deployment, name: str) -> Claim:
 
 
 def reading_attested(spec: Deployment, field: str) -> Attestation | None:
-    """A reviewer's attestation that the words of `field` do not mean what a text-reading finding read (FG-6–11)."""
+    """A reviewer's attestation that the words of `field` do not mean what a text-reading finding read (FG-6–11, 14)."""
     return next(
         (a for a in spec.attestations if a.claim == "text_reading" and a.field == field),
         None,

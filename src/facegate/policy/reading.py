@@ -1,7 +1,7 @@
 """Reading a spec's own words: clauses, negations and the numbers in them (ages, days, fees, waits), and the restricted
 facts a clause states (a private place, a minor, an inference, a foreign place, a burden on the alternative, an
-open-ended purpose, face recognition made compulsory). Pure text work; policy.consistency compares what is read
-with the spec's tokens."""
+open-ended purpose, a further use, a 1:N search, face recognition made compulsory). Pure text work;
+policy.rules.consistency compares what is read with the spec's tokens."""
 
 import re
 from dataclasses import dataclass
@@ -123,7 +123,7 @@ class Mention:
     """A restricted fact read in a field's words: the kind, the words as written and what they name."""
 
     kind: str  # private_place | minor | inference | foreign_place | fee | wait | steps | out_of_service | open_ended
-    # | compulsory
+    # | further_use | search | compulsory
     words: str
     names: str  # the canonical value named (a location type, an analysis, a country), or a short description
 
@@ -400,6 +400,62 @@ def open_ended(clause: str) -> list[Mention]:
         rest = rest.replace(mention.words, " ")
     return [] if negated(rest) else found
 
+
+# Uses beyond most purposes, as a purpose category; not a department or a firm of that name ("the marketing team").
+_NOT_A_USE = r"(?!\s*(?:department|team|staff|office|agency|firm|company|manager|部|团队|人员|公司))"
+_FURTHER_USES = (
+    (r"\bmarketing\b|\badverti[sz]|\bpromotion(?:s|al)\b|targeted (?:ads|offers)|personali[sz]ed (?:ads|offers|"
+     r"recommendations)|营销|广告|推销|精准推送|促销", "marketing"),
+    (r"\bfootfall\b|customer (?:flow|behaviou?r|analytics|profil\w*)|visitor analytics|shopper (?:behaviou?r|"
+     r"analytics)|profil(?:e|es|ing) (?:of )?(?:customers|visitors|shoppers|users)|客流|顾客(?:分析|画像|行为)|"
+     r"用户画像|消费(?:行为|习惯)", "customer_analytics"),
+    (r"(?:model|algorithm) training|train(?:ing)? (?:our |the |its )?(?:models?|algorithms?)|improve (?:our |the )?"
+     r"(?:models?|algorithms?)|算法训练|模型训练|训练(?:算法|模型)|优化算法", "algorithm_training"),
+)  # fmt: skip
+_A_USE = re.compile(r"\b(?:used?|uses|using|serves?|for|to)\b|用于|用作|用来|进行|开展|实现|支持", re.IGNORECASE)
+# What a 1:N search and a passive capture look like in words, where the tokens declare 1:1 and active capture.
+_SEARCH = re.compile(
+    r"\b1\s*:\s*N\b|\bone[- ]to[- ]many\b|\bwatch ?lists?\b|\bblack ?lists?\b"
+    r"|\bidentif(?:y|ies|ying|ication of)\s+(?:(?:every|each|all|any)\s*(?:one|body|person|people|visitors?|"
+    r"customers?|passengers?|faces?)|people|persons|individuals|visitors|customers|passengers|pedestrians|residents|"
+    r"passers-?by|strangers|faces|unknown|whoever|who (?:enters|passes|comes))\b"
+    r"|\bsearch(?:es|ed|ing)?\b[^.;]{0,40}?\b(?:gallery|watch ?list|everyone|all (?:enrolled|registered)|"
+    r"(?:whole|entire|full) database)"
+    r"|\bcompar(?:e|es|ed|ing)\b[^.;]{0,30}?\b(?:against|with) (?:all|every|everyone|the (?:whole|entire|full))\b"
+    r"|1\s*[:：]\s*N|一对多|辨识|黑名单|布控|(?:检索|搜索|比对)[^，。；]{0,8}(?:全部|所有|全库)|(?:全部|所有|全库)[^，。；]{0,8}"
+    r"(?:检索|搜索|逐一比对|比对)",
+    re.IGNORECASE,
+)
+_PASSIVE = re.compile(
+    r"\bnon-?perceptible\b|\bwithout (?:(?:their|people's|the person's|visitors'|customers') )?(?:knowledge|noticing|"
+    r"stopping|any action)\b|\bpassively\b|无感|无需停留|不停留|远距离识别",
+    re.IGNORECASE,
+)
+_AS_THEY_PASS = re.compile(r"\bas (?:people|they|visitors|customers|passengers|pedestrians) (?:walk|pass|enter|go)\b",
+                           re.IGNORECASE)  # fmt: skip
+
+
+def further_uses(clause: str, category: str) -> list[Mention]:
+    """Uses the clause puts facial data to beyond the purpose `category` ('also used for marketing', '用于精准营销')."""
+    if negated(clause) or not _A_USE.search(clause):
+        return []
+    related = {"marketing", "customer_analytics"} if category in ("marketing", "customer_analytics") else {category}
+    found = []
+    for pattern, value in _FURTHER_USES:
+        match = re.search(f"(?:{pattern}){_NOT_A_USE}", clause, re.IGNORECASE)
+        if match and value not in related:
+            found.append(Mention("further_use", match.group(0), value))
+    return found
+
+
+def searches(clause: str) -> list[Mention]:
+    """Words that describe a 1:N search ('searches the database', '布控') or a passive capture ('无感', 'as people
+    walk past')."""
+    found = [Mention("search", m.group(0), "identification") for m in _SEARCH.finditer(clause)]
+    found += [Mention("search", m.group(0), "passive") for m in _PASSIVE.finditer(clause)]
+    if _FACE.search(clause) or PLACEMENT.search(clause):  # a capture, not a notice shown as people enter
+        found += [Mention("search", m.group(0), "passive") for m in _AS_THEY_PASS.finditer(clause)]
+    return [m for m in found if not negated(clause, besides=m.words)]  # "without stopping" denies nothing
 
 def _days(days: float) -> str:
     if days < 1:

@@ -53,7 +53,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question("FG-1", "fg.minors_no_identification", "Refuse 1:N identification of under-14s?", True, (True, False)),
     Question("FG-2", "fg.minors_on_device_only", "Keep under-14s' facial data on the device, with no recipients?",
              True, (True, False)),
-    Question("FG-6–11", "fg.text_reading", "Read the spec's own words against its tokens?", True, (True, False)),
+    Question("FG-6–11, FG-14", "fg.text_reading", "Read the spec's own words against its tokens?", True, (True, False)),
     Question("FG-12", "fg.decisive_facts", "Require decisive facts (recipients' country, minors, alternatives' fee "
              "and wait) to be stated?", True, (True, False)),
     Question("FG-13", "fg.retention_maximum", "Cap retention at the maximum for the purpose category?", True,

@@ -214,7 +214,7 @@ class LawEnforcementException(Model):
 class Attestation(Model):
     """A reviewer's attestation that a claim (§4.8) holds: who, when, and the document relied on.
 
-    For claim `text_reading`, `field` names the field whose words a finding (FG-6 to FG-11) read, and `document`
+    For claim `text_reading`, `field` names the field whose words a finding (FG-6 to FG-11, FG-14) read, and `document`
     is the reviewer's reason why the words do not mean that.
     """
 

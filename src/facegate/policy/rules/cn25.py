@@ -7,7 +7,7 @@ from facegate.policy.answers import stated
 from facegate.policy.notice import notice_fields
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, SECURITY_HARMS, normalise
 from facegate.policy.rule import CheckContext, Rule, Violation
-from facegate.policy.rules.consistency import compulsory_wording, off_device_wording
+from facegate.policy.rules.copy_lint import compulsory_wording, off_device_wording
 from facegate.policy.spec import Deployment
 from facegate.policy.vocabulary import label, labels, tagged
 

@@ -1,4 +1,4 @@
-"""facegate's policies that read the whole spec (FG-6 to FG-13): the spec's own words agree with its tokens, decisive
+"""facegate's policies that read the whole spec (FG-6 to FG-14): the spec's own words agree with its tokens, decisive
 facts are stated rather than assumed, and retention stays within a maximum per purpose.
 
 A spec says most facts twice, once as a token and once in its own words. Where the words state a restricted fact the
@@ -17,7 +17,7 @@ from facegate.policy.reading import Mention
 from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.spec import Deployment
 from facegate.policy.terms import ALTERNATIVES
-from facegate.policy.vocabulary import label, labels
+from facegate.policy.vocabulary import label
 
 CN = ("cn2025",)
 WAIT_LIMIT_MINUTES = 10  # an alternative that makes people wait longer than this is a burden (CN25-10c, Q12)
@@ -69,7 +69,7 @@ def _read(
                 yield path, mention
 
 
-def _ask(field: str) -> str:
+def ask(field: str) -> str:
     return (
         f"correct the words or the token; if the words do not mean that, a reviewer attests it (attestations: "
         f"[{{claim: text_reading, field: {field}, reviewer, attested_on, document: the reason}}]) "
@@ -87,7 +87,7 @@ def _policy_zh(rule_id: str, serves: str, setting: str) -> str:
     return f"（facegate 政策 {rule_id}，服务于 {serves}；可通过设置 {setting} 并附理由关闭）"
 
 
-def _ask_zh(field: str) -> str:
+def ask_zh(field: str) -> str:
     return (
         "请更正文字或取值；如文字并非此意，由审核人确认（attestations: "
         f"[{{claim: text_reading, field: {field}, reviewer, attested_on, document: 理由}}]）"
@@ -120,9 +120,9 @@ def private_place_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Viola
                     path,
                     f"{path} says {m.words!r} ({label(m.names, 'both')}, a private space where no face recognition "
                     f"device may be installed), but location.type is {spec.location.type or 'not given'}; "
-                    f"{_ask(path)}{_policy('FG-6', 'CN25-13a', 'fg.text_reading')}",
+                    f"{ask(path)}{_policy('FG-6', 'CN25-13a', 'fg.text_reading')}",
                     zh=f"{path} 写有 {m.words!r}（{label(m.names)}，属于不得安装人脸识别设备的私密空间），"
-                    f"但 location.type 为 {spec.location.type or '未载明'}；{_ask_zh(path)}"
+                    f"但 location.type 为 {spec.location.type or '未载明'}；{ask_zh(path)}"
                     + _policy_zh("FG-6", "CN25-13a", "fg.text_reading"),
                 )
                 break
@@ -167,10 +167,10 @@ def minors_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             path,
             f"{path} says {mention.words!r} (under-14s among the people), but {token}"
             + (f" and minors.age_floor is {m.age_floor}" if m.age_floor is not None else "")
-            + f"; {_ask(path)}{_policy('FG-7', 'CN25-7c and PIPL-31', 'fg.text_reading')}",
+            + f"; {ask(path)}{_policy('FG-7', 'CN25-7c and PIPL-31', 'fg.text_reading')}",
             zh=f"{path} 写有 {mention.words!r}（人员中有不满十四周岁者），但 {token_zh}"
             + (f"，且 minors.age_floor 为 {m.age_floor}" if m.age_floor is not None else "")
-            + f"；{_ask_zh(path)}{_policy_zh('FG-7', 'CN25-7c 和 PIPL-31', 'fg.text_reading')}",
+            + f"；{ask_zh(path)}{_policy_zh('FG-7', 'CN25-7c 和 PIPL-31', 'fg.text_reading')}",
         )
 
 
@@ -188,10 +188,10 @@ def inference_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
             path,
             f"{path} says the faces are analysed for {mention.words!r} ({label(mention.names, 'both')}), but analyses "
             f"is [{', '.join(spec.analyses)}]; declare it in analyses (the deny-list then applies) or remove it; "
-            f"{_ask(path)}{_policy('FG-8', 'CN25-3 and CN23-11', 'fg.text_reading')}",
+            f"{ask(path)}{_policy('FG-8', 'CN25-3 and CN23-11', 'fg.text_reading')}",
             zh=f"{path} 写明对人脸分析 {mention.words!r}（{label(mention.names)}），但 analyses 为 "
             f"[{', '.join(spec.analyses)}]；请在 analyses 中声明（禁止推断清单随即适用）或删除；"
-            f"{_ask_zh(path)}{_policy_zh('FG-8', 'CN25-3 和 CN23-11', 'fg.text_reading')}",
+            f"{ask_zh(path)}{_policy_zh('FG-8', 'CN25-3 和 CN23-11', 'fg.text_reading')}",
         )
 
 
@@ -221,10 +221,10 @@ def foreign_place_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Viola
             path,
             f"{path} says {mention.words!r} ({label(mention.names, 'both') if mention.names != 'abroad' else 'abroad'}"
             f"), but {token}; a transfer abroad needs the recipient's country, a transfer mechanism and separate "
-            f"consent (PIPL-38, PIPL-39); {_ask(path)}{_policy('FG-9', 'PIPL-38 and PIPL-39', 'fg.text_reading')}",
+            f"consent (PIPL-38, PIPL-39); {ask(path)}{_policy('FG-9', 'PIPL-38 and PIPL-39', 'fg.text_reading')}",
             zh=f"{path} 写有 {mention.words!r}（{label(mention.names) if mention.names != 'abroad' else '境外'}），但 "
             f"{token_zh}；向境外提供须载明接收方所在国家或地区、出境机制并取得单独同意（PIPL-38、PIPL-39）；"
-            f"{_ask_zh(path)}{_policy_zh('FG-9', 'PIPL-38 和 PIPL-39', 'fg.text_reading')}",
+            f"{ask_zh(path)}{_policy_zh('FG-9', 'PIPL-38 和 PIPL-39', 'fg.text_reading')}",
         )
 
 
@@ -293,98 +293,65 @@ def alternative_burden_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[
             yield Violation(
                 path,
                 f"{path} says {what} for the alternative {label(method, 'both')}, but its fee is {fee} and its wait "
-                f"{wait}; an alternative must be free, open and as easy as face recognition; {_ask(path)}"
+                f"{wait}; an alternative must be free, open and as easy as face recognition; {ask(path)}"
                 f"{_policy('FG-10', 'CN25-10b, CN25-10c and CN25-12a', 'fg.text_reading')}",
                 zh=f"{path} 对替代方式{label(method)}写有 {'、'.join(repr(m.words) for m in found)}，"
                 f"但其费用为 {fee_zh}、等待时间为 {wait_zh}；替代方式必须免费、开放且与人脸识别同样便捷；"
-                f"{_ask_zh(path)}{_policy_zh('FG-10', 'CN25-10b、CN25-10c 和 CN25-12a', 'fg.text_reading')}",
+                f"{ask_zh(path)}{_policy_zh('FG-10', 'CN25-10b、CN25-10c 和 CN25-12a', 'fg.text_reading')}",
             )
             break
 
 
 def open_ended_purpose(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
-    """FG-11: the purpose's words leave it open to further uses, so no specific purpose is stated."""
+    """FG-11: the purpose's words leave it open to further uses, or name one, so no specific purpose is stated."""
     if not ctx.settings.get("fg.text_reading"):
         return
     purpose_fields = ("name", "purpose.description", "purpose.necessity", "purpose.least_impact", "notice.consent_text")
+    category = spec.purpose.category
+
+    def find(clause: str) -> list[Mention]:
+        return reading.open_ended(clause) + reading.further_uses(clause, category)
+
     reported: set[str] = set()
-    for path, mention in _read(spec, reading.open_ended, lambda f: f in purpose_fields):
+    for path, mention in _read(spec, find, lambda f: f in purpose_fields):
         if path in reported:
             continue
         reported.add(path)
+        further = f" ({label(mention.names, 'both')})" if mention.kind == "further_use" else ""
         yield Violation(
             path,
-            f"{path} says {mention.words!r}, which leaves the purpose open beyond purpose.category "
-            f"{spec.purpose.category} ({label(spec.purpose.category)}); state one specific purpose; {_ask(path)}"
-            f"{_policy('FG-11', 'CN25-4a', 'fg.text_reading')}",
-            zh=f"{path} 写有 {mention.words!r}，使目的超出 purpose.category {spec.purpose.category}"
-            f"（{label(spec.purpose.category)}）而留有余地；请载明一个具体目的；{_ask_zh(path)}"
-            f"{_policy_zh('FG-11', 'CN25-4a', 'fg.text_reading')}",
+            f"{path} says {mention.words!r}{further}, which takes the purpose beyond purpose.category {category} "
+            f"({label(category)}); state one specific purpose; a further use needs its own deployment, notice and "
+            f"consent; {ask(path)}{_policy('FG-11', 'CN25-4a and CN25-6e', 'fg.text_reading')}",
+            zh=f"{path} 写有 {mention.words!r}，使目的超出 purpose.category {category}（{label(category)}）；"
+            f"请载明一个具体目的；其他用途须另设部署、告知并取得同意；{ask_zh(path)}"
+            f"{_policy_zh('FG-11', 'CN25-4a 和 CN25-6e', 'fg.text_reading')}",
         )
 
 
-def compulsory_wording(spec: Deployment) -> Iterator[Violation]:
-    """CN25-12a's copy-lint: the words make face recognition compulsory ('registration is mandatory', 'no
-    alternative', '必须刷脸'), unless a state provision makes face the only method."""
-    if stated(spec.sole_method_ref):  # a state provision may make face the only method (CN25-10a)
+def method_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
+    """FG-14: the words describe no 1:N search or passive capture behind 1:1 verification and active capture."""
+    if not ctx.settings.get("fg.text_reading"):
         return
-    for path, text in texts(spec):
-        if claims.reading_attested(spec, path) is not None:
+    declared = {"identification"} if spec.modality == "identification" else set()
+    declared |= {"passive"} if spec.capture == "passive" else set()
+    reported: set[tuple[str, str]] = set()
+    for path, mention in _read(spec, reading.searches):
+        if mention.names in declared or (path, mention.names) in reported:
             continue
-        about_alternatives = path == "purpose.alternatives_analysis" or path.startswith("alternatives[")
-        found = [m for c in reading.clauses(text) for m in reading.compulsion(c, about_alternatives)]
-        if not found:
-            continue
-        words = ", ".join(repr(m.words) for m in found)
-        offered = labels(spec.alternatives, "en") if spec.alternatives else "none"
-        offered_zh = labels(spec.alternatives) if spec.alternatives else "无"
+        reported.add((path, mention.names))
+        token, value = ("modality", spec.modality) if mention.names == "identification" else ("capture", spec.capture)
+        said = "a 1:N search" if mention.names == "identification" else "a passive capture"
+        said_zh = "1:N 辨识" if mention.names == "identification" else "无感（被动）采集"
         yield Violation(
             path,
-            f"{path} says {words}: wording that makes face recognition compulsory coerces people into it, while "
-            f"alternatives lists {offered}; say that the alternatives are open to everyone who declines, free "
-            "and as easy, or cite the state provision that makes face the only method in sole_method_ref; if the "
-            f"words do not mean that, a reviewer attests it (attestations: [{{claim: text_reading, field: {path}, "
-            "reviewer, attested_on, document: the reason}])",
-            zh=f"{path} 写有 {'、'.join(repr(m.words) for m in found)}：强制使用人脸识别的表述构成胁迫，而 "
-            f"alternatives 为 {offered_zh}；请写明拒绝者均可免费、同样便捷地使用替代方式，或在 sole_method_ref "
-            "中引用规定人脸为唯一方式的国家规定；如文字并非此意，由审核人确认（attestations: [{claim: "
-            f"text_reading, field: {path}, reviewer, attested_on, document: 理由}}]）",
+            f"{path} says {mention.words!r}, {said}, but {token} is {value}: the notice and the filing would misstate "
+            f"the method; declare it in {token} (its rules then apply) or correct the words; {ask(path)}"
+            f"{_policy('FG-14', 'CN25-4a and CN25-5a', 'fg.text_reading')}",
+            zh=f"{path} 写有 {mention.words!r}，即{said_zh}，但 {token} 为 {value}：告知和备案将误述处理方式；"
+            f"请在 {token} 中如实声明（相应规则随即适用）或更正文字；{ask_zh(path)}"
+            f"{_policy_zh('FG-14', 'CN25-4a 和 CN25-5a', 'fg.text_reading')}",
         )
-
-
-_FACIAL_DATA = re.compile(r"\bfac(?:e|es|ial)\b|template|image|photo|biometric|人脸|模板|照片|图像|特征", re.IGNORECASE)
-_MOVED = re.compile(
-    r"\bupload|\b(?:sent|sends|send|transferred|synced|synchronised|synchronized|copied|backed up) to (?:the |a |our )?"
-    r"(?:cloud|server|platform|headquarters|data cent)"
-    r"|\b(?:stored|kept|matched|compared|held) (?:in|on|at) (?:the |a |our )?(?:cloud|server|platform|data cent)"
-    r"|上传|云端|云平台|服务器(?:上|端)?(?:比对|存储|保存)|后台比对|同步至|传至",
-    re.IGNORECASE,
-)
-
-
-def off_device_wording(spec: Deployment) -> Iterator[Violation]:
-    """CN25-8a/b read in the words: facial data sent to a server or the cloud while the tokens keep it on the device
-    with no consent to transmit it."""
-    if spec.storage.location != "device" or spec.storage.transmission_consent:
-        return
-    if claims.supported(spec, "statutory_basis"):  # a law may move it without consent (CN25-8a/b)
-        return
-    for path, text in texts(spec):
-        if claims.reading_attested(spec, path) is not None:
-            continue
-        for clause in reading.clauses(text):
-            moved = _MOVED.search(clause)
-            if moved is None or not _FACIAL_DATA.search(clause) or reading.negated(clause):
-                continue
-            yield Violation(
-                path,
-                f"{path} says {moved.group(0)!r}: facial data leaves the device, but storage.location is device and "
-                "storage.transmission_consent is false, so nobody is asked the separate consent to transmit it; "
-                + _ask(path),
-                zh=f"{path} 写有 {moved.group(0)!r}：人脸信息离开设备，但存储位置为设备内，且 "
-                "storage.transmission_consent 为 false，因而无人被征求传输所需的单独同意；" + _ask_zh(path),
-            )
-            break
 
 
 def decisive_facts(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
@@ -451,9 +418,9 @@ def retention_maximum(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
                 "storage.retention_justification",
                 f"storage.retention_justification states at most {max(said):g} days, but storage.retention_days is "
                 f"{storage.retention_days:,}: the justification does not support the period; "
-                f"{_ask('storage.retention_justification')}{tail}",
+                f"{ask('storage.retention_justification')}{tail}",
                 zh=f"storage.retention_justification 载明最多 {max(said):g} 天，但 storage.retention_days 为 "
-                f"{storage.retention_days:,}：理由不支持该期限；{_ask_zh('storage.retention_justification')}{tail_zh}",
+                f"{storage.retention_days:,}：理由不支持该期限；{ask_zh('storage.retention_justification')}{tail_zh}",
             )
 
 
@@ -470,11 +437,14 @@ RULES: tuple[Rule, ...] = (
     Rule("FG-10", "The alternative carries no fee, wait, extra steps or closure in the spec's words (facegate "
          "policy)", "BLOCK", "S", CN, check=alternative_burden_in_text, serves=("CN25-10b", "CN25-10c", "CN25-12a"),
          setting="fg.text_reading", questions=("Q12",)),
-    Rule("FG-11", "The purpose's words leave it open to no further uses (facegate policy)", "BLOCK", "S", CN,
-         check=open_ended_purpose, serves=("CN25-4a",), setting="fg.text_reading"),
+    Rule("FG-11", "The purpose's words leave it open to no further uses and name none (facegate policy)", "BLOCK",
+         "S", CN, check=open_ended_purpose, serves=("CN25-4a", "CN25-6e"), setting="fg.text_reading"),
     Rule("FG-12", "Decisive facts stated, never defaulted: recipients' country, minors, alternatives' fee and wait "
          "(facegate policy)", "BLOCK", "S", CN, check=decisive_facts, serves=("PIPL-38", "CN25-7c", "CN25-10c"),
          setting="fg.decisive_facts"),
     Rule("FG-13", "Retention within the maximum for the purpose category (facegate policy)", "BLOCK", "S", CN,
          check=retention_maximum, serves=("PIPL-19", "CN25-8c"), setting="fg.retention_maximum"),
+    Rule("FG-14", "The spec's words describe no 1:N search or passive capture its modality and capture tokens omit "
+         "(facegate policy)", "BLOCK", "S", CN, check=method_in_text, serves=("CN25-4a", "CN25-5a"),
+         setting="fg.text_reading"),
 )  # fmt: skip
