@@ -135,6 +135,9 @@ def test_enroll_verify_after_notice_and_consent_only(env: Env) -> None:
     assert env.client.post(OBAMA + "/notice", json={"version": 1}, headers=h).json()["outcome"] == "v1"
     problem(env.client.post(OBAMA + "/notice", json={"version": 7}, headers=h), 422)
     assert env.client.post(OBAMA + "/consents", json={"form": "separate"}, headers=h).status_code == 201
+    purposes = {"purpose": ["payment", "access_control"]}  # not the last one deciding
+    problem(env.client.post(OBAMA + "/enroll", files=photo("obama.jpg"), data=purposes, headers=h), 422)
+    problem(env.client.post(OBAMA + "/verify", files=photo("obama2.jpg"), headers=h), 404)  # nothing enrolled
     enrolled = env.client.post(
         OBAMA + "/enroll", files=photo("obama.jpg"), data={"purpose": "access_control"}, headers=h
     )

@@ -67,6 +67,18 @@ def test_frames_that_follow_the_challenge_pass_and_match(env: Env) -> None:
     assert again.status_code == 403 and again.json()["reasons"] == ["unknown_challenge"]
 
 
+def test_a_field_sent_twice_is_refused_and_leaves_the_challenge_open(env: Env) -> None:
+    nonce, asked = challenge(env, "twice")
+    frames = sequence(asked)
+    files = [("frames", (f"{i}.jpg", jpeg(frame), "image/jpeg")) for i, (_, frame) in enumerate(frames)]
+    data = {"nonce": [nonce, "a-guessed-nonce"], "device": "twice", "timestamps": str([round(t, 1) for t, _ in frames])}
+    twice = env.client.post(
+        f"/api/v1/deployments/{KIOSK}/subjects/obama/verify/live", files=files, data=data, headers=env.auth("kiosk")
+    )
+    assert twice.status_code == 422 and twice.json()["detail"].startswith("the form field 'nonce' is sent 2 times")
+    assert send(env, nonce, frames, "twice").json()["outcome"] == "match"  # the nonce was not spent
+
+
 @pytest.mark.parametrize(
     ("attack", "reason"),
     [

@@ -4,7 +4,7 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
 from facegate import metrics
@@ -41,12 +41,17 @@ def image_bytes(image: UploadFile) -> bytes:
     return data
 
 
-async def once(request: Request, *names: str) -> None:
-    """Refuse a form field sent more than once where the route takes it once: which one decides would be a guess."""
-    form = await request.form()  # already parsed for the route's parameters: this reads the parsed form
-    for name in names:
-        if (count := len(form.getlist(name))) > 1:
-            raise InputError(f"the form field {name!r} is sent {count} times; this route takes it once")
+def sent_once(*names: str) -> Any:
+    """A route dependency that refuses a form field sent more than once where the route takes it once: which one
+    decides would be a guess."""
+
+    async def check(request: Request) -> None:
+        form = await request.form()  # already parsed for the route's parameters: this reads the parsed form
+        for name in names:
+            if (count := len(form.getlist(name))) > 1:
+                raise InputError(f"the form field {name!r} is sent {count} times; this route takes it once")
+
+    return Depends(check)
 
 
 async def on_worker(decide: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -64,6 +69,7 @@ async def on_worker(decide: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     status_code=status.HTTP_201_CREATED,
     **DECISION,
     responses=REFUSAL,
+    dependencies=[sent_once("purpose")],
 )
 def enroll(
     request: Request,
@@ -83,7 +89,7 @@ def enroll(
         return svc.gate.enroll(deployment_id, subject_id, data, purpose, caller(request, key)).to_dict()
 
 
-@router.post(STANDING + "/verify", **DECISION, responses=REFUSAL)
+@router.post(STANDING + "/verify", **DECISION, responses=REFUSAL, dependencies=[sent_once("image", "purpose")])
 async def verify(
     request: Request,
     deployment_id: DeploymentId,
@@ -94,7 +100,6 @@ async def verify(
     purpose: PurposeForm = None,
 ) -> dict[str, Any]:
     """1:1: is the person in the photo the enrolled subject? Only match or no_match, never a distance."""
-    await once(request, "image", "purpose")
     who = caller(request, key)
     return await on_worker(
         lambda: svc.gate.verify(deployment_id, subject_id, image_bytes(image), purpose, who).to_dict()
@@ -106,6 +111,7 @@ async def verify(
     response_model=Identification,
     response_model_exclude_unset=True,
     responses=REFUSAL,
+    dependencies=[sent_once("image", "purpose")],
 )
 async def identify(
     request: Request,
@@ -118,7 +124,6 @@ async def identify(
 ) -> dict[str, Any]:
     """1:N: which enrolled subject of the deployment is each face in the photo, if any. Every face is decided on
     its own at the gallery's threshold, with its own audit event; the top-level fields are the largest face's."""
-    await once(request, "image", "purpose")
     who = caller(request, key)
     return await on_worker(lambda: svc.gate.identify(deployment_id, image_bytes(image), purpose, who, faces).to_dict())
 

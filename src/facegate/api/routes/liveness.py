@@ -11,8 +11,8 @@ from facegate.gate.liveness import MAX_FRAMES
 
 from ..auth import DeploymentId, OperatorOn, ServiceDep, SubjectId, caller
 from ..responses import DECISION, LivenessChallenge, problems
-from ..schemas import ChallengeRequest, Purpose
-from .biometrics import STANDING, image_bytes
+from ..schemas import ChallengeRequest
+from .biometrics import STANDING, PurposeForm, image_bytes, sent_once
 
 router = APIRouter(prefix="/api/v1", tags=["liveness"])
 Frames = Annotated[
@@ -23,7 +23,6 @@ Nonce = Annotated[str, Form(min_length=8, max_length=64, description="The challe
 Device = Annotated[
     str | None, Form(min_length=1, max_length=64, description="The device's own ID, as in the challenge.")
 ]
-PurposeForm = Annotated[Purpose | None, Form(description="The purpose of this request; must be the registered one.")]
 REFUSAL = problems(403, 413)
 LIVENESS_REFUSAL = {
     **REFUSAL,
@@ -63,7 +62,10 @@ def challenge(
     return svc.gate.liveness_challenge(deployment_id, device, body.purpose, caller(request, key))
 
 
-@router.post(STANDING + "/verify/live", **DECISION, responses=LIVENESS_REFUSAL)
+ONCE = sent_once("timestamps", "nonce", "device", "purpose")
+
+
+@router.post(STANDING + "/verify/live", **DECISION, responses=LIVENESS_REFUSAL, dependencies=[ONCE])
 def verify_live(
     request: Request,
     deployment_id: DeploymentId,
@@ -84,7 +86,7 @@ def verify_live(
     return decision.to_dict()
 
 
-@router.post("/deployments/{deployment_id}/identify/live", **DECISION, responses=LIVENESS_REFUSAL)
+@router.post("/deployments/{deployment_id}/identify/live", **DECISION, responses=LIVENESS_REFUSAL, dependencies=[ONCE])
 def identify_live(
     request: Request,
     deployment_id: DeploymentId,
