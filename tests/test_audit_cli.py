@@ -93,11 +93,14 @@ def test_reading_commands_never_create_a_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("FACEGATE_DATABASE_URL", raising=False)
-    empty = tmp_path / "empty"
+    empty, missing = tmp_path / "empty", tmp_path / "mistyped"
+    empty.mkdir()
     for command in (["verify"], ["prove", "ev-1"]):
         code, _, err = run(capsys, monkeypatch, "audit", *command, "--home", str(empty))
         assert code == 2 and "no audit signing key" in err
-    assert not (empty / "keys" / "audit-ed25519.pem").exists()
+        code, _, err = run(capsys, monkeypatch, "audit", *command, "--home", str(missing))
+        assert code == 2 and "no data directory at" in err
+    assert not (empty / "keys" / "audit-ed25519.pem").exists() and not missing.exists()
 
 
 def test_purge_refuses_records_under_three_years_old(

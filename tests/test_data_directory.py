@@ -1,4 +1,5 @@
-"""facegate writes nothing outside its data directory: no onnxruntime telemetry under the user's ~/.cache."""
+"""facegate writes nothing outside its data directory (no onnxruntime telemetry under the user's ~/.cache), and only a
+command that sets something up creates that directory: a mistyped --home is an error that leaves no folder behind."""
 
 import os
 import subprocess
@@ -6,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from facegate.cli import main
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 DATA = Path(__file__).parent / "data"
@@ -34,3 +37,40 @@ def test_status_reads_and_never_creates_the_data_directory(tmp_path: Path) -> No
     status = subprocess.run([sys.executable, "-m", "facegate", "status"], env=env, capture_output=True, text=True)
     assert status.returncode == 2 and "no data directory at" in status.stderr and "Traceback" not in status.stderr
     assert not (tmp_path / "user").exists()
+
+
+MISTYPED_HOME_COMMANDS = [
+    ["verify", "hq-lobby", "obama", str(DATA / "obama.jpg")],
+    ["deployment", "list"],
+    ["subject", "show", "obama"],
+    ["consent", "withdraw", "hq-lobby", "obama"],
+    ["purge"],
+    ["doctor"],
+    ["keys", "list"],
+    ["webhooks", "list"],
+    ["device", "list"],
+    ["camera", "list"],
+    ["oversight", "status"],
+]
+
+
+@pytest.mark.parametrize("command", MISTYPED_HOME_COMMANDS, ids=lambda c: " ".join(c[:2]))
+def test_a_mistyped_home_is_an_error_that_creates_nothing(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "mistyped"
+    monkeypatch.setattr(sys, "argv", ["facegate", *command, "--home", str(missing)])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2 and "no data directory at" in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_the_commands_that_set_up_create_the_data_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "new"
+    monkeypatch.setattr(sys, "argv", ["facegate", "subject", "add", "obama", "--home", str(home)])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code in (0, None) and (home / "facegate.db").exists()

@@ -71,12 +71,13 @@ Subject_ = Annotated[str, typer.Argument(help="Subject ID (pseudonymous).", meta
 Actor = Annotated[str, typer.Option("--actor", help="Who acts, recorded in the audit log.")]
 
 
-def open_gate(home: Path | None) -> "Gate":
-    """The gate of the data directory (a hub's with its devices' views attached, for oversight)."""
+def open_gate(home: Path | None, *, create: bool = False) -> "Gate":
+    """The gate of the data directory (a hub's with its devices' views attached, for oversight); only a command that
+    sets something up (`create`) makes a data directory that does not exist, so a mistyped --home changes nothing."""
     from facegate.edge.views import attach
     from facegate.gate import Gate
 
-    gate = Gate.open(data_home(home))
+    gate = Gate.open(data_home(home, create=create))
     attach(gate.context)
     return gate
 

@@ -27,7 +27,7 @@ def open_audit(home: Path | None, *, signing: bool = True) -> tuple[Path, "Audit
     """The data directory and its audit records (reading never creates a signing key)."""
     from facegate.audit.records import AuditRecords
 
-    path = data_home(home)
+    path = data_home(home, create=False)
     return path, AuditRecords.open(path, signing=signing)
 
 

@@ -21,7 +21,7 @@ def doctor(
     """Where the master key is, file modes, anything that weakens erasure: exit 0 fine, 5 weakened, 6 broken."""
     from facegate import doctor as checks
 
-    folder = data_home(home)
+    folder = data_home(home, create=False)
     done = checks.scrub(folder) if scrub else []
     findings = checks.examine(folder)
     code = checks.exit_code(findings)

@@ -26,7 +26,7 @@ Site = Annotated[str | None, typer.Option("--site", help="Every device of this s
 def _hub(home: Path | None) -> "Hub":
     from facegate.edge.hub import Hub
 
-    folder = data_home(home)
+    folder = data_home(home, create=False)
     if node_kind(folder) != "hub":
         raise InputError(f"{folder} is a device: run this on the hub's data directory (facegate init --kind hub)")
     return Hub(open_gate(folder), folder)
@@ -35,7 +35,7 @@ def _hub(home: Path | None) -> "Hub":
 def _device(home: Path | None) -> "Device":
     from facegate.edge.device import Device
 
-    folder = data_home(home)
+    folder = data_home(home, create=False)
     return Device(open_gate(folder), folder)
 
 

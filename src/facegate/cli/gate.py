@@ -54,7 +54,7 @@ def deployment_register(
     from facegate import policy
 
     spec = read_spec(file)
-    decision = open_gate(home).register(
+    decision = open_gate(home, create=True).register(
         spec, caller(actor), tuple(profile or [policy.DEFAULT_PROFILE]), activate=not draft
     )
     show(decision, json_out, f"deployment {spec.id}: {decision.outcome} ({decision.details['verdict']})")
@@ -171,7 +171,7 @@ def subject_add(
 ) -> None:
     """Add a subject under a pseudonymous ID."""
     born = birth_date.date() if birth_date else None
-    decision = open_gate(home).add_subject(subject, born, age_band, guardian, caller(actor))
+    decision = open_gate(home, create=True).add_subject(subject, born, age_band, guardian, caller(actor))
     show(decision, json_out, f"subject {decision.subject} added")
 
 

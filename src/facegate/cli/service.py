@@ -22,11 +22,11 @@ Host = Annotated[str, typer.Option("--host", help="Address to listen on.")]
 Port = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")]
 
 
-def open_service(home: Path | None) -> "Service":
-    """The service (gate, API keys, link signer) of the data directory."""
+def open_service(home: Path | None, *, create: bool = False) -> "Service":
+    """The service (gate, API keys, link signer) of the data directory; `create` makes one that does not exist."""
     from facegate.api.service import Service
 
-    return Service.open(data_home(home))
+    return Service.open(data_home(home, create=create))
 
 
 def refuse_taken_port(host: str, port: int) -> None:
@@ -154,7 +154,7 @@ def keys_create(
 
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
-    svc = open_service(home)
+    svc = open_service(home, create=True)
     for granted in deployment or []:
         svc.gate.deployment_spec(granted)
     now = svc.clock()

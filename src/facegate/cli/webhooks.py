@@ -23,7 +23,7 @@ HookId = Annotated[str, typer.Argument(help="The webhook's ID (wh_...).")]
 def _hooks(home: Path | None) -> "Webhooks":
     from facegate.api.service import Service
 
-    return Service.open(data_home(home)).webhooks
+    return Service.open(data_home(home, create=False)).webhooks
 
 
 @webhooks_app.command("add")
