@@ -117,7 +117,7 @@ def test_an_acknowledgement_recorded_over_the_broker_while_a_pull_carries_it_is_
     _, device_id, order = shred_pending(hub, gate, clock, "obama")
     said = {k: order[k] for k in ("order", "subject", "deployment", "reason")} | {"templates_left": 0}
     row = {"device_id": device_id, "order_idx": order["order"], "subject_id": "obama", "deployment_id": OFFICE,
-           "templates_deleted": 0, "device_event_id": None, "acked_at": clock.now}  # fmt: skip
+           "device_event_id": None, "acked_at": clock.now}  # fmt: skip
     with ThreadPoolExecutor(1) as pool, hub.db.session() as broker:
         broker.execute(insert(ShredAckRow), [row])  # the broker's batch, not yet committed
         pulled = pool.submit(hub.pull, fetch(hub, device_id), order["cursor"], [said])

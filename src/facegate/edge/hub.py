@@ -267,7 +267,6 @@ class Hub:
                 orders.append({
                     "device_id": device_id, "order_idx": done[0], "subject_id": done[1],
                     "deployment_id": ack.get("deployment"),
-                    "templates_deleted": 0,  # the device says what is left (none), not what it deleted
                     "device_event_id": str(ack.get("event_id") or "")[:128] or None, "acked_at": now,
                 })  # fmt: skip
         receipts.store(session, orders)

@@ -97,7 +97,7 @@ class DeviceCheckpointRow(Base):
 
 
 class ShredAckRow(Base):
-    """A device's confirmation that it deleted a subject after a withdrawal or deletion at the hub."""
+    """A device's confirmation that it holds none of a subject's templates after a withdrawal or deletion at the hub."""
 
     __tablename__ = "edge_shred_ack"
 
@@ -105,7 +105,6 @@ class ShredAckRow(Base):
     order_idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # hub audit index
     subject_id: Mapped[str] = mapped_column(String(64))
     deployment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    templates_deleted: Mapped[int] = mapped_column(Integer, default=0)
     device_event_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     acked_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -202,8 +202,7 @@ def record(hub: "Hub", messages: list[tuple[str, bytes]]) -> dict[str, int]:
                 order, subject = done
                 orders.append({
                     "device_id": device_id, "order_idx": order, "subject_id": subject,
-                    "deployment_id": ack.get("deployment"), "templates_deleted": 0,
-                    "device_event_id": None, "acked_at": now,
+                    "deployment_id": ack.get("deployment"), "device_event_id": None, "acked_at": now,
                 })  # fmt: skip
         store(session, orders)
         if contacts:
