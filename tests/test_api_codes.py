@@ -110,7 +110,9 @@ def test_protocol_errors_have_codes_too(env: Env) -> None:
     assert env.client.get("/api/v1/nowhere").json()["code"] == "not_found"
     assert env.client.get("/api/v1/keys").json()["code"] == "unauthorized"
     assert env.client.get("/api/v1/keys", headers=env.auth("operator")).json()["code"] == "forbidden"
-    assert env.client.patch("/api/v1/keys", headers=env.auth("admin")).json()["code"] == "method_not_allowed"
+    patched = env.client.patch("/api/v1/keys", headers=env.auth("admin"))
+    assert patched.json()["code"] == "method_not_allowed"
+    assert patched.headers["allow"] == "GET, POST" and patched.json()["detail"] == "this path takes GET, POST"  # both
     invalid = env.client.post("/api/v1/subjects", json={"id": "no spaces"}, headers=env.auth("operator"))
     assert invalid.status_code == 422 and invalid.json()["code"] == "invalid_input"
 

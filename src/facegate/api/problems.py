@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from facegate.errors import ConflictError, FacegateError, ForbiddenError, UnauthorizedError, Unavailable
 from facegate.languages import ZH_CN
@@ -127,6 +128,9 @@ def install(app: FastAPI) -> None:
         if request.url.path.startswith("/portal/"):
             detail, detail_zh = "this link is not valid", "此链接无效。"
         headers = getattr(exc, "headers", None)
+        if exc.status_code == 405 and (methods := allowed_methods(request)):
+            headers = {**(headers or {}), "Allow": ", ".join(methods)}
+            detail, detail_zh = f"this path takes {', '.join(methods)}", f"此路径只接受 {', '.join(methods)}。"
         return problem(request, exc.status_code, kind, detail, headers, detail_zh=detail_zh)
 
     @app.exception_handler(Exception)
@@ -134,3 +138,19 @@ def install(app: FastAPI) -> None:
         # The type only: a message could carry input, and input may be biometric.
         log.error("internal error %s request_id=%s", type(exc).__name__, getattr(request.state, "request_id", "-"))
         return problem(request, 500, "internal", "internal error; the request ID finds it in the server log")
+
+
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def allowed_methods(request: Request) -> list[str] | None:
+    """Every method the request's API path takes, read from the OpenAPI document (Starlette's 405 names only the first
+    route's); None outside the API."""
+    table = getattr(request.app.state, "allowed_methods", None)
+    if table is None:
+        paths = request.app.openapi()["paths"].items()
+        table = [(compile_path(path)[0], {m.upper() for m in item if m in _METHODS}) for path, item in paths]
+        request.app.state.allowed_methods = table
+    # Every template the path matches: a literal path and a parameter's template may both take it.
+    methods = {m for regex, taken in table if regex.match(request.url.path) for m in taken}
+    return sorted(methods) or None
