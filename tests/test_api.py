@@ -286,6 +286,8 @@ def test_subject_ids_are_checked(env: Env) -> None:
     h = env.auth("operator")
     problem(env.client.post("/api/v1/subjects", json={"id": "not ok"}, headers=h), 422)
     problem(env.client.get("/api/v1/subjects/" + "a" * 80, headers=h), 422)
+    bad = problem(env.client.get("/api/v1/deployments/BAD$", headers=h), 422)
+    assert [e["field"] for e in bad["errors"]] == ["path.deployment_id"]  # once, though two checks read it
     generated = env.client.post("/api/v1/subjects", json={}, headers=h).json()
     assert generated["subject"].startswith("s-")
 

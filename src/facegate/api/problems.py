@@ -112,7 +112,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         # The input values are never echoed: only where the problem is and what it is.
-        errors = [{"field": _field(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()]
+        # A path parameter the route and its key check both declare fails twice: listed once.
+        found = dict.fromkeys((_field(e.get("loc", ())), e.get("msg", "")) for e in exc.errors())
+        errors = [{"field": field, "message": message} for field, message in found]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "invalid request"
         fields = "、".join(dict.fromkeys(e["field"] for e in errors[:5] if e["field"]))
         detail_zh = codes.sentence("invalid_input", ZH_CN) + (f"有问题的字段：{fields}。" if fields else "")
