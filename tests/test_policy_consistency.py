@@ -121,6 +121,9 @@ CASES: list[tuple[str, str, dict, dict, dict, dict]] = [
     ("FG-10", "alternatives[access_card].note",
      note("刷卡通道目前暂停使用"), note("The card lane is out of service until further notice."),
      note("刷卡通道全天开放"), note("The card lane is open all day.")),
+    ("FG-10", "alternatives[access_card].note",  # open only some hours: at other times face is the only way
+     note("门禁卡仅在工作日上午9点至10点办理和使用"), note("The card desk is open only on weekdays, 9:00 to 10:00."),
+     note("门禁卡全天可用，前台当场办理"), note("The card works at all hours; the desk is staffed around the clock.")),
     ("FG-10", "alternatives[access_card].wait",
      {"alternatives": [{"method": "门禁卡", "fee": "免费", "wait": "3天"}]},
      {"alternatives": [{"method": "access card", "fee": "free", "wait": "2 working days"}]},
@@ -254,6 +257,8 @@ LAWFUL_CONTROLS: list[dict[str, Any]] = [
                              "turnstile."},
     {"purpose.least_impact": "比对在闸机内完成，结果上传门禁服务器，人脸模板不上传。"},
     {"purpose.least_impact": "1:1 against the presented badge rather than a 1:N search; no watchlist is kept."},
+    {"alternatives": [{"method": "access card", "fee": 0, "wait": 0,
+                       "note": "The card is only accepted at the lobby turnstiles, at any hour."}]},
     {"purpose.description": "闸机只做1:1比对，不做1:N辨识，不设黑名单，不用于营销。"},
     {"impact_assessment.security_risks": "We identify all risks to the templates and who accessed them."},
     {"purpose.description": "Staff of the marketing and advertising teams pass the lobby turnstiles."},

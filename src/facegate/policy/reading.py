@@ -122,8 +122,8 @@ def durations_days(text: str) -> list[float]:
 class Mention:
     """A restricted fact read in a field's words: the kind, the words as written and what they name."""
 
-    kind: str  # private_place | minor | inference | foreign_place | fee | wait | steps | out_of_service | open_ended
-    # | further_use | search | compulsory
+    kind: str  # private_place | minor | inference | foreign_place | fee | wait | steps | hours | out_of_service
+    # | open_ended | further_use | search | compulsory
     words: str
     names: str  # the canonical value named (a location type, an analysis, a country), or a short description
 
@@ -222,6 +222,14 @@ _OUT_OF_SERVICE = re.compile(
     r"out of (service|order)|not (yet )?(in service|available|working|installed|operational|open)|unavailable|"
     r"suspended|decommissioned|broken|temporarily closed|closed (for|until)|under repair|停用|暂停|维修|故障|"
     r"暂未开通|尚未开通|未开通|不可用|已撤除|已关闭|暂不提供|停止使用",
+    re.IGNORECASE,
+)
+# An alternative open only at some hours or on some days: whoever comes at other times has face recognition only.
+_LIMITED_HOURS = re.compile(
+    r"\bonly\b[^.;]{0,40}?\b(?:weekdays?|weekends?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|office hours|"
+    r"business hours|working hours|\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\d{1,2}:\d{2})"
+    r"|(?:仅|只)[^，。；]{0,10}?(?:工作日|周[一二三四五六日末]|星期[一二三四五六日天]|上午|下午|白天|\d{1,2}\s*[:：点]|"
+    r"办公时间|工作时间)",
     re.IGNORECASE,
 )
 _OPEN_ENDED = re.compile(
@@ -339,6 +347,8 @@ def burdens(clause: str) -> list[Mention]:
         found.append(Mention("wait", w.group(0), "a wait"))
     if (s := _STEPS.search(clause)) is not None:
         found.append(Mention("steps", s.group(0), "extra steps"))
+    if (h := _LIMITED_HOURS.search(clause)) is not None:
+        found.append(Mention("hours", h.group(0), "limited hours"))
     return found
 
 

@@ -249,7 +249,8 @@ _ALTERNATIVE_WORD = re.compile(r"\balternatives?\b|替代|备选|staffed lane|�
 
 
 def alternative_burden_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
-    """FG-10: the words put a fee, a wait, extra steps or a closure on an alternative, or its stated wait is long."""
+    """FG-10: the words put a fee, a wait, extra steps, limited hours or a closure on an alternative, or its stated wait
+    is long."""
     for method, terms in spec.alternative_terms.items():
         if terms.wait and not zero(terms.wait):
             days = reading.durations_days(terms.wait)
@@ -286,10 +287,10 @@ def alternative_burden_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[
                 continue
             reported.add(path)
             what = "; ".join(f"{m.words!r} ({m.names})" for m in found)
-            fee = terms.fee if terms is not None and terms.fee else "not given"
-            wait = terms.wait if terms is not None and terms.wait else "not given"
-            fee_zh = terms.fee if terms is not None and terms.fee else "未载明"
-            wait_zh = terms.wait if terms is not None and terms.wait else "未载明"
+            fee = stated_terms.fee if stated_terms is not None and stated_terms.fee else "not given"
+            wait = stated_terms.wait if stated_terms is not None and stated_terms.wait else "not given"
+            fee_zh = stated_terms.fee if stated_terms is not None and stated_terms.fee else "未载明"
+            wait_zh = stated_terms.wait if stated_terms is not None and stated_terms.wait else "未载明"
             yield Violation(
                 path,
                 f"{path} says {what} for the alternative {label(method, 'both')}, but its fee is {fee} and its wait "
