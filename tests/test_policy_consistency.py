@@ -259,6 +259,7 @@ LAWFUL_CONTROLS: list[dict[str, Any]] = [
     {"purpose.least_impact": "1:1 against the presented badge rather than a 1:N search; no watchlist is kept."},
     {"alternatives": [{"method": "access card", "fee": 0, "wait": 0,
                        "note": "The card is only accepted at the lobby turnstiles, at any hour."}]},
+    {"purpose.alternatives_analysis": "Visitors with a QR code pass reception without stopping; 持码访客无需停留。"},
     {"purpose.description": "闸机只做1:1比对，不做1:N辨识，不设黑名单，不用于营销。"},
     {"impact_assessment.security_risks": "We identify all risks to the templates and who accessed them."},
     {"purpose.description": "Staff of the marketing and advertising teams pass the lobby turnstiles."},

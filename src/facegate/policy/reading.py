@@ -437,12 +437,17 @@ _SEARCH = re.compile(
     re.IGNORECASE,
 )
 _PASSIVE = re.compile(
-    r"\bnon-?perceptible\b|\bwithout (?:(?:their|people's|the person's|visitors'|customers') )?(?:knowledge|noticing|"
-    r"stopping|any action)\b|\bpassively\b|无感|无需停留|不停留|远距离识别",
+    r"\bnon-?perceptible\b|\bwithout (?:(?:their|people's|the person's|visitors'|customers') )?"
+    r"(?:knowledge|noticing)\b|\bpassively\b|无感|远距离识别",
     re.IGNORECASE,
 )
-_AS_THEY_PASS = re.compile(r"\bas (?:people|they|visitors|customers|passengers|pedestrians) (?:walk|pass|enter|go)\b",
-                           re.IGNORECASE)  # fmt: skip
+# Read as a passive capture only in a clause about the face or a camera ("visitors with a QR code pass without
+# stopping" is not one).
+_AS_THEY_PASS = re.compile(
+    r"\bas (?:people|they|visitors|customers|passengers|pedestrians) (?:walk|pass|enter|go)\b|"
+    r"\bwithout (?:stopping|slowing down|any action)\b|无需停留|不停留",
+    re.IGNORECASE,
+)
 
 
 def further_uses(clause: str, category: str) -> list[Mention]:
