@@ -414,7 +414,7 @@ def open_ended(clause: str) -> list[Mention]:
 # Uses beyond most purposes, as a purpose category; not a department or a firm of that name ("the marketing team").
 _NOT_A_USE = r"(?!\s*(?:department|team|staff|office|agency|firm|company|manager|部|团队|人员|公司))"
 _FURTHER_USES = (
-    (r"\bmarketing\b|\badverti[sz]|\bpromotion(?:s|al)\b|targeted (?:ads|offers)|personali[sz]ed (?:ads|offers|"
+    (r"\bmarketing\b|\badverti[sz]\w*|\bpromotion(?:s|al)\b|targeted (?:ads|offers)|personali[sz]ed (?:ads|offers|"
      r"recommendations)|营销|广告|推销|精准推送|促销", "marketing"),
     (r"\bfootfall\b|customer (?:flow|behaviou?r|analytics|profil\w*)|visitor analytics|shopper (?:behaviou?r|"
      r"analytics)|profil(?:e|es|ing) (?:of )?(?:customers|visitors|shoppers|users)|客流|顾客(?:分析|画像|行为)|"
@@ -464,13 +464,14 @@ def further_uses(clause: str, category: str) -> list[Mention]:
 
 
 def searches(clause: str) -> list[Mention]:
-    """Words that describe a 1:N search ('searches the database', '布控') or a passive capture ('无感', 'as people
+    """Words that describe a 1:N search ('searches the gallery', '布控') or a passive capture ('无感', 'as people
     walk past')."""
     found = [Mention("search", m.group(0), "identification") for m in _SEARCH.finditer(clause)]
     found += [Mention("search", m.group(0), "passive") for m in _PASSIVE.finditer(clause)]
     if _FACE.search(clause) or PLACEMENT.search(clause):  # a capture, not a notice shown as people enter
         found += [Mention("search", m.group(0), "passive") for m in _AS_THEY_PASS.finditer(clause)]
     return [m for m in found if not negated(clause, besides=m.words)]  # "without stopping" denies nothing
+
 
 def _days(days: float) -> str:
     if days < 1:

@@ -70,6 +70,7 @@ def _read(
 
 
 def ask(field: str) -> str:
+    """The end of a word-reading finding: fix the words or the token, or have a reviewer attest the reading."""
     return (
         f"correct the words or the token; if the words do not mean that, a reviewer attests it (attestations: "
         f"[{{claim: text_reading, field: {field}, reviewer, attested_on, document: the reason}}]) "
@@ -88,6 +89,7 @@ def _policy_zh(rule_id: str, serves: str, setting: str) -> str:
 
 
 def ask_zh(field: str) -> str:
+    """`ask` in Chinese."""
     return (
         "请更正文字或取值；如文字并非此意，由审核人确认（attestations: "
         f"[{{claim: text_reading, field: {field}, reviewer, attested_on, document: 理由}}]）"
