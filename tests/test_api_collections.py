@@ -66,7 +66,11 @@ def test_one_template_is_deleted_and_the_others_stay(env: Env) -> None:
     assert env.client.delete(f"{BASE}/subjects/s1/templates/{gone}", headers=h).status_code == 404
     assert env.client.delete(f"{BASE}/subjects/s2/templates/{kept}", headers=h).status_code == 404  # not s2's
     still = env.client.post(f"{BASE}/subjects/s1/verify", files=photo("obama2.jpg"), headers=h)
-    assert still.json()["match"] is True
+    assert still.json()["match"] is True  # the server now holds s1's templates in memory
+    assert env.client.delete(f"{BASE}/subjects/s1/templates/{kept}", headers=h).status_code == 200
+    gone_too = env.client.post(f"{BASE}/subjects/s1/verify", files=photo("obama2.jpg"), headers=h)
+    assert gone_too.status_code == 404, gone_too.text  # no deleted template is matched from memory
+    assert env.client.post(f"{BASE}/subjects/s1/enroll", files=photo("obama.jpg"), headers=h).status_code == 201
 
 
 def test_audit_entries_are_filtered_and_paged_newest_first(env: Env) -> None:

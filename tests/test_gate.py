@@ -169,6 +169,18 @@ def test_verification_follows_what_another_process_changed(office: Gate, elsewhe
     assert audit_ok(office)
 
 
+def test_a_subject_id_recreated_elsewhere_is_never_matched_against_the_deleted_subjects_face(
+    office: Gate, elsewhere: Gate, photo
+) -> None:
+    consenting(office, OFFICE, "biden")
+    office.enroll(OFFICE, "biden", photo("biden.jpg"))
+    assert office.verify(OFFICE, "biden", photo("biden2.jpg")).outcome == "match"  # office holds the face in memory
+    elsewhere.delete_subject("biden")
+    consenting(elsewhere, OFFICE, "biden")  # the same steps: the same revision, were revisions counted from 0
+    elsewhere.enroll(OFFICE, "biden", photo("obama.jpg"))
+    assert office.verify(OFFICE, "biden", photo("biden2.jpg")).outcome == "no_match"
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # it notifies each new revision
 def test_on_postgresql_a_repeat_verification_reads_nothing_before_the_engine_until_a_change_is_heard(
     office: Gate, elsewhere: Gate, photo, monkeypatch: pytest.MonkeyPatch

@@ -74,6 +74,7 @@ class Collections:
             if not removed:
                 raise NotFoundError(f"no template {template_id!r} of {subject_id!r} in {deployment_id!r}")
             self.vault.bump_gallery(session, deployment_id)
+            self.vault.touch(session, subject_id)  # no process keeps verifying against the deleted template
             self.vault.scrub_after_commit(session)
             return self.recorder.record(
                 session, caller, Op.TEMPLATE_DELETE, "deleted", deployment=deployment_id, subject=subject_id,

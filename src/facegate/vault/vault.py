@@ -121,6 +121,7 @@ class Vault:
             guardian_ref=guardian_ref,
             created_at=now,
             link_nonce=secrets.token_hex(16),
+            revision=secrets.randbelow(1 << 30),  # a re-created ID never repeats a deleted one's, which caches trust
         )
         session.add(row)
         return row
@@ -138,8 +139,7 @@ class Vault:
         query = union(*(select(t.deployment_id).filter_by(subject_id=subject_id) for t in tables))
         return set(session.scalars(query))
 
-    # ---- each change to a subject's notices, consents, declines or templates bumps the subject's revision:
-    # the gate's cached checks and templates follow it ----
+    # ---- a change to a subject's notices, consents, declines or templates bumps its revision (caches follow) ----
 
     def revisions(
         self, db: Statements, deployment_id: str, subject_id: str, lock: bool = False
@@ -168,10 +168,10 @@ class Vault:
         )
         return tuple(db.execute(query).one())
 
-    def _touch(self, session: Session, *subject_ids: str) -> None:
-        session.execute(
-            update(SubjectRow).where(SubjectRow.id.in_(subject_ids)).values(revision=SubjectRow.revision + 1)
-        )
+    def touch(self, session: Session, *subject_ids: str) -> None:
+        """Bump the subjects' revisions: what any process cached of them is stale."""
+        bumped = update(SubjectRow).where(SubjectRow.id.in_(subject_ids)).values(revision=SubjectRow.revision + 1)
+        session.execute(bumped)
 
     def record_notice_shown(
         self, session: Session, deployment_id: str, subject_id: str, version: int, now: datetime
@@ -180,7 +180,7 @@ class Vault:
         session.add(
             NoticeShownRow(subject_id=subject_id, deployment_id=deployment_id, notice_version=version, shown_at=now)
         )
-        self._touch(session, subject_id)
+        self.touch(session, subject_id)
 
     def standing(self, session: Session, deployment_id: str, subject_id: str) -> Standing:
         """The subject's notices, consents and last decline for the deployment, in one round trip (the hot path)."""
@@ -206,7 +206,7 @@ class Vault:
             raise InputError(f"unknown consent kind {fields.get('kind')!r}: use one of {', '.join(CONSENT_KINDS)}")
         row = ConsentRow(id=str(uuid.uuid4()), **fields)
         session.add(row)
-        self._touch(session, str(fields["subject_id"]))
+        self.touch(session, str(fields["subject_id"]))
         return row
 
     def withdraw_consents(self, session: Session, deployment_id: str, subject_id: str, now: datetime) -> int:
@@ -220,7 +220,7 @@ class Vault:
             )
             .values(withdrawn_at=now)
         )
-        self._touch(session, subject_id)
+        self.touch(session, subject_id)
         return rowcount(result)
 
     def mark_consents_stale(self, session: Session, deployment_id: str, kinds: tuple[str, ...], now: datetime) -> int:
@@ -234,13 +234,13 @@ class Vault:
         subjects = session.scalars(select(ConsentRow.subject_id).where(*open_ones).distinct()).all()
         result = session.execute(update(ConsentRow).where(*open_ones).values(stale_at=now))
         if subjects:
-            self._touch(session, *subjects)
+            self.touch(session, *subjects)
         return rowcount(result)
 
     def record_decline(self, session: Session, deployment_id: str, subject_id: str, now: datetime) -> None:
         """Record that the subject declined face recognition here."""
         session.add(DeclineRow(subject_id=subject_id, deployment_id=deployment_id, declined_at=now))
-        self._touch(session, subject_id)
+        self.touch(session, subject_id)
 
     def save_template(
         self,
@@ -254,7 +254,7 @@ class Vault:
     ) -> str:
         """Seal and store a template under the subject's data key (created on first enrollment)."""
         key = self.keystore.data_key(deployment_id, subject_id, create=True)
-        self._touch(session, subject_id)
+        self.touch(session, subject_id)
         template_id = str(uuid.uuid4())
         aad = template_aad(deployment_id, subject_id, model_id, template_id)
         session.add(
@@ -357,7 +357,7 @@ class Vault:
         ))
         if removed:
             self.bump_gallery(session, deployment_id)
-            self._touch(session, subject_id)
+            self.touch(session, subject_id)
             self.scrub_after_commit(session)
         return removed
 
@@ -412,7 +412,7 @@ class Vault:
         removed = rowcount(session.execute(delete(TemplateRow).filter_by(**where)))
         session.execute(delete(RawImageRow).filter_by(**where))
         session.execute(delete(CredentialRow).filter_by(**where))
-        self._touch(session, subject_id)
+        self.touch(session, subject_id)
         if removed:
             self.bump_gallery(session, deployment_id)
         return removed
