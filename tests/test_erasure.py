@@ -172,3 +172,30 @@ def test_checkpoint_waits_for_a_reader_then_truncates(tmp_path: Path) -> None:
     assert os.path.getsize(str(path) + "-wal") == 0
     reader.close()
     conn.close()
+
+
+def test_a_refusal_is_recorded_with_no_snapshot_held_so_an_erasure_never_waits_on_it(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A refusal written while its request still held a read snapshot made a concurrent erasure's truncating
+    # checkpoint and that write wait on each other until the busy timeout: the erasure stalled for 30 s and
+    # the refused enrollment became a 500 with no audit entry.
+    writer = server.gate.recorder.writer
+    record, held = writer.append_alone, []
+
+    def checkpoint_first(event: object) -> object:
+        conn = sqlite3.connect(server.home / "facegate.db", timeout=0, isolation_level=None)
+        try:
+            held.append(conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0])  # 1: a reader holds the WAL
+        finally:
+            conn.close()
+        return record(event)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writer, "append_alone", checkpoint_first)
+    assert server.post("/api/v1/subjects", json={"id": "hana"}).status_code == 201
+    image = {"image": ("obama.jpg", (DATA / "obama.jpg").read_bytes(), "image/jpeg")}
+    refused = server.post(f"/api/v1/deployments/{OFFICE}/subjects/hana/enroll", files=image)
+    assert refused.status_code == 403 and refused.json()["code"] == "notice_not_shown"
+    challenge = server.post(f"/api/v1/deployments/{OFFICE}/liveness/challenge", json={"device": "k1", "purpose": "marketing"})
+    assert challenge.status_code == 403, challenge.text
+    assert held and held == [0] * len(held)

@@ -143,7 +143,7 @@ class Biometrics:
     ) -> Loaded:
         """The checks before the engine runs: a refusal is audited and raised, nothing else happens."""
         fields: dict[str, Any] = {"deployment": deployment_id, "subject": subject_id}
-        with self.db.session(readonly=True) as session, self.recorder.guarded(caller, operation, **fields):
+        with self.recorder.guarded(caller, operation, **fields), self.db.session(readonly=True) as session:
             loaded, _ = self.admission.checked(session, deployment_id, operation, purpose, subject_id)
             if operation == Op.ENROLL and subject_id is not None:
                 self._check_filing(session, loaded)

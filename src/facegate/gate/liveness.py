@@ -58,7 +58,7 @@ class Liveness:
         Refused (and audited) while the device has had LIVENESS_FAILURES failed checks in LIVENESS_WINDOW.
         """
         now = self.context.clock()
-        with self.context.db.session(readonly=True) as session, self.recorder.guarded(caller, Op.LIVENESS_CHALLENGE):
+        with self.recorder.guarded(caller, Op.LIVENESS_CHALLENGE), self.context.db.session(readonly=True) as session:
             loaded = self.admission.load(session, deployment_id)
             operation = Op.VERIFY if loaded.spec.modality == "verification" else Op.IDENTIFY
             self.admission.check_deployment(loaded, operation, purpose)
