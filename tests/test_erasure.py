@@ -196,6 +196,119 @@ def test_a_refusal_is_recorded_with_no_snapshot_held_so_an_erasure_never_waits_o
     image = {"image": ("obama.jpg", (DATA / "obama.jpg").read_bytes(), "image/jpeg")}
     refused = server.post(f"/api/v1/deployments/{OFFICE}/subjects/hana/enroll", files=image)
     assert refused.status_code == 403 and refused.json()["code"] == "notice_not_shown"
-    challenge = server.post(f"/api/v1/deployments/{OFFICE}/liveness/challenge", json={"device": "k1", "purpose": "marketing"})
+    asked = {"device": "k1", "purpose": "marketing"}
+    challenge = server.post(f"/api/v1/deployments/{OFFICE}/liveness/challenge", json=asked)
     assert challenge.status_code == 403, challenge.text
     assert held and held == [0] * len(held)
+
+
+KILLED_AFTER_SHRED = """
+import os, signal, sys
+from pathlib import Path
+from datetime import datetime
+from facegate.context import Context
+from facegate.gate import Caller, Gate
+from facegate.vault.keystore import Keystore
+
+shred = Keystore.shred
+def shred_then_die(self, deployment_id, subject_id):
+    shred(self, deployment_id, subject_id)  # the key store has committed: the key is gone
+    os.kill(os.getpid(), signal.SIGKILL)  # before the data store commits
+Keystore.shred = shred_then_die
+context = Context.open(Path(sys.argv[1]))
+context.clock = lambda: datetime.fromisoformat(sys.argv[2])
+gate = Gate(context)
+if sys.argv[3] == "withdraw":
+    gate.withdraw("hq-lobby", "ivan", Caller("subject:ivan"))
+else:
+    gate.delete_subject("ivan", Caller("operator:kim"))
+"""
+
+
+@pytest.mark.parametrize("operation", ["withdraw", "delete"])
+def test_an_erasure_killed_after_its_key_is_shredded_is_reported_then_finished(
+    server: Server, operation: str, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from facegate import doctor
+    from facegate.errors import NotFoundError, RefusedError
+
+    server.consenting_enrolled("ivan", "obama.jpg")
+    blobs = _secrets_of(server.home, "ivan")
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_AFTER_SHRED)
+    child = subprocess.run(
+        [sys.executable, str(script), str(server.home), server.clock().isoformat(), operation], timeout=120
+    )
+    assert child.returncode == -9  # killed between the key's shred and the rows' deletion
+    findings = [f for f in doctor.examine(server.home) if f.check == "erasures"]
+    assert [f.level for f in findings] == ["warn"] and "1 erasure(s) interrupted" in findings[0].message
+
+    assert server.gate.purge()["erasures_resumed"] == 1  # the server's start runs this too
+
+    assert [f.level for f in doctor.examine(server.home) if f.check == "erasures"] == ["ok"]
+    assert _remnants(server.home, blobs) == []
+    receipts = [p for p in _audit_payloads(server) if '"deleted"' in p and '"ivan"' in p]
+    expected = ("consent.withdraw", "subject:ivan") if operation == "withdraw" else ("subject.delete", "operator:kim")
+    assert len(receipts) == 1 and all(word in receipts[0] for word in expected)
+    if operation == "delete":
+        with pytest.raises(NotFoundError):
+            server.gate.access("ivan")
+        return
+    assert server.gate.access("ivan")["facial_data"] == []
+    image = (DATA / "biden.jpg").read_bytes()  # another face, and the consent is withdrawn: refused
+    with pytest.raises(RefusedError) as refused:
+        server.gate.enroll(OFFICE, "ivan", image)
+    assert "consent" in str(refused.value).lower()
+
+
+def _audit_payloads(server: Server) -> list[str]:
+    from sqlalchemy import text
+
+    with server.gate.db.session(readonly=True) as session:
+        return [p for (p,) in session.execute(text("SELECT payload FROM audit_entry ORDER BY idx"))]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_withdrawal_leaves_no_copy_of_the_key_in_a_postgresql_key_table_shared_with_the_data(
+    database_url: str, tmp_path: Path
+) -> None:
+    # The shred's own VACUUM cannot prune the key's dead row version while the erasing transaction, on the same
+    # database, is open; the VACUUM after its commit does.
+    from sqlalchemy import create_engine, text
+
+    from facegate.audit import AuditLog, SigningKey
+    from facegate.store import Database
+    from facegate.vault.keystore import Keystore
+    from facegate.vault.vault import Vault
+
+    keystore = Keystore([b"k" * 32], database_url)
+    db = Database.open(database_url)
+    context = Context(db, Vault(keystore), AuditLog(SigningKey.generate(), checkpoint_every=1000), clock=Clock())
+    gate = Gate(context, engine_factory=shared_engine)
+    raw = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        with raw.connect() as conn:
+            try:
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+            except Exception:
+                pytest.skip("needs PostgreSQL's pageinspect extension (postgresql-contrib) to read the table's pages")
+        gate.register(example("office-entry"))
+        gate.add_subject("ivan")
+        gate.notice_shown(OFFICE, "ivan")
+        gate.give_consent(OFFICE, "ivan")
+        gate.enroll(OFFICE, "ivan", (DATA / "obama.jpg").read_bytes())
+        with raw.connect() as conn:
+            key = bytes(conn.execute(text("SELECT blob FROM wrapped_keys WHERE name LIKE 'data/%/ivan'")).scalar_one())
+        gate.withdraw(OFFICE, "ivan")
+        with raw.connect() as conn:
+            pages = conn.execute(text("SELECT pg_relation_size('wrapped_keys') / 8192")).scalar_one()
+            page = text("SELECT get_raw_page('wrapped_keys', :i)")
+            held = [i for i in range(pages) if key[:24] in conn.execute(page, {"i": i}).scalar_one()]
+        assert held == []
+    finally:
+        raw.dispose()
+        db.dispose()
+        keystore.engine.dispose()

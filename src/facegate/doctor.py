@@ -208,9 +208,34 @@ def databases(home: Path) -> list[Diagnosis]:
     return found
 
 
+def erasures(home: Path) -> list[Diagnosis]:
+    """Erasures journaled and not finished: a process killed after shredding a key, before deleting the rows."""
+    url = make_url(database_url(home))
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
+        return []  # opening it would create it
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            pending = conn.execute(text("SELECT count(*) FROM gate_erasure")).scalar() or 0
+    except Exception:  # no data store yet, an older schema, or a server down (reported by `databases`)
+        return []
+    finally:
+        engine.dispose()
+    if not pending:
+        return [Diagnosis(OK, "erasures", "no erasure left unfinished")]
+    return [
+        Diagnosis(
+            WARN,
+            "erasures",
+            f"{pending} erasure(s) interrupted (or running now): keys may be shredded with rows and consents left; "
+            "`facegate purge` or the server's start finishes them",
+        )
+    ]
+
+
 def examine(home: Path) -> list[Diagnosis]:
     """Every finding for the data directory `home`."""
-    return master_key(home) + file_modes(home) + databases(home)
+    return master_key(home) + file_modes(home) + databases(home) + erasures(home)
 
 
 def exit_code(findings: list[Diagnosis]) -> int:

@@ -12,13 +12,14 @@ DEFAULT_INTERVAL = 3600.0
 
 
 def run_once(gate: Gate) -> None:
-    """Purge what passed its retention (CN25-8c), then refresh counts and filing tasks (CN25-15)."""
+    """Finish interrupted erasures, purge what passed its retention (CN25-8c), refresh counts and filings (CN25-15)."""
     counts = gate.purge(Caller(actor="system:purge"))
     log.info(
-        "purge: %d template(s) of %d subject(s), %d raw image(s)",
+        "purge: %d template(s) of %d subject(s), %d raw image(s), %d interrupted erasure(s) finished",
         counts["templates"],
         counts["subjects"],
         counts["raw_images"],
+        counts["erasures_resumed"],
     )
     Oversight(gate.context).refresh()
 

@@ -387,6 +387,7 @@ def purge(json_out: Json = False, home: Home = None) -> None:
         console.print(
             f"purged {count(counts['templates'], 'template')} of {count(counts['subjects'], 'subject')}, "
             f"{count(counts['raw_images'], 'raw image')}"
+            + (f"; finished {count(resumed, 'interrupted erasure')}" if (resumed := counts["erasures_resumed"]) else "")
         )
 
 

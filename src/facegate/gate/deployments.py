@@ -168,8 +168,7 @@ class Deployments:
             query = select(TemplateRow.subject_id).filter_by(deployment_id=deployment_id).distinct()
             subjects = list(session.scalars(query))
         for subject_id in subjects:
-            with self.db.session() as session:
-                self.erasure.erase(session, deployment_id, subject_id, caller, Op.RETIRE, ("CN25-15d/e", "PIPL-47"))
+            self.erasure.erase(deployment_id, subject_id, caller, Op.RETIRE, ("CN25-15d/e", "PIPL-47"))
         return decision
 
     def record_incident(

@@ -1,6 +1,8 @@
-"""Erasure: a subject's facial data deleted with its key shredded, dropped from memory, and a receipt left; a
-device's whole wipe (every key of some deployments shredded) the same way."""
+"""Erasure: a subject's facial data deleted with its key shredded, dropped from memory, and a receipt left, journaled
+so that a killed process's erasure is finished later; a device's whole wipe (every key of some deployments
+shredded) the same way."""
 
+import uuid
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -10,9 +12,10 @@ from facegate.context import Context
 from facegate.events import Op
 from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.gate.galleries import Galleries
+from facegate.gate.models import ErasureRow
 from facegate.placement import HubLinkRow
 from facegate.store import rowcount
-from facegate.vault.models import DeploymentRow, RawImageRow, TemplateRow
+from facegate.vault.models import DeploymentRow, RawImageRow, SubjectRow, TemplateRow
 
 WIPE_RULES = ("CN25-6d", "PIPL-47")
 
@@ -24,24 +27,71 @@ class Erasure:
         self.context, self.recorder, self.galleries = context, recorder, galleries
 
     def erase(
-        self,
-        session: Session,
-        deployment_id: str,
-        subject_id: str,
-        caller: Caller,
-        operation: Op,
-        rules: tuple[str, ...],
+        self, deployment_id: str | None, subject_id: str, caller: Caller, operation: Op, rules: tuple[str, ...]
     ) -> Decision:
-        """Shred the subject's data key for the deployment, delete their facial data, and leave a receipt."""
-        removed = self.remove(session, deployment_id, subject_id)
+        """Erase the subject's facial data in one deployment (every one when None) and leave a receipt.
+
+        The erasure is journaled first; then, in one transaction, the subject's keys are shredded (the key store
+        commits at once: what is left can no longer be read), the rows deleted, the journal entry removed and the
+        receipt appended. A process killed in between leaves the journal entry, and `resume` finishes it.
+        A consent withdrawal withdraws the consents in that transaction too; a subject deletion deletes the subject.
+        """
+        row = ErasureRow(
+            id=str(uuid.uuid4()),
+            operation=operation.value,
+            actor=caller.actor,
+            request_id=caller.request_id,
+            deployment_id=deployment_id,
+            subject_id=subject_id,
+            rule_ids=",".join(rules),
+            requested_at=self.context.clock(),
+        )
+        with self.context.db.session() as session:
+            session.add(row)
+        with self.context.db.session() as session:
+            decision = self._finish(session, row, resuming=False)
+        assert decision is not None  # only a resumption can find its entry taken
+        return decision
+
+    def resume(self) -> int:
+        """Finish the erasures a killed process left under way (at start and at each purge); how many."""
+        with self.context.db.session(readonly=True) as session:
+            rows = list(session.scalars(select(ErasureRow).order_by(ErasureRow.requested_at)))
+        finished = 0
+        for row in rows:
+            with self.context.db.session() as session:
+                finished += self._finish(session, row, resuming=True) is not None
+        return finished
+
+    def _finish(self, session: Session, row: ErasureRow, resuming: bool) -> Decision | None:
+        claimed = rowcount(session.execute(delete(ErasureRow).where(ErasureRow.id == row.id)))
+        if resuming and not claimed:
+            return None  # another process finished it
+        operation, subject_id, vault = Op(row.operation), row.subject_id, self.context.vault
+        subject = session.get(SubjectRow, subject_id, with_for_update=True)  # no enrollment slips in
+        if operation == Op.SUBJECT_DELETE:
+            self.shred(subject_id)
+        if row.deployment_id is not None:
+            deployments = [row.deployment_id]
+        else:
+            query = select(TemplateRow.deployment_id).filter_by(subject_id=subject_id).distinct()
+            deployments = sorted(session.scalars(query))
+        removed = 0
+        for deployment_id in deployments:
+            if operation == Op.CONSENT_WITHDRAW:
+                vault.withdraw_consents(session, deployment_id, subject_id, self.context.clock())
+            removed += self.remove(session, deployment_id, subject_id)
+        if operation == Op.SUBJECT_DELETE and subject is not None:
+            session.delete(subject)
+            vault.scrub_after_commit(session, keys=True)  # photos, codes and sealed secrets go with the subject
         return self.recorder.record(
             session,
-            caller,
+            Caller(row.actor, row.request_id),
             operation,
             "deleted",
-            deployment=deployment_id,
+            deployment=row.deployment_id,
             subject=subject_id,
-            rule_ids=rules,
+            rule_ids=tuple(row.rule_ids.split(",")),
             details={"templates_deleted": removed},
         )
 

@@ -1,5 +1,6 @@
-"""The gate's own tables: liveness challenges handed out and failed liveness checks, shared by every replica, and the
-camera registry (which stream feeds which deployment, and its live status; nothing biometric).
+"""The gate's own tables: liveness challenges handed out and failed liveness checks, shared by every replica, the
+camera registry (which stream feeds which deployment, and its live status; nothing biometric), and the erasures
+under way.
 
 A camera's status columns are written by the process that runs it (`facegate camera run`, or `facegate serve`),
 so the console and `/metrics` of another process on the same data directory read them from here.
@@ -60,3 +61,19 @@ class CameraRow(Base):
     reconnects: Mapped[int] = mapped_column(BigInteger, default=0)
     last_frame_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     status_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ErasureRow(Base):
+    """An erasure under way, committed before any key is shredded and deleted in the transaction that finishes it:
+    a process killed in between leaves it for `Erasure.resume` (the key may already be gone, the rows not yet)."""
+
+    __tablename__ = "gate_erasure"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(64))  # consent.withdraw, subject.delete, purge, deployment.retire
+    actor: Mapped[str] = mapped_column(String(128))
+    request_id: Mapped[str] = mapped_column(String(64))
+    deployment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # None: every deployment
+    subject_id: Mapped[str] = mapped_column(String(64))
+    rule_ids: Mapped[str] = mapped_column(String(200))  # comma-separated
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)

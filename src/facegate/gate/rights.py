@@ -113,8 +113,10 @@ class Rights:
         return record
 
     def purge(self, caller: Caller | None = None) -> dict[str, int]:
-        """Delete what has passed its retention: templates, kept photos and expired one-time codes (CN25-8c)."""
+        """Finish the erasures a killed process left under way, then delete what has passed its retention:
+        templates, kept photos and expired one-time codes (CN25-8c)."""
         caller = caller or Caller(actor="system:purge")
+        resumed = self.erasure.resume()
         now = self.context.clock()
         with self.db.session(readonly=True) as session:
             expired = session.execute(
@@ -126,7 +128,7 @@ class Rights:
         for deployment_id, subject_id in expired:
             with self.db.session() as session:
                 if self.vault.has_templates(session, deployment_id, subject_id, after=now):
-                    count = self.vault.delete_templates(session, deployment_id, subject_id, expired_at=now)
+                    removed += self.vault.delete_templates(session, deployment_id, subject_id, expired_at=now)
                     self.erasure.forget(deployment_id, subject_id)
                     self.recorder.record(
                         session,
@@ -137,14 +139,13 @@ class Rights:
                         subject=subject_id,
                         rule_ids=("CN25-8c",),
                     )
-                else:  # nothing of the subject is left in this deployment: shred the key too
-                    receipt = self.erasure.erase(
-                        session, deployment_id, subject_id, caller, Op.PURGE, ("CN25-8c", "PIPL-47")
-                    )
-                    count = receipt.details["templates_deleted"]
-                removed += count
+                    continue
+            # nothing of the subject is left in this deployment: the key goes too
+            receipt = self.erasure.erase(deployment_id, subject_id, caller, Op.PURGE, ("CN25-8c", "PIPL-47"))
+            removed += receipt.details["templates_deleted"]
         with self.db.session() as session:
             images, codes = self.vault.delete_expired(session, now)
             if images:
                 self.recorder.record(session, caller, Op.PURGE, "raw_images_deleted", rule_ids=("CN25-8c",))
-        return {"templates": removed, "raw_images": images, "checkin_codes": codes, "subjects": len(expired)}
+        counts = {"templates": removed, "raw_images": images, "checkin_codes": codes, "subjects": len(expired)}
+        return counts | {"erasures_resumed": resumed}

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from facegate import policy
@@ -16,7 +15,7 @@ from facegate.gate.admission import Admission, Loaded
 from facegate.gate.checks import refusal
 from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.gate.erasure import Erasure
-from facegate.vault.models import SubjectRow, TemplateRow
+from facegate.vault.models import SubjectRow
 
 
 @dataclass(frozen=True)
@@ -210,13 +209,10 @@ class Subjects:
     def withdraw(self, deployment_id: str, subject_id: str, caller: Caller | None = None) -> Decision:
         """Withdraw the subject's consents for the deployment and delete their facial data at once (CN25-6d)."""
         caller = caller or Caller()
-        with self.db.session() as session:
+        with self.db.session(readonly=True) as session:
             self.admission.load(session, deployment_id)
-            self.admission.subject(session, subject_id, lock=True)
-            self.vault.withdraw_consents(session, deployment_id, subject_id, self.context.clock())
-            return self.erasure.erase(
-                session, deployment_id, subject_id, caller, Op.CONSENT_WITHDRAW, ("CN25-6d", "PIPL-47")
-            )
+            self.admission.subject(session, subject_id)
+        return self.erasure.erase(deployment_id, subject_id, caller, Op.CONSENT_WITHDRAW, ("CN25-6d", "PIPL-47"))
 
     def link_nonce(self, subject_id: str) -> str:
         """The nonce a portal link for this subject record carries (NotFoundError for an unknown subject)."""
@@ -247,14 +243,4 @@ class Subjects:
         caller = caller or Caller()
         with self.db.session(readonly=True) as session:
             self.admission.subject(session, subject_id)
-        self.erasure.shred(subject_id)  # the keys go first: what is left cannot be read
-        with self.db.session() as session:
-            self.admission.subject(session, subject_id, lock=True)
-            deployments = set(session.scalars(select(TemplateRow.deployment_id).filter_by(subject_id=subject_id)))
-            for deployment_id in deployments:
-                self.erasure.remove(session, deployment_id, subject_id)
-            session.delete(self.vault.subject(session, subject_id))
-            self.vault.scrub_after_commit(session)  # photos, codes and sealed secrets go with the subject row
-            return self.recorder.record(
-                session, caller, Op.SUBJECT_DELETE, "deleted", subject=subject_id, rule_ids=("PIPL-47",)
-            )
+        return self.erasure.erase(None, subject_id, caller, Op.SUBJECT_DELETE, ("PIPL-47",))

@@ -381,33 +381,33 @@ class Vault:
             .returning(column)
         ).scalar_one()
 
-    def scrub_after_commit(self, session: Session) -> None:
-        """Once the session's transaction commits, scrub the data store's files of the rows it erased.
-
-        SQLite: the WAL is checkpointed and truncated (`checkpoint_truncate`) before the commit returns to the
-        caller; the key store was scrubbed when the key was shredded, so the key store goes first. PostgreSQL:
-        nothing to run here (see docs/protection.md).
-        """
+    def scrub_after_commit(self, session: Session, keys: bool = False) -> None:
+        """Once the session's transaction commits, scrub the files of what it erased (docs/protection.md): a SQLite
+        data store's WAL is checkpointed and truncated; with `keys` (a key was shredded while the transaction was
+        open, which kept the shred's own vacuum from pruning it where both stores share a PostgreSQL database), a
+        PostgreSQL key store's table is vacuumed again."""
         bind = session.get_bind()
-        if bind.dialect.name != "sqlite" or session.info.get("facegate_scrub"):
+        path = bind.engine.url.database if bind.dialect.name == "sqlite" else None
+        vacuum = keys and self.keystore.engine.dialect.name == "postgresql"
+        if not (path or vacuum) or session.info.get("facegate_scrub"):
             return
-        session.info["facegate_scrub"] = path = bind.engine.url.database
+        session.info["facegate_scrub"] = True
 
         def scrub(done: Session) -> None:
             done.info.pop("facegate_scrub", None)
-            checkpoint_truncate(path)
+            if path:
+                checkpoint_truncate(path)
+            if vacuum:
+                self.keystore.scrub()
 
         event.listen(session, "after_commit", scrub, once=True)  # a session rolled back is dropped, listener and all
 
     def erase(self, session: Session, deployment_id: str, subject_id: str) -> int:
-        """Crypto-shred the subject's data key for the deployment, then delete templates, images and credentials.
-
-        The key goes first: if the process dies between the two steps, what is left can no longer be read.
-        Once the session commits, neither the key store's files nor the data store's hold what was erased
-        (`Keystore.shred`, `scrub_after_commit`). Returns the number of templates removed.
-        """
+        """Crypto-shred the subject's data key for the deployment, then delete templates, images and credentials;
+        how many templates. The key goes first: if the process dies between the two steps, what is left can no
+        longer be read. Once the session commits, no file of either store holds what was erased."""
         self.keystore.shred(deployment_id, subject_id)
-        self.scrub_after_commit(session)
+        self.scrub_after_commit(session, keys=True)
         where = {"subject_id": subject_id, "deployment_id": deployment_id}
         removed = rowcount(session.execute(delete(TemplateRow).filter_by(**where)))
         session.execute(delete(RawImageRow).filter_by(**where))
