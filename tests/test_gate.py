@@ -12,6 +12,7 @@ import pyotp
 import pytest
 from gate_fixtures import Clock, example, offered, shared_engine, wait_for
 from passkeys import SoftAuthenticator, b64url
+from sqlalchemy import text
 
 from facegate.api.auth import SUBJECT_ID
 from facegate.errors import InputError, MultipleFacesError, NotAnImageError, NotFoundError, RefusedError
@@ -398,6 +399,24 @@ def test_declined_subject_is_not_prompted_and_uses_pin_or_totp(gate: Gate, photo
     clock.advance(hours=49)
     gate.give_consent(OFFICE, "obama")  # after the window the subject may opt back in
     assert gate.verify(OFFICE, "obama", photo("obama2.jpg")).outcome == "match"
+
+
+def test_a_withdrawal_takes_the_face_and_leaves_the_pin_and_totp_the_subject_now_relies_on(
+    gate: Gate, photo, clock: Clock
+) -> None:
+    gate.register(example("office-entry", alternatives=offered("access_card", "pin", "totp")))
+    consenting(gate, OFFICE, "obama")
+    gate.enroll(OFFICE, "obama", photo("obama.jpg"))
+    gate.set_alternative(OFFICE, "obama", "pin", "493817")
+    secret = pyotp.parse_uri(gate.set_alternative(OFFICE, "obama", "totp").details["totp_uri"]).secret
+    assert gate.withdraw(OFFICE, "obama").details["templates_deleted"] == 1
+    refused(lambda: gate.verify(OFFICE, "obama", photo("obama2.jpg")), "CN25-6d")
+    assert gate.verify_alternative(OFFICE, "obama", "pin", "493817").outcome == "verified"
+    clock.advance(minutes=1)  # a new TOTP period: the authenticator app the subject set up still works
+    assert gate.verify_alternative(OFFICE, "obama", "totp", pyotp.TOTP(secret).at(clock.now)).outcome == "verified"
+    gate.delete_subject("obama")  # a deletion takes everything
+    with gate.db.session(readonly=True) as session:
+        assert session.scalar(text("SELECT count(*) FROM vault_credential")) == 0
 
 
 def test_checkin_code_works_once(gate: Gate) -> None:

@@ -2,6 +2,7 @@
 so that a killed process's erasure is finished later; a device's whole wipe (every key of some deployments
 shredded) the same way."""
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -9,13 +10,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from facegate.context import Context
+from facegate.errors import KeyUnavailableError
 from facegate.events import Op
 from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.gate.galleries import Galleries
 from facegate.gate.models import ErasureRow
 from facegate.placement import HubLinkRow
 from facegate.store import rowcount
-from facegate.vault.models import DeploymentRow, RawImageRow, SubjectRow, TemplateRow
+from facegate.vault.models import CredentialRow, DeploymentRow, RawImageRow, SubjectRow, TemplateRow
 
 WIPE_RULES = ("CN25-6d", "PIPL-47")
 
@@ -77,10 +79,11 @@ class Erasure:
             query = select(TemplateRow.deployment_id).filter_by(subject_id=subject_id).distinct()
             deployments = sorted(session.scalars(query))
         removed = 0
+        withdrawal = operation == Op.CONSENT_WITHDRAW
         for deployment_id in deployments:
-            if operation == Op.CONSENT_WITHDRAW:
+            if withdrawal:
                 vault.withdraw_consents(session, deployment_id, subject_id, self.context.clock())
-            removed += self.remove(session, deployment_id, subject_id)
+            removed += self.remove(session, deployment_id, subject_id, keep_credentials=withdrawal)
         if operation == Op.SUBJECT_DELETE and subject is not None:
             session.delete(subject)
             vault.scrub_after_commit(session, keys=True)  # photos, codes and sealed secrets go with the subject
@@ -95,9 +98,27 @@ class Erasure:
             details={"templates_deleted": removed},
         )
 
-    def remove(self, session: Session, deployment_id: str, subject_id: str) -> int:
-        """Shred the subject's key for the deployment and delete their facial data there; how many templates."""
-        removed = self.context.vault.erase(session, deployment_id, subject_id)
+    def remove(self, session: Session, deployment_id: str, subject_id: str, keep_credentials: bool = False) -> int:
+        """Shred the subject's key for the deployment and delete their facial data there; how many templates.
+
+        The non-biometric credentials go too, unless kept (a withdrawal of consent to the face, after which they are
+        the subject's way in, CN25-10b): then a TOTP secret is sealed again under a new key (lost, and its row
+        deleted, only if this process had already shredded the key before a crash).
+        """
+        vault, where = self.context.vault, {"deployment_id": deployment_id, "subject_id": subject_id}
+        totp, totps = select(CredentialRow).filter_by(**where, method="totp"), {}
+        for credential in session.scalars(totp) if keep_credentials else ():
+            with contextlib.suppress(KeyUnavailableError):
+                totps[credential.id] = vault.open_secret(deployment_id, subject_id, credential.secret)
+        removed = vault.erase(session, deployment_id, subject_id)
+        if keep_credentials:
+            for credential in session.scalars(totp):
+                if credential.id in totps:
+                    credential.secret = vault.seal_secret(deployment_id, subject_id, totps[credential.id])
+                else:
+                    session.delete(credential)
+        else:
+            session.execute(delete(CredentialRow).filter_by(**where))
         column = DeploymentRow.gallery_generation
         generation = session.scalar(select(column).where(DeploymentRow.id == deployment_id)) if removed else None
         self.galleries.forget(deployment_id, subject_id, generation)

@@ -403,15 +403,14 @@ class Vault:
         event.listen(session, "after_commit", scrub, once=True)  # a session rolled back is dropped, listener and all
 
     def erase(self, session: Session, deployment_id: str, subject_id: str) -> int:
-        """Crypto-shred the subject's data key for the deployment, then delete templates, images and credentials;
-        how many templates. The key goes first: if the process dies between the two steps, what is left can no
+        """Crypto-shred the subject's data key for the deployment, then delete templates and kept photos; how many
+        templates. The key goes first: if the process dies between the two steps, what is left can no
         longer be read. Once the session commits, no file of either store holds what was erased."""
         self.keystore.shred(deployment_id, subject_id)
         self.scrub_after_commit(session, keys=True)
         where = {"subject_id": subject_id, "deployment_id": deployment_id}
         removed = rowcount(session.execute(delete(TemplateRow).filter_by(**where)))
         session.execute(delete(RawImageRow).filter_by(**where))
-        session.execute(delete(CredentialRow).filter_by(**where))
         self.touch(session, subject_id)
         if removed:
             self.bump_gallery(session, deployment_id)
