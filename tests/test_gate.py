@@ -458,6 +458,16 @@ def sign_in(gate: Gate, device: SoftAuthenticator, subject: str = "ana") -> str:
     return gate.verify_alternative(OFFICE, subject, "passkey", answer, rp=SITE).outcome
 
 
+def test_a_passkey_still_verifies_after_the_subject_withdraws_consent_to_the_face(gate: Gate, photo) -> None:
+    gate.register(example("office-entry", alternatives=offered("access_card", "passkey")))
+    consenting(gate, OFFICE, "ana")
+    gate.enroll(OFFICE, "ana", photo("obama.jpg"))
+    phone = SoftAuthenticator("https://gate.example.com")
+    register(gate, phone)
+    assert gate.withdraw(OFFICE, "ana").details["templates_deleted"] == 1
+    assert sign_in(gate, phone) == "verified"
+
+
 def test_a_subject_who_declined_verifies_with_a_passkey(passkeys: Gate) -> None:
     phone = SoftAuthenticator("https://gate.example.com")
     register(passkeys, phone)

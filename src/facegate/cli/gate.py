@@ -384,10 +384,11 @@ def purge(json_out: Json = False, home: Home = None) -> None:
     if json_out:
         print_json(counts)
     else:
+        resumed = counts["erasures_resumed"]
         console.print(
             f"purged {count(counts['templates'], 'template')} of {count(counts['subjects'], 'subject')}, "
             f"{count(counts['raw_images'], 'raw image')}"
-            + (f"; finished {count(resumed, 'interrupted erasure')}" if (resumed := counts["erasures_resumed"]) else "")
+            + (f"; finished {count(resumed, 'interrupted erasure')}" if resumed else "")
         )
 
 

@@ -382,30 +382,31 @@ class Vault:
         ).scalar_one()
 
     def scrub_after_commit(self, session: Session, keys: bool = False) -> None:
-        """Once the session's transaction commits, scrub the files of what it erased (docs/protection.md): a SQLite
-        data store's WAL is checkpointed and truncated; with `keys` (a key was shredded while the transaction was
-        open, which kept the shred's own vacuum from pruning it where both stores share a PostgreSQL database), a
-        PostgreSQL key store's table is vacuumed again."""
+        """Once the transaction commits, scrub the files of what it erased (docs/protection.md): a SQLite data store's
+        WAL is truncated; with `keys` (a key shredded while it was open, which kept the shred's vacuum from pruning
+        the key where both stores share a PostgreSQL database) a PostgreSQL key table is vacuumed again."""
         bind = session.get_bind()
-        path = bind.engine.url.database if bind.dialect.name == "sqlite" else None
+        wal = bind.engine.url.database if bind.dialect.name == "sqlite" else None
         vacuum = keys and self.keystore.engine.dialect.name == "postgresql"
-        if not (path or vacuum) or session.info.get("facegate_scrub"):
+        asked = session.info.get("facegate_scrub")
+        if asked is not None:  # a call after the first adds what it needs
+            asked.update(wal=asked["wal"] or wal, keys=asked["keys"] or vacuum)
+        if asked is not None or not (wal or vacuum):
             return
-        session.info["facegate_scrub"] = True
+        session.info["facegate_scrub"] = asked = {"wal": wal, "keys": vacuum}
 
         def scrub(done: Session) -> None:
             done.info.pop("facegate_scrub", None)
-            if path:
-                checkpoint_truncate(path)
-            if vacuum:
+            if asked["wal"]:
+                checkpoint_truncate(asked["wal"])
+            if asked["keys"]:
                 self.keystore.scrub()
 
         event.listen(session, "after_commit", scrub, once=True)  # a session rolled back is dropped, listener and all
 
     def erase(self, session: Session, deployment_id: str, subject_id: str) -> int:
-        """Crypto-shred the subject's data key for the deployment, then delete templates and kept photos; how many
-        templates. The key goes first: if the process dies between the two steps, what is left can no
-        longer be read. Once the session commits, no file of either store holds what was erased."""
+        """Crypto-shred the subject's data key for the deployment (first: what is left cannot be read), then delete
+        templates and kept photos; how many templates. Once committed, no file of either store holds them."""
         self.keystore.shred(deployment_id, subject_id)
         self.scrub_after_commit(session, keys=True)
         where = {"subject_id": subject_id, "deployment_id": deployment_id}
