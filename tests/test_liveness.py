@@ -79,6 +79,32 @@ def test_a_field_sent_twice_is_refused_and_leaves_the_challenge_open(env: Env) -
     assert send(env, nonce, frames, "twice").json()["outcome"] == "match"  # the nonce was not spent
 
 
+def test_an_answer_from_another_device_or_key_is_refused_and_leaves_the_challenge_to_its_own_device(env: Env) -> None:
+    env.keys["other"] = env.svc.keys.create("operator", env.clock(), "other-kiosk", [KIOSK])[1]
+    nonce, asked = challenge(env, "owner")
+    frames = sequence(asked)
+    for device, key in [("thief", "kiosk"), ("owner", "other")]:
+        stolen = send(env, nonce, frames, device, key=key)
+        assert stolen.status_code == 403 and stolen.json()["reasons"] == ["unknown_challenge"]
+    assert send(env, nonce, frames, "owner").json()["outcome"] == "match"
+
+
+@pytest.mark.parametrize("stamp", ["NaN", "Infinity", "-Infinity"])
+def test_a_timestamp_that_is_not_a_finite_number_is_refused_and_the_challenge_stays_open(env: Env, stamp: str) -> None:
+    nonce, asked = challenge(env, "nan")
+    frames = sequence(asked)
+    files = [("frames", (f"{i}.jpg", jpeg(frame), "image/jpeg")) for i, (_, frame) in enumerate(frames)]
+    times = "[" + ", ".join([stamp] + [str(round(t, 1)) for t, _ in frames[1:]]) + "]"
+    answer = env.client.post(
+        f"/api/v1/deployments/{KIOSK}/subjects/obama/verify/live",
+        files=files,
+        data={"nonce": nonce, "device": "nan", "timestamps": times},
+        headers=env.auth("kiosk"),
+    )
+    assert answer.status_code == 422 and "finite" in answer.json()["detail"]
+    assert send(env, nonce, frames, "nan").json()["outcome"] == "match"
+
+
 @pytest.mark.parametrize(
     ("attack", "reason"),
     [

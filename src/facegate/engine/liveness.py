@@ -9,6 +9,7 @@ patch of the face is kept in memory with the measurements, for the structure che
 """
 
 import itertools
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -149,7 +150,7 @@ class TimingCheck:
         times = [f.t_ms for f in frames]
         if len(frames) < MIN_FRAMES:
             return ["too_few_frames"]
-        if any(b <= a for a, b in itertools.pairwise(times)) or times[0] < 0:
+        if not all(map(math.isfinite, times)) or any(b <= a for a, b in itertools.pairwise(times)) or times[0] < 0:
             return ["outside_timeline"]
         if times[-1] > challenge.duration_ms + MAX_LAG_MS:
             return ["outside_timeline"]

@@ -46,8 +46,6 @@ def subject_scope(deployment_id: str, subject_id: str) -> str:
 class Taken:
     """A challenge taken (consumed) by its answer."""
 
-    deployment: str
-    device: str
     challenge: dict[str, Any]
     deadline: datetime
 
@@ -81,14 +79,22 @@ class ChallengeBook:
             session.execute(delete(LivenessChallengeRow).where(LivenessChallengeRow.deadline < now))
             session.execute(delete(LivenessFailureRow).where(LivenessFailureRow.at < oldest))
 
-    def take(self, nonce: str) -> Taken | None:
-        """The challenge of `nonce`, removed so no other answer (on any replica) gets it; None if there is none."""
+    def take(self, nonce: str, deployment_id: str, device: str, actor: str) -> Taken | None:
+        """The challenge of `nonce` if it was handed to this device and operator key on this deployment, removed so
+        no other answer (on any replica) gets it; None if there is none. An answer that names another deployment,
+        device or key leaves the challenge to its own device."""
+        mine = (
+            LivenessChallengeRow.nonce == nonce,
+            LivenessChallengeRow.deployment_id == deployment_id,
+            LivenessChallengeRow.device == device[:128],
+            LivenessChallengeRow.actor == actor[:128],
+        )
         with self.db.session() as session:
-            row = session.get(LivenessChallengeRow, nonce)
+            row = session.scalars(select(LivenessChallengeRow).where(*mine)).first()
             if row is None:
                 return None
-            taken = Taken(row.deployment_id, row.device, json.loads(row.challenge), row.deadline)
-            removed = session.execute(delete(LivenessChallengeRow).where(LivenessChallengeRow.nonce == nonce))
+            taken = Taken(json.loads(row.challenge), row.deadline)
+            removed = session.execute(delete(LivenessChallengeRow).where(*mine))
             if getattr(removed, "rowcount", 0) != 1:
                 return None  # another answer took it first
         return taken

@@ -98,13 +98,14 @@ class Liveness:
 
         def embed(loaded: Loaded) -> tuple[np.ndarray, str]:
             now = self.context.clock()
-            issued = self.book.take(nonce) if len(nonce) <= 32 else None
+            mine = (nonce, loaded.row.id, device, caller.actor)
+            issued = self.book.take(*mine) if len(nonce) <= 32 else None
             signals: list[frames_check.FrameSignal] = []
             scopes = self.scopes(caller, loaded.row.id, subject_id)
             wait, held = self.book.wait(scopes, now)
             if wait:
                 raise self.refusal(loaded, caller, ["rate_limited"], wait, operation, subject_id, held)
-            if issued is None or issued.deployment != loaded.row.id or issued.device != device:
+            if issued is None:
                 reasons = ["unknown_challenge"]
             elif now > issued.deadline:
                 reasons = ["expired"]

@@ -1,6 +1,7 @@
 """The liveness challenge: a kiosk asks for a challenge, then verifies or identifies with the frames that answer it."""
 
 import json
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -45,6 +46,8 @@ def frame_list(frames: list[UploadFile], times: str) -> list[tuple[float, bytes]
         raise InputError("timestamps must be a JSON list of numbers (ms since the capture began)") from None
     if not isinstance(stamps, list) or not all(isinstance(t, int | float) and not isinstance(t, bool) for t in stamps):
         raise InputError("timestamps must be a JSON list of numbers (ms since the capture began)")
+    if not all(math.isfinite(t) for t in stamps):
+        raise InputError("timestamps must be finite numbers (ms since the capture began), not NaN or Infinity")
     if len(stamps) != len(frames):
         raise InputError(f"{len(frames)} frames but {len(stamps)} timestamps; send one time per frame")
     return [(float(t), image_bytes(f)) for t, f in zip(stamps, frames, strict=True)]
