@@ -10,7 +10,8 @@ People: LFW identities with a frontal photo (|yaw| <= 6) and a turned one (|yaw|
 placed in a 640x480 frame (face about 220 px). Each attempt draws a fresh random challenge and one of --people
 identities. Genuine: front = the frontal photo, the turn asked = the turned photo (mirrored for the other side),
 tinted 30% by the challenge's colours. Attacks, all from the frontal photo: still (untinted), tinted still, tilted
-card, shear, cylinder bend, face on a screen (each turned warp chosen as the variant that reads most turned),
+card, shear, cylinder bend, a print folded 35 or 60 degrees along a vertical crease through the middle of the frame
+and turned 28 degrees, face on a screen (each turned warp chosen as the variant that reads most turned),
 replay (a genuine session recorded for another challenge), person swap (another person from mid-sequence).
 A distinct frame is measured once (the sequences repeat frames), so the run is short; the cost figure measures
 48 distinct 640x480 frames (as the gate does, with the camera's min_face_px) and the checks, in one process
@@ -41,7 +42,8 @@ from facegate.engine.pose import estimate  # noqa: E402
 
 LFW = ROOT.parent / "shared" / "data" / "lfw"
 CENTRE = (320.0, 240.0)
-ATTACKS = ("still", "tinted_still", "tilted_card", "shear", "cylinder_bend", "screen", "replay", "person_swap")
+WARPS = ("tilted_card", "shear", "cylinder_bend", "fold", "deep_fold", "screen")
+ATTACKS = ("still", "tinted_still", *WARPS, "replay", "person_swap")
 
 
 def frame(path: Path) -> np.ndarray:
@@ -103,6 +105,8 @@ def attack_poses(engine: DlibEngine, kind: str, person: dict[str, np.ndarray]) -
         "tilted_card": lambda s: card(still, CENTRE, tilt=40 * s),
         "shear": lambda s: card(still, CENTRE, shear=0.3 * s),
         "cylinder_bend": lambda s: card(still, CENTRE, tilt=35 * s, radius=260.0),
+        "fold": lambda s: card(still, CENTRE, tilt=28 * s, fold=35.0),
+        "deep_fold": lambda s: card(still, CENTRE, tilt=28 * s, fold=60.0),
         "screen": lambda s: screen(card(still, CENTRE, tilt=40 * s), CENTRE),
     }
     poses = {"front": screen(still, CENTRE) if kind == "screen" else still}
@@ -160,7 +164,7 @@ def main() -> None:
         for attempt in range(args.attempts):
             who = attempt % len(crowd)
             person, other = crowd[who], crowd[(who + 1) % len(crowd)]
-            if kind in ("tilted_card", "shear", "cylinder_bend", "screen") and (kind, who) not in warped:
+            if kind in WARPS and (kind, who) not in warped:
                 warped[(kind, who)] = attack_poses(engine, kind, person)
             asked = liveness.new_challenge(rng)
             frames = presentation(kind, asked, person, other, rng, warped.get((kind, who), {}))

@@ -1,5 +1,6 @@
-"""Presentation attacks synthesised from one photo: the photo as a flat card (tilted, sheared) or a bent print
-(a cylinder), seen by a pinhole camera, and the photo on a bright "screen". Used by the tests and bench/liveness.py.
+"""Presentation attacks synthesised from one photo: the photo as a flat card (tilted, sheared), a bent print
+(a cylinder) or a print folded along a vertical crease, seen by a pinhole camera, and the photo on a bright
+"screen". Used by the tests and bench/liveness.py.
 """
 
 import itertools
@@ -17,10 +18,16 @@ CENTRE = (320.0, 240.0)  # posed() centres the face in the 640x480 frame
 FOCAL = 0.5  # focal length in frame widths: a wide-angle kiosk camera (90 degrees) and a card held close to it
 
 
-def _project(u: np.ndarray, v: np.ndarray, tilt: float, radius: float | None, shear: float, focal: float) -> np.ndarray:
-    """Card points (u, v), pixels from the turning axis, to image offsets: bent, turned about the vertical axis."""
+def _project(
+    u: np.ndarray, v: np.ndarray, tilt: float, radius: float | None, shear: float, focal: float, fold: float
+) -> np.ndarray:
+    """Card points (u, v), pixels from the turning axis, to image offsets: bent or folded, turned about the vertical
+    axis. A fold of `fold` degrees bends each half back by half of it along the axis (the crease towards the camera)."""
     if radius:
         x, z = radius * np.sin(u / radius), radius * (1 - np.cos(u / radius))
+    elif fold:
+        half = math.radians(fold / 2)
+        x, z = u * math.cos(half), np.abs(u) * math.sin(half)
     else:
         x, z = u, np.zeros_like(u)
     c, s = math.cos(math.radians(tilt)), math.sin(math.radians(tilt))
@@ -36,20 +43,22 @@ def card(
     radius: float | None = None,
     shear: float = 0.0,
     strips: int = 32,
+    fold: float = 0.0,
 ) -> np.ndarray:
     """The frame printed on a card turned `tilt` degrees about the vertical line through `centre`, bent on a
-    cylinder of `radius` pixels (None: flat) and sheared by `shear` (x moves by shear * y); rendered in strips."""
+    cylinder of `radius` pixels (None: flat) or folded `fold` degrees along that line, and sheared by `shear` (x
+    moves by shear * y); rendered in strips (a strip edge on the crease: `centre` is the frame's centre)."""
     height, width = frame.shape[:2]
     focal = FOCAL * width
     cx, cy = centre
     out = np.empty_like(frame)
     out[:] = BACKGROUND
-    edges = np.linspace(0, width, (strips if radius else 1) + 1)
+    edges = np.linspace(0, width, (strips if radius or fold else 1) + 1)
     for left, right in itertools.pairwise(edges):
         u = np.array([left, right, right, left]) - cx
         v = np.array([0, 0, height, height], np.float64) - cy
         src = np.stack([u + cx, v + cy], axis=1).astype(np.float32)
-        dst = (_project(u, v, tilt, radius, shear, focal) + np.array([cx, cy])).astype(np.float32)
+        dst = (_project(u, v, tilt, radius, shear, focal, fold) + np.array([cx, cy])).astype(np.float32)
         matrix = cv2.getPerspectiveTransform(src, dst)
         mask = np.zeros((height, width), np.uint8)
         mask[:, int(left) : math.ceil(right) + 1] = 255
@@ -86,6 +95,8 @@ def attack_poses(kind: str) -> dict[str, np.ndarray]:
         "tilt": lambda sign: card(still, CENTRE, tilt=40 * sign),
         "shear": lambda sign: card(still, CENTRE, shear=0.3 * sign),
         "bend": lambda sign: card(still, CENTRE, tilt=35 * sign, radius=260.0),
+        "fold": lambda sign: card(still, CENTRE, tilt=28 * sign, fold=35.0),
+        "deep_fold": lambda sign: card(still, CENTRE, tilt=28 * sign, fold=60.0),
         "screen": lambda sign: screen(card(still, CENTRE, tilt=40 * sign), CENTRE),
     }
     poses = {"front": screen(still, CENTRE) if kind == "screen" else still}

@@ -219,7 +219,8 @@ class MovementCheck:
 @dataclass(frozen=True)
 class StructureCheck:
     """The face has depth: between the most frontal frame and the turned ones, the face's image motion is not
-    explained by a plane or a gently bent sheet (`parallax.flatness`), as it is for a print or a screen."""
+    explained by a plane, a gently bent sheet or a folded one (`parallax.flatness`), as it is for a print or a
+    screen."""
 
     flat: float = FLAT
     name: str = "structure"

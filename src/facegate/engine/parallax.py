@@ -1,15 +1,17 @@
-"""3-D structure from image motion: does a plane (or a gently bent sheet) explain how the face moved?
+"""3-D structure from image motion: does a plane, a gently bent sheet or a folded one explain how the face moved?
 
-A printed photo, a bent print or a screen moves between two frames as one surface: the map from the face in one
-frame to the face in the other is a homography (a plane) or, for a bent sheet, a smooth low-order warp. A real
-head turning is not: the nose, cheeks and jaw sit at different depths and move differently (parallax).
+A printed photo, a bent or folded print or a screen moves between two frames as one surface: the map from the
+face in one frame to the face in the other is a homography (a plane), a smooth low-order warp (a bent sheet) or
+two homographies meeting at a line (a sheet folded along a crease). A real head turning is not: the nose, cheeks
+and jaw sit at different depths and move differently (parallax).
 
 Each frame keeps a small grey patch of its face box (`face_patch`); `flatness` takes the dense optical flow
-(OpenCV's DIS) from the frontal patch to a turned one over the inner face, fits a homography (RANSAC) and a
-quadratic warp (robust least squares) to it, and returns the smaller residual, normalised by the patch size.
-A small value means a flat (or bent-flat) object explains the motion. Only image motion is used; no landmark
-model beyond the 5 points that find the face.
+(OpenCV's DIS) from the frontal patch to a turned one over the inner face, fits those models to it and returns
+the smallest residual, normalised by the patch size. A small value means a flat, bent or folded sheet explains
+the motion. Only image motion is used; no landmark model beyond the 5 points that find the face.
 """
+
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -22,6 +24,8 @@ INNER = int(PATCH * MARGIN / (1 + 2 * MARGIN))  # the face box's offset inside t
 GRID = 3  # sample every GRID pixels of the flow field
 RANSAC_PX = 1.0  # homography inlier threshold in patch pixels
 PERCENTILE = 80  # the residual reported: most of the face must be explained, not just its median
+CREASE_STEP = 8  # pixels between the vertical creases tried by the fold model (then refined by half a step)
+EDGE = 12  # a crease is tried no nearer than this to the face box's sides: each side keeps a face-sized share
 
 
 def face_patch(image: np.ndarray, face: Face) -> np.ndarray:
@@ -71,16 +75,75 @@ def _robust_fit(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return coef
 
 
+def _moved_to(points: np.ndarray, homography: np.ndarray) -> np.ndarray:
+    moved: np.ndarray = cv2.perspectiveTransform(points[None].astype(np.float64), homography)[0]
+    return moved
+
+
+def _halves(
+    src: np.ndarray, dst: np.ndarray, creases: Sequence[float]
+) -> tuple[float, tuple[np.ndarray, np.ndarray]] | None:
+    """Of the vertical `creases`, the one whose two homographies (one each side, RANSAC) best explain src -> dst."""
+    best: tuple[float, float, tuple[np.ndarray, np.ndarray]] | None = None
+    for crease in creases:
+        left = src[:, 0] < crease
+        if min(left.sum(), (~left).sum()) < len(src) // 8:
+            continue
+        fits = [cv2.findHomography(src[side], dst[side], cv2.RANSAC, 2 * RANSAC_PX)[0] for side in (left, ~left)]
+        if any(h is None or abs(np.linalg.det(h)) < 1e-6 for h in fits):
+            continue
+        errors = np.empty(len(src))
+        for side, h in zip((left, ~left), fits, strict=True):
+            errors[side] = np.linalg.norm(_moved_to(src[side], h) - dst[side], axis=1)
+        score = float(np.percentile(errors, PERCENTILE))
+        if best is None or score < best[0]:
+            best = (score, crease, (fits[0], fits[1]))
+    return None if best is None else (best[1], best[2])
+
+
+def _folded(reference: np.ndarray, moved: np.ndarray, src: np.ndarray, dst: np.ndarray) -> float | None:
+    """The PERCENTILE-th residual (pixels) of a sheet folded along a vertical crease: a homography on each side.
+
+    Two rounds, as for the plane: the crease and its homographies fitted to the flow undo most of the motion, the
+    flow to the undone patch refines them (near the crease; one side may be seen nearly edge on), and the flow after
+    the second undo is what no fold explains. None when no crease can be fitted.
+    """
+    rows, cols = np.mgrid[0:PATCH, 0:PATCH].astype(np.float32)
+    pixels = np.stack([cols.ravel(), rows.ravel()], axis=1)
+    creases: Sequence[float] = range(INNER + EDGE, PATCH - INNER - EDGE + 1, CREASE_STEP)
+    residual = None
+    for _ in range(2):
+        found = _halves(src, dst, creases)
+        if found is None:
+            return None
+        crease, (left, right) = found
+        creases = (crease - CREASE_STEP / 2, crease, crease + CREASE_STEP / 2)
+        on_left = (cols < crease)[..., None]
+        where = np.where(on_left, *(_moved_to(pixels, h).reshape(PATCH, PATCH, 2) for h in (left, right)))
+        maps = where.astype(np.float32)
+        undone = cv2.remap(moved, maps[..., 0], maps[..., 1], cv2.INTER_LINEAR)
+        inside = cv2.remap(np.full_like(moved, 255), maps[..., 0], maps[..., 1], cv2.INTER_NEAREST)
+        rest = _flow(reference, undone).astype(np.float64)
+        keep = inside[src[:, 1].astype(int), src[:, 0].astype(int)] > 0
+        if keep.sum() < len(src) // 2:
+            return None
+        residual = float(np.percentile(np.linalg.norm(rest[keep] - src[keep], axis=1), PERCENTILE))
+        side = (src[:, 0] < crease)[:, None]
+        dst = np.where(side, _moved_to(rest, left), _moved_to(rest, right))  # the refined flow, for the next round
+    return residual
+
+
 def flatness(reference: np.ndarray, moved: np.ndarray) -> float:
-    """How far the face's motion from `reference` to `moved` is from a plane or a bent sheet, as a share of the
-    patch size: the PERCENTILE-th residual of the better of a homography and a cubic warp.
+    """How far the face's motion from `reference` to `moved` is from a plane, a bent sheet or a folded one, as a
+    share of the patch size: the PERCENTILE-th residual of the best of a homography, a cubic warp and a fold.
 
     Two passes: a homography fitted to the first flow undoes most of the motion (large shears and tilts defeat
     a single flow), then the flow from the reference to the undone patch is what no plane explains; the cubic
-    warp is fitted to that remainder, for a bent sheet. No measurable motion counts as flat (no evidence of depth).
+    warp is fitted to that remainder, for a bent sheet. The fold (`_folded`) starts from the first flow too. No
+    measurable motion counts as flat (no evidence of depth).
     """
-    src = _grid()
-    dst = _flow(reference, moved)
+    src = _grid().astype(np.float64)
+    dst = _flow(reference, moved).astype(np.float64)
     homography, _ = cv2.findHomography(src, dst, cv2.RANSAC, 2 * RANSAC_PX)
     if homography is None or abs(np.linalg.det(homography)) < 1e-6:
         return 0.0
@@ -88,11 +151,12 @@ def flatness(reference: np.ndarray, moved: np.ndarray) -> float:
     inside = cv2.warpPerspective(
         np.full_like(moved, 255), homography, (PATCH, PATCH), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
     )
-    rest = _flow(reference, undone)
+    rest = _flow(reference, undone).astype(np.float64)
     keep = inside[src[:, 1].astype(int), src[:, 0].astype(int)] > 0
     if keep.sum() < len(src) // 2:
         return 0.0
-    src, rest = src[keep].astype(np.float64), rest[keep].astype(np.float64)
-    plane = np.linalg.norm(rest - src, axis=1)
-    bent = np.linalg.norm(_terms(src) @ _robust_fit(src, rest) - rest, axis=1)
-    return float(min(np.percentile(plane, PERCENTILE), np.percentile(bent, PERCENTILE)) / PATCH)
+    plane = np.linalg.norm(rest[keep] - src[keep], axis=1)
+    bent = np.linalg.norm(_terms(src[keep]) @ _robust_fit(src[keep], rest[keep]) - rest[keep], axis=1)
+    folded = _folded(reference, moved, src, dst)
+    best = min(np.percentile(plane, PERCENTILE), np.percentile(bent, PERCENTILE), np.inf if folded is None else folded)
+    return float(best / PATCH)
