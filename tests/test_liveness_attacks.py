@@ -53,6 +53,14 @@ def test_the_tilted_card_follows_every_other_check_and_only_its_flatness_gives_i
     assert reasons == ["flat"]
 
 
+def test_a_sheet_that_reads_as_deep_on_one_side_does_not_carry_the_turn_to_the_other(asked: Challenge) -> None:
+    """Each side the head turns to is judged on its own: a real turn one way and a tilted card the other is flat."""
+    mixed = {**pose_frames(), "right": attack_poses("tilt")["right"]}
+    both = Challenge(("left", "right"), asked.colours, asked.segment_ms, asked.colour_ms)
+    assert liveness.StructureCheck().failures(both, _signals(both, mixed)) == ["flat"]
+    assert liveness.StructureCheck().failures(both, _signals(both, pose_frames())) == []
+
+
 def test_the_light_check_reads_every_challenge_and_refuses_the_same_colours_one_step_late() -> None:
     """Over 300 challenges (sequences with more of one colour, or alternating ones, included): the genuine
     sequence's light is read right every time; the same sequence one colour step late (a replay that reacts to the

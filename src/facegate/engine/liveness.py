@@ -226,15 +226,18 @@ class StructureCheck:
     name: str = "structure"
 
     def failures(self, challenge: Challenge, frames: Sequence[FrameSignal]) -> list[str]:
-        """'flat' when the median flatness of the turned frames against the frontal one is below `flat`."""
+        """'flat' when, on either side the head turned to, the median flatness of its frames against the frontal
+        one is below `flat` (each side on its own: a print that reads as deep one way must not carry the other)."""
         anchor = frontal([f for f in frames if f.patch is not None])
-        turned = [f.patch for f in frames if f.patch is not None and f.pose and abs(f.pose.yaw) >= TURNED_YAW]
+        turned = [f for f in frames if f.patch is not None and f.pose and abs(f.pose.yaw) >= TURNED_YAW]
         if anchor is None or anchor.patch is None or not turned:
             return []  # nothing turned: the movement check already fails
         step = max(1, len(turned) // STRUCTURE_PAIRS)
-        chosen = turned[::step][:STRUCTURE_PAIRS]
-        scores = [parallax.flatness(anchor.patch, patch) for patch in chosen]
-        return ["flat"] if float(np.median(scores)) < self.flat else []
+        sides: dict[bool, list[float]] = {}
+        for f in turned[::step][:STRUCTURE_PAIRS]:
+            assert f.patch is not None and f.pose is not None
+            sides.setdefault(f.pose.yaw > 0, []).append(parallax.flatness(anchor.patch, f.patch))
+        return ["flat"] if min(float(np.median(scores)) for scores in sides.values()) < self.flat else []
 
 
 def _chroma(rgb: npt.ArrayLike) -> np.ndarray:
