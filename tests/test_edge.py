@@ -1,6 +1,9 @@
 """Hub and devices on loopback: one hub, two devices, separate data directories and ports, real uvicorn servers."""
 
+import asyncio
+import contextlib
 import json
+import logging
 import re
 import sqlite3
 import subprocess
@@ -385,6 +388,8 @@ def test_unpair_makes_the_device_shred_its_keys_refuse_faces_and_say_so(site: di
     assert "CN25-6d" in refusal.value.rule_ids
     status = json.loads(cli(kiosk, "status", "--json").stdout)
     assert status["paired"] is False and status["wipe"]["reason"] == "unpair" and status["wipe"]["acknowledged_at"]
+    assert Device(kiosk.gate, kiosk.home).link() is not None  # reading the device's state...
+    assert not (kiosk.home / "keys" / "device-ed25519.pem").exists()  # ...makes no request key again
     assert "device.wipe" in {e["operation"] for e in operations(kiosk)}
     listed = next(d for d in hub_side.devices() if d["id"] == device_id)
     assert listed["wipe"]["acked_at"] and listed["stored_subjects"] == 0
@@ -474,3 +479,64 @@ def test_a_deletion_made_on_a_device_reaches_the_hub(site: dict[str, Node], tmp_
         assert session.get(SubjectRow, "eraser") is None
     deletions = [e for e in operations(hub) if e["operation"] == "subject.delete" and e.get("subject") == "eraser"]
     assert deletions and deletions[-1]["actor"].startswith("device:")
+
+
+def hub_row(hub: Node, device_id: str) -> dict:
+    return next(d for d in Hub(hub.gate, hub.home).devices() if d["id"] == device_id)
+
+
+def test_a_device_paired_again_while_it_serves_syncs_under_its_new_pairing(
+    site: dict[str, Node], tmp_path: Path
+) -> None:
+    hub = site["hub"]
+    kiosk, device = paired_device(site, tmp_path, "kiosk-p")
+    old = device.link().device_id  # type: ignore[union-attr]
+    kiosk.start()  # one `facegate serve` process, and so one sync loop, from here to the end
+    try:
+        Hub(hub.gate, hub.home).set_status(old, "unpaired", "operator:test")
+        wait_for(lambda: device.link().status == "unpaired", "the kiosk to carry out the wipe", rounds=1200)  # type: ignore[union-attr]
+        token = Hub(hub.gate, hub.home).mint_token([OFFICE], "operator:test").token
+        joined = cli(kiosk, "device", "join", hub.url, "--token", token, "--name", "kiosk-p", "--json")
+        assert joined.returncode == 0, joined.stderr
+        new = json.loads(joined.stdout)["device_id"]
+        consent_at_hub(hub, "returner")
+        wait_for(lambda: has_consent(kiosk, "returner"), "the serving kiosk to pull under its new pairing")
+        fresh = Gate.open(kiosk.home, engine_factory=shared_engine)  # not this process's view from before the wipe
+        fresh.enroll(OFFICE, "returner", photo("biden.jpg"))
+        wait_for(lambda: hub_row(hub, new)["stored_subjects"] == 1, "the hub to count what the kiosk holds")
+        hub.gate.withdraw(OFFICE, "returner")
+        wait_for(lambda: templates(kiosk, "returner") == 0, "the withdrawal to shred on the kiosk")
+        wait_for(lambda: hub_row(hub, new)["pending_shreds"] == 0, "the kiosk to confirm the shred")
+    finally:
+        kiosk.stop()
+    assert hub_row(hub, new)["stored_subjects"] == 0 and hub_row(hub, old)["stored_subjects"] == 0
+    assert hub_row(hub, old)["online"] is False
+    shown = cli(hub, "device", "list").stdout
+    assert re.search(rf"{old} .*\n  last contact .* UTC \(unpaired: refused\)", shown), shown
+
+
+def test_a_round_the_hub_refuses_is_logged_with_its_code_and_detail(
+    site: dict[str, Node], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from facegate.edge.device import run_sync
+
+    hub = site["hub"]
+    kiosk, device = paired_device(site, tmp_path, "kiosk-s")
+    device_id = device.link().device_id  # type: ignore[union-attr]
+    Hub(hub.gate, hub.home).set_status(device_id, "suspended", "operator:test")
+
+    async def serve_until_logged() -> None:
+        loop = asyncio.create_task(run_sync(kiosk.gate, kiosk.home, 60))
+        try:
+            for _ in range(300):
+                if "sync with the hub failed" in caplog.text:
+                    return
+                await asyncio.sleep(0.1)
+        finally:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+
+    with caplog.at_level(logging.WARNING, logger="facegate.edge"):
+        asyncio.run(serve_until_logged())
+    assert f"device_inactive: the hub refused: device {device_id} is suspended on this hub" in caplog.text

@@ -117,8 +117,7 @@ def test_an_offline_device_keeps_its_shreds_unconfirmed_until_its_bound_passes(
 def test_a_suspended_device_is_refused_and_resumed(hub: Hub) -> None:
     device = pair(hub)
     hub.set_status(device.id, "suspended", "operator:test")
-    listed = {d["id"]: d["status"] for d in hub.devices()}
-    assert listed[device.id] == "suspended"
+    assert (row(hub, device.id)["status"], row(hub, device.id)["online"]) == ("suspended", False)  # paired just now
     hub.set_status(device.id, "active", "operator:test")
     hub.set_status(device.id, "unpaired", "operator:test")
     with pytest.raises(InputError, match="unpaired"):
@@ -184,6 +183,7 @@ def test_an_unpaired_device_is_ordered_to_wipe_and_counts_until_it_acknowledges(
     assert feed["wipe"]["reason"] == "unpair" and feed["subjects"] == [] and feed["deployments"] == []
     hub.record_wipe(unpaired, {"reason": "unpair"})
     assert row(hub, device.id)["wipe"]["acked_at"] and stored(hub) == 0
+    assert row(hub, device.id)["online"] is False  # heard from just now, but unpaired: refused, not online
     assert "device.wiped" in operations(hub)
     with pytest.raises(InputError, match="unpaired"):
         hub.set_status(device.id, "active", "operator:test")

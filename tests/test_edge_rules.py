@@ -6,7 +6,7 @@ import pytest
 from gate_fixtures import example
 
 from facegate.edge import merge
-from facegate.placement import Node, misplaced, offline_too_long
+from facegate.placement import Node, misplaced, offline_too_long, wiped
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 DEVICE = example("office-entry")
@@ -38,6 +38,19 @@ def test_a_paired_device_offline_past_its_bound_refuses(hours_ago: float, max_ho
 
 def test_an_unpaired_device_has_no_offline_bound() -> None:
     assert offline_too_long(Node("device"), DEVICE, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("reason", "said", "way_back"),
+    [("unpair", "unpaired by its hub", "it is paired again (facegate device join)"),
+     ("lost", "reported lost", "it is paired again (facegate device join)"),
+     ("suspend", "suspended with a wipe", "its hub resumes it")],
+)  # fmt: skip
+def test_a_wiped_device_names_the_way_back_its_wipe_reason_leaves(reason: str, said: str, way_back: str) -> None:
+    problem = wiped(Node("device", "https://hub.example.com", NOW, NOW, reason), DEVICE)
+    assert problem is not None and "CN25-6d" in problem[1]
+    assert f"was {said} " in problem[0] and f"until {way_back};" in problem[0]
+    assert ("resumes" in problem[0]) == (reason == "suspend")  # an unpaired or lost device is never resumed
 
 
 def at(hours: float) -> str:

@@ -94,10 +94,11 @@ def wiped(node: Node, spec: Deployment) -> tuple[str, list[str]] | None:
     if node.kind != "device" or node.wiped_at is None:
         return None
     how = {"unpair": "unpaired by its hub", "lost": "reported lost", "suspend": "suspended with a wipe"}
+    # A suspended device keeps its pairing (its hub resumes it); an unpaired or lost one is done with its hub.
+    back = "its hub resumes it" if node.wiped_because == "suspend" else "it is paired again (facegate device join)"
     return (
         f"this device was {how.get(node.wiped_because or '', 'wiped')} and shredded its keys on "
-        f"{node.wiped_at:%Y-%m-%d %H:%M} UTC: no face is recognised for {spec.id} until it is paired again "
-        "(facegate device join) or its hub resumes it; use the alternative",
+        f"{node.wiped_at:%Y-%m-%d %H:%M} UTC: no face is recognised for {spec.id} until {back}; use the alternative",
         WIPED_RULES,
     )
 

@@ -103,7 +103,9 @@ def status(json_out: Json = False, home: Home = None) -> None:
             f"  WIPED {w['at'][:19].replace('T', ' ')} UTC ({REASONS.get(w['reason'], w['reason'])}): every key of "
             f"its deployments shredded; hub told: {(w['acknowledged_at'] or 'not yet')[:19].replace('T', ' ')}"
         )
-        if w["reason"] != "offline":
+        if w["reason"] == "suspend":
+            say("  face recognition is refused until the hub resumes this device")
+        elif w["reason"] != "offline":
             say("  face recognition is refused; pair again with `facegate device join HUB_URL --token T`")
     if here.kind == "device" and not out["paired"] and not out.get("wipe"):
         say("  not paired with a hub: deployments are registered here directly")
@@ -187,9 +189,9 @@ def list_devices(site: Site = None, json_out: Json = False, home: Home = None) -
         say("no device paired yet: mint a token with `facegate device token --deployment D`")
     for d in devices:
         seen = (d["last_seen_at"] or "never")[:19].replace("T", " ")
-        online = "online" if d["online"] else "offline"
+        contact = ("online" if d["online"] else "offline") if d["status"] == "active" else f"{d['status']}: refused"
         say(f"{d['id']}  {d['name']}  {d['status']}  site {d['site'] or '-'}  {', '.join(d['deployments'])}")
-        say(f"  last contact {seen} UTC ({online}); {d['behind']} hub entries behind; audit {d['audit']}, log "
+        say(f"  last contact {seen} UTC ({contact}); {d['behind']} hub entries behind; audit {d['audit']}, log "
             f"verified to {d['log_size']} entries")  # fmt: skip
         say(f"  {d['stored_subjects']} subjects stored; {d['pending_shreds']} deletions pending "
             f"({d['unconfirmed_shreds']} past 5 min)")  # fmt: skip

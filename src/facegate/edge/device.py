@@ -8,7 +8,8 @@ standing recorded locally and the subjects it holds. A pull answered with a wipe
 device's deployments and acknowledges it; a device out of touch past its offline bound shreds them by itself.
 `facegate serve` on a paired device runs a round every few seconds (`--sync-every`, default 5), or, with a broker,
 applies the changes a notice carries (`Device.apply_notice`, the same code as a pull's answer) and pulls only on a
-gap, at (re)connection and at its slow poll.
+gap, at (re)connection and at its slow poll. The link and the request key are read afresh for each round and each
+request, so a device paired again while it serves syncs under its new pairing at its next round.
 """
 
 import base64
@@ -22,7 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import select
 
-from facegate.audit import Event, sign_checkpoint
+from facegate.audit import Event, SigningKey, sign_checkpoint
 from facegate.audit.incremental import spot_check, verify_extension
 from facegate.audit.merkle import consistency_proof
 from facegate.audit.models import AuditEntry, AuditHead
@@ -33,7 +34,15 @@ from facegate.edge.models import HubLinkRow
 from facegate.edge.standing import holdings, standings
 from facegate.edge.sync import apply_deployments, apply_standings, held
 from facegate.edge.wipe import HUB_WIPES, past_bound, shortest_bound, wipe
-from facegate.errors import ConflictError, DeviceRefused, ForbiddenError, HubRefused, HubUnreachable, InputError
+from facegate.errors import (
+    ConflictError,
+    DeviceRefused,
+    FacegateError,
+    ForbiddenError,
+    HubRefused,
+    HubUnreachable,
+    InputError,
+)
 from facegate.events import Op
 from facegate.home import node_kind
 
@@ -72,9 +81,17 @@ class Device:
             raise InputError(f"{home} is a {node_kind(home)}, not a device")
         self.gate, self.home = gate, home
         self.parts = gate.edge_parts()  # its tables, audit log and writer: not the gate's insides
-        self.key = signing.device_key(home)
         self._transport = transport
-        self._sent_holdings: list[tuple[str, str]] | None = None
+        # What this process last told the hub it holds, and as which device (a pairing again starts afresh).
+        self._sent_holdings: tuple[str, list[tuple[str, str]]] | None = None
+
+    @property
+    def key(self) -> SigningKey:
+        """This device's request key, read afresh each time (pairing again replaces it); refused when it has none."""
+        key = signing.device_key(self.home)
+        if key is None:
+            raise InputError("this device is not paired with a hub: run facegate device join HUB_URL --token T")
+        return key
 
     def _caller(self, link: HubLinkRow) -> "Caller":
         from facegate.gate import Caller
@@ -114,7 +131,7 @@ class Device:
         body = {
             "token": token,
             "name": name,
-            "device_key": self.key.public.pem(),
+            "device_key": signing.pairing_key(self.home).public.pem(),
             "audit_key": self.parts.audit.key.public.pem(),
         }
         try:
@@ -192,6 +209,7 @@ class Device:
             self._note(wipe_acked_at=now, **({"status": "unpaired"} if final else {}))
         if final:
             (self.home / "keys" / signing.DEVICE_KEY_FILE).unlink(missing_ok=True)
+        self._sent_holdings = None  # the hub dropped what it held
         return {"wipe": link.wipe_reason, "acknowledged": answer.get("acknowledged")}
 
     def _wiped_summary(self, link: HubLinkRow, done: dict[str, Any]) -> dict[str, Any]:
@@ -324,7 +342,8 @@ class Device:
                     deleted.add(change.subject)
             changed = standings(session, deployments, touched)
             held_now = holdings(session, deployments)
-        if quiet and size == old and held_now == self._sent_holdings:
+        sent = (link.device_id, held_now)
+        if quiet and size == old and sent == self._sent_holdings:
             return 0  # nothing new to tell: an idle device's round costs the hub one pull
         body = {
             "from": old,
@@ -333,12 +352,12 @@ class Device:
             "proof": [base64.b64encode(h).decode() for h in proof],
             "self_check": {"ok": not problem, "problem": problem or None, "checked_from": link.checked_size},
             # What it holds only when that changed since this process last pushed it (and on its first push).
-            "holdings": None if held_now == self._sent_holdings else [list(pair) for pair in held_now],
+            "holdings": None if sent == self._sent_holdings else [list(pair) for pair in held_now],
             "subjects": [c for c in changed if c["id"] not in deleted],
             "deleted": sorted(deleted),  # deletions made here: the hub deletes or withdraws for this device's purposes
         }
         answer = self._post(link, "/api/v1/edge/push", body)
-        self._sent_holdings = held_now
+        self._sent_holdings = sent
         self._note(pushed_size=int(answer["log_size"]), checked_size=size, checked_root=checked_root)
         return int(size - old)
 
@@ -409,8 +428,8 @@ async def run_sync(
                     try:
                         done = await asyncio.to_thread(device.sync)
                         state.pulled(int(done.get("applied") or 0))
-                    except Exception as exc:  # logged by type only: the loop goes on, the offline bound counts
-                        log.warning("sync with the hub failed: %s", type(exc).__name__)
+                    except Exception as exc:  # the loop goes on, the offline bound counts
+                        log.warning("sync with the hub failed: %s", _why(exc))
                         try:
                             if await asyncio.to_thread(device.enforce_bound):
                                 log.warning("out of touch with the hub past the offline bound: keys shredded")
@@ -427,6 +446,14 @@ async def run_sync(
                 due = True
     finally:
         await notices.stop(listening)
+
+
+def _why(exc: Exception) -> str:
+    """What the log says of a failed round: facegate's own errors (the hub's refusal among them) by code and message,
+    which carry no biometric data; anything else by type only."""
+    if isinstance(exc, FacegateError):
+        return f"{exc.code}: {exc}"
+    return type(exc).__name__
 
 
 async def _apply_notices(device: Device, state: "Listening") -> None:

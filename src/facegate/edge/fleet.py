@@ -178,7 +178,7 @@ def devices(hub: "Hub", site: str | None = None) -> list[dict[str, Any]]:
         out.append({
             "id": r.id, "name": r.name, "site": r.site, "status": r.status, "deployments": _list(r.deployments),
             "paired_at": r.paired_at.isoformat(), "last_seen_at": r.last_seen_at and r.last_seen_at.isoformat(),
-            "online": r.last_seen_at is not None and now - r.last_seen_at <= ACK_BOUND,
+            "online": r.status == "active" and r.last_seen_at is not None and now - r.last_seen_at <= ACK_BOUND,
             "behind": max(0, head - r.applied), "log_size": r.log_size,
             "audit": "flagged" if r.flag else "verified",
             "stored_subjects": held.get(r.id, 0) if holds(r, now) else 0,

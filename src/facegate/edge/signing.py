@@ -34,8 +34,15 @@ def hub_key(home: Path) -> SigningKey:
     return SigningKey.load_or_create(home / "keys" / HUB_KEY_FILE)
 
 
-def device_key(home: Path) -> SigningKey:
-    """The device's request-signing key pair (created on first use, at `facegate device join`)."""
+def device_key(home: Path) -> SigningKey | None:
+    """The device's request-signing key pair; None when it has none (never paired, or unpaired since)."""
+    path = home / "keys" / DEVICE_KEY_FILE
+    return SigningKey.load(path) if path.exists() else None
+
+
+def pairing_key(home: Path) -> SigningKey:
+    """The device's request-signing key pair, created when it has none: only pairing (`facegate device join`) calls
+    this, so reading a device's state never makes a key."""
     return SigningKey.load_or_create(home / "keys" / DEVICE_KEY_FILE)
 
 

@@ -115,7 +115,7 @@ class DeviceView(BaseModel):
     deployments: list[str]
     paired_at: str
     last_seen_at: str | None
-    online: bool = Field(description="seen within the last 5 minutes")
+    online: bool = Field(description="active and seen within the last 5 minutes (refused devices never are)")
     behind: int = Field(description="hub audit entries the device has not applied yet")
     log_size: int = Field(description="entries of the device's audit log verified by the hub")
     audit: Literal["verified", "flagged"]
