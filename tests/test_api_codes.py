@@ -173,3 +173,64 @@ def test_a_busy_decoder_is_retryable_503_with_retry_after(env: Env, monkeypatch:
     with pytest.raises(Unavailable) as raised:
         api.enroll(OFFICE, "obama", (DATA / "obama.jpg").read_bytes())
     assert raised.value.retry_after == 5 and raised.value.code == "decoder_busy"
+
+
+JSON_BODY = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "kind", "said"),
+    [
+        ("/api/v1/keys", b'{"role": "auditor", "name": "\xff\xfe"}', JSON_BODY, "not UTF-8"),
+        ("/api/v1/keys", b"[" * 5000 + b"]" * 5000, JSON_BODY, "nests too deeply"),
+        ("/api/v1/keys", b'{"role": ' + b"9" * 5000 + b"}", JSON_BODY, "too many digits"),
+        ("/api/v1/keys", b'{"role": "auditor", ', JSON_BODY, "not valid JSON (Expecting"),
+        (OBAMA + "/verify", b"image", {"content-type": "multipart/form-data"}, "multipart form cannot be read"),
+    ],
+    ids=["not_utf8", "too_deep", "long_number", "malformed", "no_boundary"],
+)
+def test_an_unreadable_body_is_invalid_input_saying_why_not_a_bare_400(
+    env: Env, path: str, body: bytes, kind: dict[str, str], said: str
+) -> None:
+    keys = env.client.get("/api/v1/keys", headers=env.auth("admin")).json()
+    who = env.auth("operator" if "subjects" in path else "admin")
+    answer = env.client.post(path, content=body, headers={**who, **kind})
+    assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json", answer.text
+    problem = answer.json()
+    assert problem["code"] == "invalid_input" and said in problem["detail"], problem
+    assert problem["errors"][0]["field"] == "body"
+    assert env.client.get("/api/v1/keys", headers=env.auth("admin")).json() == keys  # nothing was minted
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "red\x1b[31m", "csi\x9b2J", "del\x7f"], ids=["nul", "esc", "c1", "del"])
+def test_control_characters_in_a_body_are_refused_and_change_nothing(env: Env, text: str) -> None:
+    admin = env.auth("admin")
+    keys = env.client.get("/api/v1/keys", headers=admin).json()
+    answer = env.client.post("/api/v1/keys", json={"role": "auditor", "name": text}, headers=admin)
+    assert answer.status_code == 422 and answer.json()["code"] == "invalid_input", answer.text
+    assert answer.json()["detail"].startswith("body.name: control characters are not allowed")
+    assert env.client.get("/api/v1/keys", headers=admin).json() == keys
+    consent = {"given_by": "guardian", "guardian_ref": text}
+    refused = env.client.post(OBAMA + "/consents", json=consent, headers=env.auth("operator"))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"].startswith("body.guardian_ref: control")
+    form = {"nonce": "aaaaaaaa", "timestamps": "[0]", "device": text}
+    frames = [("frames", ("a.jpg", (DATA / "obama2.jpg").read_bytes(), "image/jpeg"))]
+    live = env.client.post(OBAMA + "/verify/live", data=form, files=frames, headers=env.auth("operator"))
+    assert live.status_code == 422 and live.json()["detail"].startswith("body.device: control"), live.text
+
+
+def test_tabs_and_line_breaks_are_text_not_control_characters(env: Env) -> None:
+    answer = env.client.post("/api/v1/keys", json={"role": "auditor", "name": "two\tparts"}, headers=env.auth("admin"))
+    assert answer.status_code == 201 and answer.json()["name"] == "two\tparts", answer.text
+
+
+def test_text_where_a_file_belongs_is_named_without_python_words(env: Env) -> None:
+    answer = env.client.post(OBAMA + "/verify", data={"image": "not a file"}, headers=env.auth("operator"))
+    assert answer.status_code == 422 and "class" not in answer.text, answer.text
+    assert answer.json()["detail"] == "body.image: must be a file (a multipart part with a filename), not text"
+
+
+def test_an_empty_json_body_is_a_missing_body_not_an_internal_error(env: Env) -> None:
+    answer = env.client.post("/api/v1/keys", content=b"", headers={**env.auth("admin"), **JSON_BODY})
+    assert answer.status_code == 422 and answer.json()["detail"] == "body: Field required", answer.text

@@ -87,6 +87,14 @@ def test_audit_entries_are_filtered_and_paged_newest_first(env: Env) -> None:
     assert far.status_code == 200
 
 
+def test_audit_entries_refuse_a_range_that_ends_before_it_begins(env: Env) -> None:
+    backwards = env.client.get("/api/v1/audit/entries?since=2026-12-06&until=2026-12-01", headers=env.auth("auditor"))
+    assert backwards.status_code == 422 and backwards.json()["code"] == "invalid_input", backwards.text
+    assert backwards.json()["detail"] == "until (2026-12-01) comes before since (2026-12-06): no day is in that range"
+    one_day = env.client.get("/api/v1/audit/entries?since=2026-12-06&until=2026-12-06", headers=env.auth("auditor"))
+    assert one_day.status_code == 200
+
+
 def list_routes(env: Env) -> set[str]:
     """Every GET route whose answer is a page (`items` and `next_cursor`), from the served schema."""
     schema = env.client.get("/api/v1/openapi.json").json()

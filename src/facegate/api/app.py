@@ -37,7 +37,7 @@ from .routes import (
 )
 from .schedule import DEFAULT_INTERVAL, run_checkpoints, run_schedule
 from .service import Service
-from .strict import known_query
+from .strict import known_query, plain_text
 
 # Uploads stay in memory: the multipart parser would otherwise spool a photo over 1 MiB to a temporary file.
 MultiPartParser.spool_max_size = MAX_IMAGE_BYTES + 1
@@ -142,7 +142,7 @@ def create_api(
     app.state.service = service
     app.state.engine_state = "loading" if warm_engine else "on_first_use"
     problems.install(app)
-    strict = [Depends(known_query)]
+    strict = [Depends(known_query), Depends(plain_text)]
     for module in (
         deployments,
         documents,

@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.routing import compile_path
 
 from facegate.errors import ConflictError, FacegateError, ForbiddenError, UnauthorizedError, Unavailable
@@ -91,6 +92,35 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(p) for p in loc)
 
 
+def _message(error: dict[str, Any]) -> tuple[str, str]:
+    """One validation error's field and message, in words for the caller rather than for a Python programmer."""
+    if error.get("type") == "json_invalid":
+        loc = error.get("loc", ())
+        at = f" at character {loc[1]}" if len(loc) > 1 else ""
+        return "body", f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'decode error')}{at})"
+    if "Expected UploadFile" in error.get("msg", ""):  # FastAPI's words name a Python class
+        return _field(error.get("loc", ())), "must be a file (a multipart part with a filename), not text"
+    return _field(error.get("loc", ())), error.get("msg", "")
+
+
+def unreadable_body(exc: HTTPException) -> str | None:
+    """What is wrong with a body FastAPI or Starlette could not parse (each answers a bare 400), else None."""
+    if exc.status_code != 400:
+        return None
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, UnicodeError):
+        return "the JSON body is not UTF-8 text"
+    if isinstance(cause, RecursionError):
+        return "the JSON body nests too deeply"
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return "a number in the JSON body has too many digits"
+    if isinstance(cause, MultiPartException):
+        return f"the multipart form cannot be read: {exc.detail}"
+    if exc.detail == "There was an error parsing the body":
+        return "the body cannot be read as JSON"
+    return None
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem response."""
 
@@ -113,7 +143,7 @@ def install(app: FastAPI) -> None:
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         # The input values are never echoed: only where the problem is and what it is.
         # A path parameter the route and its key check both declare fails twice: listed once.
-        found = dict.fromkeys((_field(e.get("loc", ())), e.get("msg", "")) for e in exc.errors())
+        found = dict.fromkeys(_message(e) for e in exc.errors())
         errors = [{"field": field, "message": message} for field, message in found]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "invalid request"
         fields = "、".join(dict.fromkeys(e["field"] for e in errors[:5] if e["field"]))
@@ -124,6 +154,10 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         if exc.status_code == 413:
             return problem(request, 413, "too-large", str(exc.detail))
+        if unreadable := unreadable_body(exc):  # an input problem like any other: 422 invalid_input, field `body`
+            zh = codes.sentence("invalid_input", ZH_CN) + "有问题的字段：body。"
+            errors = [{"field": "body", "message": unreadable}]
+            return problem(request, 422, "invalid-input", f"body: {unreadable}", detail_zh=zh, errors=errors)
         kind = "not-found" if exc.status_code == 404 else "http"
         detail = str(exc.detail) if exc.status_code != 404 else f"nothing at {request.url.path}"
         detail_zh = f"{request.url.path} 处没有任何内容。" if exc.status_code == 404 else None

@@ -1,12 +1,18 @@
 """The API refuses a query parameter its route does not take (422 `unknown_parameter`), so a misspelt filter or
-a paging parameter of another API (`?page=2`) is never silently ignored."""
+a paging parameter of another API (`?page=2`) is never silently ignored; and it refuses control characters in a
+body's text, which a terminal would obey and PostgreSQL cannot store."""
+
+import re
+from typing import Any
 
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 
-from facegate.errors import UnknownParameterError
+from facegate.errors import InputError, UnknownParameterError
 
 _declared: dict[int, frozenset[str]] = {}
+# C0 controls but tab and line breaks, DEL and the C1 controls (ESC, NUL, CSI, ...).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def query_names(dependant: Dependant) -> set[str]:
@@ -29,3 +35,37 @@ async def known_query(request: Request) -> None:
     unknown = sorted(set(request.query_params) - names)
     if unknown:
         raise UnknownParameterError(unknown, sorted(names))
+
+
+def control_field(value: Any, path: str = "body") -> str | None:
+    """The first field of a decoded body (its path) whose name or text holds a control character, else None."""
+    if isinstance(value, str):
+        return path if CONTROL.search(value) else None
+    pairs = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in pairs:
+        if isinstance(key, str) and CONTROL.search(key):
+            return path
+        if found := control_field(item, f"{path}.{key}"):
+            return found
+    return None
+
+
+async def plain_text(request: Request) -> None:
+    """A router dependency: refuse a JSON or form body with a control character in any text (tab and line breaks
+    aside). The body was read and parsed already, so this reads Starlette's cached copy."""
+    if not getattr(getattr(request.scope.get("route"), "dependant", None), "body_params", None):
+        return  # a route that takes no body never parsed it: there is nothing to store
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/json" or kind.endswith("+json"):
+        if not await request.body():
+            return  # no body: the route's own validation says what is missing
+        found = control_field(await request.json())
+    elif kind == "multipart/form-data" or kind == "application/x-www-form-urlencoded":
+        form = await request.form()
+        texts = {name: value for name, value in form.multi_items() if isinstance(value, str)}
+        found = control_field(texts)
+    else:
+        return
+    if found:
+        raise InputError(f"{found}: control characters are not allowed in text (U+0000 to U+001F but tab and line "
+                         "breaks, U+007F to U+009F)")  # fmt: skip

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import Field
 
 from facegate.audit.listing import Filters
-from facegate.errors import ForbiddenError, NotFoundError
+from facegate.errors import ForbiddenError, InputError, NotFoundError
 
 from ..auth import (
     SUBJECT_ID,
@@ -160,6 +160,8 @@ def list_audit_entries(
     until: Annotated[date | None, Query(description="Last day (UTC), included.")] = None,
 ) -> dict[str, Any]:
     """Audit entries, newest first, filtered by operation, deployment, subject, decision and days (UTC)."""
+    if since and until and until < since:  # an empty range is a mistake, as in the export: never an empty page
+        raise InputError(f"until ({until}) comes before since ({since}): no day is in that range")
     start = datetime.combine(since, time(), tzinfo=UTC) if since else None
     end = datetime.combine(until + timedelta(days=1), time(), tzinfo=UTC) if until and until < date.max else None
     filters = Filters(operation, deployment, subject, decision, start, end)
