@@ -126,6 +126,8 @@ def test_unknown_query_parameters_are_refused_not_ignored(env: Env) -> None:
     assert zh.json()["detail"].startswith("未知的查询参数：page。此路由接受：") and "limit" in zh.json()["detail"]
     known = env.client.get("/api/v1/audit/export?since=2026-01-01&until=2026-01-02", headers=env.auth("auditor"))
     assert known.status_code == 200
+    twice = env.client.get("/api/v1/audit/entries?limit=1&limit=2", headers=env.auth("auditor"))
+    assert twice.status_code == 422 and twice.json()["code"] == "invalid_input" and "limit" in twice.json()["detail"]
 
 
 def all_errors() -> set[type[FacegateError]]:

@@ -1,6 +1,6 @@
 """The API refuses a query parameter its route does not take (422 `unknown_parameter`), so a misspelt filter or
-a paging parameter of another API (`?page=2`) is never silently ignored; and it refuses control characters in a
-body's text, which a terminal would obey and PostgreSQL cannot store."""
+a paging parameter of another API (`?page=2`) is never silently ignored, nor one given twice; and it refuses control
+characters in a body's text, which a terminal would obey and PostgreSQL cannot store."""
 
 import re
 from typing import Any
@@ -35,6 +35,9 @@ async def known_query(request: Request) -> None:
     unknown = sorted(set(request.query_params) - names)
     if unknown:
         raise UnknownParameterError(unknown, sorted(names))
+    repeated = sorted({name for name in request.query_params if len(request.query_params.getlist(name)) > 1})
+    if repeated:  # no route takes a list: the last value would decide silently
+        raise InputError(f"query parameter {', '.join(repeated)} given more than once: give each once")
 
 
 def control_field(value: Any, path: str = "body") -> str | None:
