@@ -132,3 +132,121 @@ def test_placeholders_count_as_not_stated() -> None:
     for text in (None, "", "  ", "...", "TBD", "n/a", "None.", "待定"):
         assert not stated(text)
     assert stated("Badges are lent; matching stops it.")
+
+
+# --- probes written from the law by an outside reviewer --------------------------------------------------------------
+
+TODAY = date(2026, 11, 26)
+
+
+def _office(**changes: object) -> dict:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    for dotted, value in changes.items():
+        *parents, last = dotted.split("__")
+        node = data
+        for part in parents:
+            node = node[part]
+        node[last] = value
+    return data
+
+
+def _report(data: dict):  # type: ignore[no-untyped-def]
+    from facegate.policy import evaluate
+
+    return evaluate(parse_spec(json.dumps(data, default=str), "json"), ["cn2025"], today=TODAY)
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["Half a year of history for seasonal comparison.", "Stored on the device for comparisons with last season."],
+)
+def test_a_city_inside_another_word_is_no_transfer_abroad(words: str) -> None:
+    report = _report(_office(storage__retention_justification=words))
+    assert not [f for f in report.findings if f.rule == "FG-9"], [f.to_dict() for f in report.findings]
+
+
+def test_a_city_named_as_a_word_is_still_read() -> None:
+    report = _report(_office(storage__retention_justification="Backups are kept on our servers in Paris for 365 days."))
+    assert any(f.rule == "FG-9" for f in report.blocking)
+
+
+@pytest.mark.parametrize(
+    ("description", "rules"),
+    [
+        ("Cameras at the door match faces so that we can track shoppers across stores.", {"FG-11"}),
+        ("Door cameras recognise returning VIPs when they enter another store.", {"FG-14"}),
+        ("门口摄像头比对人脸，以便跨店追踪顾客的行动轨迹。", {"FG-11"}),
+    ],
+)
+def test_a_description_that_tracks_shoppers_behind_access_control_is_blocked(description: str, rules: set) -> None:
+    report = _report(_office(purpose__description=description))
+    assert report.verdict == "blocked"
+    assert rules <= {f.rule for f in report.blocking}
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "Measures for the Public Security Administration of the Hotel Industry, Art. 6",
+        "Article 6 of the Measures for the Public Security Administration of the Hotel Industry",
+    ],
+)
+def test_a_hotel_registration_rule_cited_by_its_title_is_named_as_requiring_documents_only(reference: str) -> None:
+    report = _report(_office(legal_basis="statutory", legal_basis_ref=reference))
+    finding = next(f for f in report.blocking if f.rule == "PIPL-13")
+    assert "requires checking identity documents" in finding.message and "not a provision" not in finding.message
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("People's Police Law of the PRC, Art. 6", {"PRC-PPL-6"}),
+        ("Article 7 of the Exit and Entry Administration Law", {"PRC-EEAL-7"}),
+        ("Personal Information Protection Law Art. 26; Cybersecurity Law Art. 13", {"PRC-PIPL-26"}),
+    ],
+)
+def test_a_provision_is_found_by_its_own_title_and_article(reference: str, expected: set) -> None:
+    from facegate.policy.provisions import cited
+
+    assert {p.id for p in cited(reference)} == expected
+
+
+def test_a_deletion_period_counted_within_days_of_an_event_is_not_read_as_the_retention_period() -> None:
+    words = "Templates are deleted within 30 days of account closure."
+    report = _report(_office(storage__retention_justification=words))
+    assert not [f for f in report.findings if f.rule == "FG-13"], [f.to_dict() for f in report.findings]
+    short = _report(_office(storage__retention_justification="Templates are kept 30 days."))
+    assert any(f.rule == "FG-13" for f in short.blocking)
+
+
+def _police_watchlist(**changes: object) -> dict:
+    data = _office(
+        handler={"name": "Example City Public Security Bureau", "kind": "public_security_organ", "contact": "110"},
+        purpose__category="public_security",
+        purpose__description="Cameras at the station square search passers-by against a watchlist of wanted persons.",
+        purpose__least_impact="Only watchlist matches are kept; other faces are discarded at once.",
+        modality="identification", capture="passive", legal_basis="statutory",
+        legal_basis_ref="People's Police Law of the PRC, Art. 6", alternatives=[],
+        location={"setting": "public_place", "type": "public square", "signage": True,
+                  "collection_area": "The north square of the railway station, six cameras, per the attached map."},
+        premises_type="station", accuracy={"expected_gallery_size": 200}, human_review=True,
+        watchlist={"legal_basis_ref": "People's Police Law of the PRC, Art. 6", "target_cap": 200,
+                   "time_window": "2026-12-01 to 2027-02-28", "geofence": "North square polygon per the attached map"},
+        storage={"location": "device", "retention_days": 30,
+                 "retention_justification": "Match records are kept 30 days for the case file."},
+    )
+    data.update(changes)
+    return data
+
+
+def test_a_police_watchlist_with_face_the_only_way_must_cite_the_state_provision_that_says_so() -> None:
+    """CN25-10a: state provisions prevail, but a statutory duty to search is not by itself one making face the only
+    way; the spec cites one in sole_method_ref (supported by the registry or attested)."""
+    bare = _report(_police_watchlist())
+    assert [f.rule for f in bare.blocking] == ["CN25-10a"] and "sole_method_ref" in bare.blocking[0].message
+
+
+@pytest.mark.parametrize("words", ["medical insurance card", "社保卡", "医保卡"])
+def test_a_hospital_insurance_card_is_an_identity_document_alternative(words: str) -> None:
+    data = _office(alternatives=[{"method": words, "fee": 0, "wait": 0}])
+    assert parse_spec(json.dumps(data, default=str), "json").alternatives == ["id_document"]

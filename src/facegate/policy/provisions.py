@@ -188,4 +188,21 @@ def cited(text: str | None) -> tuple[Provision, ...]:
         return ()
     found = [p for p in REGISTRY if p.id.lower() in text.lower()]
     found += [p for p in REGISTRY if p not in found and any(re.search(r, text, re.IGNORECASE) for r in p.patterns)]
+    found += [p for p in REGISTRY if p not in found and _titled(p, text)]
     return tuple(found)
+
+
+def _titled(provision: Provision, text: str) -> bool:
+    """Whether the text names the provision by its own title and article ('Article 6 of the People's Police Law')."""
+    number = re.sub(r"\D", "", provision.article.split("(")[0])
+    plain = text.replace("\u2019", "'")
+    for title in (provision.instrument_en, provision.instrument_zh.removeprefix("中华人民共和国")):
+        for match in re.finditer(re.escape(title), plain, re.IGNORECASE):
+            after = re.search(r"(?:\bart(?:icle)?s?\.?|第)\s*(\d+)", plain[match.end():match.end() + 60], re.I)
+            before = plain[max(0, match.start() - 30):match.start()]
+            if number and (
+                (after is not None and after.group(1) == number)
+                or re.search(rf"\bart(?:icle)?\.?\s*{number}\s+of\s+(?:the\s+)?$", before, re.IGNORECASE)
+            ):
+                return True
+    return False

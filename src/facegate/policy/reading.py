@@ -161,7 +161,8 @@ _PLACE_NAMES = [
 ]
 _COUNTRY_SKIP = frozenset({"america"})  # "Bank of America" names no place of storage
 _FOREIGN_NAMES = _names(tuple(t for t in COUNTRIES if t.value != "CN"), None, _COUNTRY_SKIP) + [
-    (re.compile(p, re.IGNORECASE), v)
+    # A Latin-script name is a whole word: "comparison" names no Paris, "Seoulful" no Seoul.
+    (re.compile("|".join(rf"\b{a}\b" if a.isascii() else a for a in p.split("|")), re.IGNORECASE), v)
     for p, v in (
         (r"frankfurt|法兰克福", "DE"), (r"tokyo|东京|osaka|大阪", "JP"), (r"london|伦敦", "GB"), (r"paris|巴黎", "FR"),
         (r"new york|纽约|virginia|弗吉尼亚|oregon|俄勒冈|california|加州|silicon valley|硅谷|seattle|西雅图", "US"),
@@ -418,11 +419,17 @@ _FURTHER_USES = (
      r"recommendations)|营销|广告|推销|精准推送|促销", "marketing"),
     (r"\bfootfall\b|customer (?:flow|behaviou?r|analytics|profil\w*)|visitor analytics|shopper (?:behaviou?r|"
      r"analytics)|profil(?:e|es|ing) (?:of )?(?:customers|visitors|shoppers|users)|客流|顾客(?:分析|画像|行为)|"
-     r"用户画像|消费(?:行为|习惯)", "customer_analytics"),
+     r"用户画像|消费(?:行为|习惯)|\btrack(?:s|ed|ing)? (?:(?:our|the) )?(?:shoppers|customers|consumers)\b|"
+     r"(?:顾客|客户|消费者)[^，。；]{0,6}(?:轨迹|动线)|跨店(?:追踪|跟踪)", "customer_analytics"),
+    (r"\brecogni[sz]\w*\s+(?:(?:our|the)\s+)?(?:returning|repeat|regular|frequent|vip)\b|识别(?:回头客|老顾客|老客户)",
+     "customer_identification"),
     (r"(?:model|algorithm) training|train(?:ing)? (?:our |the |its )?(?:models?|algorithms?)|improve (?:our |the )?"
      r"(?:models?|algorithms?)|算法训练|模型训练|训练(?:算法|模型)|优化算法", "algorithm_training"),
 )  # fmt: skip
-_A_USE = re.compile(r"\b(?:used?|uses|using|serves?|for|to)\b|用于|用作|用来|进行|开展|实现|支持", re.IGNORECASE)
+_A_USE = re.compile(
+    r"\b(?:used?|uses|using|serves?|for|to|so that|in order|lets? us)\b|用于|用作|用来|进行|开展|实现|支持|以便",
+    re.IGNORECASE,
+)
 # What a 1:N search and a passive capture look like in words, where the tokens declare 1:1 and active capture.
 _SEARCH = re.compile(
     r"\b1\s*:\s*N\b|\bone[- ]to[- ]many\b|\bwatch ?lists?\b|\bblack ?lists?\b"
@@ -432,6 +439,7 @@ _SEARCH = re.compile(
     r"|\bsearch(?:es|ed|ing)?\b[^.;]{0,40}?\b(?:gallery|watch ?list|everyone|all (?:enrolled|registered)|"
     r"(?:whole|entire|full) database)"
     r"|\bcompar(?:e|es|ed|ing)\b[^.;]{0,30}?\b(?:against|with) (?:all|every|everyone|the (?:whole|entire|full))\b"
+    r"|\brecogni[sz]\w*\s+(?:(?:our|the)\s+)?(?:returning|repeat|regular|frequent)\b|识别(?:回头客|老顾客|老客户)"
     r"|1\s*[:：]\s*N|一对多|辨识|黑名单|布控|(?:检索|搜索|比对)[^，。；]{0,8}(?:全部|所有|全库)|(?:全部|所有|全库)[^，。；]{0,8}"
     r"(?:检索|搜索|逐一比对|比对)",
     re.IGNORECASE,
@@ -454,7 +462,8 @@ def further_uses(clause: str, category: str) -> list[Mention]:
     """Uses the clause puts facial data to beyond the purpose `category` ('also used for marketing', '用于精准营销')."""
     if negated(clause) or not _A_USE.search(clause):
         return []
-    related = {"marketing", "customer_analytics"} if category in ("marketing", "customer_analytics") else {category}
+    shops = {"marketing", "customer_analytics", "customer_identification"}
+    related = shops if category in shops else {category}
     found = []
     for pattern, value in _FURTHER_USES:
         match = re.search(f"(?:{pattern}){_NOT_A_USE}", clause, re.IGNORECASE)

@@ -246,7 +246,10 @@ def _alternative_names() -> dict[str, re.Pattern[str]]:
 
 _ALTERNATIVE_NAMES = _alternative_names()
 # A period counted from an event ("30 days after employment ends") adds to the period; it does not state it.
-_RELATIVE = re.compile(r"\b(after|following|from|since|of (leaving|departure))\b|后|之后|以后|起", re.IGNORECASE)
+_RELATIVE = re.compile(
+    r"\b(after|following|from|since|of (leaving|departure))\b|\bwithin\b[^.;]{0,30}?\bof\b|后|之后|以后|起",
+    re.IGNORECASE,
+)
 _ALTERNATIVE_WORD = re.compile(r"\balternatives?\b|替代|备选|staffed lane|人工通道", re.IGNORECASE)
 
 
