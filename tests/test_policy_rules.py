@@ -121,6 +121,8 @@ CASES: list[tuple[str, str, dict[str, Any], str | None, dict[str, Any]]] = [
     ("CN25-13b", "cn2025", {"location.setting": "public_place"}, "purpose.category",
      {"location.setting": "private_premises"}),
     ("CN25-14e", "cn2025", {"security.mlps_level": None}, "security.mlps_level", {"security.mlps_level": 2}),
+    ("CN25-15a/b", "cn2025", {"accuracy.expected_gallery_size": 150_000}, "accuracy.expected_gallery_size",
+     {"accuracy.expected_gallery_size": 5_000}),
     ("CN25-16–18", "cn2025", {"notice.complaint_channel": ""}, "notice.complaint_channel",
      {"notice.complaint_channel": "hotline 6000"}),
     ("CN23-4a", "cn2023-draft", {"purpose.alternatives_analysis": None}, "purpose.alternatives_analysis",

@@ -250,3 +250,19 @@ def test_a_police_watchlist_with_face_the_only_way_must_cite_the_state_provision
 def test_a_hospital_insurance_card_is_an_identity_document_alternative(words: str) -> None:
     data = _office(alternatives=[{"method": words, "fee": 0, "wait": 0}])
     assert parse_spec(json.dumps(data, default=str), "json").alternatives == ["id_document"]
+
+
+@pytest.mark.parametrize(
+    ("size", "said"),
+    [(350_000, "must file with the provincial-level cyberspace administration within 30 working days"),
+     (85_000, "near the filing threshold of 100,000"), (100_000, "must file"), (79_999, None)],
+)  # fmt: skip
+def test_a_gallery_expected_at_or_near_the_filing_threshold_is_told_of_the_filing_before_anyone_is_enrolled(
+    size: int, said: str | None
+) -> None:
+    report = _report(_office(accuracy={"expected_gallery_size": size}))
+    filing = [(f.severity, f.message) for f in report.findings if f.rule == "CN25-15a/b"]
+    if said is None:
+        assert filing == []
+    else:
+        assert len(filing) == 1 and filing[0][0] == "WARN" and said in filing[0][1], filing

@@ -8,6 +8,7 @@ from facegate.policy.notice import notice_fields
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, SECURITY_HARMS, normalise
 from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.rules.copy_lint import compulsory_wording, off_device_wording
+from facegate.policy.rules.filing import expected_filing
 from facegate.policy.spec import Deployment
 from facegate.policy.vocabulary import label, labels, tagged
 
@@ -388,8 +389,7 @@ def mlps(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-14e: the MLPS level of the system is recorded."""
     if spec.security.mlps_level is None:
         yield Violation(
-            "security.mlps_level",
-            "no MLPS (等级保护) level recorded: set security.mlps_level after grading the system",
+            "security.mlps_level", "no MLPS (等级保护) level recorded: grade the system, then set security.mlps_level",
             zh="未记录网络安全等级保护级别：请在定级后设 security.mlps_level",
         )
 
@@ -482,7 +482,7 @@ RULES: tuple[Rule, ...] = (
          "S", CN, enforced_at=("vault", "audit", "gate")),
     Rule("CN25-14e", "MLPS and critical-information-infrastructure duties", "WARN", "U", CN, check=mlps),
     Rule("CN25-15a/b", "Filing duty at 100,000 stored individuals", "WARN", "C", CN, enforced_at=("oversight",),
-         questions=("Q1", "Q9"), note="C (mode U)"),
+         check=expected_filing, questions=("Q1", "Q9"), note="C (mode U)"),
     Rule("CN25-15c", "File with the provincial CAC within 30 working days", "WARN", "C", CN,
          enforced_at=("oversight",), questions=("Q2",), cites=("CC-201",),
          note="C (contents S); the enrollment stop while a filing is overdue is facegate policy FG-5"),
