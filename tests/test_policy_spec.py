@@ -266,3 +266,17 @@ def test_a_gallery_expected_at_or_near_the_filing_threshold_is_told_of_the_filin
         assert filing == []
     else:
         assert len(filing) == 1 and filing[0][0] == "WARN" and said in filing[0][1], filing
+
+
+@pytest.mark.parametrize(
+    ("capture", "age_floor", "blocked"),
+    [("active", 18, False), ("active", None, True), ("active", 6, True), ("passive", 18, True)],
+)
+def test_parents_verified_at_a_kindergarten_gate_are_not_children_of_unknown_age(
+    capture: str, age_floor: int | None, blocked: bool
+) -> None:
+    """Q15 treats unknown ages as under 14 where children are likely; adults who each present their own face to be
+    matched with their enrolled adult template are of known age, but a camera that captures everyone is not."""
+    minors = {"expected": False, "share": 0, "age_floor": age_floor}
+    report = _report(_office(premises_type="kindergarten", capture=capture, minors=minors))
+    assert ("CN25-7c" in {f.rule for f in report.blocking}) is blocked, [f.to_dict() for f in report.blocking]

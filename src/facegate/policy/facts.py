@@ -68,10 +68,17 @@ def minors_stated(spec: Deployment) -> bool:
     return bool(minors.share) or (minors.age_floor is not None and minors.age_floor < 14)
 
 
+def ages_known(spec: Deployment) -> bool:
+    """Whether nobody of unknown age is processed: only the enrolled present their faces (active capture), and the
+    youngest enrolled is 14 or older (parents verified at a kindergarten gate; the children never face the camera)."""
+    return spec.capture == "active" and spec.minors.age_floor is not None and spec.minors.age_floor >= 14
+
+
 def minors_expected(spec: Deployment, unknown_age: str) -> bool:
-    """Whether under-14s' data will be processed: declared (as a flag or by the figures), or likely and unknown ages
-    count as minors (Q15)."""
-    return spec.minors.expected or minors_stated(spec) or (children_likely(spec) and unknown_age == "treat_as_minor")
+    """Whether under-14s' data will be processed: declared (as a flag or by the figures), or likely where ages are
+    unknown and unknown ages count as minors (Q15)."""
+    likely = children_likely(spec) and unknown_age == "treat_as_minor" and not ages_known(spec)
+    return spec.minors.expected or minors_stated(spec) or likely
 
 
 def analyses(spec: Deployment) -> tuple[str, ...]:

@@ -161,10 +161,10 @@ def minors_rules(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     if not spec.minors.expected and facts.minors_expected(spec, unknown_age):
         yield Violation(
             "minors.expected",
-            f"premises_type {spec.premises_type} is where children are likely and unknown ages count as under 14: "
-            "set minors.expected: true and meet the rules for under-14s",
-            zh=f"premises_type {spec.premises_type} 属于可能有儿童的场所，且年龄不明者按不满十四周岁对待：请设 "
-            "minors.expected: true，并遵守不满十四周岁者的规则",
+            f"premises_type {spec.premises_type} is where children are likely and unknown ages count as under 14: set "
+            "minors.expected: true and meet the rules for under-14s (or, adults only: capture active, age_floor >= 14)",
+            zh=f"premises_type {spec.premises_type} 属于可能有儿童的场所，年龄不明者按不满十四周岁对待：请设 "
+            "minors.expected: true 并遵守其规则（仅成年人：capture active，age_floor ≥ 14）",
             questions=("Q15",),
         )
     if not facts.minors_expected(spec, unknown_age):
