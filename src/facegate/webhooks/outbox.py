@@ -1,6 +1,7 @@
 """Hooks and the outbox: register receivers, write one delivery per subscribed hook in the event's own
 transaction, and turn new audit entries (withdrawals, deletions, incidents, flagged devices) into events."""
 
+import ipaddress
 import json
 import re
 import secrets
@@ -92,10 +93,18 @@ def publish(db: Session | Connection, event: str, data: dict[str, Any], now: dat
 
 
 def checked_url(url: str) -> str:
-    """An http(s) URL with a host, else InputError."""
+    """An http(s) URL with a host, else InputError; never an address no receiver lives at (a cloud's metadata
+    service at 169.254.169.254, multicast, 0.0.0.0). A host name is not resolved: where it points is the admin's."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
         raise InputError("a webhook URL is http:// or https:// with a host, e.g. https://hooks.example.com/facegate")
+    try:
+        address = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return url  # a name
+    if address.is_link_local or address.is_multicast or address.is_unspecified or address.is_reserved:
+        raise InputError(f"a webhook URL cannot point at {address}: a link-local, multicast, unspecified or reserved "
+                         "address (a cloud's metadata service lives there), never a receiver")  # fmt: skip
     return url
 
 
