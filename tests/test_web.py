@@ -123,6 +123,15 @@ def test_keys_minted_in_the_console_are_shown_once(env: Env) -> None:
     assert secret not in env.client.get("/console/keys").text
 
 
+def test_a_console_form_with_a_control_character_is_refused_and_stores_nothing(env: Env) -> None:
+    csrf = sign_in(env, "admin")
+    page = env.client.post("/console/keys", data={"csrf": csrf, "role": "auditor", "name": "a\x00b\x1b[31m"})
+    assert page.status_code == 422 and "name holds a control character" in page.text
+    assert "fgk_" not in page.text and "\x1b" not in env.client.get("/console/keys").text
+    tabbed = env.client.post("/console/keys", data={"csrf": csrf, "role": "auditor", "name": "front\tdesk"})
+    assert tabbed.status_code == 200 and "fgk_" in tabbed.text
+
+
 def test_the_portal_works_only_through_a_valid_link(env: Env) -> None:
     env.client.post("/api/v1/subjects", json={"id": "obama"}, headers=env.auth("operator"))
     assert env.client.get("/portal/fgs.forged.token").status_code == 404

@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from facegate.api.strict import control_field
 from facegate.errors import WebError
 
 from .console import router as console_router
@@ -18,14 +19,24 @@ from .trial import router as trial_router
 STATIC = Path(__file__).parent / "static"
 
 
+async def plain_form(request: Request) -> None:
+    """Refuse a posted form with a control character in a text field (NUL, ESC, ...): a page says which, nothing is
+    stored (PostgreSQL cannot store a NUL; a terminal listing keys would obey an ESC)."""
+    if request.method != "POST" or not request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        return
+    form = await request.form()
+    if found := control_field({k: v for k, v in form.multi_items() if isinstance(v, str)}, "form"):
+        field = found.removeprefix("form.")
+        raise WebError(422, f"The field {field} holds a control character; type it again as plain text.", "Problem")
+
+
 def mount(app: FastAPI) -> None:
     """Add the console, the portal, the problem type pages and the static assets to `app`."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(console_router)
-    app.include_router(portal_router)
-    app.include_router(kiosk_router)
-    app.include_router(trial_router)
-    app.include_router(subjects_router)
+    for router in (console_router, portal_router, kiosk_router, trial_router, subjects_router):
+        app.include_router(router, dependencies=[Depends(plain_form)])
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
