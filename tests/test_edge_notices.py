@@ -98,6 +98,31 @@ def test_a_withdrawal_reaches_a_device_by_notice_and_one_without_its_broker_by_p
     wait_for(lambda: acknowledged(hub) == 2, "both shreds acknowledged at the hub", rounds=600)
 
 
+def test_a_device_paired_with_another_hub_while_it_serves_hears_the_new_hubs_notices(
+    nodes: dict[str, Node], tmp_path: Path
+) -> None:
+    hub, notified = nodes["hub"], nodes["notified"]
+    other, _ = hub_on_broker(tmp_path / "other")  # another hub key: other topics, other signatures
+    try:
+        Hub(hub.gate, hub.home).set_status(device_id(notified), "unpaired", "operator:test")
+        wait_for(lambda: Device(notified.gate, notified.home).link().status == "unpaired", "the wipe", rounds=600)  # type: ignore[union-attr]
+        token = Hub(other.gate, other.home).mint_token([OFFICE], "operator:test")
+        Device(notified.gate, notified.home).join(other.url, token.token, "notified")  # its server keeps running
+        other.gate.add_subject("mover")
+        other.gate.notice_shown(OFFICE, "mover")
+        other.gate.give_consent(OFFICE, "mover")
+        # It polls hourly: only a notice from the new hub, on the new hub's topics, brings the consent this soon.
+        wait_for(lambda: consented(notified, "mover"), "the new hub's consent to reach the device", rounds=1200)
+    finally:
+        other.stop()
+
+
+def device_id(node: Node) -> str:
+    link = Device(node.gate, node.home).link()
+    assert link is not None
+    return link.device_id
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_on_postgresql_a_change_is_published_when_it_commits_not_when_the_hub_next_looks(
     gate: Gate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -15,7 +15,8 @@ A device subscribes to its topics and checks each notice against the hub key it 
 broker (facegate.edge.receipts); a gap, a notice without changes, or a failure makes it pull the signed changes over
 HTTPS as before. A forged notice is dropped; a replayed one does nothing. While the broker cannot be reached the
 device polls every `--sync-every` seconds; while it is connected it still polls every `--poll-every` seconds
-(default an hour), in case a notice is lost.
+(default an hour), in case a notice is lost. A device paired again (another hub key, device ID or deployments)
+subscribes afresh within RELINK_SECONDS, and pulls as at any (re)connection.
 """
 
 import asyncio
@@ -51,6 +52,7 @@ log = logging.getLogger("facegate.edge")
 WATCH_SECONDS = 0.25  # how often the hub looks for new changes when nothing tells it of them
 HEARD_WATCH_SECONDS = 2.0  # how often it looks while PostgreSQL's notifications tell it (in case one is missed)
 RETRY_SECONDS = 5.0  # a broken broker connection is tried again after this
+RELINK_SECONDS = 15.0  # how often a listening device looks whether its pairing changed (paired again, deployments)
 KEEPALIVE_SECONDS = 30  # MQTT keepalive: a dead connection is noticed within about 1.5 times this
 BATCH = 10_000  # changes looked at per round of the hub's watch
 NOTICE_LIMIT = 32 * 1024  # bytes of changes a notice carries at most; past that it carries none and devices pull
@@ -393,7 +395,16 @@ async def run_device(device: "Device", broker: Broker, wake: asyncio.Event, stat
                     await client.subscribe(topic, qos=1)
                 state.connected, state.client, state.pull = True, client, True
                 wake.set()
-                async for message in client.messages:
+                messages = aiter(client.messages)
+                while True:
+                    try:
+                        message = await asyncio.wait_for(anext(messages), RELINK_SECONDS)
+                    except TimeoutError:
+                        if _pairing(await asyncio.to_thread(device.link)) != _pairing(link):
+                            break  # paired again or other deployments: subscribe to the new pairing's topics
+                        continue
+                    except StopAsyncIteration:
+                        break
                     notice = open_notice(key, str(message.topic), _bytes(message.payload))
                     if notice is None:
                         log.warning("a notice not signed by the hub was dropped")
@@ -407,6 +418,11 @@ async def run_device(device: "Device", broker: Broker, wake: asyncio.Event, stat
         finally:
             state.connected, state.client = False, None
         await asyncio.sleep(RETRY_SECONDS)
+
+
+def _pairing(link: Any) -> tuple[str, ...] | None:
+    """What a device's subscription depends on: its ID, the hub key it pinned, its deployments, its standing."""
+    return None if link is None else (link.device_id, link.hub_key, link.deployments, link.status)
 
 
 def _bytes(payload: Any) -> bytes:
