@@ -21,7 +21,7 @@ from gate_fixtures import example, shared_engine
 
 from facegate.edge.device import Device
 from facegate.edge.hub import Hub
-from facegate.errors import ForbiddenError, HubRefused, RefusedError
+from facegate.errors import FacegateError, ForbiddenError, HubRefused, RefusedError
 from facegate.gate import Caller, Gate
 from facegate.oversight import Oversight
 from facegate.vault.models import TemplateRow
@@ -390,6 +390,9 @@ def test_unpair_makes_the_device_shred_its_keys_refuse_faces_and_say_so(site: di
     assert status["paired"] is False and status["wipe"]["reason"] == "unpair" and status["wipe"]["acknowledged_at"]
     assert Device(kiosk.gate, kiosk.home).link() is not None  # reading the device's state...
     assert not (kiosk.home / "keys" / "device-ed25519.pem").exists()  # ...makes no request key again
+    with pytest.raises(FacegateError, match="not paired with a hub"):  # nor does a sync: refused as not paired
+        Device(kiosk.gate, kiosk.home).sync()
+    assert not (kiosk.home / "keys" / "device-ed25519.pem").exists()
     assert "device.wipe" in {e["operation"] for e in operations(kiosk)}
     listed = next(d for d in hub_side.devices() if d["id"] == device_id)
     assert listed["wipe"]["acked_at"] and listed["stored_subjects"] == 0

@@ -373,6 +373,19 @@ def test_under_14_needs_a_guardian(gate: Gate, photo, clock: Clock) -> None:
     assert gate.enroll(OFFICE, "pupil", photo("obama.jpg")).outcome == "enrolled"
 
 
+def test_at_a_kindergarten_gate_for_parents_an_enrollment_without_a_birth_date_is_refused_as_a_childs(
+    gate: Gate, photo, clock: Clock
+) -> None:
+    """The spec enrolls adults only (age_floor 18, active capture), so it needs no rules for under-14s; the gate
+    still treats a subject of unknown age there as under 14 (Q15), refused without those rules, and enrolls an adult
+    whose birth date says so."""
+    gate.register(example("office-entry", premises_type="kindergarten"))
+    consenting(gate, OFFICE, "parent")
+    refused(lambda: gate.enroll(OFFICE, "parent", photo("obama.jpg")), "CN25-7c")
+    consenting(gate, OFFICE, "adult", birth_date=date(clock.now.year - 35, 1, 1))
+    assert gate.enroll(OFFICE, "adult", photo("obama.jpg")).outcome == "enrolled"
+
+
 def test_under_14_on_a_deployment_without_rules_for_minors(office: Gate, photo) -> None:
     consenting(office, OFFICE, "child", age_band="under_14", guardian_ref="guardian-1")
     office.give_consent(OFFICE, "child", given_by="guardian")

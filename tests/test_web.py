@@ -148,6 +148,9 @@ def test_portal_consent_needs_the_box_and_withdrawal_deletes(env: Env) -> None:
     env.client.get(path)  # shows the notice
     unticked = env.client.post(path + "/consent", data={})
     assert unticked.status_code == 422 and "Tick the box" in unticked.text
+    controlled = env.client.post(path + "/consent", data={"agree": "yes\x1b[2J"})
+    assert controlled.status_code == 422 and "agree holds a control character" in controlled.text
+    assert env.svc.gate.access("obama")["consents"] == []
     assert "consent is recorded" in env.client.post(path + "/consent", data={"agree": "yes"}).text
     base = f"/api/v1/deployments/{OFFICE}/subjects/obama"
     env.client.post(base + "/enroll", files=photo("obama.jpg"), headers=env.auth("operator"))

@@ -71,6 +71,7 @@ def test_only_an_admin_registers_and_the_secret_is_shown_once(env: Env, receiver
         ({"url": "http://169.254.169.254/latest/meta-data", "events": ["subject.deleted"]}, "link-local"),
         ({"url": "http://[fe80::1]:8080/x", "events": ["subject.deleted"]}, "link-local"),
         ({"url": "http://0.0.0.0:9/x", "events": ["subject.deleted"]}, "unspecified"),
+        ({"url": "http://224.0.0.251:5353/x", "events": ["subject.deleted"]}, "multicast"),
     ],
 )
 def test_a_bad_registration_is_refused_and_changes_nothing(env: Env, body: dict, field: str) -> None:
