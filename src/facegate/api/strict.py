@@ -53,22 +53,25 @@ def control_field(value: Any, path: str = "body") -> str | None:
     return None
 
 
-async def plain_text(request: Request) -> None:
-    """A router dependency: refuse a JSON or form body with a control character in any text (tab and line breaks
-    aside). The body was read and parsed already, so this reads Starlette's cached copy."""
-    if not getattr(getattr(request.scope.get("route"), "dependant", None), "body_params", None):
-        return  # a route that takes no body never parsed it: there is nothing to store
+async def control_in(request: Request) -> str | None:
+    """The first field of a request's JSON or form body whose text holds a control character (tab and line breaks
+    aside), else None; a body that cannot be read is left to the route. Reads Starlette's cached copy once parsed."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "application/json" or kind.endswith("+json"):
-        if not await request.body():
-            return  # no body: the route's own validation says what is missing
-        found = control_field(await request.json())
-    elif kind == "multipart/form-data" or kind == "application/x-www-form-urlencoded":
+        try:
+            return control_field(await request.json()) if await request.body() else None
+        except ValueError:  # not JSON: the route's own parsing says so
+            return None
+    if kind in ("multipart/form-data", "application/x-www-form-urlencoded"):
         form = await request.form()
-        texts = {name: value for name, value in form.multi_items() if isinstance(value, str)}
-        found = control_field(texts)
-    else:
-        return
-    if found:
+        return control_field({name: value for name, value in form.multi_items() if isinstance(value, str)})
+    return None
+
+
+async def plain_text(request: Request) -> None:
+    """A router dependency: refuse a JSON or form body with a control character in any text."""
+    if not getattr(getattr(request.scope.get("route"), "dependant", None), "body_params", None):
+        return  # a route that takes no body never parsed it: there is nothing to store
+    if found := await control_in(request):
         raise InputError(f"{found}: control characters are not allowed in text (U+0000 to U+001F but tab and line "
                          "breaks, U+007F to U+009F)")  # fmt: skip

@@ -6,7 +6,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from facegate.api.strict import control_field
+from facegate.api.strict import control_in
 from facegate.errors import WebError
 
 from .console import router as console_router
@@ -20,15 +20,10 @@ STATIC = Path(__file__).parent / "static"
 
 
 async def plain_form(request: Request) -> None:
-    """Refuse a posted form with a control character in a text field (NUL, ESC, ...): a page says which, nothing is
+    """Refuse a posted body with a control character in a text field (NUL, ESC, ...): a page says which, nothing is
     stored (PostgreSQL cannot store a NUL; a terminal listing keys would obey an ESC)."""
-    if request.method != "POST" or not request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
-        return
-    form = await request.form()
-    if found := control_field({k: v for k, v in form.multi_items() if isinstance(v, str)}, "form"):
-        field = found.removeprefix("form.")
+    if request.method == "POST" and (found := await control_in(request)):
+        field = found.removeprefix("body.")
         raise WebError(422, f"The field {field} holds a control character; type it again as plain text.", "Problem")
 
 
