@@ -187,9 +187,10 @@ JSON_BODY = {"content-type": "application/json"}
         ("/api/v1/keys", b"[" * 5000 + b"]" * 5000, JSON_BODY, "nests too deeply"),
         ("/api/v1/keys", b'{"role": ' + b"9" * 5000 + b"}", JSON_BODY, "too many digits"),
         ("/api/v1/keys", b'{"role": "auditor", ', JSON_BODY, "not valid JSON (Expecting"),
+        ("/api/v1/keys", b'{"name": "x', JSON_BODY, "not valid JSON (Unterminated string starting at character 9)"),
         (OBAMA + "/verify", b"image", {"content-type": "multipart/form-data"}, "multipart form cannot be read"),
     ],
-    ids=["not_utf8", "too_deep", "long_number", "malformed", "no_boundary"],
+    ids=["not_utf8", "too_deep", "long_number", "malformed", "unterminated", "no_boundary"],
 )
 def test_an_unreadable_body_is_invalid_input_saying_why_not_a_bare_400(
     env: Env, path: str, body: bytes, kind: dict[str, str], said: str

@@ -97,7 +97,8 @@ def _message(error: dict[str, Any]) -> tuple[str, str]:
     if error.get("type") == "json_invalid":
         loc = error.get("loc", ())
         at = f" at character {loc[1]}" if len(loc) > 1 else ""
-        return "body", f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'decode error')}{at})"
+        why = str(error.get("ctx", {}).get("error", "decode error")).removesuffix(" at")  # its place follows
+        return "body", f"the body is not valid JSON ({why}{at})"
     if "Expected UploadFile" in error.get("msg", ""):  # FastAPI's words name a Python class
         return _field(error.get("loc", ())), "must be a file (a multipart part with a filename), not text"
     return _field(error.get("loc", ())), error.get("msg", "")
