@@ -9,7 +9,9 @@ from sqlalchemy import text
 
 from facegate.audit import AuditLog, Event, merkle
 from facegate.audit import standalone_verify as standalone
+from facegate.audit.keys import SigningKey
 from facegate.cli import main
+from facegate.edge import signing
 from facegate.events import Op
 from facegate.store import Database
 
@@ -87,6 +89,21 @@ def test_export_verifies_with_the_standalone_verifier(
     code, _, err = run(capsys, monkeypatch, "audit", "export", "--since", "last week", "--until", "2100-01-01",
                        "--home", str(home))  # fmt: skip
     assert code == 2 and "--since" in err
+
+
+def test_a_hubs_or_devices_own_keys_never_replace_the_logs_public_key(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = signing.hub_key(home)  # made after the log's key, as on a hub
+    device = SigningKey.load_or_create(home / "keys" / signing.DEVICE_KEY_FILE)
+    out_file = tmp_path / "export.jsonl"
+    code, _, err = run(capsys, monkeypatch, "audit", "export", "--since", "2000-01-01", "--until", "2100-01-01",
+                       "--out", str(out_file), "--home", str(home))  # fmt: skip
+    key = home / "keys" / "audit-ed25519.pub.pem"
+    assert code == 0 and str(key) in err
+    assert standalone.main([str(out_file), "--public-key", str(key)]) == 0
+    assert (home / "keys" / "hub-ed25519.pub.pem").read_text() == hub.public.pem()
+    assert (home / "keys" / "device-ed25519.pub.pem").read_text() == device.public.pem()
 
 
 def test_reading_commands_never_create_a_key(

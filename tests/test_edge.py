@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -516,6 +517,33 @@ def test_a_device_paired_again_while_it_serves_syncs_under_its_new_pairing(
     assert hub_row(hub, old)["online"] is False
     shown = cli(hub, "device", "list").stdout
     assert re.search(rf"{old} .*\n  last contact .* UTC \(unpaired: refused\)", shown), shown
+
+
+def test_a_join_landing_while_an_unpair_is_acknowledged_keeps_the_new_pairing_and_its_key(
+    site: dict[str, Node], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = site["hub"]
+    kiosk, device = paired_device(site, tmp_path, "kiosk-r")
+    old_key = (kiosk.home / "keys" / "device-ed25519.pem").read_text()
+    Hub(hub.gate, hub.home).set_status(device.link().device_id, "unpaired", "operator:test")  # type: ignore[union-attr]
+    token = Hub(hub.gate, hub.home).mint_token([OFFICE], "operator:test").token
+    post = device._post
+
+    def join_meanwhile(link: Any, path: str, body: dict) -> dict:
+        answer = post(link, path, body)
+        if path.endswith("/wiped"):  # the hub took the acknowledgement; `device join` in another process lands now
+            Device(kiosk.gate, kiosk.home).join(hub.url, token, "kiosk-r")
+        return answer
+
+    monkeypatch.setattr(device, "_post", join_meanwhile)
+    device.sync()
+    link = device.link()
+    assert link is not None and link.status == "active" and link.wiped_at is None
+    new_key = (kiosk.home / "keys" / "device-ed25519.pem").read_text()
+    assert new_key != old_key  # a new pairing gets a new key, never the unpaired one's
+    consent_at_hub(hub, "racer")
+    Device(kiosk.gate, kiosk.home).sync()
+    assert has_consent(kiosk, "racer")
 
 
 def test_a_round_the_hub_refuses_is_logged_with_its_code_and_detail(

@@ -14,13 +14,26 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from facegate.errors import InputError
 
 KEY_FILE = "audit-ed25519.pem"
-PUBLIC_KEY_FILE = "audit-ed25519.pub.pem"
 ED25519 = b"\x01"  # signed-note signature type for Ed25519
 
 
 def key_path(home: Path) -> Path:
     """Where the audit signing key of a data directory lives."""
     return home / "keys" / KEY_FILE
+
+
+def public_path(path: Path) -> Path:
+    """Where the public half of the key at `path` is written: `audit-ed25519.pem` -> `audit-ed25519.pub.pem`."""
+    return path.with_name(path.name.removesuffix(".pem") + ".pub.pem")
+
+
+def write_public(path: Path, key: "SigningKey") -> Path:
+    """Write the public half of `key`, kept at `path`, beside it (readable by others) unless it is there already."""
+    public = public_path(path)
+    pem = key.public.pem()
+    if not public.exists() or public.read_text() != pem:
+        public.write_text(pem)
+    return public
 
 
 class VerifyingKey:
@@ -69,7 +82,7 @@ class SigningKey:
     def load_or_create(cls, path: Path) -> "SigningKey":
         """Load the key at `path`; create it (0600, in a 0700 folder) when absent, safely across processes."""
         if not path.exists():
-            _create(path)
+            _write(path, Ed25519PrivateKey.generate(), replace=False)
         return cls.load(path)
 
     @classmethod
@@ -85,15 +98,18 @@ class SigningKey:
             raise InputError(f"{path} does not hold an Ed25519 private key")
         return cls(private)
 
+    def save(self, path: Path) -> None:
+        """Write this key to `path` (0600, in a 0700 folder), replacing what is there in one step."""
+        _write(path, self._private, replace=True)
+
     def sign(self, message: bytes) -> bytes:
         """Sign `message`."""
         return self._private.sign(message)
 
 
-def _create(path: Path) -> None:
+def _write(path: Path, private: Ed25519PrivateKey, *, replace: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path.parent, 0o700)
-    private = Ed25519PrivateKey.generate()
     pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -104,11 +120,13 @@ def _create(path: Path) -> None:
             out.write(pem)
             out.flush()
             os.fsync(out.fileno())
-        try:
-            os.link(tmp, path)  # atomic and refuses to replace: a concurrent creator's key wins
-        except FileExistsError:
-            return
+        if replace:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # atomic and refuses to replace: a concurrent creator's key wins
+            except FileExistsError:
+                return
     finally:
         tmp.unlink(missing_ok=True)
-    public = VerifyingKey(private.public_key()).pem()
-    path.with_name(PUBLIC_KEY_FILE).write_text(public)
+    write_public(path, SigningKey(private))

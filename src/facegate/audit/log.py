@@ -19,7 +19,7 @@ from facegate.audit import driver
 from facegate.audit.checkpoint import Checkpoint, CheckpointError, note_size, open_checkpoint, sign_checkpoint
 from facegate.audit.event import Event, canonical, entry_object, event_from
 from facegate.audit.export import b64, export_lines
-from facegate.audit.keys import SigningKey, key_path
+from facegate.audit.keys import SigningKey, key_path, write_public
 from facegate.audit.merkle import (
     frontier_push,
     frontier_root,
@@ -139,6 +139,8 @@ class AuditLog:
         checkpoint copied to <home>/audit/."""
         path = key_path(home)
         key = SigningKey.load_or_create(path) if create else SigningKey.load(path)
+        if create:  # the public file beside it, for the standalone verifier (rewritten if something replaced it)
+            write_public(path, key)
         return cls(key, witness=home / "audit" / WITNESS_FILE, **options)
 
     # ---- writing ----

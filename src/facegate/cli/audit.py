@@ -33,9 +33,9 @@ def open_audit(home: Path | None, *, signing: bool = True) -> tuple[Path, "Audit
 
 def public_key_path(home: Path) -> Path:
     """Where the audit log's public key of a data directory is (for the standalone verifier)."""
-    from facegate.audit.keys import PUBLIC_KEY_FILE
+    from facegate.audit.keys import key_path, public_path
 
-    return home / "keys" / PUBLIC_KEY_FILE
+    return public_path(key_path(home))
 
 
 @audit_app.command("verify")

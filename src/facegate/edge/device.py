@@ -128,10 +128,11 @@ class Device:
                 f"the server at {base} does not hold the hub key the pairing token names (fingerprint {pin[:16]}...): "
                 "join refused, the token was not sent"
             )
+        key = SigningKey.generate()  # kept only once the hub accepts it: a refused join leaves the old pairing's
         body = {
             "token": token,
             "name": name,
-            "device_key": signing.pairing_key(self.home).public.pem(),
+            "device_key": key.public.pem(),
             "audit_key": self.parts.audit.key.public.pem(),
         }
         try:
@@ -147,6 +148,7 @@ class Device:
             hub_key, data["device_id"], answer.content, answer.headers.get(signing.HUB_SIGNATURE_HEADER, "")
         ):
             raise HubUnreachable("the hub's answer is not signed by the key it sent")
+        signing.keep_device_key(self.home, key)
         now = self.gate.clock()
         with self.parts.db.session() as session:
             link = session.get(HubLinkRow, 1)
@@ -200,15 +202,14 @@ class Device:
         """Tell the hub this device shredded its keys; after an unpair or a loss, forget the hub and the request key."""
         assert link.wipe_reason is not None
         body = {"reason": link.wipe_reason, "deployments": deployments or [], "templates_left": 0}
+        signed_with = self.key.public.pem()
         answer = self._post(link, "/api/v1/edge/wiped", body)
         now = self.gate.clock()
         final = link.wipe_reason in ("unpair", "lost")
         if link.wipe_reason == "offline":  # back in touch: face recognition works again once re-enrolled
-            self._note(wiped_at=None, wipe_reason=None, wipe_acked_at=None)
-        else:
-            self._note(wipe_acked_at=now, **({"status": "unpaired"} if final else {}))
-        if final:
-            (self.home / "keys" / signing.DEVICE_KEY_FILE).unlink(missing_ok=True)
+            self._note(link, wiped_at=None, wipe_reason=None, wipe_acked_at=None)
+        elif self._note(link, wipe_acked_at=now, **({"status": "unpaired"} if final else {})) and final:
+            signing.forget_device_key(self.home, signed_with)  # a key a join made meanwhile is the new pairing's
         self._sent_holdings = None  # the hub dropped what it held
         return {"wipe": link.wipe_reason, "acknowledged": answer.get("acknowledged")}
 
@@ -245,13 +246,13 @@ class Device:
                 assert link is not None
                 return self._wiped_summary(link, {**done, **self._acknowledge_wipe(link)})
             if link.wiped_at is not None and link.wipe_reason in HUB_WIPES:  # resumed after a suspension's wipe
-                self._note(wiped_at=None, wipe_reason=None, wipe_acked_at=None)
+                self._note(link, wiped_at=None, wipe_reason=None, wipe_acked_at=None)
                 link = self.link()
                 assert link is not None
             taken, acks = self._apply(caller, feed)
             steps, shredded = steps + taken, shredded + sum(a["templates_left"] == 0 for a in acks)
             applied = feed["cursor"]
-            self._note(applied=applied, last_sync_at=self.gate.clock(), pushed_size=feed["log_size"])
+            self._note(link, applied=applied, last_sync_at=self.gate.clock(), pushed_size=feed["log_size"])
             if not feed["more"]:
                 break
         if acks:  # confirm the last page's shreds now rather than at the next round
@@ -286,13 +287,15 @@ class Device:
             raise InputError("this device is not active with its hub: it pulls")
         return self._apply(self._caller(link), feed)[1]
 
-    def _note(self, **fields: Any) -> None:
-        """Update this device's link row."""
+    def _note(self, link: HubLinkRow, **fields: Any) -> bool:
+        """Update this device's link row, unless it was paired again since `link` was read; whether it was."""
         with self.parts.db.session() as session:
             row = session.get(HubLinkRow, 1)
-            assert row is not None
+            if row is None or (row.device_id, row.paired_at) != (link.device_id, link.paired_at):
+                return False
             for name, value in fields.items():
                 setattr(row, name, value)
+            return True
 
     def _knows(self, subject_id: str) -> bool:
         from facegate.vault.models import SubjectRow
@@ -309,7 +312,7 @@ class Device:
             link = self.link()
             assert link is not None
             feed = self._post(link, "/api/v1/edge/pull", {"applied": link.applied, "acks": []})
-            self._note(pushed_size=feed["log_size"])
+            self._note(link, pushed_size=feed["log_size"])
             return self._push()
 
     def _push(self, quiet: bool = False) -> int:
@@ -358,7 +361,7 @@ class Device:
         }
         answer = self._post(link, "/api/v1/edge/push", body)
         self._sent_holdings = sent
-        self._note(pushed_size=int(answer["log_size"]), checked_size=size, checked_root=checked_root)
+        self._note(link, pushed_size=int(answer["log_size"]), checked_size=size, checked_root=checked_root)
         return int(size - old)
 
     def _check_log(self, conn: Any, link: HubLinkRow, size: int) -> tuple[str, bytes]:

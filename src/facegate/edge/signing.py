@@ -7,16 +7,19 @@ token carries). The transport is HTTPS in production; the signatures make the st
 whatever carried it.
 """
 
+import fcntl
 import hashlib
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from facegate.audit.keys import SigningKey, VerifyingKey
+from facegate.audit.keys import SigningKey, VerifyingKey, public_path
 from facegate.errors import InputError
 
 DEVICE_HEADER = "X-Facegate-Device"
@@ -40,10 +43,31 @@ def device_key(home: Path) -> SigningKey | None:
     return SigningKey.load(path) if path.exists() else None
 
 
-def pairing_key(home: Path) -> SigningKey:
-    """The device's request-signing key pair, created when it has none: only pairing (`facegate device join`) calls
-    this, so reading a device's state never makes a key."""
-    return SigningKey.load_or_create(home / "keys" / DEVICE_KEY_FILE)
+@contextmanager
+def _device_key_locked(home: Path) -> Iterator[Path]:
+    """The device key's path, held against a `device join` or a wipe's end in another process meanwhile."""
+    folder = home / "keys"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(folder / ".device-key.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield folder / DEVICE_KEY_FILE
+
+
+def keep_device_key(home: Path, key: SigningKey) -> None:
+    """Make `key` the device's request key (a pairing the hub accepted), replacing an earlier pairing's: only
+    `facegate device join` calls this, so reading a device's state never makes a key."""
+    with _device_key_locked(home) as path:
+        key.save(path)
+
+
+def forget_device_key(home: Path, public_pem: str) -> None:
+    """Remove the device's request key if it is still the one with `public_pem` (an unpair or loss acknowledged):
+    a key a `device join` made meanwhile belongs to the new pairing and stays."""
+    with _device_key_locked(home) as path:
+        current = device_key(home)
+        if current is not None and current.public.pem() == public_pem:
+            path.unlink()
+            public_path(path).unlink(missing_ok=True)
 
 
 def public_key(pem: str) -> VerifyingKey:
