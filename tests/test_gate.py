@@ -12,7 +12,7 @@ import pyotp
 import pytest
 from gate_fixtures import Clock, example, offered, shared_engine, wait_for
 from passkeys import SoftAuthenticator, b64url
-from sqlalchemy import text
+from sqlalchemy import delete, func, select, text
 
 from facegate.api.auth import SUBJECT_ID
 from facegate.errors import InputError, MultipleFacesError, NotAnImageError, NotFoundError, RefusedError
@@ -20,6 +20,7 @@ from facegate.gate import Caller, Context, Gate
 from facegate.store import Database
 from facegate.vault.credentials import RelyingParty
 from facegate.vault.keystore import Keystore
+from facegate.vault.models import RawImageRow, TemplateRow
 from facegate.vault.vault import Vault
 
 OFFICE = "hq-lobby"
@@ -677,6 +678,28 @@ def test_photos_are_kept_only_with_their_own_consent_and_only_for_their_time(
     clock.advance(days=8)
     assert gate.purge()["raw_images"] == 1
     assert gate.access("obama")["facial_data"][0]["raw_images"] == 0
+
+
+def test_kept_photos_go_with_the_last_template_and_with_a_retired_deployment(gate: Gate, photo) -> None:
+    gate.register(example("office-entry", storage={"raw_images": "retain_with_consent", "raw_image_retention_days": 7}))
+    for subject in ("obama", "biden"):
+        consenting(gate, OFFICE, subject)
+        gate.give_consent(OFFICE, subject, kind="raw_image_retention")
+    two = gate.enroll(OFFICE, "obama", [photo("obama.jpg"), photo("obama2.jpg")]).details["template_ids"]
+    first = gate.delete_template(OFFICE, "obama", two[0])
+    assert first.details["raw_images_deleted"] == 0  # a template is left: its photos may serve it again
+    assert gate.access("obama")["facial_data"][0]["raw_images"] == 2
+    assert gate.delete_template(OFFICE, "obama", two[1]).details["raw_images_deleted"] == 2
+    assert gate.access("obama")["facial_data"] == []
+    gate.enroll(OFFICE, "biden", photo("biden.jpg"))
+    with gate.db.session() as session:  # a photo kept with no template left (as before this rule)
+        session.execute(delete(TemplateRow).filter_by(subject_id="biden"))
+    held = gate.access("biden")["facial_data"]
+    assert [(d["deployment"], d["templates"], d["raw_images"]) for d in held] == [(OFFICE, 0, 1)]  # shown, not hidden
+    gate.retire(OFFICE)
+    assert gate.access("biden")["facial_data"] == []
+    with gate.db.session(readonly=True) as session:
+        assert session.scalar(select(func.count()).select_from(RawImageRow)) == 0
 
 
 def test_subject_ids_are_pseudonyms_without_separators(gate: Gate) -> None:

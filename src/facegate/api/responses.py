@@ -90,6 +90,9 @@ class Decision(Answer):
     template_ids: list[str] | None = Field(None, description="enroll: the new templates' IDs, one per photo.")
     raw_image_kept: bool | None = Field(None, description="enroll: whether the photo was kept (consent needed).")
     templates_deleted: int | None = Field(None, description="withdraw, retire, delete: templates deleted.")
+    raw_images_deleted: int | None = Field(
+        None, description="template delete: kept photos deleted with the subject's last template in the deployment."
+    )
     consent_id: str | None = Field(None, description="consent: the consent record's ID.")
     kind: str | None = Field(None, description="consent: facial_processing, external_transmission, ...")
     alternatives: list[str] | None = Field(None, description="decline: the non-biometric methods offered.")

@@ -13,7 +13,7 @@ from facegate.errors import NotFoundError
 from facegate.events import Op
 from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.store import rowcount
-from facegate.vault.models import ConsentRow, DeclineRow, NoticeShownRow, TemplateRow
+from facegate.vault.models import ConsentRow, DeclineRow, NoticeShownRow, RawImageRow, TemplateRow
 
 
 class Collections:
@@ -73,10 +73,15 @@ class Collections:
             ))
             if not removed:
                 raise NotFoundError(f"no template {template_id!r} of {subject_id!r} in {deployment_id!r}")
+            where = {"deployment_id": deployment_id, "subject_id": subject_id}
+            photos = 0
+            if session.scalar(select(TemplateRow.id).filter_by(**where).limit(1)) is None:
+                # the last template: the photos kept to enroll again have nothing left to serve (CN25-8c)
+                photos = rowcount(session.execute(delete(RawImageRow).filter_by(**where)))
             self.vault.bump_gallery(session, deployment_id)
             self.vault.touch(session, subject_id)  # no process keeps verifying against the deleted template
             self.vault.scrub_after_commit(session)
             return self.recorder.record(
                 session, caller, Op.TEMPLATE_DELETE, "deleted", deployment=deployment_id, subject=subject_id,
-                details={"template_id": template_id, "templates_deleted": 1},
+                details={"template_id": template_id, "templates_deleted": 1, "raw_images_deleted": photos},
             )  # fmt: skip

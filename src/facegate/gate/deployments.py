@@ -3,7 +3,7 @@
 from contextlib import suppress
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 
 from facegate import events, policy
 from facegate.audit import listing
@@ -17,7 +17,7 @@ from facegate.gate.decisions import Caller, Decision, Recorder
 from facegate.gate.engines import EngineHost
 from facegate.gate.erasure import Erasure
 from facegate.policy import claims
-from facegate.vault.models import DeploymentRow, TemplateRow
+from facegate.vault.models import DeploymentRow, RawImageRow, TemplateRow
 
 
 class Deployments:
@@ -165,8 +165,8 @@ class Deployments:
             deployment_id, policy.retire(policy.Status(loaded.row.status)), Op.DEPLOYMENT_RETIRE, caller
         )
         with self.db.session(readonly=True) as session:
-            query = select(TemplateRow.subject_id).filter_by(deployment_id=deployment_id).distinct()
-            subjects = list(session.scalars(query))
+            held = (select(t.subject_id).filter_by(deployment_id=deployment_id) for t in (TemplateRow, RawImageRow))
+            subjects = sorted(set(session.scalars(union(*held))))  # a kept photo without a template goes too
         for subject_id in subjects:
             self.erasure.erase(deployment_id, subject_id, caller, Op.RETIRE, ("CN25-15d/e", "PIPL-47"))
         return decision

@@ -42,13 +42,15 @@ class Rights:
                     min(entry["since"], row.created_at),
                     max(entry["until"], row.expires_at),
                 )
-            images = dict(
-                session.execute(
-                    select(RawImageRow.deployment_id, func.count())
-                    .filter_by(subject_id=subject_id)
-                    .group_by(RawImageRow.deployment_id)
-                ).all()
-            )
+            images: dict[str, int] = {}
+            photo = RawImageRow
+            kept = select(photo.deployment_id, func.count(), func.min(photo.created_at), func.max(photo.expires_at))
+            for deployment_id, count, since, until in session.execute(
+                kept.where(photo.subject_id == subject_id).group_by(photo.deployment_id)
+            ):
+                images[deployment_id] = count  # kept photos are facial data too, with or without a template
+                entry = held.setdefault(deployment_id, {"templates": 0, "since": since, "until": until})
+                entry["since"], entry["until"] = min(entry["since"], since), max(entry["until"], until)
             consents = [
                 {
                     "deployment": c.deployment_id,

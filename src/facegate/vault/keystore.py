@@ -11,6 +11,7 @@ before the deletion still holds the wrapped data key, which opens with the maste
 
 import base64
 import hashlib
+import logging
 import os
 import secrets
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import ColumnElement, LargeBinary, MetaData, String, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from facegate import config
@@ -36,6 +37,8 @@ MASTER_ENV = "FACEGATE_MASTER_KEY"
 MASTER_FILE_ENV = "FACEGATE_MASTER_KEY_FILE"
 KEYSTORE_ENV = "FACEGATE_KEYSTORE_URL"
 NONCE = 12
+FULL_VACUUM_WAIT_MS = 5000
+log = logging.getLogger(__name__)
 
 
 class KeystoreBase(DeclarativeBase):
@@ -270,21 +273,35 @@ class Keystore:
         with self._session() as session:
             count = rowcount(session.execute(delete(WrappedKey).where(doomed)))
         self._cache.clear()
-        self.scrub()
+        self.scrub(full=True)
         return int(count or 0)
 
-    def scrub(self) -> None:
+    def scrub(self, full: bool = False) -> None:
         """Leave no old copy of deleted keys in the key store's files.
 
         SQLite: deleted rows are zeroed (secure_delete), then the WAL is checkpointed and truncated.
-        PostgreSQL: VACUUM of the key table, so the dead row versions are pruned; WAL segments and archives
-        are the server's (see docs/protection.md).
+        PostgreSQL: VACUUM of the key table, so the dead row versions are pruned; with `full` (no erasing
+        transaction open any more), VACUUM FULL, which rewrites the table: VACUUM frees a pruned row's space but
+        leaves its bytes in the page. WAL segments and archives are the server's (see docs/protection.md).
         """
         if self.engine.dialect.name == "sqlite":
             checkpoint_truncate(self.engine.url.database)
-        else:
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql(f"VACUUM {WrappedKey.__tablename__}")
+            return
+        table = WrappedKey.__tablename__
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if not full:
+                conn.exec_driver_sql(f"VACUUM {table}")
+                return
+            # A rewrite locks the table: waiting behind a long transaction would stall every key read behind it.
+            conn.exec_driver_sql(f"SET lock_timeout = '{FULL_VACUUM_WAIT_MS}ms'")
+            try:
+                conn.exec_driver_sql(f"VACUUM FULL {table}")
+                return
+            except OperationalError:  # the lock was not had in time: prune now; `facegate doctor` names what waits
+                log.warning("VACUUM FULL %s waited past %d ms for its lock: ran VACUUM", table, FULL_VACUUM_WAIT_MS)
+            finally:
+                conn.exec_driver_sql("RESET lock_timeout")  # the connection goes back to the pool
+            conn.exec_driver_sql(f"VACUUM {table}")
 
     def subject_keys(self, subject_id: str) -> list[str]:
         """Names of the data keys a subject has, across deployments."""

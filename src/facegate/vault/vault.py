@@ -384,7 +384,7 @@ class Vault:
     def scrub_after_commit(self, session: Session, keys: bool = False) -> None:
         """Once the transaction commits, scrub the files of what it erased (docs/protection.md): a SQLite data store's
         WAL is truncated; with `keys` (a key shredded while it was open, which kept the shred's vacuum from pruning
-        the key where both stores share a PostgreSQL database) a PostgreSQL key table is vacuumed again."""
+        the key where both stores share a PostgreSQL database) a PostgreSQL key table is rewritten (VACUUM FULL)."""
         bind = session.get_bind()
         wal = bind.engine.url.database if bind.dialect.name == "sqlite" else None
         vacuum = keys and self.keystore.engine.dialect.name == "postgresql"
@@ -400,7 +400,7 @@ class Vault:
             if asked["wal"]:
                 checkpoint_truncate(asked["wal"])
             if asked["keys"]:
-                self.keystore.scrub()
+                self.keystore.scrub(full=True)
 
         event.listen(session, "after_commit", scrub, once=True)  # a session rolled back is dropped, listener and all
 
