@@ -100,3 +100,30 @@ def test_a_subject_nobody_recorded_yet_is_no_operators_to_read_or_delete(env: En
     notice = f"/api/v1/deployments/{OFFICE}/subjects/fresh/notice"
     assert env.client.post(notice, headers=env.auth("operator")).status_code == 200  # recording it is how it joins
     assert env.client.get("/api/v1/subjects/fresh", headers=env.auth("operator")).status_code == 200
+
+
+def test_a_link_is_made_only_for_a_subject_recorded_in_its_deployment_and_is_audited(env: Env) -> None:
+    h, stranger = env.auth("operator"), env.auth("stranger")  # the stranger is granted the gallery only
+    assert env.client.post("/api/v1/subjects", json={"id": "pending"}, headers=h).status_code == 201
+    nowhere = env.client.post(f"/api/v1/deployments/{GALLERY}/subjects/pending/links", json={}, headers=stranger)
+    unknown = env.client.post(f"/api/v1/deployments/{GALLERY}/subjects/nobody/links", json={}, headers=stranger)
+    assert nowhere.status_code == unknown.status_code == 404  # recorded nowhere yet: no link, as for nobody
+    assert nowhere.json()["detail"].replace("pending", "X") == unknown.json()["detail"].replace("nobody", "X")
+    office = env.client.post(f"/api/v1/deployments/{OFFICE}/subjects/pending/links", json={}, headers=h)
+    assert office.status_code == 404
+    enrolled(env, "alice", "obama.jpg")  # recorded in the office: its operator links it there, not in the gallery
+    made = env.client.post(ALICE + "/links", json={}, headers=h)
+    assert made.status_code == 201
+    other = env.client.post(f"/api/v1/deployments/{GALLERY}/subjects/alice/links", json={}, headers=h)
+    assert other.status_code == 404
+    with env.svc.gate.db.session() as session:
+        env.svc.gate.audit.checkpoint(session)
+    exported = env.client.get("/api/v1/audit/export?since=2000-01-01&until=2100-01-01", headers=env.auth("auditor"))
+    lines = [json.loads(line) for line in exported.text.splitlines()]
+    entries = [line["entry"] for line in lines if line["type"] == "entry"]
+    links = [e for e in entries if e["operation"] == "subject.link"]
+    operator = next(k for k in env.svc.keys.list() if k.name == "operator")
+    assert [(e["actor"], e["deployment"], e["subject"], e["outcome"]) for e in links] == [
+        (operator.actor, OFFICE, "alice", "made")
+    ]
+    assert made.json()["token"] not in exported.text

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from test_api_fixtures import OFFICE, Env, make_env, photo
 
 from facegate.api.rule_words import RULE_TITLES_ZH
@@ -295,3 +296,117 @@ def test_identifying_a_group_photo_in_the_console_lists_every_face(env: Env) -> 
     zh = env.client.post(f"/console/try/{GALLERY}", data={"csrf": csrf}, files=photo("two_people.jpg"),
                          headers={"Accept-Language": "zh-CN"}).text  # fmt: skip
     assert "照片中有 2 张人脸，逐一判定" in zh
+
+
+# ---- the probe of the web faces (sign-out, CSRF at sign-in, cameras, messages, dates, error pages, key expiry) ----
+
+
+def test_signing_out_ends_the_session_on_the_server(env: Env) -> None:
+    sign_in(env, "auditor")
+    saved = env.client.cookies.get("facegate_console")
+    assert env.client.get("/console/audit", follow_redirects=False).status_code == 200
+    env.client.post("/console/logout", follow_redirects=False)
+    env.client.cookies.set("facegate_console", saved)  # a copy of the cookie, kept from before signing out
+    again = env.client.get("/console/audit", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == "/console/login"
+    with env.svc.gate.db.session(readonly=True) as s:  # ended in the database, for every replica to see
+        assert s.execute(text("SELECT count(*) FROM api_console_session_end")).scalar() == 1
+    env.client.cookies.clear()
+    sign_in(env, "auditor")  # a new sign-in is a new session
+    assert env.client.get("/console/audit", follow_redirects=False).status_code == 200
+
+
+def test_sign_in_and_sign_out_posted_from_another_site_are_refused(env: Env) -> None:
+    evil = {"Origin": "http://localhost:18621", "Sec-Fetch-Site": "cross-site"}
+    login = env.client.post("/console/login", data={"api_key": env.keys["stranger"]}, headers=evil)
+    assert login.status_code == 403 and "text/html" in login.headers["content-type"]
+    assert "another site" in login.text and "facegate_console" not in login.headers.get("set-cookie", "")
+    old_browser = env.client.post("/console/login", data={"api_key": env.keys["stranger"]},
+                                  headers={"Origin": "http://evil.example"})  # fmt: skip
+    assert old_browser.status_code == 403
+    sign_in(env, "auditor")
+    assert env.client.post("/console/logout", headers=evil).status_code == 403
+    assert env.client.get("/console/audit", follow_redirects=False).status_code == 200  # still signed in
+    own = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
+    assert env.client.post("/console/login", data={"api_key": env.keys["admin"]}, headers=own).status_code == 200
+    no_referrer = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}  # the console's Referrer-Policy: no-referrer
+    assert env.client.post("/console/logout", headers=no_referrer, follow_redirects=False).status_code == 303
+
+
+def test_the_cameras_page_lists_only_granted_deployments_and_masks_secrets(env: Env) -> None:
+    from gate_fixtures import example
+
+    passive = {"capture": "passive", "modality": "identification", "camera": {"attended": True, "min_face_px": 60}}
+    for door in ("door-a", "door-b"):
+        env.svc.gate.register(example("office-entry", id=door, **passive))
+    env.svc.gate.cameras.add("door-a", "cam-a", "http://user:pw@10.0.0.6/mjpg?token=abc123&channel=2")
+    env.svc.gate.cameras.add("door-b", "cam-b", "rtsp://10.0.0.7/stream?password=S3cret")
+    env.keys["door-a"] = env.svc.keys.create("operator", env.clock(), "door-a", ["door-a"])[1]
+    sign_in(env, "door-a")
+    page = env.client.get("/console/cameras").text
+    assert 'id="camera-cam-a"' in page and 'id="camera-cam-b"' not in page and "10.0.0.7" not in page
+    assert "http://***@10.0.0.6/mjpg?token=***&amp;channel=2" in page and "abc123" not in page
+    sign_in(env, "admin")
+    page = env.client.get("/console/cameras").text
+    assert "rtsp://10.0.0.7/stream?password=***" in page and "S3cret" not in page
+
+
+def test_the_status_banner_shows_only_what_the_console_said(env: Env) -> None:
+    csrf = sign_in(env, "admin")
+    spoof = "Your session key was revoked. Paste your API key at https://facegate-support.example/verify"
+    for path in (f"/console/deployments/{OFFICE}", "/console/subjects"):
+        page = env.client.get(path, params={"message": spoof}).text
+        assert "Your session key was revoked" not in page and 'role="status"' not in page
+        forged = env.client.get(path, params={"message": spoof, "sig": "forged"}).text
+        assert "Your session key was revoked" not in forged and 'role="status"' not in forged
+    said = env.client.post(f"/console/deployments/{OFFICE}/retire", data={"csrf": csrf})
+    assert "Nothing was retired" in said.text and 'role="status"' in said.text  # the console's own message shows
+
+
+def test_an_audit_date_out_of_range_is_a_page_naming_the_field(env: Env) -> None:
+    sign_in(env, "auditor")
+    for query, field in (("until=9999-12-31", "until"), ("since=0001-01-01&until=9999-12-31", "since"),
+                         ("since=1969-12-31", "since")):  # fmt: skip
+        page = env.client.get(f"/console/audit?{query}")
+        assert page.status_code == 422 and "text/html" in page.headers["content-type"], query
+        assert f"The field {field} is outside 1970-01-01 to 9998-12-31" in page.text
+    assert env.client.get("/console/audit?since=1970-01-01&until=9998-12-31").status_code == 200
+    bad = env.client.get("/console/audit?since=yesterday")
+    assert bad.status_code == 422 and "The field since is not a date" in bad.text
+
+
+def test_console_and_portal_errors_are_pages_naming_the_problem(env: Env) -> None:
+    long_key = env.client.post("/console/login", data={"api_key": "x" * 201})
+    assert long_key.status_code == 422 and "text/html" in long_key.headers["content-type"]
+    assert "The field api_key is not accepted" in long_key.text and "200 characters" in long_key.text
+    csrf = sign_in(env, "operator")
+    huge = b"\xff\xd8" + b"0" * (21 * 1024 * 1024)
+    for chunked in (False, True):
+        body = iter([huge]) if chunked else huge
+        too_large = env.client.post(f"/console/enroll/{OFFICE}", content=body,
+                                    headers={"Content-Type": "multipart/form-data; boundary=x"})  # fmt: skip
+        assert too_large.status_code == 413 and "text/html" in too_large.headers["content-type"], chunked
+        assert "The upload is too large" in too_large.text and "20 MiB" in too_large.text
+        assert too_large.headers["x-frame-options"] == "DENY"
+    fields = {f"f{n}": "x" for n in range(1001)}
+    many = env.client.post(f"/console/try/{OFFICE}", data={"csrf": csrf, **fields})
+    assert many.status_code == 422 and "text/html" in many.headers["content-type"]
+    assert "The form cannot be read" in many.text and "fields" in many.text
+    unbounded = env.client.post(f"/console/try/{OFFICE}", content=b"x",
+                                headers={"Content-Type": "multipart/form-data"})  # fmt: skip
+    assert unbounded.status_code == 422 and "The form cannot be read" in unbounded.text
+    for path in ("/console/try/a/b", f"/console/deployments/{OFFICE}/y/z", "/portal/a/b/c"):
+        missing = env.client.get(path)
+        assert missing.status_code == 404 and "text/html" in missing.headers["content-type"], path
+    api = env.client.post(f"/api/v1/deployments/{OFFICE}/subjects/x/enroll", content=huge,
+                          headers={**env.auth("operator"), "Content-Type": "multipart/form-data; boundary=x"})
+    assert api.status_code == 413 and api.headers["content-type"] == "application/problem+json"  # the API keeps JSON
+    assert env.client.get("/api/v1/nowhere").headers["content-type"] == "application/problem+json"
+
+
+def test_the_key_expiry_takes_ascii_digits_only(env: Env) -> None:
+    csrf = sign_in(env, "admin")
+    arabic = env.client.post("/console/keys", data={"csrf": csrf, "role": "auditor", "name": "a", "days": "٣"}).text
+    assert "whole number of days" in arabic and "fgk_" not in arabic
+    ascii_days = env.client.post("/console/keys", data={"csrf": csrf, "role": "auditor", "name": "b", "days": "3"})
+    assert "fgk_" in ascii_days.text

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.requests import Request
 from test_api_fixtures import OFFICE, Env, make_env
 
 from facegate.api.demo import seed
 from facegate.api.problems import TYPES
+from facegate.web import session
 
 # Three or more ASCII words in a row (a word: letters, maybe with an apostrophe; IDs, paths, versions and codes
 # with digits, dots, slashes, underscores or dashes are not words).
@@ -84,6 +86,12 @@ def pages(env: Env) -> list[str]:
     return found + [f"/problems/{kind}" for kind in TYPES]
 
 
+def flash(env: Env, message: str) -> str:
+    """The query that shows `message` in the status line, signed for the client's console session."""
+    cookie = f"{session.COOKIE}={env.client.cookies.get(session.COOKIE)}".encode()
+    return session.flash(Request({"type": "http", "headers": [(b"cookie", cookie)]}), env.svc, message)
+
+
 @pytest.mark.slow
 def test_no_english_sentence_on_a_chinese_page(demo: tuple[Env, dict[str, str]]) -> None:
     env, keys = demo
@@ -97,10 +105,11 @@ def test_no_english_sentence_on_a_chinese_page(demo: tuple[Env, dict[str, str]])
         if found := english_in(answer.text, operators):
             leftovers[path] = found
     said = {  # what an action says back, and an error page: in Chinese, or the gate's English marked as such
-        f"/console/deployments/{OFFICE}?message=retire%3A%20retired": "停用部署：已停用",
-        f"/console/deployments/{OFFICE}?message=refused%3A%20the%20rules%20say%20no%20here": "规则拒绝：",
-        f"/console/deployments/{OFFICE}?message=refused%3A%20subject%20x%20has%20given%20no%20separate%20consent%20"
-        "%5BCN25-6a%2Fb%5D%3B%20alternatives%3A%20access_card": "依据规则：CN25-6a/b（单独、自愿",  # all in Chinese
+        f"/console/deployments/{OFFICE}?{flash(env, 'retire: retired')}": "停用部署：已停用",
+        f"/console/deployments/{OFFICE}?{flash(env, 'refused: the rules say no here')}": "规则拒绝：",
+        f"/console/deployments/{OFFICE}?"
+        + flash(env, "refused: subject x has given no separate consent [CN25-6a/b]; alternatives: access_card"):
+        "依据规则：CN25-6a/b（单独、自愿",  # all in Chinese
         "/console/deployments/no-such-one": "没有部署 no-such-one。",
     }
     for path, words in said.items():

@@ -33,6 +33,7 @@ class Op(StrEnum):
     SUBJECT_ADD = "subject.add"
     SUBJECT_DELETE = "subject.delete"
     SUBJECT_EXPORT = "subject.export"
+    SUBJECT_LINK = "subject.link"  # a portal link made for a subject and deployment (never the link itself)
     SUBJECT_LINKS_REVOKED = "subject.links_revoked"
     TEMPLATE_DELETE = "template.delete"  # one template of a subject, through the collections API
     NOTICE_SHOWN = "notice.shown"

@@ -1,4 +1,5 @@
-"""API keys: minted at random, shown once, stored as a SHA-256 hash, each with a role and granted deployments."""
+"""API keys: minted at random, shown once, stored as a SHA-256 hash, each with a role and granted deployments; and
+the console sessions they signed out of."""
 
 import hashlib
 import hmac
@@ -9,13 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from facegate.clock import utc_now
 from facegate.errors import InputError, NotFoundError
 from facegate.store import Database
 
-from .models import ApiKeyRow
+from .models import ApiKeyRow, SessionEndRow
 
 Role = Literal["admin", "operator", "auditor", "reviewer", "metrics"]
 # reviewer: a DPO or counsel who attests claims of a spec (regulation.md §4.8), distinct from the admin who registers.
@@ -91,7 +92,7 @@ def _key(row: ApiKeyRow) -> ApiKey:
 
 
 class ApiKeys:
-    """The API keys of one database: mint, authenticate, list, revoke."""
+    """The API keys of one database: mint, authenticate, list, revoke; console sessions signed out."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -184,3 +185,15 @@ class ApiKeys:
         """Whether an unrevoked admin key exists."""
         with self.db.session(readonly=True) as session:
             return session.scalar(select(ApiKeyRow.id).filter_by(role="admin", revoked_at=None).limit(1)) is not None
+
+    def end_session(self, session_id: str, expires_at: datetime, now: datetime) -> None:
+        """Record a console session as ended (signed out) until it would have expired; forget those past that."""
+        with self.db.session() as session:
+            session.execute(delete(SessionEndRow).where(SessionEndRow.expires_at <= now))
+            if session.get(SessionEndRow, session_id) is None:
+                session.add(SessionEndRow(id=session_id, expires_at=expires_at))
+
+    def session_ended(self, session_id: str) -> bool:
+        """Whether the console session `session_id` was signed out (on any replica sharing this database)."""
+        with self.db.session(readonly=True) as session:
+            return session.get(SessionEndRow, session_id) is not None

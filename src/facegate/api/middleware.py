@@ -77,10 +77,35 @@ async def _problem(send: Send, rid: str, status: int, kind: str, title: str, det
     await send({"type": "http.response.body", "body": body})
 
 
-async def _too_large(send: Send, rid: str, limit: int) -> None:
-    await _problem(
-        send, rid, 413, "too-large", "Request too large", f"the request body is over the limit of {limit:,} bytes"
-    )
+def _with_headers(send: Send, rid: str, extra: list[tuple[bytes, bytes]] | None = None) -> Send:
+    """`send` with the request ID and the security headers added to the response's start (those not already set)."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            added: list[Any] = [(b"x-request-id", rid.encode()), *(extra or [])]
+            present = {k.lower() for k, _ in message.get("headers", [])}
+            added += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+            message = {**message, "headers": [*message.get("headers", []), *added]}
+        await send(message)
+
+    return sending
+
+
+async def _answer(scope: Scope, receive: Receive, send: Send, rid: str, status: int, kind: str, title: str,
+                  detail: str) -> None:  # fmt: skip
+    """Answer from outside the application: the page a face installed for its paths (`app.state.error_page`: the
+    console's and the portal's HTML), else a problem."""
+    page = getattr(getattr(scope.get("app"), "state", None), "error_page", None)
+    answer = page(scope, status, detail) if page is not None else None
+    if answer is None:
+        await _problem(send, rid, status, kind, title, detail)
+        return
+    await answer(scope, receive, _with_headers(send, rid, [(b"connection", b"close")]))
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send, rid: str, limit: int) -> None:
+    detail = f"the request body is over the limit of {limit:,} bytes"
+    await _answer(scope, receive, send, rid, 413, "too-large", "Request too large", detail)
 
 
 class RequestMiddleware:
@@ -106,7 +131,7 @@ class RequestMiddleware:
         try:
             if declared > limit:
                 status["code"] = 413
-                await _too_large(send, rid, limit)
+                await _too_large(scope, receive, send, rid, limit)
                 return
             received = 0
 
@@ -119,14 +144,12 @@ class RequestMiddleware:
                         raise _BodyTooLarge(limit)
                 return message
 
+            headed = _with_headers(send, rid)
+
             async def sending(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     status["code"], status["started"] = message["status"], True
-                    extra: list[Any] = [(b"x-request-id", rid.encode())]
-                    present = {k.lower() for k, _ in message.get("headers", [])}
-                    extra += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
-                    message = {**message, "headers": [*message.get("headers", []), *extra]}
-                await send(message)
+                await headed(message)
 
             try:
                 await self.app(scope, counted, sending)
@@ -134,19 +157,13 @@ class RequestMiddleware:
                 if status["started"]:
                     raise
                 status["code"] = 413
-                await _too_large(send, rid, limit)
+                await _too_large(scope, receive, send, rid, limit)
             except Exception as exc:  # answered here, so no traceback (which may quote input) reaches the server log
                 log.error("internal error %s request_id=%s", type(exc).__name__, rid)
                 if not status["started"]:
                     status["code"] = 500
-                    await _problem(
-                        send,
-                        rid,
-                        500,
-                        "internal",
-                        "Internal error",
-                        "internal error; the request ID finds it in the server log",
-                    )
+                    detail = "internal error; the request ID finds it in the server log"
+                    await _answer(scope, receive, send, rid, 500, "internal", "Internal error", detail)
         finally:
             took = time.perf_counter() - started
             route = route_template(scope)

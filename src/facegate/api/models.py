@@ -1,4 +1,5 @@
-"""The service's tables: API keys (only a hash of each secret) and specs submitted but blocked by findings."""
+"""The service's tables: API keys (only a hash of each secret), specs submitted but blocked by findings, and console
+sessions ended by signing out."""
 
 from datetime import datetime
 
@@ -34,3 +35,12 @@ class SubmissionRow(Base):
     profiles: Mapped[str] = mapped_column(String(200))
     submitted_by: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SessionEndRow(Base):
+    """A console session ended by signing out: its random ID, kept until the session would have expired anyway."""
+
+    __tablename__ = "api_console_session_end"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

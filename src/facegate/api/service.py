@@ -13,7 +13,7 @@ from starlette.requests import Request
 from facegate import policy
 from facegate.edge.views import attach
 from facegate.errors import InputError, NotFoundError
-from facegate.gate import Gate, RelyingParty, utc_now
+from facegate.gate import Caller, Gate, RelyingParty, utc_now
 from facegate.webhooks import Webhooks
 
 from .keys import ApiKeys
@@ -56,9 +56,14 @@ class Service:
         origins = self.passkey_origins or (f"{request.url.scheme}://{request.url.netloc}",)
         return RelyingParty(urlsplit(origins[0]).hostname or "localhost", origins)
 
-    def make_link(self, subject: str, deployment: str, ttl: timedelta) -> str:
-        """A portal link token for the subject record as it is now, valid for `ttl` (at most a day)."""
-        nonce = self.gate.link_nonce(subject)
+    def make_link(self, subject: str, deployment: str, ttl: timedelta, caller: Caller | None = None) -> str:
+        """A portal link token for the subject record as it is now, valid for `ttl` (at most a day).
+
+        With a `caller` (a key asking through the API) the subject must have a record in `deployment` (else
+        NotFoundError) and the making is audited under the caller; without one (the demo, seeding its own subjects,
+        and tests) neither.
+        """
+        nonce = self.gate.link_nonce(subject) if caller is None else self.gate.portal_link(subject, deployment, caller)
         return self.signer.subject_link(subject, deployment, self.clock(), ttl, nonce)
 
     def open_link(self, token: str) -> SubjectLink | None:

@@ -227,6 +227,10 @@ class Gate:
         """The nonce a portal link for this subject record carries (NotFoundError for an unknown subject)."""
         return self._subjects.link_nonce(subject_id)
 
+    def portal_link(self, subject_id: str, deployment_id: str, caller: Caller) -> str:
+        """The nonce for a portal link `caller` makes, audited; only for a subject recorded in `deployment_id`."""
+        return self._subjects.portal_link(subject_id, deployment_id, caller)
+
     def link_valid(self, subject_id: str, nonce: str) -> bool:
         """Whether a link carrying `nonce` still opens the subject: same record, links not revoked since."""
         return self._subjects.link_valid(subject_id, nonce)

@@ -75,14 +75,28 @@ def passive_problem(spec: policy.Deployment) -> tuple[str, list[str]] | None:
     return None
 
 
+# A query parameter whose name holds one of these carries a credential (token=, password=, api_key=, sig=, ...).
+SECRET_PARAMETER = re.compile(r"(?i)token|pass|pwd|secret|key|auth|sig|cred|session|ticket")
+
+
+def _redact_query(query: str) -> str:
+    """The query string with the value of each credential-like parameter shown as `***`."""
+    pairs = [pair.partition("=") for pair in query.split("&")]
+    return "&".join(f"{name}={'***' if SECRET_PARAMETER.search(name) else value}" if equals else name
+                     for name, equals, value in pairs)  # fmt: skip
+
+
 def redact(url: str) -> str:
-    """The URL without its user name and password (for lists, the console and messages)."""
+    """The URL without its user name and password, and with the values of credential-like query parameters
+    (`token=`, `password=`, `key=`, ...) masked (for lists, the console and messages)."""
     parts = urlsplit(url)
-    if not parts.password and not parts.username:
+    netloc = parts.netloc
+    if parts.password or parts.username:
+        netloc = f"***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+    query = _redact_query(parts.query) if parts.query else parts.query
+    if netloc == parts.netloc and query == parts.query:
         return url
-    host = parts.hostname or ""
-    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def check_url(url: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from facegate import policy
 from facegate.context import Context
-from facegate.errors import InputError
+from facegate.errors import InputError, NotFoundError
 from facegate.events import Op
 from facegate.gate.admission import Admission, Loaded
 from facegate.gate.checks import refusal
@@ -218,6 +218,17 @@ class Subjects:
         """The nonce a portal link for this subject record carries (NotFoundError for an unknown subject)."""
         with self.db.session() as session:
             return self.vault.link_nonce(session, subject_id)
+
+    def portal_link(self, subject_id: str, deployment_id: str, caller: Caller) -> str:
+        """The nonce for a portal link made by `caller`, recorded in the audit log (never the link); only for a
+        subject with a record in `deployment_id` (else NotFoundError, as for an unknown subject)."""
+        with self.db.session() as session:
+            self.admission.subject(session, subject_id)
+            if deployment_id not in self.vault.deployments_of(session, subject_id):
+                raise NotFoundError(f"unknown subject {subject_id!r}")
+            nonce = self.vault.link_nonce(session, subject_id)
+            self.recorder.record(session, caller, Op.SUBJECT_LINK, "made", deployment=deployment_id, subject=subject_id)
+            return nonce
 
     def link_valid(self, subject_id: str, nonce: str) -> bool:
         """Whether a link carrying `nonce` still opens the subject: same record, links not revoked since."""

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from facegate.api.strict import control_in
 from facegate.errors import WebError
 
+from . import error_pages
 from .console import router as console_router
 from .kiosk import router as kiosk_router
 from .pages import render
@@ -47,6 +48,8 @@ def mount(app: FastAPI) -> None:
             raise WebError(404, "No such problem type.")
         title, meaning = TYPES[kind]
         return render(request, "problem_type.html", kind=kind, title=title, meaning=meaning)
+
+    error_pages.install(app)
 
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError) -> Response:

@@ -51,6 +51,14 @@ ZH: dict[str, str] = {
     "No such document for you here.": "这里没有您可以查看的该文件。",
     "No such problem type.": "没有这种问题类型。",
     "Dates are written YYYY-MM-DD.": "日期格式为 YYYY-MM-DD。",
+    "Request too large": "请求过大",
+    "Internal error": "内部错误",
+    "There is no console page at this address.": "此地址没有控制台页面。",
+    "This form was sent from another site; open the console's own sign-in page and try again.":
+        "此表单来自其他网站；请打开控制台自己的登录页面后重试。",
+    "Something went wrong inside facegate; the request ID finds it in the server log.":
+        "facegate 内部出错；可凭请求 ID 在服务器日志中查到。",
+    "facegate cannot complete this request now; try again soon.": "facegate 暂时无法完成此请求；请稍后重试。",
     "This link is not valid or has expired. Ask the service for a new one.": "此链接无效或已过期。请向服务方索取新链接。",
     "There is no data about you here any more, or this service has ended.": "这里已没有关于您的数据，或该服务已结束。",
     "There is no data about you here any more.": "这里已没有关于您的数据。",

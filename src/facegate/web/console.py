@@ -4,7 +4,7 @@ import hmac
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,6 +15,7 @@ from facegate.api.codes import CODES
 from facegate.api.keys import ROLES, ApiKey
 from facegate.api.service import Service
 from facegate.audit import listing
+from facegate.audit.export import EARLIEST, LATEST
 from facegate.edge.hub import Hub
 from facegate.errors import FacegateError, InputError, RefusedError, WebError
 from facegate.gate import Caller, verification_point
@@ -78,7 +79,8 @@ def login_form(request: Request, svc: ServiceDep) -> Response:
 
 @router.post("/login")
 def login(request: Request, svc: ServiceDep, api_key: Annotated[str, Form(max_length=200)] = "") -> Response:
-    """Sign in with an API key."""
+    """Sign in with an API key (from this site's own sign-in page only)."""
+    session.same_site(request)
     key = svc.keys.authenticate(api_key.strip(), svc.clock())
     if key is None:
         return page(request, svc, "login.html", None, status_code=401, error="That key is unknown or revoked.")
@@ -90,10 +92,11 @@ def login(request: Request, svc: ServiceDep, api_key: Annotated[str, Form(max_le
 
 
 @router.post("/logout")
-def logout() -> Response:
-    """Sign out."""
+def logout(request: Request, svc: ServiceDep) -> Response:
+    """Sign out (from this site's own pages only): the session ends on the server, not only in this browser."""
+    session.same_site(request)
     response = RedirectResponse("/console/login", status_code=303)
-    session.end(response)
+    session.end(request, response, svc)
     return response
 
 
@@ -201,7 +204,7 @@ def deployment_or_404(svc: Service, key: ApiKey, deployment_id: str) -> dict[str
 def deployment(request: Request, deployment_id: str, svc: ServiceDep, key: Who) -> Response:
     """One deployment: status, findings linked to their rules, documents."""
     row = deployment_or_404(svc, key, deployment_id)
-    return page(request, svc, "deployment.html", key, d=row, message=request.query_params.get("message"))
+    return page(request, svc, "deployment.html", key, d=row, message=session.flashed(request, svc))
 
 
 @router.post("/deployments/{deployment_id}/{action}")
@@ -216,7 +219,8 @@ def deployment_action(
         raise WebError(403, "Only an admin key activates or retires a deployment.")
     if action == "retire" and confirm != "yes":
         message = "Nothing was retired: tick the box to confirm that every template is deleted."
-        return RedirectResponse(f"/console/deployments/{deployment_id}?message={quote(message)}", status_code=303)
+        return RedirectResponse(f"/console/deployments/{deployment_id}?{session.flash(request, svc, message)}",
+                                status_code=303)  # fmt: skip
     try:
         decision = getattr(svc.gate, action)(deployment_id, caller(request, key))
         message = f"{action}: {decision.outcome}"
@@ -224,7 +228,8 @@ def deployment_action(
         message = f"refused: {exc}"
     except FacegateError as exc:
         message = str(exc)
-    return RedirectResponse(f"/console/deployments/{deployment_id}?message={quote(message)}", status_code=303)
+    return RedirectResponse(f"/console/deployments/{deployment_id}?{session.flash(request, svc, message)}",
+                            status_code=303)  # fmt: skip
 
 
 @router.get("/deployments/{deployment_id}/{document}", response_class=HTMLResponse)
@@ -270,18 +275,28 @@ def audit_filters(request: Request) -> tuple[listing.Filters, int | None, dict[s
              ("operation", "deployment", "subject", "decision", "since", "until")}  # fmt: skip
     if given["decision"] not in DECISIONS:
         given["decision"] = ""
-    try:
-        since, until = (date.fromisoformat(given[n]) if given[n] else None for n in ("since", "until"))
-    except ValueError:
-        raise WebError(422, "Dates are written YYYY-MM-DD.") from None
+    since, until = (audit_day(name, given[name]) for name in ("since", "until"))
     filters = listing.Filters(
         operation=given["operation"] or None, deployment=given["deployment"] or None,
         subject=given["subject"] or None, decision=given["decision"] or None,
-        since=datetime.combine(since, time(), UTC) if since else None,
-        until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
+        since=since, until=until + timedelta(days=1) if until else None,
     )  # fmt: skip
     before = query.get("before", "")
     return filters, int(before) if before.isdigit() and len(before) <= 20 else None, given
+
+
+def audit_day(field: str, text: str) -> datetime | None:
+    """The start (UTC) of the day a filter field gives, within the days an audit range may name (as the API's
+    export: 1970-01-01 to 9998-12-31); else a 422 page naming the field."""
+    if not text:
+        return None
+    try:
+        day = datetime.combine(date.fromisoformat(text), time(), UTC)
+    except ValueError:
+        raise WebError(422, f"The field {field} is not a date: dates are written YYYY-MM-DD.") from None
+    if not EARLIEST <= day < LATEST:
+        raise WebError(422, f"The field {field} is outside 1970-01-01 to 9998-12-31.")
+    return day
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -357,7 +372,7 @@ async def create_key(request: Request, svc: ServiceDep, key: Who) -> Response:
         for deployment_id in granted:
             svc.gate.deployment_spec(deployment_id)  # a grant names a registered deployment, as in the API
         days = str(data.get("days", "")).strip()
-        if days and not (days.isdigit() and 1 <= int(days) <= 3650):
+        if days and not (re.fullmatch(r"[0-9]{1,4}", days) and 1 <= int(days) <= 3650):  # ASCII digits only
             raise InputError("The expiry is a whole number of days from 1 to 3650.")
         now = svc.clock()
         created, secret = svc.keys.create(
@@ -396,8 +411,10 @@ def device_page(request: Request, svc: Service, key: ApiKey, minted: Any = None,
 
 @router.get("/cameras", response_class=HTMLResponse)
 def cameras(request: Request, svc: ServiceDep, key: Who) -> Response:
-    """Door cameras on this node with their live status (state, frames, decisions, strangers counted)."""
-    return page(request, svc, "cameras.html", key, cameras=svc.gate.cameras.list())
+    """Door cameras on this node with their live status (state, frames, decisions, strangers counted); an operator
+    sees only its granted deployments' cameras."""
+    shown = [c for c in svc.gate.cameras.list() if visible(key, c["deployment"])]
+    return page(request, svc, "cameras.html", key, cameras=shown)
 
 
 @router.get("/devices", response_class=HTMLResponse)

@@ -37,6 +37,13 @@ SAID_ZH = (
     (r"No deployment '([^']*)' that you may see\.", "没有您可以查看的部署 {0}。"),
     (r"No deployment '([^']*)'\.", "没有部署 {0}。"),
     (r"No rule '([^']*)' in the catalogue\.", "规则目录中没有 {0}。"),
+    (r"The field (\S+) is not a date: dates are written YYYY-MM-DD\.", "字段 {0} 不是日期：日期格式为 YYYY-MM-DD。"),
+    (r"The field (\S+) is outside 1970-01-01 to 9998-12-31\.", "字段 {0} 超出 1970-01-01 至 9998-12-31 的范围。"),
+    (r"(?s)The field (\S+) is not accepted: .*", "字段 {0} 的值不被接受，未做任何处理。"),
+    (r"The upload is too large: request body is over the limit of ([\d,]+) bytes; a photo may be at most 20 MiB\. "
+     r"Nothing was done\.", "上传内容过大：请求体超过 {0} 字节的上限；照片最大 20 MiB。未做任何处理。"),
+    (r"(?s)The form cannot be read: (.*)\. Nothing was done\.", "无法读取表单：{0}。未做任何处理。"),
+    (r"This page does not take a (\w+) request\.", "此页面不接受 {0} 请求。"),
 )
 COOKIE = "facegate_lang"
 COOKIE_AGE = 365 * 24 * 3600

@@ -4,7 +4,7 @@ by ID prefix, a page at a time, each with where it stands; and the actions the A
 
 import re
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -15,6 +15,7 @@ from facegate.api.paging import make_cursor, read_cursor
 from facegate.api.service import Service
 from facegate.errors import FacegateError, InputError, RefusedError, WebError
 
+from . import session
 from .console import Who, caller, deployment_or_404, page, posted, visible
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -63,25 +64,27 @@ def subjects(request: Request, svc: ServiceDep, key: Who) -> Response:
     first = f"/console/subjects?{urlencode(kept)}" if after is not None else None
     choices = [d["id"] for d in svc.gate.deployments() if visible(key, d["id"])]
     return page(request, svc, "subjects.html", key, rows=rows, deployment=deployment, q=prefix, later=later,
-                first=first, choices=choices, message=query.get("message"))  # fmt: skip
+                first=first, choices=choices, message=session.flashed(request, svc))  # fmt: skip
 
 
-def back(to: str, message: str) -> RedirectResponse:
-    """Back to the subjects page the form was on (`to`, its path and query), with what happened."""
+def back(request: Request, svc: Service, to: str, message: str) -> RedirectResponse:
+    """Back to the subjects page the form was on (`to`, its path and query), with what happened (signed)."""
     to = to if re.fullmatch(r"/console/subjects(\?[\w%=&.@+-]*)?", to) else "/console/subjects"
-    to = re.sub(r"([?&])message=[^&]*", r"\1", to).replace("?&", "?").rstrip("?&")
-    return RedirectResponse(f"{to}{'&' if '?' in to else '?'}message={quote(message)}", status_code=303)
+    while (dropped := re.sub(r"([?&])(message|sig)=[^&]*", r"\1", to).replace("?&", "?").replace("&&", "&")) != to:
+        to = dropped
+    to = to.rstrip("?&")
+    return RedirectResponse(f"{to}{'&' if '?' in to else '?'}{session.flash(request, svc, message)}", status_code=303)
 
 
-def acted(request: Request, key: ApiKey, to: str, done: str, act: Any, *args: Any) -> RedirectResponse:
+def acted(request: Request, svc: Service, key: ApiKey, to: str, done: str, act: Any, *args: Any) -> RedirectResponse:
     """Run a gate decision as the signed-in key and go back saying what happened."""
     try:
         act(*args, caller(request, key))
-        return back(to, done)
+        return back(request, svc, to, done)
     except RefusedError as exc:
-        return back(to, f"refused: {exc}")
+        return back(request, svc, to, f"refused: {exc}")
     except FacegateError as exc:
-        return back(to, str(exc))
+        return back(request, svc, to, str(exc))
 
 
 @router.post("/subjects/{subject_id}/templates/{template_id}/delete")
@@ -94,7 +97,7 @@ def delete_template(
     if not re.match(SUBJECT_ID, subject_id) or not may(operator_for, deployment, subject_id, svc, key):
         raise WebError(403, "Only an operator key granted the deployment deletes a subject's template there.")
     done = "The template was deleted; the subject's other templates stay."
-    return acted(request, key, to, done, svc.gate.delete_template, deployment, subject_id, template_id)
+    return acted(request, svc, key, to, done, svc.gate.delete_template, deployment, subject_id, template_id)
 
 
 @router.post("/subjects/{subject_id}/erase")
@@ -107,6 +110,6 @@ def erase(
     if not re.match(SUBJECT_ID, subject_id) or key.role != "operator" or not may(in_scope, svc, key, subject_id):
         raise WebError(403, "Only an operator key granted every deployment that holds the subject erases it.")
     if confirm != "yes":
-        return back(to, "Nothing was erased: tick the box to confirm.")
+        return back(request, svc, to, "Nothing was erased: tick the box to confirm.")
     done = "The subject was erased: every record and template deleted, a receipt in the audit log."
-    return acted(request, key, to, done, svc.gate.delete_subject, subject_id)
+    return acted(request, svc, key, to, done, svc.gate.delete_subject, subject_id)

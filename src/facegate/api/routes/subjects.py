@@ -5,6 +5,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 
+from facegate.errors import NotFoundError
+
 from ..auth import (
     DeploymentId,
     Operator,
@@ -121,14 +123,18 @@ def subject_link(
 ) -> dict[str, Any]:
     """A short-lived signed link to the subject portal for this subject and deployment."""
     svc.gate.deployment_spec(deployment_id)
-    # The link opens the subject's whole record, export and deletion included: every record of it must be in
-    # deployments the key is granted (a subject not recorded anywhere yet may get a link to give consent).
+    # The link opens the subject's whole record, export and deletion included: the subject must have a record in
+    # this deployment, and every record of it must be in deployments the key is granted (else the 404 of an unknown
+    # subject). The gate checks the record again as it makes the link, and audits it under the key.
     held = svc.gate.subject_deployments(subject_id)
-    if not all(key.grants(d) for d in held):
+    if deployment_id not in held or not all(key.grants(d) for d in held):
         raise unknown_subject(subject_id)
     now = svc.clock()
     ttl = timedelta(minutes=body.ttl_minutes if body else 60)
-    token = svc.make_link(subject_id, deployment_id, ttl)
+    try:
+        token = svc.make_link(subject_id, deployment_id, ttl, caller(request, key))
+    except NotFoundError:
+        raise unknown_subject(subject_id) from None
     base = str(request.base_url).rstrip("/")
     return {"token": token, "url": f"{base}/portal/{token}", "expires_at": (now + ttl).isoformat()}
 
