@@ -17,6 +17,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "deployments"
 BASE: dict[str, Any] = yaml.safe_load((EXAMPLES / "office-entry.yaml").read_text(encoding="utf-8"))
 TODAY = date(2026, 11, 26)
 FG = {f"FG-{n}" for n in range(6, 15)}
+LAW_FIRST = {"FG-6": "CN25-13a", "FG-11": "CN25-4a"}  # the statutory rule the fact read in the words breaks
 HQ = {"name": "集团总部 / Group HQ", "contact": "dpo@group.example", "purpose": "group access control",
       "method": "template sync", "pi_categories": ["face template"], "separate_consent": True,
       "country": "CN"}  # fmt: skip
@@ -134,6 +135,27 @@ CASES: list[tuple[str, str, dict, dict, dict, dict]] = [
      {"purpose.alternatives_analysis": "Badge-only entry needs a written application approved by HR."},
      {"purpose.alternatives_analysis": "不愿刷脸的员工在前台领取工卡，无需审批"},
      {"purpose.alternatives_analysis": "Badge-only entry is open to anyone; the badge is handed out at reception."}),
+    ("FG-10", "alternatives[access_card].note",  # a wait stays a wait; availability ("24 hours a day") is none
+     note("办理门禁卡需等待24小时"), note("The card desk needs 24 hours to issue a card."),
+     note("值班保安24小时在岗，当场核验"), note("Staff are on duty 24 hours a day.")),
+    ("FG-10", "alternatives[access_card].note",  # a clock time limits the hours; "1:1" is no clock time
+     note("门禁卡仅限8:00至9:00使用"), note("The card works only 8:00 to 9:00."),
+     note("门禁卡全天可用，仅与本人模板1:1比对"), note("The card works at all hours.")),
+    ("FG-9", "purpose.least_impact",  # data leaving the country, not the departure hall of a border port
+     {"purpose.least_impact": "人脸模板数据出境后存储于集团服务器"},
+     {"purpose.least_impact": "Templates are stored abroad on the group's servers."},
+     {"purpose.least_impact": "闸机设在出境大厅，模板只存于闸机内"},
+     {"purpose.least_impact": "The e-gates stand in the departure hall; templates stay in each gate."}),
+    ("CN25-8c", "storage.retention_justification",  # the words keep data longer than retention_days (365) says
+     {"storage.retention_justification": "会员最后一次刷脸后，模板保存五年"},
+     {"storage.retention_justification": "Templates are kept for five years after the member's last visit."},
+     {"storage.retention_justification": "离职后30天内删除模板"},
+     {"storage.retention_justification": "Templates are deleted 30 days after employment ends."}),
+    ("CN25-8c", "notice.retention_expiry_handling",
+     {"notice.retention_expiry_handling": "最后一次通行两年后删除模板"},
+     {"notice.retention_expiry_handling": "Templates are deleted two years after the last entry."},
+     {"notice.retention_expiry_handling": "离职当日删除模板"},
+     {"notice.retention_expiry_handling": "Templates are deleted on the day employment ends."}),
     ("FG-11", "purpose.description",
      {"purpose.description": "打造智慧园区，包括但不限于门禁、考勤、营销及未来拓展用途"},
      {"purpose.description": "A smart campus: access, attendance and other future uses."},
@@ -200,7 +222,8 @@ def test_words_that_contradict_a_token_trip_and_corrected_words_clear(
     assert not findings({}, rule), "the compliant base must pass"
     found = findings(trip, rule)
     assert field in {f.field for f in found}, [f.message for f in found]
-    assert all(f.severity == "BLOCK" and f.cites[0] == rule for f in found)
+    first = LAW_FIRST.get(rule, rule)  # a fact that breaks the law itself cites the law first, then the policy
+    assert all(f.severity == "BLOCK" and f.cites[0] == first and rule in f.cites for f in found)
     assert all(f.message_zh for f in found), found  # each worded in Chinese too
     assert not findings(fix, rule), [f.message for f in findings(fix, rule)]
 
@@ -210,6 +233,24 @@ def test_the_finding_names_the_field_the_words_and_the_token() -> None:
     assert "location.collection_area" in finding.message and "'changing room'" in finding.message
     assert "location.type is lobby" in finding.message
     assert "facegate policy FG-6" in finding.message and "CN25-13a" in finding.message
+
+
+def test_a_breach_of_the_law_read_in_the_words_cites_the_law_first_then_the_policy() -> None:
+    room = {"location.collection_area": "The camera hangs inside the changing room."}
+    assert [f.cites for f in findings(room, "FG-6")] == [("CN25-13a", "FG-6")]
+    both = evaluate(spec_from_data(spec_with(room)), ["cn2025", "cn2023-draft"], today=TODAY)
+    assert [f.cites for f in both.findings if f.rule == "FG-6"] == [("CN25-13a", "CN23-T02", "FG-6")]
+    (use,) = findings({"purpose.description": "Staff pass; the faces are also used for targeted advertising."}, "FG-11")
+    assert use.cites == ("CN25-4a", "FG-11") and "CN25-4a asks for a specific purpose" in use.message
+
+
+def test_words_that_keep_facial_data_longer_than_the_figure_block_under_cn25_8c() -> None:
+    words = "Templates are kept for five years after the member's last face-pay purchase, so members need not re-enrol."
+    (finding,) = findings({"storage.retention_justification": words}, "CN25-8c")
+    assert finding.severity == "BLOCK" and finding.cites == ("CN25-8c", "PIPL-19", "PIPL-47")
+    assert finding.field == "storage.retention_justification"
+    assert "five years after the member's last face-pay purchase" in finding.message and "365" in finding.message
+    assert finding.message_zh
 
 
 def test_a_reviewers_reading_lifts_the_finding_for_that_field_only() -> None:
@@ -264,6 +305,29 @@ LAWFUL_CONTROLS: list[dict[str, Any]] = [
     {"impact_assessment.security_risks": "We identify all risks to the templates and who accessed them."},
     {"purpose.description": "Staff of the marketing and advertising teams pass the lobby turnstiles."},
     {"purpose.necessity": "Badges are lent; the faces are never used for marketing or to train models."},
+    # Availability is no wait; "1:1" is no clock time; the notice's rights procedure is not the alternative.
+    {"purpose.least_impact": "仅与刷卡员工本人模板1:1比对；模板存于闸机内。"},
+    {"alternatives": [{"method": "人工核验", "fee": "免费", "wait": 0, "note": "值班保安24小时在岗"}],
+     "notice.rights_exercise_procedure": "员工可到前台办理查询、更正、删除和撤回同意。"},
+    {"alternatives": [{"method": "staff check", "fee": 0, "wait": "5 minutes",
+                       "note": "Video call with an agent, 24 hours a day."}]},
+    {"alternatives": [{"method": "staff check", "fee": 0, "wait": 0,
+                       "note": "Staffed 24/7; 7×24小时人工服务；全天开放。"}]},
+    # Replacing a lost card or key is not using the alternative.
+    {"alternatives": [{"method": "饭卡", "fee": "免费", "wait": 0, "note": "刷饭卡免费；饭卡遗失补办收取工本费10元"}]},
+    {"alternatives": [{"method": "钥匙", "fee": "免费", "wait": 0}],
+     "purpose.necessity": "钥匙经常丢失，补配钥匙需两天。"},
+    {"alternatives": [{"method": "access card", "fee": 0, "wait": 0,
+                       "note": "Using the card is free; a replacement card costs 10 yuan."}]},
+    # The halls of a border port are places, not data leaving the country.
+    {"location.collection_area": "出境大厅和入境大厅的自助查验通道，摄像头覆盖通道内0.8米。"},
+    {"location.collection_area": "The e-gates in the departure hall and the exit lanes; camera view 0.8 m."},
+    # Periods counted from an event, cycles and logs are no longer retention of facial data.
+    {"storage.retention_justification": "The template is kept while the account is active and deleted within 30 "
+                                        "days of closing it; re-enrolled every two years."},
+    {"storage.retention_justification": "Access logs are kept for three years; templates are deleted 30 days after "
+                                        "employment ends."},
+    {"storage.retention_justification": "门禁记录保存三年；人脸模板离职后30天内删除，每年续签时重新确认。"},
 ]  # fmt: skip
 
 

@@ -280,3 +280,33 @@ def test_parents_verified_at_a_kindergarten_gate_are_not_children_of_unknown_age
     minors = {"expected": False, "share": 0, "age_floor": age_floor}
     report = _report(_office(premises_type="kindergarten", capture=capture, minors=minors))
     assert ("CN25-7c" in {f.rule for f in report.blocking}) is blocked, [f.to_dict() for f in report.blocking]
+
+
+def test_chinese_setting_and_risk_levels_are_read_like_other_chinese_values() -> None:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["location"]["setting"] = "私人场所"  # private (non-public) premises, like 非公共场所 and 内部场所
+    data["impact_assessment"]["risks"] = [{"harm": "leak", "likelihood": "低", "severity": "中"},
+                                          {"harm": "illegal_sale", "likelihood": "低", "severity": "高"}]  # fmt: skip
+    spec = parse_spec(json.dumps(data, default=str), "json")
+    assert spec.location.setting == "private_premises"
+    assert spec.impact_assessment is not None
+    assert [(r.likelihood, r.severity) for r in spec.impact_assessment.risks] == [("low", "medium"), ("low", "high")]
+
+
+def test_a_wrong_value_on_every_list_item_is_one_error_naming_the_items() -> None:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["impact_assessment"]["risks"] = [{"harm": h, "likelihood": "maybe", "severity": "maybe"} for h in "abc"]
+    with pytest.raises(InputError) as raised:
+        parse_spec(json.dumps(data, default=str), "json")
+    message = str(raised.value)
+    assert message.count("is not a known level") == 2, message  # likelihood and severity, not once per risk
+    assert "impact_assessment.risks[0, 1, 2].likelihood: 'maybe' is not a known level" in message
+
+
+def test_an_unquoted_hotline_is_kept_as_text_and_other_numbers_are_asked_to_be_quoted() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "complaint_channel: privacy@example.com or the staff hotline 6000", "complaint_channel: 12367"
+    )
+    assert parse_spec(text).notice.complaint_channel == "12367"
+    with pytest.raises(InputError, match=r"name: Input should be a valid string \(YAML reads 12345 .* quotes"):
+        parse_spec(text.replace("name: HQ lobby staff entry", "name: 12345"))

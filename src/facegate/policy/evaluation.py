@@ -8,7 +8,7 @@ from typing import Any, Literal
 from facegate.policy.accuracy import OperatingPoints
 from facegate.policy.profiles import DEFAULT_PROFILE, get_profile
 from facegate.policy.rule import SEVERITY_ORDER, CheckContext, Confirmation, Severity
-from facegate.policy.rules import rules_for, supporting
+from facegate.policy.rules import get_rule, rules_for, supporting
 from facegate.policy.settings import Settings
 from facegate.policy.spec import Deployment
 
@@ -111,11 +111,18 @@ def evaluate(
                 severity = _milder(rule.severity, v.severity)
                 key = (rule.id, v.field, v.message)
                 previous = merged.get(key)
-                cites = supporting(rule, name, settings)
+                own = supporting(rule, name, settings)
+                cites = own
+                if v.law:  # the law the fact breaches first (with what backs it), then the policy that read it
+                    law = (i for law_id in v.law for i in supporting(get_rule(law_id), name, settings))
+                    cites = tuple(dict.fromkeys((*law, *own)))
                 if previous is not None:
+                    both = (*previous.cites, *cites)
+                    if v.law:  # under every profile, the law still first
+                        both = (*(i for i in both if i not in own), *own)
                     merged[key] = Finding(
-                        rule.id, previous.severity, v.field, v.message,
-                        tuple(dict.fromkeys((*previous.cites, *cites))), (*previous.profiles, name),
+                        rule.id, previous.severity, v.field, v.message, tuple(dict.fromkeys(both)),
+                        (*previous.profiles, name),
                         rule.status, previous.questions, previous.message_zh,
                     )  # fmt: skip
                     continue

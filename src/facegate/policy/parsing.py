@@ -2,6 +2,7 @@
 error that names each offending field."""
 
 import json
+import re
 from typing import Any, Literal
 
 import yaml
@@ -32,20 +33,38 @@ def spec_from_data(data: Any) -> Deployment:
     try:
         return Deployment.model_validate(data)
     except ValidationError as exc:
-        raise InputError(f"invalid deployment spec: {'; '.join(_describe(e) for e in exc.errors())}") from None
+        raise InputError(f"invalid deployment spec: {'; '.join(_grouped(exc.errors()))}") from None
 
 
-def _describe(error: Any) -> str:
+def _grouped(errors: list[Any]) -> list[str]:
+    """Each error once: the same message on the same field of several list items (every risk's likelihood) is one
+    error naming the items ('impact_assessment.risks[0, 1, 2].likelihood: ...')."""
+    items: dict[tuple[str, str], list[str]] = {}
+    for error in errors:
+        field, message = _describe(error)
+        index = re.search(r"\[(\d+)\]", field)
+        shape = field if index is None else f"{field[: index.start()]}[{{}}]{field[index.end():]}"
+        items.setdefault((shape, message), []).append(index.group(1) if index else "")
+    out = []
+    for (shape, message), indices in items.items():
+        field = shape.replace("[{}]", f"[{', '.join(dict.fromkeys(indices))}]")
+        out.append(f"{field}: {message}" if field else message)
+    return out
+
+
+def _describe(error: Any) -> tuple[str, str]:
     field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]).lstrip(".")
     field = field or "(top level)"
-    kind = error["type"]
+    kind, value = error["type"], error.get("input")
     if kind == "missing":
-        return f"{field}: required field is missing"
+        return field, "required field is missing"
     if kind == "extra_forbidden":
-        if error.get("input") is None:
-            return f"{field}: unknown field (if it is part of a value, quote the value: a comma in {{...}} splits it)"
-        return f"{field}: unknown field"
+        if value is None:
+            return field, "unknown field (if it is part of a value, quote the value: a comma in {...} splits it)"
+        return field, "unknown field"
     message = str(error["msg"]).removeprefix("Value error, ")
+    if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
+        message += f" (YAML reads {value} written without quotes as a number: write it in quotes, '{value}')"
     if field == "(top level)" and message.startswith("alternatives"):
-        return message
-    return f"{field}: {message}"
+        return "", message
+    return field, message

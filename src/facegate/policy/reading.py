@@ -86,9 +86,7 @@ def number(text: str) -> float | None:
 
 def clauses(text: str | None) -> list[str]:
     """The clauses of a text: what one negation can reach."""
-    if not text:
-        return []
-    return [c.strip() for c in _CLAUSE.split(text) if c and c.strip()]
+    return [c.strip() for c in _CLAUSE.split(text or "") if c and c.strip()]
 
 
 def negated(clause: str, besides: str = "") -> bool:
@@ -154,11 +152,12 @@ _GENERAL_PLACES = frozenset({
 _PRIVATE = {t.value for t in LOCATION_TYPES if "private" in t.tags} | {
     "hospital_ward_or_treatment_room", "entertainment_private_room",
 }
-_PLACE_NAMES = [
-    *_names(LOCATION_TYPES, _PRIVATE, _GENERAL_PLACES),
-    (re.compile(r"(酒店|宾馆|旅馆|民宿)(的)?(客房|房间)|guest rooms? of the (hotel|inn)|hotel guest rooms?", re.I),
-     "hotel_room"),
-]
+_PLACE_NAMES = [*_names(LOCATION_TYPES, _PRIVATE, _GENERAL_PLACES), (re.compile(
+    r"(酒店|宾馆|旅馆|民宿)(的)?(客房|房间)|guest rooms? of the (hotel|inn)|hotel guest rooms?", re.I), "hotel_room")]
+# 出境 is data leaving the country; not a border port's departure hall or lane (出境大厅), nor travellers departing.
+_DATA_ABROAD = re.compile(
+    r"(?<!旅客)(?<!人员)(?<!乘客)(?<!游客)出境(?!大厅|通道|口|区|厅|大楼|旅客|人员|乘客|游客|查验|检查|边防|证件|手续)"
+)
 _COUNTRY_SKIP = frozenset({"america"})  # "Bank of America" names no place of storage
 _FOREIGN_NAMES = _names(tuple(t for t in COUNTRIES if t.value != "CN"), None, _COUNTRY_SKIP) + [
     # A Latin-script name is a whole word: "comparison" names no Paris, "Seoulful" no Seoul.
@@ -169,9 +168,9 @@ _FOREIGN_NAMES = _names(tuple(t for t in COUNTRIES if t.value != "CN"), None, _C
         (r"seoul|首尔", "KR"), (r"sydney|悉尼", "AU"), (r"dublin|都柏林", "IE"), (r"amsterdam|阿姆斯特丹", "NL"),
         (r"taipei|台北", "TW"), (r"kuala lumpur|吉隆坡", "MY"), (r"bangkok|曼谷", "TH"), (r"jakarta|雅加达", "ID"),
         (r"mumbai|孟买", "IN"), (r"dubai|迪拜", "AE"), (r"\bhk\b", "HK"),
-        (r"overseas|abroad|offshore|outside (mainland )?china|outside the prc|境外|海外|出境", "abroad"),
+        (r"overseas|abroad|offshore|outside (mainland )?china|outside the prc|境外|海外", "abroad"),
     )
-]  # fmt: skip
+] + [(_DATA_ABROAD, "abroad")]  # fmt: skip
 _MINOR_WORDS = re.compile(
     r"\b(children|child|kids?|minors|juveniles?|pupils?|schoolchildren|toddlers?|infants?|babies|under-14s?|"
     r"under 14|younger than 14|below (the age of )?14|primary school (students|pupils)|elementary (school )?students|"
@@ -203,11 +202,9 @@ _MONEY = re.compile(
     re.IGNORECASE,
 )
 _FEE_WORDS = re.compile(r"\b(fees?|charged?|charges|costs?|paid|payable|deposit|surcharge)\b|收费|费用|付费|"
-                        r"工本费|押金|"
-                        r"手续费|缴纳|支付.{0,4}元", re.IGNORECASE)  # fmt: skip
+                        r"工本费|押金|手续费|缴纳|支付.{0,4}元", re.IGNORECASE)  # fmt: skip
 _FREE = re.compile(r"\bfree\b|no (fee|charge|cost)|at no (cost|charge)|免费|不收费|无需付费|无费用|不另收费|零费用|"
-                   r"(?<![\d.])0\s*元",
-                   re.IGNORECASE)  # fmt: skip
+                   r"(?<![\d.])0\s*元", re.IGNORECASE)  # fmt: skip
 _WAIT_WORDS = re.compile(
     r"in advance|appointment|book(ing)? ahead|waiting list|wait(s|ing)? (for|up to)|queue for|next (working )?day|"
     r"预约|提前|排队|等候|等待|次日|隔天",
@@ -229,10 +226,22 @@ _OUT_OF_SERVICE = re.compile(
 _LIMITED_HOURS = re.compile(
     r"\bonly\b[^.;]{0,40}?\b(?:weekdays?|weekends?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|office hours|"
     r"business hours|working hours|\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\d{1,2}:\d{2})"
-    r"|(?:仅|只)[^，。；]{0,10}?(?:工作日|周[一二三四五六日末]|星期[一二三四五六日天]|上午|下午|白天|\d{1,2}\s*[:：点]|"
+    r"|(?:仅|只)[^，。；]{0,10}?(?:工作日|周[一二三四五六日末]|星期[一二三四五六日天]|上午|下午|白天|\d{1,2}\s*(?:[:：]\d{2}|点)|"
     r"办公时间|工作时间)",
     re.IGNORECASE,
 )
+# Availability is no wait ("24 hours a day", "24/7", "值班护工24小时在岗"); "needs 24 hours", "24小时内" stay waits.
+_AVAILABLE = re.compile(
+    r"\b(?:(?:open|available|staffed|manned|on duty|on call|running|operat\w*|served?)\s+(?:for\s+)?24\s*hours?|24\s*"
+    r"(?:hours?|hrs?|h)(?=\s*(?:a|per|each|every)\s+day))(?:\s*(?:a|per|each|every)\s+day)?\b|\b24\s*(?:/\s*7|x\s*7)\b|"
+    r"\b24[-‑–]hours?\b(?!\s+(?:wait|delay|notice|turnaround|review|processing|approval))|"
+    r"(?<!需)(?<!要)(?<!等)(?<!待)(?<!候)(?<!前)(?<!时)(?<!约)(?:7\s*[×xX*]\s*)?(?:24|二十四)\s*小时"
+    r"(?!\s*(?:内|后|以内|之内|以后|才|方可|左右|生效|办结|审核))",
+    re.IGNORECASE,
+)
+# Replacing a lost or damaged credential is not using the alternative: its fee or wait puts no burden on declining.
+_REPLACEMENT = re.compile(r"补办|补配|补卡|补发|挂失|遗失|丢失|损坏|\breplac\w*|\b(?:lost|damaged|stolen)\b|\bre-?issu",
+                          re.IGNORECASE)
 _OPEN_ENDED = re.compile(
     r"including but not limited to|but not limited to|any (other )?(lawful |legitimate )?purposes?|other (business|"
     r"future) (needs|uses|purposes)|future (uses|purposes|applications|services|scenarios|business)|"
@@ -322,26 +331,28 @@ def foreign_places(clause: str) -> list[Mention]:
 
 
 def burdens(clause: str) -> list[Mention]:
-    """A fee, a wait, extra steps or a closure the clause puts on a non-biometric alternative."""
+    """A fee, a wait, extra steps or a closure the clause puts on a non-biometric alternative (availability such as
+    '24 hours a day' is no wait; replacing a lost card is not using the alternative)."""
     found: list[Mention] = []
+    replacing = _REPLACEMENT.search(clause) is not None
     out = _OUT_OF_SERVICE.search(clause)
     if out and not re.search(r"\bnever\b|从不|从未|不会", clause, re.IGNORECASE):
         found.append(Mention("out_of_service", out.group(0), "out of service"))
-    if negated(clause) and not out:
-        positive = [m for m in _MONEY.finditer(clause) if (number(m.group(1) or m.group(2)) or 0) > 0]
-        if not positive:
-            return found
+    positive = any((number(m.group(1) or m.group(2)) or 0) > 0 for m in _MONEY.finditer(clause))
+    if negated(clause) and not out and not positive:
+        return found
     for match in _MONEY.finditer(clause):
         amount = number(match.group(1) or match.group(2))
-        if amount and not _FREE.search(clause[max(0, match.start() - 12):match.end() + 12]):
+        if amount and not replacing and not _FREE.search(clause[max(0, match.start() - 12):match.end() + 12]):
             found.append(Mention("fee", match.group(0), f"a fee of {match.group(0).strip()}"))
     fee = _FEE_WORDS.search(clause)
-    if not any(m.kind == "fee" for m in found) and fee is not None and not _FREE.search(clause):
+    if not any(m.kind == "fee" for m in found) and fee is not None and not _FREE.search(clause) and not replacing:
         found.append(Mention("fee", fee.group(0), "a fee"))
-    if negated(clause):
+    if negated(clause) or replacing:
         return found
-    waits = [d for d in durations_days(clause) if d > 10 / 1440]
-    stated_wait = _DURATION.search(clause)
+    timing = _AVAILABLE.sub(" ", clause)
+    waits = [d for d in durations_days(timing) if d > 10 / 1440]
+    stated_wait = _DURATION.search(timing)
     if waits and stated_wait is not None:  # durations_days found a duration, so _DURATION matches too
         found.append(Mention("wait", stated_wait.group(0), f"a wait of {_days(max(waits))}"))
     elif (w := _WAIT_WORDS.search(clause)) is not None:

@@ -24,13 +24,16 @@ class Violation:
     """What a check found wrong with a spec: the field, what to change, and a milder severity if any.
 
     `zh` is the message in simplified Chinese, written beside the English with the same values (the console's
-    Chinese pages show it); empty where a rule has none yet, and the page then shows the rule's title."""
+    Chinese pages show it); empty where a rule has none yet, and the page then shows the rule's title.
+    `law` names the statutory rules the fact itself breaches where a facegate policy read it in the spec's words
+    (a private space in the words is CN25-13a's): the finding cites them, with what backs them, ahead of the policy."""
 
     field: str | None
     message: str
     severity: Severity | None = None
     questions: tuple[str, ...] = ()
     zh: str = ""
+    law: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -24,6 +25,8 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")]  # a
 # YAML folding (>-) joins lines with a space; between two Chinese characters that space is not part of the text.
 _FOLDED = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])")
 Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(lambda s: _FOLDED.sub("", s))]
+# A contact or a hotline written unquoted (complaint_channel: 12367) is read by YAML as a number: kept as its text.
+Contact = Annotated[Text, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
 Level = Literal["low", "medium", "high"]
 PurposeCategory = Literal[
     "identity_verification", "access_control", "attendance", "payment", "device_unlock", "account_recovery",
@@ -65,7 +68,7 @@ class Handler(Model):
     """The legal entity that decides purpose and method: the unit of filing and counting."""
 
     name: Text = Field(min_length=1)
-    contact: Text | None = None
+    contact: Contact | None = None
     region: Text | None = None
     kind: str = "enterprise"  # vocabulary handler_kind: enterprise, public_security_organ, state_organ, ...
 
@@ -168,7 +171,7 @@ class Recipient(Model):
     """Another handler the facial data is provided to (PIPL-23)."""
 
     name: Text | None = None
-    contact: Text | None = None
+    contact: Contact | None = None
     purpose: Text | None = None
     method: Text | None = None
     pi_categories: list[Text] = []
@@ -285,10 +288,13 @@ class Risk(Model):
     """One row of the impact assessment's risk register."""
 
     harm: Text = Field(min_length=1)
-    likelihood: Level | None = None
+    likelihood: Level | None = None  # vocabulary level: low, medium, high (低, 中, 高)
     severity: Level | None = None
     mitigation: Text | None = None
     owner: Text | None = None
+
+    _likelihood = field_validator("likelihood", mode="before")(_vocab("level", "likelihood"))
+    _severity = field_validator("severity", mode="before")(_vocab("level", "severity"))
 
 
 class ImpactAssessment(Model):
@@ -318,11 +324,11 @@ class Notice(Model):
     rights_exercise_procedure: Text | None = None
     retention_expiry_handling: Text | None = None
     other_legal_matters: Text | None = None
-    complaint_channel: Text | None = None
+    complaint_channel: Contact | None = None
     public_retention_schedule: Text | None = None
     consent_text: Text | None = None
     realtime_purpose_prompt: bool = False
-    explanation_channel: Text | None = None  # where a person asks for the processing rules to be explained (PIPL-48)
+    explanation_channel: Contact | None = None  # where a person asks for the processing rules to be explained (PIPL-48)
     exemption_ref: Text | None = None  # the provision that exempts the notice (PIPL-18; a registry provision, §4.8)
 
 

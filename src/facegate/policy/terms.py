@@ -368,8 +368,14 @@ HANDLER_KINDS: tuple[Term, ...] = (
 # Small enums of the spec contract, accepted in Chinese too, with labels for documents.
 SETTINGS: tuple[Term, ...] = (
     _t("public_place", "公共场所", "public place", "公共场所", "public"),
-    _t("private_premises", "非公共场所（自有或内部场所）", "private premises", "内部场所", "非公共场所", "private"),
+    _t("private_premises", "非公共场所（自有或内部场所）", "private premises", "内部场所", "非公共场所", "私人场所",
+       "private"),
     _t("online", "线上", "online", "线上", "互联网"),
+)
+LEVELS: tuple[Term, ...] = (  # a risk's likelihood and severity in the impact assessment's register
+    _t("low", "低", "low", "较低", "低风险"),
+    _t("medium", "中", "medium", "中等", "一般", "中风险"),
+    _t("high", "高", "high", "较高", "高风险"),
 )
 MODALITIES: tuple[Term, ...] = (
     _t("verification", "1:1 人脸验证", "1:1 verification", "1:1", "1to1", "验证", "人脸验证", "验证个人身份"),
@@ -429,6 +435,7 @@ VOCABULARIES: dict[str, tuple[Term, ...]] = {
     "country": COUNTRIES,
     "handler_kind": HANDLER_KINDS,
     "setting": SETTINGS,
+    "level": LEVELS,
     "modality": MODALITIES,
     "legal_basis": LEGAL_BASES,
     "storage_location": STORAGE_LOCATIONS,

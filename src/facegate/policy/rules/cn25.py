@@ -7,7 +7,7 @@ from facegate.policy.answers import stated
 from facegate.policy.notice import notice_fields
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, SECURITY_HARMS, normalise
 from facegate.policy.rule import CheckContext, Rule, Violation
-from facegate.policy.rules.copy_lint import compulsory_wording, off_device_wording
+from facegate.policy.rules.copy_lint import compulsory_wording, off_device_wording, retention_wording
 from facegate.policy.rules.filing import expected_filing
 from facegate.policy.spec import Deployment
 from facegate.policy.vocabulary import label, labels, tagged
@@ -199,6 +199,7 @@ def on_device(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
 def retention(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-8c: a retention period, the shortest necessary and justified; raw images no longer than templates."""
     storage = spec.storage
+    yield from retention_wording(spec)
     if storage.retention_days is None and not stated(storage.retention_determination_method):
         yield Violation(
             "storage.retention_days",
@@ -291,8 +292,7 @@ def impact_assessment(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
 
 
 def alternatives(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
-    """CN25-10a: face recognition is not the only way, unless a state provision (evidenced, §4.8) makes it so; another
-    biometric (fingerprint) is no alternative."""
+    """CN25-10a: face is not the only way unless a state provision (§4.8) makes it so; nor is another biometric."""
     biometric = [m for m in spec.alternatives if m in BIOMETRIC_ALTERNATIVES]
     if stated(spec.sole_method_ref) and not spec.alternatives:
         yield from claims.violations(spec, "sole_method")

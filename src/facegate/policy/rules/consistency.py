@@ -88,6 +88,17 @@ def _policy_zh(rule_id: str, serves: str, setting: str) -> str:
     return f"（facegate 政策 {rule_id}，服务于 {serves}；可通过设置 {setting} 并附理由关闭）"
 
 
+def _read_by(rule_id: str) -> str:
+    return (
+        f"(the law cited; read in the words by facegate policy {rule_id}; setting fg.text_reading turns the reading "
+        "off with a justification)"
+    )
+
+
+def _read_by_zh(rule_id: str) -> str:
+    return f"（所引为法律规定；由 facegate 政策 {rule_id} 从文字中读出；可通过设置 fg.text_reading 并附理由关闭此读法）"
+
+
 def ask_zh(field: str) -> str:
     """`ask` in Chinese."""
     return (
@@ -120,12 +131,13 @@ def private_place_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Viola
                 reported.add(path)
                 yield Violation(
                     path,
-                    f"{path} says {m.words!r} ({label(m.names, 'both')}, a private space where no face recognition "
-                    f"device may be installed), but location.type is {spec.location.type or 'not given'}; "
-                    f"{ask(path)}{_policy('FG-6', 'CN25-13a', 'fg.text_reading')}",
-                    zh=f"{path} 写有 {m.words!r}（{label(m.names)}，属于不得安装人脸识别设备的私密空间），"
-                    f"但 location.type 为 {spec.location.type or '未载明'}；{ask_zh(path)}"
-                    + _policy_zh("FG-6", "CN25-13a", "fg.text_reading"),
+                    f"{path} says {m.words!r} ({label(m.names, 'both')}, a private space where CN25-13a allows no "
+                    f"face recognition device), but location.type is {spec.location.type or 'not given'}; "
+                    f"{ask(path)}{_read_by('FG-6')}",
+                    zh=f"{path} 写有 {m.words!r}（{label(m.names)}，属于 CN25-13a 规定不得安装人脸识别设备的私密"
+                    f"空间），但 location.type 为 {spec.location.type or '未载明'}；{ask_zh(path)}"
+                    + _read_by_zh("FG-6"),
+                    law=("CN25-13a",),
                 )
                 break
             if path in reported:
@@ -250,6 +262,8 @@ _RELATIVE = re.compile(
     r"\b(after|following|from|since|of (leaving|departure))\b|\bwithin\b[^.;]{0,30}?\bof\b|后|之后|以后|起",
     re.IGNORECASE,
 )
+# How a person exercises data rights (access, correction, deletion, withdrawal) is not the alternative to the face.
+_NOT_ABOUT_ALTERNATIVES = frozenset({"notice.rights_exercise_procedure"})
 _ALTERNATIVE_WORD = re.compile(r"\balternatives?\b|替代|备选|staffed lane|人工通道", re.IGNORECASE)
 
 
@@ -276,6 +290,8 @@ def alternative_burden_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[
         if path in reported or claims.reading_attested(spec, path) is not None:
             continue
         note = re.match(r"alternatives\[(\w+)\]\.note", path)
+        if path in _NOT_ABOUT_ALTERNATIVES:
+            continue
         for clause in reading.clauses(text):
             if note:
                 method = note.group(1)
@@ -327,11 +343,12 @@ def open_ended_purpose(spec: Deployment, ctx: CheckContext) -> Iterator[Violatio
         yield Violation(
             path,
             f"{path} says {mention.words!r}{further}, which takes the purpose beyond purpose.category {category} "
-            f"({label(category)}); state one specific purpose; a further use needs its own deployment, notice and "
-            f"consent; {ask(path)}{_policy('FG-11', 'CN25-4a and CN25-6e', 'fg.text_reading')}",
-            zh=f"{path} 写有 {mention.words!r}，使目的超出 purpose.category {category}（{label(category)}）；"
-            f"请载明一个具体目的；其他用途须另设部署、告知并取得同意；{ask_zh(path)}"
-            f"{_policy_zh('FG-11', 'CN25-4a 和 CN25-6e', 'fg.text_reading')}",
+            f"({label(category)}), while CN25-4a asks for a specific purpose; state one specific purpose; a further "
+            f"use needs its own deployment, notice and consent; {ask(path)}{_read_by('FG-11')}",
+            zh=f"{path} 写有 {mention.words!r}，使目的超出 purpose.category {category}（{label(category)}），"
+            f"而 CN25-4a 要求目的具体；请载明一个具体目的；其他用途须另设部署、告知并取得同意；{ask_zh(path)}"
+            + _read_by_zh("FG-11"),
+            law=("CN25-4a",),
         )
 
 

@@ -1,10 +1,11 @@
-"""CN25-12a's copy-lint and CN25-8a/b read in the spec's words: wording that makes face recognition compulsory, and
-facial data leaving the device while the tokens keep it there (policy.rules.cn25 reports them with its own rules)."""
+"""CN25-12a's copy-lint, CN25-8a/b and CN25-8c read in the spec's words: wording that makes face recognition
+compulsory, facial data leaving the device while the tokens keep it there, and a retention in words longer than the
+figure (policy.rules.cn25 reports them with its own rules)."""
 
 import re
 from collections.abc import Iterator
 
-from facegate.policy import claims, reading
+from facegate.policy import claims, reading, retention
 from facegate.policy.answers import stated
 from facegate.policy.rule import Violation
 from facegate.policy.rules.consistency import ask, ask_zh, texts
@@ -74,3 +75,33 @@ def off_device_wording(spec: Deployment) -> Iterator[Violation]:
                 "storage.transmission_consent 为 false，因而无人被征求传输所需的单独同意；" + ask_zh(path),
             )
             break
+
+
+_RETENTION_TEXTS = ("storage.retention_justification", "storage.retention_determination_method",
+                    "notice.retention_expiry_handling")  # fmt: skip
+
+
+def retention_wording(spec: Deployment) -> Iterator[Violation]:
+    """CN25-8c read in the words: they keep facial data longer than the retention figure says, so the spec (and the
+    notice built from it) understates what it keeps."""
+    storage = spec.storage
+    figures = [d for d in (storage.retention_days, storage.raw_image_retention_days) if d is not None]
+    if not figures:
+        return
+    figure = max(figures)
+    for path, text in texts(spec):
+        if path not in _RETENTION_TEXTS or claims.reading_attested(spec, path) is not None:
+            continue
+        longer = [(words, days) for words, days in retention.stated_periods(text) if days > figure * 1.05 + 1]
+        if not longer:
+            continue
+        words, days = max(longer, key=lambda item: item[1])
+        yield Violation(
+            path,
+            f"{path} says {words!r} (at least {days:,.0f} days), but storage.retention_days is {figure:,}: the spec "
+            "understates how long facial data is kept; keep it only the shortest time necessary and state that period "
+            "in storage.retention_days, or correct the words; " + ask(path),
+            zh=f"{path} 写有 {words!r}（至少 {days:,.0f} 天），但 storage.retention_days 为 {figure:,}：该部署少报了"
+            "人脸信息的保存期限；请只保存实现目的所需的最短时间，并在 storage.retention_days 中如实载明，或更正文字；"
+            + ask_zh(path),
+        )
