@@ -219,6 +219,13 @@ def test_a_deletion_period_counted_within_days_of_an_event_is_not_read_as_the_re
     assert any(f.rule == "FG-13" for f in short.blocking)
 
 
+def test_an_identity_check_against_an_enrolled_template_may_keep_it_a_year() -> None:
+    driver = _office(purpose__category="identity_verification", storage__retention_days=365)
+    assert not [f for f in _report(driver).findings if f.rule == "FG-13"]
+    longer = _office(purpose__category="identity_verification", storage__retention_days=730)
+    assert any(f.rule == "FG-13" for f in _report(longer).blocking)
+
+
 def _police_watchlist(**changes: object) -> dict:
     data = _office(
         handler={"name": "Example City Public Security Bureau", "kind": "public_security_organ", "contact": "110"},
