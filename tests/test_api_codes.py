@@ -130,6 +130,14 @@ def test_unknown_query_parameters_are_refused_not_ignored(env: Env) -> None:
     assert twice.status_code == 422 and twice.json()["code"] == "invalid_input" and "limit" in twice.json()["detail"]
 
 
+def test_a_request_without_a_valid_key_is_401_before_anything_about_its_input(env: Env) -> None:
+    for headers in ({}, {"Authorization": "Bearer fgk_not-a-key"}):
+        unknown = env.client.get("/api/v1/deployments?page=2", headers=headers)
+        control = env.client.post("/api/v1/subjects", json={"id": "a\u0000b"}, headers=headers)
+        assert (unknown.status_code, control.status_code) == (401, 401)
+        assert unknown.json()["code"] == control.json()["code"] == "unauthorized"
+
+
 def all_errors() -> set[type[FacegateError]]:
     for module in pkgutil.walk_packages(facegate.__path__, "facegate."):
         skipped = module.name.startswith("facegate.cli") or "__main__" in module.name or ".migrations" in module.name

@@ -17,6 +17,7 @@ from facegate.gate import MAX_IMAGE_BYTES, Gate
 from facegate.home import data_home
 
 from . import docs, problems
+from .auth import any_key
 from .middleware import RequestMiddleware
 from .responses import Health
 from .responses import problems as problems_of
@@ -143,19 +144,10 @@ def create_api(
     app.state.engine_state = "loading" if warm_engine else "on_first_use"
     problems.install(app)
     strict = [Depends(known_query), Depends(plain_text)]
-    for module in (
-        deployments,
-        documents,
-        subjects,
-        biometrics,
-        collections,
-        liveness,
-        audit,
-        keys,
-        me,
-        edge,
-        webhooks,
-    ):
+    keyed = [Depends(any_key), *strict]  # a request without a valid key gets 401 before anything about its input
+    for module in (deployments, documents, subjects, biometrics, collections, liveness, audit, keys, webhooks):
+        app.include_router(module.router, responses=problems_of(401, 403, 404, 409, 413, 422), dependencies=keyed)
+    for module in (me, edge):  # a subject link's or a device's own authentication
         app.include_router(module.router, responses=problems_of(401, 403, 404, 409, 413, 422), dependencies=strict)
     app.include_router(rules.router, responses=problems_of(404, 422), dependencies=strict)
     app.include_router(probes.router)
