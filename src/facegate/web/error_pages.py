@@ -101,7 +101,6 @@ def install(app: FastAPI) -> None:
             return error_page(request, 503, "facegate cannot complete this request now; try again soon.")
         return error_page(request, exc.status, str(exc.args[0]) if exc.args else exc.kind)
 
-
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
     app.add_exception_handler(FacegateError, facegate_error)  # type: ignore[arg-type]
