@@ -47,13 +47,19 @@ def test_every_rule_says_where_it_is_enforced() -> None:
 
 @pytest.mark.parametrize(
     ("rule_id", "room"),
-    [("CN25-6a/b", "gate"), ("CN25-12b", "gate"), ("CN25-6d", "vault"), ("CN25-9c", "audit"),
+    [("CN25-6c", "gate"), ("CN25-12b", "gate"), ("CN25-6d", "vault"), ("CN25-9c", "audit"),
      ("CN25-15c", "oversight"), ("CN25-14a–d", "vault")],
 )  # fmt: skip
 def test_run_time_rules_are_registered_with_their_room(rule_id: str, room: str) -> None:
     rule = get_rule(rule_id)
     assert rule.check is None
     assert room in rule.enforced_at
+
+
+def test_consent_is_asked_at_the_gate_and_its_words_are_read_in_the_spec() -> None:
+    """CN25-6a/b and CN25-12c are enforced at the gate, and the spec's words are checked for them too (bundled or
+    implied consent; declining that ends the service)."""
+    assert get_rule("CN25-6a/b").where == ("check", "gate") and get_rule("CN25-12c").where == ("check", "gate")
 
 
 def test_each_profile_lists_its_rules_and_the_draft_inherits_the_law() -> None:

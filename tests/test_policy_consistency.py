@@ -1,6 +1,7 @@
-"""The spec's own words are read against its tokens (FG-6 to FG-14, CN25-8a/b, CN25-12a's copy-lint): each kind of
-contradiction trips in Chinese and in English, the corrected words clear it, a reviewer's reading lifts it, and
-lawful specs that mention such words harmlessly ("no children", "不收费", "not stored abroad") stay allowed."""
+"""The spec's own words are read against its tokens (FG-6 to FG-14, CN25-2, CN25-6a/b, CN25-8a/b, CN25-12a's
+copy-lint, CN25-12c): each kind of contradiction trips in Chinese and in English, the corrected words clear it, a
+reviewer's reading lifts it, and lawful specs that mention such words harmlessly ("no children", "不收费", "not stored
+abroad") stay allowed."""
 
 import copy
 from datetime import date
@@ -17,7 +18,8 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "deployments"
 BASE: dict[str, Any] = yaml.safe_load((EXAMPLES / "office-entry.yaml").read_text(encoding="utf-8"))
 TODAY = date(2026, 11, 26)
 FG = {f"FG-{n}" for n in range(6, 15)}
-LAW_FIRST = {"FG-6": "CN25-13a", "FG-11": "CN25-4a"}  # the statutory rule the fact read in the words breaks
+# The statutory rule the fact read in the words breaks.
+LAW_FIRST = {"FG-6": "CN25-13a", "FG-8": "CN25-3", "FG-11": "CN25-4a"}
 HQ = {"name": "集团总部 / Group HQ", "contact": "dpo@group.example", "purpose": "group access control",
       "method": "template sync", "pi_categories": ["face template"], "separate_consent": True,
       "country": "CN"}  # fmt: skip
@@ -77,6 +79,27 @@ CASES: list[tuple[str, str, dict, dict, dict, dict]] = [
     ("CN25-12a", "alternatives[access_card].note",
      note("门禁卡仅限访客，员工只能刷脸"), note("Cards are for visitors; for staff the face is the only way in."),
      note("门禁卡向所有员工免费发放"), note("Every employee may use the card instead.")),
+    ("CN25-12a", "purpose.alternatives_analysis",  # a penalty for declining, a Chinese comma between
+     {"purpose.alternatives_analysis": "无其他可行方式；不同意人脸识别的，不予办理工卡"},
+     {"purpose.alternatives_analysis": "Accounts that refuse face verification are kicked out of the system."},
+     {"purpose.alternatives_analysis": "不同意人脸识别的，可凭门禁卡通行"},
+     {"purpose.alternatives_analysis": "Staff who refuse face verification use the free access card."}),
+    ("CN25-12c", "purpose.description",  # declining ends the service
+     {"purpose.description": "拒绝刷脸的账号将被踢出游戏，不刷脸将无法使用"},
+     {"purpose.description": "Staff who decline face verification cannot enter the building."},
+     {"purpose.description": "拒绝刷脸的员工可凭门禁卡进入，不会被拒绝服务"},
+     {"purpose.description": "Staff who decline face verification enter with the free access card."}),
+    ("CN25-6a/b", "notice.consent_text",  # consent bundled with the terms, or implied by entering
+     {"notice.consent_text": "注册会员即表示您同意《会员服务协议》《隐私政策》及人脸信息处理规则；"
+                             "进店即视为同意刷脸识别。"},
+     {"notice.consent_text": "By registering you accept the terms and privacy policy, including facial recognition."},
+     {"notice.consent_text": "点击同意前单独告知人脸信息处理规则；您可以选择不同意并使用会员卡。"},
+     {"notice.consent_text": "Consent is asked separately on the kiosk screen; I agree to register my face."}),
+    ("CN25-6a/b", "notice.other_legal_matters",
+     {"notice.other_legal_matters": "进店即视为同意刷脸识别。"},
+     {"notice.other_legal_matters": "By entering the store you agree to face recognition."},
+     {"notice.other_legal_matters": "进店不视为同意刷脸识别，刷脸须本人单独同意。"},
+     {"notice.other_legal_matters": "Entering the store is not taken as consent to face recognition."}),
     ("CN25-8a/b", "purpose.least_impact",
      {"purpose.least_impact": "人脸模板上传至云平台，在服务器上比对"},
      {"purpose.least_impact": "Templates are uploaded to our cloud platform and matched on the server."},
@@ -244,6 +267,46 @@ def test_a_breach_of_the_law_read_in_the_words_cites_the_law_first_then_the_poli
     assert use.cites == ("CN25-4a", "FG-11") and "CN25-4a asks for a specific purpose" in use.message
 
 
+def test_an_inference_the_law_forbids_cites_the_law_first_and_one_it_allows_only_the_policy() -> None:
+    mood = {"purpose.description": "The turnstile also estimates each employee's mood."}  # emotion at work (§5.2)
+    (denied,) = findings(mood, "FG-8")
+    assert denied.cites == ("CN25-3", "FG-8") and "deny-list CN25-3 prohibits" in denied.message
+    both = evaluate(spec_from_data(spec_with(mood)), ["cn2025", "cn2023-draft"], today=TODAY)
+    assert [f.cites[0] for f in both.findings if f.rule == "FG-8"] == ["CN25-3"]
+    religion = {"purpose.description": "The system infers each visitor's religion."}
+    draft = evaluate(spec_from_data(spec_with(religion)), ["cn2023-draft"], today=TODAY)
+    assert [f.cites for f in draft.findings if f.rule == "FG-8"] == [("CN25-3", "CN23-3", "CN23-11", "FG-8")]
+    (spending,) = findings({"purpose.description": "The turnstile also estimates spending power."}, "FG-8")
+    assert spending.cites == ("FG-8",) and "facegate policy FG-8" in spending.message  # not on the deny-list
+    excepted = {**mood, "analysis_exception": {"basis": "separate_consent"}}  # a recorded exception (§5.2)
+    assert [f.cites for f in findings(excepted, "FG-8")] == [("FG-8",)]
+
+
+def test_only_a_supported_sole_method_provision_lifts_the_copy_lint() -> None:
+    words = {"purpose.alternatives_analysis": "无其他可行方式：拒绝刷脸的账号将被踢出。"}
+    bare = {**words, "sole_method_ref": "某部门通知（未登记）"}  # a bare ref proves nothing (§4.8)
+    assert findings(bare, "CN25-12a") and findings(bare, "CN25-12c")
+    sole = {"claim": "sole_method", "reviewer": "Li Ming (counsel)", "attested_on": "2026-11-20",
+            "document": "Legal opinion 2026-14"}  # fmt: skip
+    assert not findings({**bare, "attestations": [sole]}, "CN25-12a")
+    assert not findings({**bare, "attestations": [sole]}, "CN25-12c")
+
+
+RND = {"context": "rnd_algorithm_training", "purpose.category": "algorithm_training"}
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["志愿者人脸用于训练算法，同时导入办公室门禁进行刷脸通行试点。",
+     "Volunteers' faces train the model and are loaded into the office gates for a live face-entry trial."],
+)  # fmt: skip
+def test_an_rnd_deployment_whose_words_put_the_faces_to_live_use_is_blocked_under_cn25_2(words: str) -> None:
+    blocking = [f for f in findings({**RND, "purpose.description": words}, "CN25-2") if f.severity == "BLOCK"]
+    assert [f.field for f in blocking] == ["purpose.description"] and blocking[0].message_zh, blocking
+    lab = "Volunteers' faces train a model in the lab; the data set is never loaded into any gate or used live."
+    assert [f.severity for f in findings({**RND, "purpose.description": lab}, "CN25-2")] == ["INFO"]
+
+
 def test_words_that_keep_facial_data_longer_than_the_figure_block_under_cn25_8c() -> None:
     words = "Templates are kept for five years after the member's last face-pay purchase, so members need not re-enrol."
     (finding,) = findings({"storage.retention_justification": words}, "CN25-8c")
@@ -319,6 +382,11 @@ LAWFUL_CONTROLS: list[dict[str, Any]] = [
      "purpose.necessity": "钥匙经常丢失，补配钥匙需两天。"},
     {"alternatives": [{"method": "access card", "fee": 0, "wait": 0,
                        "note": "Using the card is free; a replacement card costs 10 yuan."}]},
+    # Consent asked on its own, with the alternative open to those who decline.
+    {"notice.consent_text": "您可以选择不同意并使用会员卡。"},
+    {"notice.consent_text": "Consent is asked separately on the kiosk screen."},
+    {"notice.consent_text": "点击同意前单独告知人脸信息处理规则。"},
+    {"notice.rights_impact": "拒绝刷脸不影响办理，可凭门禁卡通行；拒绝刷脸的员工不会被拒绝服务。"},
     # The halls of a border port are places, not data leaving the country.
     {"location.collection_area": "出境大厅和入境大厅的自助查验通道，摄像头覆盖通道内0.8米。"},
     {"location.collection_area": "The e-gates in the departure hall and the exit lanes; camera view 0.8 m."},
@@ -400,6 +468,13 @@ def test_every_held_value_answers_to_its_common_chinese_and_english_names() -> N
         ("location_type", "服装店", "sales_floor"), ("location_type", "retail floor", "sales_floor"),
         ("purpose", "访客登记", "visitor_management"), ("purpose", "会员识别", "customer_identification"),
         ("purpose", "食堂消费", "payment"), ("handler_kind", "出入境管理支队", "public_security_organ"),
+        ("alternative", "取件码", "checkin_code"), ("alternative", "parcel pickup code", "checkin_code"),
+        ("alternative", "保安", "staff_assisted"), ("premises_type", "滑雪场", "sports_venue"),
+        ("premises_type", "ski resort", "sports_venue"), ("premises_type", "教堂", "place_of_worship"),
+        ("premises_type", "寺庙", "place_of_worship"), ("premises_type", "宗教场所", "place_of_worship"),
+        ("premises_type", "church", "place_of_worship"), ("premises_type", "temple", "place_of_worship"),
+        ("location_type", "驾驶室", "vehicle_cabin"), ("location_type", "车内", "vehicle_cabin"),
+        ("location_type", "driver cab", "vehicle_cabin"), ("location_type", "in-vehicle", "vehicle_cabin"),
     ],
 )  # fmt: skip
 def test_real_deployment_words_resolve(kind: str, words: str, value: str) -> None:

@@ -89,6 +89,15 @@ def test_a_bad_value_names_its_field(change: str, field: str) -> None:
         parse_spec(text)
 
 
+@pytest.mark.parametrize("bad", ["24h-smart-store", "HQ-Lobby", "hq_lobby"])
+def test_an_id_that_breaks_its_pattern_is_told_what_an_id_may_contain(bad: str) -> None:
+    with pytest.raises(InputError) as refused:
+        parse_spec(DESIGN_EXAMPLE.replace("id: hq-lobby", f"id: {bad}"))
+    message = str(refused.value)
+    assert f"id: {bad!r} is not a valid id" in message and "lowercase letters a-z, digits and hyphens" in message
+    assert "starts with a letter" in message and "pattern" not in message and "^[a-z]" not in message
+
+
 @pytest.mark.parametrize("terms", [{"fee": -1, "wait": 0}, {"fee": 0, "wait": -5}])
 def test_a_negative_fee_or_wait_is_refused_not_read_as_a_fee(terms: dict) -> None:
     data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))

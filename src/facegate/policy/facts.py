@@ -1,6 +1,7 @@
 """Facts the rules read off a deployment spec: canonical premises, analyses and locations, who is likely present."""
 
 from facegate.policy import claims, vocabulary
+from facegate.policy.answers import stated
 from facegate.policy.spec import Deployment
 
 CHILD_PREMISES = vocabulary.tagged("premises_type", "children")
@@ -83,8 +84,22 @@ def minors_expected(spec: Deployment, unknown_age: str) -> bool:
 
 def analyses(spec: Deployment) -> tuple[str, ...]:
     """The analyses besides matching, by their §5.2 names; emotion is placed at work or in education by context."""
-    names = [_emotion_setting(spec) if name == "emotion" else name for name in spec.analyses]
-    return tuple(dict.fromkeys(names))
+    return tuple(dict.fromkeys(analysis(spec, name) for name in spec.analyses))
+
+
+def analysis(spec: Deployment, name: str) -> str:
+    """An analysis by its §5.2 name in this spec's setting: emotion at work or in education is named for it."""
+    return _emotion_setting(spec) if name == "emotion" else name
+
+
+def exception_recorded(spec: Deployment, allowed: tuple[str, ...]) -> bool:
+    """Whether the spec records one of the `allowed` exceptions for a prohibited analysis, with its basis."""
+    exception = spec.analysis_exception
+    if exception is None or exception.basis not in allowed:
+        return False
+    if exception.basis == "separate_consent":
+        return spec.consent_based
+    return stated(exception.ref)
 
 
 def _emotion_setting(spec: Deployment) -> str:

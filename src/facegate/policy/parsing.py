@@ -63,6 +63,11 @@ def _describe(error: Any) -> tuple[str, str]:
             return field, "unknown field (if it is part of a value, quote the value: a comma in {...} splits it)"
         return field, "unknown field"
     message = str(error["msg"]).removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch" and field == "id":  # the deployment's slug (spec.Slug), not a raw regex
+        return field, (
+            f"{value!r} is not a valid id: an id has 1 to 63 characters, only lowercase letters a-z, digits and "
+            "hyphens (-), and starts with a letter (e.g. smart-store-24h)"
+        )
     if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
         message += f" (YAML reads {value} written without quotes as a number: write it in quotes, '{value}')"
     if field == "(top level)" and message.startswith("alternatives"):

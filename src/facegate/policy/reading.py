@@ -1,7 +1,7 @@
 """Reading a spec's own words: clauses, negations and the numbers in them (ages, days, fees, waits), and the restricted
 facts a clause states (a private place, a minor, an inference, a foreign place, a burden on the alternative, an
-open-ended purpose, a further use, a 1:N search, face recognition made compulsory). Pure text work;
-policy.rules.consistency compares what is read with the spec's tokens."""
+open-ended purpose, a further use, a live use, a 1:N search). Pure text work; policy.rules.consistency compares what
+is read with the spec's tokens (policy.coercion reads wording that coerces people into face recognition)."""
 
 import re
 from dataclasses import dataclass
@@ -121,7 +121,7 @@ class Mention:
     """A restricted fact read in a field's words: the kind, the words as written and what they name."""
 
     kind: str  # private_place | minor | inference | foreign_place | fee | wait | steps | hours | out_of_service
-    # | open_ended | further_use | search | compulsory
+    # | open_ended | further_use | live_use | search | compulsory | penalty | bundled_consent | implied_consent
     words: str
     names: str  # the canonical value named (a location type, an analysis, a country), or a short description
 
@@ -364,54 +364,8 @@ def burdens(clause: str) -> list[Mention]:
     return found
 
 
-_FACE = re.compile(r"\bfac(?:e|es|ial)\b|\bFR\b|刷脸|人脸", re.IGNORECASE)
-_NOT_BEFORE = re.compile(r"(?:\b(?:not|never|no)|n't)\s*$", re.IGNORECASE)
-# Wording that makes face recognition compulsory. Those naming an obligation or a refusal's penalty are read unless
-# negated just before ("do not have to"); those denying an alternative are negative by nature and are read as they
-# stand, where the clause speaks of the face or the field of the alternatives.
-_OBLIGED = re.compile(
-    r"\b(?:must|have to|has to|(?:is |are )?required to|obliged to|forced to)\s+(?:(?:all|first|always|also)\s+)?"
-    r"(?:(?:use|register|enrol+|scan|show|present|provide|submit)\s+(?:(?:their|your|his|her|the|a)\s+)?fac(?:e|es|ial)\b"
-    r"|(?:pass|verify|identify|enter|check in|sign in|pay)\s+(?:\w+\s+){0,2}?(?:by|with|through|using)\s+"
-    r"(?:(?:their|your|the)\s+)?fac(?:e|ial)\b)"
-    r"|\bfac(?:e|es|ial)(?:\s+\w+){0,2}\s+(?:is|are)\s+(?:mandatory|compulsory|obligatory|required)\b"
-    r"|\b(?:mandatory|compulsory|obligatory)\s+(?:\w+\s+){0,2}?fac(?:e|es|ial)\b"
-    r"|\b(?:who|that) (?:refuses?|declines?|do not register|don't register|opts? out)\b[^.;]{0,50}?"
-    r"(?:\b(?:cannot|can't|may not|will not be able to|won't be able to|are not allowed to|is not allowed to)\s+"
-    r"(?:enter|access|use|get|be served|be admitted|pass|check in|open|obtain|receive|buy|board)\b"
-    r"|(?<!nobody )(?<!no one )\b(?:will be|are|is) (?:refused|denied|turned away)\b)"
-    r"|(?<![不非无])(?:必须|必需|须|一律|只能)(?:使用|通过|进行|录入|登记|注册)?(?:刷脸|人脸)"
-    r"|(?<![不非无])强制(?:使用|通过|进行|录入|采集|登记|注册)?(?:刷脸|人脸)|统一(?:使用|通过|进行)(?:刷脸|人脸)",
-    re.IGNORECASE,
-)
-_NO_ALTERNATIVE = re.compile(
-    r"(?<!in )(?<!by )\bno (?:other |non-biometric |alternative )?"
-    r"(?:alternative|other way|other option|other means|other method)s?\b(?!\s+(?:uses?|purposes?))"
-    r"|\bfac(?:e|ial)\b[^.;]{0,40}?\b(?:is|remains|are)\s+the only (?:way|option|means|method)\b"
-    r"|\bthe only (?:way|option|means|method)\b[^.;]{0,30}?\bis\s+(?:by\s+|through\s+|with\s+)?(?:the\s+)?"
-    r"fac(?:e|ial)\b"
-    r"|\bonly (?:by|through|with) (?:the )?fac(?:e|ial)\b"
-    r"|\b(?:cannot|can't|may not|will not|won't) (?:enter|get in|be served|pass|access|be admitted)\b[^.;]{0,30}"
-    r"\bwithout\b"
-    r"|唯一(?:的)?[^，。；]{0,4}?(?:方式|途径|通道|手段|方法|办法)"
-    r"|(?:没有|无|不提供|未提供|不设|不再提供|取消)(?:其他|其它|任何)?(?:的)?(?:替代|备选|其他方式|其它方式|其他途径)"
-    r"|(?:拒绝|不愿|未|不)(?:刷脸|录入人脸|登记人脸|人脸登记|采集人脸|人脸识别)[^，。；]{0,12}(?:不得|不能|无法|不予|禁止)"
-    r"(?:进入|入内|通行|办理|使用|入住|乘车|进出|进校|入园|享受|获得|登机|上车)",
-    re.IGNORECASE,
-)
-
-
-def compulsion(clause: str, about_alternatives: bool = False) -> list[Mention]:
-    """Wording that makes face recognition compulsory ('registration is mandatory', 'no alternative', '必须刷脸');
-    outside a field about the alternatives, only in a clause that speaks of the face."""
-    found = [
-        Mention("compulsory", m.group(0), "face recognition made compulsory")
-        for m in _OBLIGED.finditer(clause)
-        if not _NOT_BEFORE.search(clause[: m.start()])
-    ]
-    if about_alternatives or _FACE.search(clause):
-        found += [Mention("compulsory", m.group(0), "no alternative") for m in _NO_ALTERNATIVE.finditer(clause)]
-    return found
+# A clause that speaks of the face (policy.coercion reads compulsion only in one, outside the alternatives' fields).
+FACE = re.compile(r"\bfac(?:e|es|ial)\b|\bFR\b|刷脸|人脸", re.IGNORECASE)
 
 
 def open_ended(clause: str) -> list[Mention]:
@@ -483,12 +437,31 @@ def further_uses(clause: str, category: str) -> list[Mention]:
     return found
 
 
+# Faces put to live use: loaded into a door, gate or till system, or matched live ("live face-entry trial", 刷脸通行).
+_LIVE_USE = re.compile(
+    r"\blive\b[^.;]{0,20}?\b(?:match\w*|recogni\w*|identif\w*|verif\w*|entry|access|trial|pilot|use|operation)\b"
+    r"|\b(?:loaded|imported|enrolled|synced|synchronised|synchronized|uploaded|fed|put|deployed)\s+(?:in)?to\s+"
+    r"(?:the |our |its |a |an )?(?:[\w-]+ ){0,3}?(?:gates?|turnstiles?|doors?|door access|access control|entrance"
+    r" system|entry system|attendance|payment|checkout|tills?)\b"
+    r"|(?:导入|接入|部署到|部署至|同步至|同步到|加载到|录入|用于)[^，。；]{0,12}?(?:门禁|闸机|考勤|收银|支付系统|通行系统)"
+    r"|(?:实时|现场)(?:刷脸|人脸)?(?:比对|识别|通行|核验|开门)|刷脸(?:通行|开门|进门|进出|考勤|打卡|支付|签到)",
+    re.IGNORECASE,
+)
+
+
+def live_uses(clause: str) -> list[Mention]:
+    """Words that put faces to live use ('loaded into the office gates', '实时刷脸通行'): never an R&D data set's."""
+    if negated(clause):
+        return []
+    return [Mention("live_use", m.group(0), "live matching") for m in _LIVE_USE.finditer(clause)]
+
+
 def searches(clause: str) -> list[Mention]:
     """Words that describe a 1:N search ('searches the gallery', '布控') or a passive capture ('无感', 'as people
     walk past')."""
     found = [Mention("search", m.group(0), "identification") for m in _SEARCH.finditer(clause)]
     found += [Mention("search", m.group(0), "passive") for m in _PASSIVE.finditer(clause)]
-    if _FACE.search(clause) or PLACEMENT.search(clause):  # a capture, not a notice shown as people enter
+    if FACE.search(clause) or PLACEMENT.search(clause):  # a capture, not a notice shown as people enter
         found += [Mention("search", m.group(0), "passive") for m in _AS_THEY_PASS.finditer(clause)]
     return [m for m in found if not negated(clause, besides=m.words)]  # "without stopping" denies nothing
 

@@ -6,7 +6,6 @@ from facegate.policy import claims, facts
 from facegate.policy.answers import stated
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, INFERENCE_LISTS, normalise
 from facegate.policy.rule import CheckContext, Rule, Violation
-from facegate.policy.rules.cn25 import exception_recorded
 from facegate.policy.spec import Deployment
 from facegate.policy.vocabulary import label, labels
 
@@ -28,7 +27,7 @@ def non_biometric_first(spec: Deployment, ctx: CheckContext) -> Iterator[Violati
 def sensitive_analyses(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN23-11: no analysis of race, ethnicity, religion, health, social class or other sensitive PI."""
     denied = [a for a in facts.analyses(spec) if a in INFERENCE_LISTS["cn_draft_art11"]]
-    if denied and not exception_recorded(spec, INFERENCE_EXCEPTIONS["cn"]):
+    if denied and not facts.exception_recorded(spec, INFERENCE_EXCEPTIONS["cn"]):
         yield Violation(
             "analyses",
             f"the draft forbids analysing {', '.join(denied)}; remove them from analyses, or record a security, "

@@ -7,7 +7,7 @@ from facegate.policy.answers import stated
 from facegate.policy.notice import notice_fields
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, SECURITY_HARMS, normalise
 from facegate.policy.rule import CheckContext, Rule, Violation
-from facegate.policy.rules.copy_lint import compulsory_wording, off_device_wording, retention_wording
+from facegate.policy.rules import copy_lint
 from facegate.policy.rules.filing import expected_filing
 from facegate.policy.spec import Deployment
 from facegate.policy.vocabulary import label, labels, tagged
@@ -43,6 +43,7 @@ def context(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
             zh="算法训练不是生产用途；请设 context: rnd_algorithm_training，门控据此将其与实际比对分开",
         )
     elif training:
+        yield from copy_lint.live_use_wording(spec)
         yield Violation(
             "context",
             "R&D and algorithm training are outside CN25 but PIPL still applies; the gate refuses live enrollment "
@@ -52,20 +53,10 @@ def context(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
         )
 
 
-def exception_recorded(spec: Deployment, allowed: tuple[str, ...]) -> bool:
-    """Whether the spec records one of the `allowed` exceptions for a prohibited analysis, with its basis."""
-    exception = spec.analysis_exception
-    if exception is None or exception.basis not in allowed:
-        return False
-    if exception.basis == "separate_consent":
-        return spec.consent_based
-    return stated(exception.ref)
-
-
 def denied_analyses(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-3: no analysis on the deny-list (§5.2, §8 Q4) without a recorded exception."""
     denied = [a for a in facts.analyses(spec) if a in ctx.inference_denylist]
-    if denied and not exception_recorded(spec, INFERENCE_EXCEPTIONS["cn"]):
+    if denied and not facts.exception_recorded(spec, INFERENCE_EXCEPTIONS["cn"]):
         yield Violation(
             "analyses",
             f"analyses {', '.join(denied)} are on the deny-list of prohibited inferences; remove them, or record a "
@@ -180,7 +171,7 @@ def minors_rules(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
 
 def on_device(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-8a/b: facial data stays on the device unless separate consent or a law allows moving it."""
-    yield from off_device_wording(spec)
+    yield from copy_lint.off_device_wording(spec)
     if spec.storage.location == "on_premises" and ctx.settings.get("storage.device_definition") != "capture_endpoint":
         return
     if spec.off_device and not spec.storage.transmission_consent and not claims.supported(spec, "statutory_basis"):
@@ -199,7 +190,7 @@ def on_device(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
 def retention(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-8c: a retention period, the shortest necessary and justified; raw images no longer than templates."""
     storage = spec.storage
-    yield from retention_wording(spec)
+    yield from copy_lint.retention_wording(spec)
     if storage.retention_days is None and not stated(storage.retention_determination_method):
         yield Violation(
             "storage.retention_days",
@@ -311,7 +302,7 @@ def alternatives(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
 
 def no_coercion(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-12a: no wording makes face recognition compulsory (the copy-lint), and declining it costs nothing."""
-    yield from compulsory_wording(spec)
+    yield from copy_lint.compulsory_wording(spec)
     for method, fee in spec.alternative_fees.items():
         yield Violation(
             "alternative_fees",
@@ -432,7 +423,7 @@ RULES: tuple[Rule, ...] = (
     Rule("CN25-5d", "Barrier-free notice and capture for disabled and elderly people", "BLOCK", "C", CN,
          check=accessible_notice, note="C (standard U)"),
     Rule("CN25-6a/b", "Separate, voluntary, explicit, informed consent; written where law requires", "BLOCK", "S", CN,
-         enforced_at=("gate",), note="S (written U/C PIPL-29)"),
+         check=copy_lint.consent_wording, enforced_at=("gate",), note="S (written U/C PIPL-29)"),
     Rule("CN25-6c", "Convenient withdrawal", "BLOCK", "S", CN, enforced_at=("gate", "vault"), note="S/C (PIPL-15)"),
     Rule("CN25-6d", "On withdrawal, stop and delete", "BLOCK", "S", CN, enforced_at=("gate", "vault"),
          note="S/C (PIPL-47)", questions=("Q10",)),
@@ -471,7 +462,8 @@ RULES: tuple[Rule, ...] = (
          enforced_at=("gate",), cites=("NDSR-22",), questions=("Q11",),
          note="S/C: NDSR-22(5) states it; the 48-hour window is facegate policy FG-3"),
     Rule("CN25-12c", "FR consent is not a condition of service unless necessary (the duty is PIPL-16)", "BLOCK", "S",
-         CN, enforced_at=("gate",), cites=("PIPL-16",), note="S/C: PIPL-16 and SPC21-4 state it"),
+         CN, check=copy_lint.service_refused_wording, enforced_at=("gate",), cites=("PIPL-16",),
+         note="S/C: PIPL-16 and SPC21-4 state it"),
     Rule("CN25-13a", "No FR device in private spaces within public places", "BLOCK", "S", CN, check=private_spaces,
          questions=("Q13",)),
     Rule("CN25-13b", "Public-place FR only for public security, delimited area, prominent signs", "BLOCK", "S", CN,

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 from facegate.policy import claims, facts, reading, retention
 from facegate.policy.answers import stated, zero
+from facegate.policy.profiles import INFERENCE_EXCEPTIONS, INFERENCE_LISTS, lineage
 from facegate.policy.reading import Mention
 from facegate.policy.rule import CheckContext, Rule, Violation
 from facegate.policy.spec import Deployment
@@ -20,6 +21,7 @@ from facegate.policy.terms import ALTERNATIVES
 from facegate.policy.vocabulary import label
 
 CN = ("cn2025",)
+_DRAFT_ART11 = INFERENCE_LISTS["cn_draft_art11"]  # what CN23-11 names, cited with CN25-3 under the draft
 WAIT_LIMIT_MINUTES = 10  # an alternative that makes people wait longer than this is a burden (CN25-10c, Q12)
 _PIA = ("lawfulness_necessity", "rights_impact", "security_risks", "protection_measures", "conclusion", "method",
         "cross_border")  # fmt: skip
@@ -193,19 +195,30 @@ def inference_in_text(spec: Deployment, ctx: CheckContext) -> Iterator[Violation
     if not ctx.settings.get("fg.text_reading"):
         return
     declared = set(spec.analyses) | set(facts.analyses(spec))
+    exception = facts.exception_recorded(spec, INFERENCE_EXCEPTIONS["cn"])
     reported: set[tuple[str, str]] = set()
     for path, mention in _read(spec, reading.inferences):
         if mention.names in declared or (path, mention.names) in reported:
             continue
         reported.add((path, mention.names))
+        said = f"{path} says the faces are analysed for {mention.words!r} ({label(mention.names, 'both')})"
+        said_zh = f"{path} 写明对人脸分析 {mention.words!r}（{label(mention.names)}）"
+        named = facts.analysis(spec, mention.names)
+        law: tuple[str, ...] = ()
+        if named in ctx.inference_denylist and not exception:  # the law forbids the inference itself (§5.2)
+            draft = named in _DRAFT_ART11 and "cn2023-draft" in lineage(ctx.profile.name)
+            law = ("CN25-3", "CN23-11") if draft else ("CN25-3",)
+            said += ", an inference on the deny-list CN25-3 prohibits without a recorded exception"
+            said_zh += "，属于 CN25-3 禁止推断清单，且未记录例外"
+        tail = _read_by("FG-8") if law else _policy("FG-8", "CN25-3 and CN23-11", "fg.text_reading")
+        tail_zh = _read_by_zh("FG-8") if law else _policy_zh("FG-8", "CN25-3 和 CN23-11", "fg.text_reading")
         yield Violation(
             path,
-            f"{path} says the faces are analysed for {mention.words!r} ({label(mention.names, 'both')}), but analyses "
-            f"is [{', '.join(spec.analyses)}]; declare it in analyses (the deny-list then applies) or remove it; "
-            f"{ask(path)}{_policy('FG-8', 'CN25-3 and CN23-11', 'fg.text_reading')}",
-            zh=f"{path} 写明对人脸分析 {mention.words!r}（{label(mention.names)}），但 analyses 为 "
-            f"[{', '.join(spec.analyses)}]；请在 analyses 中声明（禁止推断清单随即适用）或删除；"
-            f"{ask_zh(path)}{_policy_zh('FG-8', 'CN25-3 和 CN23-11', 'fg.text_reading')}",
+            f"{said}, but analyses is [{', '.join(spec.analyses)}]; declare it in analyses (the deny-list then "
+            f"applies) or remove it; {ask(path)}{tail}",
+            zh=f"{said_zh}，但 analyses 为 [{', '.join(spec.analyses)}]；请在 analyses 中声明（禁止推断清单随即适用）"
+            f"或删除；{ask_zh(path)}{tail_zh}",
+            law=law,
         )
 
 

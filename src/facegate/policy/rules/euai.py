@@ -6,7 +6,6 @@ from facegate.policy import facts
 from facegate.policy.answers import stated
 from facegate.policy.profiles import INFERENCE_EXCEPTIONS, INFERENCE_LISTS
 from facegate.policy.rule import CheckContext, Rule, Violation
-from facegate.policy.rules.cn25 import exception_recorded
 from facegate.policy.spec import Deployment
 from facegate.policy.vocabulary import labels
 
@@ -34,7 +33,7 @@ def gallery(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
 def emotion(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """EUAI-5-1f: no emotion recognition at work or in education, except for medical or safety reasons."""
     found = [a for a in facts.analyses(spec) if a in INFERENCE_LISTS["eu_art5_1f"]]
-    if found and not exception_recorded(spec, INFERENCE_EXCEPTIONS["eu_art5_1f"]):
+    if found and not facts.exception_recorded(spec, INFERENCE_EXCEPTIONS["eu_art5_1f"]):
         place = "at work" if found[0] == "emotion_workplace" else "in education"
         place_zh = "工作场所" if found[0] == "emotion_workplace" else "教育机构"
         yield Violation(
