@@ -5,7 +5,8 @@ while the tokens keep it there (CN25-8a/b), and a retention in words longer than
 policy.rules.cn25 reports them with its own rules."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from facegate.policy import claims, coercion, reading, retention
 from facegate.policy.rule import CheckContext, Violation
@@ -14,20 +15,27 @@ from facegate.policy.spec import Deployment
 from facegate.policy.vocabulary import labels
 
 
+def _read(spec: Deployment, find: Callable[[str, str], list[Any]]) -> Iterator[tuple[str, str, str]]:
+    """Each field of the spec in whose words `find(path, text)` reads something (where no reviewer attested the
+    reading): its path and what was read, listed in English and in Chinese."""
+    for path, text in texts(spec):
+        if claims.reading_attested(spec, path) is not None:
+            continue
+        found = find(path, text)
+        if found:
+            yield path, ", ".join(repr(m.words) for m in found), "、".join(repr(m.words) for m in found)
+
+
 def compulsory_wording(spec: Deployment) -> Iterator[Violation]:
     """CN25-12a's copy-lint: the words make face recognition compulsory ('registration is mandatory', 'no
     alternative', '必须刷脸', '拒绝刷脸的账号将被踢出游戏'), unless a state provision that the registry (or a reviewer's
     attestation) supports makes face the only method."""
     if claims.supported(spec, "sole_method"):  # a state provision may make face the only method (CN25-10a)
         return
-    for path, text in texts(spec):
-        if claims.reading_attested(spec, path) is not None:
-            continue
-        about_alternatives = path == "purpose.alternatives_analysis" or path.startswith("alternatives[")
-        found = coercion.coercion(text, about_alternatives)
-        if not found:
-            continue
-        words = ", ".join(repr(m.words) for m in found)
+    def find(path: str, text: str) -> list[Any]:
+        return coercion.coercion(text, path == "purpose.alternatives_analysis" or path.startswith("alternatives["))
+
+    for path, words, words_zh in _read(spec, find):
         offered = labels(spec.alternatives, "en") if spec.alternatives else "none"
         offered_zh = labels(spec.alternatives) if spec.alternatives else "无"
         yield Violation(
@@ -37,7 +45,7 @@ def compulsory_wording(spec: Deployment) -> Iterator[Violation]:
             "and as easy, or cite the state provision that makes face the only method in sole_method_ref; if the "
             f"words do not mean that, a reviewer attests it (attestations: [{{claim: text_reading, field: {path}, "
             "reviewer, attested_on, document: the reason}])",
-            zh=f"{path} 写有 {'、'.join(repr(m.words) for m in found)}：强制使用人脸识别的表述构成胁迫，而 "
+            zh=f"{path} 写有 {words_zh}：强制使用人脸识别的表述构成胁迫，而 "
             f"alternatives 为 {offered_zh}；请写明拒绝者均可免费、同样便捷地使用替代方式，或在 sole_method_ref "
             "中引用规定人脸为唯一方式的国家规定；如文字并非此意，由审核人确认（attestations: [{claim: "
             f"text_reading, field: {path}, reviewer, attested_on, document: 理由}}]）",
@@ -49,20 +57,14 @@ def service_refused_wording(spec: Deployment, ctx: CheckContext) -> Iterator[Vio
     ('拒绝刷脸的账号将被踢出游戏', 'who refuse cannot enter'), unless a state provision makes face the only method."""
     if claims.supported(spec, "sole_method"):  # a registered (or attested) state provision, not a bare ref (§4.8)
         return
-    for path, text in texts(spec):
-        if claims.reading_attested(spec, path) is not None:
-            continue
-        found = coercion.penalties(text)
-        if not found:
-            continue
-        words = ", ".join(repr(m.words) for m in found)
+    for path, words, words_zh in _read(spec, lambda path, text: coercion.penalties(text)):
         yield Violation(
             path,
             f"{path} says {words}: declining face recognition costs the person the service, but consent to face "
             "recognition may not be a condition of service unless it is strictly necessary; let everyone who declines "
             "use the service by a non-biometric alternative, or cite the state provision that makes face the only "
             f"method in sole_method_ref; {ask(path)}",
-            zh=f"{path} 写有 {'、'.join(repr(m.words) for m in found)}：拒绝人脸识别即失去服务，但除非确有必要，"
+            zh=f"{path} 写有 {words_zh}：拒绝人脸识别即失去服务，但除非确有必要，"
             "不得以同意人脸识别作为提供服务的条件；请让拒绝者通过非生物特征的替代方式获得服务，或在 sole_method_ref "
             f"中引用规定人脸为唯一方式的国家规定；{ask_zh(path)}",
         )
@@ -72,21 +74,17 @@ def consent_wording(spec: Deployment, ctx: CheckContext) -> Iterator[Violation]:
     """CN25-6a/b read in the words: consent bundled with the terms or a privacy policy, or implied by an act
     ('注册会员即表示您同意《会员服务协议》', '进店即视为同意刷脸识别', 'by entering the store you agree'), is not
     separate."""
-    for path, text in texts(spec):
-        if claims.reading_attested(spec, path) is not None:
-            continue
-        consent_field = path == "notice.consent_text"
-        found = [m for c in reading.clauses(text) for m in coercion.consent_taken(c, consent_field)]
-        if not found:
-            continue
-        words = ", ".join(repr(m.words) for m in found)
+    def find(path: str, text: str) -> list[Any]:
+        return [m for c in reading.clauses(text) for m in coercion.consent_taken(c, path == "notice.consent_text")]
+
+    for path, words, words_zh in _read(spec, find):
         yield Violation(
             path,
             f"{path} says {words}: consent bundled with the terms or a privacy policy, or taken as given by entering, "
             "registering or using the service, is not the separate, voluntary and explicit consent facial information "
             "needs; ask for it on its own, by a dedicated affirmative act (never pre-ticked), after the notice, with "
             f"the alternative offered to those who decline; {ask(path)}",
-            zh=f"{path} 写有 {'、'.join(repr(m.words) for m in found)}：与服务协议、隐私政策捆绑的同意，或以进入、"
+            zh=f"{path} 写有 {words_zh}：与服务协议、隐私政策捆绑的同意，或以进入、"
             "注册、使用服务视为同意，都不是人脸信息所需的单独、自愿、明确的同意；请在告知后以专门的主动操作（不得默认"
             f"勾选）单独征求同意，并向拒绝者提供替代方式；{ask_zh(path)}",
         )
@@ -97,20 +95,17 @@ def live_use_wording(spec: Deployment) -> Iterator[Violation]:
     门禁进行刷脸通行试点', 'loaded into the office gates for a live face-entry trial'), which R&D never is."""
     if spec.context != "rnd_algorithm_training":
         return
-    for path, text in texts(spec):
-        if claims.reading_attested(spec, path) is not None:
-            continue
-        found = [m for c in reading.clauses(text) for m in reading.live_uses(c)]
-        if not found:
-            continue
-        words = ", ".join(repr(m.words) for m in found)
+    def find(path: str, text: str) -> list[Any]:
+        return [m for c in reading.clauses(text) for m in reading.live_uses(c)]
+
+    for path, words, words_zh in _read(spec, find):
         yield Violation(
             path,
             f"{path} says {words}: the faces of this R&D deployment (context: rnd_algorithm_training) are put to live "
             "use, but R&D and algorithm training are never live, and the gate refuses live matching for it; keep the "
             "data set out of live systems, or register the live use as its own deployment (context: production, with "
             f"its purpose, notice, consent and impact assessment); {ask(path)}",
-            zh=f"{path} 写有 {'、'.join(repr(m.words) for m in found)}：该研发部署（context: rnd_algorithm_training）的"
+            zh=f"{path} 写有 {words_zh}：该研发部署（context: rnd_algorithm_training）的"
             "人脸被投入实际应用，但研发和算法训练不得用于实际识别，门控也拒绝其实际比对；请将数据集与实际应用系统隔离，"
             f"或将实际应用登记为单独的部署（context: production，另行告知、取得同意并完成影响评估）；{ask_zh(path)}",
         )
