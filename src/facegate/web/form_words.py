@@ -9,6 +9,7 @@ MESSAGES: list[tuple[str, str]] = [
     (r"not a whole number", "不是整数"),
     (r"unknown field.*", "未知字段"),
     (r"String should match pattern .*", "格式不符合要求"),
+    (r"'.*' is not a valid id: .*", "格式不符合要求：ID 为 1 至 63 个字符，只含小写字母、数字和连字符，以字母开头"),
     (r"String should have at most (\d+) characters?", "最多 {0} 个字符"),
     (r"String should have at least (\d+) characters?", "至少 {0} 个字符"),
     (r"Input should be a valid integer.*", "应为整数"),
