@@ -40,9 +40,10 @@ class Node:
         """The server's base URL."""
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, sync_every: float = 0.5, *options: str) -> None:
-        """Run `facegate serve` for this data directory on a free loopback port and wait until it answers."""
-        self.port = free_port()
+    def start(self, sync_every: float = 0.5, *options: str, port: int = 0) -> None:
+        """Run `facegate serve` for this data directory on a loopback port (`port`, else a free one) and wait until
+        it answers."""
+        self.port = port or free_port()
         env = {**os.environ, **self.env, "PYTHONPATH": str(SRC)}
         command = [sys.executable, "-m", "facegate", "serve", "--home", str(self.home), "--port", str(self.port),
                    "--sync-every", str(sync_every), *options]  # fmt: skip

@@ -22,6 +22,7 @@ from gate_fixtures import example, shared_engine
 
 from facegate.edge.device import Device
 from facegate.edge.hub import Hub
+from facegate.edge.models import DeviceRow
 from facegate.errors import FacegateError, ForbiddenError, HubRefused, RefusedError
 from facegate.gate import Caller, Gate
 from facegate.oversight import Oversight
@@ -293,8 +294,7 @@ def test_the_console_lists_pairs_and_suspends_devices(site: dict[str, Node], tmp
         device_id = device.join(hub.url, token, "kiosk")["device_id"]
         suspended = browser.post(f"/console/devices/{device_id}/suspend", data={"csrf": csrf})
         assert suspended.status_code == 200 and "suspended" in suspended.text
-    with pytest.raises(ForbiddenError, match="suspended"):
-        device.sync()
+    assert device.sync()["suspended"] is True  # told only the shreds it owes (none here)
 
 
 def test_the_hub_holds_no_template_bytes(site: dict[str, Node]) -> None:
@@ -419,6 +419,8 @@ def test_a_lost_device_out_of_touch_past_its_bound_shreds_by_itself(site: dict[s
     assert templates(kiosk, "walker") == 0
     status = json.loads(cli(kiosk, "status", "--json").stdout)
     assert status["wipe"]["reason"] == "offline" and status["wipe"]["acknowledged_at"] is None
+    assert status["wipe"]["deployments"] == [OFFICE]  # the deployments whose bound passed, named
+    assert f"the keys of {OFFICE} shredded" in cli(kiosk, "status").stdout
     wipes = [e for e in operations(kiosk) if e["operation"] == "device.wipe"]
     assert wipes and wipes[-1]["outcome"] == "keys_shredded_offline"
 
@@ -554,7 +556,8 @@ def test_a_round_the_hub_refuses_is_logged_with_its_code_and_detail(
     hub = site["hub"]
     kiosk, device = paired_device(site, tmp_path, "kiosk-s")
     device_id = device.link().device_id  # type: ignore[union-attr]
-    Hub(hub.gate, hub.home).set_status(device_id, "suspended", "operator:test")
+    with hub.gate.db.session() as session:  # a flagged device's pushes are refused
+        session.get(DeviceRow, device_id).flag = "a test flag"  # type: ignore[union-attr]
 
     async def serve_until_logged() -> None:
         loop = asyncio.create_task(run_sync(kiosk.gate, kiosk.home, 60))
@@ -570,4 +573,88 @@ def test_a_round_the_hub_refuses_is_logged_with_its_code_and_detail(
 
     with caplog.at_level(logging.WARNING, logger="facegate.edge"):
         asyncio.run(serve_until_logged())
-    assert f"device_inactive: the hub refused: device {device_id} is suspended on this hub" in caplog.text
+    assert f"device_flagged: the hub refused: device {device_id} is flagged (a test flag)" in caplog.text
+
+
+def test_a_suspended_device_still_shreds_withdrawals_and_deletions_refuses_faces_and_says_so(
+    site: dict[str, Node], tmp_path: Path
+) -> None:
+    hub = site["hub"]
+    kiosk, device = paired_device(site, tmp_path, "kiosk-p")
+    for subject in ("paused", "paused-2", "kept"):
+        consent_at_hub(hub, subject)
+    device.sync()
+    for subject, face in (("paused", "biden.jpg"), ("paused-2", "obama.jpg"), ("kept", "obama2.jpg")):
+        kiosk.gate.enroll(OFFICE, subject, photo(face))
+    device.sync()
+    hub_side, device_id = Hub(hub.gate, hub.home), device.link().device_id  # type: ignore[union-attr]
+    hub_side.set_status(device_id, "suspended", "operator:test")
+    hub.gate.withdraw(OFFICE, "paused")
+    hub.gate.delete_subject("paused-2")
+    consent_at_hub(hub, "newcomer")  # not told to a suspended device
+    done = device.sync()
+    assert done["suspended"] and done["shreds_confirmed"] == 2
+    assert (templates(kiosk, "paused"), templates(kiosk, "paused-2"), templates(kiosk, "kept")) == (0, 0, 1)
+    assert not has_consent(kiosk, "paused") and not has_consent(kiosk, "newcomer")
+    fresh = Gate.open(kiosk.home, engine_factory=shared_engine)
+    for subject, face in (("paused", "biden2.jpg"), ("kept", "obama2.jpg")):
+        with pytest.raises(RefusedError, match=r"suspended by its hub.*until its hub resumes it") as refusal:
+            fresh.verify(OFFICE, subject, photo(face))
+        assert "CN25-6d" in refusal.value.rule_ids
+    assert "SUSPENDED by its hub" in cli(kiosk, "status").stdout
+    assert json.loads(cli(kiosk, "status", "--json").stdout)["suspended"] is True
+    assert hub_row(hub, device_id)["pending_shreds"] == 0  # both orders acknowledged
+    assert device.sync()["shreds_confirmed"] == 0  # acknowledged orders are not sent again
+    hub_side.set_status(device_id, "active", "operator:test")
+    device.sync()
+    assert device.link().status == "active" and has_consent(kiosk, "newcomer")  # type: ignore[union-attr]
+    assert Gate.open(kiosk.home, engine_factory=shared_engine).verify(OFFICE, "kept", photo("obama2.jpg")).outcome == (
+        "match"
+    )
+
+
+def test_a_device_deletion_of_a_subject_outside_its_deployments_is_ignored_and_audited(
+    site: dict[str, Node], tmp_path: Path
+) -> None:
+    from facegate.vault.models import SubjectRow
+
+    hub = site["hub"]
+    kiosk, device = paired_device(site, tmp_path, "kiosk-v")
+    hub.gate.add_subject("bystander")  # known at the hub, in no deployment
+    kiosk.gate.add_subject("bystander")
+    kiosk.gate.delete_subject("bystander")
+    device.sync()
+    with hub.gate.db.session(readonly=True) as session:
+        assert session.get(SubjectRow, "bystander") is not None
+    ignored = [e for e in operations(hub) if e["operation"] == "subject.delete" and e.get("subject") == "bystander"]
+    assert [(e["decision"], e["outcome"]) for e in ignored] == [("refuse", "ignored_not_in_device_deployments")]
+
+
+def test_malformed_fields_of_a_signed_push_or_pull_are_refused_and_change_nothing(
+    site: dict[str, Node], tmp_path: Path
+) -> None:
+    from facegate.edge import signing
+
+    hub = site["hub"]
+    _, device = paired_device(site, tmp_path, "kiosk-m")
+    link = device.link()
+    assert link is not None
+    size = hub_row(hub, link.device_id)["log_size"]
+    entries = len(operations(hub))
+
+    def post(path: str, raw: bytes) -> httpx.Response:
+        headers = signing.sign_request(device.key, link.device_id, "POST", path, raw, datetime.now(UTC))
+        return httpx.post(f"{hub.url}{path}", content=raw, headers={**headers, "Content-Type": "application/json"})
+
+    base = {"from": size, "checkpoint": "x", "entries": [], "proof": []}
+    for field, value in (
+        ("holdings", [["hq-lobby"]]), ("holdings", "abc"), ("holdings", [[1, 2, 3]]), ("subjects", ["x"]),
+        ("subjects", [{"id": "x", "deployments": [1]}]), ("subjects", [{"deployments": {}}]), ("entries", "abc"),
+        ("self_check", "x"),
+    ):  # fmt: skip
+        answer = post("/api/v1/edge/push", json.dumps({**base, field: value}).encode())
+        assert answer.status_code == 422 and answer.json()["detail"].startswith(field), (field, answer.text)
+    answer = post("/api/v1/edge/pull", b'{"applied": 0, "acks": [{"order": 1e400, "subject": "a"}]}')
+    assert answer.status_code == 422 and answer.json()["detail"].startswith("acks.0.order")
+    assert hub_row(hub, link.device_id)["log_size"] == size and len(operations(hub)) == entries
+    assert hub_row(hub, link.device_id)["audit"] == "verified"

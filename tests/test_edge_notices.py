@@ -193,3 +193,37 @@ def test_a_burst_of_acknowledgements_the_hub_is_not_reading_yet_reaches_it_whole
         for client in (hub, sender):
             client.disconnect()
             client.loop_stop()
+
+
+def test_a_change_made_while_the_hubs_server_was_down_reaches_a_device_on_notices_after_the_restart(
+    nodes: dict[str, Node],
+) -> None:
+    hub, notified = nodes["hub"], nodes["notified"]
+    hub.gate.add_subject("sleeper")
+    hub.gate.notice_shown(OFFICE, "sleeper")
+    hub.gate.give_consent(OFFICE, "sleeper")
+    wait_for(lambda: consented(notified, "sleeper"), "the consent to reach the device", rounds=600)
+    port = hub.port
+    hub.stop()
+    hub.gate.withdraw(OFFICE, "sleeper")  # no hub server: nobody publishes its notice now
+    hub.start(port=port)
+    # `notified` polls hourly and its broker connection never dropped: only the restarted hub's notice wakes it.
+    wait_for(lambda: not consented(notified, "sleeper"), "the withdrawal to reach the device", rounds=600)
+
+
+def test_a_device_on_notices_reports_what_it_holds_soon_after_a_local_enrollment(nodes: dict[str, Node]) -> None:
+    hub, notified = nodes["hub"], nodes["notified"]
+    hub.gate.add_subject("newcomer")
+    hub.gate.notice_shown(OFFICE, "newcomer")
+    hub.gate.give_consent(OFFICE, "newcomer")
+    wait_for(lambda: consented(notified, "newcomer"), "the consent to reach the device", rounds=600)
+    hub_side, me = Hub(hub.gate, hub.home), device_id(notified)
+
+    def stored() -> int:
+        return next(d for d in hub_side.devices() if d["id"] == me)["stored_subjects"]
+
+    assert stored() == 0
+    notified.gate.enroll(OFFICE, "newcomer", PHOTO.read_bytes())  # it polls hourly: only its own push tells the hub
+    wait_for(lambda: stored() == 1, "the hub to count the enrollment", rounds=600)
+    hub.gate.withdraw(OFFICE, "newcomer")  # applied from the notice, then reported
+    wait_for(lambda: stored() == 0, "the hub to drop the holding", rounds=600)

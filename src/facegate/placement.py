@@ -38,7 +38,7 @@ class HubLinkRow(Base):
     applied: Mapped[int] = mapped_column(BigInteger, default=0)
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     pushed_size: Mapped[int] = mapped_column(BigInteger, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | unpaired
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | suspended | unpaired
     # When this device shredded its keys (ordered by the hub, or by itself past its offline bound), and why.
     wiped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     wipe_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)  # unpair | suspend | lost | offline
@@ -57,6 +57,7 @@ class Node:
     last_sync_at: datetime | None = None
     wiped_at: datetime | None = None  # when a wipe the hub ordered shredded this device's keys
     wiped_because: str | None = None
+    suspended: bool = False  # its hub suspended it (without a wipe): faces refused until the hub resumes it
 
 
 def linked(kind: str, link: Any) -> Node:
@@ -65,6 +66,8 @@ def linked(kind: str, link: Any) -> Node:
         return Node(kind)
     if link.wiped_at is not None and link.wipe_reason != "offline":
         return Node(kind, link.hub_url, link.last_sync_at or link.paired_at, link.wiped_at, link.wipe_reason)
+    if link.status == "suspended":
+        return Node(kind, link.hub_url, link.last_sync_at or link.paired_at, suspended=True)
     if link.status != "active":
         return Node(kind)
     return Node(kind, link.hub_url, link.last_sync_at or link.paired_at)
@@ -103,9 +106,24 @@ def wiped(node: Node, spec: Deployment) -> tuple[str, list[str]] | None:
     )
 
 
+def suspended(node: Node, spec: Deployment) -> tuple[str, list[str]] | None:
+    """On a device its hub suspended (without a wipe): why faces are refused, or None.
+
+    A suspended device still takes its hub's withdrawals and deletions (and shreds them), but nothing else, so
+    its consent standing may lag: it recognises no one until its hub resumes it.
+    """
+    if node.kind != "device" or not node.suspended:
+        return None
+    return (
+        f"this device is suspended by its hub ({node.hub_url}): no face is recognised for {spec.id} until its hub "
+        "resumes it (facegate device resume on the hub); use the alternative",
+        WIPED_RULES,
+    )
+
+
 def refusal(node: Node, spec: Deployment, now: datetime) -> tuple[str, list[str]] | None:
     """Why this node may not run a biometric operation of the deployment now (message, rule IDs), or None."""
-    return misplaced(node, spec) or wiped(node, spec) or offline_too_long(node, spec, now)
+    return misplaced(node, spec) or wiped(node, spec) or suspended(node, spec) or offline_too_long(node, spec, now)
 
 
 def offline_too_long(node: Node, spec: Deployment, now: datetime) -> tuple[str, list[str]] | None:

@@ -70,7 +70,7 @@ def status(json_out: Json = False, home: Home = None) -> None:
     out: dict[str, Any] = {"home": str(folder), "kind": here.kind, "deployments": len(gate.deployments())}
     if here.kind == "device":
         link = Device(gate, folder).link()
-        out["paired"] = link is not None and link.status == "active" and link.wipe_acked_at is None
+        out["paired"] = link is not None and link.status in ("active", "suspended") and link.wipe_acked_at is None
         if link is not None:
             out |= {
                 "hub": link.hub_url,
@@ -78,9 +78,11 @@ def status(json_out: Json = False, home: Home = None) -> None:
                 "hub_deployments": [d for d in link.deployments.split(",") if d],
                 "last_sync_at": link.last_sync_at and link.last_sync_at.isoformat(),
                 "link": link.status,
+                "suspended": link.status == "suspended",
                 "wipe": None if link.wiped_at is None else {
                     "reason": link.wipe_reason, "at": link.wiped_at.isoformat(),
                     "acknowledged_at": link.wipe_acked_at and link.wipe_acked_at.isoformat(),
+                    "deployments": Device(gate, folder).wiped_deployments(link),
                 },
             }  # fmt: skip
     else:
@@ -99,9 +101,14 @@ def status(json_out: Json = False, home: Home = None) -> None:
         from facegate.edge.wipe import REASONS
 
         w = out["wipe"]
+        which = (
+            f"the keys of {', '.join(w['deployments'])} shredded" if w["reason"] == "offline" and w["deployments"]
+            else "the keys of the deployments past their bound shredded" if w["reason"] == "offline"
+            else "every key of its deployments shredded"
+        )  # fmt: skip
         say(
-            f"  WIPED {w['at'][:19].replace('T', ' ')} UTC ({REASONS.get(w['reason'], w['reason'])}): every key of "
-            f"its deployments shredded; hub told: {(w['acknowledged_at'] or 'not yet')[:19].replace('T', ' ')}"
+            f"  WIPED {w['at'][:19].replace('T', ' ')} UTC ({REASONS.get(w['reason'], w['reason'])}): {which}; "
+            f"hub told: {(w['acknowledged_at'] or 'not yet')[:19].replace('T', ' ')}"
         )
         if w["reason"] == "suspend":
             say("  face recognition is refused until the hub resumes this device")
@@ -111,6 +118,9 @@ def status(json_out: Json = False, home: Home = None) -> None:
         say("  not paired with a hub: deployments are registered here directly")
     elif here.kind == "device" and out["paired"]:
         say(f"  hub: {out['hub']} (this device is {out['device_id']}); last sync {out['last_sync_at'] or 'never'}")
+        if out["suspended"] and not out.get("wipe"):
+            say("  SUSPENDED by its hub: face recognition is refused until the hub resumes this device "
+                "(withdrawals and deletions are still applied)")  # fmt: skip
     elif here.kind == "hub":
         d = out["devices"]
         say(f"  devices paired: {d['paired']}; flagged: {', '.join(d['flagged']) or 'none'}; "
@@ -224,7 +234,7 @@ def suspend(
     wipe: Annotated[bool, typer.Option("--wipe", help="Have it shred every key it holds at its next contact.")] = False,
     home: Home = None,
 ) -> None:
-    """On the hub: suspend a device or a site (syncs refused; with --wipe it first shreds its keys)."""
+    """On the hub: suspend a device or a site (it refuses faces, gets only shreds; --wipe: shreds its keys)."""
     _set(device_id, site, "suspended", home, wipe)
 
 

@@ -29,15 +29,15 @@ from facegate.audit.merkle import consistency_proof
 from facegate.audit.models import AuditEntry, AuditHead
 from facegate.audit.tree import StoredTree
 from facegate.changes import Change, ChangeRow
-from facegate.edge import signing
+from facegate.edge import device_loop, signing
 from facegate.edge.models import HubLinkRow
 from facegate.edge.standing import holdings, standings
+from facegate.edge.suspension import carry_out
 from facegate.edge.sync import apply_deployments, apply_standings, held
-from facegate.edge.wipe import HUB_WIPES, past_bound, shortest_bound, wipe
+from facegate.edge.wipe import HUB_WIPES, past_bound, wipe
 from facegate.errors import (
     ConflictError,
     DeviceRefused,
-    FacegateError,
     ForbiddenError,
     HubRefused,
     HubUnreachable,
@@ -47,7 +47,7 @@ from facegate.events import Op
 from facegate.home import node_kind
 
 if TYPE_CHECKING:
-    from facegate.edge.notices import Broker, Listening
+    from facegate.edge.notices import Broker
     from facegate.gate import Caller, Gate
 
 CA_ENV = "FACEGATE_HUB_CA"  # a CA bundle for a hub whose certificate a private CA issued
@@ -56,6 +56,7 @@ PUSH_BATCH = 2000
 MAX_PULLS = 50  # pulls in one round before pushing anyway
 POLL_SECONDS = 3600.0  # the slow poll while change notices arrive (a lost notice is caught up within this)
 SPOT_CHECKS = 16  # older entries rehashed at random on each push
+PAIRED = ("active", "suspended")  # a device its hub suspended stays paired: it pulls the shreds it owes
 
 
 def hub_address(url: str) -> str:
@@ -115,7 +116,7 @@ class Device:
         base = hub_address(hub_url)
         pin = signing.token_fingerprint(token)
         existing = self.link()
-        if existing is not None and existing.status == "active" and existing.wiped_at is None:
+        if existing is not None and existing.status in PAIRED and existing.wiped_at is None:
             raise InputError(f"this device is already paired with {existing.hub_url} as {existing.device_id}")
         try:  # discovery first: the token goes only to the hub whose key it names
             with self._client(base) as client:
@@ -191,12 +192,21 @@ class Device:
     def enforce_bound(self) -> dict[str, Any] | None:
         """Past a deployment's offline bound without its hub, shred that deployment's keys (once); what was done."""
         link = self.link()
-        if link is None or link.status != "active" or link.wiped_at is not None:
+        if link is None or link.status not in PAIRED or link.wiped_at is not None:
             return None
         late = past_bound(self.gate, link, self.gate.clock())
         if not late:
             return None
         return wipe(self.gate, late, "offline", f"hub:{link.device_id}")
+
+    def wiped_deployments(self, link: HubLinkRow) -> list[str]:
+        """The deployments the link's wipe shredded the keys of: every one of the pairing for a wipe the hub
+        ordered; for the device's own, those whose offline bound had passed at the wipe's time."""
+        if link.wiped_at is None:
+            return []
+        if link.wipe_reason != "offline":
+            return [d for d in link.deployments.split(",") if d]
+        return past_bound(self.gate, link, link.wiped_at)
 
     def _acknowledge_wipe(self, link: HubLinkRow, deployments: list[str] | None = None) -> dict[str, Any]:
         """Tell the hub this device shredded its keys; after an unpair or a loss, forget the hub and the request key."""
@@ -223,7 +233,7 @@ class Device:
         the keys of the deployments concerned first, and tells the hub once it reaches it.
         """
         link = self.link()
-        if link is None or link.status != "active":
+        if link is None or link.status not in PAIRED:
             raise InputError("this device is not paired with a hub: run facegate device join HUB_URL --token T")
         if link.wiped_at is not None and link.wipe_reason in HUB_WIPES and link.wipe_acked_at is None:
             return self._wiped_summary(link, self._acknowledge_wipe(link))
@@ -245,6 +255,12 @@ class Device:
                 link = self.link()
                 assert link is not None
                 return self._wiped_summary(link, {**done, **self._acknowledge_wipe(link)})
+            if feed.get("suspended"):
+                return self._suspended(link, caller, feed)
+            if link.status == "suspended":  # resumed: faces work again
+                self._note(link, status="active")
+                link = self.link()
+                assert link is not None
             if link.wiped_at is not None and link.wipe_reason in HUB_WIPES:  # resumed after a suspension's wipe
                 self._note(link, wiped_at=None, wipe_reason=None, wipe_acked_at=None)
                 link = self.link()
@@ -263,6 +279,29 @@ class Device:
         pushed = self.push(quiet=True)
         out = {"applied": applied, "steps": steps, "shreds_confirmed": shredded, "pushed": pushed}
         return out | ({"wipe": self_wiped} if self_wiped else {})
+
+    def _suspended(self, link: HubLinkRow, caller: "Caller", feed: dict[str, Any]) -> dict[str, Any]:
+        """Suspended by its hub: note it (faces are refused from now on), shred what the hub's orders name and
+        acknowledge them; nothing is pushed (the hub refuses a suspended device's pushes)."""
+        self._note(link, status="suspended", last_sync_at=self.gate.clock())
+        acks = carry_out(self.gate, caller, feed, self._knows)
+        if acks:
+            self._post(link, "/api/v1/edge/pull", {"applied": link.applied, "acks": acks})
+        shredded = sum(a["templates_left"] == 0 for a in acks)
+        return {"applied": link.applied, "steps": 0, "shreds_confirmed": shredded, "pushed": 0, "suspended": True}
+
+    def owes_push(self) -> bool:
+        """Whether this device should push now: paired and active, and what it holds or the standing recorded
+        here changed since this process last told the hub."""
+        link = self.link()
+        if link is None or link.status != "active" or link.wiped_at is not None:
+            return False
+        deployments = [d for d in link.deployments.split(",") if d]
+        with self.parts.db.session(readonly=True) as session:
+            if (link.device_id, holdings(session, deployments)) != self._sent_holdings:
+                return True
+            local = select(ChangeRow.idx).where(ChangeRow.idx >= link.pushed_size, ~ChangeRow.actor.startswith("hub:"))
+            return session.scalar(local.limit(1)) is not None
 
     def _apply(self, caller: "Caller", feed: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
         """Apply the hub's changes (a pull's answer, or what a notice carried) through this node's gate: the steps
@@ -404,82 +443,6 @@ def _answer(response: httpx.Response) -> dict[str, Any]:
 async def run_sync(
     gate: "Gate", home: Path, every: float, poll_every: float = POLL_SECONDS, broker: "Broker | None" = None
 ) -> None:
-    """The server's sync loop on a device: a round at each change notice from the broker (when one is configured and
-    reachable), else every `every` seconds; while the broker is connected, also every `poll_every` seconds in case
-    a notice is lost. Failures are logged; the loop goes on."""
-    import asyncio
-    import logging
-
-    from facegate.edge import notices
-
-    log = logging.getLogger("facegate.edge")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would drown the server's log
-    if node_kind(home) != "device":
-        return
-    device = Device(gate, home)
-    wake, state = asyncio.Event(), notices.Listening()
-    listening = asyncio.create_task(notices.run_device(device, broker, wake, state)) if broker else None
-    due = True  # a round at the start, then at each poll and whenever a notice cannot be applied as it came
-    try:
-        while True:
-            wake.clear()
-            link = await asyncio.to_thread(device.link)
-            if link is not None and link.status == "active":
-                if state.waiting and not state.pull:
-                    await _apply_notices(device, state)
-                if due or state.pull:
-                    try:
-                        done = await asyncio.to_thread(device.sync)
-                        state.pulled(int(done.get("applied") or 0))
-                    except Exception as exc:  # the loop goes on, the offline bound counts
-                        log.warning("sync with the hub failed: %s", _why(exc))
-                        try:
-                            if await asyncio.to_thread(device.enforce_bound):
-                                log.warning("out of touch with the hub past the offline bound: keys shredded")
-                        except Exception as exc:  # the loop must go on
-                            log.error("the offline wipe failed: %s", type(exc).__name__)
-            pause = every
-            if state.connected and not state.pull:  # the slow poll, and a quarter of the shortest offline bound
-                bound = await asyncio.to_thread(shortest_bound, gate, link) if link is not None else None
-                pause = min(poll_every, bound / 4) if bound else poll_every
-            try:
-                await asyncio.wait_for(wake.wait(), max(every, pause) if not state.pull else every)
-                due = False
-            except TimeoutError:
-                due = True
-    finally:
-        await notices.stop(listening)
-
-
-def _why(exc: Exception) -> str:
-    """What the log says of a failed round: facegate's own errors (the hub's refusal among them) by code and message,
-    which carry no biometric data; anything else by type only."""
-    if isinstance(exc, FacegateError):
-        return f"{exc.code}: {exc}"
-    return type(exc).__name__
-
-
-async def _apply_notices(device: Device, state: "Listening") -> None:
-    """Apply the changes the queued notices carried and acknowledge their shreds over the broker; on any failure
-    (or no broker to acknowledge on) the sync loop pulls, which applies and acknowledges over HTTPS."""
-    import asyncio
-    import logging
-
-    from facegate.edge import receipts
-
-    queued, state.waiting = state.waiting, []
-    try:
-        acks: list[dict[str, Any]] = []
-        for notice in queued:
-            assert notice.feed is not None
-            acks += await asyncio.to_thread(device.apply_notice, notice.feed)
-        if acks:
-            client = state.client
-            if client is None:
-                state.pull = True
-                return
-            name, payload = await asyncio.to_thread(receipts.device_ack, device, acks)
-            await client.publish(name, payload, qos=1)
-    except Exception as exc:  # the pull applies and acknowledges instead
-        logging.getLogger("facegate.edge").warning("a notice's changes were not applied: %s", type(exc).__name__)
-        state.failed()
+    """The server's sync loop on a device (facegate.edge.device_loop.run): rounds, notices, and pushes."""
+    if node_kind(home) == "device":
+        await device_loop.run(Device(gate, home), every, poll_every, broker)

@@ -26,7 +26,7 @@ from facegate.audit import CheckpointError, Event, open_checkpoint
 from facegate.audit.merkle import frontier_push, frontier_root, leaf_hash, pack, unpack, verify_consistency
 from facegate.audit.models import AuditHead
 from facegate.changes import Change, ChangeRow
-from facegate.edge import fleet, receipts, signing
+from facegate.edge import fleet, receipts, signing, suspension
 from facegate.edge.fleet import PairingToken
 from facegate.edge.models import DeviceCheckpointRow, DeviceEntryRow, DeviceRow, HoldingRow, NonceRow
 from facegate.edge.standing import standings
@@ -116,9 +116,13 @@ class Hub:
         """A device's report that it shredded its keys."""
         return fleet.record_wipe(self, device, body)
 
-    def authenticate(self, headers: dict[str, str], method: str, path: str, body: bytes, wiping: bool = False) -> Any:
+    def authenticate(
+        self, headers: dict[str, str], method: str, path: str, body: bytes, wiping: bool = False,
+        suspended: bool = False,
+    ) -> Any:  # fmt: skip
         """The device that signed this request; DeviceRefused when unknown, not authentic, replayed, or not active
-        (a device whose wipe is pending is let in to be told and to acknowledge it when `wiping`)."""
+        (a device whose wipe is pending is let in to be told and to acknowledge it when `wiping`; a suspended one,
+        to be told the shreds it owes, when `suspended`)."""
         device_id = headers.get(signing.DEVICE_HEADER.lower(), "")
         if not device_id:
             raise DeviceRefused("the request is not from a paired device", "device_unknown")
@@ -143,7 +147,9 @@ class Hub:
             fresh = self._use_nonce(session, row.id, nonce)
         if not fresh:
             self._refuse_replay(row.id, path)
-        if row.status != "active" and not (wiping and fleet.wipe_pending(row)):
+        if row.status != "active" and not (wiping and fleet.wipe_pending(row)) and not (
+            suspended and row.status == "suspended"
+        ):
             raise DeviceRefused(f"device {row.id} is {row.status} on this hub", "device_inactive")
         return row
 
@@ -189,10 +195,12 @@ class Hub:
         deployments = _list(device.deployments)
         if fleet.wipe_pending(device):
             return self._wipe_order(device, applied, now)
+        if device.status == "suspended":  # told only the withdrawals and deletions it owes
+            return suspension.owed(self, device, applied, acks, now)
         with self.db.session() as session:
             head = self.head(session)
             since = max(0, min(int(applied), head))
-            self._record_acks(session, device.id, acks, now)
+            self.record_acks(session, device.id, acks, now)
             session.execute(
                 update(DeviceRow).where(DeviceRow.id == device.id).values(
                     applied=case((DeviceRow.applied < since, since), else_=DeviceRow.applied), applied_at=now,
@@ -256,7 +264,8 @@ class Hub:
             "wipe": {"reason": device.wipe_reason, "ordered_at": device.wipe_ordered_at.isoformat()},
         }  # fmt: skip
 
-    def _record_acks(self, session: Session, device_id: str, acks: list[dict[str, Any]], now: datetime) -> None:
+    def record_acks(self, session: Session, device_id: str, acks: list[dict[str, Any]], now: datetime) -> None:
+        """Record in `session` the device's acknowledgements of shred orders that name no template left."""
         orders = []
         for ack in acks[:PAGE]:
             try:
@@ -418,24 +427,35 @@ class Hub:
         return apply_standings(self.gate, Caller(actor=f"device:{device.id}"), scoped)
 
     def _apply_deletions(self, device: Any, subjects: list[str]) -> int:
-        """A subject deleted at a device: deleted here too when the hub knows it only for the device's deployments
-        (then every device shreds it), else its consents for those deployments are withdrawn; steps taken."""
+        """A subject deleted at a device: deleted here too when the hub has a record of it in at least one of the
+        device's deployments and in none outside them (then every device shreds it), else its consents for the
+        device's deployments are withdrawn; a subject with no record in them is left alone (audited, refused)."""
         from facegate.gate import Caller
 
         caller, mine, taken = Caller(actor=f"device:{device.id}"), set(_list(device.deployments)), 0
         for subject_id in subjects:
             with self.db.session(readonly=True) as session:
-                if session.get(SubjectRow, subject_id) is None:
-                    continue
-                where = self.parts.deployments_of(session, subject_id)
+                known = session.get(SubjectRow, subject_id) is not None
+                where = self.parts.deployments_of(session, subject_id) if known else set()
             try:
-                if where <= mine:
+                if where and where <= mine:
                     self.gate.delete_subject(subject_id, caller=caller)
                     taken += 1
                     continue
                 for deployment_id in sorted(where & mine):
                     self.gate.withdraw(deployment_id, subject_id, caller=caller)
                     taken += 1
+                if not where & mine:
+                    self._ignored_deletion(device.id, subject_id if known else None)
             except (RefusedError, InputError) as exc:  # refused here: the gate has audited why
                 log.warning("a deletion made on device %s was not applied: %s", device.id, type(exc).__name__)
         return taken
+
+    def _ignored_deletion(self, device_id: str, subject_id: str | None) -> None:
+        """A device's deletion of a subject the hub holds no record of in the device's deployments: audited, left."""
+        with self.db.session() as session:
+            event = Event(
+                actor=f"device:{device_id}", operation=Op.SUBJECT_DELETE, decision="refuse",
+                outcome="ignored_not_in_device_deployments", request_id=device_id, subject=subject_id,
+            )  # fmt: skip
+            self.parts.writer.append(session, event)

@@ -279,6 +279,13 @@ def new_notices(hub: "Hub", since: int, prevs: dict[str, int]) -> tuple[list[tup
     return out, cursor
 
 
+def start_notice(hub: "Hub", since: int) -> tuple[str, bytes]:
+    """The notice a hub process publishes once when it starts (on everyone's topic, without changes, at the feed's
+    end): a device whose cursor is before it pulls, so what was recorded while no hub process published reaches it."""
+    topic = f"{prefix(hub.key.public.pem())}/all"
+    return topic, make_notice(hub.key, topic, since, hub.clock())
+
+
 async def run_hub(hub: "Hub", broker: Broker) -> None:
     """The hub's notice loop: watch the change feed, publish a notice per topic for each batch of new changes.
 
@@ -297,6 +304,8 @@ async def run_hub(hub: "Hub", broker: Broker) -> None:
 async def _publish(hub: "Hub", broker: Broker, since: int, prevs: dict[str, int]) -> None:
     import aiomqtt
 
+    started = since > 0  # the start notice is still to be published (nothing to pull on an empty feed)
+
     loop, woken = asyncio.get_running_loop(), asyncio.Event()
 
     def wake() -> None:
@@ -308,6 +317,10 @@ async def _publish(hub: "Hub", broker: Broker, since: int, prevs: dict[str, int]
             try:
                 async with broker.client(f"facegate-hub-{secrets.token_hex(4)}") as client:
                     log.info("publishing change notices to %s:%s", broker.host, broker.port)
+                    if started:  # changes made while no hub process published: every device behind pulls
+                        topic, payload = await asyncio.to_thread(start_notice, hub, since)
+                        await client.publish(topic, payload, qos=1, retain=True)
+                        started = False
                     while True:
                         woken.clear()  # before the read: a change committed after it wakes the wait below
                         notices, after = await asyncio.to_thread(new_notices, hub, since, prevs)
@@ -384,7 +397,7 @@ async def run_device(device: "Device", broker: Broker, wake: asyncio.Event, stat
     logging.getLogger("aiomqtt").setLevel(logging.WARNING)
     while True:
         link = await asyncio.to_thread(device.link)
-        if link is None or link.status != "active":
+        if link is None or link.status not in ("active", "suspended"):  # a suspended device pulls what it owes
             await asyncio.sleep(RETRY_SECONDS)
             continue
         key = signing.public_key(link.hub_key)

@@ -95,7 +95,7 @@ def confirmed(device_id: str, ack: dict[str, Any]) -> tuple[int, str] | None:
     pending and the hub keeps counting them). ValueError when it does not name its order and subject."""
     try:
         order, subject, left = int(ack["order"]), str(ack["subject"]), int(ack.get("templates_left") or 0)
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise ValueError("an acknowledgement names its order and subject") from None
     if left:
         log.warning("device %s still holds %d template(s) after order %d", device_id, left, order)

@@ -8,11 +8,11 @@ device or a site of N) and list, suspend (with a wipe or not), resume, unpair an
 """
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from facegate.edge import signing
@@ -20,7 +20,7 @@ from facegate.edge.hub import Hub
 from facegate.errors import InputError
 from facegate.home import node_kind
 
-from ..auth import Admin, Reader, ServiceDep
+from ..auth import SUBJECT_ID, Admin, Reader, ServiceDep
 from ..paging import Cursor, Limit, page_of
 from ..schemas import Body
 from ..service import Service
@@ -30,6 +30,8 @@ DeviceId = Annotated[str, Path(pattern=r"^dev-[0-9a-f]{12}$", description="A dev
 DeploymentSlug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,62}$")]
 SiteName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 SitePath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="A site's name.")]
+Subject = Annotated[str, StringConstraints(pattern=SUBJECT_ID)]
+Short = Annotated[str, StringConstraints(max_length=200)]
 SIGNED = {"description": "Signed by the hub: `X-Facegate-Hub-Signature` over the body, bound to the device."}
 
 
@@ -95,6 +97,119 @@ class WipedRequest(Body):
     reason: Literal["unpair", "lost", "suspend", "offline"]
     deployments: list[DeploymentSlug] = Field(default_factory=list, max_length=64)
     templates_left: int = Field(default=0, ge=0)
+
+
+def _time(text: str) -> str:
+    datetime.fromisoformat(text)
+    return text
+
+
+def _day(text: str) -> str:
+    date.fromisoformat(text[:10])
+    return text
+
+
+def _entry(payload: str) -> str:
+    if not isinstance(json.loads(payload), dict):
+        raise ValueError("an audit entry is a JSON object")
+    return payload
+
+
+Time = Annotated[str, StringConstraints(max_length=40), AfterValidator(_time)]
+Day = Annotated[str, StringConstraints(max_length=40), AfterValidator(_day)]
+
+
+class Wire(BaseModel):
+    """A device's signed body, checked field by field (strictly: no number as text) before anything is written."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class ConsentIn(Wire):
+    """A consent as the standing carries it."""
+
+    kind: Short
+    form: Short
+    given_by: Short
+    guardian_ref: Short | None = None
+    evidence_ref: Short | None = None
+    notice_version: int = Field(ge=0)
+    given_at: Time
+    withdrawn_at: Time | None = None
+    stale_at: Time | None = None
+
+
+class StandingIn(Wire):
+    """A subject's standing in one deployment: notices shown, consents, the last decline."""
+
+    notices: list[int] = Field(default_factory=list, max_length=1000)
+    consents: list[ConsentIn] = Field(default_factory=list, max_length=1000)
+    declined_at: Time | None = None
+
+
+class SubjectIn(Wire):
+    """The standing a device recorded locally for one subject (pseudonymous ID, age facts, per deployment)."""
+
+    id: Subject
+    birth_date: Day | None = None
+    age_band: Short | None = None
+    guardian_ref: Short | None = None
+    deployments: dict[DeploymentSlug, StandingIn] = Field(default_factory=dict)
+
+
+class EntryIn(Wire):
+    """One entry of the device's audit log: its index and its payload (JSON text)."""
+
+    idx: int = Field(ge=0)
+    payload: Annotated[str, AfterValidator(_entry)]
+
+
+class SelfCheckIn(Wire):
+    """The device's check of its own log."""
+
+    ok: bool
+    problem: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    checked_from: int | None = Field(default=None, ge=0)
+
+
+class PushRequest(Wire):
+    """A device's push: its log since `from`, a signed checkpoint, the proof, its check, standing and holdings."""
+
+    from_: int = Field(alias="from", ge=0)
+    checkpoint: Annotated[str, StringConstraints(max_length=4000)]
+    entries: list[EntryIn] = Field(default_factory=list, max_length=5000)
+    proof: list[Annotated[str, StringConstraints(max_length=100)]] = Field(default_factory=list, max_length=128)
+    self_check: SelfCheckIn | None = None
+    holdings: list[tuple[DeploymentSlug, Subject]] | None = None
+    subjects: list[SubjectIn] = Field(default_factory=list, max_length=5000)
+    deleted: list[Subject] = Field(default_factory=list, max_length=2000)
+
+
+class AckIn(Wire):
+    """A device's acknowledgement of a shred order, with the templates it still holds."""
+
+    order: int = Field(ge=0)
+    subject: Subject
+    deployment: DeploymentSlug | None = None
+    templates_left: int = Field(default=0, ge=0)
+    event_id: Short | None = None
+
+
+class PullRequest(Wire):
+    """A device's pull: the cursor it has applied up to, and its acknowledgements."""
+
+    applied: int | None = None
+    acks: list[AckIn] = Field(default_factory=list, max_length=2000)
+
+
+def _checked(model: type[Wire], raw: bytes) -> None:
+    """Refuse a body whose fields do not have the shape `model` gives, naming the first field that does not."""
+    try:
+        model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the body"
+        raise InputError(f"{where}: {first['msg']}") from None
 
 
 class WipeView(BaseModel):
@@ -187,8 +302,9 @@ def hub_for(app: Any, svc: Service) -> Hub:
 
 async def _signed_json(request: Request, hub: Hub, wiping: bool = False) -> tuple[Any, dict[str, Any]]:
     raw = await request.body()
+    # A pull or a wipe report (`wiping`) is taken from a device whose wipe is pending, and from a suspended device.
     device = await run_in_threadpool(
-        hub.authenticate, dict(request.headers), request.method, request.url.path, raw, wiping
+        hub.authenticate, dict(request.headers), request.method, request.url.path, raw, wiping, wiping
     )
     try:
         data = json.loads(raw or b"{}")
@@ -229,13 +345,8 @@ async def pull(request: Request, svc: ServiceDep) -> Response:
     """A device's signed pull: `{"applied": cursor, "acks": [...]}`; the changes since its cursor."""
     hub = hub_of(request, svc)
     device, data = await _signed_json(request, hub, wiping=True)
-    acks = data.get("acks") or []
-    if not isinstance(acks, list):
-        raise InputError("acks is a list")
-    try:
-        applied = int(data.get("applied") or 0)
-    except (TypeError, ValueError):
-        raise InputError("applied is a number") from None
+    _checked(PullRequest, await request.body())
+    acks, applied = data.get("acks") or [], int(data.get("applied") or 0)
     feed = await run_in_threadpool(hub.pull, device, applied, acks)
     return _signed_answer(hub, device.id, feed)
 
@@ -245,6 +356,7 @@ async def push(request: Request, svc: ServiceDep) -> Response:
     """A device's signed push of its audit entries, checkpoint, consistency proof, standing and holdings."""
     hub = hub_of(request, svc)
     device, data = await _signed_json(request, hub)
+    _checked(PushRequest, await request.body())  # nothing is written before every field has its shape
     result = await run_in_threadpool(hub.push, device, data)
     return _signed_answer(hub, device.id, result)
 
@@ -300,8 +412,8 @@ def list_devices(
 def suspend(
     device_id: DeviceId, request: Request, svc: ServiceDep, key: Admin, wipe: Annotated[bool, Query()] = False
 ) -> dict[str, Any]:
-    """Suspend a device: its pulls and pushes are refused until it is resumed; `wipe=true` has it shred its keys
-    at its next contact first."""
+    """Suspend a device: its pushes are refused and its pulls told only the shreds it owes (it refuses faces) until
+    it is resumed; `wipe=true` has it shred its keys at its next contact first."""
     return hub_of(request, svc).set_status(device_id, "suspended", key.actor, wipe)
 
 
