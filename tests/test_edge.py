@@ -548,6 +548,23 @@ def test_a_join_landing_while_an_unpair_is_acknowledged_keeps_the_new_pairing_an
     assert has_consent(kiosk, "racer")
 
 
+def test_a_join_the_hub_refuses_leaves_the_earlier_pairing_and_its_key(site: dict[str, Node], tmp_path: Path) -> None:
+    hub = site["hub"]
+    kiosk, device = paired_device(site, tmp_path, "kiosk-j")
+    key_file = kiosk.home / "keys" / "device-ed25519.pem"
+    old_key, link = key_file.read_text(), device.link()
+    assert link is not None
+    device._note(link, wiped_at=kiosk.gate.clock(), wipe_reason="unpair")  # wiped, its acknowledgement pending
+    used = Hub(hub.gate, hub.home).mint_token([OFFICE], "operator:test").token
+    other = make_node(tmp_path / "other", "device", shared_engine)
+    Device(other.gate, other.home).join(hub.url, used, "other")
+    with pytest.raises(FacegateError):
+        Device(kiosk.gate, kiosk.home).join(hub.url, used, "kiosk-j2")  # the token is used up: refused
+    after = device.link()
+    assert key_file.read_text() == old_key and after is not None
+    assert (after.device_id, after.paired_at, after.wipe_reason) == (link.device_id, link.paired_at, "unpair")
+
+
 def test_a_round_the_hub_refuses_is_logged_with_its_code_and_detail(
     site: dict[str, Node], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

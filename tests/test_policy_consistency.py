@@ -316,6 +316,12 @@ def test_words_that_keep_facial_data_longer_than_the_figure_block_under_cn25_8c(
     assert finding.message_zh
 
 
+@pytest.mark.parametrize(("days", "blocked"), [(380, False), (390, True)])  # more than 5% past 365
+def test_words_a_little_past_the_figure_are_tolerated(days: int, blocked: bool) -> None:
+    words = f"Templates are kept for {days} days."
+    assert bool(findings({"storage.retention_justification": words}, "CN25-8c")) is blocked
+
+
 def test_a_reviewers_reading_lifts_the_finding_for_that_field_only() -> None:
     trip = {"location.collection_area": "The camera hangs inside the changing room."}
     reading = {"claim": "text_reading", "field": "location.collection_area", "reviewer": "Li Ming (DPO)",

@@ -39,6 +39,15 @@ def test_the_console_needs_a_key_and_says_so(env: Env) -> None:
     assert "hq-lobby" in page and "API keys" not in page and "Audit log" in page
 
 
+def test_revoking_a_key_ends_its_console_sessions(env: Env) -> None:
+    sign_in(env, "auditor")
+    assert env.client.get("/console/audit").url.path == "/console/audit"
+    key = env.svc.keys.authenticate(env.keys["auditor"], env.clock())
+    assert key is not None
+    env.svc.keys.revoke(key.id, env.clock())
+    assert env.client.get("/console/audit").url.path == "/console/login"
+
+
 def test_forms_need_the_session_csrf_token(env: Env) -> None:
     csrf = sign_in(env, "admin")
     refused = env.client.post(f"/console/deployments/{OFFICE}/retire", data={"csrf": "forged"})

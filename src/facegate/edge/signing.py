@@ -9,6 +9,7 @@ whatever carried it.
 
 import fcntl
 import hashlib
+import os
 import re
 import secrets
 from collections.abc import Iterator
@@ -48,7 +49,7 @@ def _device_key_locked(home: Path) -> Iterator[Path]:
     """The device key's path, held against a `device join` or a wipe's end in another process meanwhile."""
     folder = home / "keys"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with open(folder / ".device-key.lock", "a") as lock:
+    with os.fdopen(os.open(folder / ".device-key.lock", os.O_WRONLY | os.O_CREAT, 0o600), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield folder / DEVICE_KEY_FILE
 

@@ -12,7 +12,7 @@ from facegate.policy.spec import Deployment
 
 MAX_DAYS: dict[str, int] = {
     # checks against a template enrolled for a card, an account or a role (a pupil's library card, a driver's
-    # shift check): the relationship's year, then enrolled again; a one-off check against an ID photo keeps none
+    # shift check): the relationship's year, then enrolled again; a one-off check against an ID photo stores none
     "identity_verification": 365,
     "visitor_management": 30,  # visitors come for a day; 30 days covers a return visit and an incident review
     "access_control": 1095,  # staff or residents, re-enrolled at least every 3 years
