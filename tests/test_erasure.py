@@ -301,7 +301,8 @@ def test_an_erasure_leaves_no_copy_of_the_key_in_a_postgresql_key_table_shared_w
 ) -> None:
     # The shred's own VACUUM cannot prune the key's dead row version while the erasing transaction, on the same
     # database, is open, and a VACUUM leaves a pruned row's bytes in the page's free space; the VACUUM FULL after
-    # its commit rewrites the table without them.
+    # its commit rewrites the table without them, once no transaction older than the erasure runs on the server
+    # (one that does, even in another database, makes VACUUM FULL copy the row).
     from sqlalchemy import create_engine, text
 
     from facegate.audit import AuditLog, SigningKey
@@ -330,7 +331,15 @@ def test_an_erasure_leaves_no_copy_of_the_key_in_a_postgresql_key_table_shared_w
         with raw.connect() as conn:
             key = bytes(conn.execute(text("SELECT blob FROM wrapped_keys WHERE name LIKE 'data/%/ivan'")).scalar_one())
             quiet_autovacuum(conn)
-        erase(gate)
+        elsewhere = create_engine(database_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+        with elsewhere.connect() as other:  # a write under way in another database of the server, for half a second
+            other.execute(text("BEGIN"))
+            other.execute(text("SELECT pg_current_xact_id()"))
+            commit = threading.Timer(0.5, lambda: other.execute(text("COMMIT")))
+            commit.start()
+            erase(gate)
+            commit.join()
+        elsewhere.dispose()
         with raw.connect() as conn:
             pages = conn.execute(text("SELECT pg_relation_size('wrapped_keys') / 8192")).scalar_one()
             page = text("SELECT get_raw_page('wrapped_keys', :i)")

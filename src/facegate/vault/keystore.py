@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
@@ -292,6 +293,7 @@ class Keystore:
             if not full:
                 conn.exec_driver_sql(f"VACUUM {table}")
                 return
+            self._outlive_snapshots(conn)
             # A rewrite locks the table: waiting behind a long transaction would stall every key read behind it.
             conn.exec_driver_sql(f"SET lock_timeout = '{FULL_VACUUM_WAIT_MS}ms'")
             try:
@@ -302,6 +304,19 @@ class Keystore:
             finally:
                 conn.exec_driver_sql("RESET lock_timeout")  # the connection goes back to the pool
             conn.exec_driver_sql(f"VACUUM {table}")
+
+    @staticmethod
+    def _outlive_snapshots(conn: Any) -> None:
+        """Wait (at most FULL_VACUUM_WAIT_MS) until no transaction on the server began before now: VACUUM FULL copies
+        a deleted row that a snapshot might still see, and a snapshot's horizon is the oldest transaction still
+        running in any database (a write elsewhere on the server keeps a shredded key's row otherwise)."""
+        now = conn.exec_driver_sql("SELECT pg_snapshot_xmax(pg_current_snapshot())").scalar()
+        oldest = "SELECT pg_snapshot_xmin(pg_current_snapshot()) >= %(now)s::text::xid8"
+        for _ in range(FULL_VACUUM_WAIT_MS // 10):
+            if conn.exec_driver_sql(oldest, {"now": str(now)}).scalar():
+                return
+            time.sleep(0.01)
+        log.warning("a transaction older than the erasure still runs on the server: VACUUM FULL may keep the key's row")
 
     def subject_keys(self, subject_id: str) -> list[str]:
         """Names of the data keys a subject has, across deployments."""
